@@ -1,0 +1,182 @@
+//! The command line: `ansible-playbook`'s flags, turned into a validated
+//! run; located errors rendered with the line they point at.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use clap::{ArgAction, Args, Parser, Subcommand};
+
+use crate::diag::{Diag, DiagKind, Source};
+use crate::engine::{Engine, RunOptions};
+use crate::model::{Inventory, Playbook, VarMap};
+use crate::plan::{self, step_tags, PhasePlan, Selection};
+use crate::report::{Bus, JsonLog, Reporter, Terminal};
+use crate::yaml;
+
+/// Exit code for a file or argument that cannot be used (1 is clap's and Rust's panic code).
+const EXIT_INVALID: i32 = 1;
+const EXIT_USAGE: i32 = 5;
+
+#[derive(Parser, Debug)]
+#[command(name = "numarun", version, about = "Agentless, idempotent orchestration for NUMA-pinned VM clusters")]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run a playbook, phase by phase.
+    Play(PlayArgs),
+}
+
+#[derive(Args, Debug)]
+struct PlayArgs {
+    playbook: PathBuf,
+    /// Inventory file (YAML); without one, only `localhost` exists.
+    #[arg(short = 'i', long = "inventory")]
+    inventory: Option<PathBuf>,
+    /// Run only steps with these tags (comma-separated, repeatable).
+    #[arg(short = 't', long = "tags", value_delimiter = ',')]
+    tags: Vec<String>,
+    /// Skip steps with these tags.
+    #[arg(long = "skip-tags", value_delimiter = ',')]
+    skip_tags: Vec<String>,
+    /// Change nothing; report what would change.
+    #[arg(short = 'C', long = "check")]
+    check: bool,
+    /// Show unified diffs of file changes.
+    #[arg(short = 'D', long = "diff")]
+    diff: bool,
+    /// Further limit the hosts (a host pattern).
+    #[arg(short = 'l', long = "limit")]
+    limit: Option<String>,
+    /// Extra variables: KEY=VALUE, a YAML/JSON mapping, or @FILE. Highest precedence.
+    #[arg(short = 'e', long = "extra-vars")]
+    extra_vars: Vec<String>,
+    /// Hosts to run at once.
+    #[arg(short = 'f', long = "forks", default_value_t = 5)]
+    forks: usize,
+    /// More output (-v shows ok and skipped steps).
+    #[arg(short = 'v', long = "verbose", action = ArgAction::Count)]
+    verbose: u8,
+    #[arg(long = "list-tags")]
+    list_tags: bool,
+    #[arg(long = "list-hosts")]
+    list_hosts: bool,
+    #[arg(long = "list-tasks")]
+    list_tasks: bool,
+    /// Parse and validate everything, run nothing.
+    #[arg(long = "syntax-check")]
+    syntax_check: bool,
+    /// Write one JSON event per line to FILE.
+    #[arg(long = "json-log")]
+    json_log: Option<PathBuf>,
+}
+
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { EXIT_USAGE } else { 0 };
+        }
+    };
+    match cli.command {
+        Command::Play(args) => play(args).unwrap_or_else(|diag| {
+            eprintln!("{}", render(&diag));
+            EXIT_INVALID
+        }),
+    }
+}
+
+/// A located error as text: message, the offending line, the help.
+pub fn render(diag: &Diag) -> String {
+    let colored = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let theme = if colored { miette::GraphicalTheme::unicode() } else { miette::GraphicalTheme::unicode_nocolor() };
+    let mut out = String::new();
+    match miette::GraphicalReportHandler::new_themed(theme).with_width(100).render_report(&mut out, diag) {
+        Ok(()) => format!("error: {}", out.trim_start_matches(['×', ' ']).trim_end()),
+        Err(_) => format!("error: {diag}"),
+    }
+}
+
+fn play(args: PlayArgs) -> Result<i32, Diag> {
+    let playbook = Playbook::load(&args.playbook)?;
+    let inventory = match &args.inventory {
+        Some(path) => Inventory::load(path)?,
+        None => Inventory::implicit(),
+    };
+    let mut extra_vars = VarMap::default();
+    for spec in &args.extra_vars {
+        extra_vars.extend(parse_extra_vars(spec)?);
+    }
+    let selection = Selection { tags: args.tags.clone(), skip_tags: args.skip_tags.clone(), limit: args.limit.clone() };
+    let plans = plan::plan(&playbook, &inventory, &selection)?;
+
+    if args.syntax_check {
+        println!("playbook: {}", args.playbook.display());
+        return Ok(0);
+    }
+    if args.list_hosts || args.list_tasks || args.list_tags {
+        print_listing(&args, &plans);
+        return Ok(0);
+    }
+
+    let mut reporters: Vec<Box<dyn Reporter>> = vec![Box::new(Terminal::new(args.verbose, args.diff))];
+    if let Some(path) = &args.json_log {
+        let log = JsonLog::create(path).map_err(|e| Diag::new(DiagKind::Io { path: path.display().to_string(), reason: e.to_string() }, None))?;
+        reporters.push(Box::new(log));
+    }
+    let bus = Arc::new(Bus::new(reporters));
+    let playbook_dir = playbook.dir().to_path_buf();
+    let options = RunOptions { check: args.check, diff: args.diff, forks: args.forks, extra_vars, playbook_dir };
+    let engine = Engine::new(&inventory, options, bus);
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().map_err(|e| Diag::new(DiagKind::Invalid(format!("cannot start the runtime: {e}")), None))?;
+    let summary = runtime.block_on(engine.run(&args.playbook.display().to_string(), &plans));
+    Ok(summary.exit_code())
+}
+
+/// `-e KEY=VALUE KEY2=VALUE`, `-e '{"k": 1}'` (YAML or JSON) or `-e @vars.yaml`.
+fn parse_extra_vars(spec: &str) -> Result<VarMap, Diag> {
+    if let Some(file) = spec.strip_prefix('@') {
+        return VarMap::from_node(&yaml::load_file(Path::new(file))?);
+    }
+    if spec.trim_start().starts_with('{') {
+        return VarMap::from_node(&yaml::load_str(Source::new("<-e>", spec))?);
+    }
+    let mut vars = VarMap::default();
+    let words = crate::modules::split_words(spec).map_err(|e| Diag::new(DiagKind::Invalid(format!("-e: {e}")), None))?;
+    for word in words {
+        let (key, value) = word.split_once('=').ok_or_else(|| Diag::new(DiagKind::Invalid(format!("-e `{word}`: expected KEY=VALUE, a mapping, or @FILE")), None))?;
+        if !crate::model::vars::is_identifier(key) {
+            return Err(Diag::new(DiagKind::Invalid(format!("-e: `{key}` is not a valid variable name")), None));
+        }
+        vars.insert_value(key, value.into());
+    }
+    Ok(vars)
+}
+
+fn print_listing(args: &PlayArgs, plans: &[PhasePlan]) {
+    println!("playbook: {}", args.playbook.display());
+    for plan in plans {
+        println!("\n  phase: {} ({} hosts) tags: [{}]", plan.phase.name, plan.hosts.len(), plan.phase.tags.join(", "));
+        if args.list_hosts {
+            for host in &plan.hosts {
+                println!("    {host}");
+            }
+        }
+        if args.list_tasks {
+            for step in &plan.steps {
+                println!("    {}  tags: [{}]", step.title(), step_tags(plan.phase, step).join(", "));
+            }
+        }
+        if args.list_tags {
+            let mut tags: Vec<String> = plan.steps.iter().flat_map(|s| step_tags(plan.phase, s)).collect();
+            tags.sort();
+            tags.dedup();
+            println!("    tags: [{}]", tags.join(", "));
+        }
+    }
+}

@@ -1,0 +1,144 @@
+//! Located, typed errors: every problem a user can cause in a file points at
+//! the file, line and column, and is rendered with the offending line at the edge.
+
+use std::fmt;
+use std::sync::Arc;
+
+/// A file the user wrote, kept whole so errors can quote it.
+#[derive(Debug)]
+pub struct Source {
+    pub name: String,
+    pub text: String,
+}
+
+impl Source {
+    pub fn new(name: impl Into<String>, text: impl Into<String>) -> Arc<Source> {
+        Arc::new(Source { name: name.into(), text: text.into() })
+    }
+}
+
+/// A byte range in a [`Source`].
+#[derive(Clone)]
+pub struct Span {
+    pub source: Arc<Source>,
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    pub fn new(source: &Arc<Source>, start: usize, end: usize) -> Span {
+        Span { source: Arc::clone(source), start, end: end.max(start) }
+    }
+
+    /// The text this span covers.
+    pub fn text(&self) -> &str {
+        self.source.text.get(self.start..self.end).unwrap_or("")
+    }
+
+    /// One-based line and column of the span's start.
+    pub fn line_col(&self) -> (usize, usize) {
+        let before = &self.source.text[..self.start.min(self.source.text.len())];
+        let line = before.matches('\n').count() + 1;
+        let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        (line, col)
+    }
+}
+
+impl fmt::Display for Span {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (line, col) = self.line_col();
+        write!(f, "{}:{line}:{col}", self.source.name)
+    }
+}
+
+impl fmt::Debug for Span {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// What went wrong, independent of where.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum DiagKind {
+    #[error("{0}")]
+    Syntax(String),
+    #[error("unknown {what} `{key}`{}", suggestion(.did_you_mean))]
+    UnknownKey { what: &'static str, key: String, did_you_mean: Option<String> },
+    #[error("missing {what} `{key}`")]
+    MissingKey { what: &'static str, key: String },
+    #[error("duplicate key `{key}` (first defined at {first})")]
+    DuplicateKey { key: String, first: String },
+    #[error("expected {expected}, found {found}")]
+    WrongType { expected: String, found: String },
+    #[error("undefined variable `{0}`")]
+    UndefinedVariable(String),
+    #[error("template error: {0}")]
+    Template(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("cannot read {path}: {reason}")]
+    Io { path: String, reason: String },
+}
+
+fn suggestion(did_you_mean: &Option<String>) -> String {
+    did_you_mean.as_ref().map(|s| format!("; did you mean `{s}`?")).unwrap_or_default()
+}
+
+/// A located error, the one shape every user-caused problem takes.
+#[derive(Debug, Clone)]
+pub struct Diag {
+    pub kind: DiagKind,
+    pub span: Option<Span>,
+    pub help: Option<String>,
+}
+
+impl Diag {
+    pub fn new(kind: DiagKind, span: Option<Span>) -> Diag {
+        Diag { kind, span, help: None }
+    }
+    pub fn at(span: &Span, kind: DiagKind) -> Diag {
+        Diag::new(kind, Some(span.clone()))
+    }
+    pub fn invalid(span: &Span, message: impl Into<String>) -> Diag {
+        Diag::at(span, DiagKind::Invalid(message.into()))
+    }
+    pub fn with_help(mut self, help: impl Into<String>) -> Diag {
+        self.help = Some(help.into());
+        self
+    }
+}
+
+impl fmt::Display for Diag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.span {
+            Some(span) => write!(f, "{span}: {}", self.kind),
+            None => write!(f, "{}", self.kind),
+        }
+    }
+}
+
+impl std::error::Error for Diag {}
+
+impl miette::Diagnostic for Diag {
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.span.as_ref().map(|s| &s.source.text as &dyn miette::SourceCode)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        let span = self.span.as_ref()?;
+        let label = miette::LabeledSpan::at(span.start..span.end, "here");
+        Some(Box::new(std::iter::once(label)))
+    }
+}
+
+/// The closest candidate to `word`, if any is close enough to be a likely typo.
+pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::damerau_levenshtein(word, c), c))
+        .filter(|(d, c)| *d <= 2.max(c.len() / 4) && *d < c.len())
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c.to_string())
+}

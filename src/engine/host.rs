@@ -1,0 +1,109 @@
+//! One host's run of one phase: connect once, steps in order, then the
+//! handlers its changes notified.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::step;
+use super::Engine;
+use crate::events::{Event, HostRecap};
+use crate::model::{Phase, VarMap};
+use crate::plan::PhasePlan;
+use crate::target::{Local, Target, TargetError};
+use crate::template::Scope;
+
+/// What a host carries from phase to phase.
+pub struct HostState {
+    pub name: String,
+    pub target: Option<Arc<dyn Target>>,
+    /// `set_fact` and `register` results.
+    pub facts: Arc<VarMap>,
+    pub recap: HostRecap,
+    pub failed: bool,
+    pub unreachable: bool,
+}
+
+impl HostState {
+    pub fn new(name: &str) -> HostState {
+        HostState { name: name.to_string(), target: None, facts: Arc::new(VarMap::default()), recap: HostRecap { host: name.to_string(), ..HostRecap::default() }, failed: false, unreachable: false }
+    }
+
+    /// A failed or unreachable host sits out the rest of the run, as in Ansible.
+    pub fn is_active(&self) -> bool {
+        !self.failed && !self.unreachable
+    }
+}
+
+/// Everything a step needs that is the same for the whole phase on this host.
+pub struct HostPhase<'a> {
+    pub engine: &'a Engine,
+    pub phase: &'a Phase,
+    pub phase_layer: Arc<VarMap>,
+    pub magic: Arc<VarMap>,
+    pub search_dirs: Vec<PathBuf>,
+}
+
+impl HostPhase<'_> {
+    /// The host's variables for a step, lowest precedence first.
+    pub fn scope(&self, state: &HostState, step_vars: &VarMap) -> Arc<Scope> {
+        let mut layers: Vec<Arc<VarMap>> = self.engine.layers.inventory(&state.name).to_vec();
+        layers.push(Arc::clone(&self.phase_layer));
+        if !step_vars.is_empty() {
+            layers.push(Arc::new(step_vars.clone()));
+        }
+        layers.push(Arc::clone(&state.facts));
+        layers.push(Arc::clone(&self.magic));
+        layers.push(Arc::clone(self.engine.layers.extra()));
+        Scope::new(Arc::clone(&self.engine.templater), layers)
+    }
+
+    fn connect(&self, state: &HostState) -> Result<Arc<dyn Target>, TargetError> {
+        let scope = self.scope(state, &VarMap::default());
+        let connection = scope.get("ansible_connection").map_err(|e| TargetError::Unreachable(e.to_string()))?.map(|v| v.to_string());
+        match connection.as_deref() {
+            Some("local") => Ok(Arc::new(Local)),
+            None if state.name == "localhost" => Ok(Arc::new(Local)),
+            Some(other) if other != "ssh" => Err(TargetError::Unreachable(format!("unknown connection type `{other}` (local, ssh)"))),
+            _ => Err(TargetError::Unreachable("SSH connections are not in this build yet; use ansible_connection: local".into())),
+        }
+    }
+}
+
+/// Folders a relative `src:` is searched in: the phase file's, the playbook's, the project's.
+fn search_dirs(phase: &Phase, playbook_dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut dirs = vec![phase.dir.clone(), playbook_dir.to_path_buf()];
+    dirs.extend(playbook_dir.parent().map(std::path::Path::to_path_buf));
+    dirs.dedup();
+    dirs
+}
+
+pub async fn run_phase(engine: &Engine, state: &mut HostState, plan: &PhasePlan<'_>, phase_layer: Arc<VarMap>, play_hosts: &[String]) {
+    let magic = Arc::new(engine.layers.magic(&state.name, play_hosts, &engine.options));
+    let cx = HostPhase { engine, phase: plan.phase, phase_layer, magic, search_dirs: search_dirs(plan.phase, &engine.options.playbook_dir) };
+    if state.target.is_none() {
+        match cx.connect(state) {
+            Ok(target) => state.target = Some(target),
+            Err(e) => {
+                state.unreachable = true;
+                state.recap.unreachable += 1;
+                engine.bus.emit(Event::HostUnreachable { host: state.name.clone(), phase: plan.phase.name.clone(), message: e.to_string() });
+                return;
+            }
+        }
+    }
+    let mut notified: Vec<String> = Vec::new();
+    let total = plan.steps.len();
+    for (index, step) in plan.steps.iter().enumerate() {
+        notified.extend(step::run(&cx, state, step, false, (index + 1, total)).await);
+        if state.failed {
+            return;
+        }
+    }
+    let handlers: Vec<_> = plan.phase.handlers.iter().filter(|h| notified.iter().any(|n| h.name.as_deref() == Some(n) || h.listen.contains(n))).collect();
+    for (index, handler) in handlers.iter().enumerate() {
+        step::run(&cx, state, handler, true, (index + 1, handlers.len())).await;
+        if state.failed {
+            return;
+        }
+    }
+}

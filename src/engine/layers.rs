@@ -1,0 +1,61 @@
+//! Variable precedence, lowest first, as Ansible's: inventory groups (parents
+//! before children), the host, the phase, the step, facts and registered
+//! results, magic variables and the loop item, then `-e` above all.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use minijinja::Value;
+
+use super::RunOptions;
+use crate::model::{Inventory, VarMap};
+
+pub struct Layers {
+    /// Inventory variables of each host: its groups' in order, then its own.
+    inventory: HashMap<String, Vec<Arc<VarMap>>>,
+    groups_value: Value,
+    group_names: HashMap<String, Value>,
+    extra: Arc<VarMap>,
+    playbook_dir: String,
+}
+
+impl Layers {
+    pub fn new(inventory: &Inventory, options: &RunOptions) -> Layers {
+        let group_layers: HashMap<&str, Arc<VarMap>> = inventory.groups.values().map(|g| (g.name.as_str(), Arc::new(g.vars.clone()))).collect();
+        let mut per_host = HashMap::new();
+        let mut group_names = HashMap::new();
+        for host in &inventory.hosts {
+            let groups = inventory.groups_of(&host.name);
+            let mut layers: Vec<Arc<VarMap>> = groups.iter().map(|g| Arc::clone(&group_layers[g.name.as_str()])).collect();
+            layers.push(Arc::new(host.vars.clone()));
+            per_host.insert(host.name.clone(), layers);
+            let names: Vec<String> = groups.iter().map(|g| g.name.clone()).filter(|g| g != "all" && g != "ungrouped").collect();
+            group_names.insert(host.name.clone(), Value::from(names));
+        }
+        let groups_value = Value::from_pairs(inventory.groups.keys().map(|g| (g.clone(), Value::from(inventory.group_hosts(g).into_iter().collect::<Vec<_>>()))));
+        Layers { inventory: per_host, groups_value, group_names, extra: Arc::new(options.extra_vars.clone()), playbook_dir: options.playbook_dir.display().to_string() }
+    }
+
+    /// What the engine itself defines for a host in a phase.
+    pub fn magic(&self, host: &str, play_hosts: &[String], options: &RunOptions) -> VarMap {
+        let mut magic = VarMap::default();
+        magic.insert_value("inventory_hostname", host.into());
+        magic.insert_value("inventory_hostname_short", host.split('.').next().unwrap_or(host).into());
+        magic.insert_value("group_names", self.group_names.get(host).cloned().unwrap_or_else(|| Value::from(Vec::<String>::new())));
+        magic.insert_value("groups", self.groups_value.clone());
+        magic.insert_value("ansible_play_hosts", Value::from(play_hosts.to_vec()));
+        magic.insert_value("playbook_dir", self.playbook_dir.as_str().into());
+        magic.insert_value("ansible_check_mode", options.check.into());
+        magic.insert_value("ansible_diff_mode", options.diff.into());
+        magic
+    }
+
+    /// The layers below the phase: inventory groups and the host.
+    pub fn inventory(&self, host: &str) -> &[Arc<VarMap>] {
+        self.inventory.get(host).map(Vec::as_slice).unwrap_or_default()
+    }
+
+    pub fn extra(&self) -> &Arc<VarMap> {
+        &self.extra
+    }
+}

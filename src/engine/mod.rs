@@ -1,0 +1,104 @@
+//! Runs a plan: phases in order; in a phase, hosts concurrently up to
+//! `--forks`, each host's steps in order; handlers at the end of the phase.
+
+mod host;
+mod layers;
+mod step;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use futures_util::future::join_all;
+use tokio::sync::Semaphore;
+
+use crate::events::{Event, HostRecap};
+use crate::model::{Inventory, VarMap};
+use crate::plan::PhasePlan;
+use crate::report::Bus;
+use crate::template::Templater;
+
+pub use host::HostState;
+use layers::Layers;
+
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub check: bool,
+    pub diff: bool,
+    pub forks: usize,
+    pub extra_vars: VarMap,
+    pub playbook_dir: PathBuf,
+}
+
+pub struct Engine {
+    options: RunOptions,
+    bus: Arc<Bus>,
+    templater: Arc<Templater>,
+    layers: Layers,
+}
+
+/// How the run ended, for the exit code.
+#[derive(Debug, Default)]
+pub struct Summary {
+    pub recap: Vec<HostRecap>,
+}
+
+impl Summary {
+    /// 0 all well, 2 a step failed, 4 a host was unreachable (as ansible-playbook).
+    pub fn exit_code(&self) -> i32 {
+        if self.recap.iter().any(|r| r.unreachable > 0) {
+            4
+        } else if self.recap.iter().any(|r| r.failed > 0) {
+            2
+        } else {
+            0
+        }
+    }
+}
+
+impl Engine {
+    pub fn new(inventory: &Inventory, options: RunOptions, bus: Arc<Bus>) -> Engine {
+        let layers = Layers::new(inventory, &options);
+        Engine { options, bus, templater: Arc::new(Templater::new()), layers }
+    }
+
+    pub async fn run(&self, playbook: &str, plans: &[PhasePlan<'_>]) -> Summary {
+        let started = Instant::now();
+        self.bus.emit(Event::RunStart { playbook: playbook.to_string(), check_mode: self.options.check });
+        let mut hosts: HashMap<String, HostState> = HashMap::new();
+        let mut order: Vec<String> = Vec::new();
+        let forks = Semaphore::new(self.options.forks.max(1));
+        for plan in plans {
+            for host in &plan.hosts {
+                if !hosts.contains_key(host) {
+                    hosts.insert(host.clone(), HostState::new(host));
+                    order.push(host.clone());
+                }
+            }
+            let active: Vec<String> = plan.hosts.iter().filter(|h| hosts[*h].is_active()).cloned().collect();
+            self.bus.emit(Event::PhaseStart { phase: plan.phase.name.clone(), hosts: active.clone() });
+            if plan.steps.is_empty() {
+                continue;
+            }
+            let phase_layer = Arc::new(plan.phase.vars.clone());
+            let runs = active.iter().map(|name| {
+                let mut state = hosts.remove(name).expect("host state");
+                let forks = &forks;
+                let phase_layer = Arc::clone(&phase_layer);
+                let play_hosts = &active;
+                async move {
+                    let _permit = forks.acquire().await.expect("semaphore open");
+                    host::run_phase(self, &mut state, plan, phase_layer, play_hosts).await;
+                    state
+                }
+            });
+            for state in join_all(runs).await {
+                hosts.insert(state.name.clone(), state);
+            }
+        }
+        let recap: Vec<HostRecap> = order.iter().map(|h| hosts[h].recap.clone()).collect();
+        self.bus.emit(Event::RunEnd { recap: recap.clone(), elapsed_ms: started.elapsed().as_millis() as u64 });
+        Summary { recap }
+    }
+}

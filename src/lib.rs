@@ -1,0 +1,17 @@
+//! numarun: an agentless, idempotent orchestration runner.
+//!
+//! parse (`yaml`, `model`) → plan (`plan`) → execute (`engine`, `modules`
+//! through a `target`) → events (`events`) → reporters (`report`).
+
+pub mod cli;
+pub mod diag;
+pub mod engine;
+pub mod events;
+pub mod model;
+pub mod modules;
+pub mod plan;
+pub mod redact;
+pub mod report;
+pub mod target;
+pub mod template;
+pub mod yaml;

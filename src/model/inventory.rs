@@ -1,0 +1,203 @@
+//! Ansible-shaped YAML inventory: groups with hosts, children and vars, plus
+//! `group_vars/` and `host_vars/` folders beside the inventory file.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use crate::diag::{Diag, DiagKind, Span};
+use crate::model::vars::VarMap;
+use crate::yaml::{self, Fields, Node, NodeKind};
+
+#[derive(Debug, Default)]
+pub struct Group {
+    pub name: String,
+    pub hosts: BTreeSet<String>,
+    pub children: BTreeSet<String>,
+    pub vars: VarMap,
+    pub span: Option<Span>,
+}
+
+#[derive(Debug)]
+pub struct Host {
+    pub name: String,
+    pub vars: VarMap,
+}
+
+#[derive(Debug, Default)]
+pub struct Inventory {
+    /// Hosts in the order they were first written.
+    pub hosts: Vec<Host>,
+    pub groups: BTreeMap<String, Group>,
+    /// Where `group_vars/` and `host_vars/` were looked for.
+    pub dir: Option<PathBuf>,
+}
+
+const GROUP_KEYS: &[&str] = &["hosts", "children", "vars"];
+
+impl Inventory {
+    /// The inventory Ansible assumes when none is given: only `localhost`.
+    pub fn implicit() -> Inventory {
+        let mut inventory = Inventory::default();
+        inventory.groups.insert("all".into(), Group { name: "all".into(), ..Group::default() });
+        inventory.groups.insert("ungrouped".into(), Group { name: "ungrouped".into(), ..Group::default() });
+        inventory.add_implicit_localhost();
+        inventory
+    }
+
+    pub fn load(path: &Path) -> Result<Inventory, Diag> {
+        let root = yaml::load_file(path)?;
+        let mut inventory = Inventory { dir: path.parent().map(Path::to_path_buf), ..Inventory::default() };
+        inventory.groups.insert("all".into(), Group { name: "all".into(), span: Some(root.span.clone()), ..Group::default() });
+        if !matches!(root.kind, NodeKind::Null) {
+            for (name, body) in root.expect_map("an inventory")? {
+                let name = name.expect_str("a group name")?;
+                inventory.read_group(name, body)?;
+            }
+        }
+        inventory.link_top_level_groups();
+        if let Some(dir) = inventory.dir.clone() {
+            inventory.read_var_dirs(&dir)?;
+        }
+        Ok(inventory)
+    }
+
+    fn read_group(&mut self, name: &str, body: &Node) -> Result<(), Diag> {
+        let group = self.groups.entry(name.to_string()).or_insert_with(|| Group { name: name.to_string(), ..Group::default() });
+        group.span.get_or_insert_with(|| body.span.clone());
+        if matches!(body.kind, NodeKind::Null) {
+            return Ok(());
+        }
+        let mut fields = Fields::new(body, "group key")?;
+        if let Some(vars) = fields.take(&["vars"]) {
+            let vars = VarMap::from_node(vars)?;
+            self.groups.get_mut(name).expect("group").vars.extend(vars);
+        }
+        if let Some(hosts) = fields.take(&["hosts"]).filter(|n| !matches!(n.kind, NodeKind::Null)) {
+            for (host, vars) in hosts.expect_map("hosts")? {
+                let host = host.expect_str("a host name")?.to_string();
+                let vars = match vars.kind {
+                    NodeKind::Null => VarMap::default(),
+                    _ => VarMap::from_node(vars)?,
+                };
+                self.add_host(&host, vars);
+                self.groups.get_mut(name).expect("group").hosts.insert(host);
+            }
+        }
+        if let Some(children) = fields.take(&["children"]).filter(|n| !matches!(n.kind, NodeKind::Null)) {
+            for (child, body) in children.expect_map("children")? {
+                let child_name = child.expect_str("a group name")?.to_string();
+                if child_name == name || child_name == "all" {
+                    return Err(Diag::invalid(&child.span, format!("group `{child_name}` cannot be a child of `{name}`")));
+                }
+                self.groups.get_mut(name).expect("group").children.insert(child_name.clone());
+                self.read_group(&child_name, body)?;
+            }
+        }
+        fields.finish(GROUP_KEYS)
+    }
+
+    fn add_host(&mut self, name: &str, vars: VarMap) {
+        match self.hosts.iter_mut().find(|h| h.name == name) {
+            Some(host) => host.vars.extend(vars),
+            None => self.hosts.push(Host { name: name.to_string(), vars }),
+        }
+    }
+
+    /// Ansible's `localhost` exists even when not listed, outside `all`.
+    fn add_implicit_localhost(&mut self) {
+        if !self.hosts.iter().any(|h| h.name == "localhost") {
+            let mut vars = VarMap::default();
+            vars.insert_value("ansible_connection", "local".into());
+            self.hosts.push(Host { name: "localhost".into(), vars });
+        }
+    }
+
+    /// Groups nobody names as a child hang under `all`; hosts in no group are `ungrouped`.
+    fn link_top_level_groups(&mut self) {
+        let named: BTreeSet<String> = self.groups.values().flat_map(|g| g.children.iter().cloned()).collect();
+        let top: Vec<String> = self.groups.keys().filter(|g| *g != "all" && !named.contains(*g)).cloned().collect();
+        let grouped: BTreeSet<String> = self.groups.values().filter(|g| g.name != "all").flat_map(|g| g.hosts.iter().cloned()).collect();
+        let ungrouped: BTreeSet<String> = self.hosts.iter().map(|h| h.name.clone()).filter(|h| !grouped.contains(h)).collect();
+        self.groups.entry("ungrouped".into()).or_insert_with(|| Group { name: "ungrouped".into(), ..Group::default() }).hosts.extend(ungrouped);
+        let all = self.groups.get_mut("all").expect("all");
+        all.children.extend(top);
+        all.children.insert("ungrouped".into());
+        all.hosts.clear();
+        self.add_implicit_localhost();
+    }
+
+    fn read_var_dirs(&mut self, dir: &Path) -> Result<(), Diag> {
+        for name in self.groups.keys().cloned().collect::<Vec<_>>() {
+            for file in var_files(&dir.join("group_vars"), &name)? {
+                let vars = VarMap::from_node(&yaml::load_file(&file)?)?;
+                self.groups.get_mut(&name).expect("group").vars.extend(vars);
+            }
+        }
+        for host in &mut self.hosts {
+            for file in var_files(&dir.join("host_vars"), &host.name)? {
+                host.vars.extend(VarMap::from_node(&yaml::load_file(&file)?)?);
+            }
+        }
+        Ok(())
+    }
+
+    pub fn host_names(&self) -> impl Iterator<Item = &str> {
+        self.hosts.iter().map(|h| h.name.as_str())
+    }
+
+    pub fn host(&self, name: &str) -> Option<&Host> {
+        self.hosts.iter().find(|h| h.name == name)
+    }
+
+    /// Every host of a group, through its children; `all` excludes the implicit localhost
+    /// unless the inventory lists it.
+    pub fn group_hosts(&self, group: &str) -> BTreeSet<String> {
+        let mut hosts = BTreeSet::new();
+        let mut stack = vec![group.to_string()];
+        let mut seen = BTreeSet::new();
+        while let Some(name) = stack.pop() {
+            if !seen.insert(name.clone()) {
+                continue;
+            }
+            if let Some(g) = self.groups.get(&name) {
+                hosts.extend(g.hosts.iter().cloned());
+                stack.extend(g.children.iter().cloned());
+            }
+        }
+        hosts
+    }
+
+    /// Groups a host belongs to, ancestors first (`all` first), the order
+    /// in which their variables apply.
+    pub fn groups_of(&self, host: &str) -> Vec<&Group> {
+        let mut depth: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut stack = vec![("all", 0usize)];
+        while let Some((name, d)) = stack.pop() {
+            let Some(group) = self.groups.get(name) else { continue };
+            if depth.get(name).is_some_and(|&seen| seen >= d) {
+                continue;
+            }
+            depth.insert(name, d);
+            stack.extend(group.children.iter().map(|c| (c.as_str(), d + 1)));
+        }
+        let mut groups: Vec<&Group> = depth.keys().filter_map(|g| self.groups.get(*g)).filter(|g| self.group_hosts(&g.name).contains(host)).collect();
+        groups.sort_by_key(|g| (depth[g.name.as_str()], g.name.clone()));
+        groups
+    }
+}
+
+/// `dir/name.yaml`, `dir/name.yml`, `dir/name` or every YAML file in `dir/name/`.
+fn var_files(dir: &Path, name: &str) -> Result<Vec<PathBuf>, Diag> {
+    let mut files = Vec::new();
+    for candidate in [dir.join(format!("{name}.yaml")), dir.join(format!("{name}.yml")), dir.join(name)] {
+        if candidate.is_file() {
+            files.push(candidate);
+        } else if candidate.is_dir() {
+            let entries = std::fs::read_dir(&candidate).map_err(|e| Diag::new(DiagKind::Io { path: candidate.display().to_string(), reason: e.to_string() }, None))?;
+            let mut inner: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml")).collect();
+            inner.sort();
+            files.extend(inner);
+        }
+    }
+    Ok(files)
+}

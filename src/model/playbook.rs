@@ -1,0 +1,121 @@
+//! A playbook: phases (Ansible's plays) in order, with `import:` entries
+//! pulling in phase files that are themselves playbooks.
+
+use std::path::{Path, PathBuf};
+
+use super::step::{tags_of, Step};
+use super::vars::VarMap;
+use crate::diag::{Diag, DiagKind, Span};
+use crate::yaml::{self, Fields, Node, NodeKind};
+
+#[derive(Debug)]
+pub struct Phase {
+    pub name: String,
+    pub span: Span,
+    pub hosts: String,
+    pub hosts_span: Span,
+    pub tags: Vec<String>,
+    pub vars: VarMap,
+    pub steps: Vec<Step>,
+    pub handlers: Vec<Step>,
+    pub escalate: Option<bool>,
+    pub become_user: Option<String>,
+    /// The folder of the file that defines the phase: relative `src:` paths start here.
+    pub dir: PathBuf,
+}
+
+#[derive(Debug)]
+pub struct Playbook {
+    pub path: PathBuf,
+    pub phases: Vec<Phase>,
+}
+
+const PHASE_KEYS: &[&str] = &[
+    "name", "hosts", "tags", "vars", "vars_files", "steps", "tasks", "pre_tasks", "post_tasks", "handlers", "become",
+    "become_user", "gather_facts",
+];
+const IMPORT_KEYS: &[&str] = &["import", "import_playbook", "tags", "name"];
+
+impl Playbook {
+    pub fn load(path: &Path) -> Result<Playbook, Diag> {
+        let mut phases = Vec::new();
+        load_into(path, &[], &mut vec![], &mut phases)?;
+        Ok(Playbook { path: path.to_path_buf(), phases })
+    }
+
+    pub fn dir(&self) -> &Path {
+        self.path.parent().unwrap_or(Path::new("."))
+    }
+}
+
+fn load_into(path: &Path, inherited_tags: &[String], chain: &mut Vec<PathBuf>, phases: &mut Vec<Phase>) -> Result<(), Diag> {
+    let canonical = path.canonicalize().map_err(|e| Diag::new(DiagKind::Io { path: path.display().to_string(), reason: e.to_string() }, None))?;
+    let root = yaml::load_file(path)?;
+    if chain.contains(&canonical) {
+        return Err(Diag::invalid(&root.span, format!("{} imports itself (through {})", path.display(), chain.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" → "))));
+    }
+    chain.push(canonical);
+    let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+    let entries = match &root.kind {
+        NodeKind::Null => &[][..],
+        _ => root.expect_seq("a playbook (a list of phases)")?,
+    };
+    for entry in entries {
+        if entry.get("import").or_else(|| entry.get("import_playbook")).is_some() {
+            let mut fields = Fields::new(entry, "import key")?;
+            let target = fields.take(&["import", "import_playbook"]).expect("import key");
+            let file = dir.join(target.expect_str("a playbook path")?);
+            let mut tags = inherited_tags.to_vec();
+            tags.extend(fields.take(&["tags"]).map(tags_of).transpose()?.unwrap_or_default());
+            fields.take(&["name"]);
+            fields.finish(IMPORT_KEYS)?;
+            if !file.is_file() {
+                return Err(Diag::invalid(&target.span, format!("no playbook at {}", file.display())));
+            }
+            load_into(&file, &tags, chain, phases)?;
+        } else {
+            phases.push(parse_phase(entry, inherited_tags, &dir)?);
+        }
+    }
+    chain.pop();
+    Ok(())
+}
+
+fn parse_phase(node: &Node, inherited_tags: &[String], dir: &Path) -> Result<Phase, Diag> {
+    let mut fields = Fields::new(node, "phase key")?;
+    let hosts_node = fields.require("hosts")?;
+    let hosts = hosts_node.expect_str("a host pattern")?.to_string();
+    let name = fields.get::<String>("name")?.unwrap_or_else(|| hosts.clone());
+    let mut tags = inherited_tags.to_vec();
+    tags.extend(fields.take(&["tags"]).map(tags_of).transpose()?.unwrap_or_default());
+    let mut vars = fields.take(&["vars"]).map(VarMap::from_node).transpose()?.unwrap_or_default();
+    if let Some(files) = fields.take(&["vars_files"]) {
+        for file in files.expect_seq("`vars_files`")? {
+            let path = dir.join(file.expect_str("a file path")?);
+            if !path.is_file() {
+                return Err(Diag::invalid(&file.span, format!("no vars file at {}", path.display())));
+            }
+            vars.extend(VarMap::from_node(&yaml::load_file(&path)?)?);
+        }
+    }
+    let mut steps = Vec::new();
+    for key in ["pre_tasks", "steps", "tasks", "post_tasks"] {
+        if let Some(list) = fields.take(&[key]) {
+            steps.extend(parse_steps(list, false)?);
+        }
+    }
+    let handlers = fields.take(&["handlers"]).map(|l| parse_steps(l, true)).transpose()?.unwrap_or_default();
+    let escalate = fields.get::<bool>("become")?;
+    let become_user = fields.get::<String>("become_user")?;
+    // numarun gathers no facts implicitly: `host_facts` is an explicit step.
+    fields.get::<bool>("gather_facts")?;
+    fields.finish(PHASE_KEYS)?;
+    Ok(Phase { name, span: node.span.clone(), hosts, hosts_span: hosts_node.span.clone(), tags, vars, steps, handlers, escalate, become_user, dir: dir.to_path_buf() })
+}
+
+fn parse_steps(list: &Node, handlers: bool) -> Result<Vec<Step>, Diag> {
+    if matches!(list.kind, NodeKind::Null) {
+        return Ok(Vec::new());
+    }
+    list.expect_seq("a list of steps")?.iter().map(|s| Step::parse(s, handlers)).collect()
+}

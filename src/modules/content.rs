@@ -1,0 +1,109 @@
+//! The one home of "this path should hold these bytes with these attributes",
+//! shared by copy, template, lineinfile, blockinfile and sysctl.
+
+use async_trait::async_trait;
+
+use super::attrs::{differences, keep_existing, FileAttrs};
+use super::{Change, Check, Cx, Diff, Module, ModuleError, Outcome};
+use crate::diag::Diag;
+use crate::target::FileKind;
+use crate::yaml::Node;
+
+/// What a file module wants: the bytes `path` should hold.
+pub struct Plan {
+    pub path: String,
+    pub before: Option<Vec<u8>>,
+    /// `None`: leave the file as it is (absent and meant to be, or not forced).
+    pub desired: Option<Vec<u8>>,
+}
+
+/// A module whose whole job is the content and attributes of one file.
+#[async_trait]
+pub trait ManagedFile: Send + Sync + std::fmt::Debug {
+    fn attrs(&self) -> FileAttrs;
+    async fn plan(&self, cx: &Cx<'_>) -> Result<Plan, ModuleError>;
+    fn validate(&self, _args: &Node) -> Result<(), Diag> {
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl<T: ManagedFile> Module for T {
+    async fn check(&self, cx: &Cx<'_>) -> Result<Check, ModuleError> {
+        let plan = self.plan(cx).await?;
+        match &plan.desired {
+            None => Ok(Check::Ok(Outcome::default())),
+            Some(desired) => check(cx, &plan.path, plan.before.as_deref(), desired, &self.attrs()).await,
+        }
+    }
+
+    async fn apply(&self, cx: &Cx<'_>) -> Result<Outcome, ModuleError> {
+        let plan = self.plan(cx).await?;
+        match &plan.desired {
+            None => Ok(Outcome::default()),
+            Some(desired) => write(cx, &plan.path, desired, &self.attrs()).await,
+        }
+    }
+
+    fn validate(&self, args: &Node) -> Result<(), Diag> {
+        ManagedFile::validate(self, args)
+    }
+}
+
+/// The current bytes of a managed file, `None` when it does not exist.
+pub async fn current(cx: &Cx<'_>, path: &str) -> Result<Option<Vec<u8>>, ModuleError> {
+    match cx.target.stat(path).await? {
+        Some(stat) if stat.kind == FileKind::Directory => Err(ModuleError::Failed(format!("{path} is a directory"))),
+        Some(_) => Ok(cx.target.read(path).await?),
+        None => Ok(None),
+    }
+}
+
+/// For modules that edit text in place: read the file, edit it, say what to write.
+/// A missing file is an error when it should exist unless `create` is set.
+pub async fn edit_plan(cx: &Cx<'_>, path: &str, present: bool, create: bool, edit: impl FnOnce(&str) -> Result<String, ModuleError>) -> Result<Plan, ModuleError> {
+    let before = current(cx, path).await?;
+    let desired = match (&before, present) {
+        (None, false) => None,
+        (None, true) if !create => return Err(ModuleError::Failed(format!("{path} does not exist (create: true makes it)"))),
+        (before, _) => Some(edit(&super::lines::as_text(path, before.as_deref())?)?.into_bytes()),
+    };
+    Ok(Plan { path: path.to_string(), before, desired })
+}
+
+/// Would writing `desired` to `path` change anything, and what.
+pub(super) async fn check(cx: &Cx<'_>, path: &str, before: Option<&[u8]>, desired: &[u8], attrs: &FileAttrs) -> Result<Check, ModuleError> {
+    let wanted = attrs.resolve(cx).await?;
+    let Some(before) = before else {
+        let diff = text_diff(path, b"", desired);
+        return Ok(Check::Change(Change { summary: format!("create {path}"), diff }));
+    };
+    let stat = cx.target.stat(path).await?;
+    let mut changes = Vec::new();
+    if before != desired {
+        changes.push("content".to_string());
+    }
+    if let Some(stat) = &stat {
+        changes.extend(differences(&wanted, stat));
+    }
+    if changes.is_empty() {
+        return Ok(Check::Ok(Outcome::default()));
+    }
+    let diff = (before != desired).then(|| text_diff(path, before, desired)).flatten();
+    Ok(Check::Change(Change { summary: format!("{path}: {}", changes.join(", ")), diff }))
+}
+
+/// Writes `desired` atomically, keeping the existing file's mode and owner unless told otherwise.
+pub(super) async fn write(cx: &Cx<'_>, path: &str, desired: &[u8], attrs: &FileAttrs) -> Result<Outcome, ModuleError> {
+    let wanted = attrs.resolve(cx).await?;
+    let stat = cx.target.stat(path).await?;
+    cx.target.write(path, desired, keep_existing(wanted, stat.as_ref())).await?;
+    Ok(Outcome::default())
+}
+
+/// A diff when both sides are text.
+fn text_diff(path: &str, before: &[u8], after: &[u8]) -> Option<Diff> {
+    let before = std::str::from_utf8(before).ok()?;
+    let after = std::str::from_utf8(after).ok()?;
+    Some(Diff { path: path.to_string(), before: before.to_string(), after: after.to_string() })
+}

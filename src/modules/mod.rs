@@ -1,0 +1,196 @@
+//! The module contract: `check` reads state and says what would change,
+//! `apply` changes it. The engine owns everything else (re-check, check
+//! mode, retries, handlers, redaction), so a module is only its domain.
+
+mod assert;
+mod attrs;
+mod blockinfile;
+mod command;
+pub use command::split_words;
+mod content;
+mod copy;
+mod debug;
+mod file;
+mod lineinfile;
+mod lines;
+mod set_fact;
+mod sysctl;
+mod template;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use minijinja::Value;
+use serde::de::DeserializeOwned;
+
+use crate::diag::{Diag, Span};
+use crate::target::{Command, Privilege, Target, TargetError};
+use crate::template::Scope;
+use crate::yaml::{self, Node};
+
+/// Everything a module may use while it runs on one host.
+pub struct Cx<'a> {
+    pub target: &'a dyn Target,
+    pub privilege: Privilege,
+    pub env: Vec<(String, String)>,
+    pub scope: &'a Arc<Scope>,
+    /// Folders a relative `src:` is looked up in, nearest first.
+    pub search_dirs: &'a [PathBuf],
+    pub span: &'a Span,
+}
+
+impl Cx<'_> {
+    /// Runs a command with the step's privilege and environment.
+    pub async fn run(&self, mut command: Command) -> Result<crate::target::Output, TargetError> {
+        command.privilege = self.privilege.clone();
+        command.env.extend(self.env.iter().cloned());
+        self.target.run(&command).await
+    }
+
+    /// A controller-side file named by `src:`, looked up as Ansible does.
+    pub fn find_source(&self, src: &str, subdir: &str) -> Result<PathBuf, ModuleError> {
+        let path = std::path::Path::new(src);
+        if path.is_absolute() {
+            return Ok(path.to_path_buf());
+        }
+        self.search_dirs
+            .iter()
+            .flat_map(|dir| [dir.join(subdir).join(src), dir.join(src)])
+            .find(|p| p.is_file())
+            .ok_or_else(|| ModuleError::Failed(format!("cannot find `{src}` in {}", self.search_dirs.iter().map(|d| d.join(subdir).display().to_string()).collect::<Vec<_>>().join(", "))))
+    }
+}
+
+/// A text change a module would make, for `--diff`.
+#[derive(Debug, Clone)]
+pub struct Diff {
+    pub path: String,
+    pub before: String,
+    pub after: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub summary: String,
+    pub diff: Option<Diff>,
+}
+
+#[derive(Debug)]
+pub enum Check {
+    /// Nothing to do; pure modules (debug, set_fact, assert) do their work here.
+    Ok(Outcome),
+    Change(Change),
+    /// Cannot be known without running (a command with no read-only guard).
+    Unknown(String),
+}
+
+/// What a module reports; becomes the registered result.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub failed: bool,
+    pub msg: Option<String>,
+    pub data: Vec<(String, Value)>,
+    /// Variables for the host (`set_fact`).
+    pub facts: Vec<(String, Value)>,
+}
+
+impl Outcome {
+    pub fn msg(msg: impl Into<String>) -> Outcome {
+        Outcome { msg: Some(msg.into()), ..Outcome::default() }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ModuleError {
+    #[error(transparent)]
+    Target(#[from] TargetError),
+    #[error("{0}")]
+    Failed(String),
+    #[error(transparent)]
+    Diag(#[from] Diag),
+}
+
+#[async_trait]
+pub trait Module: Send + Sync + std::fmt::Debug {
+    async fn check(&self, cx: &Cx<'_>) -> Result<Check, ModuleError>;
+    /// Modules that only report (debug, assert, set_fact) do all in `check`
+    /// and are never applied.
+    async fn apply(&self, _cx: &Cx<'_>) -> Result<Outcome, ModuleError> {
+        Err(ModuleError::Failed("this module changes nothing".into()))
+    }
+    /// Rules across arguments that types cannot say (`copy` needs `content` or `src`).
+    fn validate(&self, _args: &Node) -> Result<(), Diag> {
+        Ok(())
+    }
+}
+
+/// An argument that takes one value or a list of them.
+#[derive(Debug, serde::Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany<T> {
+    One(T),
+    Many(Vec<T>),
+}
+
+impl<T> OneOrMany<T> {
+    pub fn as_slice(&self) -> &[T] {
+        match self {
+            OneOrMany::One(one) => std::slice::from_ref(one),
+            OneOrMany::Many(many) => many,
+        }
+    }
+}
+
+/// A module as the parser knows it.
+pub struct ModuleSpec {
+    pub name: &'static str,
+    /// The argument a bare string becomes: `command: ls` is `command: {cmd: ls}`.
+    pub free_form: Option<&'static str>,
+    /// Arguments that hold Jinja expressions the module evaluates itself.
+    pub raw: &'static [&'static str],
+    /// Decodes arguments; `lenient` lets Jinja strings stand for any type.
+    pub build: fn(&Node, bool) -> Result<Box<dyn Module>, Diag>,
+}
+
+impl std::fmt::Debug for ModuleSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name)
+    }
+}
+
+fn build<M: Module + DeserializeOwned + 'static>(args: &Node, lenient: bool) -> Result<Box<dyn Module>, Diag> {
+    let module: M = if lenient { yaml::decode_lenient(args)? } else { yaml::decode(args)? };
+    if !lenient {
+        module.validate(args)?;
+    }
+    Ok(Box::new(module))
+}
+
+const fn spec<M: Module + DeserializeOwned + 'static>(name: &'static str, free_form: Option<&'static str>, raw: &'static [&'static str]) -> ModuleSpec {
+    ModuleSpec { name, free_form, raw, build: build::<M> }
+}
+
+static MODULES: &[ModuleSpec] = &[
+    spec::<command::CommandModule>("command", Some("cmd"), &[]),
+    spec::<command::ShellModule>("shell", Some("cmd"), &[]),
+    spec::<file::FileModule>("file", None, &[]),
+    spec::<copy::CopyModule>("copy", None, &[]),
+    spec::<template::TemplateModule>("template", None, &[]),
+    spec::<lineinfile::LineInFile>("lineinfile", None, &[]),
+    spec::<blockinfile::BlockInFile>("blockinfile", None, &[]),
+    spec::<sysctl::Sysctl>("sysctl", None, &[]),
+    spec::<assert::Assert>("assert", None, &["that"]),
+    spec::<set_fact::SetFact>("set_fact", None, &[]),
+    spec::<debug::Debug>("debug", None, &["var"]),
+];
+
+/// Finds a module by its short or fully qualified Ansible name.
+pub fn lookup(name: &str) -> Option<&'static ModuleSpec> {
+    let short = ["ansible.builtin.", "ansible.legacy.", "ansible.posix."].iter().find_map(|p| name.strip_prefix(p)).unwrap_or(name);
+    MODULES.iter().find(|m| m.name == short)
+}
+
+pub fn names() -> impl Iterator<Item = &'static str> {
+    MODULES.iter().map(|m| m.name)
+}

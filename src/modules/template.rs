@@ -1,0 +1,33 @@
+//! `template`: a Jinja file from the controller, rendered with the host's variables.
+
+use async_trait::async_trait;
+use serde::Deserialize;
+
+use super::attrs::{FileAttrs, Mode};
+use super::content::{self, ManagedFile, Plan};
+use super::{Cx, ModuleError};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateModule {
+    src: String,
+    dest: String,
+    mode: Option<Mode>,
+    owner: Option<String>,
+    group: Option<String>,
+}
+
+#[async_trait]
+impl ManagedFile for TemplateModule {
+    fn attrs(&self) -> FileAttrs {
+        FileAttrs { mode: self.mode, owner: self.owner.clone(), group: self.group.clone() }
+    }
+
+    async fn plan(&self, cx: &Cx<'_>) -> Result<Plan, ModuleError> {
+        let source = cx.find_source(&self.src, "templates")?;
+        let text = std::fs::read_to_string(&source).map_err(|e| ModuleError::Failed(format!("cannot read template {}: {e}", source.display())))?;
+        let desired = cx.scope.render_file(&source.display().to_string(), &text)?.into_bytes();
+        let before = content::current(cx, &self.dest).await?;
+        Ok(Plan { path: self.dest.clone(), before, desired: Some(desired) })
+    }
+}

@@ -1,0 +1,257 @@
+//! The Ansible filters, tests and lookups that minijinja lacks or spells differently.
+
+use std::sync::LazyLock;
+
+use base64::Engine as _;
+use minijinja::value::{Kwargs, Rest, Value, ValueKind};
+use minijinja::{Environment, Error, ErrorKind, State};
+use regex::Regex;
+
+use super::to_yaml::to_yaml;
+
+pub fn register(env: &mut Environment<'static>) {
+    env.add_filter("bool", to_bool);
+    env.add_filter("mandatory", mandatory);
+    env.add_filter("to_json", |v: Value| json(&v, false));
+    env.add_filter("to_nice_json", |v: Value| json(&v, true));
+    env.add_filter("from_json", from_json);
+    env.add_filter("to_yaml", |v: Value| yaml(&v));
+    env.add_filter("to_nice_yaml", |v: Value| yaml(&v));
+    env.add_filter("from_yaml", from_yaml);
+    env.add_filter("regex_replace", regex_replace);
+    env.add_filter("regex_search", regex_search);
+    env.add_filter("regex_findall", regex_findall);
+    env.add_filter("b64encode", |s: String| base64::engine::general_purpose::STANDARD.encode(s));
+    env.add_filter("b64decode", b64decode);
+    env.add_filter("combine", combine);
+    env.add_filter("dict2items", dict2items);
+    env.add_filter("items2dict", items2dict);
+    env.add_filter("ternary", ternary);
+    env.add_filter("quote", |s: String| shell_quote(&s));
+    env.add_filter("basename", |s: String| s.rsplit('/').next().unwrap_or_default().to_string());
+    env.add_filter("dirname", dirname);
+    env.add_filter("human_to_bytes", human_to_bytes);
+    env.add_filter("split", split);
+    env.add_function("lookup", lookup);
+    for (name, field, wanted) in [("succeeded", "failed", false), ("success", "failed", false), ("failed", "failed", true), ("failure", "failed", true), ("changed", "changed", true), ("change", "changed", true), ("skipped", "skipped", true), ("skip", "skipped", true)] {
+        env.add_test(name, move |result: Value| result.get_attr(field).map(|v| v.is_true() == wanted).unwrap_or(!wanted && field == "failed"));
+    }
+}
+
+fn invalid(message: impl Into<String>) -> Error {
+    Error::new(ErrorKind::InvalidOperation, message.into())
+}
+
+/// Ansible's `bool`: "yes", "on", "1", "true" are true; anything else is false.
+fn to_bool(value: Value) -> bool {
+    match value.kind() {
+        ValueKind::String => matches!(value.as_str().unwrap_or_default().trim().to_ascii_lowercase().as_str(), "yes" | "on" | "1" | "true" | "y" | "t"),
+        ValueKind::Number => value.as_i64() == Some(1),
+        _ => value.is_true(),
+    }
+}
+
+fn mandatory(value: Value, msg: Option<String>) -> Result<Value, Error> {
+    if value.is_undefined() {
+        return Err(Error::new(ErrorKind::UndefinedError, msg.unwrap_or_else(|| "mandatory variable not defined".into())));
+    }
+    Ok(value)
+}
+
+fn json(value: &Value, pretty: bool) -> Result<String, Error> {
+    let json: serde_json::Value = serde_json::to_value(value).map_err(|e| invalid(e.to_string()))?;
+    let text = if pretty { pretty_json(&json) } else { serde_json::to_string(&json) };
+    text.map_err(|e| invalid(e.to_string()))
+}
+
+/// Four-space indentation, keys sorted, as Ansible's `to_nice_json`.
+fn pretty_json(json: &serde_json::Value) -> serde_json::Result<String> {
+    let mut out = Vec::new();
+    let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+    let mut serializer = serde_json::Serializer::with_formatter(&mut out, formatter);
+    serde::Serialize::serialize(json, &mut serializer)?;
+    Ok(String::from_utf8(out).expect("json is utf-8"))
+}
+
+fn from_json(text: String) -> Result<Value, Error> {
+    let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| invalid(format!("from_json: {e}")))?;
+    Ok(Value::from(minijinja::value::Serde(json)))
+}
+
+fn yaml(value: &Value) -> Result<String, Error> {
+    let json: serde_json::Value = serde_json::to_value(value).map_err(|e| invalid(e.to_string()))?;
+    Ok(to_yaml(&json))
+}
+
+fn from_yaml(text: String) -> Result<Value, Error> {
+    let node = crate::yaml::load_str(crate::diag::Source::new("<from_yaml>", text)).map_err(|e| invalid(format!("from_yaml: {e}")))?;
+    Ok(super::node_to_value(&node))
+}
+
+fn build_regex(pattern: &str, kwargs: &Kwargs) -> Result<Regex, Error> {
+    let ignorecase = kwargs.get::<Option<bool>>("ignorecase")?.unwrap_or(false);
+    let multiline = kwargs.get::<Option<bool>>("multiline")?.unwrap_or(false);
+    regex::RegexBuilder::new(pattern).case_insensitive(ignorecase).multi_line(multiline).build().map_err(|e| invalid(format!("bad regular expression: {e}")))
+}
+
+/// Python's `\1` and `\g<name>` become the regex crate's `${1}` and `${name}`.
+fn python_replacement(replacement: &str) -> String {
+    static BACKREF: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\\(\d+)|\\g<(\w+)>|\$").unwrap());
+    BACKREF
+        .replace_all(replacement, |c: &regex::Captures| match (c.get(1), c.get(2)) {
+            (Some(n), _) | (_, Some(n)) => format!("${{{}}}", n.as_str()),
+            _ => "$$".to_string(),
+        })
+        .into_owned()
+}
+
+fn regex_replace(value: String, pattern: String, replacement: Option<String>, kwargs: Kwargs) -> Result<String, Error> {
+    let re = build_regex(&pattern, &kwargs)?;
+    kwargs.assert_all_used()?;
+    Ok(re.replace_all(&value, python_replacement(&replacement.unwrap_or_default()).as_str()).into_owned())
+}
+
+fn regex_search(value: String, pattern: String, groups: Rest<String>, kwargs: Kwargs) -> Result<Value, Error> {
+    let re = build_regex(&pattern, &kwargs)?;
+    kwargs.assert_all_used()?;
+    let Some(caps) = re.captures(&value) else { return Ok(Value::from(())) };
+    if groups.is_empty() {
+        return Ok(Value::from(caps.get(0).map_or("", |m| m.as_str())));
+    }
+    let picked: Vec<Value> = groups
+        .iter()
+        .map(|g| {
+            let m = match g.strip_prefix("\\g<").and_then(|g| g.strip_suffix('>')) {
+                Some(name) => caps.name(name),
+                None => g.trim_start_matches('\\').parse::<usize>().ok().and_then(|i| caps.get(i)),
+            };
+            m.map_or(Value::from(()), |m| Value::from(m.as_str()))
+        })
+        .collect();
+    Ok(Value::from(picked))
+}
+
+fn regex_findall(value: String, pattern: String, kwargs: Kwargs) -> Result<Value, Error> {
+    let re = build_regex(&pattern, &kwargs)?;
+    kwargs.assert_all_used()?;
+    Ok(re
+        .captures_iter(&value)
+        .map(|c| match c.len() {
+            1 => Value::from(c.get(0).map_or("", |m| m.as_str())),
+            2 => Value::from(c.get(1).map_or("", |m| m.as_str())),
+            _ => Value::from(c.iter().skip(1).map(|m| m.map_or("", |m| m.as_str()).to_string()).collect::<Vec<_>>()),
+        })
+        .collect::<Vec<_>>()
+        .into())
+}
+
+fn b64decode(value: String) -> Result<String, Error> {
+    let bytes = base64::engine::general_purpose::STANDARD.decode(value.trim()).map_err(|e| invalid(format!("b64decode: {e}")))?;
+    String::from_utf8(bytes).map_err(|_| invalid("b64decode: the decoded bytes are not UTF-8 text"))
+}
+
+fn map_entries(value: &Value) -> Result<Vec<(Value, Value)>, Error> {
+    if value.kind() != ValueKind::Map {
+        return Err(invalid(format!("expected a mapping, got {}", value.kind())));
+    }
+    value.try_iter()?.map(|k| Ok((k.clone(), value.get_item(&k)?))).collect()
+}
+
+fn combine(base: Value, others: Rest<Value>, kwargs: Kwargs) -> Result<Value, Error> {
+    let recursive = kwargs.get::<Option<bool>>("recursive")?.unwrap_or(false);
+    kwargs.assert_all_used()?;
+    let mut result = base;
+    for other in others.iter() {
+        result = merge(&result, other, recursive)?;
+    }
+    Ok(result)
+}
+
+fn merge(a: &Value, b: &Value, recursive: bool) -> Result<Value, Error> {
+    let mut merged: Vec<(Value, Value)> = map_entries(a)?;
+    for (k, v) in map_entries(b)? {
+        match merged.iter_mut().find(|(existing, _)| *existing == k) {
+            Some((_, old)) if recursive && old.kind() == ValueKind::Map && v.kind() == ValueKind::Map => *old = merge(old, &v, true)?,
+            Some((_, old)) => *old = v,
+            None => merged.push((k, v)),
+        }
+    }
+    Ok(Value::from_pairs(merged))
+}
+
+fn dict2items(value: Value, kwargs: Kwargs) -> Result<Value, Error> {
+    let key_name = kwargs.get::<Option<String>>("key_name")?.unwrap_or_else(|| "key".into());
+    let value_name = kwargs.get::<Option<String>>("value_name")?.unwrap_or_else(|| "value".into());
+    kwargs.assert_all_used()?;
+    Ok(map_entries(&value)?.into_iter().map(|(k, v)| Value::from_pairs([(key_name.clone(), k), (value_name.clone(), v)])).collect::<Vec<_>>().into())
+}
+
+fn items2dict(value: Value, kwargs: Kwargs) -> Result<Value, Error> {
+    let key_name = kwargs.get::<Option<String>>("key_name")?.unwrap_or_else(|| "key".into());
+    let value_name = kwargs.get::<Option<String>>("value_name")?.unwrap_or_else(|| "value".into());
+    kwargs.assert_all_used()?;
+    let pairs: Result<Vec<(Value, Value)>, Error> = value.try_iter()?.map(|item| Ok((item.get_attr(&key_name)?, item.get_attr(&value_name)?))).collect();
+    Ok(Value::from_pairs(pairs?))
+}
+
+fn ternary(condition: Value, if_true: Value, if_false: Value, if_none: Option<Value>) -> Value {
+    match (condition.is_none(), if_none) {
+        (true, Some(none)) => none,
+        _ if condition.is_true() => if_true,
+        _ => if_false,
+    }
+}
+
+/// POSIX shell quoting: one single-quoted word.
+pub fn shell_quote(s: &str) -> String {
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"@%+=:,./-_".contains(&b)) {
+        return s.to_string();
+    }
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+/// Python's `os.path.dirname`: everything before the last slash, trailing slashes trimmed.
+fn dirname(path: String) -> String {
+    let head = &path[..path.rfind('/').map_or(0, |i| i + 1)];
+    if head.bytes().all(|b| b == b'/') { head.to_string() } else { head.trim_end_matches('/').to_string() }
+}
+
+fn human_to_bytes(value: Value, default_unit: Option<String>) -> Result<i64, Error> {
+    static SIZE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\s*([0-9]*\.?[0-9]+)\s*([KMGTPEZY]?)(i?[Bb]?)\s*$").unwrap());
+    if value.is_integer() {
+        return Ok(value.as_i64().unwrap_or_default());
+    }
+    let text = value.to_string();
+    let caps = SIZE.captures(&text).ok_or_else(|| invalid(format!("human_to_bytes: cannot read `{text}` as a size")))?;
+    let number: f64 = caps[1].parse().map_err(|_| invalid(format!("human_to_bytes: bad number in `{text}`")))?;
+    let unit = match &caps[2] {
+        "" => default_unit.unwrap_or_default().chars().next().map(|c| c.to_string()).unwrap_or_default(),
+        u => u.to_string(),
+    };
+    let power = "KMGTPEZY".find(unit.as_str()).map_or(0, |i| i as i32 + 1);
+    Ok((number * 1024f64.powi(power)) as i64)
+}
+
+fn split(value: String, separator: Option<String>) -> Vec<String> {
+    match separator {
+        Some(sep) => value.split(sep.as_str()).map(str::to_string).collect(),
+        None => value.split_whitespace().map(str::to_string).collect(),
+    }
+}
+
+/// `lookup('env', 'HOME')` and `lookup('file', 'path')`; several names join with commas.
+fn lookup(state: &State, kind: String, names: Rest<String>) -> Result<Value, Error> {
+    let values: Result<Vec<String>, Error> = names
+        .iter()
+        .map(|name| match kind.as_str() {
+            "env" => Ok(std::env::var(name).unwrap_or_default()),
+            "file" => {
+                let base = state.lookup("playbook_dir").map(|v| v.to_string()).unwrap_or_else(|| ".".into());
+                let path = std::path::Path::new(&base).join(name);
+                std::fs::read_to_string(&path).map(|s| s.trim_end_matches('\n').to_string()).map_err(|e| invalid(format!("lookup('file', '{name}'): {}: {e}", path.display())))
+            }
+            other => Err(invalid(format!("lookup plugin `{other}` is not supported (env, file are)"))),
+        })
+        .collect();
+    Ok(Value::from(values?.join(",")))
+}

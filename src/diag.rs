@@ -17,6 +17,15 @@ impl Source {
     }
 }
 
+/// Lets miette quote a source under its file name.
+impl miette::SourceCode for Source {
+    fn read_span<'a>(&'a self, span: &miette::SourceSpan, before: usize, after: usize) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let inner = self.text.read_span(span, before, after)?;
+        let named = miette::MietteSpanContents::new_named(self.name.clone(), inner.data(), *inner.span(), inner.line(), inner.column(), inner.line_count());
+        Ok(Box::new(named))
+    }
+}
+
 /// A byte range in a [`Source`].
 #[derive(Clone)]
 pub struct Span {
@@ -124,7 +133,7 @@ impl miette::Diagnostic for Diag {
         self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        self.span.as_ref().map(|s| &s.source.text as &dyn miette::SourceCode)
+        self.span.as_ref().map(|s| &*s.source as &dyn miette::SourceCode)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
         let span = self.span.as_ref()?;
@@ -137,8 +146,10 @@ impl miette::Diagnostic for Diag {
 pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
     candidates
         .into_iter()
-        .map(|c| (strsim::damerau_levenshtein(word, c), c))
-        .filter(|(d, c)| *d <= 2.max(c.len() / 4) && *d < c.len())
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c.to_string())
+        .filter(|c| {
+            let distance = strsim::damerau_levenshtein(word, c);
+            distance <= 2.max(c.len() / 4) && distance < c.len()
+        })
+        .max_by(|a, b| strsim::normalized_damerau_levenshtein(word, a).total_cmp(&strsim::normalized_damerau_levenshtein(word, b)))
+        .map(str::to_string)
 }

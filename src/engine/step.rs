@@ -101,7 +101,7 @@ pub async fn run(cx: &HostPhase<'_>, state: &mut HostState, step: &Step, handler
     let looped = step.loop_items.is_some();
     let status = overall(attempts.iter().map(|(_, a)| a.status), looped);
     let registered = if looped {
-        let results: Vec<Value> = attempts.iter().map(|(item, a)| with_item(a.registered(), item)).collect();
+        let results: Vec<Value> = attempts.iter().map(|(item, a)| with_item(a.registered(), &step.loop_var, item)).collect();
         Value::from_pairs([
             ("changed", Value::from(status == Status::Changed)),
             ("failed", Value::from(status == Status::Failed)),
@@ -163,11 +163,13 @@ fn overall(statuses: impl Iterator<Item = Status>, looped: bool) -> Status {
     }
 }
 
-fn with_item(result: Value, item: &Option<Value>) -> Value {
+/// A loop item's result carries its item under the loop variable's name, as in Ansible.
+fn with_item(result: Value, loop_var: &str, item: &Option<Value>) -> Value {
     match item {
         Some(item) => {
             let mut fields: Vec<(Value, Value)> = result.try_iter().into_iter().flatten().map(|k| (k.clone(), result.get_item(&k).unwrap_or_default())).collect();
-            fields.push((Value::from("item"), item.clone()));
+            fields.push((Value::from(loop_var), item.clone()));
+            fields.push((Value::from("ansible_loop_var"), Value::from(loop_var)));
             Value::from_pairs(fields)
         }
         None => result,
@@ -249,13 +251,6 @@ fn judge(step: &Step, scope: &Arc<Scope>, mut attempt: Attempt) -> Attempt {
         }
         Ok(true)
     };
-    if let Some(conditions) = &step.changed_when {
-        match all(conditions) {
-            Ok(changed) if attempt.status != Status::Failed => attempt.status = if changed { Status::Changed } else { Status::Ok },
-            Ok(_) => {}
-            Err(diag) => return Attempt::failed(diag.to_string()),
-        }
-    }
     if let Some(conditions) = &step.failed_when {
         match all(conditions) {
             Ok(true) => attempt.status = Status::Failed,
@@ -264,6 +259,12 @@ fn judge(step: &Step, scope: &Arc<Scope>, mut attempt: Attempt) -> Attempt {
                 attempt.message = None;
             }
             Ok(false) => {}
+            Err(diag) => return Attempt::failed(diag.to_string()),
+        }
+    }
+    if let Some(conditions) = step.changed_when.as_ref().filter(|_| attempt.status != Status::Failed) {
+        match all(conditions) {
+            Ok(changed) => attempt.status = if changed { Status::Changed } else { Status::Ok },
             Err(diag) => return Attempt::failed(diag.to_string()),
         }
     }

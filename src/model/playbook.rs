@@ -110,7 +110,20 @@ fn parse_phase(node: &Node, inherited_tags: &[String], dir: &Path) -> Result<Pha
     // numarun gathers no facts implicitly: `host_facts` is an explicit step.
     fields.get::<bool>("gather_facts")?;
     fields.finish(PHASE_KEYS)?;
+    check_notifications(&steps, &handlers)?;
     Ok(Phase { name, span: node.span.clone(), hosts, hosts_span: hosts_node.span.clone(), tags, vars, steps, handlers, escalate, become_user, dir: dir.to_path_buf() })
+}
+
+/// Every `notify` must reach a handler of the phase, by name or `listen`.
+fn check_notifications(steps: &[Step], handlers: &[Step]) -> Result<(), Diag> {
+    let known: Vec<&str> = handlers.iter().flat_map(|h| h.name.iter().chain(&h.listen)).map(String::as_str).collect();
+    for step in steps.iter().chain(handlers) {
+        if let Some(missing) = step.notify.iter().find(|n| !known.contains(&n.as_str())) {
+            let hint = crate::diag::did_you_mean(missing, known.iter().copied()).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
+            return Err(Diag::invalid(&step.span, format!("notifies `{missing}`, but no handler of this phase has that name or listens for it{hint}")));
+        }
+    }
+    Ok(())
 }
 
 fn parse_steps(list: &Node, handlers: bool) -> Result<Vec<Step>, Diag> {

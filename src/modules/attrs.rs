@@ -19,6 +19,10 @@ impl<'de> Deserialize<'de> for Mode {
                 f.write_str("a quoted octal mode such as '0644'")
             }
             fn visit_str<E: Error>(self, s: &str) -> Result<Mode, E> {
+                if crate::yaml::is_template(s) {
+                    // Checked again once rendered.
+                    return Ok(Mode(0));
+                }
                 let digits = s.strip_prefix("0o").unwrap_or(s);
                 if digits.is_empty() || digits.len() > 5 || !digits.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
                     return Err(E::custom(format!("`{s}` is not an octal mode such as '0644' (symbolic modes are not supported)")));
@@ -26,7 +30,7 @@ impl<'de> Deserialize<'de> for Mode {
                 u32::from_str_radix(digits, 8).map(Mode).map_err(E::custom)
             }
             fn visit_i64<E: Error>(self, v: i64) -> Result<Mode, E> {
-                Err(E::custom(format!("the mode is the number {v} here: write it as a quoted string such as '0644' (unquoted, YAML reads 0644 as octal 420 and 644 as decimal)")))
+                Err(E::custom(format!("an unquoted mode is a YAML number (this one reads as {v}, octal {v:o}): quote it, as in mode: '0644'")))
             }
             fn visit_u64<E: Error>(self, v: u64) -> Result<Mode, E> {
                 self.visit_i64(v as i64)

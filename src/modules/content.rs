@@ -76,7 +76,12 @@ pub(super) async fn check(cx: &Cx<'_>, path: &str, before: Option<&[u8]>, desire
     let wanted = attrs.resolve(cx).await?;
     let Some(before) = before else {
         let diff = text_diff(path, b"", desired);
-        return Ok(Check::Change(Change { summary: format!("create {path}"), diff }));
+        let parent = std::path::Path::new(path).parent().map(|p| p.display().to_string()).filter(|p| !p.is_empty());
+        let orphan = match parent {
+            Some(dir) => cx.target.stat(&dir).await?.is_none().then(|| format!(" (its directory {dir} does not exist yet)")),
+            None => None,
+        };
+        return Ok(Check::Change(Change { summary: format!("create {path}{}", orphan.unwrap_or_default()), diff }));
     };
     let stat = cx.target.stat(path).await?;
     let mut changes = Vec::new();

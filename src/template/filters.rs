@@ -33,6 +33,9 @@ pub fn register(env: &mut Environment<'static>) {
     env.add_filter("human_to_bytes", human_to_bytes);
     env.add_filter("split", split);
     env.add_function("lookup", lookup);
+    env.add_test("search", |value: String, pattern: String| Regex::new(&pattern).map(|re| re.is_match(&value)).map_err(|e| invalid(e.to_string())));
+    env.add_test("match", |value: String, pattern: String| Regex::new(&format!("^(?:{pattern})")).map(|re| re.is_match(&value)).map_err(|e| invalid(e.to_string())));
+    env.add_test("regex", |value: String, pattern: String| Regex::new(&pattern).map(|re| re.is_match(&value)).map_err(|e| invalid(e.to_string())));
     for (name, field, wanted) in [("succeeded", "failed", false), ("success", "failed", false), ("failed", "failed", true), ("failure", "failed", true), ("changed", "changed", true), ("change", "changed", true), ("skipped", "skipped", true), ("skip", "skipped", true)] {
         env.add_test(name, move |result: Value| result.get_attr(field).map(|v| v.is_true() == wanted).unwrap_or(!wanted && field == "failed"));
     }

@@ -69,19 +69,24 @@ impl Node {
     pub fn expect_map(&self, what: &str) -> Result<&[(Node, Node)], Diag> {
         match &self.kind {
             NodeKind::Map(entries) => Ok(entries),
-            _ => Err(self.wrong_type(&format!("{what} (a mapping)"))),
+            _ => Err(self.wrong_type(&Self::shaped(what, "a mapping"))),
         }
     }
 
     pub fn expect_seq(&self, what: &str) -> Result<&[Node], Diag> {
         match &self.kind {
             NodeKind::Seq(items) => Ok(items),
-            _ => Err(self.wrong_type(&format!("{what} (a list)"))),
+            _ => Err(self.wrong_type(&Self::shaped(what, "a list"))),
         }
     }
 
     pub fn expect_str(&self, what: &str) -> Result<&str, Diag> {
-        self.as_str().ok_or_else(|| self.wrong_type(&format!("{what} (a string)")))
+        self.as_str().ok_or_else(|| self.wrong_type(&Self::shaped(what, "a string")))
+    }
+
+    /// `what` names the thing and, in parentheses, its shape unless it says it already.
+    fn shaped(what: &str, shape: &str) -> String {
+        if what.ends_with(')') { what.to_string() } else { format!("{what} ({shape})") }
     }
 
     pub fn wrong_type(&self, expected: &str) -> Diag {

@@ -1,0 +1,108 @@
+//! Runs the real `numarun` binary in a temporary directory and reads back
+//! what it did: exit code, output, its JSON event log, and the files it left.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub struct Test {
+    pub dir: tempfile::TempDir,
+}
+
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    pub events: Vec<serde_json::Value>,
+}
+
+impl Test {
+    pub fn new() -> Test {
+        Test { dir: tempfile::tempdir().expect("temp dir") }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes a file; `{dir}` in its text becomes the test directory.
+    pub fn write(&self, name: &str, text: &str) -> &Test {
+        let path = self.path().join(name);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text.replace("{dir}", &self.path().display().to_string())).unwrap();
+        self
+    }
+
+    pub fn read(&self, name: &str) -> String {
+        fs::read_to_string(self.path().join(name)).unwrap_or_else(|e| panic!("read {name}: {e}"))
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        let log = self.path().join(".events.jsonl");
+        let _ = fs::remove_file(&log);
+        let mut all: Vec<&str> = args.to_vec();
+        let log_arg = log.display().to_string();
+        if args.first() == Some(&"play") && !args.iter().any(|a| a.starts_with("--list") || *a == "--syntax-check") {
+            all.extend(["--json-log", log_arg.as_str()]);
+        }
+        let output = Command::new(env!("CARGO_BIN_EXE_numarun")).args(&all).current_dir(self.path()).env("NO_COLOR", "1").env_remove("CI").output().expect("run numarun");
+        let events = fs::read_to_string(&log).map(|text| text.lines().map(|l| serde_json::from_str(l).expect("json event")).collect()).unwrap_or_default();
+        Run { code: output.status.code().unwrap_or(-1), stdout: String::from_utf8_lossy(&output.stdout).into(), stderr: String::from_utf8_lossy(&output.stderr).into(), events }
+    }
+
+    /// Every file and directory under `sub` with its kind, mode, owner and bytes.
+    pub fn tree(&self, sub: &str) -> BTreeMap<PathBuf, String> {
+        let mut tree = BTreeMap::new();
+        walk(&self.path().join(sub), &self.path().join(sub), &mut tree);
+        tree
+    }
+}
+
+fn walk(root: &Path, dir: &Path, tree: &mut BTreeMap<PathBuf, String>) {
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let meta = fs::symlink_metadata(&path).unwrap();
+        let rel = path.strip_prefix(root).unwrap().to_path_buf();
+        let attrs = format!("{:o} {}:{}", meta.permissions().mode() & 0o7777, meta.uid(), meta.gid());
+        if meta.file_type().is_symlink() {
+            tree.insert(rel, format!("link -> {}", fs::read_link(&path).unwrap().display()));
+        } else if meta.is_dir() {
+            tree.insert(rel, format!("dir {attrs}"));
+            walk(root, &path, tree);
+        } else {
+            tree.insert(rel, format!("file {attrs} {:?}", fs::read(&path).unwrap()));
+        }
+    }
+}
+
+impl Run {
+    pub fn ok(&self) -> &Run {
+        assert_eq!(self.code, 0, "exit code\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        self
+    }
+
+    /// Step results, in order.
+    pub fn steps(&self) -> Vec<&serde_json::Value> {
+        self.events.iter().filter(|e| e["event"] == "step_result").collect()
+    }
+
+    /// Titles of the steps with this status (for one host or all).
+    pub fn with_status(&self, status: &str) -> Vec<String> {
+        self.steps().iter().filter(|e| e["status"] == status).map(|e| format!("{}:{}", e["host"].as_str().unwrap(), e["step"].as_str().unwrap())).collect()
+    }
+
+    pub fn recap(&self, host: &str) -> serde_json::Value {
+        let end = self.events.iter().find(|e| e["event"] == "run_end").unwrap_or_else(|| panic!("no run_end\n{}\n{}", self.stdout, self.stderr));
+        end["recap"].as_array().unwrap().iter().find(|r| r["host"] == host).cloned().unwrap_or_else(|| panic!("no recap for {host}"))
+    }
+
+    pub fn changed(&self, host: &str) -> u64 {
+        self.recap(host)["changed"].as_u64().unwrap()
+    }
+}

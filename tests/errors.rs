@@ -1,0 +1,98 @@
+//! Bad input gets one clear message that names the file, line and column,
+//! and nothing runs. Messages are kept under snapshot tests.
+
+mod common;
+
+use common::Test;
+
+struct Case {
+    name: &'static str,
+    playbook: &'static str,
+    inventory: Option<&'static str>,
+    extra: &'static [&'static str],
+    /// Where the message must point.
+    at: &'static str,
+}
+
+const INVENTORY: &str = "all:\n  vars: { ansible_connection: local }\n  children:\n    data:\n      hosts:\n        db1:\n";
+
+const CASES: &[Case] = &[
+    Case { name: "yaml_syntax", playbook: "- hosts: all\n  tasks:\n    - debug: { msg: [ }\n", inventory: None, extra: &[], at: "play.yaml:3:" },
+    Case { name: "unknown_phase_key", playbook: "- hosts: localhost\n  taks: []\n", inventory: None, extra: &[], at: "play.yaml:2:3" },
+    Case { name: "unknown_step_key", playbook: "- hosts: localhost\n  tasks:\n    - debug: { msg: hi }\n      whn: true\n", inventory: None, extra: &[], at: "play.yaml:4:7" },
+    Case { name: "unknown_module", playbook: "- hosts: localhost\n  tasks:\n    - copyy: { dest: /tmp/x, content: y }\n", inventory: None, extra: &[], at: "play.yaml:3:7" },
+    Case { name: "unknown_argument", playbook: "- hosts: localhost\n  tasks:\n    - copy: { dest: /tmp/x, contnt: y }\n", inventory: None, extra: &[], at: "play.yaml:3:29" },
+    Case { name: "missing_argument", playbook: "- hosts: localhost\n  tasks:\n    - copy: { content: y }\n", inventory: None, extra: &[], at: "play.yaml:3:13" },
+    Case { name: "wrong_type_bool", playbook: "- hosts: localhost\n  tasks:\n    - debug: { msg: hi }\n      become: maybe\n", inventory: None, extra: &[], at: "play.yaml:4:15" },
+    Case { name: "wrong_type_argument", playbook: "- hosts: localhost\n  tasks:\n    - copy: { dest: [a, b], content: y }\n", inventory: None, extra: &[], at: "play.yaml:3:21" },
+    Case { name: "octal_mode_unquoted", playbook: "- hosts: localhost\n  tasks:\n    - file: { path: /tmp/x, state: directory, mode: 0755 }\n", inventory: None, extra: &[], at: "play.yaml:3:53" },
+    Case { name: "decimal_mode_unquoted", playbook: "- hosts: localhost\n  tasks:\n    - file: { path: /tmp/x, state: directory, mode: 644 }\n", inventory: None, extra: &[], at: "play.yaml:3:53" },
+    Case { name: "bad_enum_value", playbook: "- hosts: localhost\n  tasks:\n    - file: { path: /tmp/x, state: directroy }\n", inventory: None, extra: &[], at: "play.yaml:3:36" },
+    Case { name: "duplicate_key", playbook: "- hosts: localhost\n  tasks:\n    - name: one\n      name: two\n      debug: { msg: hi }\n", inventory: None, extra: &[], at: "play.yaml:4:7" },
+    Case { name: "two_modules", playbook: "- hosts: localhost\n  tasks:\n    - debug: { msg: hi }\n      command: ls\n", inventory: None, extra: &[], at: "play.yaml:4:7" },
+    Case { name: "no_module", playbook: "- hosts: localhost\n  tasks:\n    - name: lonely\n", inventory: None, extra: &[], at: "play.yaml:3:7" },
+    Case { name: "missing_hosts", playbook: "- name: nowhere\n  tasks: []\n", inventory: None, extra: &[], at: "play.yaml:1:3" },
+    Case { name: "playbook_not_a_list", playbook: "hosts: all\n", inventory: None, extra: &[], at: "play.yaml:1:1" },
+    Case { name: "bad_host_pattern", playbook: "- hosts: \"data:&\"\n  tasks: []\n", inventory: Some(INVENTORY), extra: &[], at: "play.yaml:1:10" },
+    Case { name: "unknown_group", playbook: "- hosts: dta\n  tasks: []\n", inventory: Some(INVENTORY), extra: &[], at: "play.yaml:1:10" },
+    Case { name: "unknown_handler", playbook: "- hosts: localhost\n  tasks:\n    - debug: { msg: hi }\n      notify: restrat\n  handlers:\n    - name: restart\n      debug: { msg: r }\n", inventory: None, extra: &[], at: "play.yaml:3:7" },
+    Case { name: "missing_import", playbook: "- import: phases/nope.yaml\n", inventory: None, extra: &[], at: "play.yaml:1:11" },
+    Case { name: "inventory_unknown_key", playbook: "- hosts: all\n  tasks: []\n", inventory: Some("all:\n  hostz:\n    a:\n"), extra: &[], at: "inventory.yaml:2:3" },
+    Case { name: "inventory_hosts_as_list", playbook: "- hosts: all\n  tasks: []\n", inventory: Some("all:\n  hosts: [a, b]\n"), extra: &[], at: "inventory.yaml:2:10" },
+    Case { name: "bad_register_name", playbook: "- hosts: localhost\n  tasks:\n    - debug: { msg: hi }\n      register: my-result\n", inventory: None, extra: &[], at: "play.yaml:3:7" },
+    Case { name: "unsupported_yaml_tag", playbook: "- hosts: localhost\n  vars:\n    secret: !vault abc\n  tasks: []\n", inventory: None, extra: &[], at: "play.yaml:3:13" },
+    Case { name: "alias_bomb", playbook: "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\ng: [*f, *f, *f, *f, *f, *f, *f, *f, *f, *f]\n", inventory: None, extra: &[], at: "play.yaml:6:" },
+    Case { name: "bad_extra_vars", playbook: "- hosts: localhost\n  tasks: []\n", inventory: None, extra: &["-e", "novalue"], at: "-e `novalue`" },
+];
+
+/// Errors found while running: they stop the host and name where the template was written.
+const RUNTIME_CASES: &[Case] = &[
+    Case { name: "undefined_variable", playbook: "- hosts: localhost\n  tasks:\n    - debug: { msg: \"value {{ nope }}\" }\n", inventory: None, extra: &[], at: "play.yaml:3:21" },
+    Case { name: "undefined_inside_a_variable", playbook: "- hosts: localhost\n  vars:\n    a: \"{{ b }}\"\n    b: \"{{ c }}\"\n  tasks:\n    - debug: { msg: \"{{ a }}\" }\n", inventory: None, extra: &[], at: "play.yaml:4:8" },
+    Case { name: "template_syntax", playbook: "- hosts: localhost\n  tasks:\n    - debug: { msg: \"{{ 1 + }}\" }\n", inventory: None, extra: &[], at: "play.yaml:3:21" },
+    Case { name: "loop_over_a_string", playbook: "- hosts: localhost\n  vars: { xs: abc }\n  tasks:\n    - debug: { msg: \"{{ item }}\" }\n      loop: \"{{ xs }}\"\n", inventory: None, extra: &[], at: "play.yaml:5:13" },
+    Case { name: "self_reference", playbook: "- hosts: localhost\n  vars:\n    a: \"{{ a }}x\"\n  tasks:\n    - debug: { msg: \"{{ a }}\" }\n", inventory: None, extra: &[], at: "play.yaml:3:8" },
+];
+
+fn run_case(case: &Case) -> (i32, String) {
+    let t = Test::new();
+    t.write("play.yaml", case.playbook);
+    let mut args = vec!["play", "play.yaml"];
+    if let Some(inventory) = case.inventory {
+        t.write("inventory.yaml", inventory);
+        args.extend(["-i", "inventory.yaml"]);
+    }
+    args.extend(case.extra);
+    let run = t.run(&args);
+    let text = format!("{}{}", run.stderr, run.stdout.lines().filter(|l| l.starts_with("failed")).collect::<Vec<_>>().join("\n"));
+    assert!(text.contains(case.at), "{}: expected the message to point at {}\n{text}", case.name, case.at);
+    (run.code, text)
+}
+
+#[test]
+fn bad_input_is_refused_before_anything_runs() {
+    assert!(CASES.len() + RUNTIME_CASES.len() >= 20);
+    for case in CASES {
+        let (code, text) = run_case(case);
+        assert_eq!(code, 1, "{}: exit code\n{text}", case.name);
+        insta::assert_snapshot!(case.name, text);
+    }
+}
+
+#[test]
+fn template_errors_fail_the_step_with_their_location() {
+    for case in RUNTIME_CASES {
+        let (code, text) = run_case(case);
+        assert_eq!(code, 2, "{}: exit code\n{text}", case.name);
+        insta::assert_snapshot!(case.name, text);
+    }
+}
+
+#[test]
+fn syntax_check_accepts_a_good_playbook_and_touches_nothing() {
+    let t = Test::new();
+    t.write("play.yaml", "- hosts: localhost\n  tasks:\n    - file: { path: \"{dir}/made\", state: directory }\n");
+    let run = t.run(&["play", "play.yaml", "--syntax-check"]);
+    run.ok();
+    assert!(!t.path().join("made").exists());
+}

@@ -1,0 +1,346 @@
+//! Every module, run for real in a temporary directory: check mode predicts
+//! exactly what the first run changes and touches nothing; the first run
+//! changes; the second changes nothing and leaves the same bytes and modes.
+
+mod common;
+
+use common::Test;
+
+/// The run-twice contract, with `expected` the steps the first run changes.
+fn converges(t: &Test, expected: &[&str]) {
+    let before = t.tree("work");
+    let check = t.run(&["play", "play.yaml", "--check"]);
+    assert_eq!(check.code, 0, "check run failed\n{}\n{}", check.stdout, check.stderr);
+    assert_eq!(t.tree("work"), before, "check mode changed files");
+
+    let first = t.run(&["play", "play.yaml"]);
+    first.ok();
+    let changed = first.with_status("changed");
+    let expected: Vec<String> = expected.iter().map(|s| format!("localhost:{s}")).collect();
+    assert_eq!(changed, expected, "first run\n{}", first.stdout);
+    assert_eq!(check.with_status("changed"), changed, "check mode predicted otherwise\n{}", check.stdout);
+    let after_first = t.tree("work");
+
+    let second = t.run(&["play", "play.yaml"]);
+    second.ok();
+    assert_eq!(second.with_status("changed"), Vec::<String>::new(), "second run changed\n{}", second.stdout);
+    assert_eq!(second.changed("localhost"), 0);
+    assert_eq!(t.tree("work"), after_first, "second run altered files");
+}
+
+fn is_root() -> bool {
+    std::fs::metadata("/proc/self").map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0).unwrap_or(false)
+}
+
+#[test]
+fn file_module() {
+    let t = Test::new();
+    t.write("work/existing", "keep\n").write("work/gone", "x").write(
+        "play.yaml",
+        r#"
+- hosts: localhost
+  vars: { w: "{dir}/work" }
+  tasks:
+    - name: dir
+      file: { path: "{{ w }}/d/e", state: directory, mode: "0750" }
+    - name: touch
+      file: { path: "{{ w }}/t", state: touch, mode: "0600" }
+    - name: link
+      file: { path: "{{ w }}/l", state: link, src: existing }
+    - name: absent
+      file: { path: "{{ w }}/gone", state: absent }
+    - name: chmod
+      file: { path: "{{ w }}/existing", mode: "0604" }
+"#,
+    );
+    converges(&t, &["dir", "touch", "link", "absent", "chmod"]);
+    let tree = t.tree("work");
+    assert_eq!(tree[std::path::Path::new("d/e")].split(' ').take(2).collect::<Vec<_>>(), ["dir", "750"]);
+    assert!(tree[std::path::Path::new("t")].starts_with("file 600"));
+    assert_eq!(tree[std::path::Path::new("l")], "link -> existing");
+    assert!(!tree.contains_key(std::path::Path::new("gone")));
+    assert!(tree[std::path::Path::new("existing")].starts_with("file 604"));
+}
+
+#[test]
+fn file_refuses_to_replace_a_file_with_a_link() {
+    let t = Test::new();
+    t.write("work/f", "data").write("play.yaml", "- hosts: localhost\n  tasks:\n    - file: { path: \"{dir}/work/f\", state: link, src: /etc/hostname }\n");
+    let run = t.run(&["play", "play.yaml"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stdout.contains("refusing to replace it with a link without force: true"), "{}", run.stdout);
+    assert_eq!(t.read("work/f"), "data");
+}
+
+#[test]
+fn copy_module() {
+    let t = Test::new();
+    t.write("files/payload.bin", "from src\n").write("work/kept", "mine\n").write("work/into/.keep", "").write(
+        "play.yaml",
+        r#"
+- hosts: localhost
+  tasks:
+    - name: content
+      copy: { dest: "{dir}/work/c.txt", content: "line one\nline two\n", mode: "0640" }
+    - name: src
+      copy: { src: payload.bin, dest: "{dir}/work/s.bin" }
+    - name: into dir
+      copy: { src: payload.bin, dest: "{dir}/work/into/" }
+    - name: not forced
+      copy: { dest: "{dir}/work/kept", content: "theirs\n", force: false }
+"#,
+    );
+    converges(&t, &["content", "src", "into dir"]);
+    assert_eq!(t.read("work/c.txt"), "line one\nline two\n");
+    assert_eq!(t.read("work/s.bin"), "from src\n");
+    assert_eq!(t.read("work/into/payload.bin"), "from src\n");
+    assert_eq!(t.read("work/kept"), "mine\n");
+}
+
+#[test]
+fn copy_keeps_mode_and_replaces_atomically() {
+    let t = Test::new();
+    t.write("work/f", "old\n").write("play.yaml", "- hosts: localhost\n  tasks:\n    - copy: { dest: \"{dir}/work/f\", content: \"new\\n\" }\n");
+    std::fs::set_permissions(t.path().join("work/f"), std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    t.run(&["play", "play.yaml"]).ok();
+    assert_eq!(t.read("work/f"), "new\n");
+    assert!(t.tree("work")[std::path::Path::new("f")].starts_with("file 600"), "mode kept");
+    let leftovers: Vec<_> = std::fs::read_dir(t.path().join("work")).unwrap().flatten().filter(|e| e.file_name().to_string_lossy().contains("numarun")).collect();
+    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+}
+
+#[test]
+fn template_module() {
+    let t = Test::new();
+    t.write(
+        "templates/app.conf.j2",
+        "# {{ ansible_managed | default('managed by numarun') }}\nname = {{ name | upper }}\n{% for p in ports %}\nlisten {{ p }}\n{% endfor %}\nmem = {{ (ram_gb * 0.25) | int }}GB\n",
+    )
+    .write(
+        "play.yaml",
+        r#"
+- hosts: localhost
+  vars: { name: pg, ports: [80, 443], ram_gb: 60 }
+  tasks:
+    - name: render
+      template: { src: app.conf.j2, dest: "{dir}/work/app.conf", mode: "0644" }
+"#,
+    );
+    std::fs::create_dir(t.path().join("work")).unwrap();
+    converges(&t, &["render"]);
+    assert_eq!(t.read("work/app.conf"), "# managed by numarun\nname = PG\nlisten 80\nlisten 443\nmem = 15GB\n");
+}
+
+#[test]
+fn lineinfile_module() {
+    let t = Test::new();
+    t.write("work/conf", "# settings\nport = 1\nname = x\n").write("work/hosts", "127.0.0.1 localhost\nremove me\n").write(
+        "play.yaml",
+        r#"
+- hosts: localhost
+  vars: { w: "{dir}/work" }
+  tasks:
+    - name: replace
+      lineinfile: { path: "{{ w }}/conf", regexp: '^port\s*=', line: "port = 5432" }
+    - name: after
+      lineinfile: { path: "{{ w }}/conf", line: "listen = '*'", insertafter: '^# settings' }
+    - name: append
+      lineinfile: { path: "{{ w }}/hosts", line: "10.99.0.2 data" }
+    - name: absent
+      lineinfile: { path: "{{ w }}/hosts", regexp: '^remove', state: absent }
+    - name: create
+      lineinfile: { path: "{{ w }}/new", line: "only", create: true }
+"#,
+    );
+    converges(&t, &["replace", "after", "append", "absent", "create"]);
+    assert_eq!(t.read("work/conf"), "# settings\nlisten = '*'\nport = 5432\nname = x\n");
+    assert_eq!(t.read("work/hosts"), "127.0.0.1 localhost\n10.99.0.2 data\n");
+    assert_eq!(t.read("work/new"), "only\n");
+}
+
+#[test]
+fn blockinfile_module() {
+    let t = Test::new();
+    t.write("work/fstab", "/dev/root / ext4 defaults 0 1\n").write(
+        "play.yaml",
+        r##"
+- hosts: localhost
+  tasks:
+    - name: block
+      blockinfile:
+        path: "{dir}/work/fstab"
+        marker: "# {mark} numarun data tiers"
+        block: |
+          LABEL=hot-storage /data/hot ext4 defaults,noatime,nodiratime 0 2
+          LABEL=lake-storage /data/lake ext4 defaults,noatime,commit=60 0 2
+"##,
+    );
+    converges(&t, &["block"]);
+    let first = t.read("work/fstab");
+    assert_eq!(first.matches("hot-storage").count(), 1);
+    // A changed block replaces the old one instead of adding a second.
+    t.write("play.yaml", &t.read("play.yaml").replace("commit=60", "commit=120"));
+    t.run(&["play", "play.yaml"]).ok();
+    let second = t.read("work/fstab");
+    assert_eq!(second.matches("# BEGIN numarun data tiers").count(), 1);
+    assert!(second.contains("commit=120") && !second.contains("commit=60"));
+    assert!(second.starts_with("/dev/root / ext4 defaults 0 1\n"));
+}
+
+#[test]
+fn sysctl_module_drop_in() {
+    let t = Test::new();
+    t.write("work/99-test.conf", "# tuning\nkernel.numa_balancing = 1\nvm.swappiness=10\nkernel.numa_balancing=1\n").write(
+        "play.yaml",
+        r#"
+- hosts: localhost
+  tasks:
+    - name: numa balancing off
+      sysctl: { name: kernel.numa_balancing, value: "0", sysctl_file: "{dir}/work/99-test.conf", sysctl_set: false }
+"#,
+    );
+    converges(&t, &["numa balancing off"]);
+    assert_eq!(t.read("work/99-test.conf"), "# tuning\nkernel.numa_balancing = 0\nvm.swappiness=10\n");
+}
+
+/// The live value, in a network namespace of its own so the machine's kernel is untouched.
+#[test]
+fn sysctl_module_live_value_in_private_netns() {
+    if !is_root() || std::process::Command::new("unshare").args(["-n", "true"]).status().map(|s| !s.success()).unwrap_or(true) {
+        eprintln!("skipped: needs root and unshare -n");
+        return;
+    }
+    let t = Test::new();
+    t.write(
+        "play.yaml",
+        r#"
+- hosts: localhost
+  tasks:
+    - name: forward
+      sysctl: { name: net.ipv4.ip_forward, value: "1", sysctl_file: "{dir}/work/fw.conf" }
+    - name: read back
+      command: cat /proc/sys/net/ipv4/ip_forward
+      register: live
+      changed_when: false
+    - assert: { that: "live.stdout == '1'" }
+    - name: rerun is a no-op
+      sysctl: { name: net.ipv4.ip_forward, value: "1", sysctl_file: "{dir}/work/fw.conf" }
+"#,
+    );
+    std::fs::create_dir(t.path().join("work")).unwrap();
+    let output = std::process::Command::new("unshare").args(["-n", env!("CARGO_BIN_EXE_numarun"), "play", "play.yaml", "--json-log", "log.jsonl"]).current_dir(t.path()).output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    let log = t.read("log.jsonl");
+    let results: Vec<serde_json::Value> = log.lines().map(|l| serde_json::from_str(l).unwrap()).filter(|e: &serde_json::Value| e["event"] == "step_result").collect();
+    assert_eq!(results[0]["status"], "changed");
+    assert_eq!(results[3]["status"], "ok", "{stdout}");
+    assert_eq!(t.read("work/fw.conf"), "net.ipv4.ip_forward = 1\n");
+}
+
+#[test]
+fn command_and_shell_guards() {
+    let t = Test::new();
+    t.write("work/present", "").write(
+        "play.yaml",
+        r#"
+- hosts: localhost
+  vars: { w: "{dir}/work" }
+  tasks:
+    - name: creates
+      command: touch {{ w }}/made
+      args: { creates: "{{ w }}/made" }
+    - name: removes
+      shell: rm {{ w }}/present
+      args: { removes: "{{ w }}/present" }
+    - name: check guard
+      shell: echo done > {{ w }}/checked
+      args: { check: "test -s {{ w }}/checked" }
+    - name: argv
+      command: { argv: [touch, "{{ w }}/with space"], creates: "{{ w }}/with space" }
+"#,
+    );
+    converges(&t, &["creates", "removes", "check guard", "argv"]);
+    assert_eq!(t.read("work/checked"), "done\n");
+    assert!(t.path().join("work/with space").exists());
+}
+
+#[test]
+fn unguarded_command_is_unknown_in_check_mode_and_later_steps_still_check() {
+    let t = Test::new();
+    t.write(
+        "play.yaml",
+        r#"
+- hosts: localhost
+  tasks:
+    - name: unguarded
+      command: touch {dir}/work/x
+    - name: after
+      file: { path: "{dir}/work/d", state: directory }
+"#,
+    );
+    std::fs::create_dir(t.path().join("work")).unwrap();
+    let check = t.run(&["play", "play.yaml", "--check"]);
+    check.ok();
+    assert_eq!(check.with_status("unknown"), ["localhost:unguarded"]);
+    assert_eq!(check.with_status("changed"), ["localhost:after"]);
+    assert!(!t.path().join("work/x").exists() && !t.path().join("work/d").exists());
+    assert_eq!(check.recap("localhost")["unknown"], 1);
+    // Without a guard, a command changes every time: that is what it reports.
+    let run = t.run(&["play", "play.yaml"]);
+    assert_eq!(run.with_status("changed"), ["localhost:unguarded", "localhost:after"]);
+}
+
+#[test]
+fn command_failure_fails_the_host() {
+    let t = Test::new();
+    t.write("play.yaml", "- hosts: localhost\n  tasks:\n    - name: boom\n      shell: echo oops >&2; exit 3\n    - name: never\n      debug: { msg: no }\n");
+    let run = t.run(&["play", "play.yaml"]);
+    assert_eq!(run.code, 2);
+    assert_eq!(run.with_status("failed"), ["localhost:boom"]);
+    assert!(run.stdout.contains("exited with 3: oops"), "{}", run.stdout);
+    assert!(!run.stdout.contains("never"));
+}
+
+#[test]
+fn assert_set_fact_debug_change_nothing() {
+    let t = Test::new();
+    t.write(
+        "play.yaml",
+        r#"
+- hosts: localhost
+  tasks:
+    - set_fact: { answer: "{{ 6 * 7 }}", words: "{{ 'a b' | split }}" }
+    - assert: { that: ["answer == 42", "words | length == 2"], success_msg: fine }
+    - debug: { msg: "answer={{ answer }}" }
+    - debug: { var: words }
+"#,
+    );
+    std::fs::create_dir(t.path().join("work")).unwrap();
+    converges(&t, &[]);
+    let run = t.run(&["play", "play.yaml"]);
+    assert!(run.stdout.contains("answer=42"));
+    assert!(run.stdout.contains("words = ['a', 'b']"), "{}", run.stdout);
+}
+
+#[test]
+fn failed_assert_names_the_condition() {
+    let t = Test::new();
+    t.write("play.yaml", "- hosts: localhost\n  vars: { nodes: 1 }\n  tasks:\n    - assert: { that: nodes == 2 }\n");
+    let run = t.run(&["play", "play.yaml"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stdout.contains("assertion failed: nodes == 2"), "{}", run.stdout);
+}
+
+#[test]
+fn owner_and_group_by_name() {
+    if !is_root() {
+        eprintln!("skipped: needs root");
+        return;
+    }
+    let t = Test::new();
+    t.write("play.yaml", "- hosts: localhost\n  tasks:\n    - name: own\n      file: { path: \"{dir}/work/o\", state: directory, owner: nobody, group: nogroup }\n");
+    std::fs::create_dir(t.path().join("work")).unwrap();
+    converges(&t, &["own"]);
+    assert!(t.tree("work")[std::path::Path::new("o")].ends_with("65534:65534"));
+}

@@ -10,7 +10,7 @@ use clap::{ArgAction, Args, Parser, Subcommand};
 use crate::diag::{Diag, DiagKind, Source};
 use crate::engine::{Engine, RunOptions};
 use crate::model::{Inventory, Playbook, VarMap};
-use crate::plan::{self, step_tags, PhasePlan, Selection};
+use crate::plan::{self, PhasePlan, Selection, step_tags};
 use crate::report::{Bus, JsonLog, Reporter, Terminal};
 use crate::yaml;
 
@@ -126,14 +126,20 @@ fn play(args: PlayArgs) -> Result<i32, Diag> {
 
     let mut reporters: Vec<Box<dyn Reporter>> = vec![Box::new(Terminal::new(args.verbose, args.diff))];
     if let Some(path) = &args.json_log {
-        let log = JsonLog::create(path).map_err(|e| Diag::new(DiagKind::Io { path: path.display().to_string(), reason: e.to_string() }, None))?;
+        let log =
+            JsonLog::create(path).map_err(|e| Diag::new(DiagKind::Io { path: path.display().to_string(), reason: e.to_string() }, None))?;
         reporters.push(Box::new(log));
     }
     let bus = Arc::new(Bus::new(reporters));
-    let playbook_dir = playbook.dir().to_path_buf();
+    // Absolute, as Ansible's `playbook_dir`.
+    let playbook_dir = playbook.dir().canonicalize().unwrap_or_else(|_| playbook.dir().to_path_buf());
     let options = RunOptions { check: args.check, diff: args.diff, forks: args.forks, extra_vars, playbook_dir };
     let engine = Engine::new(&inventory, options, bus);
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().map_err(|e| Diag::new(DiagKind::Invalid(format!("cannot start the runtime: {e}")), None))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Diag::new(DiagKind::Invalid(format!("cannot start the runtime: {e}")), None))?;
     let summary = runtime.block_on(engine.run(&args.playbook.display().to_string(), &plans));
     Ok(summary.exit_code())
 }
@@ -149,7 +155,9 @@ fn parse_extra_vars(spec: &str) -> Result<VarMap, Diag> {
     let mut vars = VarMap::default();
     let words = crate::modules::split_words(spec).map_err(|e| Diag::new(DiagKind::Invalid(format!("-e: {e}")), None))?;
     for word in words {
-        let (key, value) = word.split_once('=').ok_or_else(|| Diag::new(DiagKind::Invalid(format!("-e `{word}`: expected KEY=VALUE, a mapping, or @FILE")), None))?;
+        let (key, value) = word
+            .split_once('=')
+            .ok_or_else(|| Diag::new(DiagKind::Invalid(format!("-e `{word}`: expected KEY=VALUE, a mapping, or @FILE")), None))?;
         if !crate::model::vars::is_identifier(key) {
             return Err(Diag::new(DiagKind::Invalid(format!("-e: `{key}` is not a valid variable name")), None));
         }

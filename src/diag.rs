@@ -19,9 +19,21 @@ impl Source {
 
 /// Lets miette quote a source under its file name.
 impl miette::SourceCode for Source {
-    fn read_span<'a>(&'a self, span: &miette::SourceSpan, before: usize, after: usize) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+    fn read_span<'a>(
+        &'a self,
+        span: &miette::SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
         let inner = self.text.read_span(span, before, after)?;
-        let named = miette::MietteSpanContents::new_named(self.name.clone(), inner.data(), *inner.span(), inner.line(), inner.column(), inner.line_count());
+        let named = miette::MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            *inner.span(),
+            inner.line(),
+            inner.column(),
+            inner.line_count(),
+        );
         Ok(Box::new(named))
     }
 }

@@ -89,14 +89,33 @@ impl HostRecap {
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
-    RunStart { playbook: String, check_mode: bool },
-    PhaseStart { phase: String, hosts: Vec<String> },
-    StepStart { host: String, phase: String, step: String, index: usize, total: usize },
+    RunStart {
+        playbook: String,
+        check_mode: bool,
+    },
+    PhaseStart {
+        phase: String,
+        hosts: Vec<String>,
+    },
+    StepStart {
+        host: String,
+        phase: String,
+        step: String,
+        index: usize,
+        total: usize,
+    },
     /// One item of a looped step.
     ItemResult(StepReport),
     StepResult(StepReport),
-    HostUnreachable { host: String, phase: String, message: String },
-    RunEnd { recap: Vec<HostRecap>, elapsed_ms: u64 },
+    HostUnreachable {
+        host: String,
+        phase: String,
+        message: String,
+    },
+    RunEnd {
+        recap: Vec<HostRecap>,
+        elapsed_ms: u64,
+    },
 }
 
 impl Event {

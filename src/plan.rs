@@ -2,7 +2,7 @@
 //! touches after `--limit`, and which steps survive `--tags`/`--skip-tags`.
 
 use crate::diag::{Diag, DiagKind};
-use crate::model::{pattern, Inventory, Phase, Playbook, Step};
+use crate::model::{Inventory, Phase, Playbook, Step, pattern};
 
 #[derive(Debug, Clone, Default)]
 pub struct Selection {
@@ -28,9 +28,14 @@ impl Selection {
         let wanted = if self.tags.is_empty() || asked("all") {
             !has("never") || tags.iter().any(|t| asked(t) && t != "all")
         } else {
-            has("always") || tags.iter().any(|t| asked(t)) || (asked("tagged") && !tags.is_empty()) || (asked("untagged") && tags.is_empty())
+            has("always")
+                || tags.iter().any(|t| asked(t))
+                || (asked("tagged") && !tags.is_empty())
+                || (asked("untagged") && tags.is_empty())
         };
-        let skipped = tags.iter().any(|t| self.skip_tags.contains(t)) || (self.skip_tags.iter().any(|t| t == "tagged") && !tags.is_empty()) || (self.skip_tags.iter().any(|t| t == "untagged") && tags.is_empty());
+        let skipped = tags.iter().any(|t| self.skip_tags.contains(t))
+            || (self.skip_tags.iter().any(|t| t == "tagged") && !tags.is_empty())
+            || (self.skip_tags.iter().any(|t| t == "untagged") && tags.is_empty());
         wanted && !skipped
     }
 }

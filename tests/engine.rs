@@ -47,7 +47,10 @@ fn variable_precedence_follows_ansible() {
     assert_eq!(t.read("work/gpu1"), "from-group-file fast phase cli slm\n");
     assert_eq!(t.read("work/gpu2"), "special special-host phase cli slm\n");
     // -e beats everything, even facts set by the play.
-    t.write("play2.yaml", "- hosts: db1\n  tasks:\n    - set_fact: { role: fact }\n    - copy: { dest: \"{{ root }}/x\", content: \"{{ role }}\" }\n");
+    t.write(
+        "play2.yaml",
+        "- hosts: db1\n  tasks:\n    - set_fact: { role: fact }\n    - copy: { dest: \"{{ root }}/x\", content: \"{{ role }}\" }\n",
+    );
     t.run(&["play", "play2.yaml", "-i", "inventory.yaml", "-e", "{role: extra}"]).ok();
     assert_eq!(t.read("work/x"), "extra");
 }
@@ -58,7 +61,8 @@ fn host_patterns_and_limit() {
     t.write("play.yaml", "- hosts: \"slm:data:!gpu2\"\n  tasks:\n    - debug: { msg: hi }\n- hosts: \"all:&slm\"\n  tasks:\n    - debug: { msg: hi }\n- hosts: \"gpu*\"\n  tasks:\n    - debug: { msg: hi }\n");
     let listing = t.run(&["play", "play.yaml", "-i", "inventory.yaml", "--list-hosts"]);
     listing.ok();
-    let phases: Vec<Vec<&str>> = listing.stdout.split("phase:").skip(1).map(|p| p.lines().skip(1).map(str::trim).filter(|l| !l.is_empty()).collect()).collect();
+    let phases: Vec<Vec<&str>> =
+        listing.stdout.split("phase:").skip(1).map(|p| p.lines().skip(1).map(str::trim).filter(|l| !l.is_empty()).collect()).collect();
     assert_eq!(phases, [vec!["db1", "gpu1"], vec!["gpu1", "gpu2"], vec!["gpu1", "gpu2"]], "{}", listing.stdout);
     let limited = t.run(&["play", "play.yaml", "-i", "inventory.yaml", "-l", "gpu1"]);
     limited.ok();
@@ -210,7 +214,12 @@ fn loop_register_when_and_labels() {
     );
     let run = t.run(&["play", "play.yaml", "-i", "inventory.yaml"]);
     run.ok();
-    let items: Vec<String> = run.events.iter().filter(|e| e["event"] == "item_result" && e["step"] == "dirs").map(|e| format!("{}={}", e["item"].as_str().unwrap(), e["status"].as_str().unwrap())).collect();
+    let items: Vec<String> = run
+        .events
+        .iter()
+        .filter(|e| e["event"] == "item_result" && e["step"] == "dirs")
+        .map(|e| format!("{}={}", e["item"].as_str().unwrap(), e["status"].as_str().unwrap()))
+        .collect();
     assert_eq!(items, ["hot=changed", "lake=changed", "skip-me=skipped"]);
     assert!(!t.path().join("work/skip-me").exists());
 }
@@ -303,7 +312,10 @@ fn check_mode_false_runs_read_only_steps_in_check_mode() {
 fn imports_load_phase_files_with_their_tags() {
     let t = lab();
     t.write("playbooks/site.yaml", "- import: phases/01-a.yaml\n- import_playbook: phases/02-b.yaml\n  tags: [two]\n")
-        .write("playbooks/phases/01-a.yaml", "- name: one\n  hosts: db1\n  tags: [one]\n  tasks:\n    - { name: a, template: { src: t.j2, dest: \"{{ root }}/t\" } }\n")
+        .write(
+            "playbooks/phases/01-a.yaml",
+            "- name: one\n  hosts: db1\n  tags: [one]\n  tasks:\n    - { name: a, template: { src: t.j2, dest: \"{{ root }}/t\" } }\n",
+        )
         .write("playbooks/phases/02-b.yaml", "- name: two\n  hosts: db1\n  tasks:\n    - { name: b, debug: { msg: b } }\n")
         .write("templates/t.j2", "from the project templates folder\n");
     let run = t.run(&["play", "playbooks/site.yaml", "-i", "inventory.yaml", "--tags", "one"]);
@@ -396,7 +408,10 @@ fn filters_behave_like_ansible() {
 #[test]
 fn omit_drops_an_argument() {
     let t = lab();
-    t.write("play.yaml", "- hosts: db1\n  tasks:\n    - file: { path: \"{{ root }}/o\", state: directory, mode: \"{{ wanted_mode | default(omit) }}\" }\n");
+    t.write(
+        "play.yaml",
+        "- hosts: db1\n  tasks:\n    - file: { path: \"{{ root }}/o\", state: directory, mode: \"{{ wanted_mode | default(omit) }}\" }\n",
+    );
     t.run(&["play", "play.yaml", "-i", "inventory.yaml"]).ok();
     assert!(t.path().join("work/o").is_dir());
 }

@@ -65,7 +65,8 @@ fn file_module() {
 #[test]
 fn file_refuses_to_replace_a_file_with_a_link() {
     let t = Test::new();
-    t.write("work/f", "data").write("play.yaml", "- hosts: localhost\n  tasks:\n    - file: { path: \"{dir}/work/f\", state: link, src: /etc/hostname }\n");
+    t.write("work/f", "data")
+        .write("play.yaml", "- hosts: localhost\n  tasks:\n    - file: { path: \"{dir}/work/f\", state: link, src: /etc/hostname }\n");
     let run = t.run(&["play", "play.yaml"]);
     assert_eq!(run.code, 2);
     assert!(run.stdout.contains("refusing to replace it with a link without force: true"), "{}", run.stdout);
@@ -100,12 +101,17 @@ fn copy_module() {
 #[test]
 fn copy_keeps_mode_and_replaces_atomically() {
     let t = Test::new();
-    t.write("work/f", "old\n").write("play.yaml", "- hosts: localhost\n  tasks:\n    - copy: { dest: \"{dir}/work/f\", content: \"new\\n\" }\n");
+    t.write("work/f", "old\n")
+        .write("play.yaml", "- hosts: localhost\n  tasks:\n    - copy: { dest: \"{dir}/work/f\", content: \"new\\n\" }\n");
     std::fs::set_permissions(t.path().join("work/f"), std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
     t.run(&["play", "play.yaml"]).ok();
     assert_eq!(t.read("work/f"), "new\n");
     assert!(t.tree("work")[std::path::Path::new("f")].starts_with("file 600"), "mode kept");
-    let leftovers: Vec<_> = std::fs::read_dir(t.path().join("work")).unwrap().flatten().filter(|e| e.file_name().to_string_lossy().contains("numarun")).collect();
+    let leftovers: Vec<_> = std::fs::read_dir(t.path().join("work"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains("numarun"))
+        .collect();
     assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
 }
 
@@ -228,11 +234,16 @@ fn sysctl_module_live_value_in_private_netns() {
 "#,
     );
     std::fs::create_dir(t.path().join("work")).unwrap();
-    let output = std::process::Command::new("unshare").args(["-n", env!("CARGO_BIN_EXE_numarun"), "play", "play.yaml", "--json-log", "log.jsonl"]).current_dir(t.path()).output().unwrap();
+    let output = std::process::Command::new("unshare")
+        .args(["-n", env!("CARGO_BIN_EXE_numarun"), "play", "play.yaml", "--json-log", "log.jsonl"])
+        .current_dir(t.path())
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{stdout}");
     let log = t.read("log.jsonl");
-    let results: Vec<serde_json::Value> = log.lines().map(|l| serde_json::from_str(l).unwrap()).filter(|e: &serde_json::Value| e["event"] == "step_result").collect();
+    let results: Vec<serde_json::Value> =
+        log.lines().map(|l| serde_json::from_str(l).unwrap()).filter(|e: &serde_json::Value| e["event"] == "step_result").collect();
     assert_eq!(results[0]["status"], "changed");
     assert_eq!(results[3]["status"], "ok", "{stdout}");
     assert_eq!(t.read("work/fw.conf"), "net.ipv4.ip_forward = 1\n");
@@ -294,7 +305,10 @@ fn unguarded_command_is_unknown_in_check_mode_and_later_steps_still_check() {
 #[test]
 fn command_failure_fails_the_host() {
     let t = Test::new();
-    t.write("play.yaml", "- hosts: localhost\n  tasks:\n    - name: boom\n      shell: echo oops >&2; exit 3\n    - name: never\n      debug: { msg: no }\n");
+    t.write(
+        "play.yaml",
+        "- hosts: localhost\n  tasks:\n    - name: boom\n      shell: echo oops >&2; exit 3\n    - name: never\n      debug: { msg: no }\n",
+    );
     let run = t.run(&["play", "play.yaml"]);
     assert_eq!(run.code, 2);
     assert_eq!(run.with_status("failed"), ["localhost:boom"]);

@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::step;
 use super::Engine;
+use super::step;
 use crate::events::{Event, HostRecap};
 use crate::model::{Phase, VarMap};
 use crate::plan::PhasePlan;
@@ -25,7 +25,14 @@ pub struct HostState {
 
 impl HostState {
     pub fn new(name: &str) -> HostState {
-        HostState { name: name.to_string(), target: None, facts: Arc::new(VarMap::default()), recap: HostRecap { host: name.to_string(), ..HostRecap::default() }, failed: false, unreachable: false }
+        HostState {
+            name: name.to_string(),
+            target: None,
+            facts: Arc::new(VarMap::default()),
+            recap: HostRecap { host: name.to_string(), ..HostRecap::default() },
+            failed: false,
+            unreachable: false,
+        }
     }
 
     /// A failed or unreachable host sits out the rest of the run, as in Ansible.
@@ -79,14 +86,19 @@ fn search_dirs(phase: &Phase, playbook_dir: &std::path::Path) -> Vec<PathBuf> {
 
 pub async fn run_phase(engine: &Engine, state: &mut HostState, plan: &PhasePlan<'_>, phase_layer: Arc<VarMap>, play_hosts: &[String]) {
     let magic = Arc::new(engine.layers.magic(&state.name, play_hosts, &engine.options));
-    let cx = HostPhase { engine, phase: plan.phase, phase_layer, magic, search_dirs: search_dirs(plan.phase, &engine.options.playbook_dir) };
+    let cx =
+        HostPhase { engine, phase: plan.phase, phase_layer, magic, search_dirs: search_dirs(plan.phase, &engine.options.playbook_dir) };
     if state.target.is_none() {
         match cx.connect(state) {
             Ok(target) => state.target = Some(target),
             Err(e) => {
                 state.unreachable = true;
                 state.recap.unreachable += 1;
-                engine.bus.emit(Event::HostUnreachable { host: state.name.clone(), phase: plan.phase.name.clone(), message: e.to_string() });
+                engine.bus.emit(Event::HostUnreachable {
+                    host: state.name.clone(),
+                    phase: plan.phase.name.clone(),
+                    message: e.to_string(),
+                });
                 return;
             }
         }
@@ -99,7 +111,8 @@ pub async fn run_phase(engine: &Engine, state: &mut HostState, plan: &PhasePlan<
             return;
         }
     }
-    let handlers: Vec<_> = plan.phase.handlers.iter().filter(|h| notified.iter().any(|n| h.name.as_deref() == Some(n) || h.listen.contains(n))).collect();
+    let handlers: Vec<_> =
+        plan.phase.handlers.iter().filter(|h| notified.iter().any(|n| h.name.as_deref() == Some(n) || h.listen.contains(n))).collect();
     for (index, handler) in handlers.iter().enumerate() {
         step::run(&cx, state, handler, true, (index + 1, handlers.len())).await;
         if state.failed {

@@ -21,7 +21,8 @@ pub struct Layers {
 
 impl Layers {
     pub fn new(inventory: &Inventory, options: &RunOptions) -> Layers {
-        let group_layers: HashMap<&str, Arc<VarMap>> = inventory.groups.values().map(|g| (g.name.as_str(), Arc::new(g.vars.clone()))).collect();
+        let group_layers: HashMap<&str, Arc<VarMap>> =
+            inventory.groups.values().map(|g| (g.name.as_str(), Arc::new(g.vars.clone()))).collect();
         let mut per_host = HashMap::new();
         let mut group_names = HashMap::new();
         for host in &inventory.hosts {
@@ -32,8 +33,16 @@ impl Layers {
             let names: Vec<String> = groups.iter().map(|g| g.name.clone()).filter(|g| g != "all" && g != "ungrouped").collect();
             group_names.insert(host.name.clone(), Value::from(names));
         }
-        let groups_value = Value::from_pairs(inventory.groups.keys().map(|g| (g.clone(), Value::from(inventory.group_hosts(g).into_iter().collect::<Vec<_>>()))));
-        Layers { inventory: per_host, groups_value, group_names, extra: Arc::new(options.extra_vars.clone()), playbook_dir: options.playbook_dir.display().to_string() }
+        let groups_value = Value::from_pairs(
+            inventory.groups.keys().map(|g| (g.clone(), Value::from(inventory.group_hosts(g).into_iter().collect::<Vec<_>>()))),
+        );
+        Layers {
+            inventory: per_host,
+            groups_value,
+            group_names,
+            extra: Arc::new(options.extra_vars.clone()),
+            playbook_dir: options.playbook_dir.display().to_string(),
+        }
     }
 
     /// What the engine itself defines for a host in a phase.

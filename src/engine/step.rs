@@ -167,7 +167,8 @@ fn overall(statuses: impl Iterator<Item = Status>, looped: bool) -> Status {
 fn with_item(result: Value, loop_var: &str, item: &Option<Value>) -> Value {
     match item {
         Some(item) => {
-            let mut fields: Vec<(Value, Value)> = result.try_iter().into_iter().flatten().map(|k| (k.clone(), result.get_item(&k).unwrap_or_default())).collect();
+            let mut fields: Vec<(Value, Value)> =
+                result.try_iter().into_iter().flatten().map(|k| (k.clone(), result.get_item(&k).unwrap_or_default())).collect();
             fields.push((Value::from(loop_var), item.clone()));
             fields.push((Value::from("ansible_loop_var"), Value::from(loop_var)));
             Value::from_pairs(fields)
@@ -218,7 +219,12 @@ async fn run_item(cx: &HostPhase<'_>, state: &HostState, step: &Step, scope: &Ar
         match registered_scope(step, scope, &attempt).condition(until) {
             Ok(true) => break,
             Ok(false) if number < tries => tokio::time::sleep(Duration::from_secs_f64(step.delay.unwrap_or(5.0))).await,
-            Ok(false) => attempt = Attempt::failed(format!("`until` still false after {tries} attempts{}", attempt.message.as_ref().map(|m| format!(" (last: {m})")).unwrap_or_default())),
+            Ok(false) => {
+                attempt = Attempt::failed(format!(
+                    "`until` still false after {tries} attempts{}",
+                    attempt.message.as_ref().map(|m| format!(" (last: {m})")).unwrap_or_default()
+                ))
+            }
             Err(diag) => return Attempt::failed(diag.to_string()),
         }
     }
@@ -307,7 +313,10 @@ async fn execute(cx: &HostPhase<'_>, state: &HostState, step: &Step, scope: &Arc
         Err(diag) => return Attempt::failed(diag.to_string()),
     };
     let Some(target) = state.target.as_deref() else { return Attempt::failed("no connection".into()) };
-    let privilege = Privilege { escalate: step.escalate.or(cx.phase.escalate).unwrap_or(false), user: step.become_user.clone().or_else(|| cx.phase.become_user.clone()) };
+    let privilege = Privilege {
+        escalate: step.escalate.or(cx.phase.escalate).unwrap_or(false),
+        user: step.become_user.clone().or_else(|| cx.phase.become_user.clone()),
+    };
     let module_cx = Cx { target, privilege, env, scope, search_dirs: &cx.search_dirs, span: &step.module_span };
 
     let outcome = async {

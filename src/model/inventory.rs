@@ -118,7 +118,11 @@ impl Inventory {
         let top: Vec<String> = self.groups.keys().filter(|g| *g != "all" && !named.contains(*g)).cloned().collect();
         let grouped: BTreeSet<String> = self.groups.values().filter(|g| g.name != "all").flat_map(|g| g.hosts.iter().cloned()).collect();
         let ungrouped: BTreeSet<String> = self.hosts.iter().map(|h| h.name.clone()).filter(|h| !grouped.contains(h)).collect();
-        self.groups.entry("ungrouped".into()).or_insert_with(|| Group { name: "ungrouped".into(), ..Group::default() }).hosts.extend(ungrouped);
+        self.groups
+            .entry("ungrouped".into())
+            .or_insert_with(|| Group { name: "ungrouped".into(), ..Group::default() })
+            .hosts
+            .extend(ungrouped);
         let all = self.groups.get_mut("all").expect("all");
         all.children.extend(top);
         all.children.insert("ungrouped".into());
@@ -180,7 +184,8 @@ impl Inventory {
             depth.insert(name, d);
             stack.extend(group.children.iter().map(|c| (c.as_str(), d + 1)));
         }
-        let mut groups: Vec<&Group> = depth.keys().filter_map(|g| self.groups.get(*g)).filter(|g| self.group_hosts(&g.name).contains(host)).collect();
+        let mut groups: Vec<&Group> =
+            depth.keys().filter_map(|g| self.groups.get(*g)).filter(|g| self.group_hosts(&g.name).contains(host)).collect();
         groups.sort_by_key(|g| (depth[g.name.as_str()], g.name.clone()));
         groups
     }
@@ -193,8 +198,12 @@ fn var_files(dir: &Path, name: &str) -> Result<Vec<PathBuf>, Diag> {
         if candidate.is_file() {
             files.push(candidate);
         } else if candidate.is_dir() {
-            let entries = std::fs::read_dir(&candidate).map_err(|e| Diag::new(DiagKind::Io { path: candidate.display().to_string(), reason: e.to_string() }, None))?;
-            let mut inner: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml")).collect();
+            let entries = std::fs::read_dir(&candidate)
+                .map_err(|e| Diag::new(DiagKind::Io { path: candidate.display().to_string(), reason: e.to_string() }, None))?;
+            let mut inner: Vec<PathBuf> = entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+                .collect();
             inner.sort();
             files.extend(inner);
         }

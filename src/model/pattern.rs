@@ -91,3 +91,28 @@ fn glob_regex(glob: &str) -> String {
     re.push('$');
     re
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inventory() -> Inventory {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("inv.yaml");
+        std::fs::write(&path, "all:\n  children:\n    web: { hosts: { w1: , w2: } }\n    db: { hosts: { d1: , w2: } }\n").unwrap();
+        Inventory::load(&path).unwrap()
+    }
+
+    #[test]
+    fn union_intersection_exclusion() {
+        let inv = inventory();
+        assert_eq!(select("web:db", &inv).unwrap(), ["w1", "w2", "d1"]);
+        assert_eq!(select("web:&db", &inv).unwrap(), ["w2"]);
+        assert_eq!(select("all:!db", &inv).unwrap(), ["w1"]);
+        assert_eq!(select("!db", &inv).unwrap(), ["w1"]);
+        assert_eq!(select("w*", &inv).unwrap(), ["w1", "w2"]);
+        assert_eq!(select("~d\\d", &inv).unwrap(), ["d1"]);
+        assert_eq!(select("wbe", &inv), Err(PatternError::Unknown { name: "wbe".into(), suggestion: Some("web".into()) }));
+        assert_eq!(select("web:", &inv), Err(PatternError::EmptyTerm("web:".into())));
+    }
+}

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::step::{tags_of, Step};
+use super::step::{Step, tags_of};
 use super::vars::VarMap;
 use crate::diag::{Diag, DiagKind, Span};
 use crate::yaml::{self, Fields, Node, NodeKind};
@@ -31,8 +31,19 @@ pub struct Playbook {
 }
 
 const PHASE_KEYS: &[&str] = &[
-    "name", "hosts", "tags", "vars", "vars_files", "steps", "tasks", "pre_tasks", "post_tasks", "handlers", "become",
-    "become_user", "gather_facts",
+    "name",
+    "hosts",
+    "tags",
+    "vars",
+    "vars_files",
+    "steps",
+    "tasks",
+    "pre_tasks",
+    "post_tasks",
+    "handlers",
+    "become",
+    "become_user",
+    "gather_facts",
 ];
 const IMPORT_KEYS: &[&str] = &["import", "import_playbook", "tags", "name"];
 
@@ -49,10 +60,18 @@ impl Playbook {
 }
 
 fn load_into(path: &Path, inherited_tags: &[String], chain: &mut Vec<PathBuf>, phases: &mut Vec<Phase>) -> Result<(), Diag> {
-    let canonical = path.canonicalize().map_err(|e| Diag::new(DiagKind::Io { path: path.display().to_string(), reason: e.to_string() }, None))?;
+    let canonical =
+        path.canonicalize().map_err(|e| Diag::new(DiagKind::Io { path: path.display().to_string(), reason: e.to_string() }, None))?;
     let root = yaml::load_file(path)?;
     if chain.contains(&canonical) {
-        return Err(Diag::invalid(&root.span, format!("{} imports itself (through {})", path.display(), chain.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" → "))));
+        return Err(Diag::invalid(
+            &root.span,
+            format!(
+                "{} imports itself (through {})",
+                path.display(),
+                chain.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" → ")
+            ),
+        ));
     }
     chain.push(canonical);
     let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
@@ -111,7 +130,19 @@ fn parse_phase(node: &Node, inherited_tags: &[String], dir: &Path) -> Result<Pha
     fields.get::<bool>("gather_facts")?;
     fields.finish(PHASE_KEYS)?;
     check_notifications(&steps, &handlers)?;
-    Ok(Phase { name, span: node.span.clone(), hosts, hosts_span: hosts_node.span.clone(), tags, vars, steps, handlers, escalate, become_user, dir: dir.to_path_buf() })
+    Ok(Phase {
+        name,
+        span: node.span.clone(),
+        hosts,
+        hosts_span: hosts_node.span.clone(),
+        tags,
+        vars,
+        steps,
+        handlers,
+        escalate,
+        become_user,
+        dir: dir.to_path_buf(),
+    })
 }
 
 /// Every `notify` must reach a handler of the phase, by name or `listen`.
@@ -119,8 +150,12 @@ fn check_notifications(steps: &[Step], handlers: &[Step]) -> Result<(), Diag> {
     let known: Vec<&str> = handlers.iter().flat_map(|h| h.name.iter().chain(&h.listen)).map(String::as_str).collect();
     for step in steps.iter().chain(handlers) {
         if let Some(missing) = step.notify.iter().find(|n| !known.contains(&n.as_str())) {
-            let hint = crate::diag::did_you_mean(missing, known.iter().copied()).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
-            return Err(Diag::invalid(&step.span, format!("notifies `{missing}`, but no handler of this phase has that name or listens for it{hint}")));
+            let hint =
+                crate::diag::did_you_mean(missing, known.iter().copied()).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
+            return Err(Diag::invalid(
+                &step.span,
+                format!("notifies `{missing}`, but no handler of this phase has that name or listens for it{hint}"),
+            ));
         }
     }
     Ok(())

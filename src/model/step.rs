@@ -1,6 +1,6 @@
 //! A step (Ansible's task): one module call plus the keys that steer it.
 
-use crate::diag::{did_you_mean, Diag, DiagKind, Span};
+use crate::diag::{Diag, DiagKind, Span, did_you_mean};
 use crate::model::vars::VarMap;
 use crate::modules::{self, ModuleSpec};
 use crate::yaml::{Fields, Node, NodeKind};
@@ -37,8 +37,27 @@ pub struct Step {
 
 /// Every key a step may carry besides its module.
 pub const STEP_KEYS: &[&str] = &[
-    "name", "when", "loop", "with_items", "loop_control", "register", "notify", "listen", "become", "become_user", "tags",
-    "changed_when", "failed_when", "until", "retries", "delay", "no_log", "check_mode", "ignore_errors", "vars", "args",
+    "name",
+    "when",
+    "loop",
+    "with_items",
+    "loop_control",
+    "register",
+    "notify",
+    "listen",
+    "become",
+    "become_user",
+    "tags",
+    "changed_when",
+    "failed_when",
+    "until",
+    "retries",
+    "delay",
+    "no_log",
+    "check_mode",
+    "ignore_errors",
+    "vars",
+    "args",
     "environment",
 ];
 
@@ -58,10 +77,8 @@ impl Step {
             None => ("item".to_string(), None),
         };
         let register = fields.get::<String>("register")?;
-        if let Some(register) = &register {
-            if !crate::model::vars::is_identifier(register) {
-                return Err(Diag::invalid(&fields.node().span, format!("`register: {register}` is not a valid variable name")));
-            }
+        if let Some(register) = register.as_ref().filter(|r| !crate::model::vars::is_identifier(r)) {
+            return Err(Diag::invalid(&fields.node().span, format!("`register: {register}` is not a valid variable name")));
         }
         let notify = fields.take(&["notify"]).map(|n| names(n, false)).transpose()?.unwrap_or_default();
         let listen = fields.take(&["listen"]).map(|n| names(n, false)).transpose()?.unwrap_or_default();
@@ -85,9 +102,31 @@ impl Step {
 
         let (module, module_span, args) = module_call(&fields, extra_args)?;
         let step = Step {
-            name, span: node.span.clone(), module, module_span, args, when, loop_items, loop_var, loop_label, register, notify,
-            listen, escalate, become_user, tags, changed_when, failed_when, until, retries, delay, no_log, check_mode, ignore_errors,
-            vars: step_vars, environment,
+            name,
+            span: node.span.clone(),
+            module,
+            module_span,
+            args,
+            when,
+            loop_items,
+            loop_var,
+            loop_label,
+            register,
+            notify,
+            listen,
+            escalate,
+            become_user,
+            tags,
+            changed_when,
+            failed_when,
+            until,
+            retries,
+            delay,
+            no_log,
+            check_mode,
+            ignore_errors,
+            vars: step_vars,
+            environment,
         };
         // Catch unknown or mistyped arguments before any host is touched.
         (module.build)(&step.args, true)?;
@@ -102,14 +141,23 @@ fn module_call(fields: &Fields, extra_args: Option<Node>) -> Result<(&'static Mo
         let name = key.as_str().unwrap_or_default();
         let Some(spec) = modules::lookup(name) else {
             let candidates = STEP_KEYS.iter().copied().chain(modules::names());
-            return Err(Diag::at(&key.span, DiagKind::UnknownKey { what: "step key or module", key: name.into(), did_you_mean: did_you_mean(name, candidates) }));
+            return Err(Diag::at(
+                &key.span,
+                DiagKind::UnknownKey { what: "step key or module", key: name.into(), did_you_mean: did_you_mean(name, candidates) },
+            ));
         };
         if let Some((first, first_key, _)) = found {
-            return Err(Diag::invalid(&key.span, format!("a step runs one module, but this one names `{}` (at {}) and `{}`", first.name, first_key.span, spec.name)));
+            return Err(Diag::invalid(
+                &key.span,
+                format!("a step runs one module, but this one names `{}` (at {}) and `{}`", first.name, first_key.span, spec.name),
+            ));
         }
         found = Some((spec, key, value));
     }
-    let (spec, key, value) = found.ok_or_else(|| Diag::invalid(&fields.node().span, "this step names no module").with_help(format!("modules: {}", modules::names().collect::<Vec<_>>().join(", "))))?;
+    let (spec, key, value) = found.ok_or_else(|| {
+        Diag::invalid(&fields.node().span, "this step names no module")
+            .with_help(format!("modules: {}", modules::names().collect::<Vec<_>>().join(", ")))
+    })?;
     let args = normalize_args(spec, value, extra_args)?;
     Ok((spec, key.span.clone(), args))
 }
@@ -147,7 +195,11 @@ fn conditions(node: &Node) -> Vec<Node> {
 fn names(node: &Node, comma_separated: bool) -> Result<Vec<String>, Diag> {
     let one = |n: &Node| -> Result<Vec<String>, Diag> {
         let s = n.expect_str("a name")?;
-        Ok(if comma_separated { s.split(',').map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect() } else { vec![s.to_string()] })
+        Ok(if comma_separated {
+            s.split(',').map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect()
+        } else {
+            vec![s.to_string()]
+        })
     };
     match &node.kind {
         NodeKind::Seq(items) => items.iter().map(one).collect::<Result<Vec<_>, _>>().map(|v| v.concat()),

@@ -25,7 +25,10 @@ impl VarMap {
         for (key, value) in node.expect_map("variables")? {
             let name = key.expect_str("a variable name")?;
             if !is_identifier(name) {
-                return Err(Diag::invalid(&key.span, format!("`{name}` is not a valid variable name (letters, digits and _; not starting with a digit)")));
+                return Err(Diag::invalid(
+                    &key.span,
+                    format!("`{name}` is not a valid variable name (letters, digits and _; not starting with a digit)"),
+                ));
             }
             vars.0.insert(name.to_string(), VarValue::Written(value.clone()));
         }

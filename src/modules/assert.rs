@@ -31,5 +31,4 @@ impl Module for Assert {
         let msg = (!self.quiet).then(|| self.success_msg.clone().unwrap_or_else(|| "all assertions passed".into()));
         Ok(Check::Ok(Outcome { msg, ..Outcome::default() }))
     }
-
 }

@@ -30,7 +30,9 @@ impl<'de> Deserialize<'de> for Mode {
                 u32::from_str_radix(digits, 8).map(Mode).map_err(E::custom)
             }
             fn visit_i64<E: Error>(self, v: i64) -> Result<Mode, E> {
-                Err(E::custom(format!("an unquoted mode is a YAML number (this one reads as {v}, octal {v:o}): quote it, as in mode: '0644'")))
+                Err(E::custom(format!(
+                    "an unquoted mode is a YAML number (this one reads as {v}, octal {v:o}): quote it, as in mode: '0644'"
+                )))
             }
             fn visit_u64<E: Error>(self, v: u64) -> Result<Mode, E> {
                 self.visit_i64(v as i64)
@@ -102,7 +104,9 @@ pub fn differences(wanted: &Attrs, stat: &Stat) -> Vec<String> {
 /// replacing a file atomically keeps its mode and owner.
 pub fn keep_existing(wanted: Attrs, stat: Option<&Stat>) -> Attrs {
     match stat {
-        Some(stat) => Attrs { mode: wanted.mode.or(Some(stat.mode)), uid: wanted.uid.or(Some(stat.uid)), gid: wanted.gid.or(Some(stat.gid)) },
+        Some(stat) => {
+            Attrs { mode: wanted.mode.or(Some(stat.mode)), uid: wanted.uid.or(Some(stat.uid)), gid: wanted.gid.or(Some(stat.gid)) }
+        }
         None => wanted,
     }
 }

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use super::attrs::{FileAttrs, Mode};
 use super::content::{self, ManagedFile, Plan};
 use super::lineinfile::Presence;
-use super::{lines, Cx, ModuleError};
+use super::{Cx, ModuleError, lines};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -51,7 +51,9 @@ impl BlockInFile {
         let start = lines.iter().position(|l| *l == begin);
         let stop = start.and_then(|s| lines[s..].iter().position(|l| *l == end).map(|e| s + e));
         let block: Vec<&str> = match self.state {
-            Presence::Present if !self.block.is_empty() => [begin.as_str()].into_iter().chain(self.block.lines()).chain([end.as_str()]).collect(),
+            Presence::Present if !self.block.is_empty() => {
+                [begin.as_str()].into_iter().chain(self.block.lines()).chain([end.as_str()]).collect()
+            }
             _ => Vec::new(),
         };
         match (start, stop) {

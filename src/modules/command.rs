@@ -48,7 +48,9 @@ pub struct ShellModule(CommandArgs);
 impl CommandArgs {
     fn program(&self, shell: bool) -> Result<Program, ModuleError> {
         match (&self.cmd, &self.argv) {
-            (Some(script), None) if shell => Ok(Program::Shell { script: script.clone(), executable: self.executable.clone().unwrap_or_else(|| "/bin/sh".into()) }),
+            (Some(script), None) if shell => {
+                Ok(Program::Shell { script: script.clone(), executable: self.executable.clone().unwrap_or_else(|| "/bin/sh".into()) })
+            }
             (Some(cmd), None) => Ok(Program::Argv(split_words(cmd).map_err(ModuleError::Failed)?)),
             (None, Some(argv)) if !argv.is_empty() => Ok(Program::Argv(argv.clone())),
             _ => Err(ModuleError::Failed("give the command as `cmd` (a string) or `argv` (a list)".into())),
@@ -85,7 +87,9 @@ impl CommandArgs {
     }
 
     async fn check(&self, cx: &Cx<'_>, shell: bool) -> Result<Check, ModuleError> {
-        let would_run = || Check::Change(Change { summary: format!("run {}", self.command(shell).map(|c| c.display()).unwrap_or_default()), diff: None });
+        let would_run = || {
+            Check::Change(Change { summary: format!("run {}", self.command(shell).map(|c| c.display()).unwrap_or_default()), diff: None })
+        };
         if let Some(path) = &self.creates {
             return Ok(match cx.target.stat(path).await? {
                 Some(_) => Check::Ok(Outcome::msg(format!("{path} exists"))),
@@ -114,7 +118,14 @@ impl CommandArgs {
         let stderr = String::from_utf8_lossy(&output.stderr).trim_end_matches('\n').to_string();
         let lines = |s: &str| Value::from(s.lines().map(str::to_string).collect::<Vec<_>>());
         let failed = output.rc != 0;
-        let msg = failed.then(|| format!("`{}` exited with {}{}", command.display(), output.rc, if stderr.is_empty() { String::new() } else { format!(": {stderr}") }));
+        let msg = failed.then(|| {
+            format!(
+                "`{}` exited with {}{}",
+                command.display(),
+                output.rc,
+                if stderr.is_empty() { String::new() } else { format!(": {stderr}") }
+            )
+        });
         Ok(Outcome {
             failed,
             msg,
@@ -196,4 +207,16 @@ pub fn split_words(line: &str) -> Result<Vec<String>, String> {
     }
     words.extend(word);
     Ok(words)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_words;
+
+    #[test]
+    fn words_split_like_a_shell_without_one() {
+        assert_eq!(split_words(r#"touch "a b" 'c d' e\ f"#).unwrap(), ["touch", "a b", "c d", "e f"]);
+        assert_eq!(split_words(r#"echo "\$HOME" ''"#).unwrap(), ["echo", "$HOME", ""]);
+        assert!(split_words("echo 'open").is_err());
+    }
 }

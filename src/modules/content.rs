@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 
-use super::attrs::{differences, keep_existing, FileAttrs};
+use super::attrs::{FileAttrs, differences, keep_existing};
 use super::{Change, Check, Cx, Diff, Module, ModuleError, Outcome};
 use crate::diag::Diag;
 use crate::target::FileKind;
@@ -61,7 +61,13 @@ pub async fn current(cx: &Cx<'_>, path: &str) -> Result<Option<Vec<u8>>, ModuleE
 
 /// For modules that edit text in place: read the file, edit it, say what to write.
 /// A missing file is an error when it should exist unless `create` is set.
-pub async fn edit_plan(cx: &Cx<'_>, path: &str, present: bool, create: bool, edit: impl FnOnce(&str) -> Result<String, ModuleError>) -> Result<Plan, ModuleError> {
+pub async fn edit_plan(
+    cx: &Cx<'_>,
+    path: &str,
+    present: bool,
+    create: bool,
+    edit: impl FnOnce(&str) -> Result<String, ModuleError>,
+) -> Result<Plan, ModuleError> {
     let before = current(cx, path).await?;
     let desired = match (&before, present) {
         (None, false) => None,

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use serde::Deserialize;
 
-use super::attrs::{differences, FileAttrs, Mode};
+use super::attrs::{FileAttrs, Mode, differences};
 use super::{Change, Check, Cx, Module, ModuleError, Outcome};
 use crate::diag::Diag;
 use crate::target::{Attrs, FileKind, Stat};
@@ -71,11 +71,22 @@ impl FileModule {
                     // Mode on a link means nothing on Linux; only ownership applies.
                     attr_changes(&Stat { mode: wanted.mode.unwrap_or(stat.mode), ..stat.clone() })
                 } else {
-                    self.change(format!("relink {path} → {} (was {})", self.src.as_deref().unwrap_or_default(), stat.link_target.as_deref().unwrap_or_default()))
+                    self.change(format!(
+                        "relink {path} → {} (was {})",
+                        self.src.as_deref().unwrap_or_default(),
+                        stat.link_target.as_deref().unwrap_or_default()
+                    ))
                 }
             }
-            (State::Link, Some(stat)) if self.force && stat.kind != FileKind::Directory => self.change(format!("replace {} {path} with a link", kind_name(stat.kind))),
-            (State::Link, Some(stat)) => return Err(ModuleError::Failed(format!("{path} is a {}; refusing to replace it with a link without force: true", kind_name(stat.kind)))),
+            (State::Link, Some(stat)) if self.force && stat.kind != FileKind::Directory => {
+                self.change(format!("replace {} {path} with a link", kind_name(stat.kind)))
+            }
+            (State::Link, Some(stat)) => {
+                return Err(ModuleError::Failed(format!(
+                    "{path} is a {}; refusing to replace it with a link without force: true",
+                    kind_name(stat.kind)
+                )));
+            }
         })
     }
 }

@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use super::attrs::{FileAttrs, Mode};
 use super::content::{self, ManagedFile, Plan};
-use super::{lines, Cx, ModuleError};
+use super::{Cx, ModuleError, lines};
 use crate::diag::Diag;
 use crate::yaml::Node;
 
@@ -51,7 +51,8 @@ impl LineInFile {
             Presence::Absent => lines.retain(|l| !matches(l)),
             Presence::Present => {
                 let line = self.line.as_deref().unwrap_or_default();
-                let found: Vec<usize> = lines.iter().enumerate().filter(|(_, l)| regexp.as_ref().is_some_and(|re| re.is_match(l))).map(|(i, _)| i).collect();
+                let found: Vec<usize> =
+                    lines.iter().enumerate().filter(|(_, l)| regexp.as_ref().is_some_and(|re| re.is_match(l))).map(|(i, _)| i).collect();
                 let target = if self.firstmatch { found.first() } else { found.last() };
                 if let Some(&i) = target {
                     lines[i] = line;
@@ -70,7 +71,6 @@ impl LineInFile {
     fn position(&self, lines: &[&str]) -> Result<usize, ModuleError> {
         lines::insert_position(lines, self.insertafter.as_deref(), self.insertbefore.as_deref(), self.firstmatch)
     }
-
 }
 
 #[async_trait]
@@ -86,8 +86,12 @@ impl ManagedFile for LineInFile {
     fn validate(&self, args: &Node) -> Result<(), Diag> {
         match self.state {
             Presence::Present if self.line.is_none() => Err(Diag::invalid(&args.span, "state: present needs `line`")),
-            Presence::Absent if self.line.is_none() && self.regexp.is_none() => Err(Diag::invalid(&args.span, "state: absent needs `regexp` or `line`")),
-            _ if self.insertafter.is_some() && self.insertbefore.is_some() => Err(Diag::invalid(&args.span, "give `insertafter` or `insertbefore`, not both")),
+            Presence::Absent if self.line.is_none() && self.regexp.is_none() => {
+                Err(Diag::invalid(&args.span, "state: absent needs `regexp` or `line`"))
+            }
+            _ if self.insertafter.is_some() && self.insertbefore.is_some() => {
+                Err(Diag::invalid(&args.span, "give `insertafter` or `insertbefore`, not both"))
+            }
             _ => Ok(()),
         }
     }

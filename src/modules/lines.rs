@@ -15,11 +15,16 @@ pub fn join_lines(lines: &[&str]) -> String {
 
 /// The index new lines go at: after (or before) the last line matching a
 /// regex (the first with `firstmatch`), `BOF`, or by default the end.
-pub fn insert_position(lines: &[&str], insertafter: Option<&str>, insertbefore: Option<&str>, firstmatch: bool) -> Result<usize, ModuleError> {
+pub fn insert_position(
+    lines: &[&str],
+    insertafter: Option<&str>,
+    insertbefore: Option<&str>,
+    firstmatch: bool,
+) -> Result<usize, ModuleError> {
     let pick = |pattern: &str| -> Result<Option<usize>, ModuleError> {
         let re = regex(pattern)?;
         let mut hits = lines.iter().enumerate().filter(|(_, l)| re.is_match(l)).map(|(i, _)| i);
-        Ok(if firstmatch { hits.next() } else { hits.last() })
+        Ok(if firstmatch { hits.next() } else { hits.next_back() })
     };
     Ok(match (insertafter, insertbefore) {
         (_, Some("BOF")) => 0,

@@ -54,11 +54,12 @@ impl Cx<'_> {
         if path.is_absolute() {
             return Ok(path.to_path_buf());
         }
-        self.search_dirs
-            .iter()
-            .flat_map(|dir| [dir.join(subdir).join(src), dir.join(src)])
-            .find(|p| p.is_file())
-            .ok_or_else(|| ModuleError::Failed(format!("cannot find `{src}` in {}", self.search_dirs.iter().map(|d| d.join(subdir).display().to_string()).collect::<Vec<_>>().join(", "))))
+        self.search_dirs.iter().flat_map(|dir| [dir.join(subdir).join(src), dir.join(src)]).find(|p| p.is_file()).ok_or_else(|| {
+            ModuleError::Failed(format!(
+                "cannot find `{src}` in {}",
+                self.search_dirs.iter().map(|d| d.join(subdir).display().to_string()).collect::<Vec<_>>().join(", ")
+            ))
+        })
     }
 }
 
@@ -142,6 +143,9 @@ impl<T> OneOrMany<T> {
     }
 }
 
+/// Decodes a module's arguments; `lenient` lets Jinja strings stand for any type.
+pub type Build = fn(&Node, bool) -> Result<Box<dyn Module>, Diag>;
+
 /// A module as the parser knows it.
 pub struct ModuleSpec {
     pub name: &'static str,
@@ -149,8 +153,7 @@ pub struct ModuleSpec {
     pub free_form: Option<&'static str>,
     /// Arguments that hold Jinja expressions the module evaluates itself.
     pub raw: &'static [&'static str],
-    /// Decodes arguments; `lenient` lets Jinja strings stand for any type.
-    pub build: fn(&Node, bool) -> Result<Box<dyn Module>, Diag>,
+    pub build: Build,
 }
 
 impl std::fmt::Debug for ModuleSpec {
@@ -167,7 +170,11 @@ fn build<M: Module + DeserializeOwned + 'static>(args: &Node, lenient: bool) -> 
     Ok(Box::new(module))
 }
 
-const fn spec<M: Module + DeserializeOwned + 'static>(name: &'static str, free_form: Option<&'static str>, raw: &'static [&'static str]) -> ModuleSpec {
+const fn spec<M: Module + DeserializeOwned + 'static>(
+    name: &'static str,
+    free_form: Option<&'static str>,
+    raw: &'static [&'static str],
+) -> ModuleSpec {
     ModuleSpec { name, free_form, raw, build: build::<M> }
 }
 

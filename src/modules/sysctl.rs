@@ -7,7 +7,7 @@ use serde::Deserialize;
 use super::attrs::FileAttrs;
 use super::content::{self, Plan};
 use super::lineinfile::Presence;
-use super::{lines, Change, Check, Cx, Module, ModuleError, Outcome};
+use super::{Change, Check, Cx, Module, ModuleError, Outcome, lines};
 use crate::diag::Diag;
 use crate::target::Command;
 use crate::yaml::Node;
@@ -55,7 +55,9 @@ impl Sysctl {
 
     /// The drop-in with this key present exactly once (or gone).
     fn edit(&self, text: &str) -> String {
-        let key = |line: &str| line.split_once('=').map(|(k, _)| k.trim() == self.name).unwrap_or(false) && !line.trim_start().starts_with(['#', ';']);
+        let key = |line: &str| {
+            line.split_once('=').map(|(k, _)| k.trim() == self.name).unwrap_or(false) && !line.trim_start().starts_with(['#', ';'])
+        };
         let entry = format!("{} = {}", self.name, self.value());
         let mut lines: Vec<&str> = Vec::new();
         let mut placed = false;
@@ -84,7 +86,11 @@ impl Sysctl {
         if !self.sysctl_set || self.state == Presence::Absent {
             return Ok(None);
         }
-        let current = cx.target.read(&self.proc_path()).await?.ok_or_else(|| ModuleError::Failed(format!("no kernel parameter {} ({} does not exist)", self.name, self.proc_path())))?;
+        let current = cx
+            .target
+            .read(&self.proc_path())
+            .await?
+            .ok_or_else(|| ModuleError::Failed(format!("no kernel parameter {} ({} does not exist)", self.name, self.proc_path())))?;
         let current = normalized(&String::from_utf8_lossy(&current));
         Ok((current != self.value()).then_some(current))
     }
@@ -134,7 +140,9 @@ impl Module for Sysctl {
         if self.state == Presence::Present && self.value.is_none() {
             return Err(Diag::invalid(&args.span, "state: present needs `value`"));
         }
-        let well_formed = !self.name.is_empty() && !self.name.contains("..") && self.name.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-/".contains(&b));
+        let well_formed = !self.name.is_empty()
+            && !self.name.contains("..")
+            && self.name.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-/".contains(&b));
         if !well_formed || self.name.starts_with(['/', '.']) {
             return Err(Diag::invalid(&args.span, format!("`{}` is not a kernel parameter name such as vm.swappiness", self.name)));
         }

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
 
-use console::{style, Style};
+use console::{Style, style};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::Reporter;
@@ -86,7 +86,13 @@ impl Terminal {
         self.line(&format!("\n{}", style("RECAP").bold()));
         for r in recap {
             let bad = r.failed > 0 || r.unreachable > 0;
-            let host = if bad { style(format!("{:width$}", r.host)).red() } else if r.changed > 0 { style(format!("{:width$}", r.host)).yellow() } else { style(format!("{:width$}", r.host)).green() };
+            let host = if bad {
+                style(format!("{:width$}", r.host)).red()
+            } else if r.changed > 0 {
+                style(format!("{:width$}", r.host)).yellow()
+            } else {
+                style(format!("{:width$}", r.host)).green()
+            };
             self.line(&format!(
                 "{host}  ok={:<4} changed={:<4} unknown={:<4} failed={:<4} skipped={:<4} unreachable={:<4} ignored={}",
                 r.ok, r.changed, r.unknown, r.failed, r.skipped, r.unreachable, r.ignored
@@ -98,21 +104,31 @@ impl Terminal {
 
 /// A unified diff as `diff -u` prints it.
 pub fn unified(diff: &TextDiff) -> String {
-    similar::TextDiff::from_lines(&diff.before, &diff.after).unified_diff().context_radius(3).header(&format!("{} (before)", diff.path), &format!("{} (after)", diff.path)).to_string().trim_end().to_string()
+    similar::TextDiff::from_lines(&diff.before, &diff.after)
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("{} (before)", diff.path), &format!("{} (after)", diff.path))
+        .to_string()
+        .trim_end()
+        .to_string()
 }
 
 impl Reporter for Terminal {
     fn event(&mut self, event: &Event) {
         match event {
             Event::RunStart { .. } => {}
-            Event::PhaseStart { phase, hosts } => self.line(&format!("\n{} [{phase}] {}", style("PHASE").bold(), style(hosts.join(", ")).dim())),
+            Event::PhaseStart { phase, hosts } => {
+                self.line(&format!("\n{} [{phase}] {}", style("PHASE").bold(), style(hosts.join(", ")).dim()))
+            }
             Event::StepStart { host, step, index, total, .. } => {
                 if let Some(bar) = self.bar(host) {
                     bar.set_message(format!("[{index}/{total}] {step}"));
                 }
             }
             Event::ItemResult(report) | Event::StepResult(report) => self.report(report),
-            Event::HostUnreachable { host, message, .. } => self.line(&format!("{}: [{host}] {message}", style("unreachable").red().bold())),
+            Event::HostUnreachable { host, message, .. } => {
+                self.line(&format!("{}: [{host}] {message}", style("unreachable").red().bold()))
+            }
             Event::RunEnd { recap, elapsed_ms } => self.recap(recap, *elapsed_ms),
         }
     }

@@ -33,11 +33,28 @@ pub fn register(env: &mut Environment<'static>) {
     env.add_filter("human_to_bytes", human_to_bytes);
     env.add_filter("split", split);
     env.add_function("lookup", lookup);
-    env.add_test("search", |value: String, pattern: String| Regex::new(&pattern).map(|re| re.is_match(&value)).map_err(|e| invalid(e.to_string())));
-    env.add_test("match", |value: String, pattern: String| Regex::new(&format!("^(?:{pattern})")).map(|re| re.is_match(&value)).map_err(|e| invalid(e.to_string())));
-    env.add_test("regex", |value: String, pattern: String| Regex::new(&pattern).map(|re| re.is_match(&value)).map_err(|e| invalid(e.to_string())));
-    for (name, field, wanted) in [("succeeded", "failed", false), ("success", "failed", false), ("failed", "failed", true), ("failure", "failed", true), ("changed", "changed", true), ("change", "changed", true), ("skipped", "skipped", true), ("skip", "skipped", true)] {
-        env.add_test(name, move |result: Value| result.get_attr(field).map(|v| v.is_true() == wanted).unwrap_or(!wanted && field == "failed"));
+    env.add_test("search", |value: String, pattern: String| {
+        Regex::new(&pattern).map(|re| re.is_match(&value)).map_err(|e| invalid(e.to_string()))
+    });
+    env.add_test("match", |value: String, pattern: String| {
+        Regex::new(&format!("^(?:{pattern})")).map(|re| re.is_match(&value)).map_err(|e| invalid(e.to_string()))
+    });
+    env.add_test("regex", |value: String, pattern: String| {
+        Regex::new(&pattern).map(|re| re.is_match(&value)).map_err(|e| invalid(e.to_string()))
+    });
+    for (name, field, wanted) in [
+        ("succeeded", "failed", false),
+        ("success", "failed", false),
+        ("failed", "failed", true),
+        ("failure", "failed", true),
+        ("changed", "changed", true),
+        ("change", "changed", true),
+        ("skipped", "skipped", true),
+        ("skip", "skipped", true),
+    ] {
+        env.add_test(name, move |result: Value| {
+            result.get_attr(field).map(|v| v.is_true() == wanted).unwrap_or(!wanted && field == "failed")
+        });
     }
 }
 
@@ -48,7 +65,9 @@ fn invalid(message: impl Into<String>) -> Error {
 /// Ansible's `bool`: "yes", "on", "1", "true" are true; anything else is false.
 fn to_bool(value: Value) -> bool {
     match value.kind() {
-        ValueKind::String => matches!(value.as_str().unwrap_or_default().trim().to_ascii_lowercase().as_str(), "yes" | "on" | "1" | "true" | "y" | "t"),
+        ValueKind::String => {
+            matches!(value.as_str().unwrap_or_default().trim().to_ascii_lowercase().as_str(), "yes" | "on" | "1" | "true" | "y" | "t")
+        }
         ValueKind::Number => value.as_i64() == Some(1),
         _ => value.is_true(),
     }
@@ -94,7 +113,11 @@ fn from_yaml(text: String) -> Result<Value, Error> {
 fn build_regex(pattern: &str, kwargs: &Kwargs) -> Result<Regex, Error> {
     let ignorecase = kwargs.get::<Option<bool>>("ignorecase")?.unwrap_or(false);
     let multiline = kwargs.get::<Option<bool>>("multiline")?.unwrap_or(false);
-    regex::RegexBuilder::new(pattern).case_insensitive(ignorecase).multi_line(multiline).build().map_err(|e| invalid(format!("bad regular expression: {e}")))
+    regex::RegexBuilder::new(pattern)
+        .case_insensitive(ignorecase)
+        .multi_line(multiline)
+        .build()
+        .map_err(|e| invalid(format!("bad regular expression: {e}")))
 }
 
 /// Python's `\1` and `\g<name>` become the regex crate's `${1}` and `${name}`.
@@ -186,14 +209,19 @@ fn dict2items(value: Value, kwargs: Kwargs) -> Result<Value, Error> {
     let key_name = kwargs.get::<Option<String>>("key_name")?.unwrap_or_else(|| "key".into());
     let value_name = kwargs.get::<Option<String>>("value_name")?.unwrap_or_else(|| "value".into());
     kwargs.assert_all_used()?;
-    Ok(map_entries(&value)?.into_iter().map(|(k, v)| Value::from_pairs([(key_name.clone(), k), (value_name.clone(), v)])).collect::<Vec<_>>().into())
+    Ok(map_entries(&value)?
+        .into_iter()
+        .map(|(k, v)| Value::from_pairs([(key_name.clone(), k), (value_name.clone(), v)]))
+        .collect::<Vec<_>>()
+        .into())
 }
 
 fn items2dict(value: Value, kwargs: Kwargs) -> Result<Value, Error> {
     let key_name = kwargs.get::<Option<String>>("key_name")?.unwrap_or_else(|| "key".into());
     let value_name = kwargs.get::<Option<String>>("value_name")?.unwrap_or_else(|| "value".into());
     kwargs.assert_all_used()?;
-    let pairs: Result<Vec<(Value, Value)>, Error> = value.try_iter()?.map(|item| Ok((item.get_attr(&key_name)?, item.get_attr(&value_name)?))).collect();
+    let pairs: Result<Vec<(Value, Value)>, Error> =
+        value.try_iter()?.map(|item| Ok((item.get_attr(&key_name)?, item.get_attr(&value_name)?))).collect();
     Ok(Value::from_pairs(pairs?))
 }
 
@@ -251,7 +279,9 @@ fn lookup(state: &State, kind: String, names: Rest<String>) -> Result<Value, Err
             "file" => {
                 let base = state.lookup("playbook_dir").map(|v| v.to_string()).unwrap_or_else(|| ".".into());
                 let path = std::path::Path::new(&base).join(name);
-                std::fs::read_to_string(&path).map(|s| s.trim_end_matches('\n').to_string()).map_err(|e| invalid(format!("lookup('file', '{name}'): {}: {e}", path.display())))
+                std::fs::read_to_string(&path)
+                    .map(|s| s.trim_end_matches('\n').to_string())
+                    .map_err(|e| invalid(format!("lookup('file', '{name}'): {}: {e}", path.display())))
             }
             other => Err(invalid(format!("lookup plugin `{other}` is not supported (env, file are)"))),
         })

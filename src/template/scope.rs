@@ -6,13 +6,13 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex};
 
-use minijinja::value::{Enumerator, Object, ObjectRepr, Value};
 use minijinja::ErrorKind;
+use minijinja::value::{Enumerator, Object, ObjectRepr, Value};
 
-use super::{node_to_value, sole_expression, value_to_node, Templater, OMIT};
+use super::{OMIT, Templater, node_to_value, sole_expression, value_to_node};
 use crate::diag::{Diag, DiagKind, Source, Span};
 use crate::model::{VarMap, VarValue};
-use crate::yaml::{is_template, Node, NodeKind};
+use crate::yaml::{Node, NodeKind, is_template};
 
 pub struct Scope {
     /// Lowest precedence first.
@@ -88,7 +88,9 @@ impl Scope {
             }
             if state.resolving.iter().any(|n| n == name) {
                 let chain = state.resolving.join(" → ");
-                state.failure.get_or_insert_with(|| Diag::invalid(&node.span, format!("variable `{name}` refers to itself ({chain} → {name})")));
+                state
+                    .failure
+                    .get_or_insert_with(|| Diag::invalid(&node.span, format!("variable `{name}` refers to itself ({chain} → {name})")));
                 return None;
             }
             state.resolving.push(name.to_string());
@@ -187,7 +189,11 @@ impl Scope {
             return inner;
         }
         if err.kind() == ErrorKind::UndefinedError {
-            let missing = self.templater.free_variables(source, expression).into_iter().find(|name| !self.contains(name) && !GLOBALS.contains(&name.as_str()));
+            let missing = self
+                .templater
+                .free_variables(source, expression)
+                .into_iter()
+                .find(|name| !self.contains(name) && !GLOBALS.contains(&name.as_str()));
             if let Some(name) = missing {
                 return Diag::at(span, DiagKind::UndefinedVariable(name));
             }

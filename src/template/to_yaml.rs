@@ -69,7 +69,8 @@ fn scalar(value: &Value) -> String {
 
 /// Plain when YAML would read it back as the same string, else single-quoted.
 fn quote_if_needed(s: &str) -> String {
-    let reserved = matches!(s.to_ascii_lowercase().as_str(), "" | "~" | "null" | "yes" | "no" | "true" | "false" | "on" | "off" | "y" | "n");
+    let reserved =
+        matches!(s.to_ascii_lowercase().as_str(), "" | "~" | "null" | "yes" | "no" | "true" | "false" | "on" | "off" | "y" | "n");
     let looks_numeric = s.parse::<f64>().is_ok() || s.starts_with("0x") || s.starts_with('.');
     let special = s.starts_with([' ', '-', '?', ':', ',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', '\'', '"', '%', '@', '`'])
         || s.ends_with(' ')
@@ -79,9 +80,5 @@ fn quote_if_needed(s: &str) -> String {
         // JSON's escaped string is a valid YAML double-quoted scalar.
         return serde_json::to_string(s).expect("strings serialize");
     }
-    if reserved || looks_numeric || special {
-        format!("'{}'", s.replace('\'', "''"))
-    } else {
-        s.to_string()
-    }
+    if reserved || looks_numeric || special { format!("'{}'", s.replace('\'', "''")) } else { s.to_string() }
 }

@@ -7,7 +7,7 @@ use std::fmt;
 use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor};
 
 use super::node::{Node, NodeKind};
-use crate::diag::{did_you_mean, Diag, DiagKind, Span};
+use crate::diag::{Diag, DiagKind, Span, did_you_mean};
 
 /// Decodes a node strictly: every value must already have its final type.
 pub fn decode<T: DeserializeOwned>(node: &Node) -> Result<T, Diag> {
@@ -84,7 +84,11 @@ impl<'a> NodeDe<'a> {
         self.lenient && self.node.is_template()
     }
     fn wrong(&self, expected: &str) -> DeError {
-        let mut err = DeError { kind: DiagKind::WrongType { expected: expected.into(), found: self.node.type_name() }, span: Some(self.node.span.clone()), help: None };
+        let mut err = DeError {
+            kind: DiagKind::WrongType { expected: expected.into(), found: self.node.type_name() },
+            span: Some(self.node.span.clone()),
+            help: None,
+        };
         if let NodeKind::Int(_) = self.node.kind {
             let written = self.node.span.text();
             if written.len() > 1 && written.starts_with('0') && written.bytes().all(|b| b.is_ascii_digit()) {
@@ -188,7 +192,9 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_> {
         match &self.node.kind {
             NodeKind::Str(s) => visitor.visit_str(s).map_err(|e: DeError| e.at(&self.node.span)),
             NodeKind::Int(_) if self.wrong("").help.is_some() => Err(self.wrong("a string")),
-            NodeKind::Int(_) | NodeKind::Float(_) | NodeKind::Bool(_) => visitor.visit_string(self.node.scalar_text()).map_err(|e: DeError| e.at(&self.node.span)),
+            NodeKind::Int(_) | NodeKind::Float(_) | NodeKind::Bool(_) => {
+                visitor.visit_string(self.node.scalar_text()).map_err(|e: DeError| e.at(&self.node.span))
+            }
             _ => Err(self.wrong("a string")),
         }
     }
@@ -245,23 +251,39 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_> {
 
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         match &self.node.kind {
-            NodeKind::Map(entries) => visitor.visit_map(Map { de: self, entries: entries.iter(), value: None }).map_err(|e| e.at(&self.node.span)),
+            NodeKind::Map(entries) => {
+                visitor.visit_map(Map { de: self, entries: entries.iter(), value: None }).map_err(|e| e.at(&self.node.span))
+            }
             NodeKind::Str(_) if self.template_placeholder() => visitor.visit_map(Map { de: self, entries: [].iter(), value: None }),
             _ => Err(self.wrong("a mapping")),
         }
     }
 
-    fn deserialize_struct<V: Visitor<'de>>(self, _name: &'static str, _fields: &'static [&'static str], visitor: V) -> Result<V::Value, DeError> {
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
         match &self.node.kind {
-            NodeKind::Map(entries) => visitor.visit_map(Map { de: self, entries: entries.iter(), value: None }).map_err(|e| e.at(&self.node.span)),
+            NodeKind::Map(entries) => {
+                visitor.visit_map(Map { de: self, entries: entries.iter(), value: None }).map_err(|e| e.at(&self.node.span))
+            }
             _ => Err(self.wrong("a mapping of arguments")),
         }
     }
 
-    fn deserialize_enum<V: Visitor<'de>>(self, _name: &'static str, _variants: &'static [&'static str], visitor: V) -> Result<V::Value, DeError> {
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
         match &self.node.kind {
             NodeKind::Str(s) => visitor.visit_enum(s.as_str().into_deserializer()).map_err(|e: DeError| e.at(&self.node.span)),
-            NodeKind::Bool(b) => visitor.visit_enum(if *b { "yes" } else { "no" }.into_deserializer()).map_err(|e: DeError| e.at(&self.node.span)),
+            NodeKind::Bool(b) => {
+                visitor.visit_enum(if *b { "yes" } else { "no" }.into_deserializer()).map_err(|e: DeError| e.at(&self.node.span))
+            }
             _ => Err(self.wrong("one of the named values")),
         }
     }

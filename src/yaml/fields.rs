@@ -1,7 +1,7 @@
 use serde::de::DeserializeOwned;
 
 use super::node::Node;
-use crate::diag::{did_you_mean, Diag, DiagKind};
+use crate::diag::{Diag, DiagKind, did_you_mean};
 
 /// Reads the keys of a mapping one by one and rejects whatever is left over,
 /// so a typo in a playbook is an error with a suggestion, never ignored.
@@ -55,7 +55,10 @@ impl<'a> Fields<'a> {
             None => Ok(()),
             Some((key, _)) => {
                 let name = key.as_str().unwrap_or_default();
-                Err(Diag::at(&key.span, DiagKind::UnknownKey { what: self.what, key: name.into(), did_you_mean: did_you_mean(name, known.iter().copied()) }))
+                Err(Diag::at(
+                    &key.span,
+                    DiagKind::UnknownKey { what: self.what, key: name.into(), did_you_mean: did_you_mean(name, known.iter().copied()) },
+                ))
             }
         }
     }

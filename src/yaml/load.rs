@@ -1,4 +1,3 @@
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, LazyLock};
@@ -37,7 +36,10 @@ pub fn load_str(source: Arc<Source>) -> Result<Node, Diag> {
             Event::StreamEnd => break,
             Event::DocumentStart(_) => {
                 if document.is_some() {
-                    return Err(Diag::at(&loader.span(span), DiagKind::Syntax("a second YAML document in one file; numarun reads one".into())));
+                    return Err(Diag::at(
+                        &loader.span(span),
+                        DiagKind::Syntax("a second YAML document in one file; numarun reads one".into()),
+                    ));
                 }
                 let (event, span) = loader.next()?;
                 document = Some(loader.node(event, span)?);
@@ -112,7 +114,8 @@ impl<'a> Loader<'a> {
                 Ok(node)
             }
             Event::Alias(id) => {
-                let target = self.anchors.get(&id).cloned().ok_or_else(|| Diag::at(&span, DiagKind::Syntax("alias to an unknown anchor".into())))?;
+                let target =
+                    self.anchors.get(&id).cloned().ok_or_else(|| Diag::at(&span, DiagKind::Syntax("alias to an unknown anchor".into())))?;
                 self.count(target.weight(), &span)?;
                 Ok(target)
             }
@@ -203,8 +206,8 @@ static FLOAT: LazyLock<Regex> =
 
 /// YAML 1.1 resolution as PyYAML (and so Ansible) does it: `yes` is true,
 /// `0755` is octal; quoted scalars are always strings.
-fn resolve_scalar(value: &Cow<str>, style: ScalarStyle, tag: Option<&Tag>, span: &Span) -> Result<NodeKind, Diag> {
-    let text = value.as_ref();
+fn resolve_scalar(value: &str, style: ScalarStyle, tag: Option<&Tag>, span: &Span) -> Result<NodeKind, Diag> {
+    let text = value;
     if let Some(tag) = tag {
         if !tag.is_yaml_core_schema() {
             return Err(Diag::at(span, DiagKind::Syntax(format!("the YAML tag {tag} is not supported"))));
@@ -255,4 +258,43 @@ fn resolve_plain(text: &str, span: &Span) -> Result<NodeKind, Diag> {
         }
     };
     Ok(kind)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scalar(text: &str) -> NodeKind {
+        load_str(Source::new("t.yaml", format!("v: {text}\n"))).unwrap().get("v").unwrap().kind.clone()
+    }
+
+    #[test]
+    fn scalars_resolve_as_yaml_1_1() {
+        assert!(matches!(scalar("yes"), NodeKind::Bool(true)));
+        assert!(matches!(scalar("Off"), NodeKind::Bool(false)));
+        assert!(matches!(scalar("0755"), NodeKind::Int(493)));
+        assert!(matches!(scalar("0x1F"), NodeKind::Int(31)));
+        assert!(matches!(scalar("1_000"), NodeKind::Int(1000)));
+        assert!(matches!(scalar("1.5"), NodeKind::Float(f) if f == 1.5));
+        assert!(matches!(scalar("~"), NodeKind::Null));
+        assert!(matches!(scalar("'yes'"), NodeKind::Str(s) if s == "yes"));
+        assert!(matches!(scalar("!!str 0755"), NodeKind::Str(s) if s == "0755"));
+        assert!(matches!(scalar("15GB"), NodeKind::Str(s) if s == "15GB"));
+    }
+
+    #[test]
+    fn merge_keys_fill_in_without_overriding() {
+        let node = load_str(Source::new("t.yaml", "base: &b { a: 1, b: 2 }\nx: { <<: *b, b: 3 }\n")).unwrap();
+        let x = node.get("x").unwrap();
+        assert!(matches!(x.get("a").unwrap().kind, NodeKind::Int(1)));
+        assert!(matches!(x.get("b").unwrap().kind, NodeKind::Int(3)));
+    }
+
+    #[test]
+    fn spans_count_characters_not_bytes_before_them() {
+        let node = load_str(Source::new("t.yaml", "é: 1\nkey: wrong\n")).unwrap();
+        let value = node.get("key").unwrap();
+        assert_eq!(value.span.text(), "wrong");
+        assert_eq!(value.span.line_col(), (2, 6));
+    }
 }

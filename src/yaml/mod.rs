@@ -6,7 +6,7 @@ mod fields;
 mod load;
 mod node;
 
+pub use de::{NodeDe, decode, decode_lenient};
 pub use fields::Fields;
-pub use de::{decode, decode_lenient, NodeDe};
-pub use load::{load_file, load_str, MAX_FILE_BYTES};
-pub use node::{is_template, Node, NodeKind};
+pub use load::{MAX_FILE_BYTES, load_file, load_str};
+pub use node::{Node, NodeKind, is_template};

@@ -50,9 +50,22 @@ impl Test {
         if args.first() == Some(&"play") && !args.iter().any(|a| a.starts_with("--list") || *a == "--syntax-check") {
             all.extend(["--json-log", log_arg.as_str()]);
         }
-        let output = Command::new(env!("CARGO_BIN_EXE_numarun")).args(&all).current_dir(self.path()).env("NO_COLOR", "1").env_remove("CI").output().expect("run numarun");
-        let events = fs::read_to_string(&log).map(|text| text.lines().map(|l| serde_json::from_str(l).expect("json event")).collect()).unwrap_or_default();
-        Run { code: output.status.code().unwrap_or(-1), stdout: String::from_utf8_lossy(&output.stdout).into(), stderr: String::from_utf8_lossy(&output.stderr).into(), events }
+        let output = Command::new(env!("CARGO_BIN_EXE_numarun"))
+            .args(&all)
+            .current_dir(self.path())
+            .env("NO_COLOR", "1")
+            .env_remove("CI")
+            .output()
+            .expect("run numarun");
+        let events = fs::read_to_string(&log)
+            .map(|text| text.lines().map(|l| serde_json::from_str(l).expect("json event")).collect())
+            .unwrap_or_default();
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into(),
+            stderr: String::from_utf8_lossy(&output.stderr).into(),
+            events,
+        }
     }
 
     /// Every file and directory under `sub` with its kind, mode, owner and bytes.
@@ -94,11 +107,16 @@ impl Run {
 
     /// Titles of the steps with this status (for one host or all).
     pub fn with_status(&self, status: &str) -> Vec<String> {
-        self.steps().iter().filter(|e| e["status"] == status).map(|e| format!("{}:{}", e["host"].as_str().unwrap(), e["step"].as_str().unwrap())).collect()
+        self.steps()
+            .iter()
+            .filter(|e| e["status"] == status)
+            .map(|e| format!("{}:{}", e["host"].as_str().unwrap(), e["step"].as_str().unwrap()))
+            .collect()
     }
 
     pub fn recap(&self, host: &str) -> serde_json::Value {
-        let end = self.events.iter().find(|e| e["event"] == "run_end").unwrap_or_else(|| panic!("no run_end\n{}\n{}", self.stdout, self.stderr));
+        let end =
+            self.events.iter().find(|e| e["event"] == "run_end").unwrap_or_else(|| panic!("no run_end\n{}\n{}", self.stdout, self.stderr));
         end["recap"].as_array().unwrap().iter().find(|r| r["host"] == host).cloned().unwrap_or_else(|| panic!("no recap for {host}"))
     }
 

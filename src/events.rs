@@ -14,6 +14,8 @@ pub enum Status {
     /// Failed, with `ignore_errors: true`.
     Ignored,
     Skipped,
+    /// The connection was lost; the host sits out the rest of the run.
+    Unreachable,
 }
 
 impl Status {
@@ -25,6 +27,7 @@ impl Status {
             Status::Failed => "failed",
             Status::Ignored => "ignored",
             Status::Skipped => "skipped",
+            Status::Unreachable => "unreachable",
         }
     }
 }
@@ -82,6 +85,7 @@ impl HostRecap {
             Status::Failed => self.failed += 1,
             Status::Ignored => self.ignored += 1,
             Status::Skipped => self.skipped += 1,
+            Status::Unreachable => self.unreachable += 1,
         }
     }
 }
@@ -112,6 +116,11 @@ pub enum Event {
         phase: String,
         message: String,
     },
+    /// Something the user must know on every run (e.g. host keys not verified).
+    Warning {
+        host: String,
+        message: String,
+    },
     RunEnd {
         recap: Vec<HostRecap>,
         elapsed_ms: u64,
@@ -134,7 +143,7 @@ impl Event {
                 }
                 texts
             }
-            Event::HostUnreachable { message, .. } => vec![message],
+            Event::HostUnreachable { message, .. } | Event::Warning { message, .. } => vec![message],
             Event::RunEnd { .. } => Vec::new(),
         }
     }

@@ -9,6 +9,7 @@ use super::step;
 use crate::events::{Event, HostRecap};
 use crate::model::{Phase, VarMap};
 use crate::plan::PhasePlan;
+use crate::target::ssh::{Connection, Policy, SshSettings, SshTarget};
 use crate::target::{Local, Target, TargetError};
 use crate::template::Scope;
 
@@ -64,15 +65,38 @@ impl HostPhase<'_> {
         Scope::new(Arc::clone(&self.engine.templater), layers)
     }
 
-    fn connect(&self, state: &HostState) -> Result<Arc<dyn Target>, TargetError> {
+    /// Opens the host's connection, as its `ansible_connection` says.
+    async fn connect(&self, state: &HostState) -> Result<Arc<dyn Target>, TargetError> {
         let scope = self.scope(state, &VarMap::default());
-        let connection = scope.get("ansible_connection").map_err(|e| TargetError::Unreachable(e.to_string()))?.map(|v| v.to_string());
+        let variable_error = |e: crate::diag::Diag| TargetError::Unreachable(format!("connection settings: {e}"));
+        let connection = scope.get("ansible_connection").map_err(variable_error)?.map(|v| v.to_string());
         match connection.as_deref() {
-            Some("local") => Ok(Arc::new(Local)),
-            None if state.name == "localhost" => Ok(Arc::new(Local)),
-            Some(other) if other != "ssh" => Err(TargetError::Unreachable(format!("unknown connection type `{other}` (local, ssh)"))),
-            _ => Err(TargetError::Unreachable("SSH connections are not in this build yet; use ansible_connection: local".into())),
+            Some("local") => return Ok(Arc::new(Local::default())),
+            None if state.name == "localhost" => return Ok(Arc::new(Local::default())),
+            None | Some("ssh") => {}
+            Some(other) => return Err(TargetError::Unreachable(format!("unknown connection type `{other}` (local, ssh)"))),
         }
+        let failure = std::cell::RefCell::new(None);
+        let lookup = |name: &str| match scope.get(name) {
+            Ok(value) => value.filter(|v| !v.is_none()).map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())),
+            Err(e) => {
+                failure.borrow_mut().get_or_insert(e);
+                None
+            }
+        };
+        let settings = SshSettings::from_vars(&state.name, &lookup).map_err(TargetError::Unreachable);
+        if let Some(e) = failure.take() {
+            return Err(variable_error(e));
+        }
+        let settings = settings?;
+        if settings.policy == Policy::Insecure {
+            let message = "host key checking is OFF (ansible_host_key_checking: false): this connection's identity is not verified";
+            self.engine.bus.emit(Event::Warning { host: state.name.clone(), message: message.into() });
+        }
+        if let Some(password) = &settings.become_password {
+            self.engine.bus.redactor.add(password);
+        }
+        Ok(Arc::new(SshTarget::new(Connection::open(settings).await?)))
     }
 }
 
@@ -89,7 +113,7 @@ pub async fn run_phase(engine: &Engine, state: &mut HostState, plan: &PhasePlan<
     let cx =
         HostPhase { engine, phase: plan.phase, phase_layer, magic, search_dirs: search_dirs(plan.phase, &engine.options.playbook_dir) };
     if state.target.is_none() {
-        match cx.connect(state) {
+        match cx.connect(state).await {
             Ok(target) => state.target = Some(target),
             Err(e) => {
                 state.unreachable = true;
@@ -107,7 +131,7 @@ pub async fn run_phase(engine: &Engine, state: &mut HostState, plan: &PhasePlan<
     let total = plan.steps.len();
     for (index, step) in plan.steps.iter().enumerate() {
         notified.extend(step::run(&cx, state, step, false, (index + 1, total)).await);
-        if state.failed {
+        if !state.is_active() {
             return;
         }
     }
@@ -115,7 +139,7 @@ pub async fn run_phase(engine: &Engine, state: &mut HostState, plan: &PhasePlan<
         plan.phase.handlers.iter().filter(|h| notified.iter().any(|n| h.name.as_deref() == Some(n) || h.listen.contains(n))).collect();
     for (index, handler) in handlers.iter().enumerate() {
         step::run(&cx, state, handler, true, (index + 1, handlers.len())).await;
-        if state.failed {
+        if !state.is_active() {
             return;
         }
     }

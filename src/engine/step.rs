@@ -12,7 +12,7 @@ use crate::events::{Event, Status, StepReport, TextDiff};
 use crate::model::{Step, VarMap};
 use crate::modules::{Check, Cx, ModuleError, Outcome};
 use crate::redact::REDACTED;
-use crate::target::Privilege;
+use crate::target::{Privilege, TargetError};
 use crate::template::Scope;
 use crate::yaml::{Node, NodeKind};
 
@@ -33,6 +33,14 @@ impl Attempt {
 
     fn failed(message: String) -> Attempt {
         Attempt::new(Status::Failed, Some(message))
+    }
+
+    fn from_error(error: ModuleError) -> Attempt {
+        match error {
+            ModuleError::Target(TargetError::Unreachable(message)) => Attempt::new(Status::Unreachable, Some(message)),
+            ModuleError::Diag(diag) => Attempt::failed(diag.to_string()),
+            other => Attempt::failed(other.to_string()),
+        }
     }
 
     fn registered(&self) -> Value {
@@ -129,8 +137,14 @@ pub async fn run(cx: &HostPhase<'_>, state: &mut HostState, step: &Step, handler
     }
 
     state.recap.count(status);
-    if status == Status::Failed {
-        state.failed = true;
+    match status {
+        Status::Failed => state.failed = true,
+        Status::Unreachable => {
+            state.unreachable = true;
+            let message = attempts.iter().find_map(|(_, a)| a.message.clone()).unwrap_or_default();
+            engine.bus.emit(Event::HostUnreachable { host: state.name.clone(), phase: cx.phase.name.clone(), message });
+        }
+        _ => {}
     }
     let (message, diff) = if looped { (None, None) } else { visible(step, &attempts[0].1) };
     engine.bus.emit(Event::StepResult(report(status, message, diff, None, looped)));
@@ -148,7 +162,9 @@ fn visible(step: &Step, attempt: &Attempt) -> (Option<String>, Option<TextDiff>)
 fn overall(statuses: impl Iterator<Item = Status>, looped: bool) -> Status {
     let all: Vec<Status> = statuses.collect();
     let any = |s| all.contains(&s);
-    if any(Status::Failed) {
+    if any(Status::Unreachable) {
+        Status::Unreachable
+    } else if any(Status::Failed) {
         Status::Failed
     } else if any(Status::Changed) {
         Status::Changed
@@ -210,15 +226,21 @@ async fn run_item(cx: &HostPhase<'_>, state: &HostState, step: &Step, scope: &Ar
             Err(diag) => return Attempt::failed(diag.to_string()),
         }
     }
-    let tries = if step.until.is_some() { step.retries.unwrap_or(3) + 1 } else { 1 };
+    // `retries` also covers a dropped connection: the next attempt reconnects.
+    let tries = if step.until.is_some() || step.retries.is_some() { step.retries.unwrap_or(3) + 1 } else { 1 };
+    let pause = Duration::from_secs_f64(step.delay.unwrap_or(5.0));
     let mut attempt = Attempt::failed("no attempt".into());
     for number in 1..=tries {
         attempt = judge(step, scope, execute(cx, state, step, scope).await);
+        if attempt.status == Status::Unreachable && number < tries {
+            tokio::time::sleep(pause).await;
+            continue;
+        }
         let Some(until) = &step.until else { break };
         attempt.result.push(("attempts".into(), Value::from(number)));
         match registered_scope(step, scope, &attempt).condition(until) {
             Ok(true) => break,
-            Ok(false) if number < tries => tokio::time::sleep(Duration::from_secs_f64(step.delay.unwrap_or(5.0))).await,
+            Ok(false) if number < tries => tokio::time::sleep(pause).await,
             Ok(false) => {
                 attempt = Attempt::failed(format!(
                     "`until` still false after {tries} attempts{}",
@@ -245,7 +267,9 @@ fn registered_scope(step: &Step, scope: &Arc<Scope>, attempt: &Attempt) -> Arc<S
 
 /// Applies `changed_when` and `failed_when` to an attempt.
 fn judge(step: &Step, scope: &Arc<Scope>, mut attempt: Attempt) -> Attempt {
-    if matches!(attempt.status, Status::Unknown | Status::Skipped) || attempt.result.is_empty() && attempt.status == Status::Failed {
+    if matches!(attempt.status, Status::Unknown | Status::Skipped | Status::Unreachable)
+        || attempt.result.is_empty() && attempt.status == Status::Failed
+    {
         return attempt;
     }
     let judged = registered_scope(step, scope, &attempt);
@@ -312,12 +336,13 @@ async fn execute(cx: &HostPhase<'_>, state: &HostState, step: &Step, scope: &Arc
         Ok(prepared) => prepared,
         Err(diag) => return Attempt::failed(diag.to_string()),
     };
-    let Some(target) = state.target.as_deref() else { return Attempt::failed("no connection".into()) };
+    let Some(host) = state.target.as_deref() else { return Attempt::failed("no connection".into()) };
     let privilege = Privilege {
         escalate: step.escalate.or(cx.phase.escalate).unwrap_or(false),
         user: step.become_user.clone().or_else(|| cx.phase.become_user.clone()),
     };
-    let module_cx = Cx { target, privilege, env, scope, search_dirs: &cx.search_dirs, span: &step.module_span };
+    let target = host.elevated(&privilege);
+    let module_cx = Cx { target: target.as_ref(), env, scope, search_dirs: &cx.search_dirs, span: &step.module_span };
 
     let outcome = async {
         let (status, outcome, change) = match module.check(&module_cx).await? {
@@ -353,7 +378,6 @@ async fn execute(cx: &HostPhase<'_>, state: &HostState, step: &Step, scope: &Arc
             result: outcome.data,
             facts: outcome.facts,
         },
-        Err(ModuleError::Diag(diag)) => Attempt::failed(diag.to_string()),
-        Err(e) => Attempt::failed(e.to_string()),
+        Err(error) => Attempt::from_error(error),
     }
 }

@@ -25,14 +25,14 @@ use minijinja::Value;
 use serde::de::DeserializeOwned;
 
 use crate::diag::{Diag, Span};
-use crate::target::{Command, Privilege, Target, TargetError};
+use crate::target::{Command, Target, TargetError};
 use crate::template::Scope;
 use crate::yaml::{self, Node};
 
 /// Everything a module may use while it runs on one host.
 pub struct Cx<'a> {
+    /// The host, already elevated to the step's privilege.
     pub target: &'a dyn Target,
-    pub privilege: Privilege,
     pub env: Vec<(String, String)>,
     pub scope: &'a Arc<Scope>,
     /// Folders a relative `src:` is looked up in, nearest first.
@@ -41,9 +41,8 @@ pub struct Cx<'a> {
 }
 
 impl Cx<'_> {
-    /// Runs a command with the step's privilege and environment.
+    /// Runs a command with the step's environment.
     pub async fn run(&self, mut command: Command) -> Result<crate::target::Output, TargetError> {
-        command.privilege = self.privilege.clone();
         command.env.extend(self.env.iter().cloned());
         self.target.run(&command).await
     }

@@ -51,7 +51,7 @@ impl Terminal {
     fn report(&self, report: &StepReport) {
         let shown = match report.status {
             _ if report.looped => self.verbosity > 1,
-            Status::Changed | Status::Failed | Status::Unknown | Status::Ignored => true,
+            Status::Changed | Status::Failed | Status::Unknown | Status::Ignored | Status::Unreachable => true,
             Status::Ok => self.verbosity > 0 || report.message.is_some() && report.item.is_none(),
             Status::Skipped => self.verbosity > 0,
         };
@@ -66,7 +66,7 @@ impl Terminal {
             Status::Ok => Style::new().green(),
             Status::Changed => Style::new().yellow(),
             Status::Unknown => Style::new().magenta(),
-            Status::Failed => Style::new().red().bold(),
+            Status::Failed | Status::Unreachable => Style::new().red().bold(),
             Status::Ignored | Status::Skipped => Style::new().cyan(),
         };
         let item = report.item.as_ref().map(|i| format!(" (item={i})")).unwrap_or_default();
@@ -129,6 +129,7 @@ impl Reporter for Terminal {
             Event::HostUnreachable { host, message, .. } => {
                 self.line(&format!("{}: [{host}] {message}", style("unreachable").red().bold()))
             }
+            Event::Warning { host, message } => self.line(&format!("{}: [{host}] {message}", style("warning").yellow().bold())),
             Event::RunEnd { recap, elapsed_ms } => self.recap(recap, *elapsed_ms),
         }
     }

@@ -1,10 +1,43 @@
-//! Every module, run for real in a temporary directory: check mode predicts
-//! exactly what the first run changes and touches nothing; the first run
-//! changes; the second changes nothing and leaves the same bytes and modes.
+//! Every module, run for real in a temporary directory, on this machine and
+//! again over SSH through a real sshd: check mode predicts exactly what the
+//! first run changes and touches nothing; the first run changes; the second
+//! changes nothing and leaves the same bytes and modes.
 
 mod common;
 
 use common::Test;
+
+/// Each case runs twice: on the local target and on the SSH target.
+macro_rules! on_both_targets {
+    ($($case:ident),* $(,)?) => {$(
+        mod $case {
+            #[test]
+            fn local() {
+                super::$case(super::Test::local());
+            }
+            #[test]
+            fn ssh() {
+                super::$case(super::Test::over_ssh());
+            }
+        }
+    )*};
+}
+
+on_both_targets!(
+    file_module,
+    file_refuses_to_replace_a_file_with_a_link,
+    copy_module,
+    copy_keeps_mode_and_replaces_atomically,
+    template_module,
+    lineinfile_module,
+    blockinfile_module,
+    sysctl_module_drop_in,
+    command_and_shell_guards,
+    unguarded_command_is_unknown_in_check_mode_and_later_steps_still_check,
+    command_failure_fails_the_host,
+    assert_set_fact_debug_change_nothing,
+    failed_assert_names_the_condition,
+);
 
 /// The run-twice contract, with `expected` the steps the first run changes.
 fn converges(t: &Test, expected: &[&str]) {
@@ -32,9 +65,7 @@ fn is_root() -> bool {
     std::fs::metadata("/proc/self").map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0).unwrap_or(false)
 }
 
-#[test]
-fn file_module() {
-    let t = Test::new();
+fn file_module(t: Test) {
     t.write("work/existing", "keep\n").write("work/gone", "x").write(
         "play.yaml",
         r#"
@@ -62,9 +93,7 @@ fn file_module() {
     assert!(tree[std::path::Path::new("existing")].starts_with("file 604"));
 }
 
-#[test]
-fn file_refuses_to_replace_a_file_with_a_link() {
-    let t = Test::new();
+fn file_refuses_to_replace_a_file_with_a_link(t: Test) {
     t.write("work/f", "data")
         .write("play.yaml", "- hosts: localhost\n  tasks:\n    - file: { path: \"{dir}/work/f\", state: link, src: /etc/hostname }\n");
     let run = t.run(&["play", "play.yaml"]);
@@ -73,9 +102,7 @@ fn file_refuses_to_replace_a_file_with_a_link() {
     assert_eq!(t.read("work/f"), "data");
 }
 
-#[test]
-fn copy_module() {
-    let t = Test::new();
+fn copy_module(t: Test) {
     t.write("files/payload.bin", "from src\n").write("work/kept", "mine\n").write("work/into/.keep", "").write(
         "play.yaml",
         r#"
@@ -98,9 +125,7 @@ fn copy_module() {
     assert_eq!(t.read("work/kept"), "mine\n");
 }
 
-#[test]
-fn copy_keeps_mode_and_replaces_atomically() {
-    let t = Test::new();
+fn copy_keeps_mode_and_replaces_atomically(t: Test) {
     t.write("work/f", "old\n")
         .write("play.yaml", "- hosts: localhost\n  tasks:\n    - copy: { dest: \"{dir}/work/f\", content: \"new\\n\" }\n");
     std::fs::set_permissions(t.path().join("work/f"), std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
@@ -115,9 +140,7 @@ fn copy_keeps_mode_and_replaces_atomically() {
     assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
 }
 
-#[test]
-fn template_module() {
-    let t = Test::new();
+fn template_module(t: Test) {
     t.write(
         "templates/app.conf.j2",
         "# {{ ansible_managed | default('managed by numarun') }}\nname = {{ name | upper }}\n{% for p in ports %}\nlisten {{ p }}\n{% endfor %}\nmem = {{ (ram_gb * 0.25) | int }}GB\n",
@@ -137,9 +160,7 @@ fn template_module() {
     assert_eq!(t.read("work/app.conf"), "# managed by numarun\nname = PG\nlisten 80\nlisten 443\nmem = 15GB\n");
 }
 
-#[test]
-fn lineinfile_module() {
-    let t = Test::new();
+fn lineinfile_module(t: Test) {
     t.write("work/conf", "# settings\nport = 1\nname = x\n").write("work/hosts", "127.0.0.1 localhost\nremove me\n").write(
         "play.yaml",
         r#"
@@ -164,9 +185,7 @@ fn lineinfile_module() {
     assert_eq!(t.read("work/new"), "only\n");
 }
 
-#[test]
-fn blockinfile_module() {
-    let t = Test::new();
+fn blockinfile_module(t: Test) {
     t.write("work/fstab", "/dev/root / ext4 defaults 0 1\n").write(
         "play.yaml",
         r##"
@@ -193,9 +212,7 @@ fn blockinfile_module() {
     assert!(second.starts_with("/dev/root / ext4 defaults 0 1\n"));
 }
 
-#[test]
-fn sysctl_module_drop_in() {
-    let t = Test::new();
+fn sysctl_module_drop_in(t: Test) {
     t.write("work/99-test.conf", "# tuning\nkernel.numa_balancing = 1\nvm.swappiness=10\nkernel.numa_balancing=1\n").write(
         "play.yaml",
         r#"
@@ -249,9 +266,7 @@ fn sysctl_module_live_value_in_private_netns() {
     assert_eq!(t.read("work/fw.conf"), "net.ipv4.ip_forward = 1\n");
 }
 
-#[test]
-fn command_and_shell_guards() {
-    let t = Test::new();
+fn command_and_shell_guards(t: Test) {
     t.write("work/present", "").write(
         "play.yaml",
         r#"
@@ -276,9 +291,7 @@ fn command_and_shell_guards() {
     assert!(t.path().join("work/with space").exists());
 }
 
-#[test]
-fn unguarded_command_is_unknown_in_check_mode_and_later_steps_still_check() {
-    let t = Test::new();
+fn unguarded_command_is_unknown_in_check_mode_and_later_steps_still_check(t: Test) {
     t.write(
         "play.yaml",
         r#"
@@ -302,9 +315,7 @@ fn unguarded_command_is_unknown_in_check_mode_and_later_steps_still_check() {
     assert_eq!(run.with_status("changed"), ["localhost:unguarded", "localhost:after"]);
 }
 
-#[test]
-fn command_failure_fails_the_host() {
-    let t = Test::new();
+fn command_failure_fails_the_host(t: Test) {
     t.write(
         "play.yaml",
         "- hosts: localhost\n  tasks:\n    - name: boom\n      shell: echo oops >&2; exit 3\n    - name: never\n      debug: { msg: no }\n",
@@ -316,9 +327,7 @@ fn command_failure_fails_the_host() {
     assert!(!run.stdout.contains("never"));
 }
 
-#[test]
-fn assert_set_fact_debug_change_nothing() {
-    let t = Test::new();
+fn assert_set_fact_debug_change_nothing(t: Test) {
     t.write(
         "play.yaml",
         r#"
@@ -337,9 +346,7 @@ fn assert_set_fact_debug_change_nothing() {
     assert!(run.stdout.contains("words = ['a', 'b']"), "{}", run.stdout);
 }
 
-#[test]
-fn failed_assert_names_the_condition() {
-    let t = Test::new();
+fn failed_assert_names_the_condition(t: Test) {
     t.write("play.yaml", "- hosts: localhost\n  vars: { nodes: 1 }\n  tasks:\n    - assert: { that: nodes == 2 }\n");
     let run = t.run(&["play", "play.yaml"]);
     assert_eq!(run.code, 2);
@@ -352,7 +359,7 @@ fn owner_and_group_by_name() {
         eprintln!("skipped: needs root");
         return;
     }
-    let t = Test::new();
+    let t = Test::local();
     t.write("play.yaml", "- hosts: localhost\n  tasks:\n    - name: own\n      file: { path: \"{dir}/work/o\", state: directory, owner: nobody, group: nogroup }\n");
     std::fs::create_dir(t.path().join("work")).unwrap();
     converges(&t, &["own"]);

@@ -337,10 +337,15 @@ async fn execute(cx: &HostPhase<'_>, state: &HostState, step: &Step, scope: &Arc
         Err(diag) => return Attempt::failed(diag.to_string()),
     };
     let Some(host) = state.target.as_deref() else { return Attempt::failed("no connection".into()) };
-    let privilege = Privilege {
-        escalate: step.escalate.or(cx.phase.escalate).unwrap_or(false),
-        user: step.become_user.clone().or_else(|| cx.phase.become_user.clone()),
-    };
+    // `become` on the step, else the phase, else the host's `ansible_become`.
+    let from_vars = |name: &str| scope.get(name).ok().flatten().filter(|v| !v.is_none());
+    let escalate = step.escalate.or(cx.phase.escalate).unwrap_or_else(|| from_vars("ansible_become").is_some_and(|v| v.is_true()));
+    let user = step
+        .become_user
+        .clone()
+        .or_else(|| cx.phase.become_user.clone())
+        .or_else(|| from_vars("ansible_become_user").map(|v| v.to_string()));
+    let privilege = Privilege { escalate, user };
     let target = host.elevated(&privilege);
     let module_cx = Cx { target: target.as_ref(), env, scope, search_dirs: &cx.search_dirs, span: &step.module_span };
 

@@ -54,6 +54,7 @@ impl FileAttrs {
     /// Resolves user and group names to ids on the target itself.
     pub async fn resolve(&self, cx: &Cx<'_>) -> Result<Attrs, ModuleError> {
         Ok(Attrs {
+            owner_best_effort: false,
             mode: self.mode.map(|m| m.0),
             uid: match &self.owner {
                 Some(owner) => Some(account_id(cx, "/etc/passwd", owner, "user").await?),
@@ -104,9 +105,12 @@ pub fn differences(wanted: &Attrs, stat: &Stat) -> Vec<String> {
 /// replacing a file atomically keeps its mode and owner.
 pub fn keep_existing(wanted: Attrs, stat: Option<&Stat>) -> Attrs {
     match stat {
-        Some(stat) => {
-            Attrs { mode: wanted.mode.or(Some(stat.mode)), uid: wanted.uid.or(Some(stat.uid)), gid: wanted.gid.or(Some(stat.gid)) }
-        }
+        Some(stat) => Attrs {
+            mode: wanted.mode.or(Some(stat.mode)),
+            uid: wanted.uid.or(Some(stat.uid)),
+            gid: wanted.gid.or(Some(stat.gid)),
+            owner_best_effort: wanted.uid.is_none() && wanted.gid.is_none(),
+        },
         None => wanted,
     }
 }

@@ -1,7 +1,10 @@
 //! Runs the real `numarun` binary in a temporary directory and reads back
 //! what it did: exit code, output, its JSON event log, and the files it left.
 
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
+
+mod sshd;
+pub use sshd::{Sshd, USER, client_key, sudo_user};
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -11,6 +14,8 @@ use std::process::Command;
 
 pub struct Test {
     pub dir: tempfile::TempDir,
+    /// The daemon `localhost` is reached through, for tests over SSH.
+    pub sshd: Option<Sshd>,
 }
 
 #[derive(Debug)]
@@ -23,7 +28,25 @@ pub struct Run {
 
 impl Test {
     pub fn new() -> Test {
-        Test { dir: tempfile::tempdir().expect("temp dir") }
+        Test { dir: tempfile::tempdir().expect("temp dir"), sshd: None }
+    }
+
+    /// `localhost` in `inventory.yaml` is this machine, reached directly.
+    pub fn local() -> Test {
+        let t = Test::new();
+        t.write("inventory.yaml", "all:\n  hosts:\n    localhost: { ansible_connection: local }\n");
+        t
+    }
+
+    /// `localhost` in `inventory.yaml` is reached over SSH, through a real sshd, as the test user.
+    pub fn over_ssh() -> Test {
+        let mut t = Test::new();
+        let sshd = Sshd::start();
+        let known_hosts = t.path().join(".known_hosts");
+        fs::write(&known_hosts, sshd.known_hosts_line()).unwrap();
+        t.write("inventory.yaml", &format!("all:\n  hosts:\n    localhost: {}\n", sshd.vars(&known_hosts)));
+        t.sshd = Some(sshd);
+        t
     }
 
     pub fn path(&self) -> &Path {
@@ -50,6 +73,10 @@ impl Test {
         if args.first() == Some(&"play") && !args.iter().any(|a| a.starts_with("--list") || *a == "--syntax-check") {
             all.extend(["--json-log", log_arg.as_str()]);
         }
+        if !args.contains(&"-i") && self.path().join("inventory.yaml").exists() {
+            all.extend(["-i", "inventory.yaml"]);
+        }
+        self.hand_over();
         let output = Command::new(env!("CARGO_BIN_EXE_numarun"))
             .args(&all)
             .current_dir(self.path())
@@ -68,8 +95,18 @@ impl Test {
         }
     }
 
+    /// Over SSH, the remote user works on the files the test prepared: they become its own.
+    fn hand_over(&self) {
+        if self.sshd.is_some() {
+            fs::set_permissions(self.path(), fs::Permissions::from_mode(0o755)).unwrap();
+            let status = Command::new("chown").args(["-R", sshd::USER]).arg(self.path()).status().unwrap();
+            assert!(status.success());
+        }
+    }
+
     /// Every file and directory under `sub` with its kind, mode, owner and bytes.
     pub fn tree(&self, sub: &str) -> BTreeMap<PathBuf, String> {
+        self.hand_over();
         let mut tree = BTreeMap::new();
         walk(&self.path().join(sub), &self.path().join(sub), &mut tree);
         tree

@@ -1,0 +1,192 @@
+//! Real OpenSSH daemons on loopback for the SSH tests: each with its own
+//! config, host key and scratch directory, logging in as a dedicated user
+//! whose shell is /bin/sh (so no login scripts slow or change commands).
+
+use std::net::TcpListener;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// The user the tests log in as; created on first use (the tests run as root).
+pub const USER: &str = "nrtest";
+
+pub struct Sshd {
+    pub port: u16,
+    pub dir: PathBuf,
+    /// `algorithm base64` of the daemon's host key.
+    pub host_key: String,
+    child: Child,
+}
+
+/// A user allowed to `sudo`: without a password, or with this one.
+pub fn sudo_user(name: &str, password: Option<&str>) {
+    prepare_machine();
+    if !Command::new("id").arg(name).stdout(Stdio::null()).status().unwrap().success() {
+        let _ = Command::new("useradd").args(["-m", "-s", "/bin/sh", name]).status();
+    }
+    let rule = match password {
+        None => format!("{name} ALL=(ALL) NOPASSWD: ALL\n"),
+        Some(password) => {
+            let mut chpasswd = Command::new("chpasswd").stdin(Stdio::piped()).spawn().unwrap();
+            std::io::Write::write_all(chpasswd.stdin.as_mut().unwrap(), format!("{name}:{password}\n").as_bytes()).unwrap();
+            assert!(chpasswd.wait().unwrap().success());
+            format!("{name} ALL=(ALL) ALL\n")
+        }
+    };
+    let file = format!("/etc/sudoers.d/numarun-test-{name}");
+    std::fs::write(&file, rule).unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o440)).unwrap();
+}
+
+/// A client key pair shared by the tests of one binary.
+pub fn client_key() -> &'static Path {
+    static KEY: OnceLock<PathBuf> = OnceLock::new();
+    KEY.get_or_init(|| {
+        prepare_machine();
+        let dir = std::env::temp_dir().join(format!("numarun-client-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let key = dir.join("id_ed25519");
+        run("ssh-keygen", &["-q", "-t", "ed25519", "-N", "", "-f", key.to_str().unwrap()]);
+        key
+    })
+}
+
+fn run(program: &str, args: &[&str]) {
+    let status = Command::new(program).args(args).stdout(Stdio::null()).status().unwrap_or_else(|e| panic!("{program}: {e}"));
+    assert!(status.success(), "{program} {args:?} failed");
+}
+
+/// Root, sshd and the test user are preconditions, not options: a missing one fails loudly.
+fn prepare_machine() {
+    assert!(
+        std::fs::metadata("/proc/self").map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0).unwrap_or(false),
+        "the SSH tests run as root (they start sshd)"
+    );
+    assert!(Path::new("/usr/sbin/sshd").exists(), "the SSH tests need OpenSSH's sshd (apt-get install openssh-server)");
+    std::fs::create_dir_all("/run/sshd").unwrap();
+    if !Command::new("id").arg(USER).stdout(Stdio::null()).status().unwrap().success() {
+        let _ = Command::new("useradd").args(["-m", "-s", "/bin/sh", USER]).status();
+    }
+    // A locked account (useradd's "!") cannot log in when sshd runs without PAM.
+    run("usermod", &["-p", "*", USER]);
+}
+
+/// A free port on loopback (a race with other processes is possible, not likely).
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+impl Sshd {
+    pub fn start() -> Sshd {
+        Sshd::start_with("")
+    }
+
+    /// Starts a daemon with extra sshd_config lines and waits until it answers.
+    pub fn start_with(extra_config: &str) -> Sshd {
+        let key = client_key();
+        let dir = tempfile::Builder::new().prefix("numarun-sshd-").tempdir().unwrap().keep();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let host_key = dir.join("host_key");
+        run("ssh-keygen", &["-q", "-t", "ed25519", "-N", "", "-f", host_key.to_str().unwrap()]);
+        std::fs::copy(key.with_extension("pub"), dir.join("authorized_keys")).unwrap();
+        std::fs::set_permissions(dir.join("authorized_keys"), std::fs::Permissions::from_mode(0o644)).unwrap();
+        let scratch = dir.join("scratch");
+        std::fs::create_dir(&scratch).unwrap();
+        run("chown", &[USER, scratch.to_str().unwrap()]);
+        let port = free_port();
+        let mut sshd = Sshd { port, dir, host_key: String::new(), child: Command::new("true").spawn().unwrap() };
+        sshd.write_config(extra_config);
+        sshd.spawn();
+        sshd.host_key =
+            std::fs::read_to_string(sshd.dir.join("host_key.pub")).unwrap().split_whitespace().take(2).collect::<Vec<_>>().join(" ");
+        sshd
+    }
+
+    fn write_config(&self, extra_config: &str) {
+        let (port, dir) = (self.port, &self.dir);
+        let config = format!(
+            "Port {port}\nListenAddress 127.0.0.1\nHostKey {d}/host_key\nAuthorizedKeysFile {d}/authorized_keys\nPidFile {d}/sshd.pid\n\
+             PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\nLogLevel ERROR\n{extra_config}\n",
+            d = dir.display()
+        );
+        std::fs::write(dir.join("sshd_config"), config).unwrap();
+    }
+
+    /// Starts the daemon and waits until it answers.
+    fn spawn(&mut self) {
+        let (port, dir) = (self.port, self.dir.clone());
+        let _ = self.child.wait();
+        self.child = Command::new("/usr/sbin/sshd")
+            .args(["-D", "-e", "-f"])
+            .arg(dir.join("sshd_config"))
+            .stderr(std::fs::File::create(dir.join("sshd.log")).unwrap())
+            .spawn()
+            .expect("start sshd");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "sshd on port {port} did not start: {}",
+                std::fs::read_to_string(dir.join("sshd.log")).unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// The same daemon (port, keys, config) started again after `kill`.
+    pub fn restart(&mut self) {
+        self.spawn();
+    }
+
+    /// The line known_hosts needs for this daemon.
+    pub fn known_hosts_line(&self) -> String {
+        format!("[127.0.0.1]:{} {}\n", self.port, self.host_key)
+    }
+
+    pub fn scratch(&self) -> PathBuf {
+        self.dir.join("scratch")
+    }
+
+    /// Inventory variables that reach this daemon with the test key.
+    pub fn vars(&self, known_hosts: &Path) -> String {
+        format!(
+            "{{ ansible_connection: ssh, ansible_host: 127.0.0.1, ansible_port: {}, ansible_user: {USER}, ansible_ssh_private_key_file: {}, ansible_ssh_known_hosts_file: {} }}",
+            self.port,
+            client_key().display(),
+            known_hosts.display()
+        )
+    }
+
+    /// Kills the daemon and every session it forked, as a host that dies would.
+    pub fn kill(&mut self) {
+        kill_tree(self.child.id());
+        let _ = self.child.wait();
+    }
+}
+
+fn kill_tree(pid: u32) {
+    let children: Vec<u32> = std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|p| {
+            std::fs::read_to_string(format!("/proc/{p}/stat"))
+                .ok()
+                .and_then(|s| s.rsplit(')').next()?.split_whitespace().nth(1)?.parse::<u32>().ok())
+                == Some(pid)
+        })
+        .collect();
+    let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+    for child in children {
+        kill_tree(child);
+    }
+}
+
+impl Drop for Sshd {
+    fn drop(&mut self) {
+        self.kill();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}

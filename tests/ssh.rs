@@ -1,0 +1,315 @@
+//! The SSH target against real OpenSSH daemons on loopback: host identity,
+//! authentication, privilege, faults, and many hosts at once.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{Sshd, Test, USER, client_key};
+
+/// An inventory of daemons named h0, h1, … with one known_hosts file for all.
+fn inventory(t: &Test, daemons: &[&Sshd], extra: &str) -> std::path::PathBuf {
+    let known_hosts = t.path().join("known_hosts");
+    std::fs::write(&known_hosts, daemons.iter().map(|d| d.known_hosts_line()).collect::<String>()).unwrap();
+    let hosts: String = daemons.iter().enumerate().map(|(i, d)| format!("    h{i}: {}\n", d.vars(&known_hosts))).collect();
+    t.write("inventory.yaml", &format!("all:\n  vars: {{ {extra} }}\n  hosts:\n{hosts}"));
+    known_hosts
+}
+
+fn message(run: &common::Run) -> String {
+    format!("{}{}", run.stdout, run.stderr)
+}
+
+#[test]
+fn a_changed_host_key_is_refused_naming_the_file_and_line() {
+    let t = Test::new();
+    let sshd = Sshd::start();
+    let other = Sshd::start();
+    let known_hosts = inventory(&t, &[&sshd], "");
+    // Line 2 claims the daemon's address with another daemon's key.
+    let forged = other.known_hosts_line().replace(&format!("]:{}", other.port), &format!("]:{}", sshd.port));
+    std::fs::write(&known_hosts, format!("# comment\n{forged}")).unwrap();
+    t.write("play.yaml", "- hosts: all\n  tasks:\n    - command: \"true\"\n");
+    let run = t.run(&["play", "play.yaml"]);
+    assert_eq!(run.code, 4, "{}", message(&run));
+    assert!(message(&run).contains(&format!("has CHANGED: {}:2", known_hosts.display())), "{}", message(&run));
+}
+
+#[test]
+fn unknown_hosts_are_refused_unless_accept_new_records_them() {
+    let t = Test::new();
+    let sshd = Sshd::start();
+    let known_hosts = inventory(&t, &[&sshd], "");
+    std::fs::write(&known_hosts, "").unwrap();
+    t.write("play.yaml", "- hosts: all\n  tasks:\n    - command: \"true\"\n");
+    let strict = t.run(&["play", "play.yaml"]);
+    assert_eq!(strict.code, 4);
+    assert!(message(&strict).contains("unknown host key"), "{}", message(&strict));
+
+    let accept = t.run(&["play", "play.yaml", "-e", "numarun_host_key_policy=accept-new"]);
+    accept.ok();
+    assert!(std::fs::read_to_string(&known_hosts).unwrap().contains(&sshd.host_key));
+    t.run(&["play", "play.yaml"]).ok();
+
+    // accept-new records first sightings only: a changed key is still refused.
+    let other = Sshd::start();
+    let forged = other.known_hosts_line().replace(&format!("]:{}", other.port), &format!("]:{}", sshd.port));
+    std::fs::write(&known_hosts, forged).unwrap();
+    let changed = t.run(&["play", "play.yaml", "-e", "numarun_host_key_policy=accept-new"]);
+    assert_eq!(changed.code, 4);
+    assert!(message(&changed).contains("has CHANGED"));
+}
+
+#[test]
+fn hashed_known_hosts_entries_are_matched() {
+    let t = Test::new();
+    let sshd = Sshd::start();
+    let known_hosts = inventory(&t, &[&sshd], "");
+    assert!(std::process::Command::new("ssh-keygen").args(["-H", "-f"]).arg(&known_hosts).output().unwrap().status.success());
+    assert!(std::fs::read_to_string(&known_hosts).unwrap().starts_with("|1|"));
+    t.write("play.yaml", "- hosts: all\n  tasks:\n    - command: \"true\"\n");
+    t.run(&["play", "play.yaml"]).ok();
+}
+
+#[test]
+fn pinned_keys_replace_known_hosts() {
+    let t = Test::new();
+    let sshd = Sshd::start();
+    let other = Sshd::start();
+    let known_hosts = inventory(&t, &[&sshd], "");
+    std::fs::write(&known_hosts, "").unwrap();
+    t.write("play.yaml", "- hosts: all\n  tasks:\n    - command: \"true\"\n");
+    t.run(&["play", "play.yaml", "-e", &format!("{{ansible_ssh_host_key: '{}'}}", sshd.host_key)]).ok();
+    let wrong = t.run(&["play", "play.yaml", "-e", &format!("{{ansible_ssh_host_key: '{}'}}", other.host_key)]);
+    assert_eq!(wrong.code, 4);
+    assert!(message(&wrong).contains("not the key pinned"), "{}", message(&wrong));
+}
+
+#[test]
+fn turning_host_key_checking_off_warns_on_every_run() {
+    let t = Test::new();
+    let sshd = Sshd::start();
+    let known_hosts = inventory(&t, &[&sshd], "ansible_host_key_checking: false");
+    std::fs::write(&known_hosts, "").unwrap();
+    t.write("play.yaml", "- hosts: all\n  tasks:\n    - command: \"true\"\n");
+    for _ in 0..2 {
+        let run = t.run(&["play", "play.yaml"]);
+        run.ok();
+        assert!(run.stdout.contains("host key checking is OFF"), "{}", run.stdout);
+    }
+}
+
+#[test]
+fn a_wrong_client_key_fails_authentication_without_hanging() {
+    let t = Test::new();
+    let sshd = Sshd::start();
+    inventory(&t, &[&sshd], "");
+    let stranger = t.path().join("stranger");
+    assert!(
+        std::process::Command::new("ssh-keygen").args(["-q", "-t", "ed25519", "-N", "", "-f"]).arg(&stranger).status().unwrap().success()
+    );
+    t.write("play.yaml", "- hosts: all\n  tasks:\n    - command: \"true\"\n");
+    let started = Instant::now();
+    let run = t.run(&["play", "play.yaml", "-e", &format!("ansible_ssh_private_key_file={}", stranger.display())]);
+    assert_eq!(run.code, 4);
+    assert!(message(&run).contains("refused"), "{}", message(&run));
+    assert!(started.elapsed() < Duration::from_secs(8), "authentication failure took {:?}", started.elapsed());
+}
+
+#[test]
+fn the_ssh_agent_authenticates_when_no_key_file_is_given() {
+    let t = Test::new();
+    let sshd = Sshd::start();
+    let known_hosts = t.path().join("known_hosts");
+    std::fs::write(&known_hosts, sshd.known_hosts_line()).unwrap();
+    t.write(
+        "inventory.yaml",
+        &format!("all:\n  hosts:\n    h0: {{ ansible_host: 127.0.0.1, ansible_port: {}, ansible_user: {USER}, ansible_ssh_known_hosts_file: {} }}\n", sshd.port, known_hosts.display()),
+    );
+    t.write("play.yaml", "- hosts: all\n  tasks:\n    - command: \"true\"\n");
+    let socket = t.path().join("agent.sock");
+    let mut agent =
+        std::process::Command::new("ssh-agent").arg("-D").arg("-a").arg(&socket).stdout(std::process::Stdio::null()).spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !socket.exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let added = std::process::Command::new("ssh-add").arg(client_key()).env("SSH_AUTH_SOCK", &socket).output().unwrap();
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_numarun"))
+        .args(["play", "play.yaml", "-i", "inventory.yaml"])
+        .current_dir(t.path())
+        .env("SSH_AUTH_SOCK", &socket)
+        .env("HOME", t.path())
+        .output()
+        .unwrap();
+    let _ = agent.kill();
+    let _ = agent.wait();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stdout));
+}
+
+#[test]
+fn become_runs_commands_and_file_operations_through_sudo() {
+    common::sudo_user(USER, None);
+    let t = Test::new();
+    let sshd = Sshd::start();
+    inventory(&t, &[&sshd], "");
+    let scratch = sshd.scratch();
+    t.write(
+        "play.yaml",
+        &format!(
+            "- hosts: all\n  tasks:\n    - command: id -u\n      register: plain\n      changed_when: false\n    - command: id -u\n      become: true\n      register: root\n      changed_when: false\n    - assert: {{ that: [\"plain.stdout != '0'\", \"root.stdout == '0'\"] }}\n    - name: root-owned file\n      copy: {{ dest: {s}/owned, content: x, mode: '0600' }}\n      become: true\n    - file: {{ path: {s}/shared, state: directory, mode: '1777' }}\n      become: true\n    - name: as another user\n      file: {{ path: {s}/shared/nobody, state: directory }}\n      become: true\n      become_user: nobody\n",
+            s = scratch.display()
+        ),
+    );
+    let first = t.run(&["play", "play.yaml"]);
+    first.ok();
+    let meta = |p: &str| std::os::unix::fs::MetadataExt::uid(&std::fs::metadata(scratch.join(p)).unwrap());
+    assert_eq!(meta("owned"), 0);
+    assert_eq!(meta("shared/nobody"), 65534);
+    let second = t.run(&["play", "play.yaml"]);
+    second.ok();
+    assert_eq!(second.changed("h0"), 0);
+}
+
+#[test]
+fn become_with_a_password_sends_it_on_stdin_and_never_prints_it() {
+    let password = "Pw-5ecret-for-sudo";
+    common::sudo_user("nrpass", Some(password));
+    let _ = std::process::Command::new("usermod").args(["-p", "*", "nrpass"]).status();
+    common::sudo_user("nrpass", Some(password));
+    let t = Test::new();
+    let sshd = Sshd::start();
+    inventory(&t, &[&sshd], "ansible_user: nrpass");
+    // chpasswd above unlocked the account with the password itself.
+    t.write("play.yaml", "- hosts: all\n  tasks:\n    - command: id -u\n      become: true\n      register: root\n      changed_when: false\n    - assert: { that: \"root.stdout == '0'\" }\n");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_numarun"))
+        .args(["play", "play.yaml", "-i", "inventory.yaml", "-vvv"])
+        .current_dir(t.path())
+        .env("NUMARUN_BECOME_PASSWORD", password)
+        .output()
+        .unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success(), "{text}");
+    assert!(!text.contains(password));
+}
+
+#[test]
+fn a_command_timeout_closes_its_channel_and_the_host_goes_on() {
+    let t = Test::new();
+    let sshd = Sshd::start_with("MaxSessions 2");
+    inventory(&t, &[&sshd], "ansible_command_timeout: 0.5");
+    let steps = "    - { command: sleep 30, ignore_errors: true }\n".repeat(3);
+    t.write("play.yaml", &format!("- hosts: all\n  tasks:\n{steps}    - command: echo after\n      register: after\n      changed_when: false\n    - assert: {{ that: \"after.stdout == 'after'\" }}\n"));
+    let started = Instant::now();
+    let run = t.run(&["play", "play.yaml"]);
+    run.ok();
+    assert_eq!(run.recap("h0")["ignored"], 3);
+    assert!(message(&run).contains("timed out"), "{}", message(&run));
+    // With MaxSessions 2, three leaked channels would have blocked the last steps.
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
+
+#[test]
+fn a_host_killed_mid_run_is_unreachable_and_the_others_finish() {
+    let t = Test::new();
+    let mut daemons = [Sshd::start(), Sshd::start(), Sshd::start()];
+    inventory(&t, &daemons.iter().collect::<Vec<_>>(), "");
+    t.write(
+        "play.yaml",
+        "- hosts: all\n  tasks:\n    - command: sleep 1.5\n    - copy: { dest: \"/tmp/{{ inventory_hostname }}-{{ lookup('env', 'RUN_ID') }}\", content: \"{{ 'x' * 100000 }}\" }\n",
+    );
+    let run_id = format!("numarun-kill-{}", std::process::id());
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_numarun"))
+        .args(["play", "play.yaml", "-i", "inventory.yaml", "-f", "3"])
+        .current_dir(t.path())
+        .env("RUN_ID", &run_id)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    daemons[1].kill();
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(4), "{stdout}");
+    assert!(stdout.contains("unreachable: [h1]"), "{stdout}");
+    for host in ["h0", "h2"] {
+        let file = format!("/tmp/{host}-{run_id}");
+        assert_eq!(std::fs::read(&file).unwrap().len(), 100000);
+        std::fs::remove_file(file).unwrap();
+    }
+    assert!(!std::path::Path::new(&format!("/tmp/h1-{run_id}")).exists());
+    let leftovers: Vec<_> = std::fs::read_dir("/tmp")
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains(&run_id) && e.file_name().to_string_lossy().contains("numarun."))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn retries_reopen_a_dropped_connection() {
+    let t = Test::new();
+    let mut sshd = Sshd::start();
+    inventory(&t, &[&sshd], "");
+    t.write("play.yaml", "- hosts: all\n  tasks:\n    - command: \"true\"\n    - command: sleep 1\n      retries: 5\n      delay: 0.5\n      changed_when: false\n");
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_numarun"))
+        .args(["play", "play.yaml", "-i", "inventory.yaml"])
+        .current_dir(t.path())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    sshd.kill();
+    sshd.restart();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stdout));
+}
+
+#[test]
+fn proxy_jump_reaches_a_host_through_another() {
+    let t = Test::new();
+    let jump = Sshd::start();
+    let target = Sshd::start();
+    let known_hosts = inventory(&t, &[&target], &format!("ansible_ssh_common_args: '-o ProxyJump={USER}@127.0.0.1:{}'", jump.port));
+    std::fs::write(&known_hosts, format!("{}{}", jump.known_hosts_line(), target.known_hosts_line())).unwrap();
+    t.write("play.yaml", "- hosts: all\n  tasks:\n    - command: \"true\"\n      changed_when: false\n");
+    t.run(&["play", "play.yaml"]).ok();
+    // Without the jump host's key the tunnel is refused too.
+    std::fs::write(&known_hosts, target.known_hosts_line()).unwrap();
+    assert_eq!(t.run(&["play", "play.yaml"]).code, 4);
+}
+
+#[test]
+fn thirty_hosts_at_once_converge() {
+    let t = Test::new();
+    let daemons: Vec<Sshd> = (0..30).map(|_| Sshd::start()).collect();
+    inventory(&t, &daemons.iter().collect::<Vec<_>>(), "");
+    t.write(
+        "play.yaml",
+        "- hosts: all\n  tasks:\n    - file: { path: \"/tmp/numarun-30-{{ inventory_hostname }}-{{ lookup('env', 'RUN_ID') }}\", state: directory }\n    - copy: { dest: \"/tmp/numarun-30-{{ inventory_hostname }}-{{ lookup('env', 'RUN_ID') }}/f\", content: \"{{ inventory_hostname }}\" }\n    - lineinfile: { path: \"/tmp/numarun-30-{{ inventory_hostname }}-{{ lookup('env', 'RUN_ID') }}/g\", line: second, create: true }\n",
+    );
+    let run_id = std::process::id().to_string();
+    let play = |t: &Test| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_numarun"))
+            .args(["play", "play.yaml", "-i", "inventory.yaml", "-f", "30", "--json-log", "log.jsonl"])
+            .current_dir(t.path())
+            .env("RUN_ID", &run_id)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+        std::fs::read_to_string(t.path().join("log.jsonl"))
+            .unwrap()
+            .lines()
+            .filter(|l| l.contains("\"step_result\"") && l.contains("\"changed\""))
+            .count()
+    };
+    assert_eq!(play(&t), 90);
+    assert_eq!(play(&t), 0);
+    for i in 0..30 {
+        let dir = format!("/tmp/numarun-30-h{i}-{run_id}");
+        assert_eq!(std::fs::read_to_string(format!("{dir}/f")).unwrap(), format!("h{i}"));
+        assert_eq!(std::fs::read_to_string(format!("{dir}/g")).unwrap(), "second\n");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}

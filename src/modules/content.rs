@@ -6,12 +6,14 @@ use async_trait::async_trait;
 use super::attrs::{FileAttrs, differences, keep_existing};
 use super::{Change, Check, Cx, Diff, Module, ModuleError, Outcome};
 use crate::diag::Diag;
-use crate::target::FileKind;
+use crate::target::{FileKind, Stat};
 use crate::yaml::Node;
 
 /// What a file module wants: the bytes `path` should hold.
 pub struct Plan {
     pub path: String,
+    /// What is there now, if anything.
+    pub stat: Option<Stat>,
     pub before: Option<Vec<u8>>,
     /// `None`: leave the file as it is (absent and meant to be, or not forced).
     pub desired: Option<Vec<u8>>,
@@ -33,7 +35,7 @@ impl<T: ManagedFile> Module for T {
         let plan = self.plan(cx).await?;
         match &plan.desired {
             None => Ok(Check::Ok(Outcome::default())),
-            Some(desired) => check(cx, &plan.path, plan.before.as_deref(), desired, &self.attrs()).await,
+            Some(desired) => check(cx, &plan, desired, &self.attrs()).await,
         }
     }
 
@@ -41,7 +43,7 @@ impl<T: ManagedFile> Module for T {
         let plan = self.plan(cx).await?;
         match &plan.desired {
             None => Ok(Outcome::default()),
-            Some(desired) => write(cx, &plan.path, desired, &self.attrs()).await,
+            Some(desired) => write(cx, &plan, desired, &self.attrs()).await,
         }
     }
 
@@ -50,12 +52,12 @@ impl<T: ManagedFile> Module for T {
     }
 }
 
-/// The current bytes of a managed file, `None` when it does not exist.
-pub async fn current(cx: &Cx<'_>, path: &str) -> Result<Option<Vec<u8>>, ModuleError> {
-    match cx.target.stat(path).await? {
-        Some(stat) if stat.kind == FileKind::Directory => Err(ModuleError::Failed(format!("{path} is a directory"))),
-        Some(_) => Ok(cx.target.read(path).await?),
-        None => Ok(None),
+/// What a managed file is now, with its bytes (read in one round trip).
+pub async fn current(cx: &Cx<'_>, path: &str) -> Result<(Option<Stat>, Option<Vec<u8>>), ModuleError> {
+    match cx.target.inspect(path).await? {
+        Some((stat, _)) if stat.kind == FileKind::Directory => Err(ModuleError::Failed(format!("{path} is a directory"))),
+        Some((stat, content)) => Ok((Some(stat), content)),
+        None => Ok((None, None)),
     }
 }
 
@@ -68,19 +70,20 @@ pub async fn edit_plan(
     create: bool,
     edit: impl FnOnce(&str) -> Result<String, ModuleError>,
 ) -> Result<Plan, ModuleError> {
-    let before = current(cx, path).await?;
+    let (stat, before) = current(cx, path).await?;
     let desired = match (&before, present) {
         (None, false) => None,
         (None, true) if !create => return Err(ModuleError::Failed(format!("{path} does not exist (create: true makes it)"))),
         (before, _) => Some(edit(&super::lines::as_text(path, before.as_deref())?)?.into_bytes()),
     };
-    Ok(Plan { path: path.to_string(), before, desired })
+    Ok(Plan { path: path.to_string(), stat, before, desired })
 }
 
 /// Would writing `desired` to `path` change anything, and what.
-pub(super) async fn check(cx: &Cx<'_>, path: &str, before: Option<&[u8]>, desired: &[u8], attrs: &FileAttrs) -> Result<Check, ModuleError> {
+pub(super) async fn check(cx: &Cx<'_>, plan: &Plan, desired: &[u8], attrs: &FileAttrs) -> Result<Check, ModuleError> {
     let wanted = attrs.resolve(cx).await?;
-    let Some(before) = before else {
+    let path = plan.path.as_str();
+    let Some(before) = plan.before.as_deref() else {
         let diff = text_diff(path, b"", desired);
         let parent = std::path::Path::new(path).parent().map(|p| p.display().to_string()).filter(|p| !p.is_empty());
         let orphan = match parent {
@@ -89,12 +92,11 @@ pub(super) async fn check(cx: &Cx<'_>, path: &str, before: Option<&[u8]>, desire
         };
         return Ok(Check::Change(Change { summary: format!("create {path}{}", orphan.unwrap_or_default()), diff }));
     };
-    let stat = cx.target.stat(path).await?;
     let mut changes = Vec::new();
     if before != desired {
         changes.push("content".to_string());
     }
-    if let Some(stat) = &stat {
+    if let Some(stat) = &plan.stat {
         changes.extend(differences(&wanted, stat));
     }
     if changes.is_empty() {
@@ -105,10 +107,9 @@ pub(super) async fn check(cx: &Cx<'_>, path: &str, before: Option<&[u8]>, desire
 }
 
 /// Writes `desired` atomically, keeping the existing file's mode and owner unless told otherwise.
-pub(super) async fn write(cx: &Cx<'_>, path: &str, desired: &[u8], attrs: &FileAttrs) -> Result<Outcome, ModuleError> {
+pub(super) async fn write(cx: &Cx<'_>, plan: &Plan, desired: &[u8], attrs: &FileAttrs) -> Result<Outcome, ModuleError> {
     let wanted = attrs.resolve(cx).await?;
-    let stat = cx.target.stat(path).await?;
-    cx.target.write(path, desired, keep_existing(wanted, stat.as_ref())).await?;
+    cx.target.write(&plan.path, desired, keep_existing(wanted, plan.stat.as_ref())).await?;
     Ok(Outcome::default())
 }
 

@@ -48,9 +48,9 @@ impl ManagedFile for CopyModule {
             (true, Some(name)) => format!("{}{name}", self.dest),
             _ => self.dest.clone(),
         };
-        let before = content::current(cx, &path).await?;
+        let (stat, before) = content::current(cx, &path).await?;
         let desired = (before.is_none() || self.force).then_some(desired);
-        Ok(Plan { path, before, desired })
+        Ok(Plan { path, stat, before, desired })
     }
 
     fn validate(&self, args: &Node) -> Result<(), Diag> {

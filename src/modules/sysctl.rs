@@ -101,7 +101,7 @@ impl Module for Sysctl {
     async fn check(&self, cx: &Cx<'_>) -> Result<Check, ModuleError> {
         let plan = self.file_plan(cx).await?;
         let file = match &plan.desired {
-            Some(desired) => content::check(cx, &plan.path, plan.before.as_deref(), desired, &FileAttrs::default()).await?,
+            Some(desired) => content::check(cx, &plan, desired, &FileAttrs::default()).await?,
             None => Check::Ok(Outcome::default()),
         };
         let live = self.live_drift(cx).await?;
@@ -121,8 +121,8 @@ impl Module for Sysctl {
 
     async fn apply(&self, cx: &Cx<'_>) -> Result<Outcome, ModuleError> {
         let plan = self.file_plan(cx).await?;
-        if let Some(desired) = plan.desired.filter(|d| Some(d) != plan.before.as_ref()) {
-            content::write(cx, &plan.path, &desired, &FileAttrs::default()).await?;
+        if let Some(desired) = plan.desired.as_ref().filter(|d| Some(*d) != plan.before.as_ref()) {
+            content::write(cx, &plan, desired, &FileAttrs::default()).await?;
         }
         if self.live_drift(cx).await?.is_some() {
             // The value goes on stdin: nothing but the path reaches the argument vector.

@@ -28,7 +28,7 @@ impl ManagedFile for TemplateModule {
         let text =
             std::fs::read_to_string(&source).map_err(|e| ModuleError::Failed(format!("cannot read template {}: {e}", source.display())))?;
         let desired = cx.scope.render_file(&source.display().to_string(), &text)?.into_bytes();
-        let before = content::current(cx, &self.dest).await?;
-        Ok(Plan { path: self.dest.clone(), before, desired: Some(desired) })
+        let (stat, before) = content::current(cx, &self.dest).await?;
+        Ok(Plan { path: self.dest.clone(), stat, before, desired: Some(desired) })
     }
 }

@@ -6,7 +6,7 @@ use std::net::TcpListener;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 /// The user the tests log in as; created on first use (the tests run as root).
@@ -20,9 +20,13 @@ pub struct Sshd {
     child: Child,
 }
 
+/// Account changes take /etc/passwd's lock: one at a time across the tests of a binary.
+static ACCOUNTS: Mutex<()> = Mutex::new(());
+
 /// A user allowed to `sudo`: without a password, or with this one.
 pub fn sudo_user(name: &str, password: Option<&str>) {
     prepare_machine();
+    let _accounts = ACCOUNTS.lock().unwrap_or_else(|e| e.into_inner());
     if !Command::new("id").arg(name).stdout(Stdio::null()).status().unwrap().success() {
         let _ = Command::new("useradd").args(["-m", "-s", "/bin/sh", name]).status();
     }
@@ -60,6 +64,12 @@ fn run(program: &str, args: &[&str]) {
 
 /// Root, sshd and the test user are preconditions, not options: a missing one fails loudly.
 fn prepare_machine() {
+    static READY: OnceLock<()> = OnceLock::new();
+    READY.get_or_init(prepare_machine_once);
+}
+
+fn prepare_machine_once() {
+    let _accounts = ACCOUNTS.lock().unwrap_or_else(|e| e.into_inner());
     assert!(
         std::fs::metadata("/proc/self").map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0).unwrap_or(false),
         "the SSH tests run as root (they start sshd)"
@@ -178,7 +188,8 @@ fn kill_tree(pid: u32) {
                 == Some(pid)
         })
         .collect();
-    let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+    // SAFETY: kill(2) with a pid we spawned (or its children); it cannot corrupt memory.
+    unsafe { libc::kill(pid as i32, libc::SIGKILL) };
     for child in children {
         kill_tree(child);
     }

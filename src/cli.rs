@@ -73,6 +73,9 @@ struct PlayArgs {
     /// Write one JSON event per line to FILE.
     #[arg(long = "json-log")]
     json_log: Option<PathBuf>,
+    /// Ask for the sudo password once, on the terminal (it goes to sudo on stdin).
+    #[arg(short = 'K', long = "ask-become-pass")]
+    ask_become_pass: bool,
 }
 
 pub fn main() -> i32 {
@@ -132,8 +135,15 @@ fn play(args: PlayArgs) -> Result<i32, Diag> {
     }
     let bus = Arc::new(Bus::new(reporters));
     // Absolute, as Ansible's `playbook_dir`.
+    let become_password = match args.ask_become_pass {
+        true => Some(
+            rpassword::prompt_password("BECOME password: ")
+                .map_err(|e| Diag::new(DiagKind::Invalid(format!("cannot read the password: {e}")), None))?,
+        ),
+        false => None,
+    };
     let playbook_dir = playbook.dir().canonicalize().unwrap_or_else(|_| playbook.dir().to_path_buf());
-    let options = RunOptions { check: args.check, diff: args.diff, forks: args.forks, extra_vars, playbook_dir };
+    let options = RunOptions { check: args.check, diff: args.diff, forks: args.forks, extra_vars, playbook_dir, become_password };
     let engine = Engine::new(&inventory, options, bus);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -310,3 +310,28 @@ fn thirty_hosts_at_once_converge() {
         std::fs::remove_dir_all(dir).unwrap();
     }
 }
+
+#[test]
+fn ask_become_pass_reads_the_password_from_the_terminal() {
+    let password = "Pw-typed-at-the-prompt";
+    common::sudo_user("nrpass", Some(password));
+    let t = Test::new();
+    let sshd = Sshd::start();
+    inventory(&t, &[&sshd], "ansible_user: nrpass");
+    t.write("play.yaml", "- hosts: all\n  tasks:\n    - command: id -u\n      become: true\n      register: root\n      changed_when: false\n    - assert: { that: \"root.stdout == '0'\" }\n");
+    // `script` gives numarun a terminal whose keyboard is this pipe.
+    let mut session = std::process::Command::new("script")
+        .args(["-qec", &format!("{} play play.yaml -i inventory.yaml -K", env!("CARGO_BIN_EXE_numarun")), "/dev/null"])
+        .current_dir(t.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    std::io::Write::write_all(session.stdin.as_mut().unwrap(), format!("{password}\n").as_bytes()).unwrap();
+    let output = session.wait_with_output().unwrap();
+    let screen = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{screen}");
+    assert!(screen.contains("BECOME password:"), "{screen}");
+    assert!(!screen.contains(password), "the password was echoed:\n{screen}");
+}

@@ -88,7 +88,8 @@ impl HostPhase<'_> {
         if let Some(e) = failure.take() {
             return Err(variable_error(e));
         }
-        let settings = settings?;
+        let mut settings = settings?;
+        settings.become_password = settings.become_password.or_else(|| self.engine.options.become_password.clone());
         if settings.policy == Policy::Insecure {
             let message = "host key checking is OFF (ansible_host_key_checking: false): this connection's identity is not verified";
             self.engine.bus.emit(Event::Warning { host: state.name.clone(), message: message.into() });

@@ -29,6 +29,8 @@ pub struct RunOptions {
     pub forks: usize,
     pub extra_vars: VarMap,
     pub playbook_dir: PathBuf,
+    /// From `-K`: used where no `ansible_become_password` is set.
+    pub become_password: Option<String>,
 }
 
 pub struct Engine {

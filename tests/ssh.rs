@@ -172,14 +172,20 @@ fn become_runs_commands_and_file_operations_through_sudo() {
     assert_eq!(second.changed("h0"), 0);
 }
 
-#[test]
-fn become_with_a_password_sends_it_on_stdin_and_never_prints_it() {
-    let password = "Pw-5ecret-for-sudo";
+/// A host whose login user's sudo asks for `password`, and a play that must become root there.
+fn sudo_with_password(password: &str) -> (Test, Sshd) {
     common::sudo_user("nrpass", Some(password));
     let t = Test::new();
     let sshd = Sshd::start();
     inventory(&t, &[&sshd], "ansible_user: nrpass");
     t.write("play.yaml", "- hosts: all\n  tasks:\n    - command: id -u\n      become: true\n      register: root\n      changed_when: false\n    - assert: { that: \"root.stdout == '0'\" }\n");
+    (t, sshd)
+}
+
+#[test]
+fn become_with_a_password_sends_it_on_stdin_and_never_prints_it() {
+    let password = "Pw-5ecret-for-sudo";
+    let (t, _sshd) = sudo_with_password(password);
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_numarun"))
         .args(["play", "play.yaml", "-i", "inventory.yaml", "-vvv"])
         .current_dir(t.path())
@@ -314,11 +320,7 @@ fn thirty_hosts_at_once_converge() {
 #[test]
 fn ask_become_pass_reads_the_password_from_the_terminal() {
     let password = "Pw-typed-at-the-prompt";
-    common::sudo_user("nrpass", Some(password));
-    let t = Test::new();
-    let sshd = Sshd::start();
-    inventory(&t, &[&sshd], "ansible_user: nrpass");
-    t.write("play.yaml", "- hosts: all\n  tasks:\n    - command: id -u\n      become: true\n      register: root\n      changed_when: false\n    - assert: { that: \"root.stdout == '0'\" }\n");
+    let (t, _sshd) = sudo_with_password(password);
     // `script` gives numarun a terminal whose keyboard is this pipe.
     let mut session = std::process::Command::new("script")
         .args(["-qec", &format!("{} play play.yaml -i inventory.yaml -K", env!("CARGO_BIN_EXE_numarun")), "/dev/null"])

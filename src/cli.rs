@@ -107,10 +107,14 @@ pub fn render(diag: &Diag) -> String {
 
 fn play(args: PlayArgs) -> Result<i32, Diag> {
     let playbook = Playbook::load(&args.playbook)?;
-    let inventory = match &args.inventory {
+    let mut inventory = match &args.inventory {
         Some(path) => Inventory::load(path)?,
         None => Inventory::implicit(),
     };
+    let same_dir = |a: &Path, b: &Path| a.canonicalize().ok() == b.canonicalize().ok();
+    if !inventory.dir.as_deref().is_some_and(|dir| same_dir(dir, playbook.dir())) {
+        inventory.read_var_dirs(playbook.dir())?;
+    }
     let mut extra_vars = VarMap::default();
     for spec in &args.extra_vars {
         extra_vars.extend(parse_extra_vars(spec)?);

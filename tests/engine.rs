@@ -56,6 +56,21 @@ fn variable_precedence_follows_ansible() {
 }
 
 #[test]
+fn vars_folders_beside_the_playbook_win_over_the_inventorys() {
+    let t = lab();
+    t.write("group_vars/data.yaml", "tier: from-inventory-folder\nkept: yes-kept\n")
+        .write("inventory.yaml", &t.read("inventory.yaml"))
+        .write("site/group_vars/data.yaml", "tier: from-playbook-folder\n")
+        .write("site/host_vars/db1.yaml", "own: host-file\n")
+        .write(
+            "site/play.yaml",
+            "- hosts: db1\n  tasks:\n    - copy: { dest: \"{{ root }}/v\", content: \"{{ tier }} {{ kept }} {{ own }}\" }\n",
+        );
+    t.run(&["play", "site/play.yaml", "-i", "inventory.yaml"]).ok();
+    assert_eq!(t.read("work/v"), "from-playbook-folder yes-kept host-file");
+}
+
+#[test]
 fn host_patterns_and_limit() {
     let t = lab();
     t.write("play.yaml", "- hosts: \"slm:data:!gpu2\"\n  tasks:\n    - debug: { msg: hi }\n- hosts: \"all:&slm\"\n  tasks:\n    - debug: { msg: hi }\n- hosts: \"gpu*\"\n  tasks:\n    - debug: { msg: hi }\n");

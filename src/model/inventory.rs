@@ -130,7 +130,9 @@ impl Inventory {
         self.add_implicit_localhost();
     }
 
-    fn read_var_dirs(&mut self, dir: &Path) -> Result<(), Diag> {
+    /// Reads `group_vars/` and `host_vars/` in `dir`; what it sets wins over what was read before,
+    /// so the playbook's folders (read second) win over the inventory's, as in Ansible.
+    pub fn read_var_dirs(&mut self, dir: &Path) -> Result<(), Diag> {
         for name in self.groups.keys().cloned().collect::<Vec<_>>() {
             for file in var_files(&dir.join("group_vars"), &name)? {
                 let vars = VarMap::from_node(&yaml::load_file(&file)?)?;

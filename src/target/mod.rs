@@ -1,0 +1,126 @@
+//! Where steps act: the one interface every module works through, so the
+//! same module code serves the local machine and remote hosts.
+
+mod local;
+mod shell;
+pub mod ssh;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+pub use local::Local;
+
+/// What to run: an argument vector (no shell involved) or a shell script.
+#[derive(Debug, Clone)]
+pub enum Program {
+    Argv(Vec<String>),
+    Shell { script: String, executable: String },
+}
+
+/// Whether, and as whom, to run with raised privileges.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct Privilege {
+    pub escalate: bool,
+    pub user: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Command {
+    pub program: Program,
+    /// Secrets travel here or in `env`, never in the argument vector.
+    pub stdin: Option<Vec<u8>>,
+    pub env: Vec<(String, String)>,
+    pub cwd: Option<String>,
+}
+
+impl Command {
+    pub fn argv<S: Into<String>>(args: impl IntoIterator<Item = S>) -> Command {
+        Command { program: Program::Argv(args.into_iter().map(Into::into).collect()), stdin: None, env: Vec::new(), cwd: None }
+    }
+
+    /// A human-readable form for messages (never holds secrets: those go on stdin or env).
+    pub fn display(&self) -> String {
+        match &self.program {
+            Program::Argv(args) => args.iter().map(|a| crate::template::shell_quote(a)).collect::<Vec<_>>().join(" "),
+            Program::Shell { script, .. } => script.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Output {
+    pub rc: i32,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    File,
+    Directory,
+    Symlink,
+    Other,
+}
+
+/// What `lstat` says about a path.
+#[derive(Debug, Clone)]
+pub struct Stat {
+    pub kind: FileKind,
+    /// Permission bits only (`0o7777`).
+    pub mode: u32,
+    pub uid: u32,
+    pub gid: u32,
+    pub size: u64,
+    pub link_target: Option<String>,
+}
+
+/// Ownership and permissions to set; `None` leaves a property as it is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Attrs {
+    pub mode: Option<u32>,
+    pub uid: Option<u32>,
+    pub gid: Option<u32>,
+    /// The owner only carries over what a replaced file had: keep it if
+    /// allowed (a non-root user may not give a file away), as Ansible does.
+    pub owner_best_effort: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TargetError {
+    #[error("{op} {path}: {source}")]
+    Io { op: &'static str, path: String, source: std::io::Error },
+    #[error("cannot start `{program}`: {source}")]
+    Spawn { program: String, source: std::io::Error },
+    #[error("host unreachable: {0}")]
+    Unreachable(String),
+    #[error("timed out after {0:?}: {1}")]
+    Timeout(std::time::Duration, String),
+    #[error("{0}")]
+    Unsupported(String),
+}
+
+/// A host as steps see it: every operation runs with the privilege the
+/// target was elevated to, so `become` covers file operations too.
+#[async_trait]
+pub trait Target: Send + Sync {
+    /// The same host, acting with `privilege`.
+    fn elevated(&self, privilege: &Privilege) -> Arc<dyn Target>;
+    async fn run(&self, command: &Command) -> Result<Output, TargetError>;
+    /// The file's bytes, or `None` when it does not exist.
+    async fn read(&self, path: &str) -> Result<Option<Vec<u8>>, TargetError>;
+    /// Replaces the file in one step: a reader sees the old or the new bytes, never a part.
+    async fn write(&self, path: &str, content: &[u8], attrs: Attrs) -> Result<(), TargetError>;
+    /// `lstat`, or `None` when nothing is there.
+    async fn stat(&self, path: &str) -> Result<Option<Stat>, TargetError>;
+    /// `lstat` and, unless it is a directory, the bytes: one round trip for
+    /// modules that compare a file with what it should hold.
+    async fn inspect(&self, path: &str) -> Result<Option<(Stat, Option<Vec<u8>>)>, TargetError>;
+    /// `mkdir -p`, with `attrs` applied to the last component.
+    async fn mkdir(&self, path: &str, attrs: Attrs) -> Result<(), TargetError>;
+    async fn set_attrs(&self, path: &str, attrs: Attrs) -> Result<(), TargetError>;
+    /// Removes a file, link or whole directory tree.
+    async fn remove(&self, path: &str) -> Result<(), TargetError>;
+    /// Points `path` at `target`, replacing what is there in one step.
+    async fn symlink(&self, target: &str, path: &str) -> Result<(), TargetError>;
+}

@@ -1,0 +1,255 @@
+//! File operations as small POSIX shell snippets, for targets reached only
+//! through commands: SSH hosts, and the local machine under `become`.
+//! One snippet per operation, one round trip each; paths are always quoted.
+
+use super::{Attrs, Command, FileKind, Output, Stat, Target, TargetError};
+use crate::template::shell_quote as q;
+
+/// The exit code a snippet uses for "nothing at that path".
+const MISSING: i32 = 100;
+
+fn script(text: String) -> Command {
+    Command::argv(["/bin/sh", "-c", text.as_str()])
+}
+
+fn failed(op: &'static str, path: &str, output: &Output) -> TargetError {
+    let reason = String::from_utf8_lossy(&output.stderr).trim().to_string();
+    let reason = if reason.is_empty() { format!("exit code {}", output.rc) } else { reason };
+    TargetError::Io { op, path: path.to_string(), source: std::io::Error::other(reason) }
+}
+
+async fn run_ok(target: &dyn Target, op: &'static str, path: &str, command: Command) -> Result<Output, TargetError> {
+    let output = target.run(&command).await?;
+    if output.rc != 0 {
+        return Err(failed(op, path, &output));
+    }
+    Ok(output)
+}
+
+/// `chown`/`chmod` lines for a path variable or literal.
+fn attr_commands(attrs: Attrs, path: &str, is_link_ok: bool) -> String {
+    let mut out = String::new();
+    if attrs.uid.is_some() || attrs.gid.is_some() {
+        let owner = attrs.uid.map(|u| u.to_string()).unwrap_or_default();
+        let group = attrs.gid.map(|g| format!(":{g}")).unwrap_or_default();
+        let chown = format!("chown -h {owner}{group} -- {path}");
+        out.push_str(&if attrs.owner_best_effort { format!(" && {{ {chown} 2>/dev/null || true; }}") } else { format!(" && {chown}") });
+    }
+    if let Some(mode) = attrs.mode {
+        let chmod = format!("chmod {mode:o} -- {path}");
+        // chmod follows links; a link's own mode means nothing on Linux.
+        out.push_str(&if is_link_ok { format!(" && {{ test -L {path} || {chmod}; }}") } else { format!(" && {chmod}") });
+    }
+    out
+}
+
+pub async fn read(target: &dyn Target, path: &str) -> Result<Option<Vec<u8>>, TargetError> {
+    let p = q(path);
+    let output = target.run(&script(format!("test -e {p} || exit {MISSING}; exec cat -- {p}"))).await?;
+    match output.rc {
+        0 => Ok(Some(output.stdout)),
+        MISSING => Ok(None),
+        _ => Err(failed("read", path, &output)),
+    }
+}
+
+pub async fn stat(target: &dyn Target, path: &str) -> Result<Option<Stat>, TargetError> {
+    let p = q(path);
+    let text = format!(
+        "if test -e {p} || test -L {p}; then stat -c '%f %u %g %s' -- {p} && {{ ! test -L {p} || readlink -- {p}; }}; else exit {MISSING}; fi"
+    );
+    let output = target.run(&script(text)).await?;
+    match output.rc {
+        0 => parse_stat(&String::from_utf8_lossy(&output.stdout)).ok_or_else(|| failed("stat", path, &output)).map(Some),
+        MISSING => Ok(None),
+        _ => Err(failed("stat", path, &output)),
+    }
+}
+
+/// The stat lines, then the bytes of anything but a directory.
+pub async fn inspect(target: &dyn Target, path: &str) -> Result<Option<(Stat, Option<Vec<u8>>)>, TargetError> {
+    let p = q(path);
+    let text = format!(
+        "if test -e {p} || test -L {p}; then stat -c '%f %u %g %s' -- {p} && {{ ! test -L {p} || readlink -- {p}; }} && {{ test -d {p} || exec cat -- {p}; }}; else exit {MISSING}; fi"
+    );
+    let output = target.run(&script(text)).await?;
+    match output.rc {
+        0 => split_inspection(&output.stdout).map(Some).ok_or_else(|| failed("inspect", path, &output)),
+        MISSING => Ok(None),
+        _ => Err(failed("inspect", path, &output)),
+    }
+}
+
+/// The stat line, the link target line for a link, then the content.
+fn split_inspection(stdout: &[u8]) -> Option<(Stat, Option<Vec<u8>>)> {
+    let first = stdout.iter().position(|b| *b == b'\n')? + 1;
+    let header_end = match parse_stat(std::str::from_utf8(&stdout[..first]).ok()?)?.kind {
+        FileKind::Symlink => first + stdout[first..].iter().position(|b| *b == b'\n')? + 1,
+        _ => first,
+    };
+    let stat = parse_stat(std::str::from_utf8(&stdout[..header_end]).ok()?)?;
+    let content = (stat.kind != FileKind::Directory).then(|| stdout[header_end..].to_vec());
+    Some((stat, content))
+}
+
+/// `%f %u %g %s` (raw mode in hex, uid, gid, size), then the link target if any.
+fn parse_stat(text: &str) -> Option<Stat> {
+    let mut lines = text.lines();
+    let mut fields = lines.next()?.split_whitespace();
+    let raw = u32::from_str_radix(fields.next()?, 16).ok()?;
+    let (uid, gid, size) = (fields.next()?.parse().ok()?, fields.next()?.parse().ok()?, fields.next()?.parse().ok()?);
+    let kind = match raw & 0o170000 {
+        0o100000 => FileKind::File,
+        0o040000 => FileKind::Directory,
+        0o120000 => FileKind::Symlink,
+        _ => FileKind::Other,
+    };
+    let link_target = (kind == FileKind::Symlink).then(|| lines.next().unwrap_or_default().to_string());
+    Some(Stat { kind, mode: raw & 0o7777, uid, gid, size, link_target })
+}
+
+/// Content goes on stdin to a temporary file beside the target, is checked
+/// for length (a dropped connection ends `cat` early), then renamed over it.
+pub async fn write(target: &dyn Target, path: &str, content: &[u8], attrs: Attrs) -> Result<(), TargetError> {
+    let (dir, name) = split(path);
+    let default_mode = if attrs.mode.is_none() { " && chmod $(printf %o $((0666 & ~0$(umask)))) \"$t\"" } else { "" };
+    let text = format!(
+        "t=$(mktemp -p {dir} {template}) || exit 1; trap 'rm -f \"$t\"' EXIT; cat > \"$t\" && test \"$(wc -c < \"$t\")\" -eq {len} || {{ echo 'incomplete transfer' >&2; exit 1; }}; true{default_mode}{attrs} && mv -f -- \"$t\" {p}",
+        dir = q(dir),
+        template = q(&format!(".{name}.numarun.XXXXXX")),
+        len = content.len(),
+        attrs = attr_commands(attrs, "\"$t\"", false),
+        p = q(path),
+    );
+    let mut command = script(text);
+    command.stdin = Some(content.to_vec());
+    run_ok(target, "write", path, command).await.map(drop)
+}
+
+pub async fn mkdir(target: &dyn Target, path: &str, attrs: Attrs) -> Result<(), TargetError> {
+    let p = q(path);
+    run_ok(target, "mkdir", path, script(format!("mkdir -p -- {p}{}", attr_commands(attrs, &p, false)))).await.map(drop)
+}
+
+pub async fn set_attrs(target: &dyn Target, path: &str, attrs: Attrs) -> Result<(), TargetError> {
+    let p = q(path);
+    run_ok(target, "chmod/chown", path, script(format!("true{}", attr_commands(attrs, &p, true)))).await.map(drop)
+}
+
+pub async fn remove(target: &dyn Target, path: &str) -> Result<(), TargetError> {
+    run_ok(target, "remove", path, script(format!("rm -rf -- {}", q(path)))).await.map(drop)
+}
+
+pub async fn symlink(target: &dyn Target, link_target: &str, path: &str) -> Result<(), TargetError> {
+    let (dir, name) = split(path);
+    let temp = q(&format!("{dir}/.{name}.numarun.link"));
+    let text = format!("ln -sfn -- {} {temp} && mv -Tf -- {temp} {}", q(link_target), q(path));
+    run_ok(target, "symlink", path, script(text)).await.map(drop)
+}
+
+/// The folder and file name of a path (`.` for a bare name).
+fn split(path: &str) -> (&str, &str) {
+    match path.rsplit_once('/') {
+        Some(("", name)) => ("/", name),
+        Some((dir, name)) => (dir, name),
+        None => (".", path),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use async_trait::async_trait;
+
+    use super::*;
+    use crate::target::{Local, Privilege};
+
+    /// The local machine, except that stdin arrives cut in half, as when a
+    /// connection drops in the middle of a transfer.
+    struct CutShort(Local);
+
+    #[async_trait]
+    impl Target for CutShort {
+        fn elevated(&self, _: &Privilege) -> Arc<dyn Target> {
+            unreachable!()
+        }
+        async fn run(&self, command: &Command) -> Result<Output, TargetError> {
+            let mut command = command.clone();
+            if let Some(stdin) = command.stdin.as_mut() {
+                stdin.truncate(stdin.len() / 2);
+            }
+            self.0.run(&command).await
+        }
+        async fn read(&self, path: &str) -> Result<Option<Vec<u8>>, TargetError> {
+            self.0.read(path).await
+        }
+        async fn write(&self, path: &str, content: &[u8], attrs: Attrs) -> Result<(), TargetError> {
+            write(self, path, content, attrs).await
+        }
+        async fn stat(&self, path: &str) -> Result<Option<Stat>, TargetError> {
+            self.0.stat(path).await
+        }
+        async fn inspect(&self, path: &str) -> Result<Option<(Stat, Option<Vec<u8>>)>, TargetError> {
+            self.0.inspect(path).await
+        }
+        async fn mkdir(&self, path: &str, attrs: Attrs) -> Result<(), TargetError> {
+            self.0.mkdir(path, attrs).await
+        }
+        async fn set_attrs(&self, path: &str, attrs: Attrs) -> Result<(), TargetError> {
+            self.0.set_attrs(path, attrs).await
+        }
+        async fn remove(&self, path: &str) -> Result<(), TargetError> {
+            self.0.remove(path).await
+        }
+        async fn symlink(&self, target: &str, path: &str) -> Result<(), TargetError> {
+            self.0.symlink(target, path).await
+        }
+    }
+
+    #[tokio::test]
+    async fn a_transfer_cut_short_leaves_the_old_file_and_no_temporary() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("conf");
+        std::fs::write(&path, "old\n").unwrap();
+        let target = CutShort(Local::default());
+        let error = target.write(path.to_str().unwrap(), "new content, long enough\n".as_bytes(), Attrs::default()).await.unwrap_err();
+        assert!(error.to_string().contains("incomplete transfer"), "{error}");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "old\n");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "a temporary file was left behind");
+    }
+
+    #[tokio::test]
+    async fn snippets_round_trip_through_a_shell() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("it's here").display().to_string();
+        let local = Local::default();
+        write(&local, &path, b"bytes\0with nul", Attrs { mode: Some(0o640), ..Attrs::default() }).await.unwrap();
+        assert_eq!(read(&local, &path).await.unwrap().unwrap(), b"bytes\0with nul");
+        let stat = stat(&local, &path).await.unwrap().unwrap();
+        assert_eq!((stat.kind, stat.mode, stat.size), (FileKind::File, 0o640, 14));
+        let link = dir.path().join("link").display().to_string();
+        symlink(&local, "it's here", &link).await.unwrap();
+        assert_eq!(super::stat(&local, &link).await.unwrap().unwrap().link_target.as_deref(), Some("it's here"));
+        remove(&local, &path).await.unwrap();
+        assert!(read(&local, &path).await.unwrap().is_none());
+    }
+
+    #[test]
+    fn inspection_splits_header_from_content() {
+        let (stat, content) = split_inspection(b"81a4 0 0 6\nline1\n").unwrap();
+        assert_eq!((stat.kind, content.as_deref()), (FileKind::File, Some(&b"line1\n"[..])));
+        let (stat, content) = split_inspection(b"a1ff 0 0 3\nabc\ntarget bytes").unwrap();
+        assert_eq!((stat.link_target.as_deref(), content.as_deref()), (Some("abc"), Some(&b"target bytes"[..])));
+        assert_eq!(split_inspection(b"41ed 0 0 4096\n").unwrap().1, None);
+    }
+
+    #[test]
+    fn stat_lines_parse() {
+        let file = parse_stat("81a4 0 0 12\n").unwrap();
+        assert_eq!((file.kind, file.mode, file.size), (FileKind::File, 0o644, 12));
+        let link = parse_stat("a1ff 1000 1000 7\n/etc/x\n").unwrap();
+        assert_eq!((link.kind, link.link_target.as_deref()), (FileKind::Symlink, Some("/etc/x")));
+        assert_eq!(parse_stat("41ed 0 0 4096\n").unwrap().kind, FileKind::Directory);
+    }
+}

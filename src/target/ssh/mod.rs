@@ -1,0 +1,319 @@
+//! Hosts over SSH (russh): one connection per host, opened once and reused by
+//! every step; commands run in a long-lived shell per privilege on it.
+
+mod auth;
+mod host_keys;
+mod remote_shell;
+mod settings;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use russh::client::{self, Handle};
+use russh::keys::PublicKey;
+use russh::{ChannelMsg, Preferred};
+use tokio::sync::{OnceCell, Semaphore};
+
+use remote_shell::{RemoteShell, ShellError};
+
+pub use host_keys::{HostKeyCheck, HostKeyError, Policy};
+pub use settings::{Endpoint, Lookup, SshSettings};
+
+use super::{Attrs, Command, Output, Privilege, Stat, Target, TargetError, shell};
+use crate::template::shell_quote as q;
+
+/// The russh client side: verifies the server's key and remembers why it refused one.
+struct Client {
+    check: HostKeyCheck,
+    refusal: Arc<Mutex<Option<HostKeyError>>>,
+}
+
+impl client::Handler for Client {
+    type Error = russh::Error;
+
+    async fn check_server_key(&mut self, key: &russh::keys::PublicKeyOrCertificate) -> Result<bool, Self::Error> {
+        let verdict = match key {
+            russh::keys::PublicKeyOrCertificate::PublicKey { key, .. } => self.check.verify(key),
+            russh::keys::PublicKeyOrCertificate::Certificate(_) => Err(HostKeyError::Certificate { host: self.check.address.clone() }),
+        };
+        match verdict {
+            Ok(()) => Ok(true),
+            Err(refusal) => {
+                *self.refusal.lock().expect("refusal lock") = Some(refusal);
+                Ok(false)
+            }
+        }
+    }
+}
+
+type Session = Handle<Client>;
+
+/// One host's connection; reopened on demand when it drops.
+pub struct Connection {
+    settings: SshSettings,
+    session: tokio::sync::Mutex<Option<Arc<Session>>>,
+    /// The jump host's session, kept alive while the tunnel through it is used.
+    jump: tokio::sync::Mutex<Option<Arc<Session>>>,
+    /// Bounds the short-lived exec channels; OpenSSH refuses past `MaxSessions`.
+    channels: Semaphore,
+    /// One shell per privilege in use, each on its own channel.
+    shells: tokio::sync::Mutex<HashMap<Privilege, RemoteShell>>,
+    /// Whether sudo asks for a password here, found once.
+    sudo_needs_password: OnceCell<bool>,
+}
+
+fn unreachable(settings: &SshSettings, what: impl std::fmt::Display) -> TargetError {
+    TargetError::Unreachable(format!("{}@{}:{}: {what}", settings.endpoint.user, settings.endpoint.address, settings.endpoint.port))
+}
+
+impl Connection {
+    /// Connects and authenticates now, so an unreachable host is known before its first step.
+    pub async fn open(settings: SshSettings) -> Result<Arc<Connection>, TargetError> {
+        let channels = Semaphore::new(settings.max_sessions);
+        let connection = Arc::new(Connection {
+            settings,
+            session: tokio::sync::Mutex::new(None),
+            jump: tokio::sync::Mutex::new(None),
+            channels,
+            shells: tokio::sync::Mutex::new(HashMap::new()),
+            sudo_needs_password: OnceCell::new(),
+        });
+        connection.session().await?;
+        Ok(connection)
+    }
+
+    fn check_for(&self, endpoint: &Endpoint) -> Result<HostKeyCheck, TargetError> {
+        let pinned = self
+            .settings
+            .pinned
+            .iter()
+            .map(|line| {
+                let base64 = line.split_whitespace().nth(1).unwrap_or(line);
+                russh::keys::parse_public_key_base64(base64)
+                    .map_err(|e| unreachable(&self.settings, format!("ansible_ssh_host_key `{line}`: {e}")))
+            })
+            .collect::<Result<Vec<PublicKey>, _>>()?;
+        Ok(HostKeyCheck {
+            address: endpoint.address.clone(),
+            port: endpoint.port,
+            file: self.settings.known_hosts.clone(),
+            policy: self.settings.policy,
+            pinned,
+        })
+    }
+
+    /// The live session, reconnecting if it dropped.
+    async fn session(&self) -> Result<Arc<Session>, TargetError> {
+        let mut guard = self.session.lock().await;
+        if let Some(session) = guard.as_ref().filter(|s| !s.is_closed()) {
+            return Ok(Arc::clone(session));
+        }
+        let session = tokio::time::timeout(self.settings.connect_timeout, self.connect())
+            .await
+            .map_err(|_| unreachable(&self.settings, format!("no answer within {:?}", self.settings.connect_timeout)))??;
+        *guard = Some(Arc::clone(&session));
+        Ok(session)
+    }
+
+    async fn connect(&self) -> Result<Arc<Session>, TargetError> {
+        let target = &self.settings.endpoint;
+        let session = match &self.settings.jump {
+            None => {
+                let stream = tokio::net::TcpStream::connect((target.address.as_str(), target.port))
+                    .await
+                    .map_err(|e| unreachable(&self.settings, e))?;
+                stream.set_nodelay(true).map_err(|e| unreachable(&self.settings, e))?;
+                self.handshake(target, stream).await?
+            }
+            Some(jump) => {
+                let mut jump_guard = self.jump.lock().await;
+                let via = match jump_guard.as_ref().filter(|s| !s.is_closed()) {
+                    Some(session) => Arc::clone(session),
+                    None => {
+                        let stream = tokio::net::TcpStream::connect((jump.address.as_str(), jump.port))
+                            .await
+                            .map_err(|e| unreachable(&self.settings, format!("jump host {}:{}: {e}", jump.address, jump.port)))?;
+                        let session = Arc::new(self.handshake(jump, stream).await?);
+                        *jump_guard = Some(Arc::clone(&session));
+                        session
+                    }
+                };
+                let channel = via
+                    .channel_open_direct_tcpip(target.address.clone(), u32::from(target.port), "127.0.0.1", 0)
+                    .await
+                    .map_err(|e| unreachable(&self.settings, format!("through jump host {}: {e}", jump.address)))?;
+                self.handshake(target, channel.into_stream()).await?
+            }
+        };
+        Ok(Arc::new(session))
+    }
+
+    async fn handshake<S>(&self, endpoint: &Endpoint, stream: S) -> Result<Session, TargetError>
+    where
+        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
+        let check = self.check_for(endpoint)?;
+        let preferred = Preferred { key: check.preferred_algorithms().into(), ..Preferred::DEFAULT };
+        let config = Arc::new(client::Config { preferred, inactivity_timeout: None, nodelay: true, ..client::Config::default() });
+        let refusal = Arc::new(Mutex::new(None));
+        let client = Client { check, refusal: Arc::clone(&refusal) };
+        let mut session = match client::connect_stream(config, stream, client).await {
+            Ok(session) => session,
+            Err(e) => {
+                let refused = refusal.lock().expect("refusal lock").take();
+                return Err(match refused {
+                    Some(refusal) => unreachable(&self.settings, refusal),
+                    None => unreachable(&self.settings, format!("SSH handshake with {}:{}: {e}", endpoint.address, endpoint.port)),
+                });
+            }
+        };
+        auth::authenticate(&mut session, &endpoint.user, self.settings.key_file.as_deref())
+            .await
+            .map_err(|e| unreachable(&self.settings, e))?;
+        Ok(session)
+    }
+
+    /// Runs one command line on a channel of its own (for probes before a shell exists).
+    async fn exec(&self, line: &str) -> Result<Output, TargetError> {
+        let _slot = self.channels.acquire().await.expect("channel semaphore");
+        let session = self.session().await?;
+        let mut channel = session.channel_open_session().await.map_err(|e| self.lost(&session, e))?;
+        channel.exec(true, line.as_bytes()).await.map_err(|e| self.lost(&session, e))?;
+        channel.eof().await.map_err(|e| self.lost(&session, e))?;
+        let mut output = Output { rc: -1, stdout: Vec::new(), stderr: Vec::new() };
+        while let Some(message) = channel.wait().await {
+            match message {
+                ChannelMsg::Data { data } => output.stdout.extend_from_slice(&data),
+                ChannelMsg::ExtendedData { data, ext: 1 } => output.stderr.extend_from_slice(&data),
+                ChannelMsg::ExitStatus { exit_status } => output.rc = exit_status as i32,
+                ChannelMsg::Close => break,
+                _ => {}
+            }
+        }
+        Ok(output)
+    }
+
+    /// An SSH error in words: the host is unreachable once the session is gone.
+    fn lost(&self, session: &Session, error: impl std::fmt::Display) -> TargetError {
+        if session.is_closed() {
+            unreachable(&self.settings, format!("connection lost: {error}"))
+        } else {
+            TargetError::Unsupported(format!("SSH: {error}"))
+        }
+    }
+
+    /// Starts the shell that serves a privilege: `/bin/sh`, under sudo when escalating.
+    async fn start_shell(&self, privilege: &Privilege) -> Result<RemoteShell, TargetError> {
+        let session = self.session().await?;
+        let (launcher, preamble) = if privilege.escalate {
+            let user = q(privilege.user.as_deref().unwrap_or("root"));
+            match &self.settings.become_password {
+                // The password is the first line the shell's stdin carries; sudo reads it, sh the rest.
+                Some(password) if self.sudo_needs_password().await? => {
+                    (format!("sudo -S -p '' -u {user} -- /bin/sh"), Some(format!("{password}\n")))
+                }
+                _ => (format!("sudo -n -u {user} -- /bin/sh"), None),
+            }
+        } else {
+            ("/bin/sh".to_string(), None)
+        };
+        let channel = session.channel_open_session().await.map_err(|e| self.lost(&session, e))?;
+        RemoteShell::start(channel, &launcher, preamble.as_deref().map(str::as_bytes)).await.map_err(|e| match e {
+            ShellError::Ended(reason) if privilege.escalate => {
+                TargetError::Unsupported(format!("cannot become {}: {reason}", privilege.user.as_deref().unwrap_or("root")))
+            }
+            other => self.lost(&session, other),
+        })
+    }
+
+    /// Runs a command in the shell of its privilege, starting or restarting the shell as needed.
+    pub async fn run(&self, privilege: &Privilege, command: &Command) -> Result<Output, TargetError> {
+        let mut shells = self.shells.lock().await;
+        if !shells.contains_key(privilege) {
+            let shell = self.start_shell(privilege).await?;
+            shells.insert(privilege.clone(), shell);
+        }
+        let shell = shells.get_mut(privilege).expect("shell started");
+        let outcome = match self.settings.command_timeout {
+            Some(limit) => tokio::time::timeout(limit, shell.request(command)).await.map_err(|_| limit),
+            None => Ok(shell.request(command).await),
+        };
+        match outcome {
+            Ok(Ok(output)) => Ok(output),
+            Ok(Err(error)) => {
+                shells.remove(privilege);
+                let session = self.session.lock().await.clone();
+                Err(match session {
+                    Some(session) => self.lost(&session, error),
+                    None => unreachable(&self.settings, error),
+                })
+            }
+            Err(limit) => {
+                if let Some(shell) = shells.remove(privilege) {
+                    shell.abandon().await;
+                }
+                Err(TargetError::Timeout(limit, command.display().chars().take(200).collect()))
+            }
+        }
+    }
+
+    async fn sudo_needs_password(&self) -> Result<bool, TargetError> {
+        self.sudo_needs_password.get_or_try_init(|| async { Ok(self.exec("sudo -n true").await?.rc != 0) }).await.copied()
+    }
+}
+
+/// A host over SSH, acting with a privilege.
+pub struct SshTarget {
+    connection: Arc<Connection>,
+    privilege: Privilege,
+}
+
+impl SshTarget {
+    pub fn new(connection: Arc<Connection>) -> SshTarget {
+        SshTarget { connection, privilege: Privilege::default() }
+    }
+}
+
+#[async_trait]
+impl Target for SshTarget {
+    fn elevated(&self, privilege: &Privilege) -> Arc<dyn Target> {
+        Arc::new(SshTarget { connection: Arc::clone(&self.connection), privilege: privilege.clone() })
+    }
+
+    async fn run(&self, command: &Command) -> Result<Output, TargetError> {
+        self.connection.run(&self.privilege, command).await
+    }
+
+    async fn read(&self, path: &str) -> Result<Option<Vec<u8>>, TargetError> {
+        shell::read(self, path).await
+    }
+
+    async fn write(&self, path: &str, content: &[u8], attrs: Attrs) -> Result<(), TargetError> {
+        shell::write(self, path, content, attrs).await
+    }
+
+    async fn stat(&self, path: &str) -> Result<Option<Stat>, TargetError> {
+        shell::stat(self, path).await
+    }
+
+    async fn inspect(&self, path: &str) -> Result<Option<(Stat, Option<Vec<u8>>)>, TargetError> {
+        shell::inspect(self, path).await
+    }
+
+    async fn mkdir(&self, path: &str, attrs: Attrs) -> Result<(), TargetError> {
+        shell::mkdir(self, path, attrs).await
+    }
+
+    async fn set_attrs(&self, path: &str, attrs: Attrs) -> Result<(), TargetError> {
+        shell::set_attrs(self, path, attrs).await
+    }
+
+    async fn remove(&self, path: &str) -> Result<(), TargetError> {
+        shell::remove(self, path).await
+    }
+
+    async fn symlink(&self, target: &str, path: &str) -> Result<(), TargetError> {
+        shell::symlink(self, target, path).await
+    }
+}

@@ -1,0 +1,173 @@
+//! A long-lived `/bin/sh` on one channel. sshd sets up a session, a login
+//! shell and `sh -c` for every exec (about 8 ms here); a shell that stays
+//! open runs each request for the cost of what the request itself forks.
+//!
+//! A request is a script written to the shell's stdin: the command runs in a
+//! subshell with its own environment and stdin (base64 in a here-document),
+//! then the shell prints a random marker and the exit code on stdout and the
+//! marker on stderr. Nothing of a request reaches an argument vector.
+
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
+
+use base64::Engine as _;
+use russh::client::Msg;
+use russh::{Channel, ChannelMsg};
+
+use crate::target::{Command, Output, Program};
+use crate::template::shell_quote as q;
+
+pub struct RemoteShell {
+    channel: Channel<Msg>,
+    marker: String,
+}
+
+/// 128 random bits as hex; command output that contains them is not a concern.
+fn random_marker() -> String {
+    let half = || RandomState::new().build_hasher().finish();
+    format!("numarun-{:016x}{:016x}", half(), half())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ShellError {
+    #[error("the remote shell ended ({0})")]
+    Ended(String),
+    #[error(transparent)]
+    Ssh(#[from] russh::Error),
+}
+
+impl RemoteShell {
+    /// Starts `launcher` (a command line that ends in a shell reading stdin);
+    /// `preamble` is written first (a sudo password line).
+    pub async fn start(channel: Channel<Msg>, launcher: &str, preamble: Option<&[u8]>) -> Result<RemoteShell, ShellError> {
+        channel.exec(true, launcher.as_bytes()).await?;
+        if let Some(preamble) = preamble {
+            channel.data(preamble).await?;
+        }
+        let mut shell = RemoteShell { channel, marker: random_marker() };
+        // A round trip proves the shell (and sudo, if any) is up before real work.
+        let probe = shell.request(&Command::argv(["true"])).await?;
+        if probe.rc != 0 {
+            return Err(ShellError::Ended(String::from_utf8_lossy(&probe.stderr).trim().to_string()));
+        }
+        Ok(shell)
+    }
+
+    fn script(&self, command: &Command) -> String {
+        script(&self.marker, command)
+    }
+
+    /// Runs one command; the shell stays up for the next.
+    pub async fn request(&mut self, command: &Command) -> Result<Output, ShellError> {
+        let script = self.script(command);
+        self.channel.data(script.as_bytes()).await?;
+        let stdout_end = format!("\n{} ", self.marker);
+        let stderr_end = format!("\n{}\n", self.marker);
+        let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+        let mut rc = None;
+        while rc.is_none() || !stderr.ends_with(stderr_end.as_bytes()) {
+            match self.channel.wait().await {
+                Some(ChannelMsg::Data { data }) => {
+                    stdout.extend_from_slice(&data);
+                    rc = rc.or_else(|| exit_code(&stdout, stdout_end.as_bytes()));
+                }
+                Some(ChannelMsg::ExtendedData { data, ext: 1 }) => stderr.extend_from_slice(&data),
+                Some(ChannelMsg::ExitStatus { exit_status }) => {
+                    return Err(ShellError::Ended(format!("exit status {exit_status}: {}", String::from_utf8_lossy(&stderr).trim())));
+                }
+                Some(ChannelMsg::Close | ChannelMsg::Eof) | None => {
+                    return Err(ShellError::Ended(String::from_utf8_lossy(&stderr).trim().to_string()));
+                }
+                Some(_) => {}
+            }
+        }
+        let (stdout_len, stderr_len) = (find_last(&stdout, stdout_end.as_bytes()).unwrap_or(0), stderr.len() - stderr_end.len());
+        stdout.truncate(stdout_len);
+        stderr.truncate(stderr_len);
+        Ok(Output { rc: rc.unwrap_or(-1), stdout, stderr })
+    }
+
+    /// Ends a shell whose request timed out: kill it, then close its channel.
+    pub async fn abandon(self) {
+        let _ = self.channel.signal(russh::Sig::KILL).await;
+        let _ = self.channel.close().await;
+    }
+}
+
+/// The text a request writes to the shell: the command in a subshell with its
+/// own environment and stdin, then the markers that end its output.
+fn script(marker: &str, command: &Command) -> String {
+    let mut body = String::new();
+    for (key, value) in &command.env {
+        body.push_str(&format!("export {key}={}; ", q(value)));
+    }
+    if let Some(dir) = &command.cwd {
+        body.push_str(&format!("cd {} && ", q(dir)));
+    }
+    match &command.program {
+        // This is already /bin/sh: run the script in the subshell itself, one exec saved.
+        Program::Argv(argv) if argv.len() == 3 && argv[0] == "/bin/sh" && argv[1] == "-c" => body.push_str(&argv[2]),
+        Program::Argv(argv) => body.push_str(&format!("exec {}", argv.iter().map(|a| q(a)).collect::<Vec<_>>().join(" "))),
+        Program::Shell { script, executable } => body.push_str(&format!("exec {} -c {}", q(executable), q(script))),
+    }
+    let run = match &command.stdin {
+        None => format!("( {body}\n) </dev/null\n"),
+        Some(input) => {
+            let encoded = base64::engine::general_purpose::STANDARD.encode(input);
+            let lines: String = encoded.as_bytes().chunks(76).map(|c| format!("{}\n", String::from_utf8_lossy(c))).collect();
+            // The here-document closes inside the braces, before the subshell begins.
+            format!("{{ base64 -d <<'{marker}-in'\n{lines}{marker}-in\n}} | ( {body}\n)\n")
+        }
+    };
+    format!("{run}printf '\\n%s %d\\n' {marker} $?; printf '\\n%s\\n' {marker} >&2\n")
+}
+
+fn find_last(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).rposition(|w| w == needle)
+}
+
+/// The exit code after the marker, once its line is complete.
+fn exit_code(stdout: &[u8], end: &[u8]) -> Option<i32> {
+    let at = find_last(stdout, end)?;
+    let rest = &stdout[at + end.len()..];
+    let line = rest.strip_suffix(b"\n")?;
+    std::str::from_utf8(line).ok()?.trim().parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Feeds requests through a real local /bin/sh, as the remote shell would get them.
+    fn through_sh(commands: &[Command]) -> String {
+        use std::io::Write;
+        let marker = "m-0123";
+        let mut sh =
+            std::process::Command::new("/bin/sh").stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).spawn().unwrap();
+        let mut stdin = sh.stdin.take().unwrap();
+        for command in commands {
+            stdin.write_all(script(marker, command).as_bytes()).unwrap();
+        }
+        drop(stdin);
+        String::from_utf8(sh.wait_with_output().unwrap().stdout).unwrap()
+    }
+
+    #[test]
+    fn requests_frame_their_output_and_keep_the_shell_usable() {
+        let mut with_input = Command::argv(["/bin/sh", "-c", "cat\n# a comment on the last line"]);
+        with_input.stdin = Some(b"line\0with nul\n".to_vec());
+        let mut with_env = Command::argv(["sh", "-c", "echo \"$SECRET\"; pwd; exit 3"]);
+        with_env.env = vec![("SECRET".into(), "it's $(not run)".into())];
+        with_env.cwd = Some("/".into());
+        let out = through_sh(&[with_input, with_env, Command::argv(["echo", "still here"])]);
+        assert_eq!(out, "line\0with nul\n\nm-0123 0\nit's $(not run)\n/\n\nm-0123 3\nstill here\n\nm-0123 0\n");
+    }
+
+    #[test]
+    fn the_exit_code_follows_the_last_marker() {
+        let end = b"\nm ";
+        assert_eq!(exit_code(b"data\nm 3\n", end), Some(3));
+        assert_eq!(exit_code(b"data\nm 3", end), None, "line not complete yet");
+        assert_eq!(exit_code(b"\nm 0\n", end), Some(0));
+    }
+}

@@ -1,0 +1,118 @@
+//! How to reach a host over SSH, from Ansible's connection variables.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::host_keys::Policy;
+
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    pub address: String,
+    pub port: u16,
+    pub user: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct SshSettings {
+    /// The inventory name, for messages.
+    pub host: String,
+    pub endpoint: Endpoint,
+    /// `ProxyJump`: reach the host through this one (same keys and known_hosts).
+    pub jump: Option<Endpoint>,
+    pub key_file: Option<PathBuf>,
+    pub known_hosts: PathBuf,
+    pub policy: Policy,
+    /// Keys pinned in the inventory (`ansible_ssh_host_key`), as `algorithm base64` lines.
+    pub pinned: Vec<String>,
+    pub connect_timeout: Duration,
+    pub command_timeout: Option<Duration>,
+    pub become_password: Option<String>,
+    /// Concurrent channels; OpenSSH refuses beyond `MaxSessions` (10 by default).
+    pub max_sessions: usize,
+}
+
+/// A variable of the host, as text.
+pub type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+impl SshSettings {
+    pub fn from_vars(host: &str, var: Lookup) -> Result<SshSettings, String> {
+        let first = |names: &[&str]| names.iter().find_map(|n| var(n));
+        let port = match first(&["ansible_port", "ansible_ssh_port"]) {
+            Some(p) => p.parse().map_err(|_| format!("ansible_port `{p}` is not a port number"))?,
+            None => 22,
+        };
+        let user = first(&["ansible_user", "ansible_ssh_user"]).or_else(|| std::env::var("USER").ok()).unwrap_or_else(|| "root".into());
+        let endpoint = Endpoint { address: first(&["ansible_host", "ansible_ssh_host"]).unwrap_or_else(|| host.to_string()), port, user };
+        let common = [var("ansible_ssh_common_args"), var("ansible_ssh_extra_args")].into_iter().flatten().collect::<Vec<_>>().join(" ");
+        let jump = ssh_option(&common, "ProxyJump").map(|spec| parse_endpoint(&spec, &endpoint.user)).transpose()?;
+        let home = std::env::var("HOME").unwrap_or_else(|_| "/root".into());
+        let known_hosts = first(&["ansible_ssh_known_hosts_file"])
+            .or_else(|| ssh_option(&common, "UserKnownHostsFile"))
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(home).join(".ssh/known_hosts"));
+        let checking_off =
+            var("ansible_host_key_checking").is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "false" | "no" | "0"));
+        let policy = match (checking_off, var("numarun_host_key_policy").as_deref()) {
+            (true, _) => Policy::Insecure,
+            (false, None | Some("strict")) => Policy::Strict,
+            (false, Some("accept-new")) => Policy::AcceptNew,
+            (false, Some(other)) => return Err(format!("numarun_host_key_policy `{other}`: use strict or accept-new")),
+        };
+        let seconds = |name: &str| -> Result<Option<Duration>, String> {
+            var(name)
+                .map(|v| v.parse::<f64>().map(Duration::from_secs_f64).map_err(|_| format!("{name} `{v}` is not a number of seconds")))
+                .transpose()
+        };
+        Ok(SshSettings {
+            host: host.to_string(),
+            endpoint,
+            jump,
+            key_file: first(&["ansible_ssh_private_key_file", "ansible_private_key_file"]).map(PathBuf::from),
+            known_hosts,
+            policy,
+            pinned: var("ansible_ssh_host_key")
+                .map(|k| k.lines().map(str::to_string).filter(|l| !l.trim().is_empty()).collect())
+                .unwrap_or_default(),
+            connect_timeout: seconds("ansible_ssh_timeout")?.or(seconds("ansible_timeout")?).unwrap_or(Duration::from_secs(10)),
+            command_timeout: seconds("ansible_command_timeout")?,
+            become_password: first(&["ansible_become_password", "ansible_become_pass"])
+                .or_else(|| std::env::var("NUMARUN_BECOME_PASSWORD").ok()),
+            max_sessions: var("numarun_ssh_max_sessions").and_then(|v| v.parse().ok()).unwrap_or(8).max(1),
+        })
+    }
+}
+
+/// The value of `-o Name=value` (or `-o Name value`) in ssh arguments.
+fn ssh_option(args: &str, name: &str) -> Option<String> {
+    let words: Vec<&str> = args.split_whitespace().collect();
+    words.iter().enumerate().find_map(|(i, w)| {
+        let option =
+            w.strip_prefix("-o").filter(|o| !o.is_empty()).or_else(|| (*w == "-o").then(|| words.get(i + 1).copied()).flatten())?;
+        let (key, value) = option.split_once('=').or_else(|| option.split_once(' '))?;
+        key.eq_ignore_ascii_case(name).then(|| value.trim_matches(['"', '\'']).to_string())
+    })
+}
+
+/// `[user@]host[:port]`.
+fn parse_endpoint(spec: &str, default_user: &str) -> Result<Endpoint, String> {
+    let (user, rest) = spec.split_once('@').map_or((default_user, spec), |(u, r)| (u, r));
+    let (address, port) = match rest.rsplit_once(':') {
+        Some((a, p)) => (a, p.parse().map_err(|_| format!("ProxyJump `{spec}`: bad port"))?),
+        None => (rest, 22),
+    };
+    Ok(Endpoint { address: address.to_string(), port, user: user.to_string() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ssh_options_are_read_from_common_args() {
+        let args = "-o StrictHostKeyChecking=no -o ProxyJump=admin@10.0.0.1:2222 -oUserKnownHostsFile=/tmp/kh";
+        assert_eq!(ssh_option(args, "proxyjump").as_deref(), Some("admin@10.0.0.1:2222"));
+        assert_eq!(ssh_option(args, "UserKnownHostsFile").as_deref(), Some("/tmp/kh"));
+        let jump = parse_endpoint("admin@10.0.0.1:2222", "root").unwrap();
+        assert_eq!((jump.user.as_str(), jump.address.as_str(), jump.port), ("admin", "10.0.0.1", 2222));
+    }
+}

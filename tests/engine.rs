@@ -71,6 +71,31 @@ fn vars_folders_beside_the_playbook_win_over_the_inventorys() {
 }
 
 #[test]
+fn hostvars_reach_other_hosts_variables_and_facts() {
+    let t = lab();
+    t.write(
+        "play.yaml",
+        r#"
+- name: server
+  hosts: db1
+  tasks:
+    - command: echo node-token-123
+      register: token
+      changed_when: false
+- name: agents
+  hosts: slm
+  tasks:
+    - copy:
+        dest: "{{ root }}/{{ inventory_hostname }}"
+        content: "{{ hostvars[groups['data'][0]].token.stdout }} {{ hostvars['gpu2'].role }} {{ hostvars[inventory_hostname].inventory_hostname }}"
+"#,
+    );
+    t.run(&["play", "play.yaml", "-i", "inventory.yaml"]).ok();
+    assert_eq!(t.read("work/gpu1"), "node-token-123 special gpu1");
+    assert_eq!(t.read("work/gpu2"), "node-token-123 special gpu2");
+}
+
+#[test]
 fn host_patterns_and_limit() {
     let t = lab();
     t.write("play.yaml", "- hosts: \"slm:data:!gpu2\"\n  tasks:\n    - debug: { msg: hi }\n- hosts: \"all:&slm\"\n  tasks:\n    - debug: { msg: hi }\n- hosts: \"gpu*\"\n  tasks:\n    - debug: { msg: hi }\n");

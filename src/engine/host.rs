@@ -110,7 +110,8 @@ fn search_dirs(phase: &Phase, playbook_dir: &std::path::Path) -> Vec<PathBuf> {
 }
 
 pub async fn run_phase(engine: &Engine, state: &mut HostState, plan: &PhasePlan<'_>, phase_layer: Arc<VarMap>, play_hosts: &[String]) {
-    let magic = Arc::new(engine.layers.magic(&state.name, play_hosts, &engine.options));
+    let hostvars = minijinja::Value::from_dyn_object(Arc::clone(&engine.hostvars));
+    let magic = Arc::new(engine.layers.magic(&state.name, play_hosts, &engine.options, &hostvars));
     let cx =
         HostPhase { engine, phase: plan.phase, phase_layer, magic, search_dirs: search_dirs(plan.phase, &engine.options.playbook_dir) };
     if state.target.is_none() {

@@ -46,8 +46,9 @@ impl Layers {
     }
 
     /// What the engine itself defines for a host in a phase.
-    pub fn magic(&self, host: &str, play_hosts: &[String], options: &RunOptions) -> VarMap {
+    pub fn magic(&self, host: &str, play_hosts: &[String], options: &RunOptions, hostvars: &Value) -> VarMap {
         let mut magic = VarMap::default();
+        magic.insert_value("hostvars", hostvars.clone());
         magic.insert_value("inventory_hostname", host.into());
         magic.insert_value("inventory_hostname_short", host.split('.').next().unwrap_or(host).into());
         magic.insert_value("group_names", self.group_names.get(host).cloned().unwrap_or_else(|| Value::from(Vec::<String>::new())));
@@ -57,6 +58,14 @@ impl Layers {
         magic.insert_value("ansible_check_mode", options.check.into());
         magic.insert_value("ansible_diff_mode", options.diff.into());
         magic
+    }
+
+    pub fn knows(&self, host: &str) -> bool {
+        self.inventory.contains_key(host)
+    }
+
+    pub fn hosts(&self) -> impl Iterator<Item = &str> {
+        self.inventory.keys().map(String::as_str)
     }
 
     /// The layers below the phase: inventory groups and the host.

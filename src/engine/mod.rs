@@ -2,6 +2,7 @@
 //! `--forks`, each host's steps in order; handlers at the end of the phase.
 
 mod host;
+mod hostvars;
 mod layers;
 mod step;
 
@@ -20,6 +21,7 @@ use crate::report::Bus;
 use crate::template::Templater;
 
 pub use host::HostState;
+use hostvars::HostVars;
 use layers::Layers;
 
 #[derive(Debug, Clone)]
@@ -37,7 +39,8 @@ pub struct Engine {
     options: RunOptions,
     bus: Arc<Bus>,
     templater: Arc<Templater>,
-    layers: Layers,
+    layers: Arc<Layers>,
+    hostvars: Arc<HostVars>,
 }
 
 /// How the run ended, for the exit code.
@@ -61,8 +64,10 @@ impl Summary {
 
 impl Engine {
     pub fn new(inventory: &Inventory, options: RunOptions, bus: Arc<Bus>) -> Engine {
-        let layers = Layers::new(inventory, &options);
-        Engine { options, bus, templater: Arc::new(Templater::new()), layers }
+        let layers = Arc::new(Layers::new(inventory, &options));
+        let templater = Arc::new(Templater::new());
+        let hostvars = Arc::new(HostVars::new(Arc::clone(&layers), Arc::clone(&templater)));
+        Engine { options, bus, templater, layers, hostvars }
     }
 
     pub async fn run(&self, playbook: &str, plans: &[PhasePlan<'_>]) -> Summary {

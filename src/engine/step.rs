@@ -134,6 +134,7 @@ pub async fn run(cx: &HostPhase<'_>, state: &mut HostState, step: &Step, handler
         if let Some(name) = &step.register {
             map.insert_value(name, registered);
         }
+        engine.hostvars.publish(&state.name, &state.facts);
     }
 
     state.recap.count(status);

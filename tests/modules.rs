@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::Test;
+use common::{Test, is_root};
 
 /// Each case runs twice: on the local target and on the SSH target.
 macro_rules! on_both_targets {
@@ -59,10 +59,6 @@ fn converges(t: &Test, expected: &[&str]) {
     assert_eq!(second.with_status("changed"), Vec::<String>::new(), "second run changed\n{}", second.stdout);
     assert_eq!(second.changed("localhost"), 0);
     assert_eq!(t.tree("work"), after_first, "second run altered files");
-}
-
-fn is_root() -> bool {
-    std::fs::metadata("/proc/self").map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0).unwrap_or(false)
 }
 
 fn file_module(t: Test) {

@@ -12,6 +12,11 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// Whether the tests run as root (sshd, chown, namespaces need it).
+pub fn is_root() -> bool {
+    fs::metadata("/proc/self").map(|m| m.uid() == 0).unwrap_or(false)
+}
+
 pub struct Test {
     pub dir: tempfile::TempDir,
     /// The daemon `localhost` is reached through, for tests over SSH.

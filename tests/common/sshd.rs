@@ -70,10 +70,7 @@ fn prepare_machine() {
 
 fn prepare_machine_once() {
     let _accounts = ACCOUNTS.lock().unwrap_or_else(|e| e.into_inner());
-    assert!(
-        std::fs::metadata("/proc/self").map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0).unwrap_or(false),
-        "the SSH tests run as root (they start sshd)"
-    );
+    assert!(super::is_root(), "the SSH tests run as root (they start sshd)");
     assert!(Path::new("/usr/sbin/sshd").exists(), "the SSH tests need OpenSSH's sshd (apt-get install openssh-server)");
     std::fs::create_dir_all("/run/sshd").unwrap();
     if !Command::new("id").arg(USER).stdout(Stdio::null()).status().unwrap().success() {

@@ -17,6 +17,8 @@ pub struct Layers {
     group_names: HashMap<String, Value>,
     extra: Arc<VarMap>,
     playbook_dir: String,
+    /// Absolute, as Ansible's: inventories name files beside them by it.
+    inventory_dir: Option<String>,
 }
 
 impl Layers {
@@ -42,6 +44,7 @@ impl Layers {
             group_names,
             extra: Arc::new(options.extra_vars.clone()),
             playbook_dir: options.playbook_dir.display().to_string(),
+            inventory_dir: inventory.dir.as_ref().map(|dir| std::path::absolute(dir).unwrap_or_else(|_| dir.clone()).display().to_string()),
         }
     }
 
@@ -55,6 +58,9 @@ impl Layers {
         magic.insert_value("groups", self.groups_value.clone());
         magic.insert_value("ansible_play_hosts", Value::from(play_hosts.to_vec()));
         magic.insert_value("playbook_dir", self.playbook_dir.as_str().into());
+        if let Some(dir) = &self.inventory_dir {
+            magic.insert_value("inventory_dir", dir.as_str().into());
+        }
         magic.insert_value("ansible_check_mode", options.check.into());
         magic.insert_value("ansible_diff_mode", options.diff.into());
         magic

@@ -3,6 +3,7 @@
 
 #![allow(dead_code, unused_imports)]
 
+pub mod lab;
 mod sshd;
 pub use sshd::{Sshd, USER, client_key, sudo_user};
 

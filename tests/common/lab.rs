@@ -1,0 +1,64 @@
+//! The local lab (`lab/lab`): brought up once per test binary, then reached the way users reach
+//! it, through `inventory/lab.yaml`, and checked from outside with plain `ssh`.
+
+use std::process::{Command, Output};
+use std::sync::Mutex;
+
+pub const GUESTS: [&str; 4] = ["k3s-worker-slm-heavy", "k3s-worker-data", "k3s-worker-slm", "k3s-worker-tasks"];
+const LAB_DIR: &str = "/var/lib/numarun-lab";
+
+pub fn project(path: &str) -> String {
+    format!("{}/{path}", env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn inventory() -> String {
+    project("inventory/lab.yaml")
+}
+
+/// Runs `lab/lab <command>`, one at a time within a test binary.
+pub fn lab(command: &str) -> Output {
+    static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    Command::new(project("lab/lab")).arg(command).output().expect("run lab/lab")
+}
+
+/// Brings the lab up unless it is; false (the test skips) when not root.
+pub fn lab_up() -> bool {
+    if !super::is_root() {
+        eprintln!("skipped: the lab needs root");
+        return false;
+    }
+    let up = lab("up");
+    assert!(up.status.success(), "lab up failed:\n{}{}", text(&up.stdout), text(&up.stderr));
+    true
+}
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A command on a guest as its admin over plain OpenSSH, checking the host key the lab recorded:
+/// an oracle independent of numarun's own SSH client.
+pub fn guest_ssh(guest: &str, command: &str) -> Output {
+    Command::new("ssh")
+        .args(["-q", "-o", "BatchMode=yes", "-o", "ConnectTimeout=3", "-o", "StrictHostKeyChecking=yes"])
+        .arg(format!("-oUserKnownHostsFile={LAB_DIR}/ssh/known_hosts"))
+        .args(["-i", &format!("{LAB_DIR}/ssh/id_ed25519")])
+        .arg(format!("admin@{}", address(guest)))
+        .arg(command)
+        .output()
+        .expect("run ssh")
+}
+
+/// The guest's address, as the lab assigns it (the inventory must agree; a test checks).
+pub fn address(guest: &str) -> String {
+    let index = GUESTS.iter().position(|g| *g == guest).unwrap_or_else(|| panic!("no guest {guest}"));
+    format!("10.99.0.{}", 11 + index)
+}
+
+/// Runs a command on a guest and returns its stdout, failing the test on a non-zero exit.
+pub fn on_guest(guest: &str, command: &str) -> String {
+    let out = guest_ssh(guest, command);
+    assert!(out.status.success(), "{guest}: `{command}` failed: {}", text(&out.stderr));
+    text(&out.stdout)
+}

@@ -76,6 +76,33 @@ fn a_file_written_in_one_guest_stays_in_that_guest() {
 }
 
 #[test]
+fn guests_install_packages_through_the_proxy_and_reach_nothing_else() {
+    if !lab_up() {
+        return;
+    }
+    let t = Test::new();
+    // The package manager of a guest, as the site's package steps will drive it.
+    let playbook = "- hosts: k3s-worker-tasks\n  tasks:\n\
+        \x20   - shell: { cmd: apt-get update -qq && apt-get install -y -qq tree, check: test -x /usr/bin/tree }\n";
+    let first = play(&t, playbook, &[]);
+    first.ok();
+    assert_eq!(first.changed("k3s-worker-tasks"), 1, "{}", first.stdout);
+    let second = play(&t, playbook, &[]);
+    assert_eq!(second.changed("k3s-worker-tasks"), 0, "{}", second.stdout);
+    on_guest("k3s-worker-tasks", "tree --version");
+    let log = std::fs::read_to_string("/var/lib/numarun-lab/proxy/apt-cacher.log").unwrap();
+    assert!(log.contains("/tree_"), "the package did not come through the proxy:\n{log}");
+    // Anything but the host's mirrors is refused, even through the proxy.
+    let elsewhere = on_guest(
+        "k3s-worker-tasks",
+        "python3 -c 'import urllib.request as u; o = u.build_opener(u.ProxyHandler({\"http\": \"http://10.99.0.1:3142\"}))\n\
+         try: o.open(\"http://example.org/\", timeout=5)\nexcept Exception as e: print(e)'",
+    );
+    assert!(elsewhere.contains("403"), "{elsewhere}");
+    on_guest("k3s-worker-tasks", "sudo apt-get purge -y -qq tree >/dev/null");
+}
+
+#[test]
 fn the_data_guest_formats_and_mounts_its_own_lab_disk() {
     if !lab_up() {
         return;

@@ -11,11 +11,14 @@ mod content;
 mod copy;
 mod debug;
 mod file;
+mod host_facts;
 mod lineinfile;
 mod lines;
 mod set_fact;
 mod sysctl;
 mod template;
+mod topology_source;
+mod vm_plan;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -189,6 +192,8 @@ static MODULES: &[ModuleSpec] = &[
     spec::<assert::Assert>("assert", None, &["that"]),
     spec::<set_fact::SetFact>("set_fact", None, &[]),
     spec::<debug::Debug>("debug", None, &["var"]),
+    spec::<host_facts::HostFacts>("host_facts", None, &[]),
+    spec::<vm_plan::VmPlanModule>("vm_plan", None, &[]),
 ];
 
 /// Finds a module by its short or fully qualified Ansible name.

@@ -1,0 +1,74 @@
+//! `vm_plan`: the VM plan held against the host before anything changes. Fails on any error
+//! the validator finds, reports its warnings, draws the placement map, and publishes the plan
+//! as `vm_plan` for the phases that create the VMs.
+
+use async_trait::async_trait;
+use minijinja::Value;
+use serde::Deserialize;
+
+use super::topology_source::TopologySource;
+use super::{Check, Cx, Module, ModuleError, Outcome};
+use crate::numa::{DEFAULT_HOST_RESERVE_MB, Level, VmPlan, map, validate};
+use crate::template::{node_to_value, value_to_node};
+use crate::yaml;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VmPlanModule {
+    /// The plan itself, in the homonculus shape (`virtual_machines: [...]`).
+    plan: Option<Value>,
+    /// Or a homonculus JSON (or YAML) file on the controller.
+    plan_file: Option<String>,
+    #[serde(default)]
+    topology: TopologySource,
+    /// Memory each node keeps for the host.
+    #[serde(default = "default_reserve")]
+    host_reserve_mb: u64,
+    /// Also draw the map as SVG into this controller-side file.
+    map_svg: Option<String>,
+}
+
+fn default_reserve() -> u64 {
+    DEFAULT_HOST_RESERVE_MB
+}
+
+impl VmPlanModule {
+    fn load(&self, cx: &Cx<'_>) -> Result<(VmPlan, Value), ModuleError> {
+        match (&self.plan, &self.plan_file) {
+            (Some(value), None) => {
+                let node = value_to_node(value, cx.span);
+                Ok((VmPlan::from_node(&node)?, value.clone()))
+            }
+            (None, Some(file)) => {
+                let node = yaml::load_file(&cx.find_source(file, "files")?)?;
+                Ok((VmPlan::from_node(&node)?, node_to_value(&node)))
+            }
+            _ => Err(ModuleError::Failed("`vm_plan` needs `plan` or `plan_file`, not both".into())),
+        }
+    }
+}
+
+#[async_trait]
+impl Module for VmPlanModule {
+    async fn check(&self, cx: &Cx<'_>) -> Result<Check, ModuleError> {
+        let (plan, value) = self.load(cx)?;
+        let topology = self.topology.read(cx).await?;
+        let findings = validate(&plan, &topology, self.host_reserve_mb);
+        if let Some(path) = &self.map_svg {
+            std::fs::write(path, map::svg(&plan, &topology)).map_err(|e| ModuleError::Failed(format!("{path}: {e}")))?;
+        }
+        let errors = findings.iter().filter(|f| f.level == Level::Error).count();
+        let mut msg = map::text(&plan, &topology);
+        for finding in &findings {
+            msg.push_str(&format!("{finding}\n"));
+        }
+        msg.push_str(&format!("{} VM(s): {errors} error(s), {} warning(s)", plan.virtual_machines.len(), findings.len() - errors));
+        let listed: Vec<Value> = findings.iter().map(|f| Value::from(f.to_string())).collect();
+        Ok(Check::Ok(Outcome {
+            failed: errors > 0,
+            msg: Some(msg),
+            data: vec![("findings".into(), Value::from(listed))],
+            facts: vec![("vm_plan".into(), value)],
+        }))
+    }
+}

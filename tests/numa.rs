@@ -171,3 +171,60 @@ fn a_plan_with_an_unknown_key_is_refused_where_it_is() {
     assert!(run.stderr.contains("plan.yaml:5:5"), "{}", run.stderr);
     assert!(run.stderr.contains("did you mean `tuning`"), "{}", run.stderr);
 }
+
+/// The guide's host as sysfs shows it, under `root`.
+fn fake_sysfs(root: &std::path::Path) {
+    let system = root.join("devices/system");
+    for node in [0u32, 1] {
+        let dir = system.join(format!("node/node{node}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (a, b) = (node * 18, 36 + node * 18);
+        std::fs::write(dir.join("cpulist"), format!("{a}-{},{b}-{}\n", a + 17, b + 17)).unwrap();
+        std::fs::write(dir.join("meminfo"), format!("Node {node} MemTotal:       132120576 kB\nNode {node} MemFree: 1 kB\n")).unwrap();
+    }
+    for cpu in 0u32..72 {
+        let dir = system.join(format!("cpu/cpu{cpu}/topology"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let base = cpu % 36;
+        std::fs::write(dir.join("physical_package_id"), format!("{}\n", base / 18)).unwrap();
+        std::fs::write(dir.join("core_id"), format!("{}\n", base % 18)).unwrap();
+        std::fs::write(dir.join("thread_siblings_list"), format!("{base},{}\n", base + 36)).unwrap();
+    }
+}
+
+#[test]
+fn host_facts_and_vm_plan_serve_phase_one() {
+    let t = Test::local();
+    fake_sysfs(&t.path().join("sys"));
+    let playbook = format!(
+        "- hosts: localhost\n  tasks:\n\
+         \x20   - host_facts: {{ topology: {{ sysfs: '{{dir}}/sys' }}, free_space: ['{{dir}}'] }}\n\
+         \x20   - assert:\n        that:\n\
+         \x20         - numa.node_count == 2\n\
+         \x20         - numa.threads_per_core == 2\n\
+         \x20         - numa.sockets == 2\n\
+         \x20         - numa.nodes[1].cpuset == '18-35,54-71'\n\
+         \x20         - numa.nodes[0].memory_mb == 129024\n\
+         \x20         - numa.siblings['5'] == [5, 41]\n\
+         \x20         - disk_free_gb['{{dir}}'] > 0\n\
+         \x20         - block_devices | length > 0\n\
+         \x20   - vm_plan: {{ plan_file: '{}', topology: {{ sysfs: '{{dir}}/sys' }}, map_svg: '{{dir}}/map.svg' }}\n\
+         \x20   - assert: {{ that: [\"vm_plan.virtual_machines | length == 4\"] }}\n",
+        project("examples/vm.cluster-numa.json")
+    );
+    t.write("playbook.yaml", &playbook);
+    for _ in 0..2 {
+        let run = t.run(&["play", "playbook.yaml"]);
+        run.ok();
+        assert_eq!(run.changed("localhost"), 0);
+        assert_eq!(run.recap("localhost")["ok"], 4, "{}", run.stdout);
+    }
+    assert!(t.read("map.svg").contains("<svg"));
+
+    let broken = std::fs::read_to_string(project("examples/vm.cluster-numa.json")).unwrap().replacen("\"strict\"", "\"\"", 1);
+    t.write("broken.json", &broken);
+    t.write("broken.yaml", "- hosts: localhost\n  tasks:\n    - vm_plan: { plan_file: '{dir}/broken.json', topology: { sysfs: '{dir}/sys' } }\n");
+    let run = t.run(&["play", "broken.yaml"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stdout.contains("error[mode] k3s-worker-slm-heavy: numa_memory.mode is not stated"), "{}", run.stdout);
+}

@@ -1,8 +1,9 @@
 # The Debian packages the lab runs on. qemu-utils on this image comes from backports and blocks
 # qemu-system-x86, so it is pinned to the release's own version (a downgrade, allowed).
 
+# libvirt-dev and pkg-config build numarun itself (the virt crate links libvirt).
 HOST_PACKAGES=(debootstrap systemd-container apt-cacher-ng iproute2 openssh-client
-    libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils)
+    libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils libvirt-dev pkg-config)
 
 missing_packages() {
     local package

@@ -223,7 +223,10 @@ fn host_facts_and_vm_plan_serve_phase_one() {
 
     let broken = std::fs::read_to_string(project("examples/vm.cluster-numa.json")).unwrap().replacen("\"strict\"", "\"\"", 1);
     t.write("broken.json", &broken);
-    t.write("broken.yaml", "- hosts: localhost\n  tasks:\n    - vm_plan: { plan_file: '{dir}/broken.json', topology: { sysfs: '{dir}/sys' } }\n");
+    t.write(
+        "broken.yaml",
+        "- hosts: localhost\n  tasks:\n    - vm_plan: { plan_file: '{dir}/broken.json', topology: { sysfs: '{dir}/sys' } }\n",
+    );
     let run = t.run(&["play", "broken.yaml"]);
     assert_eq!(run.code, 2);
     assert!(run.stdout.contains("error[mode] k3s-worker-slm-heavy: numa_memory.mode is not stated"), "{}", run.stdout);

@@ -2,6 +2,9 @@
 //! one connection per URI serves the whole run (the `test:///` driver keeps its state only as
 //! long as its connection lives).
 
+pub mod domain_xml;
+pub mod pins;
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Once, OnceLock};
 
@@ -73,4 +76,31 @@ async fn blocking<T: Send + 'static>(
         Ok(Err(e)) => Err(fail(e.message().to_string())),
         Err(e) => Err(fail(format!("the libvirt call did not finish: {e}"))),
     }
+}
+
+/// The domain called `name`, if there is one.
+pub fn find_domain(conn: &Connect, name: &str) -> Result<Option<virt::domain::Domain>, virt::error::Error> {
+    match conn.lookup_domain_by_name(name) {
+        Ok(domain) => Ok(Some(domain)),
+        Err(e) if e.code().to_raw() == virt::sys::VIR_ERR_NO_DOMAIN => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// A domain as numarun reads it: its persistent definition and whether it runs.
+#[derive(Debug, Clone)]
+pub struct DomainView {
+    /// The definition (`--inactive`): what the next start uses.
+    pub xml: String,
+    pub active: bool,
+    pub autostart: bool,
+}
+
+pub fn view(conn: &Connect, name: &str) -> Result<Option<DomainView>, virt::error::Error> {
+    let Some(domain) = find_domain(conn, name)? else { return Ok(None) };
+    Ok(Some(DomainView {
+        xml: domain.xml_desc(virt::sys::VIR_DOMAIN_XML_INACTIVE)?,
+        active: domain.is_active()?,
+        autostart: domain.autostart()?,
+    }))
 }

@@ -12,8 +12,12 @@ mod copy;
 mod debug;
 mod file;
 mod host_facts;
+mod libvirt_disk;
+mod libvirt_domain;
+mod libvirt_verify;
 mod lineinfile;
 mod lines;
+mod qemu_img;
 mod set_fact;
 mod sysctl;
 mod template;
@@ -194,6 +198,10 @@ static MODULES: &[ModuleSpec] = &[
     spec::<debug::Debug>("debug", None, &["var"]),
     spec::<host_facts::HostFacts>("host_facts", None, &[]),
     spec::<vm_plan::VmPlanModule>("vm_plan", None, &[]),
+    spec::<libvirt_domain::LibvirtDomain>("libvirt_domain", None, &[]),
+    spec::<libvirt_verify::LibvirtVerify>("libvirt_verify", None, &[]),
+    spec::<libvirt_disk::LibvirtDisk>("libvirt_disk", None, &[]),
+    spec::<qemu_img::QemuImg>("qemu_img", None, &[]),
 ];
 
 /// Finds a module by its short or fully qualified Ansible name.

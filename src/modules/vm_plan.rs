@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::topology_source::TopologySource;
 use super::{Check, Cx, Module, ModuleError, Outcome};
-use crate::numa::{DEFAULT_HOST_RESERVE_MB, Level, VmPlan, map, validate};
+use crate::numa::{DEFAULT_HOST_RESERVE_MB, Level, Topology, VmPlan, map, validate, whole_cores};
 use crate::template::{node_to_value, value_to_node};
 use crate::yaml;
 
@@ -68,7 +68,21 @@ impl Module for VmPlanModule {
             failed: errors > 0,
             msg: Some(msg),
             data: vec![("findings".into(), Value::from(listed))],
-            facts: vec![("vm_plan".into(), value)],
+            facts: vec![("vm_plan".into(), value), ("guest_topology".into(), guest_topology(&plan, &topology))],
         }))
     }
+}
+
+/// Per VM, the CPU topology its guest is told: a vCPU pair on one core's threads is a core
+/// with two threads; otherwise every vCPU is a core of its own.
+fn guest_topology(plan: &VmPlan, topology: &Topology) -> Value {
+    let per_vm: serde_json::Map<String, serde_json::Value> = plan
+        .virtual_machines
+        .iter()
+        .map(|vm| {
+            let threads = if whole_cores(vm, topology) { 2 } else { 1 };
+            (vm.name.clone(), serde_json::json!({ "sockets": 1, "cores": vm.vcpu_count / threads, "threads": threads }))
+        })
+        .collect();
+    Value::from(minijinja::value::Serde(per_vm))
 }

@@ -92,11 +92,9 @@ impl LibvirtDomain {
         let mut wanted =
             Wanted { define: None, start: false, autostart: false, remove: false, summary: vec![], diff: None, restart_for: vec![] };
         if self.state == DomainState::Absent {
-            if let Some(current) = current {
-                if domain_xml::is_managed(&current.xml) {
-                    wanted.remove = true;
-                    wanted.summary.push(format!("{}undefine {}", if current.active { "destroy and " } else { "" }, self.name));
-                }
+            if let Some(current) = current.filter(|c| domain_xml::is_managed(&c.xml)) {
+                wanted.remove = true;
+                wanted.summary.push(format!("{}undefine {}", if current.active { "destroy and " } else { "" }, self.name));
             }
             return Ok(wanted);
         }

@@ -252,3 +252,14 @@ fn syntax_check_accepts_a_good_playbook_and_touches_nothing() {
     run.ok();
     assert!(!t.path().join("made").exists());
 }
+
+#[test]
+fn an_undefined_value_in_a_template_file_is_named_by_its_line_not_by_a_guarded_name() {
+    let t = Test::local();
+    t.write("templates/t.j2", "{% if maybe is defined %}{{ maybe }}{% endif %}\n{% set x = {} %}\n{{ x.missing.deeper }}\n");
+    t.write("play.yaml", "- hosts: localhost\n  tasks:\n    - template: { src: t.j2, dest: \"{dir}/out\" }\n");
+    let run = t.run(&["play", "play.yaml"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stdout.contains("t.j2:3:"), "{}", run.stdout);
+    assert!(!run.stdout.contains("`maybe`"), "{}", run.stdout);
+}

@@ -28,6 +28,10 @@ pub struct LibvirtDomain {
     /// Redefine a domain numarun did not create (it becomes numarun's).
     #[serde(default)]
     force: bool,
+    /// With `state: absent`: image files to delete once the domain is gone (its system disk,
+    /// its cloud-init seed). Deleted only when the domain was numarun's and is removed now.
+    #[serde(default)]
+    remove_images: Vec<String>,
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Deserialize)]
@@ -63,6 +67,10 @@ struct Wanted {
 }
 
 impl LibvirtDomain {
+    fn images(&self) -> impl Iterator<Item = &String> {
+        self.remove_images.iter().filter(|path| !path.is_empty())
+    }
+
     fn desired_xml(&self, cx: &Cx<'_>) -> Result<String, ModuleError> {
         let xml = match (&self.template, &self.xml) {
             (Some(template), None) => {
@@ -95,6 +103,9 @@ impl LibvirtDomain {
             if let Some(current) = current.filter(|c| domain_xml::is_managed(&c.xml)) {
                 wanted.remove = true;
                 wanted.summary.push(format!("{}undefine {}", if current.active { "destroy and " } else { "" }, self.name));
+                for image in self.images() {
+                    wanted.summary.push(format!("delete {image}"));
+                }
             }
             return Ok(wanted);
         }
@@ -202,6 +213,11 @@ impl Module for LibvirtDomain {
             })
             .await
             .map_err(failed)?;
+        if remove {
+            for image in self.images() {
+                cx.target.remove(image).await?;
+            }
+        }
         Ok(match restart_for.is_empty() {
             true => Outcome::default(),
             false => Outcome::msg(format!("defined; a restart of {} applies: {}", self.name, restart_for.join("; "))),

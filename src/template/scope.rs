@@ -189,11 +189,13 @@ impl Scope {
             return inner;
         }
         if err.kind() == ErrorKind::UndefinedError {
+            // Only a name on the failing line: elsewhere it may sit behind `is defined`.
+            let line = line_of(source, span);
             let missing = self
                 .templater
                 .free_variables(source, expression)
                 .into_iter()
-                .find(|name| !self.contains(name) && !GLOBALS.contains(&name.as_str()));
+                .find(|name| !self.contains(name) && !GLOBALS.contains(&name.as_str()) && line.contains(name.as_str()));
             if let Some(name) = missing {
                 return Diag::at(span, DiagKind::UndefinedVariable(name));
             }
@@ -201,6 +203,17 @@ impl Scope {
         let detail = err.detail().map(|d| format!("{}: {d}", err.kind())).unwrap_or_else(|| err.kind().to_string());
         Diag::at(span, DiagKind::Template(detail))
     }
+}
+
+/// The line of `source` the span starts on, when the span points into it (a template file);
+/// all of it otherwise (an expression, whose span is the YAML value holding it).
+fn line_of<'s>(source: &'s str, span: &Span) -> &'s str {
+    if span.source.text != source || span.start > source.len() {
+        return source;
+    }
+    let start = source[..span.start].rfind('\n').map_or(0, |i| i + 1);
+    let end = source[span.start..].find('\n').map_or(source.len(), |i| span.start + i);
+    &source[start..end]
 }
 
 /// Names the template engine defines itself.

@@ -269,6 +269,8 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_> {
             NodeKind::Map(entries) => {
                 visitor.visit_map(Map { de: self, entries: entries.iter(), value: None }).map_err(|e| e.at(&self.node.span))
             }
+            // Rendered later; checked then. An empty stand-in suits structs whose fields are optional.
+            NodeKind::Str(_) if self.template_placeholder() => visitor.visit_map(Map { de: self, entries: [].iter(), value: None }),
             _ => Err(self.wrong("a mapping of arguments")),
         }
     }

@@ -142,3 +142,47 @@ fn on_libvirtd_a_pinned_vm_is_created_verified_given_a_disk_and_rolled_back_alon
     assert_eq!(again.changed("localhost"), 0, "{}", again.stdout);
     virsh(&["undefine", "nrtest-foreign"]);
 }
+
+/// A domain that asks for a lease with no OS at all: its network card's iPXE boot ROM does DHCP.
+const PXE_DOMAIN: &str = "<domain type='qemu'><name>nrtest-pxe</name>\
+    <metadata><numarun:vm xmlns:numarun='https://numarun.dev/xmlns/domain/1'/></metadata>\
+    <memory unit='MiB'>128</memory><vcpu>1</vcpu>\
+    <os><type arch='x86_64' machine='q35'>hvm</type><boot dev='network'/></os><features><acpi/><apic/></features>\
+    <devices><interface type='network'><source network='default'/><model type='virtio'/></interface></devices></domain>";
+
+#[test]
+fn a_vm_address_comes_from_its_newest_lease_and_lands_in_vm_addresses() {
+    if !lab_up() {
+        return;
+    }
+    virsh(&["destroy", "nrtest-pxe"]);
+    virsh(&["undefine", "nrtest-pxe"]);
+    let t = Test::local();
+    t.write(
+        "playbook.yaml",
+        &format!(
+            "- hosts: localhost\n  tasks:\n\
+             \x20   - libvirt_domain: {{ name: nrtest-pxe, xml: \"{PXE_DOMAIN}\", autostart: false }}\n\
+             \x20   - libvirt_address: {{ domain: nrtest-pxe, timeout: 180 }}\n      register: found\n\
+             \x20   - assert: {{ that: [\"vm_addresses['nrtest-pxe'] == found.address\", \"found.address.startswith('192.168.122.')\"] }}\n"
+        ),
+    );
+    let first = t.run(&["play", "playbook.yaml"]);
+    first.ok();
+    let address = first.steps().iter().find_map(|s| s["message"].as_str().and_then(|m| m.strip_prefix("nrtest-pxe: ")).map(str::to_string));
+    let address = address.unwrap_or_else(|| panic!("no address reported:\n{}", first.stdout));
+    assert!(virsh(&["domifaddr", "nrtest-pxe", "--source", "lease"]).contains(&format!("{address}/")));
+    let again = t.run(&["play", "playbook.yaml"]);
+    again.ok();
+    assert_eq!(again.changed("localhost"), 0);
+
+    // A VM that does not run: a failure at once, and in check mode an honest unknown.
+    virsh(&["destroy", "nrtest-pxe"]);
+    t.write("stopped.yaml", "- hosts: localhost\n  tasks:\n    - libvirt_address: { domain: nrtest-pxe }\n");
+    let stopped = t.run(&["play", "stopped.yaml"]);
+    assert_eq!(stopped.code, 2);
+    assert!(stopped.stdout.contains("nrtest-pxe is not running"), "{}", stopped.stdout);
+    let checked = t.run(&["play", "stopped.yaml", "--check"]);
+    assert_eq!(checked.with_status("unknown").len(), 1, "{}", checked.stdout);
+    virsh(&["undefine", "nrtest-pxe"]);
+}

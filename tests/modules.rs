@@ -24,6 +24,9 @@ macro_rules! on_both_targets {
 }
 
 on_both_targets!(
+    base_image_module,
+    cloud_init_iso_module,
+    qemu_img_module,
     file_module,
     file_refuses_to_replace_a_file_with_a_link,
     copy_module,
@@ -360,4 +363,127 @@ fn owner_and_group_by_name() {
     std::fs::create_dir(t.path().join("work")).unwrap();
     converges(&t, &["own"]);
     assert!(t.tree("work")[std::path::Path::new("o")].ends_with("65534:65534"));
+}
+
+fn cloud_init_iso_module(t: Test) {
+    let play = |hostname: &str| {
+        format!(
+            "- hosts: localhost\n  tasks:\n    - name: seed\n      cloud_init_iso:\n        path: \"{{dir}}/work/seed.iso\"\n\
+             \x20       hostname: {hostname}\n        users: [{{ username: admin, ssh_authorized_keys: ['ssh-ed25519 AAAAtest admin@x'] }}]\n\
+             \x20       host_keys: {{ ed25519: {{ private: \"PRIVATE\\n\", public: ssh-ed25519 AAAAhost }} }}\n"
+        )
+    };
+    t.write("work/.keep", "").write("play.yaml", &play("vm-one"));
+    converges(&t, &["seed"]);
+    let extract = |file: &str| {
+        let out = t.path().join(format!("extracted{}", file.replace('/', "-")));
+        let _ = std::fs::remove_file(&out);
+        let status = std::process::Command::new("xorriso")
+            .args(["-osirrox", "on", "-indev"])
+            .arg(t.path().join("work/seed.iso"))
+            .args(["-extract", file])
+            .arg(&out)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success());
+        std::fs::read_to_string(out).unwrap()
+    };
+    let user_data = extract("/user-data");
+    assert!(user_data.starts_with("#cloud-config\n"), "{user_data}");
+    for expected in ["hostname: vm-one", "name: admin", "ssh-ed25519 AAAAtest admin@x", "ed25519_public: ssh-ed25519 AAAAhost"] {
+        assert!(user_data.contains(expected), "{expected} missing from\n{user_data}");
+    }
+    assert_eq!(extract("/meta-data"), "instance-id: vm-one\nlocal-hostname: vm-one\n");
+    assert!(t.tree("work")[std::path::Path::new("seed.iso")].starts_with("file 600"), "the seed holds a private key");
+
+    // A changed document rebuilds the seed once; the private key never reaches the output.
+    t.write("play.yaml", &play("vm-two"));
+    let changed = t.run(&["play", "play.yaml", "--diff"]);
+    changed.ok();
+    assert_eq!(changed.changed("localhost"), 1);
+    assert!(!changed.stdout.contains("PRIVATE"), "{}", changed.stdout);
+    assert!(extract("/user-data").contains("hostname: vm-two"));
+    assert_eq!(t.run(&["play", "play.yaml"]).changed("localhost"), 0);
+    assert!(!t.tree("work").keys().any(|k| k.to_string_lossy().contains("partial")), "a partial ISO was left");
+}
+
+fn qemu_img_module(t: Test) {
+    t.write("work/existing.qcow2", "not an image, and not ours to replace\n").write(
+        "play.yaml",
+        "- hosts: localhost\n  tasks:\n\
+         \x20   - name: base\n      qemu_img: { path: \"{dir}/work/base.qcow2\", size: 16M }\n\
+         \x20   - name: overlay\n      qemu_img: { path: \"{dir}/work/vm.qcow2\", size: 32M, backing_file: \"{dir}/work/base.qcow2\" }\n\
+         \x20   - name: existing\n      qemu_img: { path: \"{dir}/work/existing.qcow2\", size: 16M }\n",
+    );
+    converges(&t, &["base", "overlay"]);
+    let info = std::process::Command::new("qemu-img").args(["info", "--output=json"]).arg(t.path().join("work/vm.qcow2")).output().unwrap();
+    let info: serde_json::Value = serde_json::from_slice(&info.stdout).unwrap();
+    assert_eq!(info["virtual-size"], 32 * 1024 * 1024);
+    assert_eq!(info["format"], "qcow2");
+    assert!(info["backing-filename"].as_str().unwrap().ends_with("work/base.qcow2"), "{info}");
+    assert_eq!(t.read("work/existing.qcow2"), "not an image, and not ours to replace\n");
+}
+
+/// A helper process that ends with the test, however the test ends.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// sha256 of the text, as sha256sum prints it.
+fn sha256(text: &str) -> String {
+    let mut child =
+        std::process::Command::new("sha256sum").stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).spawn().unwrap();
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), text.as_bytes()).unwrap();
+    String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap().split_whitespace().next().unwrap().to_string()
+}
+
+fn base_image_module(t: Test) {
+    // A local mirror: a real HTTP server on loopback, serving the image by URL.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    t.write("mirror/base.img", "a base image\n").write("work/.keep", "");
+    let _mirror = KillOnDrop(
+        std::process::Command::new("python3")
+            .args(["-m", "http.server", "--bind", "127.0.0.1", &port.to_string(), "--directory"])
+            .arg(t.path().join("mirror"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let sum = sha256("a base image\n");
+    t.write(
+        "play.yaml",
+        &format!(
+            "- hosts: localhost\n  tasks:\n\
+             \x20   - name: by path\n      base_image: {{ src: \"{{dir}}/mirror/base.img\", dest: \"{{dir}}/work/a.img\", sha256: {sum} }}\n\
+             \x20   - name: by url\n      base_image: {{ src: \"http://127.0.0.1:{port}/base.img\", dest: \"{{dir}}/work/b.img\", sha256: {sum} }}\n"
+        ),
+    );
+    for _ in 0..50 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    converges(&t, &["by path", "by url"]);
+    assert_eq!(t.read("work/b.img"), "a base image\n");
+
+    // A download that does not match its checksum is never put in place.
+    t.write("mirror/base.img", "tampered\n").write(
+        "wrong.yaml",
+        &format!(
+            "- hosts: localhost\n  tasks:\n    - base_image: {{ src: \"http://127.0.0.1:{port}/base.img\", dest: \"{{dir}}/work/c.img\", \
+             sha256: {sum} }}\n"
+        ),
+    );
+    let wrong = t.run(&["play", "wrong.yaml"]);
+    assert_eq!(wrong.code, 2);
+    assert!(wrong.stdout.contains("not put in place"), "{}", wrong.stdout);
+    assert!(!t.path().join("work/c.img").exists() && !t.path().join("work/c.img.numarun-partial").exists());
 }

@@ -1,4 +1,5 @@
 # Helpers every part uses.
+# (grep without -q in pipelines: under pipefail, -q can end a pipe early and fail its writer.)
 
 die() { echo "lab: $*" >&2; exit 1; }
 say() { printf '  %-14s %s\n' "$1" "$2"; }

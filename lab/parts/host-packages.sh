@@ -1,14 +1,15 @@
 # The Debian packages the lab runs on. qemu-utils on this image comes from backports and blocks
 # qemu-system-x86, so it is pinned to the release's own version (a downgrade, allowed).
 
-# libvirt-dev and pkg-config build numarun itself (the virt crate links libvirt).
+# libvirt-dev and pkg-config build numarun itself (the virt crate links libvirt); xorriso makes
+# the VMs' cloud-init seeds.
 HOST_PACKAGES=(debootstrap systemd-container apt-cacher-ng iproute2 openssh-client
-    libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils libvirt-dev pkg-config)
+    libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils libvirt-dev pkg-config xorriso curl)
 
 missing_packages() {
     local package
     for package in "${HOST_PACKAGES[@]}"; do
-        dpkg-query -W -f '${Status}\n' "$package" 2>/dev/null | grep -q '^install ok installed$' ||
+        dpkg-query -W -f '${Status}\n' "$package" 2>/dev/null | grep '^install ok installed$' >/dev/null ||
             echo "$package"
     done
 }
@@ -21,7 +22,7 @@ release_version() {
 
 host_packages_up() {
     local missing version
-    if dpkg-query -W -f '${Version}' qemu-utils 2>/dev/null | grep -q '~bpo'; then
+    if dpkg-query -W -f '${Version}' qemu-utils 2>/dev/null | grep '~bpo' >/dev/null; then
         missing=qemu-utils
     else
         missing=$(missing_packages)

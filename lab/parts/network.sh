@@ -14,7 +14,7 @@ network_up() {
     fi
     for guest in "${GUESTS[@]}"; do
         ns=$(netns "$guest")
-        ip netns list | grep -qx "$ns\( .*\)\?" && continue
+        ip netns list | grep -x "$ns\( .*\)\?" >/dev/null && continue
         changed
         ip netns add "$ns"
         ip link add "$(host_veth "$guest")" type veth peer name eth0 netns "$ns"
@@ -38,6 +38,6 @@ network_status() {
     local guest
     ip link show "$BRIDGE" >/dev/null 2>&1 || return 1
     for guest in "${GUESTS[@]}"; do
-        ip netns list | grep -qx "$(netns "$guest")\( .*\)\?" || return 1
+        ip netns list | grep -x "$(netns "$guest")\( .*\)\?" >/dev/null || return 1
     done
 }

@@ -3,6 +3,7 @@
 //! long as its connection lives).
 
 pub mod domain_xml;
+pub mod leases;
 pub mod pins;
 
 use std::collections::HashMap;

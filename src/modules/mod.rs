@@ -4,7 +4,9 @@
 
 mod assert;
 mod attrs;
+mod base_image;
 mod blockinfile;
+mod cloud_init_iso;
 mod command;
 pub use command::split_words;
 mod content;
@@ -12,6 +14,7 @@ mod copy;
 mod debug;
 mod file;
 mod host_facts;
+mod libvirt_address;
 mod libvirt_disk;
 mod libvirt_domain;
 mod libvirt_verify;
@@ -202,6 +205,9 @@ static MODULES: &[ModuleSpec] = &[
     spec::<libvirt_verify::LibvirtVerify>("libvirt_verify", None, &[]),
     spec::<libvirt_disk::LibvirtDisk>("libvirt_disk", None, &[]),
     spec::<qemu_img::QemuImg>("qemu_img", None, &[]),
+    spec::<cloud_init_iso::CloudInitIso>("cloud_init_iso", None, &[]),
+    spec::<base_image::BaseImage>("base_image", None, &[]),
+    spec::<libvirt_address::LibvirtAddress>("libvirt_address", None, &[]),
 ];
 
 /// Finds a module by its short or fully qualified Ansible name.

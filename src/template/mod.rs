@@ -11,6 +11,7 @@ use minijinja::{Environment, UndefinedBehavior, Value};
 pub use convert::{node_to_value, value_to_node};
 pub use filters::shell_quote;
 pub use scope::Scope;
+pub use to_yaml::to_yaml;
 
 /// What `default(omit)` renders to; an argument holding it is dropped.
 pub const OMIT: &str = "__numarun_omit_place_holder__";

@@ -17,10 +17,6 @@ pub struct BaseImage {
     sha256: String,
 }
 
-fn failed(message: String) -> ModuleError {
-    ModuleError::Failed(message)
-}
-
 impl BaseImage {
     fn is_url(&self) -> bool {
         ["http://", "https://", "ftp://", "file://"].iter().any(|scheme| self.src.starts_with(scheme))
@@ -32,7 +28,7 @@ impl BaseImage {
         }
         let out = cx.run(Command::argv(["sha256sum", "--", path])).await?;
         if out.rc != 0 {
-            return Err(failed(format!("sha256sum {path}: {}", String::from_utf8_lossy(&out.stderr).trim())));
+            return Err(ModuleError::failed(format!("sha256sum {path}: {}", out.stderr_text())));
         }
         Ok(String::from_utf8_lossy(&out.stdout).split_whitespace().next().map(str::to_string))
     }
@@ -61,17 +57,17 @@ impl Module for BaseImage {
         let fetched = cx.run(fetch).await?;
         if fetched.rc != 0 {
             cx.target.remove(&partial).await?;
-            return Err(failed(format!("cannot fetch {}: {}", self.src, String::from_utf8_lossy(&fetched.stderr).trim())));
+            return Err(ModuleError::failed(format!("cannot fetch {}: {}", self.src, fetched.stderr_text())));
         }
         let want = self.sha256.to_ascii_lowercase();
         let have = self.digest(cx, &partial).await?.unwrap_or_default();
         if have != want {
             cx.target.remove(&partial).await?;
-            return Err(failed(format!("{} has sha256 {have}, expected {want}: not put in place", self.src)));
+            return Err(ModuleError::failed(format!("{} has sha256 {have}, expected {want}: not put in place", self.src)));
         }
         let placed = cx.run(Command::argv(["mv", "-f", "--", partial.as_str(), self.dest.as_str()])).await?;
         if placed.rc != 0 {
-            return Err(failed(format!("cannot place {}: {}", self.dest, String::from_utf8_lossy(&placed.stderr).trim())));
+            return Err(ModuleError::failed(format!("cannot place {}: {}", self.dest, placed.stderr_text())));
         }
         Ok(Outcome::default())
     }

@@ -134,11 +134,11 @@ impl CloudInitIso {
         let built = cx.run(Command::argv(argv)).await?;
         if built.rc != 0 {
             cx.target.remove(&partial).await?;
-            return Err(ModuleError::Failed(format!("xorriso: {}", String::from_utf8_lossy(&built.stderr).trim())));
+            return Err(ModuleError::Failed(format!("xorriso: {}", built.stderr_text())));
         }
         let placed = cx.run(Command::argv(["sh", "-c", "chmod 600 \"$1\" && mv -f \"$1\" \"$2\"", "sh", &partial, &self.path])).await?;
         if placed.rc != 0 {
-            return Err(ModuleError::Failed(format!("cannot place {}: {}", self.path, String::from_utf8_lossy(&placed.stderr).trim())));
+            return Err(ModuleError::Failed(format!("cannot place {}: {}", self.path, placed.stderr_text())));
         }
         Ok(())
     }

@@ -69,7 +69,7 @@ async fn free_space(cx: &Cx<'_>, paths: &[String]) -> Result<Value, ModuleError>
     argv.extend(paths.iter().cloned());
     let output = cx.run(Command::argv(argv)).await?;
     if output.rc != 0 {
-        return Err(ModuleError::Failed(format!("df: {}", String::from_utf8_lossy(&output.stderr).trim())));
+        return Err(ModuleError::Failed(format!("df: {}", output.stderr_text())));
     }
     // df -P prints a header, then one line per path in the order given.
     let free: BTreeMap<&String, f64> = paths

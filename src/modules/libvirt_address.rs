@@ -45,10 +45,6 @@ fn five_minutes() -> u64 {
     300
 }
 
-fn failed(e: impl std::fmt::Display) -> ModuleError {
-    ModuleError::Failed(e.to_string())
-}
-
 enum Found {
     NotRunning,
     Waiting,
@@ -71,14 +67,14 @@ impl LibvirtAddress {
                 Ok(address.map_or(Found::Waiting, Found::Address))
             })
             .await
-            .map_err(failed)
+            .map_err(ModuleError::failed)
     }
 }
 
 #[async_trait]
 impl Module for LibvirtAddress {
     async fn check(&self, cx: &Cx<'_>) -> Result<Check, ModuleError> {
-        let hypervisor = Hypervisor::connect(&self.uri).await.map_err(failed)?;
+        let hypervisor = Hypervisor::connect(&self.uri).await.map_err(ModuleError::failed)?;
         let deadline = Instant::now() + Duration::from_secs(self.timeout);
         let address = loop {
             match self.look(&hypervisor).await? {
@@ -86,9 +82,9 @@ impl Module for LibvirtAddress {
                 Found::NotRunning if in_check_mode(cx)? => {
                     return Ok(Check::Unknown(format!("{} is not running yet: its address is not known", self.domain)));
                 }
-                Found::NotRunning => return Err(failed(format!("{} is not running", self.domain))),
+                Found::NotRunning => return Err(ModuleError::failed(format!("{} is not running", self.domain))),
                 Found::Waiting if Instant::now() >= deadline => {
-                    return Err(failed(format!("{} has no address after {} s", self.domain, self.timeout)));
+                    return Err(ModuleError::failed(format!("{} has no address after {} s", self.domain, self.timeout)));
                 }
                 Found::Waiting => tokio::time::sleep(Duration::from_secs(2)).await,
             }

@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use serde::Deserialize;
 
 use super::libvirt_domain::default_uri;
+use super::qemu_img::qcow2;
 use super::{Change, Check, Cx, Module, ModuleError, Outcome};
 use crate::libvirt::{Hypervisor, domain_xml, view};
 
@@ -25,27 +26,19 @@ pub struct LibvirtDisk {
     uri: String,
 }
 
-fn qcow2() -> String {
-    "qcow2".into()
-}
-
 fn virtio() -> String {
     "virtio".into()
-}
-
-fn failed(e: impl std::fmt::Display) -> ModuleError {
-    ModuleError::Failed(e.to_string())
 }
 
 impl LibvirtDisk {
     /// Whether the disk must be attached, and whether the domain runs.
     async fn needs_attach(&self, hypervisor: &Hypervisor) -> Result<Option<bool>, ModuleError> {
         let name = self.domain.clone();
-        let current = hypervisor.call(move |conn| view(conn, &name)).await.map_err(failed)?;
-        let current = current.ok_or_else(|| failed(format!("no domain {} on {}", self.domain, hypervisor.uri())))?;
-        match domain_xml::disk_at(&current.xml, &self.target).map_err(failed)? {
+        let current = hypervisor.call(move |conn| view(conn, &name)).await.map_err(ModuleError::failed)?;
+        let current = current.ok_or_else(|| ModuleError::failed(format!("no domain {} on {}", self.domain, hypervisor.uri())))?;
+        match domain_xml::disk_at(&current.xml, &self.target).map_err(ModuleError::failed)? {
             Some(source) if source == self.source => Ok(None),
-            Some(other) => Err(failed(format!(
+            Some(other) => Err(ModuleError::failed(format!(
                 "{} of {} already holds {other}: refusing to attach {} over it (choose a free target)",
                 self.target, self.domain, self.source
             ))),
@@ -71,7 +64,7 @@ fn xml_escape(text: &str) -> String {
 #[async_trait]
 impl Module for LibvirtDisk {
     async fn check(&self, _cx: &Cx<'_>) -> Result<Check, ModuleError> {
-        let hypervisor = Hypervisor::connect(&self.uri).await.map_err(failed)?;
+        let hypervisor = Hypervisor::connect(&self.uri).await.map_err(ModuleError::failed)?;
         Ok(match self.needs_attach(&hypervisor).await? {
             None => Check::Ok(Outcome::msg(format!("{} holds {}", self.target, self.source))),
             Some(_) => {
@@ -81,11 +74,14 @@ impl Module for LibvirtDisk {
     }
 
     async fn apply(&self, _cx: &Cx<'_>) -> Result<Outcome, ModuleError> {
-        let hypervisor = Hypervisor::connect(&self.uri).await.map_err(failed)?;
+        let hypervisor = Hypervisor::connect(&self.uri).await.map_err(ModuleError::failed)?;
         let Some(active) = self.needs_attach(&hypervisor).await? else { return Ok(Outcome::default()) };
         let (name, xml) = (self.domain.clone(), self.device_xml());
         let flags = virt::sys::VIR_DOMAIN_AFFECT_CONFIG | if active { virt::sys::VIR_DOMAIN_AFFECT_LIVE } else { 0 };
-        hypervisor.call(move |conn| conn.lookup_domain_by_name(&name)?.attach_device_flags(&xml, flags)).await.map_err(failed)?;
+        hypervisor
+            .call(move |conn| conn.lookup_domain_by_name(&name)?.attach_device_flags(&xml, flags))
+            .await
+            .map_err(ModuleError::failed)?;
         Ok(Outcome::default())
     }
 }

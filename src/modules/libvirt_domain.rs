@@ -51,10 +51,6 @@ fn yes() -> bool {
     true
 }
 
-fn failed(e: impl std::fmt::Display) -> ModuleError {
-    ModuleError::Failed(e.to_string())
-}
-
 /// What a check found, and so what an apply does.
 struct Wanted {
     define: Option<String>,
@@ -75,18 +71,18 @@ impl LibvirtDomain {
         let xml = match (&self.template, &self.xml) {
             (Some(template), None) => {
                 let path = cx.find_source(template, "templates")?;
-                let text = std::fs::read_to_string(&path).map_err(|e| failed(format!("{}: {e}", path.display())))?;
+                let text = std::fs::read_to_string(&path).map_err(|e| ModuleError::failed(format!("{}: {e}", path.display())))?;
                 cx.scope.render_file(&path.display().to_string(), &text)?
             }
             (None, Some(xml)) => xml.clone(),
-            _ => return Err(failed("`libvirt_domain` needs `template` or `xml`")),
+            _ => return Err(ModuleError::failed("`libvirt_domain` needs `template` or `xml`")),
         };
-        let doc = domain_xml::parse(&xml).map_err(failed)?;
+        let doc = domain_xml::parse(&xml).map_err(ModuleError::failed)?;
         if domain_xml::name(&doc).as_deref() != Some(self.name.as_str()) {
-            return Err(failed(format!("the XML names the domain {:?}, not `{}`", domain_xml::name(&doc), self.name)));
+            return Err(ModuleError::failed(format!("the XML names the domain {:?}, not `{}`", domain_xml::name(&doc), self.name)));
         }
         if !domain_xml::is_managed(&xml) {
-            return Err(failed(format!(
+            return Err(ModuleError::failed(format!(
                 "the XML lacks numarun's metadata element (<… xmlns=\"{}\">): without it, rollback could not tell the domain is ours",
                 domain_xml::METADATA_NS
             )));
@@ -96,7 +92,7 @@ impl LibvirtDomain {
 
     async fn wanted(&self, cx: &Cx<'_>, hypervisor: &Hypervisor) -> Result<Wanted, ModuleError> {
         let name = self.name.clone();
-        let current: Option<DomainView> = hypervisor.call(move |conn| view(conn, &name)).await.map_err(failed)?;
+        let current: Option<DomainView> = hypervisor.call(move |conn| view(conn, &name)).await.map_err(ModuleError::failed)?;
         let mut wanted =
             Wanted { define: None, start: false, autostart: false, remove: false, summary: vec![], diff: None, restart_for: vec![] };
         if self.state == DomainState::Absent {
@@ -110,7 +106,7 @@ impl LibvirtDomain {
             return Ok(wanted);
         }
         let desired = self.desired_xml(cx)?;
-        let after = domain_xml::owned_fields(&desired).map_err(failed)?;
+        let after = domain_xml::owned_fields(&desired).map_err(ModuleError::failed)?;
         match &current {
             None => {
                 wanted.summary.push(format!("define {}", self.name));
@@ -119,16 +115,16 @@ impl LibvirtDomain {
             }
             Some(current) => {
                 if !domain_xml::is_managed(&current.xml) && !self.force {
-                    return Err(failed(format!(
+                    return Err(ModuleError::failed(format!(
                         "domain {} exists and numarun did not create it (no numarun metadata): refusing to redefine it; \
                          `force: true` takes it over",
                         self.name
                     )));
                 }
                 // Disks attached since (libvirt_disk) are not the template's: kept, not compared.
-                let targets = domain_xml::disk_targets(&desired).map_err(failed)?;
+                let targets = domain_xml::disk_targets(&desired).map_err(ModuleError::failed)?;
                 let before: Vec<Field> = domain_xml::owned_fields(&current.xml)
-                    .map_err(failed)?
+                    .map_err(ModuleError::failed)?
                     .into_iter()
                     .filter(|f| f.disk.as_ref().is_none_or(|t| targets.contains(t)))
                     .collect();
@@ -141,7 +137,7 @@ impl LibvirtDomain {
                     }
                     wanted.diff = Some(fields_diff(&self.name, &before, &after));
                     let uuid = domain_xml::uuid(&current.xml).unwrap_or_default();
-                    let keeping_disks = domain_xml::with_disks_of(&desired, &current.xml).map_err(failed)?;
+                    let keeping_disks = domain_xml::with_disks_of(&desired, &current.xml).map_err(ModuleError::failed)?;
                     wanted.define = Some(domain_xml::with_uuid(&keeping_disks, &uuid));
                 }
             }
@@ -168,7 +164,7 @@ fn fields_diff(name: &str, before: &[Field], after: &[Field]) -> Diff {
 #[async_trait]
 impl Module for LibvirtDomain {
     async fn check(&self, cx: &Cx<'_>) -> Result<Check, ModuleError> {
-        let hypervisor = Hypervisor::connect(&self.uri).await.map_err(failed)?;
+        let hypervisor = Hypervisor::connect(&self.uri).await.map_err(ModuleError::failed)?;
         let wanted = self.wanted(cx, &hypervisor).await?;
         if wanted.summary.is_empty() {
             let msg = match self.state {
@@ -181,7 +177,7 @@ impl Module for LibvirtDomain {
     }
 
     async fn apply(&self, cx: &Cx<'_>) -> Result<Outcome, ModuleError> {
-        let hypervisor = Hypervisor::connect(&self.uri).await.map_err(failed)?;
+        let hypervisor = Hypervisor::connect(&self.uri).await.map_err(ModuleError::failed)?;
         let wanted = self.wanted(cx, &hypervisor).await?;
         let name = self.name.clone();
         let autostart = self.autostart;
@@ -212,7 +208,7 @@ impl Module for LibvirtDomain {
                 Ok(())
             })
             .await
-            .map_err(failed)?;
+            .map_err(ModuleError::failed)?;
         if remove {
             for image in self.images() {
                 cx.target.remove(image).await?;

@@ -121,6 +121,12 @@ pub enum ModuleError {
     Diag(#[from] Diag),
 }
 
+impl ModuleError {
+    pub fn failed(why: impl std::fmt::Display) -> ModuleError {
+        ModuleError::Failed(why.to_string())
+    }
+}
+
 #[async_trait]
 pub trait Module: Send + Sync + std::fmt::Debug {
     async fn check(&self, cx: &Cx<'_>) -> Result<Check, ModuleError>;

@@ -20,7 +20,7 @@ pub struct QemuImg {
     backing_format: String,
 }
 
-fn qcow2() -> String {
+pub fn qcow2() -> String {
     "qcow2".into()
 }
 
@@ -46,11 +46,11 @@ impl Module for QemuImg {
         let created = cx.run(Command::argv(argv)).await?;
         if created.rc != 0 {
             cx.target.remove(&partial).await?;
-            return Err(ModuleError::Failed(format!("qemu-img create: {}", String::from_utf8_lossy(&created.stderr).trim())));
+            return Err(ModuleError::Failed(format!("qemu-img create: {}", created.stderr_text())));
         }
         let moved = cx.run(Command::argv(["mv", "-n", "--", partial.as_str(), self.path.as_str()])).await?;
         if moved.rc != 0 {
-            return Err(ModuleError::Failed(format!("mv {partial}: {}", String::from_utf8_lossy(&moved.stderr).trim())));
+            return Err(ModuleError::Failed(format!("mv {partial}: {}", moved.stderr_text())));
         }
         Ok(Outcome::default())
     }

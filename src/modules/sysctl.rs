@@ -130,7 +130,7 @@ impl Module for Sysctl {
             command.stdin = Some(format!("{}\n", self.value()).into_bytes());
             let output = cx.run(command).await?;
             if output.rc != 0 {
-                return Err(ModuleError::Failed(format!("cannot set {}: {}", self.name, String::from_utf8_lossy(&output.stderr).trim())));
+                return Err(ModuleError::Failed(format!("cannot set {}: {}", self.name, output.stderr_text())));
             }
         }
         Ok(Outcome::default())

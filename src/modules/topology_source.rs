@@ -36,10 +36,7 @@ impl TopologySource {
         let root = self.sysfs.as_deref().unwrap_or("/sys");
         let output = cx.run(Command::argv(["/bin/sh", "-c", SYSFS_DUMP, "sh", root])).await?;
         if output.rc != 0 {
-            return Err(ModuleError::Failed(format!(
-                "cannot read the topology under {root}: {}",
-                String::from_utf8_lossy(&output.stderr).trim()
-            )));
+            return Err(ModuleError::Failed(format!("cannot read the topology under {root}: {}", output.stderr_text())));
         }
         Topology::from_sysfs_dump(&String::from_utf8_lossy(&output.stdout)).map_err(failed)
     }

@@ -55,6 +55,13 @@ pub struct Output {
     pub stderr: Vec<u8>,
 }
 
+impl Output {
+    /// stderr as text, trimmed, for messages.
+    pub fn stderr_text(&self) -> String {
+        String::from_utf8_lossy(&self.stderr).trim().to_string()
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileKind {
     File,

@@ -13,7 +13,7 @@ fn script(text: String) -> Command {
 }
 
 fn failed(op: &'static str, path: &str, output: &Output) -> TargetError {
-    let reason = String::from_utf8_lossy(&output.stderr).trim().to_string();
+    let reason = output.stderr_text();
     let reason = if reason.is_empty() { format!("exit code {}", output.rc) } else { reason };
     TargetError::Io { op, path: path.to_string(), source: std::io::Error::other(reason) }
 }

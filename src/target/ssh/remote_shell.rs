@@ -48,7 +48,7 @@ impl RemoteShell {
         // A round trip proves the shell (and sudo, if any) is up before real work.
         let probe = shell.request(&Command::argv(["true"])).await?;
         if probe.rc != 0 {
-            return Err(ShellError::Ended(String::from_utf8_lossy(&probe.stderr).trim().to_string()));
+            return Err(ShellError::Ended(probe.stderr_text()));
         }
         Ok(shell)
     }

@@ -62,6 +62,18 @@ pub fn owned_fields(xml: &str) -> Result<Vec<Field>, String> {
     if let Some(memory) = child(domain, "memory") {
         push(format!("memory {} KiB", kib(text(memory), memory.attribute("unit"))?), true, None);
     }
+    if let Some(os) = child(domain, "os") {
+        let part = |name| child(os, name).map(text).unwrap_or("");
+        let mut boot: Vec<&str> = os.children().filter(|n| n.has_tag_name("boot")).filter_map(|n| n.attribute("dev")).collect();
+        if boot.is_empty() {
+            boot.push("hd"); // libvirt's default, which it writes into the definition
+        }
+        push(
+            format!("os kernel={} initrd={} cmdline={} boot={}", part("kernel"), part("initrd"), part("cmdline"), boot.join(",")),
+            true,
+            None,
+        );
+    }
     if let Some(cputune) = child(domain, "cputune") {
         for pin in cputune.children().filter(|n| n.has_tag_name("vcpupin")) {
             push(format!("vcpupin {} cpuset={}", pin.attribute("vcpu").unwrap_or("?"), cpuset(pin.attribute("cpuset"))?), true, None);

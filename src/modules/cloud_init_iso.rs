@@ -25,7 +25,8 @@ pub struct CloudInitIso {
     users: Vec<UserConfig>,
     /// `{ed25519: {private: ..., public: ...}}`: the VM's SSH host keys.
     host_keys: Option<Value>,
-    /// A network-config document (netplan version 2); DHCP on the first NIC without one.
+    /// A network-config document (netplan version 2). Without one, cloud-init's fallback
+    /// applies: DHCP on the first NIC, whatever the guest names it.
     network_config: Option<Value>,
 }
 
@@ -65,18 +66,14 @@ impl CloudInitIso {
             config["ssh_deletekeys"] = true.into();
         }
         let yaml = |json: serde_json::Value| to_yaml(&json);
-        let network = match &self.network_config {
-            Some(value) => yaml(serde_json::to_value(value).unwrap_or_default()),
-            None => yaml(serde_json::json!({
-                "version": 2,
-                "ethernets": { "nics": { "match": { "name": "e*" }, "dhcp4": true } },
-            })),
-        };
-        vec![
+        let mut documents = vec![
             ("user-data", format!("#cloud-config\n{}", yaml(config))),
             ("meta-data", format!("instance-id: {0}\nlocal-hostname: {0}\n", self.hostname)),
-            ("network-config", network),
-        ]
+        ];
+        if let Some(network) = &self.network_config {
+            documents.push(("network-config", yaml(serde_json::to_value(network).unwrap_or_default())));
+        }
+        documents
     }
 
     fn seed_file(&self) -> String {

@@ -1,0 +1,52 @@
+# A small Debian cloud image built offline, for booting one real VM under software emulation:
+# debootstrap with the cloud kernel, cloud-init and sshd, written into an ext4 filesystem
+# (`mkfs.ext4 -d`) and converted to qcow2. No bootloader: the kernel and initrd sit beside the
+# image, for libvirt's direct kernel boot. Built by `lab/lab vm-image` only, cached, rebuilt
+# when this recipe changes.
+
+# python3-cffi-backend: debootstrap resolves no virtual packages, and cloud-init needs the one it provides.
+VM_IMAGE_PACKAGES=linux-image-cloud-amd64,cloud-init,python3-cffi-backend,openssh-server,systemd-sysv,sudo,ifupdown,isc-dhcp-client,iproute2,e2fsprogs,procps
+VM_IMAGE_SIZE=2G
+
+vm_image_dir() { echo "$CACHE_DIR/vm-image"; }
+vm_image_recipe() { sha256sum "$LAB_SRC/parts/vm-image.sh" | cut -c1-16; }
+
+vm_image_up() {
+    local dir tmp mirror
+    dir=$(vm_image_dir)
+    if [ "$(cat "$dir/recipe" 2>/dev/null)" != "$(vm_image_recipe)" ]; then
+        changed
+        tmp="$dir.building"
+        rm -rf "$tmp"
+        mkdir -p "$tmp"
+        mirror=$(host_sources | awk -v s="$(suite)" '$2 == s { print $1; exit }')
+        debootstrap --variant=minbase --include="$VM_IMAGE_PACKAGES" "$(suite)" "$tmp/root" "$mirror" >"$tmp/debootstrap.log" 2>&1 ||
+            die "debootstrap of the VM image failed; see $tmp/debootstrap.log"
+        configure_vm_image "$tmp/root"
+        install -m 644 "$tmp"/root/boot/vmlinuz-* "$tmp/vmlinuz"
+        install -m 644 "$tmp"/root/boot/initrd.img-* "$tmp/initrd.img"
+        truncate -s "$VM_IMAGE_SIZE" "$tmp/disk.raw"
+        mkfs.ext4 -q -F -L vmroot -d "$tmp/root" "$tmp/disk.raw"
+        qemu-img convert -O qcow2 "$tmp/disk.raw" "$tmp/base.qcow2"
+        rm -rf "$tmp/disk.raw" "$tmp/root"
+        (cd "$tmp" && sha256sum base.qcow2 >base.qcow2.sha256)
+        vm_image_recipe >"$tmp/recipe"
+        rm -rf "$dir"
+        mv "$tmp" "$dir"
+    fi
+    chmod 755 "$dir"
+    echo "image:  $dir/base.qcow2 (sha256 $(cut -d' ' -f1 "$dir/base.qcow2.sha256"))"
+    echo "kernel: $dir/vmlinuz"
+    echo "initrd: $dir/initrd.img"
+}
+
+configure_vm_image() {
+    local root=$1
+    echo "/dev/vda / ext4 defaults 0 1" >"$root/etc/fstab"
+    # cloud-init writes the host keys it is given; none may come from the build.
+    rm -f "$root"/etc/ssh/ssh_host_*
+    : >"$root/etc/machine-id"
+    # Only the seed ISO: no probing of cloud metadata services that do not exist here.
+    echo "datasource_list: [ NoCloud, None ]" >"$root/etc/cloud/cloud.cfg.d/90-numarun.cfg"
+    chroot "$root" apt-get clean
+}

@@ -59,6 +59,9 @@ customise_base() {
         echo "$NET.${OCTET[$guest]} $guest"
     done >>"$root/etc/hosts"
     : >"$root/etc/machine-id"
+    # No /run/nologin at boot: logins then never wait on systemd-user-sessions, which nspawn on a
+    # cgroup v1 host now and then fails to start (status 219/CGROUP).
+    ln -sf /dev/null "$root/etc/tmpfiles.d/systemd-nologin.conf"
     chroot "$root" apt-get clean
     base_recipe >"$root/.numarun-lab-base"
 }

@@ -5,12 +5,7 @@
 mod common;
 
 use common::Test;
-use common::lab::{lab_up, project, text};
-
-fn virsh(args: &[&str]) -> String {
-    let out = std::process::Command::new("virsh").args(["-c", "qemu:///system"]).args(args).output().unwrap();
-    text(&out.stdout) + &text(&out.stderr)
-}
+use common::lab::{lab_up, project, virsh};
 
 const TEMPLATE: &str = "templates/libvirt/domain.xml.j2";
 

@@ -6,14 +6,9 @@
 mod common;
 
 use common::Test;
-use common::lab::{lab, lab_up, project, text};
+use common::lab::{lab, lab_up, project, text, virsh};
 
 const IMAGES: &str = "/var/lib/libvirt/images";
-
-fn virsh(args: &[&str]) -> String {
-    let out = std::process::Command::new("virsh").args(["-c", "qemu:///system"]).args(args).output().unwrap();
-    text(&out.stdout) + &text(&out.stderr)
-}
 
 /// The value after `label` in `lab/lab vm-image`'s output.
 fn image_part(listing: &str, label: &str) -> String {

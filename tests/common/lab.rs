@@ -62,3 +62,9 @@ pub fn on_guest(guest: &str, command: &str) -> String {
     assert!(out.status.success(), "{guest}: `{command}` failed: {}", text(&out.stderr));
     text(&out.stdout)
 }
+
+/// `virsh` on the lab's libvirtd: its output and errors, as one text.
+pub fn virsh(args: &[&str]) -> String {
+    let out = Command::new("virsh").args(["-c", "qemu:///system"]).args(args).output().expect("run virsh");
+    text(&out.stdout) + &text(&out.stderr)
+}

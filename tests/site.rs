@@ -1,48 +1,187 @@
-//! The repository's own site against this machine, under a scratch root:
-//! check mode predicts, the first run changes, the second changes nothing.
+//! The repository's own site, all twelve phases, on a fresh lab, as users run it:
+//! `numarun play playbooks/site.yaml -i inventory/lab.yaml`. One test, because every step of it
+//! builds on the state the one before left (the lab is one machine's worth of guests).
 
 mod common;
 
-use common::{Run, Test};
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
 
-/// Runs the site with `inventory/local.yaml`, every path under the test's `root/`.
-fn site(t: &Test, extra: &[&str]) -> Run {
-    let project = env!("CARGO_MANIFEST_DIR");
-    let site = format!("{project}/playbooks/site.yaml");
-    let inventory = format!("{project}/inventory/local.yaml");
-    let root = format!("host_root={}/root", t.path().display());
-    let mut args = vec!["play", site.as_str(), "-i", inventory.as_str(), "-e", root.as_str()];
+use common::lab::{GUESTS, inventory, lab, lab_up, on_guest, project, text, virsh};
+use common::{Run, Test, tree};
+
+const DATA: &str = "k3s-worker-data";
+const SERVER: &str = "k3s-worker-slm-heavy";
+const UNMANAGED: &str = "nrtest-unmanaged";
+const PHASES: [&str; 12] = [
+    "Verify the host and the plan",
+    "Base image",
+    "VM configuration",
+    "VMs defined, started and pinned",
+    "Data tiers in the data VM",
+    "PostgreSQL on the hot tier",
+    "k3s server",
+    "Node taints",
+    "Workloads",
+    "Host tuning",
+    "NUMA monitoring on the host",
+    "Pins, locality and the report on the host",
+];
+
+fn play(t: &Test, playbook: &str, extra: &[&str]) -> Run {
+    let (playbook, inventory) = (project(playbook), inventory());
+    let mut args = vec!["play", playbook.as_str(), "-i", inventory.as_str()];
     args.extend(extra);
     t.run(&args)
 }
 
-#[test]
-fn site_converges_under_a_scratch_root() {
-    let t = Test::new();
-    let check = site(&t, &["--check"]);
-    check.ok();
-    assert!(!t.path().join("root").exists(), "check mode wrote files");
-    let first = site(&t, &[]);
-    first.ok();
-    assert_eq!(check.with_status("changed"), first.with_status("changed"));
-    assert!(first.changed("localhost") >= 5);
-    let tree = t.tree("root");
-    let second = site(&t, &[]);
-    second.ok();
-    assert_eq!(second.changed("localhost"), 0, "{}", second.stdout);
-    assert_eq!(t.tree("root"), tree);
+fn total_changed(run: &Run) -> u64 {
+    std::iter::once("localhost").chain(GUESTS).map(|host| run.changed(host)).sum()
+}
 
-    let conf = t.read("root/data/hot/postgresql/postgresql.conf");
-    assert!(conf.contains("shared_buffers = 15GB\neffective_cache_size = 45GB\n"), "{conf}");
-    assert_eq!(t.read("root/etc/sysctl.d/90-numarun-numa.conf"), "kernel.numa_balancing = 0\n");
-    let cron = t.read("root/etc/cron.d/numarun-numa-monitor");
-    assert_eq!(cron.lines().filter(|l| l.contains("numa-monitor.sh")).count(), 1);
+/// Every guest's own files (its overlay's upper layer), but for what logging in itself writes:
+/// the journal and the marker sudo leaves on its first use.
+fn guest_files() -> Vec<(String, std::collections::BTreeMap<std::path::PathBuf, String>)> {
+    GUESTS
+        .iter()
+        .map(|guest| {
+            let mut files = tree(Path::new(&format!("/var/lib/numarun-lab/guests/{guest}/upper")));
+            files.retain(|path, _| !path.starts_with("var/log") && !path.ends_with(".sudo_as_admin_successful"));
+            (guest.to_string(), files)
+        })
+        .collect()
+}
+
+/// Every command line any process on this machine (the guests' included) shows while it runs.
+struct ArgvWatch {
+    stop: Arc<AtomicBool>,
+    thread: JoinHandle<BTreeSet<String>>,
+}
+
+impl ArgvWatch {
+    fn start() -> ArgvWatch {
+        let stop = Arc::new(AtomicBool::new(false));
+        let watching = Arc::clone(&stop);
+        let thread = std::thread::spawn(move || {
+            let mut seen = BTreeSet::new();
+            while !watching.load(Ordering::Relaxed) {
+                for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+                    if let Ok(argv) = std::fs::read(entry.path().join("cmdline")) {
+                        seen.insert(String::from_utf8_lossy(&argv).replace('\0', " "));
+                    }
+                }
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            seen
+        });
+        ArgvWatch { stop, thread }
+    }
+
+    fn stop(self) -> BTreeSet<String> {
+        self.stop.store(true, Ordering::Relaxed);
+        self.thread.join().unwrap()
+    }
 }
 
 #[test]
-fn one_phase_reruns_by_tag() {
+#[ignore = "runs the whole site on a fresh lab (minutes); .ci/run runs it"]
+fn the_site_on_a_fresh_lab() {
+    if !common::is_root() {
+        return;
+    }
+    let down = lab("down");
+    assert!(down.status.success(), "{}", text(&down.stderr));
+    assert!(lab_up());
     let t = Test::new();
-    site(&t, &["--tags", "postgresql"]).ok();
-    assert!(t.path().join("root/data/hot/postgresql/postgresql.conf").exists());
-    assert!(!t.path().join("root/etc").exists(), "other phases ran");
+
+    // What numarun must leave alone: a crontab line of the admin's, a domain it did not create.
+    on_guest(DATA, "echo '17 3 * * * /usr/bin/true # the admin own job' | crontab -");
+    t.write("unmanaged.xml", &format!("<domain type='qemu'><name>{UNMANAGED}</name><memory unit='MiB'>32</memory><os><type arch='x86_64'>hvm</type></os></domain>"));
+    virsh(&["undefine", UNMANAGED]); // left by an earlier, failed run
+    let defined = virsh(&["define", &t.path().join("unmanaged.xml").display().to_string()]);
+    assert!(defined.contains("defined"), "{defined}");
+
+    // A dry run on the fresh lab says what would change and changes nothing.
+    let guests_before = guest_files();
+    let domains_before = virsh(&["list", "--all", "--name"]);
+    let check = play(&t, "playbooks/site.yaml", &["--check"]);
+    check.ok();
+    assert!(total_changed(&check) > 40, "{}", check.stdout);
+    for ((guest, before), (_, after)) in guests_before.iter().zip(guest_files()) {
+        let changed: Vec<_> = before.keys().chain(after.keys()).filter(|p| before.get(*p) != after.get(*p)).collect();
+        assert!(changed.is_empty(), "check mode changed {guest}: {changed:?}");
+    }
+    assert_eq!(virsh(&["list", "--all", "--name"]), domains_before, "check mode changed libvirt");
+    assert!(!Path::new("/var/lib/libvirt/images/numarun-lab").exists(), "check mode made the images folder");
+
+    // The whole site, watched for the k3s token in every command line of the machine.
+    let watch = ArgvWatch::start();
+    let first = play(&t, "playbooks/site.yaml", &[]);
+    let argvs = watch.stop();
+    first.ok();
+    for phase in PHASES {
+        assert!(first.steps().iter().any(|s| s["phase"] == phase), "phase `{phase}` ran no step\n{}", first.stdout);
+    }
+    let token = on_guest(SERVER, "sudo cat /var/lib/rancher/k3s/server/node-token").trim().to_string();
+    assert!(token.len() > 20, "no token: {token}");
+    let log = serde_json::to_string(&first.events).unwrap();
+    for (place, text) in [("output", &first.stdout), ("errors", &first.stderr), ("JSON log", &log)] {
+        assert!(!text.contains(&token), "the k3s token is in the {place}");
+    }
+    assert!(!argvs.iter().any(|argv| argv.contains(&token)), "the k3s token was on a command line");
+    assert!(argvs.len() > 100, "the watch saw only {} command lines", argvs.len());
+
+    // A second run changes nothing.
+    let second = play(&t, "playbooks/site.yaml", &[]);
+    second.ok();
+    assert_eq!(total_changed(&second), 0, "{}", second.stdout);
+
+    // The data tiers: one fstab entry each, real mounts of the lab's disks.
+    let fstab = on_guest(DATA, "cat /etc/fstab");
+    for mount in [" /data/hot ", " /data/lake "] {
+        assert_eq!(fstab.lines().filter(|l| l.contains(mount)).count(), 1, "{fstab}");
+    }
+    for (mount, disk) in [("/data/hot", "vdb"), ("/data/lake", "vdc")] {
+        let source = on_guest(DATA, &format!("findmnt -n -o SOURCE --mountpoint {mount}"));
+        let loop_of = std::process::Command::new("losetup")
+            .args(["-n", "-O", "NAME", "-j", &format!("/var/lib/numarun-lab/disks/{disk}.img")])
+            .output()
+            .unwrap();
+        assert_eq!(source.trim(), text(&loop_of.stdout).trim(), "{mount} is not the lab's {disk}");
+    }
+    let crontab = on_guest(DATA, "crontab -l");
+    assert!(crontab.contains("# the admin own job") && crontab.contains("staging-cleanup-monitor.sh"), "{crontab}");
+
+    // One phase by its tag; a changed memory size reaches the running server through the handler.
+    let show = || on_guest(DATA, "sudo -u postgres psql -XAtc 'SHOW shared_buffers'").trim().to_string();
+    let bigger = play(&t, "playbooks/site.yaml", &["--tags", "postgresql", "-e", "vm_memory_gb=4"]);
+    bigger.ok();
+    assert!(bigger.steps().iter().all(|s| s["phase"] == "VM addresses" || s["phase"].as_str().unwrap().starts_with("PostgreSQL")));
+    assert_eq!(show(), "1GB");
+    play(&t, "playbooks/site.yaml", &["--tags", "postgresql"]).ok();
+    assert_eq!(show(), "512MB");
+
+    // mkfs over the hot tier, by a playbook that names the wrong label, is refused; data stays.
+    on_guest(DATA, "echo precious | sudo tee /data/hot/staging/keep >/dev/null");
+    t.write("mkfs-again.yaml", "- hosts: data\n  tasks:\n    - filesystem: { dev: /dev/vdb, fstype: ext4, label: lake-storage }\n");
+    let again = t.run(&["play", "mkfs-again.yaml", "-i", &inventory()]);
+    assert_ne!(again.code, 0, "{}", again.stdout);
+    assert!(again.stdout.contains("/dev/vdb already holds ext4 labelled `hot-storage`"), "{}", again.stdout);
+    assert_eq!(on_guest(DATA, "cat /data/hot/staging/keep"), "precious\n");
+
+    // A missed threshold fails phase 12, and the report says which.
+    let strict = play(&t, "playbooks/site.yaml", &["--tags", "perf", "-e", "perf_min_hot_iops=1000000000"]);
+    assert_ne!(strict.code, 0, "{}", strict.stdout);
+    let report = std::fs::read_to_string("/var/lib/numarun-lab/reports/perf-report.md").unwrap();
+    assert!(report.contains("| hot tier random-read IOPS |") && report.contains("**missed**"), "{report}");
+
+    // Rollback takes the plan's domains and images, and leaves the unmanaged domain alone.
+    play(&t, "playbooks/rollback.yaml", &[]).ok();
+    let left = virsh(&["list", "--all", "--name"]);
+    assert!(left.contains(UNMANAGED), "{left}");
+    assert!(!GUESTS.iter().any(|g| left.contains(g)), "{left}");
+    virsh(&["undefine", UNMANAGED]);
 }

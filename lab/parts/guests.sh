@@ -46,7 +46,9 @@ start_guest() {
     local guest=$1 dir binds=() dev
     dir=$(guest_dir "$guest")
     if [ "$guest" = "$DATA_GUEST" ]; then
-        for dev in "${!DISK_SIZE[@]}"; do binds+=("--bind=$(disk_loop "$dev"):/dev/$dev"); done
+        # Also under its own name: with no udev in the guest, LABEL= finds a disk only by
+        # scanning /proc/partitions, whose names are the loop devices'.
+        for dev in "${!DISK_SIZE[@]}"; do binds+=("--bind=$(disk_loop "$dev"):/dev/$dev" "--bind=$(disk_loop "$dev")"); done
     fi
     # --register=no --keep-unit: there is no systemd (nor machined) as PID 1 on the host.
     setsid systemd-nspawn --boot --register=no --keep-unit --quiet --console=read-only \

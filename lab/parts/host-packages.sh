@@ -4,7 +4,8 @@
 # libvirt-dev and pkg-config build numarun itself (the virt crate links libvirt); xorriso makes
 # the VMs' cloud-init seeds.
 HOST_PACKAGES=(debootstrap systemd-container apt-cacher-ng iproute2 openssh-client
-    libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils libvirt-dev pkg-config xorriso curl)
+    libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils libvirt-dev pkg-config xorriso curl
+    numactl sysstat)
 
 missing_packages() {
     local package

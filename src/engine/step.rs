@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use minijinja::Value;
 
+use super::Engine;
 use super::host::{HostPhase, HostState};
 use crate::diag::Diag;
 use crate::events::{Event, Status, StepReport, TextDiff};
@@ -57,14 +58,30 @@ impl Attempt {
     }
 }
 
+/// Makes facts a step set the host's, redacted from then on when the step is `no_log`.
+fn keep_facts(engine: &Engine, state: &mut HostState, step: &Step, facts: Vec<(String, Value)>) {
+    if facts.is_empty() {
+        return;
+    }
+    let map = Arc::make_mut(&mut state.facts);
+    for (name, value) in facts {
+        if step.no_log {
+            engine.bus.redactor.add_value(&value);
+        }
+        map.insert_value(&name, value);
+    }
+    engine.hostvars.publish(&state.name, &state.facts);
+}
+
 /// Runs a step (or handler) and returns the handlers it notifies.
 pub async fn run(cx: &HostPhase<'_>, state: &mut HostState, step: &Step, handler: bool, (index, total): (usize, usize)) -> Vec<String> {
     let engine = cx.engine;
     engine.bus.emit(Event::StepStart { host: state.name.clone(), phase: cx.phase.name.clone(), step: step.title(), index, total });
     let started = Instant::now();
-    let scope = cx.scope(state, &step.vars);
+    let mut scope = cx.scope(state, &step.vars);
+    let host = state.name.clone();
     let report = |status, message, diff, item, looped| StepReport {
-        host: state.name.clone(),
+        host: host.clone(),
         phase: cx.phase.name.clone(),
         step: step.title(),
         item,
@@ -95,7 +112,13 @@ pub async fn run(cx: &HostPhase<'_>, state: &mut HostState, step: &Step, handler
                         let mut layer = VarMap::default();
                         layer.insert_value(&step.loop_var, item.clone());
                         let item_scope = scope.with(layer);
-                        (Some(item), run_item(cx, state, step, &item_scope).await)
+                        let mut attempt = run_item(cx, state, step, &item_scope).await;
+                        // As in Ansible, the next item sees the facts this one set.
+                        if !attempt.facts.is_empty() {
+                            keep_facts(engine, state, step, std::mem::take(&mut attempt.facts));
+                            scope = cx.scope(state, &step.vars);
+                        }
+                        (Some(item), attempt)
                     }
                 };
                 let label = item.as_ref().map(|i| label(step, &scope, i));
@@ -123,17 +146,9 @@ pub async fn run(cx: &HostPhase<'_>, state: &mut HostState, step: &Step, handler
         engine.bus.redactor.add_value(&registered);
     }
     let facts: Vec<(String, Value)> = attempts.iter_mut().flat_map(|(_, a)| std::mem::take(&mut a.facts)).collect();
-    if !facts.is_empty() || step.register.is_some() {
-        let map = Arc::make_mut(&mut state.facts);
-        for (name, value) in facts {
-            if step.no_log {
-                engine.bus.redactor.add_value(&value);
-            }
-            map.insert_value(&name, value);
-        }
-        if let Some(name) = &step.register {
-            map.insert_value(name, registered);
-        }
+    keep_facts(engine, state, step, facts);
+    if let Some(name) = &step.register {
+        Arc::make_mut(&mut state.facts).insert_value(name, registered);
         engine.hostvars.publish(&state.name, &state.facts);
     }
 
@@ -320,11 +335,13 @@ fn render_args(step: &Step, scope: &Arc<Scope>) -> Result<Node, Diag> {
 }
 
 fn environment(step: &Step, scope: &Arc<Scope>) -> Result<Vec<(String, String)>, Diag> {
-    let Some(node) = &step.environment else { return Ok(Vec::new()) };
-    let rendered = scope.render(node)?;
-    let mut env = Vec::new();
-    for (key, value) in rendered.expect_map("`environment` (a mapping)")? {
-        env.push((key.scalar_text(), value.scalar_text()));
+    let mut env: Vec<(String, String)> = Vec::new();
+    for node in &step.environment {
+        for (key, value) in scope.render(node)?.expect_map("`environment` (a mapping)")? {
+            let key = key.scalar_text();
+            env.retain(|(k, _)| *k != key);
+            env.push((key, value.scalar_text()));
+        }
     }
     Ok(env)
 }
@@ -351,7 +368,13 @@ async fn execute(cx: &HostPhase<'_>, state: &HostState, step: &Step, scope: &Arc
     let module_cx = Cx { target: target.as_ref(), env, scope, search_dirs: &cx.search_dirs, span: &step.module_span };
 
     let outcome = async {
-        let (status, outcome, change) = match module.check(&module_cx).await? {
+        let checked = match module.check(&module_cx).await {
+            // What an earlier step would have made (a user, a unit) is not there in a dry run.
+            Err(ModuleError::NotYet(reason)) if check_mode => Check::Unknown(reason),
+            Err(ModuleError::Target(error @ TargetError::CannotBecome { .. })) if check_mode => Check::Unknown(error.to_string()),
+            checked => checked?,
+        };
+        let (status, outcome, change) = match checked {
             Check::Ok(outcome) => (if outcome.failed { Status::Failed } else { Status::Ok }, outcome, None),
             Check::Change(change) if check_mode => (Status::Changed, Outcome::msg(change.summary.clone()), Some(change)),
             Check::Change(change) => {
@@ -365,6 +388,12 @@ async fn execute(cx: &HostPhase<'_>, state: &HostState, step: &Step, scope: &Arc
                     let outcome = Outcome { msg: outcome.msg.or(Some(change.summary.clone())), ..outcome };
                     (Status::Changed, outcome, Some(change))
                 }
+            }
+            Check::Always(change) if check_mode => (Status::Changed, Outcome::msg(change.summary.clone()), Some(change)),
+            Check::Always(change) => {
+                let outcome = module.apply(&module_cx).await?;
+                let outcome = Outcome { msg: outcome.msg.or(Some(change.summary.clone())), ..outcome };
+                (if outcome.failed { Status::Failed } else { Status::Changed }, outcome, Some(change))
             }
             Check::Unknown(reason) if check_mode => (Status::Unknown, Outcome::msg(reason), None),
             Check::Unknown(_) => {

@@ -44,6 +44,7 @@ const PHASE_KEYS: &[&str] = &[
     "become",
     "become_user",
     "gather_facts",
+    "environment",
 ];
 const IMPORT_KEYS: &[&str] = &["import", "import_playbook", "tags", "name"];
 
@@ -123,7 +124,12 @@ fn parse_phase(node: &Node, inherited_tags: &[String], dir: &Path) -> Result<Pha
             steps.extend(parse_steps(list, false)?);
         }
     }
-    let handlers = fields.take(&["handlers"]).map(|l| parse_steps(l, true)).transpose()?.unwrap_or_default();
+    let mut handlers = fields.take(&["handlers"]).map(|l| parse_steps(l, true)).transpose()?.unwrap_or_default();
+    if let Some(environment) = fields.take(&["environment"]) {
+        for step in steps.iter_mut().chain(handlers.iter_mut()) {
+            step.environment.insert(0, environment.clone());
+        }
+    }
     let escalate = fields.get::<bool>("become")?;
     let become_user = fields.get::<String>("become_user")?;
     // numarun gathers no facts implicitly: `host_facts` is an explicit step.

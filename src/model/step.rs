@@ -32,7 +32,8 @@ pub struct Step {
     pub check_mode: Option<bool>,
     pub ignore_errors: bool,
     pub vars: VarMap,
-    pub environment: Option<Node>,
+    /// Environment mappings, the phase's first: a later one's key wins, as in Ansible.
+    pub environment: Vec<Node>,
 }
 
 /// Every key a step may carry besides its module.
@@ -88,7 +89,7 @@ impl Step {
         let tags = fields.take(&["tags"]).map(|n| names(n, true)).transpose()?.unwrap_or_default();
         let step_vars = fields.take(&["vars"]).map(VarMap::from_node).transpose()?.unwrap_or_default();
         let extra_args = fields.take(&["args"]).cloned();
-        let environment = fields.take(&["environment"]).cloned();
+        let environment = fields.take(&["environment"]).cloned().into_iter().collect();
         let changed_when = fields.take(&["changed_when"]).map(conditions);
         let failed_when = fields.take(&["failed_when"]).map(conditions);
         let until = fields.take(&["until"]).cloned();

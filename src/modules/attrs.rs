@@ -83,7 +83,7 @@ async fn account_id(cx: &Cx<'_>, file: &str, name: &str, what: &str) -> Result<u
             (entry == name).then_some(id)
         })
         .next()
-        .ok_or_else(|| ModuleError::Failed(format!("no {what} named `{name}` on the host")))
+        .ok_or_else(|| ModuleError::NotYet(format!("no {what} named `{name}` on the host")))
 }
 
 /// What differs between wanted attributes and what is there, in words.

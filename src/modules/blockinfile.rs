@@ -66,10 +66,7 @@ impl BlockInFile {
                 lines.splice(at..at, block);
             }
         }
-        if lines == text.lines().collect::<Vec<_>>() {
-            return Ok(text.to_string());
-        }
-        Ok(lines::join_lines(&lines))
+        Ok(lines::rejoin(text, &lines))
     }
 }
 

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use super::attrs::{FileAttrs, differences, keep_existing};
 use super::{Change, Check, Cx, Diff, Module, ModuleError, Outcome};
 use crate::diag::Diag;
-use crate::target::{FileKind, Stat};
+use crate::target::{Attrs, FileKind, Stat};
 use crate::yaml::Node;
 
 /// What a file module wants: the bytes `path` should hold.
@@ -17,6 +17,8 @@ pub struct Plan {
     pub before: Option<Vec<u8>>,
     /// `None`: leave the file as it is (absent and meant to be, or not forced).
     pub desired: Option<Vec<u8>>,
+    /// Make missing parent folders (lineinfile and blockinfile with `create`, as in Ansible).
+    pub make_parents: bool,
 }
 
 /// A module whose whole job is the content and attributes of one file.
@@ -76,7 +78,7 @@ pub async fn edit_plan(
         (None, true) if !create => return Err(ModuleError::Failed(format!("{path} does not exist (create: true makes it)"))),
         (before, _) => Some(edit(&super::lines::as_text(path, before.as_deref())?)?.into_bytes()),
     };
-    Ok(Plan { path: path.to_string(), stat, before, desired })
+    Ok(Plan { path: path.to_string(), stat, before, desired, make_parents: create })
 }
 
 /// Would writing `desired` to `path` change anything, and what.
@@ -87,8 +89,11 @@ pub(super) async fn check(cx: &Cx<'_>, plan: &Plan, desired: &[u8], attrs: &File
         let diff = text_diff(path, b"", desired);
         let parent = std::path::Path::new(path).parent().map(|p| p.display().to_string()).filter(|p| !p.is_empty());
         let orphan = match parent {
-            Some(dir) => cx.target.stat(&dir).await?.is_none().then(|| format!(" (its directory {dir} does not exist yet)")),
-            None => None,
+            Some(dir) if cx.target.stat(&dir).await?.is_none() => Some(match plan.make_parents {
+                true => format!(" and its directory {dir}"),
+                false => format!(" (its directory {dir} does not exist yet)"),
+            }),
+            _ => None,
         };
         return Ok(Check::Change(Change { summary: format!("create {path}{}", orphan.unwrap_or_default()), diff }));
     };
@@ -109,6 +114,10 @@ pub(super) async fn check(cx: &Cx<'_>, plan: &Plan, desired: &[u8], attrs: &File
 /// Writes `desired` atomically, keeping the existing file's mode and owner unless told otherwise.
 pub(super) async fn write(cx: &Cx<'_>, plan: &Plan, desired: &[u8], attrs: &FileAttrs) -> Result<Outcome, ModuleError> {
     let wanted = attrs.resolve(cx).await?;
+    let parent = std::path::Path::new(&plan.path).parent().map(|p| p.display().to_string()).filter(|p| !p.is_empty());
+    if let Some(dir) = parent.filter(|_| plan.make_parents && plan.before.is_none()) {
+        cx.target.mkdir(&dir, Attrs::default()).await?;
+    }
     cx.target.write(&plan.path, desired, keep_existing(wanted, plan.stat.as_ref())).await?;
     Ok(Outcome::default())
 }

@@ -50,7 +50,7 @@ impl ManagedFile for CopyModule {
         };
         let (stat, before) = content::current(cx, &path).await?;
         let desired = (before.is_none() || self.force).then_some(desired);
-        Ok(Plan { path, stat, before, desired })
+        Ok(Plan { path, stat, before, desired, make_parents: false })
     }
 
     fn validate(&self, args: &Node) -> Result<(), Diag> {

@@ -66,7 +66,14 @@ async fn block_devices(cx: &Cx<'_>) -> Result<Value, ModuleError> {
 
 async fn free_space(cx: &Cx<'_>, paths: &[String]) -> Result<Value, ModuleError> {
     let mut argv = vec!["df".to_string(), "-P".into(), "-k".into(), "--".into()];
-    argv.extend(paths.iter().cloned());
+    for path in paths {
+        // A folder not made yet will live on its nearest existing parent's filesystem.
+        let mut existing = std::path::Path::new(path);
+        while cx.target.stat(&existing.display().to_string()).await?.is_none() {
+            existing = existing.parent().unwrap_or(std::path::Path::new("/"));
+        }
+        argv.push(existing.display().to_string());
+    }
     let output = cx.run(Command::argv(argv)).await?;
     if output.rc != 0 {
         return Err(ModuleError::Failed(format!("df: {}", output.stderr_text())));

@@ -62,10 +62,7 @@ impl LineInFile {
                 }
             }
         }
-        if lines == text.lines().collect::<Vec<_>>() {
-            return Ok(text.to_string());
-        }
-        Ok(lines::join_lines(&lines))
+        Ok(lines::rejoin(text, &lines))
     }
 
     fn position(&self, lines: &[&str]) -> Result<usize, ModuleError> {

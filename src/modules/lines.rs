@@ -38,3 +38,8 @@ pub fn insert_position(
 pub fn as_text(path: &str, bytes: Option<&[u8]>) -> Result<String, ModuleError> {
     String::from_utf8(bytes.unwrap_or_default().to_vec()).map_err(|_| ModuleError::Failed(format!("{path} is not UTF-8 text")))
 }
+
+/// `kept` as file text; `text` itself, byte for byte, when no line changed.
+pub fn rejoin(text: &str, kept: &[&str]) -> String {
+    if kept.iter().copied().eq(text.lines()) { text.to_string() } else { join_lines(kept) }
+}

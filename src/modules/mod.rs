@@ -10,9 +10,12 @@ mod cloud_init_iso;
 mod command;
 pub use command::split_words;
 mod content;
+mod controller_file;
 mod copy;
+mod cron;
 mod debug;
 mod file;
+mod filesystem;
 mod host_facts;
 mod libvirt_address;
 mod libvirt_disk;
@@ -20,7 +23,12 @@ mod libvirt_domain;
 mod libvirt_verify;
 mod lineinfile;
 mod lines;
+mod mount;
+mod numa_locality;
+mod package;
+mod perf_report;
 mod qemu_img;
+mod service;
 mod set_fact;
 mod sysctl;
 mod template;
@@ -55,6 +63,20 @@ impl Cx<'_> {
     pub async fn run(&self, mut command: Command) -> Result<crate::target::Output, TargetError> {
         command.env.extend(self.env.iter().cloned());
         self.target.run(&command).await
+    }
+
+    /// Runs a command that must succeed; its failure names `what` and carries its stderr.
+    pub async fn run_ok(&self, command: Command, what: &str) -> Result<crate::target::Output, ModuleError> {
+        let output = self.run(command).await?;
+        match output.rc {
+            0 => Ok(output),
+            rc => Err(ModuleError::failed(format!("{what} failed (exit {rc}): {}", output.stderr_text()))),
+        }
+    }
+
+    /// A command's standard output as trimmed text, when it must succeed.
+    pub async fn stdout_of(&self, command: Command, what: &str) -> Result<String, ModuleError> {
+        Ok(String::from_utf8_lossy(&self.run_ok(command, what).await?.stdout).trim().to_string())
     }
 
     /// A controller-side file named by `src:`, looked up as Ansible does.
@@ -93,6 +115,9 @@ pub enum Check {
     Change(Change),
     /// Cannot be known without running (a command with no read-only guard).
     Unknown(String),
+    /// An action that is its own change every time (a restart): predicted in check mode,
+    /// not checked again after it ran.
+    Always(Change),
 }
 
 /// What a module reports; becomes the registered result.
@@ -117,6 +142,9 @@ pub enum ModuleError {
     Target(#[from] TargetError),
     #[error("{0}")]
     Failed(String),
+    /// Missing something an earlier step makes: unknown in check mode, a failure otherwise.
+    #[error("{0}")]
+    NotYet(String),
     #[error(transparent)]
     Diag(#[from] Diag),
 }
@@ -214,11 +242,24 @@ static MODULES: &[ModuleSpec] = &[
     spec::<cloud_init_iso::CloudInitIso>("cloud_init_iso", None, &[]),
     spec::<base_image::BaseImage>("base_image", None, &[]),
     spec::<libvirt_address::LibvirtAddress>("libvirt_address", None, &[]),
+    spec::<filesystem::Filesystem>("filesystem", None, &[]),
+    spec::<mount::Mount>("mount", None, &[]),
+    spec::<package::Package>("apt", None, &[]),
+    spec::<package::Package>("package", None, &[]),
+    spec::<service::Service>("service", None, &[]),
+    spec::<service::Service>("systemd", None, &[]),
+    spec::<service::Service>("systemd_service", None, &[]),
+    spec::<cron::Cron>("cron", None, &[]),
+    spec::<numa_locality::NumaLocality>("numa_locality", None, &[]),
+    spec::<perf_report::PerfReport>("perf_report", None, &[]),
 ];
 
 /// Finds a module by its short or fully qualified Ansible name.
 pub fn lookup(name: &str) -> Option<&'static ModuleSpec> {
-    let short = ["ansible.builtin.", "ansible.legacy.", "ansible.posix."].iter().find_map(|p| name.strip_prefix(p)).unwrap_or(name);
+    let short = ["ansible.builtin.", "ansible.legacy.", "ansible.posix.", "community.general."]
+        .iter()
+        .find_map(|p| name.strip_prefix(p))
+        .unwrap_or(name);
     MODULES.iter().find(|m| m.name == short)
 }
 

@@ -74,7 +74,7 @@ impl Sysctl {
         if self.state == Presence::Present && !placed {
             lines.push(&entry);
         }
-        if lines == text.lines().collect::<Vec<_>>() { text.to_string() } else { lines::join_lines(&lines) }
+        lines::rejoin(text, &lines)
     }
 
     async fn file_plan(&self, cx: &Cx<'_>) -> Result<Plan, ModuleError> {
@@ -108,6 +108,7 @@ impl Module for Sysctl {
         Ok(match (file, live) {
             (Check::Ok(_), None) => Check::Ok(Outcome::default()),
             (Check::Change(change), None) => Check::Change(change),
+            (Check::Always(change), None) => Check::Always(change),
             (Check::Unknown(reason), None) => Check::Unknown(reason),
             (file, Some(current)) => {
                 let live = format!("{} {current} → {}", self.name, self.value());

@@ -7,8 +7,8 @@ use minijinja::Value;
 use serde::Deserialize;
 
 use super::topology_source::TopologySource;
-use super::{Check, Cx, Module, ModuleError, Outcome};
-use crate::numa::{DEFAULT_HOST_RESERVE_MB, Level, Topology, VmPlan, map, validate, whole_cores};
+use super::{Check, Cx, Module, ModuleError, Outcome, controller_file};
+use crate::numa::{DEFAULT_HOST_RESERVE_MB, Level, Rule, Topology, VmPlan, accept, map, validate, whole_cores};
 use crate::template::{node_to_value, value_to_node};
 use crate::yaml;
 
@@ -24,8 +24,18 @@ pub struct VmPlanModule {
     /// Memory each node keeps for the host.
     #[serde(default = "default_reserve")]
     host_reserve_mb: u64,
+    /// Rules whose errors this host accepts as warnings (by name, e.g. `shared-cpu`).
+    #[serde(default)]
+    accept_rules: Vec<String>,
+    /// Print the map and every finding (phase 1 does; later phases only need the plan).
+    #[serde(default = "yes")]
+    show_map: bool,
     /// Also draw the map as SVG into this controller-side file.
     map_svg: Option<String>,
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn default_reserve() -> u64 {
@@ -53,14 +63,23 @@ impl Module for VmPlanModule {
     async fn check(&self, cx: &Cx<'_>) -> Result<Check, ModuleError> {
         let (plan, value) = self.load(cx)?;
         let topology = self.topology.read(cx).await?;
-        let findings = validate(&plan, &topology, self.host_reserve_mb);
+        let mut findings = validate(&plan, &topology, self.host_reserve_mb);
+        let accepted = self
+            .accept_rules
+            .iter()
+            .map(|name| Rule::named(name).ok_or_else(|| ModuleError::failed(format!("accept_rules: no rule `{name}`"))))
+            .collect::<Result<Vec<_>, _>>()?;
+        accept(&mut findings, &accepted);
         if let Some(path) = &self.map_svg {
-            std::fs::write(path, map::svg(&plan, &topology)).map_err(|e| ModuleError::Failed(format!("{path}: {e}")))?;
+            controller_file::write(std::path::Path::new(path), &map::svg(&plan, &topology))?;
         }
         let errors = findings.iter().filter(|f| f.level == Level::Error).count();
-        let mut msg = map::text(&plan, &topology);
-        for finding in &findings {
-            msg.push_str(&format!("{finding}\n"));
+        let mut msg = String::new();
+        if self.show_map {
+            msg.push_str(&map::text(&plan, &topology));
+            for finding in &findings {
+                msg.push_str(&format!("{finding}\n"));
+            }
         }
         msg.push_str(&format!("{} VM(s): {errors} error(s), {} warning(s)", plan.virtual_machines.len(), findings.len() - errors));
         let listed: Vec<Value> = findings.iter().map(|f| Value::from(f.to_string())).collect();

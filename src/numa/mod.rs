@@ -11,4 +11,4 @@ pub mod validate;
 pub use cpuset::CpuSet;
 pub use plan::{VmPlan, VmSpec};
 pub use topology::Topology;
-pub use validate::{DEFAULT_HOST_RESERVE_MB, Finding, Level, Rule, validate, whole_cores};
+pub use validate::{DEFAULT_HOST_RESERVE_MB, Finding, Level, Rule, accept, validate, whole_cores};

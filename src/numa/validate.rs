@@ -34,6 +34,24 @@ pub enum Rule {
 }
 
 impl Rule {
+    pub const ALL: [Rule; 11] = [
+        Rule::DuplicateName,
+        Rule::PinCount,
+        Rule::UnknownNode,
+        Rule::UnknownCpu,
+        Rule::OutsideNode,
+        Rule::SharedCpu,
+        Rule::EmulatorOnVcpu,
+        Rule::SplitCore,
+        Rule::Memory,
+        Rule::Mode,
+        Rule::Housekeeping,
+    ];
+
+    pub fn named(name: &str) -> Option<Rule> {
+        Rule::ALL.into_iter().find(|rule| rule.name() == name)
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Rule::DuplicateName => "duplicate-name",
@@ -93,6 +111,16 @@ pub fn validate(plan: &VmPlan, topology: &Topology, reserve_mb: u64) -> Vec<Find
     let mut all = findings.0;
     all.sort_by_key(|f| f.level);
     all
+}
+
+/// Errors of the rules a host accepts (a lab with fewer CPUs than VMs accepts shared CPUs)
+/// become warnings that say so; they are never hidden.
+pub fn accept(findings: &mut [Finding], rules: &[Rule]) {
+    for finding in findings.iter_mut().filter(|f| f.level == Level::Error && rules.contains(&f.rule)) {
+        finding.level = Level::Warning;
+        finding.message.push_str(" (accepted on this host)");
+    }
+    findings.sort_by_key(|f| f.level);
 }
 
 /// Whether every vCPU pair (0-1, 2-3, …) sits on one core's two threads: then the guest is

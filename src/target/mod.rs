@@ -105,6 +105,9 @@ pub enum TargetError {
     Timeout(std::time::Duration, String),
     #[error("{0}")]
     Unsupported(String),
+    /// sudo refused the step's `become_user` (often: a user a later step creates).
+    #[error("cannot become {user}: {reason}")]
+    CannotBecome { user: String, reason: String },
 }
 
 /// A host as steps see it: every operation runs with the privilege the

@@ -113,10 +113,15 @@ impl Test {
     /// Every file and directory under `sub` with its kind, mode, owner and bytes.
     pub fn tree(&self, sub: &str) -> BTreeMap<PathBuf, String> {
         self.hand_over();
-        let mut tree = BTreeMap::new();
-        walk(&self.path().join(sub), &self.path().join(sub), &mut tree);
-        tree
+        tree(&self.path().join(sub))
     }
+}
+
+/// Every file and directory under `root` with its kind, mode, owner and bytes.
+pub fn tree(root: &Path) -> BTreeMap<PathBuf, String> {
+    let mut tree = BTreeMap::new();
+    walk(root, root, &mut tree);
+    tree
 }
 
 fn walk(root: &Path, dir: &Path, tree: &mut BTreeMap<PathBuf, String>) {

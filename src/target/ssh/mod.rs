@@ -221,7 +221,7 @@ impl Connection {
         let channel = session.channel_open_session().await.map_err(|e| self.lost(&session, e))?;
         RemoteShell::start(channel, &launcher, preamble.as_deref().map(str::as_bytes)).await.map_err(|e| match e {
             ShellError::Ended(reason) if privilege.escalate => {
-                TargetError::Unsupported(format!("cannot become {}: {reason}", privilege.user.as_deref().unwrap_or("root")))
+                TargetError::CannotBecome { user: privilege.user.clone().unwrap_or_else(|| "root".into()), reason }
             }
             other => self.lost(&session, other),
         })

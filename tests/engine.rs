@@ -455,3 +455,42 @@ fn omit_drops_an_argument() {
     t.run(&["play", "play.yaml", "-i", "inventory.yaml"]).ok();
     assert!(t.path().join("work/o").is_dir());
 }
+
+#[test]
+fn a_loop_item_sees_the_facts_earlier_items_set() {
+    let t = Test::local();
+    t.write(
+        "play.yaml",
+        r#"
+- hosts: localhost
+  tasks:
+    - set_fact: { seen: "{{ seen | default([]) + [item * 10] }}" }
+      loop: [1, 2, 3]
+    - assert: { that: ["seen == [10, 20, 30]"] }
+"#,
+    );
+    t.run(&["play", "play.yaml"]).ok();
+}
+
+#[test]
+fn phase_environment_reaches_every_step_and_a_step_overrides_it() {
+    let t = Test::local();
+    t.write(
+        "play.yaml",
+        r#"
+- hosts: localhost
+  environment: { GREETING: hello, PLACE: phase }
+  tasks:
+    - command: { argv: [sh, -c, 'echo "$GREETING $PLACE"'] }
+      register: inherited
+      changed_when: false
+    - command: { argv: [sh, -c, 'echo "$GREETING $PLACE"'] }
+      environment: { PLACE: step }
+      register: overridden
+      changed_when: false
+    - assert: { that: ["inherited.stdout == 'hello phase'", "overridden.stdout == 'hello step'"] }
+  handlers: []
+"#,
+    );
+    t.run(&["play", "play.yaml"]).ok();
+}

@@ -102,42 +102,6 @@ fn guests_install_packages_through_the_proxy_and_reach_nothing_else() {
     on_guest("k3s-worker-tasks", "sudo apt-get purge -y -qq tree >/dev/null");
 }
 
-#[test]
-fn the_data_guest_formats_and_mounts_its_own_lab_disk() {
-    if !lab_up() {
-        return;
-    }
-    let t = Test::new();
-    // Guarded by probes, as the filesystem and mount modules will be: a disk that carries any
-    // signature is never formatted again.
-    let playbook = "- hosts: k3s-worker-data\n  tasks:\n\
-        \x20   - command: { cmd: mkfs.ext4 -q -L labtest /dev/vdc, check: blkid /dev/vdc }\n\
-        \x20   - file: { path: /mnt/labtest, state: directory, mode: \"0755\" }\n\
-        \x20   - command: { cmd: mount /dev/vdc /mnt/labtest, check: findmnt /mnt/labtest }\n";
-    let first = play(&t, playbook, &[]);
-    first.ok();
-    assert_eq!(first.changed("k3s-worker-data"), 3, "{}", first.stdout);
-    let second = play(&t, playbook, &[]);
-    assert_eq!(second.changed("k3s-worker-data"), 0, "{}", second.stdout);
-
-    assert_eq!(
-        on_guest("k3s-worker-data", "findmnt -n -o SOURCE,FSTYPE /mnt/labtest").split_whitespace().collect::<Vec<_>>(),
-        ["/dev/vdc", "ext4"]
-    );
-    // The filesystem is on the lab's disk file on the host, and mounted nowhere but in the guest.
-    let loop_dev =
-        text(&std::process::Command::new("losetup").args(["-n", "-O", "NAME", "-j"]).arg(lab_disk("vdc")).output().unwrap().stdout);
-    let label = std::process::Command::new("blkid").args(["-s", "LABEL", "-o", "value", loop_dev.trim()]).output().unwrap();
-    assert_eq!(text(&label.stdout).trim(), "labtest");
-    assert!(!std::fs::read_to_string("/proc/mounts").unwrap().contains("/mnt/labtest"));
-
-    on_guest("k3s-worker-data", "sudo umount /mnt/labtest && sudo wipefs -q -a /dev/vdc && sudo rmdir /mnt/labtest");
-}
-
-fn lab_disk(device: &str) -> String {
-    format!("/var/lib/numarun-lab/disks/{device}.img")
-}
-
 /// The k3s tests reinstall and use one cluster: one at a time.
 static K3S: Mutex<()> = Mutex::new(());
 
@@ -200,30 +164,6 @@ fn the_k3s_stand_in_serves_what_the_deploy_phase_needs() {
     let taints = on_guest("k3s-worker-slm-heavy", &format!("{kubectl} get node k3s-worker-data -o jsonpath='{{.spec.taints}}'"));
     assert_eq!(taints, r#"[{"effect":"NoSchedule","key":"workload","value":"data"}]"#);
     on_guest("k3s-worker-slm-heavy", &format!("{kubectl} delete statefulset lab-probe && {kubectl} taint nodes k3s-worker-data workload-"));
-}
-
-#[test]
-fn the_site_runs_on_the_lab_and_a_rerun_changes_nothing() {
-    if !lab_up() {
-        return;
-    }
-    let _cluster = K3S.lock().unwrap_or_else(|e| e.into_inner());
-    let t = Test::new();
-    let site = project("playbooks/site.yaml");
-    let inventory = inventory();
-    t.run(&["play", &site, "-i", &inventory]).ok();
-    let conf = on_guest("k3s-worker-data", "sudo cat /data/hot/postgresql/postgresql.conf");
-    let rerun = t.run(&["play", &site, "-i", &inventory]);
-    rerun.ok();
-    for host in GUESTS.iter().copied().chain(["localhost"]) {
-        assert_eq!(rerun.changed(host), 0, "{host}: {}", rerun.stdout);
-    }
-    assert_eq!(on_guest("k3s-worker-data", "sudo cat /data/hot/postgresql/postgresql.conf"), conf);
-    assert!(conf.contains("shared_buffers = 15GB\n"), "{conf}");
-    // The hypervisor's tuning went to the lab's folder, and the run said what it left alone.
-    let sysctl = std::fs::read_to_string("/var/lib/numarun-lab/hypervisor/etc/sysctl.d/90-numarun-numa.conf").unwrap();
-    assert_eq!(sysctl, "kernel.numa_balancing = 0\n");
-    assert!(rerun.stdout.contains("Live kernel settings left alone"), "{}", rerun.stdout);
 }
 
 /// Run last, by `.ci/run`: it takes the lab down under the other tests' feet.

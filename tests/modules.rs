@@ -35,6 +35,7 @@ on_both_targets!(
     lineinfile_module,
     blockinfile_module,
     sysctl_module_drop_in,
+    cron_module_in_a_cron_file,
     command_and_shell_guards,
     unguarded_command_is_unknown_in_check_mode_and_later_steps_still_check,
     command_failure_fails_the_host,
@@ -486,4 +487,144 @@ fn base_image_module(t: Test) {
     assert_eq!(wrong.code, 2);
     assert!(wrong.stdout.contains("not put in place"), "{}", wrong.stdout);
     assert!(!t.path().join("work/c.img").exists() && !t.path().join("work/c.img.numarun-partial").exists());
+}
+
+fn cron_module_in_a_cron_file(t: Test) {
+    t.write("work/cron", "# the admin's\n0 1 * * * root /usr/bin/true\n").write(
+        "play.yaml",
+        r#"
+- hosts: localhost
+  vars: { file: "{dir}/work/cron" }
+  tasks:
+    - name: set
+      cron: { name: monitor, minute: "*/5", job: /usr/local/bin/monitor.sh, user: root, cron_file: "{{ file }}" }
+    - name: nightly
+      cron: { name: nightly, special_time: daily, job: /usr/local/bin/nightly.sh, cron_file: "{{ file }}" }
+    - name: gone
+      cron: { name: never-there, state: absent, cron_file: "{{ file }}" }
+"#,
+    );
+    converges(&t, &["set", "nightly"]);
+    assert_eq!(
+        t.read("work/cron"),
+        "# the admin's\n0 1 * * * root /usr/bin/true\n#numarun: monitor\n*/5 * * * * root /usr/local/bin/monitor.sh\n\
+         #numarun: nightly\n@daily root /usr/local/bin/nightly.sh\n"
+    );
+    // A changed schedule replaces the job in place; removing it leaves the admin's lines.
+    t.write(
+        "play.yaml",
+        "- hosts: localhost\n  tasks:\n    - cron: { name: monitor, minute: '*/10', job: /usr/local/bin/monitor.sh, cron_file: '{dir}/work/cron' }\n\
+         \x20   - cron: { name: nightly, state: absent, cron_file: '{dir}/work/cron' }\n",
+    );
+    t.run(&["play", "play.yaml"]).ok();
+    assert_eq!(
+        t.read("work/cron"),
+        "# the admin's\n0 1 * * * root /usr/bin/true\n#numarun: monitor\n*/10 * * * * root /usr/local/bin/monitor.sh\n"
+    );
+}
+
+/// A loop device over a sparse file in the test's folder, detached (and unmounted) at the end.
+struct LoopDevice {
+    device: String,
+    mount_point: std::path::PathBuf,
+}
+
+impl LoopDevice {
+    fn new(t: &Test) -> LoopDevice {
+        let image = t.path().join("disk.img");
+        std::fs::File::create(&image).unwrap().set_len(64 << 20).unwrap();
+        let out = std::process::Command::new("losetup").args(["-f", "--show"]).arg(&image).output().unwrap();
+        assert!(out.status.success(), "losetup: {}", String::from_utf8_lossy(&out.stderr));
+        LoopDevice { device: String::from_utf8_lossy(&out.stdout).trim().to_string(), mount_point: t.path().join("work/mnt") }
+    }
+}
+
+impl Drop for LoopDevice {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.mount_point).status();
+        let _ = std::process::Command::new("losetup").args(["-d", &self.device]).status();
+    }
+}
+
+#[test]
+fn filesystem_and_mount_on_a_loop_device() {
+    if !is_root() {
+        eprintln!("skipped: loop devices need root");
+        return;
+    }
+    let t = Test::local();
+    let disk = LoopDevice::new(&t);
+    // A label of its own: LABEL= is resolved by scanning every block device of the machine.
+    let label = format!("nrt{}", std::process::id());
+    t.write("work/fstab", "# static file system information\nproc /proc proc defaults 0 0\n/dev/old {dir}/work/mnt ext2 defaults 0 0\n");
+    t.write(
+        "play.yaml",
+        &format!(
+            "- hosts: localhost\n  tasks:\n\
+             \x20   - name: mkfs\n      filesystem: {{ dev: {dev}, fstype: ext4, label: {label}, opts: -m 1 }}\n\
+             \x20   - name: mount\n      mount: {{ path: '{{dir}}/work/mnt', src: LABEL={label}, fstype: ext4, opts: 'defaults,noatime', passno: '2', state: mounted, fstab: '{{dir}}/work/fstab' }}\n",
+            dev = disk.device
+        ),
+    );
+    converges(&t, &["mkfs", "mount"]);
+    let fstab = t.read("work/fstab");
+    let entry = format!("LABEL={label} {}/work/mnt ext4 defaults,noatime 0 2\n", t.path().display());
+    assert_eq!(fstab, format!("# static file system information\nproc /proc proc defaults 0 0\n{entry}"));
+    let mounted =
+        std::process::Command::new("findmnt").args(["-n", "-o", "SOURCE,OPTIONS", "--mountpoint"]).arg(&disk.mount_point).output().unwrap();
+    let mounted = String::from_utf8_lossy(&mounted.stdout);
+    assert!(mounted.starts_with(&disk.device) && mounted.contains("noatime"), "{mounted}");
+
+    // The device now holds a filesystem with data: asked for another one, numarun refuses.
+    std::fs::write(disk.mount_point.join("keep"), "precious").unwrap();
+    t.write(
+        "other.yaml",
+        &format!("- hosts: localhost\n  tasks:\n    - filesystem: {{ dev: {}, fstype: ext4, label: other }}\n", disk.device),
+    );
+    let refused = t.run(&["play", "other.yaml"]);
+    assert_eq!(refused.code, 2, "{}", refused.stdout);
+    let why = format!("{} already holds ext4 labelled `{label}`, not ext4 labelled `other`", disk.device);
+    assert!(refused.stdout.contains(&why) && refused.stdout.contains("force: true"), "{}", refused.stdout);
+    assert_eq!(std::fs::read_to_string(disk.mount_point.join("keep")).unwrap(), "precious");
+
+    // Absent: unmounted and out of fstab, every other line kept.
+    t.write(
+        "absent.yaml",
+        "- hosts: localhost\n  tasks:\n    - mount: { path: '{dir}/work/mnt', state: absent, fstab: '{dir}/work/fstab' }\n",
+    );
+    let absent = t.run(&["play", "absent.yaml"]);
+    absent.ok();
+    assert_eq!(absent.changed("localhost"), 1);
+    assert_eq!(t.read("work/fstab"), "# static file system information\nproc /proc proc defaults 0 0\n");
+    assert!(!disk.mount_point.join("keep").exists(), "still mounted");
+}
+
+#[test]
+fn perf_report_judges_measurements_and_writes_json_and_markdown() {
+    let t = Test::local();
+    let play = |iops_min: u32| {
+        format!(
+            "- hosts: localhost\n  tasks:\n    - perf_report:\n        dest: '{{dir}}/out/report'\n        measurements:\n\
+             \x20         - {{ name: iops, value: '12000.5', unit: IOPS, min: {iops_min} }}\n\
+             \x20         - {{ name: latency, value: 0.4, unit: ms, max: 1 }}\n\
+             \x20         - {{ name: cache hit ratio, value: '', min: 0.95, note: no user tables yet }}\n"
+        )
+    };
+    t.write("pass.yaml", &play(10000)).write("miss.yaml", &play(20000));
+    let pass = t.run(&["play", "pass.yaml"]);
+    pass.ok();
+    assert_eq!(pass.changed("localhost"), 0, "a report is output, not a change");
+    let md = t.read("out/report.md");
+    assert!(md.contains("| iops | 12000.5 IOPS | ≥ 10000 | pass |"), "{md}");
+    assert!(md.contains("| cache hit ratio (no user tables yet) | not measured | ≥ 0.95 | – |"), "{md}");
+    let json: serde_json::Value = serde_json::from_str(&t.read("out/report.json")).unwrap();
+    assert_eq!(json["passed"], true);
+    assert_eq!(json["measurements"][2]["verdict"], "none");
+
+    let miss = t.run(&["play", "miss.yaml"]);
+    assert_eq!(miss.code, 2);
+    assert!(miss.stdout.contains("threshold missed: iops"), "{}", miss.stdout);
+    assert!(t.read("out/report.md").contains("| iops | 12000.5 IOPS | ≥ 20000 | **missed** |"));
+    let json: serde_json::Value = serde_json::from_str(&t.read("out/report.json")).unwrap();
+    assert_eq!((json["passed"].clone(), json["measurements"][1]["verdict"].clone()), (false.into(), "pass".into()));
 }

@@ -231,3 +231,32 @@ fn host_facts_and_vm_plan_serve_phase_one() {
     assert_eq!(run.code, 2);
     assert!(run.stdout.contains("error[mode] k3s-worker-slm-heavy: numa_memory.mode is not stated"), "{}", run.stdout);
 }
+
+#[test]
+fn accepted_rules_become_warnings_that_still_show() {
+    let t = Test::local();
+    fake_sysfs(&t.path().join("sys"));
+    let shared = std::fs::read_to_string(project("examples/vm.cluster-numa.json")).unwrap().replacen("\"26\"", "\"25\"", 1);
+    t.write("shared.json", &shared);
+    let play = |accept: &str| {
+        format!(
+            "- hosts: localhost\n  tasks:\n    - vm_plan: {{ plan_file: '{{dir}}/shared.json', topology: {{ sysfs: '{{dir}}/sys' }}{accept} }}\n"
+        )
+    };
+    t.write("strict.yaml", &play(""))
+        .write("accepting.yaml", &play(", accept_rules: [shared-cpu]"))
+        .write("typo.yaml", &play(", accept_rules: [shared-cpus]"));
+
+    let strict = t.run(&["play", "strict.yaml"]);
+    assert_eq!(strict.code, 2);
+    assert!(strict.stdout.contains("error[shared-cpu] k3s-worker-slm cpu 25"), "{}", strict.stdout);
+
+    let accepting = t.run(&["play", "accepting.yaml"]);
+    accepting.ok();
+    assert!(accepting.stdout.contains("warning[shared-cpu] k3s-worker-slm cpu 25: CPU 25 is pinned by"), "{}", accepting.stdout);
+    assert!(accepting.stdout.contains("(accepted on this host)"), "{}", accepting.stdout);
+
+    let typo = t.run(&["play", "typo.yaml"]);
+    assert_eq!(typo.code, 2);
+    assert!(typo.stdout.contains("accept_rules: no rule `shared-cpus`"), "{}", typo.stdout);
+}

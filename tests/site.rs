@@ -87,6 +87,20 @@ impl ArgvWatch {
 }
 
 #[test]
+fn the_site_parses_with_both_inventories() {
+    let t = Test::new();
+    for inventory in ["inventory/lab.yaml", "inventory/homelab.yaml"] {
+        let inventory = project(inventory);
+        let site = project("playbooks/site.yaml");
+        t.run(&["play", &site, "-i", &inventory, "--syntax-check"]).ok();
+        let hosts = t.run(&["play", &site, "-i", &inventory, "--list-hosts"]);
+        hosts.ok();
+        assert!(GUESTS.iter().all(|g| hosts.stdout.contains(g)), "{}", hosts.stdout);
+    }
+    t.run(&["play", &project("playbooks/rollback.yaml"), "-i", &inventory(), "--syntax-check"]).ok();
+}
+
+#[test]
 #[ignore = "runs the whole site on a fresh lab (minutes); .ci/run runs it"]
 fn the_site_on_a_fresh_lab() {
     if !common::is_root() {
@@ -99,7 +113,12 @@ fn the_site_on_a_fresh_lab() {
 
     // What numarun must leave alone: a crontab line of the admin's, a domain it did not create.
     on_guest(DATA, "echo '17 3 * * * /usr/bin/true # the admin own job' | crontab -");
-    t.write("unmanaged.xml", &format!("<domain type='qemu'><name>{UNMANAGED}</name><memory unit='MiB'>32</memory><os><type arch='x86_64'>hvm</type></os></domain>"));
+    t.write(
+        "unmanaged.xml",
+        &format!(
+            "<domain type='qemu'><name>{UNMANAGED}</name><memory unit='MiB'>32</memory><os><type arch='x86_64'>hvm</type></os></domain>"
+        ),
+    );
     virsh(&["undefine", UNMANAGED]); // left by an earlier, failed run
     let defined = virsh(&["define", &t.path().join("unmanaged.xml").display().to_string()]);
     assert!(defined.contains("defined"), "{defined}");
@@ -139,6 +158,16 @@ fn the_site_on_a_fresh_lab() {
     second.ok();
     assert_eq!(total_changed(&second), 0, "{}", second.stdout);
 
+    // The hypervisor's tuning went to the lab's folder, and the run said what it left alone.
+    let sysctl = std::fs::read_to_string("/var/lib/numarun-lab/hypervisor/etc/sysctl.d/90-numarun-numa.conf").unwrap();
+    assert_eq!(sysctl, "kernel.numa_balancing = 0\n");
+    assert!(second.stdout.contains("Live kernel settings left alone"), "{}", second.stdout);
+
+    // The expected topology is the inventory's: the same phase fails loudly on another host.
+    let wrong = play(&t, "playbooks/phases/01-verify.yaml", &["-e", r#"{"expect_numa_nodes": 2}"#]);
+    assert_eq!(wrong.code, 2, "{}", wrong.stdout);
+    assert!(wrong.stdout.contains("expected 2 NUMA node(s), 1 thread(s) per core"), "{}", wrong.stdout);
+
     // The data tiers: one fstab entry each, real mounts of the lab's disks.
     let fstab = on_guest(DATA, "cat /etc/fstab");
     for mount in [" /data/hot ", " /data/lake "] {
@@ -152,6 +181,8 @@ fn the_site_on_a_fresh_lab() {
             .unwrap();
         assert_eq!(source.trim(), text(&loop_of.stdout).trim(), "{mount} is not the lab's {disk}");
     }
+    let host_mounts = std::fs::read_to_string("/proc/mounts").unwrap();
+    assert!(!host_mounts.contains("/data/hot") && !host_mounts.contains("/data/lake"), "mounted on the host:\n{host_mounts}");
     let crontab = on_guest(DATA, "crontab -l");
     assert!(crontab.contains("# the admin own job") && crontab.contains("staging-cleanup-monitor.sh"), "{crontab}");
 

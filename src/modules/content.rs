@@ -34,19 +34,11 @@ pub trait ManagedFile: Send + Sync + std::fmt::Debug {
 #[async_trait]
 impl<T: ManagedFile> Module for T {
     async fn check(&self, cx: &Cx<'_>) -> Result<Check, ModuleError> {
-        let plan = self.plan(cx).await?;
-        match &plan.desired {
-            None => Ok(Check::Ok(Outcome::default())),
-            Some(desired) => check(cx, &plan, desired, &self.attrs()).await,
-        }
+        check_plan(cx, &self.plan(cx).await?, &self.attrs()).await
     }
 
     async fn apply(&self, cx: &Cx<'_>) -> Result<Outcome, ModuleError> {
-        let plan = self.plan(cx).await?;
-        match &plan.desired {
-            None => Ok(Outcome::default()),
-            Some(desired) => write(cx, &plan, desired, &self.attrs()).await,
-        }
+        write_plan(cx, &self.plan(cx).await?, &self.attrs()).await
     }
 
     fn validate(&self, args: &Node) -> Result<(), Diag> {
@@ -79,6 +71,22 @@ pub async fn edit_plan(
         (before, _) => Some(edit(&super::lines::as_text(path, before.as_deref())?)?.into_bytes()),
     };
     Ok(Plan { path: path.to_string(), stat, before, desired, make_parents: create })
+}
+
+/// What carrying out the plan would change (nothing when it leaves the file alone).
+pub async fn check_plan(cx: &Cx<'_>, plan: &Plan, attrs: &FileAttrs) -> Result<Check, ModuleError> {
+    match &plan.desired {
+        None => Ok(Check::Ok(Outcome::default())),
+        Some(desired) => check(cx, plan, desired, attrs).await,
+    }
+}
+
+/// Carries out the plan.
+pub async fn write_plan(cx: &Cx<'_>, plan: &Plan, attrs: &FileAttrs) -> Result<Outcome, ModuleError> {
+    match &plan.desired {
+        None => Ok(Outcome::default()),
+        Some(desired) => write(cx, plan, desired, attrs).await,
+    }
 }
 
 /// Would writing `desired` to `path` change anything, and what.

@@ -124,11 +124,7 @@ impl Cron {
 impl Module for Cron {
     async fn check(&self, cx: &Cx<'_>) -> Result<Check, ModuleError> {
         if let Some(path) = self.cron_file_path() {
-            let plan = self.file_plan(cx, &path).await?;
-            return match &plan.desired {
-                Some(desired) => content::check(cx, &plan, desired, &Cron::file_attrs()).await,
-                None => Ok(Check::Ok(Outcome::default())),
-            };
+            return content::check_plan(cx, &self.file_plan(cx, &path).await?, &Cron::file_attrs()).await;
         }
         let (before, after) = self.crontab_edit(cx).await?;
         if before == after {
@@ -144,11 +140,7 @@ impl Module for Cron {
 
     async fn apply(&self, cx: &Cx<'_>) -> Result<Outcome, ModuleError> {
         if let Some(path) = self.cron_file_path() {
-            let plan = self.file_plan(cx, &path).await?;
-            return match &plan.desired {
-                Some(desired) => content::write(cx, &plan, desired, &Cron::file_attrs()).await,
-                None => Ok(Outcome::default()),
-            };
+            return content::write_plan(cx, &self.file_plan(cx, &path).await?, &Cron::file_attrs()).await;
         }
         let (before, after) = self.crontab_edit(cx).await?;
         if before != after {

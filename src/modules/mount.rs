@@ -137,10 +137,7 @@ impl Mount {
 impl Module for Mount {
     async fn check(&self, cx: &Cx<'_>) -> Result<Check, ModuleError> {
         let plan = self.fstab_plan(cx).await?;
-        let file = match &plan.desired {
-            Some(desired) => content::check(cx, &plan, desired, &FileAttrs::default()).await?,
-            None => Check::Ok(Outcome::default()),
-        };
+        let file = content::check_plan(cx, &plan, &FileAttrs::default()).await?;
         let (mut summary, diff) = match file {
             Check::Change(change) => (vec![change.summary], change.diff),
             _ => (Vec::new(), None),

@@ -100,10 +100,7 @@ impl Sysctl {
 impl Module for Sysctl {
     async fn check(&self, cx: &Cx<'_>) -> Result<Check, ModuleError> {
         let plan = self.file_plan(cx).await?;
-        let file = match &plan.desired {
-            Some(desired) => content::check(cx, &plan, desired, &FileAttrs::default()).await?,
-            None => Check::Ok(Outcome::default()),
-        };
+        let file = content::check_plan(cx, &plan, &FileAttrs::default()).await?;
         let live = self.live_drift(cx).await?;
         Ok(match (file, live) {
             (Check::Ok(_), None) => Check::Ok(Outcome::default()),

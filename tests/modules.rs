@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Test, is_root};
+use common::{Test, is_root, runs_as_root};
 
 /// Each case runs twice: on the local target and on the SSH target.
 macro_rules! on_both_targets {
@@ -355,8 +355,7 @@ fn failed_assert_names_the_condition(t: Test) {
 
 #[test]
 fn owner_and_group_by_name() {
-    if !is_root() {
-        eprintln!("skipped: needs root");
+    if !runs_as_root("chown") {
         return;
     }
     let t = Test::local();
@@ -548,8 +547,7 @@ impl Drop for LoopDevice {
 
 #[test]
 fn filesystem_and_mount_on_a_loop_device() {
-    if !is_root() {
-        eprintln!("skipped: loop devices need root");
+    if !runs_as_root("a loop device") {
         return;
     }
     let t = Test::local();

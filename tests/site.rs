@@ -103,7 +103,7 @@ fn the_site_parses_with_both_inventories() {
 #[test]
 #[ignore = "runs the whole site on a fresh lab (minutes); .ci/run runs it"]
 fn the_site_on_a_fresh_lab() {
-    if !common::is_root() {
+    if !common::runs_as_root("the lab") {
         return;
     }
     let down = lab("down");

@@ -18,6 +18,15 @@ pub fn is_root() -> bool {
     fs::metadata("/proc/self").map(|m| m.uid() == 0).unwrap_or(false)
 }
 
+/// For tests that only root can run: whether to go on; says why it skips otherwise.
+pub fn runs_as_root(needed_for: &str) -> bool {
+    let root = is_root();
+    if !root {
+        eprintln!("skipped: {needed_for} needs root");
+    }
+    root
+}
+
 pub struct Test {
     pub dir: tempfile::TempDir,
     /// The daemon `localhost` is reached through, for tests over SSH.

@@ -128,6 +128,13 @@ pub fn render(diag: &Diag) -> String {
 }
 
 fn play(args: PlayArgs) -> Result<i32, Diag> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Diag::new(DiagKind::Invalid(format!("cannot start the runtime: {e}")), None))?;
+    // Listening from the start: an interrupt while the playbook loads stops the run before it begins.
+    let stops = runtime.block_on(async { Stops::listen() });
     let playbook = Playbook::load(&args.playbook)?;
     let mut inventory = match &args.inventory {
         Some(path) => Inventory::load(path)?,
@@ -171,13 +178,39 @@ fn play(args: PlayArgs) -> Result<i32, Diag> {
     let playbook_dir = playbook.dir().canonicalize().unwrap_or_else(|_| playbook.dir().to_path_buf());
     let options = RunOptions { check: args.check, diff: args.diff, forks: args.forks, extra_vars, playbook_dir, become_password };
     let engine = Engine::new(&inventory, options, bus);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| Diag::new(DiagKind::Invalid(format!("cannot start the runtime: {e}")), None))?;
-    let summary = runtime.block_on(engine.run(&args.playbook.display().to_string(), &plans));
+    let summary = runtime.block_on(stops.run_until_done(&engine, &args.playbook.display().to_string(), &plans));
     Ok(summary.exit_code())
+}
+
+/// SIGINT and SIGTERM: the first stops the run cleanly, a second one at once.
+struct Stops {
+    signals: Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>,
+}
+
+impl Stops {
+    fn listen() -> Stops {
+        use tokio::signal::unix::{SignalKind, signal};
+        Stops { signals: signal(SignalKind::interrupt()).ok().zip(signal(SignalKind::terminate()).ok()) }
+    }
+
+    async fn run_until_done(mut self, engine: &Engine, playbook: &str, plans: &[plan::PhasePlan<'_>]) -> crate::engine::Summary {
+        let Some((interrupts, terminations)) = self.signals.as_mut() else {
+            return engine.run(playbook, plans).await;
+        };
+        let run = engine.run(playbook, plans);
+        tokio::pin!(run);
+        loop {
+            tokio::select! {
+                summary = &mut run => return summary,
+                _ = interrupts.recv() => {}
+                _ = terminations.recv() => {}
+            }
+            if engine.is_interrupted() {
+                std::process::exit(crate::engine::EXIT_INTERRUPTED);
+            }
+            engine.interrupt();
+        }
+    }
 }
 
 /// `-e KEY=VALUE KEY2=VALUE`, `-e '{"k": 1}'` (YAML or JSON) or `-e @vars.yaml`.

@@ -121,9 +121,14 @@ pub enum Event {
         host: String,
         message: String,
     },
+    /// SIGINT or SIGTERM: running steps finish, no new step starts.
+    Interrupted {
+        message: String,
+    },
     RunEnd {
         recap: Vec<HostRecap>,
         elapsed_ms: u64,
+        interrupted: bool,
     },
 }
 
@@ -143,7 +148,7 @@ impl Event {
                 }
                 texts
             }
-            Event::HostUnreachable { message, .. } | Event::Warning { message, .. } => vec![message],
+            Event::HostUnreachable { message, .. } | Event::Warning { message, .. } | Event::Interrupted { message } => vec![message],
             Event::RunEnd { .. } => Vec::new(),
         }
     }

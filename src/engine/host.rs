@@ -132,6 +132,9 @@ pub async fn run_phase(engine: &Engine, state: &mut HostState, plan: &PhasePlan<
     let mut notified: Vec<String> = Vec::new();
     let total = plan.steps.len();
     for (index, step) in plan.steps.iter().enumerate() {
+        if engine.is_interrupted() {
+            break;
+        }
         notified.extend(step::run(&cx, state, step, false, (index + 1, total)).await);
         if !state.is_active() {
             return;
@@ -139,6 +142,15 @@ pub async fn run_phase(engine: &Engine, state: &mut HostState, plan: &PhasePlan<
     }
     let handlers: Vec<_> =
         plan.phase.handlers.iter().filter(|h| notified.iter().any(|n| h.name.as_deref() == Some(n) || h.listen.contains(n))).collect();
+    if engine.is_interrupted() {
+        // Said, not run: a change whose handler never ran will not notify it again next time.
+        if !handlers.is_empty() {
+            let names: Vec<String> = handlers.iter().map(|h| h.title()).collect();
+            let message = format!("interrupted before its notified handlers ran: {}; run them by hand", names.join(", "));
+            engine.bus.emit(Event::Warning { host: state.name.clone(), message });
+        }
+        return;
+    }
     for (index, handler) in handlers.iter().enumerate() {
         step::run(&cx, state, handler, true, (index + 1, handlers.len())).await;
         if !state.is_active() {

@@ -9,6 +9,7 @@ mod step;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use futures_util::future::join_all;
@@ -41,18 +42,25 @@ pub struct Engine {
     templater: Arc<Templater>,
     layers: Arc<Layers>,
     hostvars: Arc<HostVars>,
+    interrupted: AtomicBool,
 }
+
+/// Exit code of a run stopped by SIGINT or SIGTERM (128 + SIGINT, as shells report it).
+pub const EXIT_INTERRUPTED: i32 = 130;
 
 /// How the run ended, for the exit code.
 #[derive(Debug, Default)]
 pub struct Summary {
     pub recap: Vec<HostRecap>,
+    pub interrupted: bool,
 }
 
 impl Summary {
-    /// 0 all well, 2 a step failed, 4 a host was unreachable (as ansible-playbook).
+    /// 0 all well, 2 a step failed, 4 a host was unreachable (as ansible-playbook), 130 interrupted.
     pub fn exit_code(&self) -> i32 {
-        if self.recap.iter().any(|r| r.unreachable > 0) {
+        if self.interrupted {
+            EXIT_INTERRUPTED
+        } else if self.recap.iter().any(|r| r.unreachable > 0) {
             4
         } else if self.recap.iter().any(|r| r.failed > 0) {
             2
@@ -67,7 +75,19 @@ impl Engine {
         let layers = Arc::new(Layers::new(inventory, &options));
         let templater = Arc::new(Templater::new());
         let hostvars = Arc::new(HostVars::new(Arc::clone(&layers), Arc::clone(&templater)));
-        Engine { options, bus, templater, layers, hostvars }
+        Engine { options, bus, templater, layers, hostvars, interrupted: AtomicBool::new(false) }
+    }
+
+    /// Stops the run cleanly: steps running now finish, no other starts, the recap is written.
+    pub fn interrupt(&self) {
+        if !self.interrupted.swap(true, Ordering::SeqCst) {
+            let message = "steps running now finish; no other step starts (interrupt again to stop at once)".to_string();
+            self.bus.emit(Event::Interrupted { message });
+        }
+    }
+
+    pub fn is_interrupted(&self) -> bool {
+        self.interrupted.load(Ordering::SeqCst)
     }
 
     pub async fn run(&self, playbook: &str, plans: &[PhasePlan<'_>]) -> Summary {
@@ -77,6 +97,9 @@ impl Engine {
         let mut order: Vec<String> = Vec::new();
         let forks = Semaphore::new(self.options.forks.max(1));
         for plan in plans {
+            if self.is_interrupted() {
+                break;
+            }
             for host in &plan.hosts {
                 if !hosts.contains_key(host) {
                     hosts.insert(host.clone(), HostState::new(host));
@@ -105,7 +128,8 @@ impl Engine {
             }
         }
         let recap: Vec<HostRecap> = order.iter().map(|h| hosts[h].recap.clone()).collect();
-        self.bus.emit(Event::RunEnd { recap: recap.clone(), elapsed_ms: started.elapsed().as_millis() as u64 });
-        Summary { recap }
+        let interrupted = self.is_interrupted();
+        self.bus.emit(Event::RunEnd { recap: recap.clone(), elapsed_ms: started.elapsed().as_millis() as u64, interrupted });
+        Summary { recap, interrupted }
     }
 }

@@ -78,7 +78,7 @@ impl Terminal {
         }
     }
 
-    fn recap(&mut self, recap: &[HostRecap], elapsed_ms: u64) {
+    fn recap(&mut self, recap: &[HostRecap], elapsed_ms: u64, interrupted: bool) {
         for bar in self.bars.values() {
             bar.finish_and_clear();
         }
@@ -98,7 +98,8 @@ impl Terminal {
                 r.ok, r.changed, r.unknown, r.failed, r.skipped, r.unreachable, r.ignored
             ));
         }
-        self.line(&format!("elapsed {:.2}s", elapsed_ms as f64 / 1000.0));
+        let stopped = if interrupted { ", interrupted: the steps after the last one shown did not run" } else { "" };
+        self.line(&format!("elapsed {:.2}s{stopped}", elapsed_ms as f64 / 1000.0));
     }
 }
 
@@ -130,7 +131,8 @@ impl Reporter for Terminal {
                 self.line(&format!("{}: [{host}] {message}", style("unreachable").red().bold()))
             }
             Event::Warning { host, message } => self.line(&format!("{}: [{host}] {message}", style("warning").yellow().bold())),
-            Event::RunEnd { recap, elapsed_ms } => self.recap(recap, *elapsed_ms),
+            Event::Interrupted { message } => self.line(&format!("{}: {message}", style("interrupted").red().bold())),
+            Event::RunEnd { recap, elapsed_ms, interrupted } => self.recap(recap, *elapsed_ms, *interrupted),
         }
     }
 }

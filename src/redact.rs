@@ -30,6 +30,24 @@ impl Redactor {
         }
     }
 
+    /// A `no_log` step's registered result: its data is secret, not the command that made it
+    /// (`cmd` names a file, a program; hiding those would hide ordinary text).
+    pub fn add_result(&self, result: &Value) {
+        match result.kind() {
+            ValueKind::Map => {
+                for key in result.try_iter().into_iter().flatten().filter(|key| key.as_str() != Some("cmd")) {
+                    let value = result.get_item(&key).unwrap_or_default();
+                    match key.as_str() {
+                        // A looped step's results, one per item.
+                        Some("results") => value.try_iter().into_iter().flatten().for_each(|item| self.add_result(&item)),
+                        _ => self.add_value(&value),
+                    }
+                }
+            }
+            _ => self.add_value(result),
+        }
+    }
+
     /// Every string inside a value becomes a secret.
     pub fn add_value(&self, value: &Value) {
         match value.kind() {
@@ -45,6 +63,11 @@ impl Redactor {
             }
             _ => {}
         }
+    }
+
+    /// Whether `text` holds any secret.
+    pub fn reveals(&self, text: &str) -> bool {
+        self.secrets.read().expect("redactor lock").iter().any(|secret| text.contains(secret.as_str()))
     }
 
     pub fn scrub(&self, text: &mut String) {

@@ -143,7 +143,7 @@ pub async fn run(cx: &HostPhase<'_>, state: &mut HostState, step: &Step, handler
         attempts[0].1.registered()
     };
     if step.no_log {
-        engine.bus.redactor.add_value(&registered);
+        engine.bus.redactor.add_result(&registered);
     }
     let facts: Vec<(String, Value)> = attempts.iter_mut().flat_map(|(_, a)| std::mem::take(&mut a.facts)).collect();
     keep_facts(engine, state, step, facts);
@@ -365,7 +365,8 @@ async fn execute(cx: &HostPhase<'_>, state: &HostState, step: &Step, scope: &Arc
         .or_else(|| from_vars("ansible_become_user").map(|v| v.to_string()));
     let privilege = Privilege { escalate, user };
     let target = host.elevated(&privilege);
-    let module_cx = Cx { target: target.as_ref(), env, scope, search_dirs: &cx.search_dirs, span: &step.module_span };
+    let module_cx =
+        Cx { target: target.as_ref(), env, scope, search_dirs: &cx.search_dirs, span: &step.module_span, secrets: &cx.engine.bus.redactor };
 
     let outcome = async {
         let checked = match module.check(&module_cx).await {

@@ -43,7 +43,8 @@ use minijinja::Value;
 use serde::de::DeserializeOwned;
 
 use crate::diag::{Diag, Span};
-use crate::target::{Command, Target, TargetError};
+use crate::redact::Redactor;
+use crate::target::{Command, Program, Target, TargetError};
 use crate::template::Scope;
 use crate::yaml::{self, Node};
 
@@ -56,13 +57,28 @@ pub struct Cx<'a> {
     /// Folders a relative `src:` is looked up in, nearest first.
     pub search_dirs: &'a [PathBuf],
     pub span: &'a Span,
+    /// The run's secrets: none may travel in a command's text.
+    pub secrets: &'a Redactor,
 }
 
 impl Cx<'_> {
-    /// Runs a command with the step's environment.
-    pub async fn run(&self, mut command: Command) -> Result<crate::target::Output, TargetError> {
+    /// Runs a command with the step's environment. A command whose text would carry a secret is
+    /// refused: argv (and a shell's script, which becomes argv) is readable by every user of the
+    /// host in /proc, its environment and stdin are not.
+    pub async fn run(&self, mut command: Command) -> Result<crate::target::Output, ModuleError> {
+        let text: Vec<&str> = match &command.program {
+            Program::Argv(argv) => argv.iter().map(String::as_str).collect(),
+            Program::Shell { script, executable } => vec![executable.as_str(), script.as_str()],
+        };
+        if text.iter().any(|part| self.secrets.reveals(part)) {
+            let program = text.first().copied().unwrap_or_default();
+            return Err(ModuleError::failed(format!(
+                "refusing to run `{program}` with a secret in its command line, where every user of the host can read it: \
+                 pass the secret through `environment:` (or `env:`) or `stdin:` instead"
+            )));
+        }
         command.env.extend(self.env.iter().cloned());
-        self.target.run(&command).await
+        Ok(self.target.run(&command).await?)
     }
 
     /// Runs a command that must succeed; its failure names `what` and carries its stderr.

@@ -99,6 +99,11 @@ struct PlayArgs {
 }
 
 pub fn main() -> i32 {
+    std::panic::set_hook(Box::new(|info| {
+        let at = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+        let what = info.payload().downcast_ref::<&str>().copied().or(info.payload().downcast_ref::<String>().map(String::as_str));
+        eprintln!("error: internal error{at}: {}; this is a bug in numarun, please report it", what.unwrap_or("a panic"));
+    }));
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -263,3 +263,13 @@ fn an_undefined_value_in_a_template_file_is_named_by_its_line_not_by_a_guarded_n
     assert!(run.stdout.contains("t.j2:3:"), "{}", run.stdout);
     assert!(!run.stdout.contains("`maybe`"), "{}", run.stdout);
 }
+
+#[test]
+fn a_hundred_megabyte_playbook_is_refused_before_it_is_read() {
+    let t = Test::new();
+    let file = std::fs::File::create(t.path().join("huge.yaml")).unwrap();
+    file.set_len(100 << 20).unwrap();
+    let run = t.run(&["play", "huge.yaml"]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("huge.yaml: 104857600 bytes is over the 16777216-byte limit for a YAML file"), "{}", run.stderr);
+}

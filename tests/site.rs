@@ -203,6 +203,14 @@ fn the_site_on_a_fresh_lab() {
     assert!(again.stdout.contains("/dev/vdb already holds ext4 labelled `hot-storage`"), "{}", again.stdout);
     assert_eq!(on_guest(DATA, "cat /data/hot/staging/keep"), "precious\n");
 
+    // initdb never runs over a folder that holds anything.
+    on_guest(DATA, "sudo install -d -o postgres -m 700 /data/hot/other && echo mine | sudo tee /data/hot/other/notes >/dev/null");
+    let over = play(&t, "playbooks/phases/06-postgresql.yaml", &["-e", "pg_data=/data/hot/other"]);
+    assert_eq!(over.code, 2, "{}", over.stdout);
+    assert!(over.stdout.contains("is not empty"), "{}", over.stdout);
+    assert_eq!(on_guest(DATA, "sudo cat /data/hot/other/notes"), "mine\n");
+    on_guest(DATA, "sudo rm -r /data/hot/other");
+
     // A missed threshold fails phase 12, and the report says which.
     let strict = play(&t, "playbooks/site.yaml", &["--tags", "perf", "-e", "perf_min_hot_iops=1000000000"]);
     assert_ne!(strict.code, 0, "{}", strict.stdout);

@@ -11,7 +11,7 @@ use crate::diag::{Diag, DiagKind, Source, Span};
 /// Files larger than this are refused before parsing: playbooks are small.
 pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 /// Aliases may not expand a document beyond this many nodes (billion laughs).
-const MAX_NODES: usize = 1_000_000;
+const MAX_NODES: usize = 200_000;
 
 /// Reads and parses one YAML file (a single document).
 pub fn load_file(path: &Path) -> Result<Node, Diag> {

@@ -1,7 +1,8 @@
-//! Secrets never leak: a random secret read by a `no_log` step is used for real (in a file, in a
-//! command's environment) while numarun runs at its most verbose with `--diff` and `--json-log`
-//! over SSH, and every process's command line on the machine is read all the while. The secret
-//! must appear in none of them; a step that would put it on a command line is refused.
+//! Secrets never leak: a random secret read by a `no_log` step (and one marked by the `secret`
+//! filter) is used for real (in a file, in a command's environment) while numarun runs at its
+//! most verbose with `--diff` and `--json-log` over SSH, and every process's command line on the
+//! machine is read all the while. The secrets must appear in none of them; a step that would put
+//! one on a command line is refused.
 
 mod common;
 
@@ -35,11 +36,17 @@ fn watch_command_lines(stop: Arc<AtomicBool>) -> std::thread::JoinHandle<BTreeSe
 fn a_secret_reaches_no_output_log_diff_label_error_or_command_line() {
     let t = Test::over_ssh();
     let secret = random_secret();
-    t.write("secret", &secret).write("work/.keep", "").write(
+    let api_key = random_secret().replace("s3cr3t", "api-key");
+    t.write("secret", &secret).write("api-key", &api_key).write("work/.keep", "").write(
         "play.yaml",
         r#"
 - hosts: localhost
+  vars:
+    # From a file here; `lookup('env', …) | secret` marks an environment variable the same way.
+    api_key: "{{ lookup('file', '{dir}/api-key') | secret }}"
   tasks:
+    - name: a variable marked secret
+      debug: { msg: "key {{ api_key }}" }
     - name: read the secret
       command: { argv: [cat, "{dir}/secret"] }
       register: token
@@ -74,8 +81,9 @@ fn a_secret_reaches_no_output_log_diff_label_error_or_command_line() {
     assert_eq!(t.read("work/app.env"), format!("TOKEN={secret}\n"), "the secret was used");
     let log = serde_json::to_string(&run.events).unwrap();
     for (place, text) in [("output", &run.stdout), ("errors", &run.stderr), ("JSON log", &log)] {
-        assert!(!text.contains(&secret), "the secret is in the {place}:\n{text}");
+        assert!(!text.contains(&secret) && !text.contains(&api_key), "a secret is in the {place}:\n{text}");
     }
+    assert!(run.stdout.contains("key <redacted>"), "{}", run.stdout);
     assert!(!command_lines.iter().any(|line| line.contains(&secret)), "the secret was on a command line");
     assert!(command_lines.iter().any(|line| line.contains("sshd")), "the watch saw no sshd: it saw nothing");
     assert_eq!(run.with_status("ok").iter().filter(|s| s.ends_with("through the environment")).count(), 1, "{}", run.stdout);

@@ -73,7 +73,7 @@ impl Summary {
 impl Engine {
     pub fn new(inventory: &Inventory, options: RunOptions, bus: Arc<Bus>) -> Engine {
         let layers = Arc::new(Layers::new(inventory, &options));
-        let templater = Arc::new(Templater::new());
+        let templater = Arc::new(Templater::with_secrets(Arc::clone(&bus.redactor)));
         let hostvars = Arc::new(HostVars::new(Arc::clone(&layers), Arc::clone(&templater)));
         Engine { options, bus, templater, layers, hostvars, interrupted: AtomicBool::new(false) }
     }

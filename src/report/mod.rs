@@ -3,7 +3,7 @@
 mod json_log;
 mod terminal;
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 pub use json_log::JsonLog;
 pub use terminal::Terminal;
@@ -19,12 +19,12 @@ pub trait Reporter: Send {
 #[derive(Default)]
 pub struct Bus {
     reporters: Mutex<Vec<Box<dyn Reporter>>>,
-    pub redactor: Redactor,
+    pub redactor: Arc<Redactor>,
 }
 
 impl Bus {
     pub fn new(reporters: Vec<Box<dyn Reporter>>) -> Bus {
-        Bus { reporters: Mutex::new(reporters), redactor: Redactor::default() }
+        Bus { reporters: Mutex::new(reporters), redactor: Arc::default() }
     }
 
     pub fn emit(&self, mut event: Event) {

@@ -6,7 +6,11 @@ mod filters;
 mod scope;
 mod to_yaml;
 
+use std::sync::Arc;
+
 use minijinja::{Environment, UndefinedBehavior, Value};
+
+use crate::redact::Redactor;
 
 pub use convert::{node_to_value, value_to_node};
 pub use filters::shell_quote;
@@ -28,6 +32,11 @@ impl Default for Templater {
 
 impl Templater {
     pub fn new() -> Templater {
+        Templater::with_secrets(Arc::default())
+    }
+
+    /// `secrets` learns every value passed through the `secret` filter.
+    pub fn with_secrets(secrets: Arc<Redactor>) -> Templater {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
@@ -38,6 +47,11 @@ impl Templater {
         env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
         env.add_global("omit", OMIT);
         filters::register(&mut env);
+        // `{{ lookup('env', 'TOKEN') | secret }}`: redacted everywhere from then on.
+        env.add_filter("secret", move |value: Value| {
+            secrets.add_value(&value);
+            value
+        });
         Templater { env }
     }
 

@@ -16,4 +16,5 @@ pub mod redact;
 pub mod report;
 pub mod target;
 pub mod template;
+pub mod text_file;
 pub mod yaml;

@@ -265,11 +265,24 @@ fn an_undefined_value_in_a_template_file_is_named_by_its_line_not_by_a_guarded_n
 }
 
 #[test]
-fn a_hundred_megabyte_playbook_is_refused_before_it_is_read() {
+fn a_hundred_megabyte_playbook_is_refused_at_the_bound() {
     let t = Test::new();
     let file = std::fs::File::create(t.path().join("huge.yaml")).unwrap();
     file.set_len(100 << 20).unwrap();
     let run = t.run(&["play", "huge.yaml"]);
     assert_eq!(run.code, 1);
-    assert!(run.stderr.contains("huge.yaml: 104857600 bytes is over the 16777216-byte limit for a YAML file"), "{}", run.stderr);
+    assert!(run.stderr.contains("huge.yaml: over the 16777216-byte limit for a text file"), "{}", run.stderr);
+}
+
+#[test]
+fn a_file_that_never_ends_is_refused_at_the_bound() {
+    let t = Test::new();
+    t.write("play.yaml", "- hosts: all\n  tasks: []\n");
+    let run = t.run(&["play", "play.yaml", "-i", "/dev/zero"]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("/dev/zero: over the 16777216-byte limit for a text file"), "{}", run.stderr);
+    t.write("lookup.yaml", "- hosts: localhost\n  tasks:\n    - debug: { msg: \"{{ lookup('file', '/dev/zero') }}\" }\n");
+    let run = t.run(&["play", "lookup.yaml"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stdout.contains("/dev/zero: over the 16777216-byte limit for a text file"), "{}", run.stdout);
 }

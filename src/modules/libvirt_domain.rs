@@ -71,7 +71,7 @@ impl LibvirtDomain {
         let xml = match (&self.template, &self.xml) {
             (Some(template), None) => {
                 let path = cx.find_source(template, "templates")?;
-                let text = std::fs::read_to_string(&path).map_err(|e| ModuleError::failed(format!("{}: {e}", path.display())))?;
+                let text = crate::text_file::read(&path).map_err(|e| ModuleError::failed(format!("{}: {e}", path.display())))?;
                 cx.scope.render_file(&path.display().to_string(), &text)?
             }
             (None, Some(xml)) => xml.clone(),

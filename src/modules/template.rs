@@ -26,7 +26,7 @@ impl ManagedFile for TemplateModule {
     async fn plan(&self, cx: &Cx<'_>) -> Result<Plan, ModuleError> {
         let source = cx.find_source(&self.src, "templates")?;
         let text =
-            std::fs::read_to_string(&source).map_err(|e| ModuleError::Failed(format!("cannot read template {}: {e}", source.display())))?;
+            crate::text_file::read(&source).map_err(|e| ModuleError::Failed(format!("cannot read template {}: {e}", source.display())))?;
         let desired = cx.scope.render_file(&source.display().to_string(), &text)?.into_bytes();
         let (stat, before) = content::current(cx, &self.dest).await?;
         Ok(Plan { path: self.dest.clone(), stat, before, desired: Some(desired), make_parents: false })

@@ -279,7 +279,7 @@ fn lookup(state: &State, kind: String, names: Rest<String>) -> Result<Value, Err
             "file" => {
                 let base = state.lookup("playbook_dir").map(|v| v.to_string()).unwrap_or_else(|| ".".into());
                 let path = std::path::Path::new(&base).join(name);
-                std::fs::read_to_string(&path)
+                crate::text_file::read(&path)
                     .map(|s| s.trim_end_matches('\n').to_string())
                     .map_err(|e| invalid(format!("lookup('file', '{name}'): {}: {e}", path.display())))
             }

@@ -8,8 +8,6 @@ use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span as YamlSpan, Str
 use super::node::{Node, NodeKind};
 use crate::diag::{Diag, DiagKind, Source, Span};
 
-/// Files larger than this are refused before parsing: playbooks are small.
-pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 /// Aliases may not expand a document beyond this many nodes (billion laughs).
 const MAX_NODES: usize = 200_000;
 
@@ -17,11 +15,7 @@ const MAX_NODES: usize = 200_000;
 pub fn load_file(path: &Path) -> Result<Node, Diag> {
     let name = path.display().to_string();
     let io = |reason: String| Diag::new(DiagKind::Io { path: name.clone(), reason }, None);
-    let meta = std::fs::metadata(path).map_err(|e| io(e.to_string()))?;
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(io(format!("{} bytes is over the {MAX_FILE_BYTES}-byte limit for a YAML file", meta.len())));
-    }
-    let text = std::fs::read_to_string(path).map_err(|e| io(e.to_string()))?;
+    let text = crate::text_file::read(path).map_err(io)?;
     load_str(Source::new(name, text))
 }
 

@@ -8,5 +8,5 @@ mod node;
 
 pub use de::{NodeDe, decode, decode_lenient};
 pub use fields::Fields;
-pub use load::{MAX_FILE_BYTES, load_file, load_str};
+pub use load::{load_file, load_str};
 pub use node::{Node, NodeKind, is_template};

@@ -1,0 +1,20 @@
+//! Text files numarun reads on the controller (playbooks, inventories, templates, lookups), read
+//! with a bound: a path that never ends (`/dev/zero`, a FIFO fed forever) is refused at the
+//! bound instead of filling memory, and so is a file merely too large.
+
+use std::io::Read;
+use std::path::Path;
+
+/// Larger than any playbook, template or plan; smaller than what would hurt.
+pub const MAX_TEXT_BYTES: u64 = 16 * 1024 * 1024;
+
+/// The file's text, or why not, in words fit for an error message.
+pub fn read(path: &Path) -> Result<String, String> {
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let mut bytes = Vec::new();
+    file.take(MAX_TEXT_BYTES + 1).read_to_end(&mut bytes).map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > MAX_TEXT_BYTES {
+        return Err(format!("over the {MAX_TEXT_BYTES}-byte limit for a text file"));
+    }
+    String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_string())
+}

@@ -39,10 +39,10 @@ enum Fault {
     TargetSshdDies,
 }
 
-/// Two versions of every managed file, a megabyte each, distinct in every line.
+/// Two versions of every managed file, a quarter of a megabyte each, distinct in every line.
 fn payloads(t: &Test) {
     for version in ["a", "b"] {
-        let text: String = (0..20_000).map(|line| format!("version {version} line {line:06} {}\n", "x".repeat(32))).collect();
+        let text: String = (0..5_000).map(|line| format!("version {version} line {line:06} {}\n", "x".repeat(32))).collect();
         t.write(&format!("payload-{version}"), &text);
     }
     let steps: String = (0..FILES)

@@ -270,6 +270,36 @@ fn retries_reopen_a_dropped_connection() {
 }
 
 #[test]
+fn ssh_retries_wait_for_a_daemon_that_is_not_up_yet_and_refusals_are_not_retried() {
+    let t = Test::new();
+    let mut sshd = Sshd::start();
+    let known_hosts = inventory(&t, &[&sshd], "ansible_ssh_retries: 4");
+    t.write("play.yaml", "- hosts: all\n  tasks:\n    - command: \"true\"\n      changed_when: false\n");
+    sshd.kill();
+    assert_eq!(t.run(&["play", "play.yaml", "-e", "ansible_ssh_retries=0"]).code, 4, "nothing listens and no retries");
+
+    // Attempts at 0, 0, 1 and 3 s: the daemon is back before the third.
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_numarun"))
+        .args(["play", "play.yaml", "-i", "inventory.yaml"])
+        .current_dir(t.path())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    sshd.restart();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stdout));
+
+    // A refused host key is an answer, not a network failure: retrying it would take 0 + 1 + 3 + 7 s.
+    std::fs::write(&known_hosts, "").unwrap();
+    let started = Instant::now();
+    let refused = t.run(&["play", "play.yaml"]);
+    assert_eq!(refused.code, 4);
+    assert!(message(&refused).contains("unknown host key"), "{}", message(&refused));
+    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+}
+
+#[test]
 fn proxy_jump_reaches_a_host_through_another() {
     let t = Test::new();
     let jump = Sshd::start();

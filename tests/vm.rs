@@ -53,13 +53,16 @@ fn a_real_vm_boots_from_its_seed_and_answers_over_ssh_with_its_pinned_key() {
             client_pub.trim()
         ),
     );
+    // cloud-init restarts sshd late in boot once it has applied `ssh_pwauth`; a handshake that
+    // meets the restart is reset, hence `ansible_ssh_retries`.
     t.write(
         "inventory.yaml",
         &format!(
             "hypervisor:\n  hosts:\n    localhost: {{ ansible_connection: local }}\nvms:\n  hosts:\n    nrtest-vm:\n\
              \x20     ansible_host: \"{{{{ hostvars['localhost'].vm_addresses['nrtest-vm'] }}}}\"\n\
              \x20     ansible_user: admin\n      ansible_ssh_private_key_file: {{dir}}/client\n\
-             \x20     ansible_ssh_host_key: '{}'\n      ansible_ssh_timeout: 10\n",
+             \x20     ansible_ssh_host_key: '{}'\n      ansible_ssh_timeout: 10\n\
+             \x20     ansible_ssh_retries: 6\n",
             host_pub.trim()
         ),
     );

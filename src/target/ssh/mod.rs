@@ -8,6 +8,7 @@ mod settings;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use russh::client::{self, Handle};
@@ -48,6 +49,19 @@ impl client::Handler for Client {
 }
 
 type Session = Handle<Client>;
+
+/// Why a connection attempt failed: only the network's failures are worth another attempt
+/// (`ansible_ssh_retries`); a refused key or login stays refused.
+enum Failed {
+    Network(TargetError),
+    Refused(TargetError),
+}
+
+impl From<TargetError> for Failed {
+    fn from(error: TargetError) -> Failed {
+        Failed::Refused(error)
+    }
+}
 
 /// One host's connection; reopened on demand when it drops.
 pub struct Connection {
@@ -109,21 +123,34 @@ impl Connection {
         if let Some(session) = guard.as_ref().filter(|s| !s.is_closed()) {
             return Ok(Arc::clone(session));
         }
-        let session = tokio::time::timeout(self.settings.connect_timeout, self.connect())
-            .await
-            .map_err(|_| unreachable(&self.settings, format!("no answer within {:?}", self.settings.connect_timeout)))??;
+        let mut attempt = 0;
+        let session = loop {
+            let failure = match tokio::time::timeout(self.settings.connect_timeout, self.connect()).await {
+                Ok(Ok(session)) => break session,
+                Ok(Err(failure)) => failure,
+                Err(_) => Failed::Network(unreachable(&self.settings, format!("no answer within {:?}", self.settings.connect_timeout))),
+            };
+            match failure {
+                Failed::Network(_) if attempt < self.settings.retries => {
+                    // Ansible's backoff between attempts: 0, 1, 3, 7, 15, then 30 s.
+                    tokio::time::sleep(Duration::from_secs((1 << attempt.min(5)) - 1)).await;
+                    attempt += 1;
+                }
+                Failed::Network(error) | Failed::Refused(error) => return Err(error),
+            }
+        };
         *guard = Some(Arc::clone(&session));
         Ok(session)
     }
 
-    async fn connect(&self) -> Result<Arc<Session>, TargetError> {
+    async fn connect(&self) -> Result<Arc<Session>, Failed> {
         let target = &self.settings.endpoint;
         let session = match &self.settings.jump {
             None => {
                 let stream = tokio::net::TcpStream::connect((target.address.as_str(), target.port))
                     .await
-                    .map_err(|e| unreachable(&self.settings, e))?;
-                stream.set_nodelay(true).map_err(|e| unreachable(&self.settings, e))?;
+                    .map_err(|e| Failed::Network(unreachable(&self.settings, e)))?;
+                stream.set_nodelay(true).map_err(|e| Failed::Network(unreachable(&self.settings, e)))?;
                 self.handshake(target, stream).await?
             }
             Some(jump) => {
@@ -131,9 +158,9 @@ impl Connection {
                 let via = match jump_guard.as_ref().filter(|s| !s.is_closed()) {
                     Some(session) => Arc::clone(session),
                     None => {
-                        let stream = tokio::net::TcpStream::connect((jump.address.as_str(), jump.port))
-                            .await
-                            .map_err(|e| unreachable(&self.settings, format!("jump host {}:{}: {e}", jump.address, jump.port)))?;
+                        let stream = tokio::net::TcpStream::connect((jump.address.as_str(), jump.port)).await.map_err(|e| {
+                            Failed::Network(unreachable(&self.settings, format!("jump host {}:{}: {e}", jump.address, jump.port)))
+                        })?;
                         let session = Arc::new(self.handshake(jump, stream).await?);
                         *jump_guard = Some(Arc::clone(&session));
                         session
@@ -142,14 +169,14 @@ impl Connection {
                 let channel = via
                     .channel_open_direct_tcpip(target.address.clone(), u32::from(target.port), "127.0.0.1", 0)
                     .await
-                    .map_err(|e| unreachable(&self.settings, format!("through jump host {}: {e}", jump.address)))?;
+                    .map_err(|e| Failed::Network(unreachable(&self.settings, format!("through jump host {}: {e}", jump.address))))?;
                 self.handshake(target, channel.into_stream()).await?
             }
         };
         Ok(Arc::new(session))
     }
 
-    async fn handshake<S>(&self, endpoint: &Endpoint, stream: S) -> Result<Session, TargetError>
+    async fn handshake<S>(&self, endpoint: &Endpoint, stream: S) -> Result<Session, Failed>
     where
         S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
     {
@@ -163,14 +190,17 @@ impl Connection {
             Err(e) => {
                 let refused = refusal.lock().expect("refusal lock").take();
                 return Err(match refused {
-                    Some(refusal) => unreachable(&self.settings, refusal),
-                    None => unreachable(&self.settings, format!("SSH handshake with {}:{}: {e}", endpoint.address, endpoint.port)),
+                    Some(refusal) => Failed::Refused(unreachable(&self.settings, refusal)),
+                    None => Failed::Network(unreachable(
+                        &self.settings,
+                        format!("SSH handshake with {}:{}: {e}", endpoint.address, endpoint.port),
+                    )),
                 });
             }
         };
         auth::authenticate(&mut session, &endpoint.user, self.settings.key_file.as_deref())
             .await
-            .map_err(|e| unreachable(&self.settings, e))?;
+            .map_err(|e| Failed::Refused(unreachable(&self.settings, e)))?;
         Ok(session)
     }
 

@@ -25,6 +25,9 @@ pub struct SshSettings {
     /// Keys pinned in the inventory (`ansible_ssh_host_key`), as `algorithm base64` lines.
     pub pinned: Vec<String>,
     pub connect_timeout: Duration,
+    /// Further connection attempts after a network failure (`ansible_ssh_retries`), as when
+    /// a booting VM's sshd restarts.
+    pub retries: u32,
     pub command_timeout: Option<Duration>,
     pub become_password: Option<String>,
     /// Concurrent channels; OpenSSH refuses beyond `MaxSessions` (10 by default).
@@ -74,6 +77,10 @@ impl SshSettings {
                 .map(|k| k.lines().map(str::to_string).filter(|l| !l.trim().is_empty()).collect())
                 .unwrap_or_default(),
             connect_timeout: seconds("ansible_ssh_timeout")?.or(seconds("ansible_timeout")?).unwrap_or(Duration::from_secs(10)),
+            retries: match var("ansible_ssh_retries") {
+                Some(v) => v.parse().map_err(|_| format!("ansible_ssh_retries `{v}` is not a count"))?,
+                None => 0,
+            },
             command_timeout: seconds("ansible_command_timeout")?,
             become_password: first(&["ansible_become_password", "ansible_become_pass"])
                 .or_else(|| std::env::var("NUMARUN_BECOME_PASSWORD").ok()),

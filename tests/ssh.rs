@@ -300,6 +300,31 @@ fn ssh_retries_wait_for_a_daemon_that_is_not_up_yet_and_refusals_are_not_retried
 }
 
 #[test]
+fn looks_fetched_ahead_are_forgotten_when_anything_changes_the_host() {
+    let t = Test::new();
+    let sshd = Sshd::start();
+    inventory(&t, &[&sshd], "");
+    let dir = sshd.scratch().display().to_string();
+    // Step 1's look fetches every later step's path (all missing); steps 2 and 4 make them behind
+    // numarun's back, as a command would. Steps 3 and 5 must see what is there now: nothing to do.
+    t.write(
+        "play.yaml",
+        &format!(
+            "- hosts: all\n  tasks:\n\
+             \x20   - file: {{ path: {dir}/d, state: directory }}\n\
+             \x20   - command: {{ argv: [sh, -c, 'echo same > {dir}/d/f'] }}\n\
+             \x20   - copy: {{ dest: {dir}/d/f, content: \"same\\n\" }}\n\
+             \x20   - shell: 'printf \"a = 1\\n\" > {dir}/d/conf'\n\
+             \x20   - lineinfile: {{ path: {dir}/d/conf, line: a = 1 }}\n"
+        ),
+    );
+    let run = t.run(&["play", "play.yaml"]);
+    run.ok();
+    let statuses: Vec<&str> = run.steps().iter().map(|s| s["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses, ["changed", "changed", "ok", "changed", "ok"], "{}", run.stdout);
+}
+
+#[test]
 fn proxy_jump_reaches_a_host_through_another() {
     let t = Test::new();
     let jump = Sshd::start();

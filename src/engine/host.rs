@@ -129,6 +129,7 @@ pub async fn run_phase(engine: &Engine, state: &mut HostState, plan: &PhasePlan<
             }
         }
     }
+    step::announce(&cx, state, &plan.steps);
     let mut notified: Vec<String> = Vec::new();
     let total = plan.steps.len();
     for (index, step) in plan.steps.iter().enumerate() {

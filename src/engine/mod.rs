@@ -96,7 +96,15 @@ impl Engine {
         let mut hosts: HashMap<String, HostState> = HashMap::new();
         let mut order: Vec<String> = Vec::new();
         let forks = Semaphore::new(self.options.forks.max(1));
-        for plan in plans {
+        // The phase after which a host has nothing left to do: its connection closes there, so
+        // open connections follow `--forks`, not the size of the inventory.
+        let mut last_phase: HashMap<&str, usize> = HashMap::new();
+        for (index, plan) in plans.iter().enumerate() {
+            for host in &plan.hosts {
+                last_phase.insert(host, index);
+            }
+        }
+        for (index, plan) in plans.iter().enumerate() {
             if self.is_interrupted() {
                 break;
             }
@@ -117,9 +125,13 @@ impl Engine {
                 let forks = &forks;
                 let phase_layer = Arc::clone(&phase_layer);
                 let play_hosts = &active;
+                let done = last_phase.get(name.as_str()) == Some(&index);
                 async move {
                     let _permit = forks.acquire().await.expect("semaphore open");
                     host::run_phase(self, &mut state, plan, phase_layer, play_hosts).await;
+                    if done {
+                        state.target = None;
+                    }
                     state
                 }
             });

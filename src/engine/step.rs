@@ -11,9 +11,9 @@ use super::host::{HostPhase, HostState};
 use crate::diag::Diag;
 use crate::events::{Event, Status, StepReport, TextDiff};
 use crate::model::{Step, VarMap};
-use crate::modules::{Check, Cx, ModuleError, Outcome};
+use crate::modules::{Check, Cx, Module, ModuleError, Outcome};
 use crate::redact::REDACTED;
-use crate::target::{Privilege, TargetError};
+use crate::target::{Privilege, TargetError, Upcoming};
 use crate::template::Scope;
 use crate::yaml::{Node, NodeKind};
 
@@ -347,14 +347,17 @@ fn environment(step: &Step, scope: &Arc<Scope>) -> Result<Vec<(String, String)>,
 }
 
 /// check → (apply → re-check) for one item; the heart of idempotence.
-async fn execute(cx: &HostPhase<'_>, state: &HostState, step: &Step, scope: &Arc<Scope>) -> Attempt {
-    let check_mode = step.check_mode.unwrap_or(cx.engine.options.check);
-    let prepared = render_args(step, scope).and_then(|args| Ok(((step.module.build)(&args, false)?, environment(step, scope)?)));
-    let (module, env) = match prepared {
-        Ok(prepared) => prepared,
-        Err(diag) => return Attempt::failed(diag.to_string()),
-    };
-    let Some(host) = state.target.as_deref() else { return Attempt::failed("no connection".into()) };
+/// A step made ready to run: its module from the rendered arguments, its environment, and
+/// the privilege it runs with.
+struct Prepared {
+    module: Box<dyn Module>,
+    env: Vec<(String, String)>,
+    privilege: Privilege,
+}
+
+fn prepare(cx: &HostPhase<'_>, step: &Step, scope: &Arc<Scope>) -> Result<Prepared, Diag> {
+    let module = (step.module.build)(&render_args(step, scope)?, false)?;
+    let env = environment(step, scope)?;
     // `become` on the step, else the phase, else the host's `ansible_become`.
     let from_vars = |name: &str| scope.get(name).ok().flatten().filter(|v| !v.is_none());
     let escalate = step.escalate.or(cx.phase.escalate).unwrap_or_else(|| from_vars("ansible_become").is_some_and(|v| v.is_true()));
@@ -363,7 +366,38 @@ async fn execute(cx: &HostPhase<'_>, state: &HostState, step: &Step, scope: &Arc
         .clone()
         .or_else(|| cx.phase.become_user.clone())
         .or_else(|| from_vars("ansible_become_user").map(|v| v.to_string()));
-    let privilege = Privilege { escalate, user };
+    Ok(Prepared { module, env, privilege: Privilege { escalate, user } })
+}
+
+/// Tells the host what the phase's steps will look at, so it can fetch their looks together.
+/// Only what can be known now: a step whose arguments need what an earlier step registers, or
+/// that loops, is left out, and it costs nothing but its own round trip.
+pub fn announce(cx: &HostPhase<'_>, state: &HostState, steps: &[&Step]) {
+    let Some(host) = state.target.as_deref() else { return };
+    let mut by_privilege: Vec<(Privilege, Vec<Upcoming>)> = Vec::new();
+    for step in steps.iter().filter(|s| s.loop_items.is_none()) {
+        let Ok(prepared) = prepare(cx, step, &cx.scope(state, &step.vars)) else { continue };
+        let upcoming = prepared.module.upcoming();
+        if upcoming.is_empty() {
+            continue;
+        }
+        match by_privilege.iter_mut().find(|(p, _)| *p == prepared.privilege) {
+            Some((_, list)) => list.extend(upcoming),
+            None => by_privilege.push((prepared.privilege, upcoming)),
+        }
+    }
+    for (privilege, upcoming) in by_privilege {
+        host.elevated(&privilege).expect(upcoming);
+    }
+}
+
+async fn execute(cx: &HostPhase<'_>, state: &HostState, step: &Step, scope: &Arc<Scope>) -> Attempt {
+    let check_mode = step.check_mode.unwrap_or(cx.engine.options.check);
+    let Prepared { module, env, privilege } = match prepare(cx, step, scope) {
+        Ok(prepared) => prepared,
+        Err(diag) => return Attempt::failed(diag.to_string()),
+    };
+    let Some(host) = state.target.as_deref() else { return Attempt::failed("no connection".into()) };
     let target = host.elevated(&privilege);
     let module_cx =
         Cx { target: target.as_ref(), env, scope, search_dirs: &cx.search_dirs, span: &step.module_span, secrets: &cx.engine.bus.redactor };

@@ -72,6 +72,10 @@ impl BlockInFile {
 
 #[async_trait]
 impl ManagedFile for BlockInFile {
+    fn managed_path(&self) -> Option<&str> {
+        Some(&self.path)
+    }
+
     fn attrs(&self) -> FileAttrs {
         FileAttrs { mode: self.mode, owner: self.owner.clone(), group: self.group.clone() }
     }

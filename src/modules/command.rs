@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::{Change, Check, Cx, Module, ModuleError, Outcome};
 use crate::diag::Diag;
-use crate::target::{Command, Program};
+use crate::target::{Command, Program, Upcoming};
 use crate::yaml::Node;
 
 #[derive(Debug, Deserialize)]
@@ -86,6 +86,12 @@ impl CommandArgs {
         Ok(command)
     }
 
+    /// `creates` or `removes`: the one path the check looks at.
+    fn upcoming(&self) -> Vec<Upcoming> {
+        let path = self.creates.as_ref().or(self.removes.as_ref()).filter(|_| self.chdir.is_none());
+        path.map(|p| Upcoming { path: p.clone(), content: false }).into_iter().collect()
+    }
+
     async fn check(&self, cx: &Cx<'_>, shell: bool) -> Result<Check, ModuleError> {
         let would_run = || {
             Check::Change(Change { summary: format!("run {}", self.command(shell).map(|c| c.display()).unwrap_or_default()), diff: None })
@@ -153,6 +159,9 @@ impl Module for CommandModule {
     fn validate(&self, args: &Node) -> Result<(), Diag> {
         self.0.validate(args, false)
     }
+    fn upcoming(&self) -> Vec<Upcoming> {
+        self.0.upcoming()
+    }
 }
 
 #[async_trait]
@@ -165,6 +174,9 @@ impl Module for ShellModule {
     }
     fn validate(&self, args: &Node) -> Result<(), Diag> {
         self.0.validate(args, true)
+    }
+    fn upcoming(&self) -> Vec<Upcoming> {
+        self.0.upcoming()
     }
 }
 

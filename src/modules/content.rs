@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use super::attrs::{FileAttrs, differences, keep_existing};
 use super::{Change, Check, Cx, Diff, Module, ModuleError, Outcome};
 use crate::diag::Diag;
-use crate::target::{Attrs, FileKind, Stat};
+use crate::target::{Attrs, FileKind, Stat, Upcoming};
 use crate::yaml::Node;
 
 /// What a file module wants: the bytes `path` should hold.
@@ -26,6 +26,10 @@ pub struct Plan {
 pub trait ManagedFile: Send + Sync + std::fmt::Debug {
     fn attrs(&self) -> FileAttrs;
     async fn plan(&self, cx: &Cx<'_>) -> Result<Plan, ModuleError>;
+    /// The file, when it is known before `plan` looks.
+    fn managed_path(&self) -> Option<&str> {
+        None
+    }
     fn validate(&self, _args: &Node) -> Result<(), Diag> {
         Ok(())
     }
@@ -43,6 +47,12 @@ impl<T: ManagedFile> Module for T {
 
     fn validate(&self, args: &Node) -> Result<(), Diag> {
         ManagedFile::validate(self, args)
+    }
+
+    fn upcoming(&self) -> Vec<Upcoming> {
+        let mut upcoming = self.attrs().upcoming();
+        upcoming.extend(self.managed_path().map(|path| Upcoming { path: path.to_string(), content: true }));
+        upcoming
     }
 }
 

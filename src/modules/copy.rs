@@ -29,6 +29,10 @@ fn yes() -> bool {
 
 #[async_trait]
 impl ManagedFile for CopyModule {
+    fn managed_path(&self) -> Option<&str> {
+        (!self.dest.ends_with('/')).then_some(self.dest.as_str())
+    }
+
     fn attrs(&self) -> FileAttrs {
         FileAttrs { mode: self.mode, owner: self.owner.clone(), group: self.group.clone() }
     }

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use super::attrs::{FileAttrs, Mode, differences};
 use super::{Change, Check, Cx, Module, ModuleError, Outcome};
 use crate::diag::Diag;
-use crate::target::{Attrs, FileKind, Stat};
+use crate::target::{Attrs, FileKind, Stat, Upcoming};
 use crate::yaml::Node;
 
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
@@ -106,6 +106,12 @@ impl Module for FileModule {
         let wanted = self.attrs().resolve(cx).await?;
         let stat = cx.target.stat(&self.path).await?;
         self.assess(stat.as_ref(), &wanted)
+    }
+
+    fn upcoming(&self) -> Vec<Upcoming> {
+        let mut upcoming = self.attrs().upcoming();
+        upcoming.push(Upcoming { path: self.path.clone(), content: false });
+        upcoming
     }
 
     async fn apply(&self, cx: &Cx<'_>) -> Result<Outcome, ModuleError> {

@@ -72,6 +72,10 @@ impl LineInFile {
 
 #[async_trait]
 impl ManagedFile for LineInFile {
+    fn managed_path(&self) -> Option<&str> {
+        Some(&self.path)
+    }
+
     fn attrs(&self) -> FileAttrs {
         FileAttrs { mode: self.mode, owner: self.owner.clone(), group: self.group.clone() }
     }

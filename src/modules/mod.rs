@@ -44,7 +44,7 @@ use serde::de::DeserializeOwned;
 
 use crate::diag::{Diag, Span};
 use crate::redact::Redactor;
-use crate::target::{Command, Program, Target, TargetError};
+use crate::target::{Command, Program, Target, TargetError, Upcoming};
 use crate::template::Scope;
 use crate::yaml::{self, Node};
 
@@ -182,6 +182,10 @@ pub trait Module: Send + Sync + std::fmt::Debug {
     /// Rules across arguments that types cannot say (`copy` needs `content` or `src`).
     fn validate(&self, _args: &Node) -> Result<(), Diag> {
         Ok(())
+    }
+    /// The paths `check` will look at, so that a host's coming looks can be fetched together.
+    fn upcoming(&self) -> Vec<Upcoming> {
+        Vec::new()
     }
 }
 

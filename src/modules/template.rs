@@ -19,6 +19,10 @@ pub struct TemplateModule {
 
 #[async_trait]
 impl ManagedFile for TemplateModule {
+    fn managed_path(&self) -> Option<&str> {
+        Some(&self.dest)
+    }
+
     fn attrs(&self) -> FileAttrs {
         FileAttrs { mode: self.mode, owner: self.owner.clone(), group: self.group.clone() }
     }

@@ -154,7 +154,7 @@ impl Target for Local {
 
     async fn write(&self, path: &str, content: &[u8], attrs: Attrs) -> Result<(), TargetError> {
         if self.escalates() {
-            return shell::write(self, path, content, attrs).await;
+            return shell::write(self, path, content, attrs, shell::Delivery::Piped).await;
         }
         let content = content.to_vec();
         blocking("write", path, move |p| write_atomic(p, &content, attrs)).await

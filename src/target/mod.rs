@@ -11,6 +11,13 @@ use async_trait::async_trait;
 
 pub use local::Local;
 
+/// 128 random bits as hex, for names and markers no one can guess or collide with.
+pub fn random_token() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let half = || std::collections::hash_map::RandomState::new().build_hasher().finish();
+    format!("{:016x}{:016x}", half(), half())
+}
+
 /// What to run: an argument vector (no shell involved) or a shell script.
 #[derive(Debug, Clone)]
 pub enum Program {
@@ -32,11 +39,19 @@ pub struct Command {
     pub stdin: Option<Vec<u8>>,
     pub env: Vec<(String, String)>,
     pub cwd: Option<String>,
+    /// Only looks, changes nothing: a target may keep what it fetched before (see `expect`).
+    pub look_only: bool,
 }
 
 impl Command {
     pub fn argv<S: Into<String>>(args: impl IntoIterator<Item = S>) -> Command {
-        Command { program: Program::Argv(args.into_iter().map(Into::into).collect()), stdin: None, env: Vec::new(), cwd: None }
+        Command {
+            program: Program::Argv(args.into_iter().map(Into::into).collect()),
+            stdin: None,
+            env: Vec::new(),
+            cwd: None,
+            look_only: false,
+        }
     }
 
     /// A human-readable form for messages (never holds secrets: those go on stdin or env).
@@ -82,6 +97,13 @@ pub struct Stat {
     pub link_target: Option<String>,
 }
 
+/// A path a coming step will look at, and whether it will want the bytes too.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upcoming {
+    pub path: String,
+    pub content: bool,
+}
+
 /// Ownership and permissions to set; `None` leaves a property as it is.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Attrs {
@@ -116,6 +138,9 @@ pub enum TargetError {
 pub trait Target: Send + Sync {
     /// The same host, acting with `privilege`.
     fn elevated(&self, privilege: &Privilege) -> Arc<dyn Target>;
+    /// What the coming steps will look at, in order: a target where each look costs a round
+    /// trip may fetch them together. What it returns must still be exact.
+    fn expect(&self, _upcoming: Vec<Upcoming>) {}
     async fn run(&self, command: &Command) -> Result<Output, TargetError>;
     /// The file's bytes, or `None` when it does not exist.
     async fn read(&self, path: &str) -> Result<Option<Vec<u8>>, TargetError>;

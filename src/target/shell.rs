@@ -2,7 +2,9 @@
 //! through commands: SSH hosts, and the local machine under `become`.
 //! One snippet per operation, one round trip each; paths are always quoted.
 
-use super::{Attrs, Command, FileKind, Output, Stat, Target, TargetError};
+use std::collections::HashMap;
+
+use super::{Attrs, Command, FileKind, Output, Stat, Target, TargetError, Upcoming};
 use crate::template::shell_quote as q;
 
 /// The exit code a snippet uses for "nothing at that path".
@@ -10,6 +12,11 @@ const MISSING: i32 = 100;
 
 fn script(text: String) -> Command {
     Command::argv(["/bin/sh", "-c", text.as_str()])
+}
+
+/// A script that only looks.
+fn look(text: String) -> Command {
+    Command { look_only: true, ..script(text) }
 }
 
 fn failed(op: &'static str, path: &str, output: &Output) -> TargetError {
@@ -45,7 +52,7 @@ fn attr_commands(attrs: Attrs, path: &str, is_link_ok: bool) -> String {
 
 pub async fn read(target: &dyn Target, path: &str) -> Result<Option<Vec<u8>>, TargetError> {
     let p = q(path);
-    let output = target.run(&script(format!("test -e {p} || exit {MISSING}; exec cat -- {p}"))).await?;
+    let output = target.run(&look(format!("test -e {p} || exit {MISSING}; exec cat -- {p}"))).await?;
     match output.rc {
         0 => Ok(Some(output.stdout)),
         MISSING => Ok(None),
@@ -58,12 +65,103 @@ pub async fn stat(target: &dyn Target, path: &str) -> Result<Option<Stat>, Targe
     let text = format!(
         "if test -e {p} || test -L {p}; then stat -c '%f %u %g %s' -- {p} && {{ ! test -L {p} || readlink -- {p}; }}; else exit {MISSING}; fi"
     );
-    let output = target.run(&script(text)).await?;
+    let output = target.run(&look(text)).await?;
     match output.rc {
         0 => parse_stat(&String::from_utf8_lossy(&output.stdout)).ok_or_else(|| failed("stat", path, &output)).map(Some),
         MISSING => Ok(None),
         _ => Err(failed("stat", path, &output)),
     }
+}
+
+/// What one path is, as `inspect` would say it; `None` in the stat means nothing is there.
+pub type Inspection = Option<(Stat, Option<Vec<u8>>)>;
+
+/// Many paths looked at in one round trip, for a few processes in all: one `stat` for every
+/// path, one `readlink` for the links, one `cat` for the regular files whose bytes are wanted.
+/// Answers only what it knows exactly: a link's or an odd file's bytes, or anything that changed
+/// between the `stat` and the `cat`, are left for a single look.
+pub async fn survey(target: &dyn Target, upcoming: &[Upcoming]) -> Result<HashMap<String, Inspection>, TargetError> {
+    let all: String = upcoming.iter().map(|u| format!(" {}", q(&u.path))).collect();
+    let wanted: String = upcoming.iter().filter(|u| u.content).map(|u| format!(" {}", q(&u.path))).collect();
+    let text = format!(
+        "stat --printf '%n\\0%f %u %g %s\\0' --{all} 2>/dev/null; printf '\\0'\n\
+         set --; for p in{all}; do if test -L \"$p\"; then set -- \"$@\" \"$p\"; fi; done\n\
+         if test $# -gt 0; then printf '%s\\0' \"$@\"; fi; printf '\\0'; if test $# -gt 0; then readlink -z -- \"$@\"; fi; printf '\\0'\n\
+         set --; for p in{wanted}; do if test -f \"$p\" && ! test -L \"$p\"; then set -- \"$@\" \"$p\"; fi; done\n\
+         if test $# -gt 0; then printf '%s\\0' \"$@\"; fi; printf '\\0'; if test $# -gt 0; then cat -- \"$@\"; fi"
+    );
+    let output = target.run(&look(text)).await?;
+    Ok(parse_survey(upcoming, &output.stdout).unwrap_or_default())
+}
+
+/// NUL-terminated fields up to an empty one, then what follows.
+fn fields(bytes: &[u8]) -> Option<(Vec<&[u8]>, &[u8])> {
+    let mut out = Vec::new();
+    let mut rest = bytes;
+    loop {
+        let end = rest.iter().position(|b| *b == 0)?;
+        let (field, tail) = (&rest[..end], &rest[end + 1..]);
+        rest = tail;
+        if field.is_empty() {
+            return Some((out, rest));
+        }
+        out.push(field);
+    }
+}
+
+fn parse_survey(upcoming: &[Upcoming], stdout: &[u8]) -> Option<HashMap<String, Inspection>> {
+    let text = |b: &[u8]| String::from_utf8(b.to_vec()).ok();
+    let (stats, rest) = fields(stdout)?;
+    let (link_names, rest) = fields(rest)?;
+    let (link_targets, rest) = fields(rest)?;
+    let (read_names, contents) = fields(rest)?;
+    let mut found: HashMap<String, Stat> = HashMap::new();
+    for pair in stats.chunks(2) {
+        let [name, line] = pair else { return None };
+        found.insert(text(name)?, parse_stat(&format!("{}\n", text(line)?))?);
+    }
+    // A link that is gone or new since the stat: its target is not known for sure.
+    if link_names.len() != link_targets.len() {
+        return None;
+    }
+    for (name, target) in link_names.iter().zip(&link_targets) {
+        let stat = found.get_mut(&text(name)?)?;
+        if stat.kind != FileKind::Symlink {
+            return None;
+        }
+        stat.link_target = Some(text(target)?);
+    }
+    let mut bytes: HashMap<String, Vec<u8>> = HashMap::new();
+    let mut offset = 0;
+    for name in read_names {
+        let name = text(name)?;
+        let size = found.get(&name).filter(|s| s.kind == FileKind::File)?.size as usize;
+        bytes.insert(name, contents.get(offset..offset + size)?.to_vec());
+        offset += size;
+    }
+    if offset != contents.len() {
+        return None;
+    }
+    let mut answers = HashMap::new();
+    for wanted in upcoming {
+        let answer = match found.get(&wanted.path) {
+            None => None,
+            Some(stat) if stat.kind == FileKind::Symlink && stat.link_target.is_none() => continue,
+            Some(stat) => {
+                let content = match stat.kind {
+                    FileKind::Directory => None,
+                    _ if !wanted.content => None,
+                    _ => match bytes.get(&wanted.path) {
+                        Some(content) => Some(content.clone()),
+                        None => continue,
+                    },
+                };
+                Some((stat.clone(), content))
+            }
+        };
+        answers.insert(wanted.path.clone(), answer);
+    }
+    Some(answers)
 }
 
 /// The stat lines, then the bytes of anything but a directory.
@@ -72,7 +170,7 @@ pub async fn inspect(target: &dyn Target, path: &str) -> Result<Option<(Stat, Op
     let text = format!(
         "if test -e {p} || test -L {p}; then stat -c '%f %u %g %s' -- {p} && {{ ! test -L {p} || readlink -- {p}; }} && {{ test -d {p} || exec cat -- {p}; }}; else exit {MISSING}; fi"
     );
-    let output = target.run(&script(text)).await?;
+    let output = target.run(&look(text)).await?;
     match output.rc {
         0 => split_inspection(&output.stdout).map(Some).ok_or_else(|| failed("inspect", path, &output)),
         MISSING => Ok(None),
@@ -108,16 +206,34 @@ fn parse_stat(text: &str) -> Option<Stat> {
     Some(Stat { kind, mode: raw & 0o7777, uid, gid, size, link_target })
 }
 
-/// Content goes on stdin to a temporary file beside the target, is checked
-/// for length (a dropped connection ends `cat` early), then renamed over it.
-pub async fn write(target: &dyn Target, path: &str, content: &[u8], attrs: Attrs) -> Result<(), TargetError> {
+/// How the bytes of a `write` reach the target's shell.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// Through a pipe that may close early (a killed controller): the length is checked.
+    Piped,
+    /// Inside the request itself, which the shell reads whole before running any of it.
+    Whole,
+}
+
+/// Content goes on stdin to a new temporary file beside the target, is checked for length
+/// when a pipe could cut it short, then renamed over it. The temporary's name is random and
+/// `set -C` creates it exclusively, so no `mktemp` is needed; a mode without execute or special
+/// bits comes from the umask it is created with, so no `chmod` either.
+pub async fn write(target: &dyn Target, path: &str, content: &[u8], attrs: Attrs, delivery: Delivery) -> Result<(), TargetError> {
     let (dir, name) = split(path);
-    let default_mode = if attrs.mode.is_none() { " && chmod $(printf %o $((0666 & ~0$(umask)))) \"$t\"" } else { "" };
+    let (umask, attrs) = match attrs.mode {
+        Some(mode) if mode & !0o666 == 0 => (format!("umask {:o}; ", !mode & 0o777), Attrs { mode: None, ..attrs }),
+        _ => (String::new(), attrs),
+    };
     let text = format!(
-        "t=$(mktemp -p {dir} {template}) || exit 1; trap 'rm -f \"$t\"' EXIT; cat > \"$t\" && test \"$(wc -c < \"$t\")\" -eq {len} || {{ echo 'incomplete transfer' >&2; exit 1; }}; true{default_mode}{attrs} && mv -f -- \"$t\" {p}",
-        dir = q(dir),
-        template = q(&format!(".{name}.numarun.XXXXXX")),
-        len = content.len(),
+        "t={temp}; trap 'rm -f \"$t\"' EXIT; {umask}set -C; cat > \"$t\"{length}; true{attrs} && mv -f -- \"$t\" {p} && trap - EXIT",
+        temp = q(&format!("{}/.{name}.numarun.{}", dir.trim_end_matches('/'), super::random_token())),
+        length = match delivery {
+            Delivery::Piped => {
+                format!(" && test \"$(wc -c < \"$t\")\" -eq {} || {{ echo 'incomplete transfer' >&2; exit 1; }}", content.len())
+            }
+            Delivery::Whole => " || exit 1".into(),
+        },
         attrs = attr_commands(attrs, "\"$t\"", false),
         p = q(path),
     );
@@ -185,7 +301,7 @@ mod tests {
             self.0.read(path).await
         }
         async fn write(&self, path: &str, content: &[u8], attrs: Attrs) -> Result<(), TargetError> {
-            write(self, path, content, attrs).await
+            write(self, path, content, attrs, Delivery::Piped).await
         }
         async fn stat(&self, path: &str) -> Result<Option<Stat>, TargetError> {
             self.0.stat(path).await
@@ -224,7 +340,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("it's here").display().to_string();
         let local = Local::default();
-        write(&local, &path, b"bytes\0with nul", Attrs { mode: Some(0o640), ..Attrs::default() }).await.unwrap();
+        write(&local, &path, b"bytes\0with nul", Attrs { mode: Some(0o640), ..Attrs::default() }, Delivery::Piped).await.unwrap();
         assert_eq!(read(&local, &path).await.unwrap().unwrap(), b"bytes\0with nul");
         let stat = stat(&local, &path).await.unwrap().unwrap();
         assert_eq!((stat.kind, stat.mode, stat.size), (FileKind::File, 0o640, 14));
@@ -233,6 +349,48 @@ mod tests {
         assert_eq!(super::stat(&local, &link).await.unwrap().unwrap().link_target.as_deref(), Some("it's here"));
         remove(&local, &path).await.unwrap();
         assert!(read(&local, &path).await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn a_survey_answers_exactly_what_single_looks_answer() {
+        let dir = tempfile::tempdir().unwrap();
+        let at = |name: &str| dir.path().join(name).display().to_string();
+        std::fs::write(at("plain"), "text\n").unwrap();
+        std::fs::write(at("empty"), "").unwrap();
+        std::fs::write(at("bin ary"), b"nul\0inside, no newline").unwrap();
+        std::fs::write(at("new\nline"), "named with a newline\n").unwrap();
+        std::fs::create_dir(at("folder")).unwrap();
+        std::os::unix::fs::symlink("plain", at("link")).unwrap();
+        std::os::unix::fs::symlink("nowhere", at("dangling")).unwrap();
+        let names = ["plain", "empty", "bin ary", "new\nline", "folder", "link", "dangling", "missing", "folder/missing"];
+        let upcoming: Vec<Upcoming> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| Upcoming { path: at(n), content: (i % 2 == 0 && *n != "dangling") || *n == "link" })
+            .collect();
+        let local = Local::default();
+        let answers = survey(&local, &upcoming).await.unwrap();
+        for wanted in &upcoming {
+            let single = match wanted.content {
+                true => inspect(&local, &wanted.path).await.unwrap(),
+                false => stat(&local, &wanted.path).await.unwrap().map(|s| (s, None)),
+            };
+            match answers.get(&wanted.path) {
+                // A link's bytes are left for a single look; nothing else may be.
+                None => assert!(wanted.content && single.as_ref().is_some_and(|(s, _)| s.kind == FileKind::Symlink), "{}", wanted.path),
+                Some(answer) => {
+                    let strip = |i: &Inspection| i.as_ref().map(|(s, c)| (format!("{s:?}"), c.clone().filter(|_| wanted.content)));
+                    assert_eq!(strip(answer), strip(&single), "{}", wanted.path);
+                }
+            }
+        }
+        assert_eq!(answers.len(), upcoming.len() - 1, "all but the link's bytes answered");
+
+        // Nothing there to read or follow: the empty sections still line up.
+        let nothing = [Upcoming { path: at("missing"), content: true }, Upcoming { path: at("folder"), content: false }];
+        let answers = survey(&local, &nothing).await.unwrap();
+        assert!(answers[&at("missing")].is_none());
+        assert_eq!(answers[&at("folder")].as_ref().map(|(s, _)| s.kind), Some(FileKind::Directory));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 mod auth;
 mod host_keys;
+mod lookahead;
 mod remote_shell;
 mod settings;
 
@@ -16,12 +17,14 @@ use russh::keys::PublicKey;
 use russh::{ChannelMsg, Preferred};
 use tokio::sync::{OnceCell, Semaphore};
 
+use lookahead::{Lookahead, Need};
 use remote_shell::{RemoteShell, ShellError};
 
 pub use host_keys::{HostKeyCheck, HostKeyError, Policy};
 pub use settings::{Endpoint, Lookup, SshSettings};
 
-use super::{Attrs, Command, Output, Privilege, Stat, Target, TargetError, shell};
+use super::shell::Inspection;
+use super::{Attrs, Command, Output, Privilege, Stat, Target, TargetError, Upcoming, shell};
 use crate::template::shell_quote as q;
 
 /// The russh client side: verifies the server's key and remembers why it refused one.
@@ -75,6 +78,7 @@ pub struct Connection {
     shells: tokio::sync::Mutex<HashMap<Privilege, RemoteShell>>,
     /// Whether sudo asks for a password here, found once.
     sudo_needs_password: OnceCell<bool>,
+    lookahead: Mutex<Lookahead>,
 }
 
 fn unreachable(settings: &SshSettings, what: impl std::fmt::Display) -> TargetError {
@@ -92,6 +96,7 @@ impl Connection {
             channels,
             shells: tokio::sync::Mutex::new(HashMap::new()),
             sudo_needs_password: OnceCell::new(),
+            lookahead: Mutex::new(Lookahead::default()),
         });
         connection.session().await?;
         Ok(connection)
@@ -259,6 +264,9 @@ impl Connection {
 
     /// Runs a command in the shell of its privilege, starting or restarting the shell as needed.
     pub async fn run(&self, privilege: &Privilege, command: &Command) -> Result<Output, TargetError> {
+        if !command.look_only {
+            self.lookahead().forget();
+        }
         let mut shells = self.shells.lock().await;
         if !shells.contains_key(privilege) {
             let shell = self.start_shell(privilege).await?;
@@ -288,6 +296,10 @@ impl Connection {
         }
     }
 
+    fn lookahead(&self) -> std::sync::MutexGuard<'_, Lookahead> {
+        self.lookahead.lock().expect("lookahead lock")
+    }
+
     async fn sudo_needs_password(&self) -> Result<bool, TargetError> {
         self.sudo_needs_password.get_or_try_init(|| async { Ok(self.exec("sudo -n true").await?.rc != 0) }).await.copied()
     }
@@ -303,6 +315,27 @@ impl SshTarget {
     pub fn new(connection: Arc<Connection>) -> SshTarget {
         SshTarget { connection, privilege: Privilege::default() }
     }
+
+    /// The answer a survey of the coming looks gives, fetching them if this is the first miss;
+    /// `None` when the path is best looked at alone.
+    async fn surveyed(&self, path: &str, need: Need) -> Result<Option<Inspection>, TargetError> {
+        let batch = {
+            let mut ahead = self.connection.lookahead();
+            if let Some(known) = ahead.answer(&self.privilege, path, need) {
+                return Ok(Some(known));
+            }
+            ahead.survey_for(&self.privilege, path, need)
+        };
+        let Some(batch) = batch else { return Ok(None) };
+        let answers = shell::survey(self, &batch).await?;
+        let mut ahead = self.connection.lookahead();
+        if answers.is_empty() {
+            // This host's tools cannot survey (no GNU `stat --printf`): look one at a time.
+            ahead.expect(&self.privilege, Vec::new());
+        }
+        ahead.learn(&self.privilege, answers);
+        Ok(ahead.answer(&self.privilege, path, need))
+    }
 }
 
 #[async_trait]
@@ -311,24 +344,39 @@ impl Target for SshTarget {
         Arc::new(SshTarget { connection: Arc::clone(&self.connection), privilege: privilege.clone() })
     }
 
+    fn expect(&self, upcoming: Vec<Upcoming>) {
+        self.connection.lookahead().expect(&self.privilege, upcoming);
+    }
+
     async fn run(&self, command: &Command) -> Result<Output, TargetError> {
         self.connection.run(&self.privilege, command).await
     }
 
     async fn read(&self, path: &str) -> Result<Option<Vec<u8>>, TargetError> {
-        shell::read(self, path).await
+        match self.surveyed(path, Need::Content).await? {
+            Some(None) => Ok(None),
+            Some(Some((stat, Some(content)))) if stat.kind != super::FileKind::Directory => Ok(Some(content)),
+            _ => shell::read(self, path).await,
+        }
     }
 
     async fn write(&self, path: &str, content: &[u8], attrs: Attrs) -> Result<(), TargetError> {
-        shell::write(self, path, content, attrs).await
+        // A request cut short never runs (see `remote_shell`): no length check is needed.
+        shell::write(self, path, content, attrs, shell::Delivery::Whole).await
     }
 
     async fn stat(&self, path: &str) -> Result<Option<Stat>, TargetError> {
-        shell::stat(self, path).await
+        match self.surveyed(path, Need::Stat).await? {
+            Some(known) => Ok(known.map(|(stat, _)| stat)),
+            None => shell::stat(self, path).await,
+        }
     }
 
-    async fn inspect(&self, path: &str) -> Result<Option<(Stat, Option<Vec<u8>>)>, TargetError> {
-        shell::inspect(self, path).await
+    async fn inspect(&self, path: &str) -> Result<Inspection, TargetError> {
+        match self.surveyed(path, Need::Content).await? {
+            Some(known) => Ok(known),
+            None => shell::inspect(self, path).await,
+        }
     }
 
     async fn mkdir(&self, path: &str, attrs: Attrs) -> Result<(), TargetError> {

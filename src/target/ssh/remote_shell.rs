@@ -7,25 +7,16 @@
 //! then the shell prints a random marker and the exit code on stdout and the
 //! marker on stderr. Nothing of a request reaches an argument vector.
 
-use std::collections::hash_map::RandomState;
-use std::hash::{BuildHasher, Hasher};
-
 use base64::Engine as _;
 use russh::client::Msg;
 use russh::{Channel, ChannelMsg};
 
-use crate::target::{Command, Output, Program};
+use crate::target::{Command, Output, Program, random_token};
 use crate::template::shell_quote as q;
 
 pub struct RemoteShell {
     channel: Channel<Msg>,
     marker: String,
-}
-
-/// 128 random bits as hex; command output that contains them is not a concern.
-fn random_marker() -> String {
-    let half = || RandomState::new().build_hasher().finish();
-    format!("numarun-{:016x}{:016x}", half(), half())
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -44,7 +35,7 @@ impl RemoteShell {
         if let Some(preamble) = preamble {
             channel.data(preamble).await?;
         }
-        let mut shell = RemoteShell { channel, marker: random_marker() };
+        let mut shell = RemoteShell { channel, marker: format!("numarun-{}", random_token()) };
         // A round trip proves the shell (and sudo, if any) is up before real work.
         let probe = shell.request(&Command::argv(["true"])).await?;
         if probe.rc != 0 {
@@ -112,6 +103,11 @@ fn script(marker: &str, command: &Command) -> String {
     }
     let run = match &command.stdin {
         None => format!("( {body}\n) </dev/null\n"),
+        // Text goes as it is in a here-document: no decoder to start. The braces make the shell
+        // read the whole request before it runs any of it, so a request cut short runs nothing.
+        Some(input) if fits_here_document(input, marker) => {
+            format!("{{ ( {body}\n) <<'{marker}-in'\n{}{marker}-in\n}}\n", String::from_utf8_lossy(input))
+        }
         Some(input) => {
             let encoded = base64::engine::general_purpose::STANDARD.encode(input);
             let lines: String = encoded.as_bytes().chunks(76).map(|c| format!("{}\n", String::from_utf8_lossy(c))).collect();
@@ -120,6 +116,15 @@ fn script(marker: &str, command: &Command) -> String {
         }
     };
     format!("{run}printf '\\n%s %d\\n' {marker} $?; printf '\\n%s\\n' {marker} >&2\n")
+}
+
+/// Whether a here-document carries these bytes unchanged: text without NUL that ends in a
+/// newline and has no line equal to the terminator.
+fn fits_here_document(input: &[u8], marker: &str) -> bool {
+    let terminator = format!("{marker}-in");
+    input.ends_with(b"\n")
+        && !input.contains(&0)
+        && std::str::from_utf8(input).is_ok_and(|text| text.lines().all(|line| line != terminator))
 }
 
 fn find_last(haystack: &[u8], needle: &[u8]) -> Option<usize> {
@@ -161,6 +166,21 @@ mod tests {
         with_env.cwd = Some("/".into());
         let out = through_sh(&[with_input, with_env, Command::argv(["echo", "still here"])]);
         assert_eq!(out, "line\0with nul\n\nm-0123 0\nit's $(not run)\n/\n\nm-0123 3\nstill here\n\nm-0123 0\n");
+    }
+
+    #[test]
+    fn text_goes_as_a_here_document_and_anything_else_as_base64() {
+        let text = "$(not run) `nor this` \\ 'quoted'\nm-0123-in is not alone on its line\n";
+        let mut plain = Command::argv(["/bin/sh", "-c", "cat"]);
+        plain.stdin = Some(text.as_bytes().to_vec());
+        assert!(script("m-0123", &plain).contains(text), "text is sent as it is");
+        let mut terminator = Command::argv(["/bin/sh", "-c", "cat"]);
+        terminator.stdin = Some(b"first\nm-0123-in\nlast\n".to_vec());
+        let mut no_newline = Command::argv(["/bin/sh", "-c", "cat"]);
+        no_newline.stdin = Some(b"no final newline".to_vec());
+        assert!(!script("m-0123", &terminator).contains("first\n"), "a line like the terminator goes as base64");
+        let out = through_sh(&[plain, terminator, no_newline]);
+        assert_eq!(out, format!("{text}\nm-0123 0\nfirst\nm-0123-in\nlast\n\nm-0123 0\nno final newline\nm-0123 0\n"));
     }
 
     #[test]

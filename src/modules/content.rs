@@ -51,7 +51,13 @@ impl<T: ManagedFile> Module for T {
 
     fn upcoming(&self) -> Vec<Upcoming> {
         let mut upcoming = self.attrs().upcoming();
-        upcoming.extend(self.managed_path().map(|path| Upcoming { path: path.to_string(), content: true }));
+        if let Some(path) = self.managed_path() {
+            upcoming.push(Upcoming { path: path.to_string(), content: true });
+            // A missing file's folder is looked at too.
+            if let Some(dir) = std::path::Path::new(path).parent().map(|p| p.display().to_string()).filter(|p| !p.is_empty()) {
+                upcoming.push(Upcoming { path: dir, content: false });
+            }
+        }
         upcoming
     }
 }
@@ -134,7 +140,9 @@ pub(super) async fn write(cx: &Cx<'_>, plan: &Plan, desired: &[u8], attrs: &File
     let wanted = attrs.resolve(cx).await?;
     let parent = std::path::Path::new(&plan.path).parent().map(|p| p.display().to_string()).filter(|p| !p.is_empty());
     if let Some(dir) = parent.filter(|_| plan.make_parents && plan.before.is_none()) {
-        cx.target.mkdir(&dir, Attrs::default()).await?;
+        if cx.target.stat(&dir).await?.is_none() {
+            cx.target.mkdir(&dir, Attrs::default()).await?;
+        }
     }
     cx.target.write(&plan.path, desired, keep_existing(wanted, plan.stat.as_ref())).await?;
     Ok(Outcome::default())

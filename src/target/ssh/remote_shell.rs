@@ -37,7 +37,7 @@ impl RemoteShell {
         }
         let mut shell = RemoteShell { channel, marker: format!("numarun-{}", random_token()) };
         // A round trip proves the shell (and sudo, if any) is up before real work.
-        let probe = shell.request(&Command::argv(["true"])).await?;
+        let probe = shell.request(&Command { look_only: true, ..Command::argv(["/bin/sh", "-c", ":"]) }).await?;
         if probe.rc != 0 {
             return Err(ShellError::Ended(probe.stderr_text()));
         }
@@ -95,13 +95,17 @@ fn script(marker: &str, command: &Command) -> String {
     if let Some(dir) = &command.cwd {
         body.push_str(&format!("cd {} && ", q(dir)));
     }
+    let shell_script = matches!(&command.program, Program::Argv(argv) if argv.len() == 3 && argv[0] == "/bin/sh" && argv[1] == "-c");
+    let inline = shell_script && command.look_only && command.env.is_empty() && command.cwd.is_none();
     match &command.program {
         // This is already /bin/sh: run the script in the subshell itself, one exec saved.
-        Program::Argv(argv) if argv.len() == 3 && argv[0] == "/bin/sh" && argv[1] == "-c" => body.push_str(&argv[2]),
+        Program::Argv(argv) if shell_script => body.push_str(&argv[2]),
         Program::Argv(argv) => body.push_str(&format!("exec {}", argv.iter().map(|a| q(a)).collect::<Vec<_>>().join(" "))),
         Program::Shell { script, executable } => body.push_str(&format!("exec {} -c {}", q(executable), q(script))),
     }
     let run = match &command.stdin {
+        // A look runs in the shell itself: no subshell to fork.
+        None if inline => format!("{{ {body}\n}} </dev/null\n"),
         None => format!("( {body}\n) </dev/null\n"),
         // Text goes as it is in a here-document: no decoder to start. The braces make the shell
         // read the whole request before it runs any of it, so a request cut short runs nothing.
@@ -181,6 +185,17 @@ mod tests {
         assert!(!script("m-0123", &terminator).contains("first\n"), "a line like the terminator goes as base64");
         let out = through_sh(&[plain, terminator, no_newline]);
         assert_eq!(out, format!("{text}\nm-0123 0\nfirst\nm-0123-in\nlast\n\nm-0123 0\nno final newline\nm-0123 0\n"));
+    }
+
+    #[test]
+    fn a_look_runs_in_the_shell_itself_and_leaves_it_usable() {
+        let look = Command { look_only: true, ..Command::argv(["/bin/sh", "-c", "missing() { return 100; }; missing"]) };
+        assert!(script("m-0123", &look).starts_with("{ "), "no subshell for a look");
+        let mut with_env = look.clone();
+        with_env.env = vec![("A".into(), "b".into())];
+        assert!(script("m-0123", &with_env).starts_with("( "), "an environment needs its subshell");
+        let out = through_sh(&[look, Command::argv(["echo", "still here"])]);
+        assert_eq!(out, "\nm-0123 100\nstill here\n\nm-0123 0\n");
     }
 
     #[test]

@@ -18,4 +18,4 @@ if [ "$(cat "$venv/peers" 2>/dev/null)" != "${PEERS[*]}" ]; then
     echo "${PEERS[*]}" >"$venv/peers"
 fi
 cargo build --release --locked --quiet
-exec "$venv/bin/python" bench/peers.py --numarun "$PWD/target/release/numarun" --venv "$venv" --command "bash bench/peers.sh $*" "$@"
+exec "$venv/bin/python" bench/peers.py --numarun "$PWD/target/release/numarun" --venv "$venv" --command "bash bench/peers.sh${*:+ $*}" "$@"

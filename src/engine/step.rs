@@ -386,9 +386,7 @@ pub fn announce(cx: &HostPhase<'_>, state: &HostState, steps: &[&Step]) {
             None => by_privilege.push((prepared.privilege, upcoming)),
         }
     }
-    for (privilege, upcoming) in by_privilege {
-        host.elevated(&privilege).expect(upcoming);
-    }
+    host.expect(by_privilege);
 }
 
 async fn execute(cx: &HostPhase<'_>, state: &HostState, step: &Step, scope: &Arc<Scope>) -> Attempt {

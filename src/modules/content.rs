@@ -139,10 +139,10 @@ pub(super) async fn check(cx: &Cx<'_>, plan: &Plan, desired: &[u8], attrs: &File
 pub(super) async fn write(cx: &Cx<'_>, plan: &Plan, desired: &[u8], attrs: &FileAttrs) -> Result<Outcome, ModuleError> {
     let wanted = attrs.resolve(cx).await?;
     let parent = std::path::Path::new(&plan.path).parent().map(|p| p.display().to_string()).filter(|p| !p.is_empty());
-    if let Some(dir) = parent.filter(|_| plan.make_parents && plan.before.is_none()) {
-        if cx.target.stat(&dir).await?.is_none() {
-            cx.target.mkdir(&dir, Attrs::default()).await?;
-        }
+    if let Some(dir) = parent.filter(|_| plan.make_parents && plan.before.is_none())
+        && cx.target.stat(&dir).await?.is_none()
+    {
+        cx.target.mkdir(&dir, Attrs::default()).await?;
     }
     cx.target.write(&plan.path, desired, keep_existing(wanted, plan.stat.as_ref())).await?;
     Ok(Outcome::default())

@@ -138,9 +138,10 @@ pub enum TargetError {
 pub trait Target: Send + Sync {
     /// The same host, acting with `privilege`.
     fn elevated(&self, privilege: &Privilege) -> Arc<dyn Target>;
-    /// What the coming steps will look at, in order: a target where each look costs a round
-    /// trip may fetch them together. What it returns must still be exact.
-    fn expect(&self, _upcoming: Vec<Upcoming>) {}
+    /// What the coming steps will look at, in order, by privilege; it replaces what was said
+    /// before. A target where each look costs a round trip may fetch them together. What it
+    /// returns must still be exact.
+    fn expect(&self, _upcoming: Vec<(Privilege, Vec<Upcoming>)>) {}
     async fn run(&self, command: &Command) -> Result<Output, TargetError>;
     /// The file's bytes, or `None` when it does not exist.
     async fn read(&self, path: &str) -> Result<Option<Vec<u8>>, TargetError>;

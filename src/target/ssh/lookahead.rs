@@ -27,8 +27,13 @@ pub enum Need {
 }
 
 impl Lookahead {
-    pub fn expect(&mut self, privilege: &Privilege, upcoming: Vec<Upcoming>) {
-        self.upcoming.insert(privilege.clone(), upcoming);
+    pub fn expect(&mut self, upcoming: Vec<(Privilege, Vec<Upcoming>)>) {
+        self.upcoming = upcoming.into_iter().collect();
+    }
+
+    /// Looks one at a time from now on for this privilege.
+    pub fn give_up(&mut self, privilege: &Privilege) {
+        self.upcoming.remove(privilege);
     }
 
     /// The answer, if a survey since the last change holds a complete one. Each look also

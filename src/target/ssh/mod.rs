@@ -331,7 +331,7 @@ impl SshTarget {
         let mut ahead = self.connection.lookahead();
         if answers.is_empty() {
             // This host's tools cannot survey (no GNU `stat --printf`): look one at a time.
-            ahead.expect(&self.privilege, Vec::new());
+            ahead.give_up(&self.privilege);
         }
         ahead.learn(&self.privilege, answers);
         Ok(ahead.answer(&self.privilege, path, need))
@@ -344,8 +344,8 @@ impl Target for SshTarget {
         Arc::new(SshTarget { connection: Arc::clone(&self.connection), privilege: privilege.clone() })
     }
 
-    fn expect(&self, upcoming: Vec<Upcoming>) {
-        self.connection.lookahead().expect(&self.privilege, upcoming);
+    fn expect(&self, upcoming: Vec<(Privilege, Vec<Upcoming>)>) {
+        self.connection.lookahead().expect(upcoming);
     }
 
     async fn run(&self, command: &Command) -> Result<Output, TargetError> {

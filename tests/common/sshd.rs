@@ -50,6 +50,8 @@ pub fn client_key() -> &'static Path {
     KEY.get_or_init(|| {
         prepare_machine();
         let dir = std::env::temp_dir().join(format!("numarun-client-{}", std::process::id()));
+        // A process that once had this pid may have left its key: ssh-keygen will not overwrite it.
+        let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         let key = dir.join("id_ed25519");
         run("ssh-keygen", &["-q", "-t", "ed25519", "-N", "", "-f", key.to_str().unwrap()]);

@@ -20,6 +20,28 @@ fn message(run: &common::Run) -> String {
     format!("{}{}", run.stdout, run.stderr)
 }
 
+/// Runs `play.yaml` in the background and, half a second in, does `meanwhile` to its host.
+fn play_meanwhile(t: &Test, meanwhile: impl FnOnce()) -> std::process::Output {
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_numarun"))
+        .args(["play", "play.yaml", "-i", "inventory.yaml"])
+        .current_dir(t.path())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    meanwhile();
+    child.wait_with_output().unwrap()
+}
+
+/// A run refused with `reason`, and without waiting: a refusal is an answer, not a failure to retry.
+fn refused_at_once(t: &Test, args: &[&str], reason: &str, limit: Duration) {
+    let started = Instant::now();
+    let run = t.run(args);
+    assert_eq!(run.code, 4, "{}", message(&run));
+    assert!(message(&run).contains(reason), "{}", message(&run));
+    assert!(started.elapsed() < limit, "refused after {:?}", started.elapsed());
+}
+
 #[test]
 fn a_changed_host_key_is_refused_naming_the_file_and_line() {
     let t = Test::new();
@@ -109,11 +131,8 @@ fn a_wrong_client_key_fails_authentication_without_hanging() {
         std::process::Command::new("ssh-keygen").args(["-q", "-t", "ed25519", "-N", "", "-f"]).arg(&stranger).status().unwrap().success()
     );
     t.write("play.yaml", "- hosts: all\n  tasks:\n    - command: \"true\"\n");
-    let started = Instant::now();
-    let run = t.run(&["play", "play.yaml", "-e", &format!("ansible_ssh_private_key_file={}", stranger.display())]);
-    assert_eq!(run.code, 4);
-    assert!(message(&run).contains("refused"), "{}", message(&run));
-    assert!(started.elapsed() < Duration::from_secs(8), "authentication failure took {:?}", started.elapsed());
+    let key = format!("ansible_ssh_private_key_file={}", stranger.display());
+    refused_at_once(&t, &["play", "play.yaml", "-e", &key], "refused", Duration::from_secs(8));
 }
 
 #[test]
@@ -256,16 +275,10 @@ fn retries_reopen_a_dropped_connection() {
     let mut sshd = Sshd::start();
     inventory(&t, &[&sshd], "");
     t.write("play.yaml", "- hosts: all\n  tasks:\n    - command: \"true\"\n    - command: sleep 1\n      retries: 5\n      delay: 0.5\n      changed_when: false\n");
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_numarun"))
-        .args(["play", "play.yaml", "-i", "inventory.yaml"])
-        .current_dir(t.path())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(Duration::from_millis(500));
-    sshd.kill();
-    sshd.restart();
-    let output = child.wait_with_output().unwrap();
+    let output = play_meanwhile(&t, || {
+        sshd.kill();
+        sshd.restart();
+    });
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stdout));
 }
 
@@ -279,24 +292,12 @@ fn ssh_retries_wait_for_a_daemon_that_is_not_up_yet_and_refusals_are_not_retried
     assert_eq!(t.run(&["play", "play.yaml", "-e", "ansible_ssh_retries=0"]).code, 4, "nothing listens and no retries");
 
     // Attempts at 0, 0, 1 and 3 s: the daemon is back before the third.
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_numarun"))
-        .args(["play", "play.yaml", "-i", "inventory.yaml"])
-        .current_dir(t.path())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(Duration::from_millis(500));
-    sshd.restart();
-    let output = child.wait_with_output().unwrap();
+    let output = play_meanwhile(&t, || sshd.restart());
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stdout));
 
     // A refused host key is an answer, not a network failure: retrying it would take 0 + 1 + 3 + 7 s.
     std::fs::write(&known_hosts, "").unwrap();
-    let started = Instant::now();
-    let refused = t.run(&["play", "play.yaml"]);
-    assert_eq!(refused.code, 4);
-    assert!(message(&refused).contains("unknown host key"), "{}", message(&refused));
-    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+    refused_at_once(&t, &["play", "play.yaml"], "unknown host key", Duration::from_secs(10));
 }
 
 #[test]

@@ -252,10 +252,16 @@ pub async fn write(target: &dyn Target, path: &str, content: &[u8], attrs: Attrs
     run_ok(target, "write", path, command).await.map(drop)
 }
 
-/// Small text without NUL that ends in a newline: the shell's own `read` and `printf` copy it
-/// exactly, for less than starting `cat` costs (about 1 ms here; `read` takes a byte at a time).
+/// Lines of text: no NUL, a newline at the end. A shell's `read` and a here-document carry
+/// such bytes unchanged.
+pub fn is_lines(content: &[u8]) -> bool {
+    content.ends_with(b"\n") && !content.contains(&0)
+}
+
+/// Small enough for the shell's own `read` and `printf` to copy for less than starting `cat`
+/// costs (about 1 ms here; `read` takes a byte at a time).
 fn is_small_text(content: &[u8]) -> bool {
-    content.len() <= 1024 && content.ends_with(b"\n") && !content.contains(&0)
+    content.len() <= 1024 && is_lines(content)
 }
 
 pub async fn mkdir(target: &dyn Target, path: &str, attrs: Attrs) -> Result<(), TargetError> {

@@ -11,7 +11,7 @@ use base64::Engine as _;
 use russh::client::Msg;
 use russh::{Channel, ChannelMsg};
 
-use crate::target::{Command, Output, Program, random_token};
+use crate::target::{Command, Output, Program, random_token, shell};
 use crate::template::shell_quote as q;
 
 pub struct RemoteShell {
@@ -122,13 +122,11 @@ fn script(marker: &str, command: &Command) -> String {
     format!("{run}printf '\\n%s %d\\n' {marker} $?; printf '\\n%s\\n' {marker} >&2\n")
 }
 
-/// Whether a here-document carries these bytes unchanged: text without NUL that ends in a
-/// newline and has no line equal to the terminator.
+/// Whether a here-document carries these bytes unchanged: lines of text, none of them equal to
+/// the terminator.
 fn fits_here_document(input: &[u8], marker: &str) -> bool {
     let terminator = format!("{marker}-in");
-    input.ends_with(b"\n")
-        && !input.contains(&0)
-        && std::str::from_utf8(input).is_ok_and(|text| text.lines().all(|line| line != terminator))
+    shell::is_lines(input) && std::str::from_utf8(input).is_ok_and(|text| text.lines().all(|line| line != terminator))
 }
 
 fn find_last(haystack: &[u8], needle: &[u8]) -> Option<usize> {

@@ -88,22 +88,6 @@ fn assert_whole(t: &Test, context: &str) {
     }
 }
 
-/// Waits for a run, but not forever: a run that outlives every fault by a minute is a hang, and
-/// the test says which fault it followed instead of holding CI to its time limit.
-fn finish(run: &mut Child, context: &str) -> std::process::ExitStatus {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        if let Some(status) = run.try_wait().unwrap() {
-            return status;
-        }
-        if Instant::now() > deadline {
-            let _ = run.kill();
-            panic!("{context}: numarun still running a minute later (a hang; replay with NUMARUN_KILL_SEED)");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 fn signal(child: &Child, signal: i32) {
     // SAFETY: kill(2) on the child this test spawned; it touches no memory.
     unsafe { libc::kill(child.id() as i32, signal) };
@@ -133,7 +117,7 @@ fn faults(mut t: Test, faults: &[Fault], seed: u64) {
             Fault::Kill => signal(&run, libc::SIGKILL),
             Fault::TargetSshdDies => t.sshd.as_mut().expect("an sshd").kill(),
         }
-        let status = finish(&mut run, &context);
+        let status = common::finish(&mut run, Duration::from_secs(60), &context);
         landed += usize::from(!status.success());
         assert_whole(&t, &context);
         match fault {

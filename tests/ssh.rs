@@ -269,6 +269,38 @@ fn a_host_killed_mid_run_is_unreachable_and_the_others_finish() {
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
 
+/// A host that stops answering in the middle of a transfer, then dies: the sender is left waiting
+/// for window space the host will never grant, and must still learn that the connection is gone.
+#[test]
+fn a_host_that_hangs_mid_transfer_then_dies_is_unreachable_not_waited_on_forever() {
+    let t = Test::new();
+    let mut sshd = Sshd::start();
+    inventory(&t, &[&sshd], "");
+    // Bytes that are not text travel encoded, several window-fulls per file.
+    let noise: Vec<u8> = (0..8u32 << 20).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    std::fs::write(t.path().join("noise"), noise).unwrap();
+    let dest = sshd.scratch().join("copy");
+    t.write(
+        "play.yaml",
+        &format!(
+            "- hosts: all\n  tasks:\n    - copy: {{ src: noise, dest: '{}-{{{{ item }}}}' }}\n      loop: [1, 2, 3, 4, 5, 6, 7, 8]\n",
+            dest.display()
+        ),
+    );
+    let mut run = std::process::Command::new(env!("CARGO_BIN_EXE_numarun"))
+        .args(["play", "play.yaml", "-i", "inventory.yaml"])
+        .current_dir(t.path())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    sshd.freeze();
+    std::thread::sleep(Duration::from_millis(500));
+    sshd.kill();
+    let status = common::finish(&mut run, Duration::from_secs(30), "the host hung, then died");
+    assert_eq!(status.code(), Some(4), "unreachable");
+}
+
 #[test]
 fn retries_reopen_a_dropped_connection() {
     let t = Test::new();

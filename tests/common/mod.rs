@@ -11,7 +11,8 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, Command, ExitStatus};
+use std::time::{Duration, Instant};
 
 /// Whether the tests run as root (sshd, chown, namespaces need it).
 pub fn is_root() -> bool {
@@ -25,6 +26,22 @@ pub fn runs_as_root(needed_for: &str) -> bool {
         eprintln!("skipped: {needed_for} needs root");
     }
     root
+}
+
+/// Waits for a run, but not forever: a run still going `limit` after the fault it followed is a
+/// hang, and the test says which fault instead of holding CI to its time limit.
+pub fn finish(run: &mut Child, limit: Duration, context: &str) -> ExitStatus {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(status) = run.try_wait().unwrap() {
+            return status;
+        }
+        if Instant::now() > deadline {
+            let _ = run.kill();
+            panic!("{context}: numarun still running {limit:?} later (a hang)");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 pub struct Test {

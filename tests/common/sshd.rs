@@ -170,12 +170,18 @@ impl Sshd {
 
     /// Kills the daemon and every session it forked, as a host that dies would.
     pub fn kill(&mut self) {
-        kill_tree(self.child.id());
+        signal_tree(self.child.id(), libc::SIGKILL);
         let _ = self.child.wait();
+    }
+
+    /// Stops the daemon and every session it forked, as a host that hangs would: connections
+    /// stay open, but nothing reads them. `kill` still ends it.
+    pub fn freeze(&self) {
+        signal_tree(self.child.id(), libc::SIGSTOP);
     }
 }
 
-fn kill_tree(pid: u32) {
+fn signal_tree(pid: u32, signal: i32) {
     let children: Vec<u32> = std::fs::read_dir("/proc")
         .unwrap()
         .flatten()
@@ -188,9 +194,9 @@ fn kill_tree(pid: u32) {
         })
         .collect();
     // SAFETY: kill(2) with a pid we spawned (or its children); it cannot corrupt memory.
-    unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+    unsafe { libc::kill(pid as i32, signal) };
     for child in children {
-        kill_tree(child);
+        signal_tree(child, signal);
     }
 }
 

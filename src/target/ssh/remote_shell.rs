@@ -9,13 +9,14 @@
 
 use base64::Engine as _;
 use russh::client::Msg;
-use russh::{Channel, ChannelMsg};
+use russh::{Channel, ChannelMsg, ChannelReadHalf, ChannelWriteHalf};
 
 use crate::target::{Command, Output, Program, random_token, shell};
 use crate::template::shell_quote as q;
 
 pub struct RemoteShell {
-    channel: Channel<Msg>,
+    reader: ChannelReadHalf,
+    writer: ChannelWriteHalf<Msg>,
     marker: String,
 }
 
@@ -31,13 +32,13 @@ impl RemoteShell {
     /// Starts `launcher` (a command line that ends in a shell reading stdin);
     /// `preamble` is written first (a sudo password line).
     pub async fn start(channel: Channel<Msg>, launcher: &str, preamble: Option<&[u8]>) -> Result<RemoteShell, ShellError> {
-        channel.exec(true, launcher.as_bytes()).await?;
-        if let Some(preamble) = preamble {
-            channel.data(preamble).await?;
-        }
-        let mut shell = RemoteShell { channel, marker: format!("numarun-{}", random_token()) };
+        let (reader, writer) = channel.split();
+        writer.exec(true, launcher.as_bytes()).await?;
+        let mut shell = RemoteShell { reader, writer, marker: format!("numarun-{}", random_token()) };
         // A round trip proves the shell (and sudo, if any) is up before real work.
-        let probe = shell.request(&Command { look_only: true, ..Command::argv(["/bin/sh", "-c", ":"]) }).await?;
+        let probe = Command { look_only: true, ..Command::argv(["/bin/sh", "-c", ":"]) };
+        let input = [preamble.unwrap_or_default(), shell.script(&probe).as_bytes()].concat();
+        let probe = shell.exchange(&input).await?;
         if probe.rc != 0 {
             return Err(ShellError::Ended(probe.stderr_text()));
         }
@@ -51,37 +52,77 @@ impl RemoteShell {
     /// Runs one command; the shell stays up for the next.
     pub async fn request(&mut self, command: &Command) -> Result<Output, ShellError> {
         let script = self.script(command);
-        self.channel.data(script.as_bytes()).await?;
-        let stdout_end = format!("\n{} ", self.marker);
-        let stderr_end = format!("\n{}\n", self.marker);
-        let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
-        let mut rc = None;
-        while rc.is_none() || !stderr.ends_with(stderr_end.as_bytes()) {
-            match self.channel.wait().await {
-                Some(ChannelMsg::Data { data }) => {
-                    stdout.extend_from_slice(&data);
-                    rc = rc.or_else(|| exit_code(&stdout, stdout_end.as_bytes()));
+        self.exchange(script.as_bytes()).await
+    }
+
+    /// Writes `input` and reads the reply at the same time. A send waits for window space that
+    /// only the host grants; if the host dies meanwhile, only the reader learns it, so the two
+    /// must not take turns.
+    async fn exchange(&mut self, input: &[u8]) -> Result<Output, ShellError> {
+        let mut reply = Reply::new(&self.marker);
+        let mut sending = std::pin::pin!(self.writer.data(input));
+        let mut sent = false;
+        while !(sent && reply.is_complete()) {
+            tokio::select! {
+                result = &mut sending, if !sent => {
+                    result?;
+                    sent = true;
                 }
-                Some(ChannelMsg::ExtendedData { data, ext: 1 }) => stderr.extend_from_slice(&data),
-                Some(ChannelMsg::ExitStatus { exit_status }) => {
-                    return Err(ShellError::Ended(format!("exit status {exit_status}: {}", String::from_utf8_lossy(&stderr).trim())));
-                }
-                Some(ChannelMsg::Close | ChannelMsg::Eof) | None => {
-                    return Err(ShellError::Ended(String::from_utf8_lossy(&stderr).trim().to_string()));
-                }
-                Some(_) => {}
+                message = self.reader.wait() => reply.take(message)?,
             }
         }
-        let (stdout_len, stderr_len) = (find_last(&stdout, stdout_end.as_bytes()).unwrap_or(0), stderr.len() - stderr_end.len());
-        stdout.truncate(stdout_len);
-        stderr.truncate(stderr_len);
-        Ok(Output { rc: rc.unwrap_or(-1), stdout, stderr })
+        Ok(reply.output())
     }
 
     /// Ends a shell whose request timed out: kill it, then close its channel.
     pub async fn abandon(self) {
-        let _ = self.channel.signal(russh::Sig::KILL).await;
-        let _ = self.channel.close().await;
+        let _ = self.writer.signal(russh::Sig::KILL).await;
+        let _ = self.writer.close().await;
+    }
+}
+
+/// A request's output as it arrives, until the markers that end it on stdout and stderr.
+struct Reply {
+    stdout: Vec<u8>,
+    stderr: Vec<u8>,
+    rc: Option<i32>,
+    stdout_end: String,
+    stderr_end: String,
+}
+
+impl Reply {
+    fn new(marker: &str) -> Reply {
+        Reply { stdout: Vec::new(), stderr: Vec::new(), rc: None, stdout_end: format!("\n{marker} "), stderr_end: format!("\n{marker}\n") }
+    }
+
+    fn take(&mut self, message: Option<ChannelMsg>) -> Result<(), ShellError> {
+        match message {
+            Some(ChannelMsg::Data { data }) => {
+                self.stdout.extend_from_slice(&data);
+                self.rc = self.rc.or_else(|| exit_code(&self.stdout, self.stdout_end.as_bytes()));
+            }
+            Some(ChannelMsg::ExtendedData { data, ext: 1 }) => self.stderr.extend_from_slice(&data),
+            Some(ChannelMsg::ExitStatus { exit_status }) => {
+                return Err(ShellError::Ended(format!("exit status {exit_status}: {}", String::from_utf8_lossy(&self.stderr).trim())));
+            }
+            // `None`: the session is gone, whatever the channel was doing.
+            Some(ChannelMsg::Close | ChannelMsg::Eof) | None => {
+                return Err(ShellError::Ended(String::from_utf8_lossy(&self.stderr).trim().to_string()));
+            }
+            Some(_) => {}
+        }
+        Ok(())
+    }
+
+    fn is_complete(&self) -> bool {
+        self.rc.is_some() && self.stderr.ends_with(self.stderr_end.as_bytes())
+    }
+
+    fn output(mut self) -> Output {
+        let stdout_len = find_last(&self.stdout, self.stdout_end.as_bytes()).unwrap_or(0);
+        self.stdout.truncate(stdout_len);
+        self.stderr.truncate(self.stderr.len() - self.stderr_end.len());
+        Output { rc: self.rc.unwrap_or(-1), stdout: self.stdout, stderr: self.stderr }
     }
 }
 

@@ -332,29 +332,50 @@ fn ssh_retries_wait_for_a_daemon_that_is_not_up_yet_and_refusals_are_not_retried
     refused_at_once(&t, &["play", "play.yaml"], "unknown host key", Duration::from_secs(10));
 }
 
-#[test]
-fn looks_fetched_ahead_are_forgotten_when_anything_changes_the_host() {
+/// Runs `tasks` (one per line; `{dir}` stands for the host's scratch folder) on one daemon;
+/// the steps' statuses in order, and the daemon.
+fn statuses(tasks: &[&str]) -> (Vec<String>, Sshd) {
     let t = Test::new();
     let sshd = Sshd::start();
     inventory(&t, &[&sshd], "");
     let dir = sshd.scratch().display().to_string();
-    // Step 1's look fetches every later step's path (all missing); steps 2 and 4 make them behind
-    // numarun's back, as a command would. Steps 3 and 5 must see what is there now: nothing to do.
-    t.write(
-        "play.yaml",
-        &format!(
-            "- hosts: all\n  tasks:\n\
-             \x20   - file: {{ path: {dir}/d, state: directory }}\n\
-             \x20   - command: {{ argv: [sh, -c, 'echo same > {dir}/d/f'] }}\n\
-             \x20   - copy: {{ dest: {dir}/d/f, content: \"same\\n\" }}\n\
-             \x20   - shell: 'printf \"a = 1\\n\" > {dir}/d/conf'\n\
-             \x20   - lineinfile: {{ path: {dir}/d/conf, line: a = 1 }}\n"
-        ),
-    );
+    let tasks: String = tasks.iter().map(|task| format!("    - {}\n", task.replace("{dir}", &dir))).collect();
+    t.write("play.yaml", &format!("- hosts: all\n  tasks:\n{tasks}"));
     let run = t.run(&["play", "play.yaml"]);
     run.ok();
-    let statuses: Vec<&str> = run.steps().iter().map(|s| s["status"].as_str().unwrap()).collect();
-    assert_eq!(statuses, ["changed", "changed", "ok", "changed", "ok"], "{}", run.stdout);
+    (run.steps().iter().map(|s| s["status"].as_str().unwrap().to_string()).collect(), sshd)
+}
+
+#[test]
+fn looks_fetched_ahead_are_forgotten_when_anything_changes_the_host() {
+    // Step 1's look fetches every later step's path (all missing); steps 2 and 4 make them behind
+    // numarun's back, as a command would. Steps 3 and 5 must see what is there now: nothing to do.
+    let (statuses, _) = statuses(&[
+        "file: { path: {dir}/d, state: directory }",
+        "command: { argv: [sh, -c, 'echo same > {dir}/d/f'] }",
+        r#"copy: { dest: {dir}/d/f, content: "same\n" }"#,
+        r#"shell: 'printf "a = 1\n" > {dir}/d/conf'"#,
+        "lineinfile: { path: {dir}/d/conf, line: a = 1 }",
+    ]);
+    assert_eq!(statuses, ["changed", "changed", "ok", "changed", "ok"]);
+}
+
+#[test]
+fn a_change_numarun_makes_is_looked_at_again_with_everything_it_may_have_touched() {
+    // Step 2's look fetches the bytes of alias/f and real/f, which are one file. Step 3 replaces
+    // it through one name; step 4 must see the new bytes through the other, not the ones
+    // fetched before. Steps 5 to 7: a mode and a link numarun set are seen as set.
+    let (statuses, sshd) = statuses(&[
+        "command: { argv: [sh, -c, 'mkdir {dir}/real && echo old > {dir}/real/f && ln -s real {dir}/alias'] }",
+        r#"copy: { dest: {dir}/alias/f, content: "old\n" }"#,
+        r#"copy: { dest: {dir}/real/f, content: "new\n" }"#,
+        r#"copy: { dest: {dir}/alias/f, content: "new\n" }"#,
+        "file: { path: {dir}/real/f, mode: '0600' }",
+        "file: { path: {dir}/link, src: real/f, state: link }",
+        "file: { path: {dir}/link, src: real/f, state: link }",
+    ]);
+    assert_eq!(statuses, ["changed", "ok", "changed", "ok", "changed", "changed", "ok"]);
+    assert_eq!(std::fs::read_to_string(sshd.scratch().join("alias/f")).unwrap(), "new\n");
 }
 
 #[test]

@@ -127,7 +127,9 @@ impl Module for FileModule {
                 if stat.as_ref().and_then(|s| s.link_target.as_deref()) != Some(src) {
                     cx.target.symlink(src, path).await?;
                 }
-                cx.target.set_attrs(path, Attrs { mode: None, ..wanted }).await?;
+                if wanted.uid.is_some() || wanted.gid.is_some() {
+                    cx.target.set_attrs(path, Attrs { mode: None, ..wanted }).await?;
+                }
             }
             _ => cx.target.set_attrs(path, wanted).await?,
         }

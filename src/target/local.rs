@@ -154,7 +154,7 @@ impl Target for Local {
 
     async fn write(&self, path: &str, content: &[u8], attrs: Attrs) -> Result<(), TargetError> {
         if self.escalates() {
-            return shell::write(self, path, content, attrs, shell::Delivery::Piped).await;
+            return shell::write(path, content, attrs, shell::Delivery::Piped).run(self).await;
         }
         let content = content.to_vec();
         blocking("write", path, move |p| write_atomic(p, &content, attrs)).await
@@ -200,7 +200,7 @@ impl Target for Local {
 
     async fn mkdir(&self, path: &str, attrs: Attrs) -> Result<(), TargetError> {
         if self.escalates() {
-            return shell::mkdir(self, path, attrs).await;
+            return shell::mkdir(path, attrs).run(self).await;
         }
         blocking("mkdir", path, move |p| {
             fs::create_dir_all(p)?;
@@ -211,14 +211,14 @@ impl Target for Local {
 
     async fn set_attrs(&self, path: &str, attrs: Attrs) -> Result<(), TargetError> {
         if self.escalates() {
-            return shell::set_attrs(self, path, attrs).await;
+            return shell::set_attrs(path, attrs).run(self).await;
         }
         blocking("chmod/chown", path, move |p| apply_attrs(p, attrs)).await
     }
 
     async fn remove(&self, path: &str) -> Result<(), TargetError> {
         if self.escalates() {
-            return shell::remove(self, path).await;
+            return shell::remove(path).run(self).await;
         }
         blocking("remove", path, |p| match fs::symlink_metadata(p) {
             Ok(meta) if meta.is_dir() => fs::remove_dir_all(p),
@@ -231,7 +231,7 @@ impl Target for Local {
 
     async fn symlink(&self, target: &str, path: &str) -> Result<(), TargetError> {
         if self.escalates() {
-            return shell::symlink(self, target, path).await;
+            return shell::symlink(target, path).run(self).await;
         }
         let target = target.to_string();
         blocking("symlink", path, move |p| {

@@ -86,7 +86,7 @@ pub enum FileKind {
 }
 
 /// What `lstat` says about a path.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stat {
     pub kind: FileKind,
     /// Permission bits only (`0o7777`).

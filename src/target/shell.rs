@@ -1,6 +1,7 @@
 //! File operations as small POSIX shell snippets, for targets reached only
 //! through commands: SSH hosts, and the local machine under `become`.
-//! One snippet per operation, one round trip each; paths are always quoted.
+//! One snippet per operation, one round trip each (a change may carry a `stat` of what it
+//! touched); paths are always quoted.
 
 use std::collections::HashMap;
 
@@ -85,19 +86,34 @@ pub async fn stat(target: &dyn Target, path: &str) -> Result<Option<Stat>, Targe
 /// What one path is, as `inspect` would say it; `None` in the stat means nothing is there.
 pub type Inspection = Option<(Stat, Option<Vec<u8>>)>;
 
+/// A path as a survey found it: what a look would answer, and the file's identity (device,
+/// inode, change time), which tells whether bytes fetched before a change still belong to it.
+#[derive(Debug, Clone)]
+pub struct Surveyed {
+    pub inspection: Inspection,
+    pub identity: Option<String>,
+}
+
+/// Kind and mode, owner, group, size, then the identity. `/` always comes first: a `stat`
+/// that cannot print this (not GNU) says nothing of `/`, so silence is never taken for "missing".
+fn stat_section(paths: &str) -> String {
+    "stat --printf '%n\\0%f %u %g %s %d:%i:%Z\\0' -- /".to_string() + paths + " 2>/dev/null; printf '\\0'"
+}
+
 /// Many paths looked at in one round trip, for a few processes in all: one `stat` for every
 /// path, one `readlink` for the links, one `cat` for the regular files whose bytes are wanted.
 /// Answers only what it knows exactly: a link's or an odd file's bytes, or anything that changed
 /// between the `stat` and the `cat`, are left for a single look.
-pub async fn survey(target: &dyn Target, upcoming: &[Upcoming]) -> Result<HashMap<String, Inspection>, TargetError> {
+pub async fn survey(target: &dyn Target, upcoming: &[Upcoming]) -> Result<HashMap<String, Surveyed>, TargetError> {
     let all: String = upcoming.iter().map(|u| format!(" {}", q(&u.path))).collect();
     let wanted: String = upcoming.iter().filter(|u| u.content).map(|u| format!(" {}", q(&u.path))).collect();
     let text = format!(
-        "stat --printf '%n\\0%f %u %g %s\\0' --{all} 2>/dev/null; printf '\\0'\n\
+        "{}\n\
          set --; for p in{all}; do if test -L \"$p\"; then set -- \"$@\" \"$p\"; fi; done\n\
          if test $# -gt 0; then printf '%s\\0' \"$@\"; fi; printf '\\0'; if test $# -gt 0; then readlink -z -- \"$@\"; fi; printf '\\0'\n\
          set --; for p in{wanted}; do if test -f \"$p\" && ! test -L \"$p\"; then set -- \"$@\" \"$p\"; fi; done\n\
-         if test $# -gt 0; then printf '%s\\0' \"$@\"; fi; printf '\\0'; if test $# -gt 0; then cat -- \"$@\"; fi"
+         if test $# -gt 0; then printf '%s\\0' \"$@\"; fi; printf '\\0'; if test $# -gt 0; then cat -- \"$@\"; fi",
+        stat_section(&all)
     );
     let output = target.run(&look(text)).await?;
     Ok(parse_survey(upcoming, &output.stdout).unwrap_or_default())
@@ -118,23 +134,37 @@ fn fields(bytes: &[u8]) -> Option<(Vec<&[u8]>, &[u8])> {
     }
 }
 
-fn parse_survey(upcoming: &[Upcoming], stdout: &[u8]) -> Option<HashMap<String, Inspection>> {
-    let text = |b: &[u8]| String::from_utf8(b.to_vec()).ok();
+fn text(bytes: &[u8]) -> Option<String> {
+    String::from_utf8(bytes.to_vec()).ok()
+}
+
+/// The stat section: each path found, with its identity. `None` if `/` is not among them.
+fn parse_stats(stats: &[&[u8]]) -> Option<HashMap<String, (Stat, String)>> {
+    let mut found = HashMap::new();
+    for pair in stats.chunks(2) {
+        let [name, line] = pair else { return None };
+        let line = text(line)?;
+        let identity = line.split(' ').nth(4)?.to_string();
+        // A link's target is not in this section: `readlink` tells it, or nothing does.
+        let stat = Stat { link_target: None, ..parse_stat(&format!("{line}\n"))? };
+        found.insert(text(name)?, (stat, identity));
+    }
+    found.remove("/")?;
+    Some(found)
+}
+
+fn parse_survey(upcoming: &[Upcoming], stdout: &[u8]) -> Option<HashMap<String, Surveyed>> {
     let (stats, rest) = fields(stdout)?;
     let (link_names, rest) = fields(rest)?;
     let (link_targets, rest) = fields(rest)?;
     let (read_names, contents) = fields(rest)?;
-    let mut found: HashMap<String, Stat> = HashMap::new();
-    for pair in stats.chunks(2) {
-        let [name, line] = pair else { return None };
-        found.insert(text(name)?, parse_stat(&format!("{}\n", text(line)?))?);
-    }
+    let mut found = parse_stats(&stats)?;
     // A link that is gone or new since the stat: its target is not known for sure.
     if link_names.len() != link_targets.len() {
         return None;
     }
     for (name, target) in link_names.iter().zip(&link_targets) {
-        let stat = found.get_mut(&text(name)?)?;
+        let (stat, _) = found.get_mut(&text(name)?)?;
         if stat.kind != FileKind::Symlink {
             return None;
         }
@@ -144,7 +174,7 @@ fn parse_survey(upcoming: &[Upcoming], stdout: &[u8]) -> Option<HashMap<String, 
     let mut offset = 0;
     for name in read_names {
         let name = text(name)?;
-        let size = found.get(&name).filter(|s| s.kind == FileKind::File)?.size as usize;
+        let size = found.get(&name).filter(|(s, _)| s.kind == FileKind::File)?.0.size as usize;
         bytes.insert(name, contents.get(offset..offset + size)?.to_vec());
         offset += size;
     }
@@ -154,9 +184,9 @@ fn parse_survey(upcoming: &[Upcoming], stdout: &[u8]) -> Option<HashMap<String, 
     let mut answers = HashMap::new();
     for wanted in upcoming {
         let answer = match found.get(&wanted.path) {
-            None => None,
-            Some(stat) if stat.kind == FileKind::Symlink && stat.link_target.is_none() => continue,
-            Some(stat) => {
+            None => Surveyed { inspection: None, identity: None },
+            Some((stat, _)) if stat.kind == FileKind::Symlink && stat.link_target.is_none() => continue,
+            Some((stat, identity)) => {
                 let content = match stat.kind {
                     FileKind::Directory => None,
                     _ if !wanted.content => None,
@@ -165,7 +195,7 @@ fn parse_survey(upcoming: &[Upcoming], stdout: &[u8]) -> Option<HashMap<String, 
                         None => continue,
                     },
                 };
-                Some((stat.clone(), content))
+                Surveyed { inspection: Some((stat.clone(), content)), identity: Some(identity.clone()) }
             }
         };
         answers.insert(wanted.path.clone(), answer);
@@ -215,6 +245,58 @@ fn parse_stat(text: &str) -> Option<Stat> {
     Some(Stat { kind, mode: raw & 0o7777, uid, gid, size, link_target })
 }
 
+/// One change to one path, as a shell snippet, and what it leaves there that the controller
+/// knows without looking.
+pub struct Change {
+    op: &'static str,
+    pub path: String,
+    text: String,
+    stdin: Option<Vec<u8>>,
+    pub leaves: Leaves,
+}
+
+/// What a change leaves at its path, known from the change itself.
+pub enum Leaves {
+    /// A file with the bytes the change sent.
+    Written,
+    /// A link to this target.
+    LinkTo(String),
+    /// Nothing the controller can know without looking.
+    Unknown,
+}
+
+impl Change {
+    fn new(op: &'static str, path: &str, text: String) -> Change {
+        Change { op, path: path.to_string(), text, stdin: None, leaves: Leaves::Unknown }
+    }
+
+    /// The bytes the change sends.
+    pub fn bytes(&self) -> Option<&[u8]> {
+        self.stdin.as_deref()
+    }
+
+    fn command(&self, text: String) -> Command {
+        Command { stdin: self.stdin.clone(), ..script(text) }
+    }
+
+    pub async fn run(&self, target: &dyn Target) -> Result<(), TargetError> {
+        run_ok(target, self.op, &self.path, self.command(self.text.clone())).await.map(drop)
+    }
+
+    /// Makes the change, then stats `paths` in the same request, as a survey would: what it
+    /// left, before anything else can act. `None` when this host's `stat` cannot say.
+    pub async fn run_and_stat(
+        &self,
+        target: &dyn Target,
+        paths: &[String],
+    ) -> Result<Option<HashMap<String, (Stat, String)>>, TargetError> {
+        let all: String = paths.iter().map(|p| format!(" {}", q(p))).collect();
+        let text = format!("{{ {}\n}} && {{ {}; }}", self.text, stat_section(&all));
+        let output = run_ok(target, self.op, &self.path, self.command(text)).await?;
+        Ok(fields(&output.stdout).filter(|(_, rest)| rest.is_empty()).and_then(|(stats, _)| parse_stats(&stats)))
+    }
+}
+
 /// How the bytes of a `write` reach the target's shell.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Delivery {
@@ -228,7 +310,7 @@ pub enum Delivery {
 /// when a pipe could cut it short, then renamed over it. The temporary's name is random and
 /// `set -C` creates it exclusively, so no `mktemp` is needed; a mode without execute or special
 /// bits comes from the umask it is created with, so no `chmod` either.
-pub async fn write(target: &dyn Target, path: &str, content: &[u8], attrs: Attrs, delivery: Delivery) -> Result<(), TargetError> {
+pub fn write(path: &str, content: &[u8], attrs: Attrs, delivery: Delivery) -> Change {
     let (dir, name) = split(path);
     let (umask, attrs) = match attrs.mode {
         Some(mode) if mode & !0o666 == 0 => (format!("umask {:o}; ", !mode & 0o777), Attrs { mode: None, ..attrs }),
@@ -247,9 +329,7 @@ pub async fn write(target: &dyn Target, path: &str, content: &[u8], attrs: Attrs
         attrs = attr_commands(attrs, "\"$t\"", false, Some(&q(path))),
         p = q(path),
     );
-    let mut command = script(text);
-    command.stdin = Some(content.to_vec());
-    run_ok(target, "write", path, command).await.map(drop)
+    Change { stdin: Some(content.to_vec()), leaves: Leaves::Written, ..Change::new("write", path, text) }
 }
 
 /// Lines of text: no NUL, a newline at the end. A shell's `read` and a here-document carry
@@ -264,7 +344,7 @@ fn is_small_text(content: &[u8]) -> bool {
     content.len() <= 1024 && is_lines(content)
 }
 
-pub async fn mkdir(target: &dyn Target, path: &str, attrs: Attrs) -> Result<(), TargetError> {
+pub fn mkdir(path: &str, attrs: Attrs) -> Change {
     let p = q(path);
     let text = match attrs.mode {
         // One process when the parent is there: `-m` gives the new folder its mode exactly.
@@ -274,23 +354,22 @@ pub async fn mkdir(target: &dyn Target, path: &str, attrs: Attrs) -> Result<(), 
         ),
         None => format!("mkdir -p -- {p}{}", attr_commands(attrs, &p, false, None)),
     };
-    run_ok(target, "mkdir", path, script(text)).await.map(drop)
+    Change::new("mkdir", path, text)
 }
 
-pub async fn set_attrs(target: &dyn Target, path: &str, attrs: Attrs) -> Result<(), TargetError> {
-    let p = q(path);
-    run_ok(target, "chmod/chown", path, script(format!("true{}", attr_commands(attrs, &p, true, None)))).await.map(drop)
+pub fn set_attrs(path: &str, attrs: Attrs) -> Change {
+    Change::new("chmod/chown", path, format!("true{}", attr_commands(attrs, &q(path), true, None)))
 }
 
-pub async fn remove(target: &dyn Target, path: &str) -> Result<(), TargetError> {
-    run_ok(target, "remove", path, script(format!("rm -rf -- {}", q(path)))).await.map(drop)
+pub fn remove(path: &str) -> Change {
+    Change::new("remove", path, format!("rm -rf -- {}", q(path)))
 }
 
-pub async fn symlink(target: &dyn Target, link_target: &str, path: &str) -> Result<(), TargetError> {
+pub fn symlink(link_target: &str, path: &str) -> Change {
     let (dir, name) = split(path);
     let temp = q(&format!("{dir}/.{name}.numarun.link"));
     let text = format!("ln -sfn -- {} {temp} && mv -Tf -- {temp} {}", q(link_target), q(path));
-    run_ok(target, "symlink", path, script(text)).await.map(drop)
+    Change { leaves: Leaves::LinkTo(link_target.to_string()), ..Change::new("symlink", path, text) }
 }
 
 /// The folder and file name of a path (`.` for a bare name).
@@ -331,7 +410,7 @@ mod tests {
             self.0.read(path).await
         }
         async fn write(&self, path: &str, content: &[u8], attrs: Attrs) -> Result<(), TargetError> {
-            write(self, path, content, attrs, Delivery::Piped).await
+            write(path, content, attrs, Delivery::Piped).run(self).await
         }
         async fn stat(&self, path: &str) -> Result<Option<Stat>, TargetError> {
             self.0.stat(path).await
@@ -370,19 +449,19 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("it's here").display().to_string();
         let local = Local::default();
-        write(&local, &path, b"bytes\0with nul", Attrs { mode: Some(0o640), ..Attrs::default() }, Delivery::Piped).await.unwrap();
+        write(&path, b"bytes\0with nul", Attrs { mode: Some(0o640), ..Attrs::default() }, Delivery::Piped).run(&local).await.unwrap();
         assert_eq!(read(&local, &path).await.unwrap().unwrap(), b"bytes\0with nul");
         // Small text goes through the shell's own read loop: every byte must survive it.
         let text = "  leading blanks\tand tabs \\ back\\slashes $(not run) -n\n\n\r\nlast\n";
         let text_path = dir.path().join("text").display().to_string();
-        write(&local, &text_path, text.as_bytes(), Attrs::default(), Delivery::Piped).await.unwrap();
+        write(&text_path, text.as_bytes(), Attrs::default(), Delivery::Piped).run(&local).await.unwrap();
         assert_eq!(read(&local, &text_path).await.unwrap().unwrap(), text.as_bytes());
         let stat = stat(&local, &path).await.unwrap().unwrap();
         assert_eq!((stat.kind, stat.mode, stat.size), (FileKind::File, 0o640, 14));
         let link = dir.path().join("link").display().to_string();
-        symlink(&local, "it's here", &link).await.unwrap();
+        symlink("it's here", &link).run(&local).await.unwrap();
         assert_eq!(super::stat(&local, &link).await.unwrap().unwrap().link_target.as_deref(), Some("it's here"));
-        remove(&local, &path).await.unwrap();
+        remove(&path).run(&local).await.unwrap();
         assert!(read(&local, &path).await.unwrap().is_none());
     }
 
@@ -410,7 +489,7 @@ mod tests {
                 true => inspect(&local, &wanted.path).await.unwrap(),
                 false => stat(&local, &wanted.path).await.unwrap().map(|s| (s, None)),
             };
-            match answers.get(&wanted.path) {
+            match answers.get(&wanted.path).map(|a| &a.inspection) {
                 // A link's bytes are left for a single look; nothing else may be.
                 None => assert!(wanted.content && single.as_ref().is_some_and(|(s, _)| s.kind == FileKind::Symlink), "{}", wanted.path),
                 Some(answer) => {
@@ -424,8 +503,28 @@ mod tests {
         // Nothing there to read or follow: the empty sections still line up.
         let nothing = [Upcoming { path: at("missing"), content: true }, Upcoming { path: at("folder"), content: false }];
         let answers = survey(&local, &nothing).await.unwrap();
-        assert!(answers[&at("missing")].is_none());
-        assert_eq!(answers[&at("folder")].as_ref().map(|(s, _)| s.kind), Some(FileKind::Directory));
+        assert!(answers[&at("missing")].inspection.is_none());
+        assert_eq!(answers[&at("folder")].inspection.as_ref().map(|(s, _)| s.kind), Some(FileKind::Directory));
+    }
+
+    #[tokio::test]
+    async fn a_change_and_the_stats_after_it_come_back_together() {
+        let dir = tempfile::tempdir().unwrap();
+        let at = |name: &str| dir.path().join(name).display().to_string();
+        std::os::unix::fs::symlink("file", at("link")).unwrap();
+        let paths = [at("file"), at("link"), at("missing")];
+        let local = Local::default();
+        let mode = Attrs { mode: Some(0o600), ..Attrs::default() };
+        let first = write(&at("file"), b"bytes\n", mode, Delivery::Piped).run_and_stat(&local, &paths).await.unwrap().unwrap();
+        assert_eq!(first[&at("file")].0, stat(&local, &at("file")).await.unwrap().unwrap(), "as a single look sees it");
+        assert_eq!(first[&at("link")].0.kind, FileKind::Symlink);
+        assert_eq!(first[&at("link")].0.link_target, None, "a link's target is not in a stat");
+        assert!(!first.contains_key(&at("missing")));
+        let second = write(&at("file"), b"other\n", mode, Delivery::Piped).run_and_stat(&local, &paths).await.unwrap().unwrap();
+        assert_ne!(first[&at("file")].1, second[&at("file")].1, "a replaced file is another file");
+        assert_eq!(first[&at("link")].1, second[&at("link")].1, "the link itself is the same");
+        // A `stat` that says nothing of `/` cannot print what a survey needs: no answer at all.
+        assert!(parse_stats(&[b"/x".as_slice(), b"81a4 0 0 1 1:2:3".as_slice()]).is_none());
     }
 
     #[test]

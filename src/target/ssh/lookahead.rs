@@ -1,12 +1,17 @@
 //! A host's coming looks, fetched together: the engine says which paths the next steps will
 //! inspect; the first look that misses fetches them all in one round trip (`shell::survey`).
-//! Answers stay exact because any change made through the connection, by any privilege,
-//! forgets every answer; the looks still to come are fetched again on the next miss.
+//!
+//! Answers stay exact. A change made by one of numarun's own file operations stats the changed
+//! path and the looks to come in the same request, after the change: bytes and link targets
+//! known before are kept only for what is still the same file (device, inode, change time),
+//! and what the change itself wrote is known without reading it back. Any other command, by
+//! any privilege, forgets every answer; the looks still to come are fetched again on the next
+//! miss.
 
 use std::collections::HashMap;
 
-use crate::target::shell::Inspection;
-use crate::target::{FileKind, Privilege, Upcoming};
+use crate::target::shell::{Change, Inspection, Leaves, Surveyed};
+use crate::target::{FileKind, Privilege, Stat, Upcoming};
 
 /// Paths one survey fetches at most: one `stat` and one `cat` command line.
 const SURVEY_SIZE: usize = 64;
@@ -15,8 +20,8 @@ const SURVEY_SIZE: usize = 64;
 pub struct Lookahead {
     /// Per privilege: the looks still to come, in step order.
     upcoming: HashMap<Privilege, Vec<Upcoming>>,
-    /// Per privilege: what a survey found since the last change.
-    known: HashMap<Privilege, HashMap<String, Inspection>>,
+    /// Per privilege: what a survey found since the last change it did not follow.
+    known: HashMap<Privilege, HashMap<String, Surveyed>>,
 }
 
 /// What a look needs from an answer.
@@ -24,6 +29,12 @@ pub struct Lookahead {
 pub enum Need {
     Stat,
     Content,
+}
+
+/// What a change is stated with: its path and the looks to come, and what was known before it.
+pub struct Refresh {
+    pub paths: Vec<String>,
+    before: HashMap<String, Surveyed>,
 }
 
 impl Lookahead {
@@ -44,7 +55,7 @@ impl Lookahead {
         {
             queue.drain(..at);
         }
-        let known = self.known.get(privilege)?.get(path)?;
+        let known = &self.known.get(privilege)?.get(path)?.inspection;
         let complete = match (need, known) {
             (Need::Stat, _) | (Need::Content, None) => true,
             (Need::Content, Some((stat, content))) => stat.kind == FileKind::Directory || content.is_some(),
@@ -60,11 +71,57 @@ impl Lookahead {
         Some(batch)
     }
 
-    pub fn learn(&mut self, privilege: &Privilege, answers: HashMap<String, Inspection>) {
+    pub fn learn(&mut self, privilege: &Privilege, answers: HashMap<String, Surveyed>) {
         self.known.insert(privilege.clone(), answers);
     }
 
-    /// A change was made: every answer may be stale.
+    /// Before a change to `path`: what to stat with it, unless this privilege looks one at a time.
+    pub fn before_change(&mut self, privilege: &Privilege, path: &str) -> Option<Refresh> {
+        let queue = self.upcoming.get(privilege)?;
+        let mut paths = vec![path.to_string()];
+        paths.extend(queue.iter().filter(|u| u.path != path).take(SURVEY_SIZE - 1).map(|u| u.path.clone()));
+        Some(Refresh { paths, before: self.known.remove(privilege).unwrap_or_default() })
+    }
+
+    /// After it: the stats taken right after the change, with what it left and what is still
+    /// the same file as before.
+    pub fn after_change(&mut self, privilege: &Privilege, refresh: Refresh, stats: HashMap<String, (Stat, String)>, change: &Change) {
+        let mut answers = HashMap::new();
+        for path in refresh.paths {
+            let Some((mut stat, identity)) = stats.get(&path).cloned() else {
+                answers.insert(path, Surveyed { inspection: None, identity: None });
+                continue;
+            };
+            let mut content = None;
+            let left = match (&change.leaves, change.bytes()) {
+                _ if path != change.path => false,
+                (Leaves::Written, Some(bytes)) if stat.kind == FileKind::File && stat.size == bytes.len() as u64 => {
+                    content = Some(bytes.to_vec());
+                    true
+                }
+                (Leaves::LinkTo(target), _) if stat.kind == FileKind::Symlink && stat.size == target.len() as u64 => {
+                    stat.link_target = Some(target.clone());
+                    true
+                }
+                _ => false,
+            };
+            if !left
+                && let Some(Surveyed { inspection: Some((old, old_content)), identity: Some(old_identity) }) = refresh.before.get(&path)
+                && *old_identity == identity
+            {
+                stat.link_target = old.link_target.clone();
+                content = old_content.clone();
+            }
+            // A link whose target is not known is left to a look of its own.
+            if stat.kind == FileKind::Symlink && stat.link_target.is_none() {
+                continue;
+            }
+            answers.insert(path, Surveyed { inspection: Some((stat, content)), identity: Some(identity) });
+        }
+        self.known.insert(privilege.clone(), answers);
+    }
+
+    /// A change was made that numarun cannot follow: every answer may be stale.
     pub fn forget(&mut self) {
         self.known.clear();
     }

@@ -336,6 +336,18 @@ impl SshTarget {
         ahead.learn(&self.privilege, answers);
         Ok(ahead.answer(&self.privilege, path, need))
     }
+
+    /// Makes a change; when looks are coming, stats them in the same request, so that the
+    /// check after the change and the steps after it need no round trip of their own.
+    async fn change(&self, change: shell::Change) -> Result<(), TargetError> {
+        let Some(refresh) = self.connection.lookahead().before_change(&self.privilege, &change.path) else {
+            return change.run(self).await;
+        };
+        if let Some(stats) = change.run_and_stat(self, &refresh.paths).await? {
+            self.connection.lookahead().after_change(&self.privilege, refresh, stats, &change);
+        }
+        Ok(())
+    }
 }
 
 #[async_trait]
@@ -362,7 +374,7 @@ impl Target for SshTarget {
 
     async fn write(&self, path: &str, content: &[u8], attrs: Attrs) -> Result<(), TargetError> {
         // A request cut short never runs (see `remote_shell`): no length check is needed.
-        shell::write(self, path, content, attrs, shell::Delivery::Whole).await
+        self.change(shell::write(path, content, attrs, shell::Delivery::Whole)).await
     }
 
     async fn stat(&self, path: &str) -> Result<Option<Stat>, TargetError> {
@@ -380,18 +392,18 @@ impl Target for SshTarget {
     }
 
     async fn mkdir(&self, path: &str, attrs: Attrs) -> Result<(), TargetError> {
-        shell::mkdir(self, path, attrs).await
+        self.change(shell::mkdir(path, attrs)).await
     }
 
     async fn set_attrs(&self, path: &str, attrs: Attrs) -> Result<(), TargetError> {
-        shell::set_attrs(self, path, attrs).await
+        self.change(shell::set_attrs(path, attrs)).await
     }
 
     async fn remove(&self, path: &str) -> Result<(), TargetError> {
-        shell::remove(self, path).await
+        self.change(shell::remove(path)).await
     }
 
     async fn symlink(&self, target: &str, path: &str) -> Result<(), TargetError> {
-        shell::symlink(self, target, path).await
+        self.change(shell::symlink(target, path)).await
     }
 }

@@ -134,15 +134,20 @@ fn script(marker: &str, command: &Command) -> String {
         body.push_str(&format!("export {key}={}; ", q(value)));
     }
     if let Some(dir) = &command.cwd {
-        body.push_str(&format!("cd {} && ", q(dir)));
+        // `||`, not `&&`: a script of many lines must not run its later lines elsewhere.
+        body.push_str(&format!("cd {} || exit; ", q(dir)));
     }
-    let shell_script = matches!(&command.program, Program::Argv(argv) if argv.len() == 3 && argv[0] == "/bin/sh" && argv[1] == "-c");
-    let inline = shell_script && command.look_only && command.env.is_empty() && command.cwd.is_none();
-    match &command.program {
-        // This is already /bin/sh: run the script in the subshell itself, one exec saved.
-        Program::Argv(argv) if shell_script => body.push_str(&argv[2]),
-        Program::Argv(argv) => body.push_str(&format!("exec {}", argv.iter().map(|a| q(a)).collect::<Vec<_>>().join(" "))),
-        Program::Shell { script, executable } => body.push_str(&format!("exec {} -c {}", q(executable), q(script))),
+    // A script for /bin/sh, which this shell is: it runs in the subshell itself, one exec saved.
+    let sh_script = match &command.program {
+        Program::Argv(argv) if argv.len() == 3 && argv[0] == "/bin/sh" && argv[1] == "-c" => Some(&argv[2]),
+        Program::Shell { script, executable } if executable == "/bin/sh" => Some(script),
+        _ => None,
+    };
+    let inline = sh_script.is_some() && command.look_only && command.env.is_empty() && command.cwd.is_none();
+    match (&command.program, sh_script) {
+        (_, Some(script)) => body.push_str(script),
+        (Program::Argv(argv), None) => body.push_str(&format!("exec {}", argv.iter().map(|a| q(a)).collect::<Vec<_>>().join(" "))),
+        (Program::Shell { script, executable }, None) => body.push_str(&format!("exec {} -c {}", q(executable), q(script))),
     }
     let run = match &command.stdin {
         // A look runs in the shell itself: no subshell to fork.

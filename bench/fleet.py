@@ -1,12 +1,11 @@
-"""N sshd hosts on loopback, each its own daemon, port, host key and scratch root; the inventory
-each tool reads; and the CPU the hosts spent, read from /proc."""
+"""N sshd hosts on loopback, each its own daemon, port, host key and scratch root; and the
+inventory each tool reads."""
 
 import os
 import socket
 import subprocess
 import time
 
-import procs
 
 USER = "nrtest"
 
@@ -95,10 +94,6 @@ class Fleet:
                 )
                 f.write(f"    ({name!r}, {data!r}),\n")
             f.write("]\n")
-
-    def cpu_seconds(self):
-        """CPU spent by the daemons and every session they forked, live or reaped."""
-        return sum(procs.cpu_seconds(fields) for _, fields in procs.tree([d.pid for d in self.daemons]))
 
     def stop(self):
         for daemon in self.daemons:

@@ -29,9 +29,17 @@ def tree(roots):
     return found
 
 
-def cpu_seconds(fields):
-    """utime, stime, cutime and cstime (stat fields 14 to 17): own CPU and reaped children's."""
-    return sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+def machine_busy_seconds():
+    """CPU the whole machine has spent busy (user, nice, system, irq, softirq, steal): /proc/stat."""
+    with open("/proc/stat") as f:
+        user, nice, system, _idle, _iowait, irq, softirq, steal = (int(v) for v in f.readline().split()[1:9])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def own_cpu_seconds():
+    """CPU of this process (all its threads: the memory sampler), not of its children."""
+    times = os.times()
+    return times.user + times.system
 
 
 def rss_bytes(fields):

@@ -88,11 +88,6 @@ fn assert_whole(t: &Test, context: &str) {
     }
 }
 
-fn signal(child: &Child, signal: i32) {
-    // SAFETY: kill(2) on the child this test spawned; it touches no memory.
-    unsafe { libc::kill(child.id() as i32, signal) };
-}
-
 fn faults(mut t: Test, faults: &[Fault], seed: u64) {
     payloads(&t);
     t.tree("work"); // over SSH, the remote user must own the folder
@@ -113,8 +108,8 @@ fn faults(mut t: Test, faults: &[Fault], seed: u64) {
         let mut run = start(&t, version);
         std::thread::sleep(at);
         match fault {
-            Fault::Interrupt => signal(&run, libc::SIGINT),
-            Fault::Kill => signal(&run, libc::SIGKILL),
+            Fault::Interrupt => common::signal(run.id(), libc::SIGINT),
+            Fault::Kill => common::signal(run.id(), libc::SIGKILL),
             Fault::TargetSshdDies => t.sshd.as_mut().expect("an sshd").kill(),
         }
         let status = common::finish(&mut run, Duration::from_secs(60), &context);

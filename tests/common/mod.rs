@@ -5,7 +5,7 @@
 
 pub mod lab;
 mod sshd;
-pub use sshd::{Sshd, USER, client_key, sudo_user};
+pub use sshd::{Sshd, USER, client_key, signal, sudo_user};
 
 use std::collections::BTreeMap;
 use std::fs;

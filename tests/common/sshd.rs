@@ -170,18 +170,23 @@ impl Sshd {
 
     /// Kills the daemon and every session it forked, as a host that dies would.
     pub fn kill(&mut self) {
-        signal_tree(self.child.id(), libc::SIGKILL);
+        for pid in stop_tree(self.child.id()) {
+            signal(pid, libc::SIGKILL);
+        }
         let _ = self.child.wait();
     }
 
     /// Stops the daemon and every session it forked, as a host that hangs would: connections
     /// stay open, but nothing reads them. `kill` still ends it.
     pub fn freeze(&self) {
-        signal_tree(self.child.id(), libc::SIGSTOP);
+        stop_tree(self.child.id());
     }
 }
 
-fn signal_tree(pid: u32, signal: i32) {
+/// Stops a process, then its descendants, and lists them all. A stopped process forks no more,
+/// so a session accepted meanwhile cannot slip through, as it could if the tree were listed first.
+fn stop_tree(pid: u32) -> Vec<u32> {
+    signal(pid, libc::SIGSTOP);
     let children: Vec<u32> = std::fs::read_dir("/proc")
         .unwrap()
         .flatten()
@@ -193,11 +198,17 @@ fn signal_tree(pid: u32, signal: i32) {
                 == Some(pid)
         })
         .collect();
-    // SAFETY: kill(2) with a pid we spawned (or its children); it cannot corrupt memory.
-    unsafe { libc::kill(pid as i32, signal) };
+    let mut all = vec![pid];
     for child in children {
-        signal_tree(child, signal);
+        all.extend(stop_tree(child));
     }
+    all
+}
+
+/// Sends a signal to a process a test started (or one of its descendants).
+pub fn signal(pid: u32, signal: i32) {
+    // SAFETY: kill(2) takes a pid and a signal number; it touches no memory of ours.
+    unsafe { libc::kill(pid as i32, signal) };
 }
 
 impl Drop for Sshd {

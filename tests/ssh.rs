@@ -269,13 +269,13 @@ fn a_host_killed_mid_run_is_unreachable_and_the_others_finish() {
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
 
-/// A host that stops answering in the middle of a transfer, then dies: the sender is left waiting
-/// for window space the host will never grant, and must still learn that the connection is gone.
-#[test]
-fn a_host_that_hangs_mid_transfer_then_dies_is_unreachable_not_waited_on_forever() {
+/// Starts a play that sends one daemon many window-fulls of bytes and, half a second in, stops
+/// the daemon as a host that hangs would; then does `after` to it. The run must end within
+/// `limit`: its exit status.
+fn hang_mid_transfer(extra: &str, after: impl FnOnce(&mut Sshd), limit: Duration, context: &str) -> std::process::ExitStatus {
     let t = Test::new();
     let mut sshd = Sshd::start();
-    inventory(&t, &[&sshd], "");
+    inventory(&t, &[&sshd], extra);
     // Bytes that are not text travel encoded, several window-fulls per file.
     let noise: Vec<u8> = (0..8u32 << 20).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
     std::fs::write(t.path().join("noise"), noise).unwrap();
@@ -295,9 +295,29 @@ fn a_host_that_hangs_mid_transfer_then_dies_is_unreachable_not_waited_on_forever
         .unwrap();
     std::thread::sleep(Duration::from_millis(500));
     sshd.freeze();
-    std::thread::sleep(Duration::from_millis(500));
-    sshd.kill();
-    let status = common::finish(&mut run, Duration::from_secs(30), "the host hung, then died");
+    after(&mut sshd);
+    common::finish(&mut run, limit, context)
+}
+
+/// The sender is left waiting for window space the host will never grant, and must still learn
+/// that the connection is gone when the host dies.
+#[test]
+fn a_host_that_hangs_mid_transfer_then_dies_is_unreachable_not_waited_on_forever() {
+    let died = |sshd: &mut Sshd| {
+        std::thread::sleep(Duration::from_millis(500));
+        sshd.kill();
+    };
+    let status = hang_mid_transfer("", died, Duration::from_secs(30), "the host hung, then died");
+    assert_eq!(status.code(), Some(4), "unreachable");
+}
+
+/// A host that hangs and stays hung is given up after the keepalives the user asked for
+/// (OpenSSH's options, in `ansible_ssh_common_args`), not waited on forever; the loop's other
+/// items are not tried, each of which would wait for its connect timeout on the hung daemon.
+#[test]
+fn a_hung_host_is_given_up_after_server_alive_count_max_unanswered_keepalives() {
+    let args = "ansible_ssh_common_args: '-o ServerAliveInterval=1 -o ServerAliveCountMax=2'";
+    let status = hang_mid_transfer(args, |_| {}, Duration::from_secs(20), "the host hung");
     assert_eq!(status.code(), Some(4), "unreachable");
 }
 

@@ -124,7 +124,13 @@ pub async fn run(cx: &HostPhase<'_>, state: &mut HostState, step: &Step, handler
                 let label = item.as_ref().map(|i| label(step, &scope, i));
                 let (message, diff) = visible(step, &attempt);
                 engine.bus.emit(Event::ItemResult(report(attempt.status, message, diff, label, false)));
+                let unreachable = attempt.status == Status::Unreachable;
                 attempts.push((item, attempt));
+                // The host sits out the rest of the run, its loops' other items included: each
+                // would only wait for its own connect timeout.
+                if unreachable {
+                    break;
+                }
             }
         }
     }

@@ -187,7 +187,18 @@ impl Connection {
     {
         let check = self.check_for(endpoint)?;
         let preferred = Preferred { key: check.preferred_algorithms().into(), ..Preferred::DEFAULT };
-        let config = Arc::new(client::Config { preferred, inactivity_timeout: None, nodelay: true, ..client::Config::default() });
+        let (keepalive_interval, keepalive_max) = match self.settings.server_alive {
+            Some((interval, count)) => (Some(interval), count),
+            None => (None, 0),
+        };
+        let config = Arc::new(client::Config {
+            preferred,
+            inactivity_timeout: None,
+            keepalive_interval,
+            keepalive_max,
+            nodelay: true,
+            ..client::Config::default()
+        });
         let refusal = Arc::new(Mutex::new(None));
         let client = Client { check, refusal: Arc::clone(&refusal) };
         let mut session = match client::connect_stream(config, stream, client).await {

@@ -32,6 +32,9 @@ pub struct SshSettings {
     pub become_password: Option<String>,
     /// Concurrent channels; OpenSSH refuses beyond `MaxSessions` (10 by default).
     pub max_sessions: usize,
+    /// `-o ServerAliveInterval`: ask a silent host whether it is still there this often, and
+    /// give it up after `ServerAliveCountMax` (3) unanswered asks. Off by default, as in OpenSSH.
+    pub server_alive: Option<(Duration, usize)>,
 }
 
 /// A variable of the host, as text.
@@ -85,6 +88,7 @@ impl SshSettings {
             become_password: first(&["ansible_become_password", "ansible_become_pass"])
                 .or_else(|| std::env::var("NUMARUN_BECOME_PASSWORD").ok()),
             max_sessions: var("numarun_ssh_max_sessions").and_then(|v| v.parse().ok()).unwrap_or(8).max(1),
+            server_alive: server_alive(&common)?,
         })
     }
 }
@@ -98,6 +102,18 @@ fn ssh_option(args: &str, name: &str) -> Option<String> {
         let (key, value) = option.split_once('=').or_else(|| option.split_once(' '))?;
         key.eq_ignore_ascii_case(name).then(|| value.trim_matches(['"', '\'']).to_string())
     })
+}
+
+/// `-o ServerAliveInterval=S` and `-o ServerAliveCountMax=N`, as OpenSSH reads them (0 is off).
+fn server_alive(args: &str) -> Result<Option<(Duration, usize)>, String> {
+    let number = |name: &str, default: u64| match ssh_option(args, name) {
+        Some(v) => v.parse::<u64>().map_err(|_| format!("{name} `{v}` is not a whole number")),
+        None => Ok(default),
+    };
+    let interval = number("ServerAliveInterval", 0)?;
+    let count = number("ServerAliveCountMax", 3)?;
+    // russh gives up after more than `count` unanswered asks: 0 would mean never.
+    Ok((interval > 0).then(|| (Duration::from_secs(interval), (count as usize).max(1))))
 }
 
 /// `[user@]host[:port]`.
@@ -119,6 +135,9 @@ mod tests {
         let args = "-o StrictHostKeyChecking=no -o ProxyJump=admin@10.0.0.1:2222 -oUserKnownHostsFile=/tmp/kh";
         assert_eq!(ssh_option(args, "proxyjump").as_deref(), Some("admin@10.0.0.1:2222"));
         assert_eq!(ssh_option(args, "UserKnownHostsFile").as_deref(), Some("/tmp/kh"));
+        assert_eq!(server_alive(args).unwrap(), None, "off unless asked for");
+        assert_eq!(server_alive("-o ServerAliveInterval=15").unwrap(), Some((Duration::from_secs(15), 3)));
+        assert!(server_alive("-o ServerAliveCountMax=many -o ServerAliveInterval=5").unwrap_err().contains("ServerAliveCountMax"));
         let jump = parse_endpoint("admin@10.0.0.1:2222", "root").unwrap();
         assert_eq!((jump.user.as_str(), jump.address.as_str(), jump.port), ("admin", "10.0.0.1", 2222));
     }

@@ -31,7 +31,7 @@ pub enum Need {
     Content,
 }
 
-/// What a change is stated with: its path and the looks to come, and what was known before it.
+/// What to stat with a change (its path and the looks to come), and what was known before it.
 pub struct Refresh {
     pub paths: Vec<String>,
     before: HashMap<String, Surveyed>,

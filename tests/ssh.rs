@@ -20,14 +20,19 @@ fn message(run: &common::Run) -> String {
     format!("{}{}", run.stdout, run.stderr)
 }
 
-/// Runs `play.yaml` in the background and, half a second in, does `meanwhile` to its host.
-fn play_meanwhile(t: &Test, meanwhile: impl FnOnce()) -> std::process::Output {
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_numarun"))
+/// Starts `play.yaml` on `inventory.yaml` in the background.
+fn spawn_play(t: &Test, stdout: std::process::Stdio) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_numarun"))
         .args(["play", "play.yaml", "-i", "inventory.yaml"])
         .current_dir(t.path())
-        .stdout(std::process::Stdio::piped())
+        .stdout(stdout)
         .spawn()
-        .unwrap();
+        .unwrap()
+}
+
+/// Runs `play.yaml` in the background and, half a second in, does `meanwhile` to its host.
+fn play_meanwhile(t: &Test, meanwhile: impl FnOnce()) -> std::process::Output {
+    let child = spawn_play(t, std::process::Stdio::piped());
     std::thread::sleep(Duration::from_millis(500));
     meanwhile();
     child.wait_with_output().unwrap()
@@ -287,12 +292,7 @@ fn hang_mid_transfer(extra: &str, after: impl FnOnce(&mut Sshd), limit: Duration
             dest.display()
         ),
     );
-    let mut run = std::process::Command::new(env!("CARGO_BIN_EXE_numarun"))
-        .args(["play", "play.yaml", "-i", "inventory.yaml"])
-        .current_dir(t.path())
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut run = spawn_play(&t, std::process::Stdio::null());
     std::thread::sleep(Duration::from_millis(500));
     sshd.freeze();
     after(&mut sshd);

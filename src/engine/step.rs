@@ -352,18 +352,15 @@ fn environment(step: &Step, scope: &Arc<Scope>) -> Result<Vec<(String, String)>,
     Ok(env)
 }
 
-/// check → (apply → re-check) for one item; the heart of idempotence.
-/// A step made ready to run: its module from the rendered arguments, its environment, and
-/// the privilege it runs with.
+/// A step made ready to run: its module from the rendered arguments, and the privilege it
+/// runs with.
 struct Prepared {
     module: Box<dyn Module>,
-    env: Vec<(String, String)>,
     privilege: Privilege,
 }
 
 fn prepare(cx: &HostPhase<'_>, step: &Step, scope: &Arc<Scope>) -> Result<Prepared, Diag> {
     let module = (step.module.build)(&render_args(step, scope)?, false)?;
-    let env = environment(step, scope)?;
     // `become` on the step, else the phase, else the host's `ansible_become`.
     let from_vars = |name: &str| scope.get(name).ok().flatten().filter(|v| !v.is_none());
     let escalate = step.escalate.or(cx.phase.escalate).unwrap_or_else(|| from_vars("ansible_become").is_some_and(|v| v.is_true()));
@@ -372,7 +369,7 @@ fn prepare(cx: &HostPhase<'_>, step: &Step, scope: &Arc<Scope>) -> Result<Prepar
         .clone()
         .or_else(|| cx.phase.become_user.clone())
         .or_else(|| from_vars("ansible_become_user").map(|v| v.to_string()));
-    Ok(Prepared { module, env, privilege: Privilege { escalate, user } })
+    Ok(Prepared { module, privilege: Privilege { escalate, user } })
 }
 
 /// Tells the host what the phase's steps will look at, so it can fetch their looks together.
@@ -395,9 +392,10 @@ pub fn announce(cx: &HostPhase<'_>, state: &HostState, steps: &[&Step]) {
     host.expect(by_privilege);
 }
 
+/// check → (apply → re-check) for one item; the heart of idempotence.
 async fn execute(cx: &HostPhase<'_>, state: &HostState, step: &Step, scope: &Arc<Scope>) -> Attempt {
     let check_mode = step.check_mode.unwrap_or(cx.engine.options.check);
-    let Prepared { module, env, privilege } = match prepare(cx, step, scope) {
+    let (Prepared { module, privilege }, env) = match prepare(cx, step, scope).and_then(|p| Ok((p, environment(step, scope)?))) {
         Ok(prepared) => prepared,
         Err(diag) => return Attempt::failed(diag.to_string()),
     };

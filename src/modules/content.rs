@@ -54,12 +54,17 @@ impl<T: ManagedFile> Module for T {
         if let Some(path) = self.managed_path() {
             upcoming.push(Upcoming { path: path.to_string(), content: true });
             // A missing file's folder is looked at too.
-            if let Some(dir) = std::path::Path::new(path).parent().map(|p| p.display().to_string()).filter(|p| !p.is_empty()) {
+            if let Some(dir) = parent_dir(path) {
                 upcoming.push(Upcoming { path: dir, content: false });
             }
         }
         upcoming
     }
+}
+
+/// The folder a file is in, unless the path names none.
+fn parent_dir(path: &str) -> Option<String> {
+    std::path::Path::new(path).parent().map(|p| p.display().to_string()).filter(|p| !p.is_empty())
 }
 
 /// What a managed file is now, with its bytes (read in one round trip).
@@ -111,8 +116,7 @@ pub(super) async fn check(cx: &Cx<'_>, plan: &Plan, desired: &[u8], attrs: &File
     let path = plan.path.as_str();
     let Some(before) = plan.before.as_deref() else {
         let diff = text_diff(path, b"", desired);
-        let parent = std::path::Path::new(path).parent().map(|p| p.display().to_string()).filter(|p| !p.is_empty());
-        let orphan = match parent {
+        let orphan = match parent_dir(path) {
             Some(dir) if cx.target.stat(&dir).await?.is_none() => Some(match plan.make_parents {
                 true => format!(" and its directory {dir}"),
                 false => format!(" (its directory {dir} does not exist yet)"),
@@ -138,8 +142,7 @@ pub(super) async fn check(cx: &Cx<'_>, plan: &Plan, desired: &[u8], attrs: &File
 /// Writes `desired` atomically, keeping the existing file's mode and owner unless told otherwise.
 pub(super) async fn write(cx: &Cx<'_>, plan: &Plan, desired: &[u8], attrs: &FileAttrs) -> Result<Outcome, ModuleError> {
     let wanted = attrs.resolve(cx).await?;
-    let parent = std::path::Path::new(&plan.path).parent().map(|p| p.display().to_string()).filter(|p| !p.is_empty());
-    if let Some(dir) = parent.filter(|_| plan.make_parents && plan.before.is_none())
+    if let Some(dir) = parent_dir(&plan.path).filter(|_| plan.make_parents && plan.before.is_none())
         && cx.target.stat(&dir).await?.is_none()
     {
         cx.target.mkdir(&dir, Attrs::default()).await?;

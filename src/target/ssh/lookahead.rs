@@ -63,12 +63,18 @@ impl Lookahead {
         complete.then(|| known.clone())
     }
 
+    /// `first`, then the looks to come, a survey's worth at most; `None` when this privilege
+    /// looks one at a time.
+    fn batch(&self, privilege: &Privilege, first: Upcoming) -> Option<Vec<Upcoming>> {
+        let queue = self.upcoming.get(privilege)?;
+        let rest: Vec<Upcoming> = queue.iter().filter(|u| u.path != first.path).take(SURVEY_SIZE - 1).cloned().collect();
+        Some(std::iter::once(first).chain(rest).collect())
+    }
+
     /// What a survey should fetch with `path`: it and the looks to come, unless nothing is to come.
     pub fn survey_for(&self, privilege: &Privilege, path: &str, need: Need) -> Option<Vec<Upcoming>> {
-        let queue = self.upcoming.get(privilege).filter(|q| q.iter().any(|u| u.path != path))?;
-        let mut batch = vec![Upcoming { path: path.to_string(), content: matches!(need, Need::Content) }];
-        batch.extend(queue.iter().filter(|u| u.path != path).take(SURVEY_SIZE - 1).cloned());
-        Some(batch)
+        let first = Upcoming { path: path.to_string(), content: matches!(need, Need::Content) };
+        self.batch(privilege, first).filter(|batch| batch.len() > 1)
     }
 
     pub fn learn(&mut self, privilege: &Privilege, answers: HashMap<String, Surveyed>) {
@@ -77,9 +83,8 @@ impl Lookahead {
 
     /// Before a change to `path`: what to stat with it, unless this privilege looks one at a time.
     pub fn before_change(&mut self, privilege: &Privilege, path: &str) -> Option<Refresh> {
-        let queue = self.upcoming.get(privilege)?;
-        let mut paths = vec![path.to_string()];
-        paths.extend(queue.iter().filter(|u| u.path != path).take(SURVEY_SIZE - 1).map(|u| u.path.clone()));
+        let batch = self.batch(privilege, Upcoming { path: path.to_string(), content: false })?;
+        let paths = batch.into_iter().map(|u| u.path).collect();
         Some(Refresh { paths, before: self.known.remove(privilege).unwrap_or_default() })
     }
 

@@ -354,10 +354,14 @@ fn ssh_retries_wait_for_a_daemon_that_is_not_up_yet_and_refusals_are_not_retried
 
 /// Runs `tasks` (one per line; `{dir}` stands for the host's scratch folder) on one daemon;
 /// the steps' statuses in order, and the daemon.
-fn statuses(tasks: &[&str]) -> (Vec<String>, Sshd) {
+/// Both ways numarun works on a host's files: by its Perl agent, and by shell snippets where
+/// Perl cannot run.
+const FILE_WORKERS: [&str; 2] = ["", "numarun_perl_interpreter: /nonexistent/perl"];
+
+fn statuses(vars: &str, tasks: &[&str]) -> (Vec<String>, Sshd) {
     let t = Test::new();
     let sshd = Sshd::start();
-    inventory(&t, &[&sshd], "");
+    inventory(&t, &[&sshd], vars);
     let dir = sshd.scratch().display().to_string();
     let tasks: String = tasks.iter().map(|task| format!("    - {}\n", task.replace("{dir}", &dir))).collect();
     t.write("play.yaml", &format!("- hosts: all\n  tasks:\n{tasks}"));
@@ -370,14 +374,19 @@ fn statuses(tasks: &[&str]) -> (Vec<String>, Sshd) {
 fn looks_fetched_ahead_are_forgotten_when_anything_changes_the_host() {
     // Step 1's look fetches every later step's path (all missing); steps 2 and 4 make them behind
     // numarun's back, as a command would. Steps 3 and 5 must see what is there now: nothing to do.
-    let (statuses, _) = statuses(&[
-        "file: { path: {dir}/d, state: directory }",
-        "command: { argv: [sh, -c, 'echo same > {dir}/d/f'] }",
-        r#"copy: { dest: {dir}/d/f, content: "same\n" }"#,
-        r#"shell: 'printf "a = 1\n" > {dir}/d/conf'"#,
-        "lineinfile: { path: {dir}/d/conf, line: a = 1 }",
-    ]);
-    assert_eq!(statuses, ["changed", "changed", "ok", "changed", "ok"]);
+    for workers in FILE_WORKERS {
+        let (statuses, _) = statuses(
+            workers,
+            &[
+                "file: { path: {dir}/d, state: directory }",
+                "command: { argv: [sh, -c, 'echo same > {dir}/d/f'] }",
+                r#"copy: { dest: {dir}/d/f, content: "same\n" }"#,
+                r#"shell: 'printf "a = 1\n" > {dir}/d/conf'"#,
+                "lineinfile: { path: {dir}/d/conf, line: a = 1 }",
+            ],
+        );
+        assert_eq!(statuses, ["changed", "changed", "ok", "changed", "ok"], "{workers}");
+    }
 }
 
 #[test]
@@ -385,17 +394,48 @@ fn a_change_numarun_makes_is_looked_at_again_with_everything_it_may_have_touched
     // Step 2's look fetches the bytes of alias/f and real/f, which are one file. Step 3 replaces
     // it through one name; step 4 must see the new bytes through the other, not the ones
     // fetched before. Steps 5 to 7: a mode and a link numarun set are seen as set.
-    let (statuses, sshd) = statuses(&[
-        "command: { argv: [sh, -c, 'mkdir {dir}/real && echo old > {dir}/real/f && ln -s real {dir}/alias'] }",
-        r#"copy: { dest: {dir}/alias/f, content: "old\n" }"#,
-        r#"copy: { dest: {dir}/real/f, content: "new\n" }"#,
-        r#"copy: { dest: {dir}/alias/f, content: "new\n" }"#,
-        "file: { path: {dir}/real/f, mode: '0600' }",
-        "file: { path: {dir}/link, src: real/f, state: link }",
-        "file: { path: {dir}/link, src: real/f, state: link }",
-    ]);
-    assert_eq!(statuses, ["changed", "ok", "changed", "ok", "changed", "changed", "ok"]);
-    assert_eq!(std::fs::read_to_string(sshd.scratch().join("alias/f")).unwrap(), "new\n");
+    for workers in FILE_WORKERS {
+        let (statuses, sshd) = statuses(
+            workers,
+            &[
+                "command: { argv: [sh, -c, 'mkdir {dir}/real && echo old > {dir}/real/f && ln -s real {dir}/alias'] }",
+                r#"copy: { dest: {dir}/alias/f, content: "old\n" }"#,
+                r#"copy: { dest: {dir}/real/f, content: "new\n" }"#,
+                r#"copy: { dest: {dir}/alias/f, content: "new\n" }"#,
+                "file: { path: {dir}/real/f, mode: '0600' }",
+                "file: { path: {dir}/link, src: real/f, state: link }",
+                "file: { path: {dir}/link, src: real/f, state: link }",
+            ],
+        );
+        assert_eq!(statuses, ["changed", "ok", "changed", "ok", "changed", "changed", "ok"], "{workers}");
+        assert_eq!(std::fs::read_to_string(sshd.scratch().join("alias/f")).unwrap(), "new\n");
+    }
+}
+
+#[test]
+fn file_work_is_done_by_the_perl_agent_where_perl_runs_and_by_the_shell_where_it_does_not() {
+    let scratch = tempfile::tempdir().unwrap();
+    // The hosts' user starts the wrapper and writes its log.
+    std::fs::set_permissions(scratch.path(), std::os::unix::fs::PermissionsExt::from_mode(0o1777)).unwrap();
+    let log = scratch.path().join("agent-started");
+    let perl = scratch.path().join("perl");
+    std::fs::write(&perl, format!("#!/bin/sh\necho started >> {}\nexec perl \"$@\"\n", log.display())).unwrap();
+    std::fs::set_permissions(&perl, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let steps = [
+        "file: { path: {dir}/d/e, state: directory, mode: '0750' }",
+        r#"copy: { dest: {dir}/d/e/f, content: "bytes\n", mode: '0600' }"#,
+        "file: { path: {dir}/d/link, src: e/f, state: link }",
+        "file: { path: {dir}/gone, state: absent }",
+    ];
+    let twice: Vec<&str> = steps.iter().chain(&steps).copied().collect();
+    for workers in [format!("numarun_perl_interpreter: {}", perl.display()), FILE_WORKERS[1].to_string()] {
+        let (statuses, sshd) = statuses(&workers, &twice);
+        assert_eq!(statuses, ["changed", "changed", "changed", "ok", "ok", "ok", "ok", "ok"], "{workers}");
+        let meta = std::fs::metadata(sshd.scratch().join("d/e/f")).unwrap();
+        assert_eq!(std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o7777, 0o600);
+        assert_eq!(std::fs::read_link(sshd.scratch().join("d/link")).unwrap().display().to_string(), "e/f");
+    }
+    assert_eq!(std::fs::read_to_string(&log).unwrap(), "started\n", "one agent served the whole run");
 }
 
 #[test]

@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use async_trait::async_trait;
 use tokio::io::AsyncWriteExt;
 
+use super::change::Change;
 use super::{Attrs, Command, FileKind, Output, Privilege, Program, Stat, Target, TargetError, shell};
 
 /// This machine; under `become` as another user, file operations go
@@ -24,6 +25,11 @@ impl Local {
     /// Whether acting needs another user than the one numarun runs as.
     fn escalates(&self) -> bool {
         self.privilege.escalate && !(is_root() && matches!(self.privilege.user.as_deref(), None | Some("root")))
+    }
+
+    /// A change as another user: through the shell snippets, under sudo.
+    async fn apply(&self, change: Change) -> Result<(), TargetError> {
+        shell::apply(self, &change, shell::Delivery::Piped).await
     }
 }
 
@@ -154,7 +160,7 @@ impl Target for Local {
 
     async fn write(&self, path: &str, content: &[u8], attrs: Attrs) -> Result<(), TargetError> {
         if self.escalates() {
-            return shell::write(path, content, attrs, shell::Delivery::Piped).run(self).await;
+            return self.apply(Change::write(path, content, attrs)).await;
         }
         let content = content.to_vec();
         blocking("write", path, move |p| write_atomic(p, &content, attrs)).await
@@ -200,7 +206,7 @@ impl Target for Local {
 
     async fn mkdir(&self, path: &str, attrs: Attrs) -> Result<(), TargetError> {
         if self.escalates() {
-            return shell::mkdir(path, attrs).run(self).await;
+            return self.apply(Change::mkdir(path, attrs)).await;
         }
         blocking("mkdir", path, move |p| {
             fs::create_dir_all(p)?;
@@ -211,14 +217,14 @@ impl Target for Local {
 
     async fn set_attrs(&self, path: &str, attrs: Attrs) -> Result<(), TargetError> {
         if self.escalates() {
-            return shell::set_attrs(path, attrs).run(self).await;
+            return self.apply(Change::set_attrs(path, attrs)).await;
         }
         blocking("chmod/chown", path, move |p| apply_attrs(p, attrs)).await
     }
 
     async fn remove(&self, path: &str) -> Result<(), TargetError> {
         if self.escalates() {
-            return shell::remove(path).run(self).await;
+            return self.apply(Change::remove(path)).await;
         }
         blocking("remove", path, |p| match fs::symlink_metadata(p) {
             Ok(meta) if meta.is_dir() => fs::remove_dir_all(p),
@@ -231,7 +237,7 @@ impl Target for Local {
 
     async fn symlink(&self, target: &str, path: &str) -> Result<(), TargetError> {
         if self.escalates() {
-            return shell::symlink(target, path).run(self).await;
+            return self.apply(Change::symlink(target, path)).await;
         }
         let target = target.to_string();
         blocking("symlink", path, move |p| {

@@ -1,6 +1,8 @@
 //! Where steps act: the one interface every module works through, so the
 //! same module code serves the local machine and remote hosts.
 
+mod agent;
+mod change;
 mod local;
 mod shell;
 pub mod ssh;

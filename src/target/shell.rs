@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 
+use super::change::{Action, Change};
 use super::{Attrs, Command, FileKind, Output, Stat, Target, TargetError, Upcoming};
 use crate::template::shell_quote as q;
 
@@ -138,8 +139,11 @@ fn text(bytes: &[u8]) -> Option<String> {
     String::from_utf8(bytes.to_vec()).ok()
 }
 
+/// Paths as a stat found them: each with its identity (see `Surveyed`).
+pub type Stats = HashMap<String, (Stat, String)>;
+
 /// The stat section: each path found, with its identity. `None` if `/` is not among them.
-fn parse_stats(stats: &[&[u8]]) -> Option<HashMap<String, (Stat, String)>> {
+fn parse_stats(stats: &[&[u8]]) -> Option<Stats> {
     let mut found = HashMap::new();
     for pair in stats.chunks(2) {
         let [name, line] = pair else { return None };
@@ -153,7 +157,7 @@ fn parse_stats(stats: &[&[u8]]) -> Option<HashMap<String, (Stat, String)>> {
     Some(found)
 }
 
-fn parse_survey(upcoming: &[Upcoming], stdout: &[u8]) -> Option<HashMap<String, Surveyed>> {
+pub(super) fn parse_survey(upcoming: &[Upcoming], stdout: &[u8]) -> Option<HashMap<String, Surveyed>> {
     let (stats, rest) = fields(stdout)?;
     let (link_names, rest) = fields(rest)?;
     let (link_targets, rest) = fields(rest)?;
@@ -245,56 +249,66 @@ fn parse_stat(text: &str) -> Option<Stat> {
     Some(Stat { kind, mode: raw & 0o7777, uid, gid, size, link_target })
 }
 
-/// One change to one path, as a shell snippet, and what it leaves there that the controller
-/// knows without looking.
-pub struct Change {
-    op: &'static str,
-    pub path: String,
+/// A change as a shell snippet, with the bytes it sends on stdin.
+struct Snippet {
     text: String,
     stdin: Option<Vec<u8>>,
-    pub leaves: Leaves,
 }
 
-/// What a change leaves at its path, known from the change itself.
-pub enum Leaves {
-    /// A file with the bytes the change sent.
-    Written,
-    /// A link to this target.
-    LinkTo(String),
-    /// Nothing the controller can know without looking.
-    Unknown,
-}
-
-impl Change {
-    fn new(op: &'static str, path: &str, text: String) -> Change {
-        Change { op, path: path.to_string(), text, stdin: None, leaves: Leaves::Unknown }
-    }
-
-    /// The bytes the change sends.
-    pub fn bytes(&self) -> Option<&[u8]> {
-        self.stdin.as_deref()
+impl Snippet {
+    fn of(change: &Change, delivery: Delivery) -> Snippet {
+        let p = q(&change.path);
+        let temp = change.temporary().map(|t| q(&t));
+        let text = match &change.action {
+            Action::Write { content, attrs } => return write(&p, &temp.unwrap_or_default(), content, *attrs, delivery),
+            Action::Mkdir(attrs) => match attrs.mode {
+                // One process when the parent is there: `-m` gives the new folder its mode exactly.
+                Some(mode) => format!(
+                    "mkdir -m {mode:o} -- {p} 2>/dev/null || {{ mkdir -p -- {p} && chmod {mode:o} -- {p}; }}{}",
+                    attr_commands(Attrs { mode: None, ..*attrs }, &p, false, None)
+                ),
+                None => format!("mkdir -p -- {p}{}", attr_commands(*attrs, &p, false, None)),
+            },
+            Action::SetAttrs(attrs) => format!("true{}", attr_commands(*attrs, &p, true, None)),
+            Action::Remove => format!("rm -rf -- {p}"),
+            Action::Symlink { target } => {
+                let temp = temp.unwrap_or_default();
+                // A link that cannot replace what is there (a folder) is not left behind.
+                format!("ln -sfn -- {} {temp} && mv -Tf -- {temp} {p} || {{ rm -f -- {temp}; false; }}", q(target))
+            }
+        };
+        Snippet { text, stdin: None }
     }
 
     fn command(&self, text: String) -> Command {
         Command { stdin: self.stdin.clone(), ..script(text) }
     }
+}
 
-    pub async fn run(&self, target: &dyn Target) -> Result<(), TargetError> {
-        run_ok(target, self.op, &self.path, self.command(self.text.clone())).await.map(drop)
-    }
+/// Makes the change with shell tools.
+pub async fn apply(target: &dyn Target, change: &Change, delivery: Delivery) -> Result<(), TargetError> {
+    let snippet = Snippet::of(change, delivery);
+    run_ok(target, change.op(), &change.path, snippet.command(snippet.text.clone())).await.map(drop)
+}
 
-    /// Makes the change, then stats `paths` in the same request, as a survey would: what it
-    /// left, before anything else can act. `None` when this host's `stat` cannot say.
-    pub async fn run_and_stat(
-        &self,
-        target: &dyn Target,
-        paths: &[String],
-    ) -> Result<Option<HashMap<String, (Stat, String)>>, TargetError> {
-        let all: String = paths.iter().map(|p| format!(" {}", q(p))).collect();
-        let text = format!("{{ {}\n}} && {{ {}; }}", self.text, stat_section(&all));
-        let output = run_ok(target, self.op, &self.path, self.command(text)).await?;
-        Ok(fields(&output.stdout).filter(|(_, rest)| rest.is_empty()).and_then(|(stats, _)| parse_stats(&stats)))
-    }
+/// Makes the change, then stats `paths` in the same request, as a survey would: what it
+/// left, before anything else can act. `None` when this host's `stat` cannot say.
+pub async fn apply_and_stat(
+    target: &dyn Target,
+    change: &Change,
+    delivery: Delivery,
+    paths: &[String],
+) -> Result<Option<Stats>, TargetError> {
+    let snippet = Snippet::of(change, delivery);
+    let all: String = paths.iter().map(|p| format!(" {}", q(p))).collect();
+    let text = format!("{{ {}\n}} && {{ {}; }}", snippet.text, stat_section(&all));
+    let output = run_ok(target, change.op(), &change.path, snippet.command(text)).await?;
+    Ok(parse_stat_section(&output.stdout))
+}
+
+/// A stat section and nothing after it.
+pub(super) fn parse_stat_section(bytes: &[u8]) -> Option<Stats> {
+    fields(bytes).filter(|(_, rest)| rest.is_empty()).and_then(|(stats, _)| parse_stats(&stats))
 }
 
 /// How the bytes of a `write` reach the target's shell.
@@ -310,15 +324,13 @@ pub enum Delivery {
 /// when a pipe could cut it short, then renamed over it. The temporary's name is random and
 /// `set -C` creates it exclusively, so no `mktemp` is needed; a mode without execute or special
 /// bits comes from the umask it is created with, so no `chmod` either.
-pub fn write(path: &str, content: &[u8], attrs: Attrs, delivery: Delivery) -> Change {
-    let (dir, name) = split(path);
+fn write(p: &str, temp: &str, content: &[u8], attrs: Attrs, delivery: Delivery) -> Snippet {
     let (umask, attrs) = match attrs.mode {
         Some(mode) if mode & !0o666 == 0 => (format!("umask {:o}; ", !mode & 0o777), Attrs { mode: None, ..attrs }),
         _ => (String::new(), attrs),
     };
     let text = format!(
         "t={temp}; trap 'rm -f \"$t\"' EXIT; {umask}set -C; {copy} > \"$t\"{length}; true{attrs} && mv -f -- \"$t\" {p} && trap - EXIT",
-        temp = q(&format!("{}/.{name}.numarun.{}", dir.trim_end_matches('/'), super::random_token())),
         copy = if is_small_text(content) { "while IFS= read -r l; do printf '%s\\n' \"$l\"; done" } else { "cat" },
         length = match delivery {
             Delivery::Piped => {
@@ -326,10 +338,9 @@ pub fn write(path: &str, content: &[u8], attrs: Attrs, delivery: Delivery) -> Ch
             }
             Delivery::Whole => " || exit 1".into(),
         },
-        attrs = attr_commands(attrs, "\"$t\"", false, Some(&q(path))),
-        p = q(path),
+        attrs = attr_commands(attrs, "\"$t\"", false, Some(p)),
     );
-    Change { stdin: Some(content.to_vec()), leaves: Leaves::Written, ..Change::new("write", path, text) }
+    Snippet { text, stdin: Some(content.to_vec()) }
 }
 
 /// Lines of text: no NUL, a newline at the end. A shell's `read` and a here-document carry
@@ -342,43 +353,6 @@ pub fn is_lines(content: &[u8]) -> bool {
 /// costs (about 1 ms here; `read` takes a byte at a time).
 fn is_small_text(content: &[u8]) -> bool {
     content.len() <= 1024 && is_lines(content)
-}
-
-pub fn mkdir(path: &str, attrs: Attrs) -> Change {
-    let p = q(path);
-    let text = match attrs.mode {
-        // One process when the parent is there: `-m` gives the new folder its mode exactly.
-        Some(mode) => format!(
-            "mkdir -m {mode:o} -- {p} 2>/dev/null || {{ mkdir -p -- {p} && chmod {mode:o} -- {p}; }}{}",
-            attr_commands(Attrs { mode: None, ..attrs }, &p, false, None)
-        ),
-        None => format!("mkdir -p -- {p}{}", attr_commands(attrs, &p, false, None)),
-    };
-    Change::new("mkdir", path, text)
-}
-
-pub fn set_attrs(path: &str, attrs: Attrs) -> Change {
-    Change::new("chmod/chown", path, format!("true{}", attr_commands(attrs, &q(path), true, None)))
-}
-
-pub fn remove(path: &str) -> Change {
-    Change::new("remove", path, format!("rm -rf -- {}", q(path)))
-}
-
-pub fn symlink(link_target: &str, path: &str) -> Change {
-    let (dir, name) = split(path);
-    let temp = q(&format!("{dir}/.{name}.numarun.link"));
-    let text = format!("ln -sfn -- {} {temp} && mv -Tf -- {temp} {}", q(link_target), q(path));
-    Change { leaves: Leaves::LinkTo(link_target.to_string()), ..Change::new("symlink", path, text) }
-}
-
-/// The folder and file name of a path (`.` for a bare name).
-fn split(path: &str) -> (&str, &str) {
-    match path.rsplit_once('/') {
-        Some(("", name)) => ("/", name),
-        Some((dir, name)) => (dir, name),
-        None => (".", path),
-    }
 }
 
 #[cfg(test)]
@@ -410,7 +384,7 @@ mod tests {
             self.0.read(path).await
         }
         async fn write(&self, path: &str, content: &[u8], attrs: Attrs) -> Result<(), TargetError> {
-            write(path, content, attrs, Delivery::Piped).run(self).await
+            apply(self, &Change::write(path, content, attrs), Delivery::Piped).await
         }
         async fn stat(&self, path: &str) -> Result<Option<Stat>, TargetError> {
             self.0.stat(path).await
@@ -449,19 +423,20 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("it's here").display().to_string();
         let local = Local::default();
-        write(&path, b"bytes\0with nul", Attrs { mode: Some(0o640), ..Attrs::default() }, Delivery::Piped).run(&local).await.unwrap();
+        let mode = Attrs { mode: Some(0o640), ..Attrs::default() };
+        apply(&local, &Change::write(&path, b"bytes\0with nul", mode), Delivery::Piped).await.unwrap();
         assert_eq!(read(&local, &path).await.unwrap().unwrap(), b"bytes\0with nul");
         // Small text goes through the shell's own read loop: every byte must survive it.
         let text = "  leading blanks\tand tabs \\ back\\slashes $(not run) -n\n\n\r\nlast\n";
         let text_path = dir.path().join("text").display().to_string();
-        write(&text_path, text.as_bytes(), Attrs::default(), Delivery::Piped).run(&local).await.unwrap();
+        apply(&local, &Change::write(&text_path, text.as_bytes(), Attrs::default()), Delivery::Piped).await.unwrap();
         assert_eq!(read(&local, &text_path).await.unwrap().unwrap(), text.as_bytes());
         let stat = stat(&local, &path).await.unwrap().unwrap();
         assert_eq!((stat.kind, stat.mode, stat.size), (FileKind::File, 0o640, 14));
         let link = dir.path().join("link").display().to_string();
-        symlink("it's here", &link).run(&local).await.unwrap();
+        apply(&local, &Change::symlink("it's here", &link), Delivery::Piped).await.unwrap();
         assert_eq!(super::stat(&local, &link).await.unwrap().unwrap().link_target.as_deref(), Some("it's here"));
-        remove(&path).run(&local).await.unwrap();
+        apply(&local, &Change::remove(&path), Delivery::Piped).await.unwrap();
         assert!(read(&local, &path).await.unwrap().is_none());
     }
 
@@ -515,12 +490,13 @@ mod tests {
         let paths = [at("file"), at("link"), at("missing")];
         let local = Local::default();
         let mode = Attrs { mode: Some(0o600), ..Attrs::default() };
-        let first = write(&at("file"), b"bytes\n", mode, Delivery::Piped).run_and_stat(&local, &paths).await.unwrap().unwrap();
+        let write = |bytes: &[u8]| Change::write(&at("file"), bytes, mode);
+        let first = apply_and_stat(&local, &write(b"bytes\n"), Delivery::Piped, &paths).await.unwrap().unwrap();
         assert_eq!(first[&at("file")].0, stat(&local, &at("file")).await.unwrap().unwrap(), "as a single look sees it");
         assert_eq!(first[&at("link")].0.kind, FileKind::Symlink);
         assert_eq!(first[&at("link")].0.link_target, None, "a link's target is not in a stat");
         assert!(!first.contains_key(&at("missing")));
-        let second = write(&at("file"), b"other\n", mode, Delivery::Piped).run_and_stat(&local, &paths).await.unwrap().unwrap();
+        let second = apply_and_stat(&local, &write(b"other\n"), Delivery::Piped, &paths).await.unwrap().unwrap();
         assert_ne!(first[&at("file")].1, second[&at("file")].1, "a replaced file is another file");
         assert_eq!(first[&at("link")].1, second[&at("link")].1, "the link itself is the same");
         // A `stat` that says nothing of `/` cannot print what a survey needs: no answer at all.

@@ -10,8 +10,9 @@
 
 use std::collections::HashMap;
 
-use crate::target::shell::{Change, Inspection, Leaves, Surveyed};
-use crate::target::{FileKind, Privilege, Stat, Upcoming};
+use crate::target::change::{Change, Leaves};
+use crate::target::shell::{Inspection, Stats, Surveyed};
+use crate::target::{FileKind, Privilege, Upcoming};
 
 /// Paths one survey fetches at most: one `stat` and one `cat` command line.
 const SURVEY_SIZE: usize = 64;
@@ -90,7 +91,7 @@ impl Lookahead {
 
     /// After it: the stats taken right after the change, with what it left and what is still
     /// the same file as before.
-    pub fn after_change(&mut self, privilege: &Privilege, refresh: Refresh, stats: HashMap<String, (Stat, String)>, change: &Change) {
+    pub fn after_change(&mut self, privilege: &Privilege, refresh: Refresh, stats: Stats, change: &Change) {
         let mut answers = HashMap::new();
         for path in refresh.paths {
             let Some((mut stat, identity)) = stats.get(&path).cloned() else {
@@ -98,14 +99,14 @@ impl Lookahead {
                 continue;
             };
             let mut content = None;
-            let left = match (&change.leaves, change.bytes()) {
+            let left = match change.leaves() {
                 _ if path != change.path => false,
-                (Leaves::Written, Some(bytes)) if stat.kind == FileKind::File && stat.size == bytes.len() as u64 => {
+                Leaves::Written(bytes) if stat.kind == FileKind::File && stat.size == bytes.len() as u64 => {
                     content = Some(bytes.to_vec());
                     true
                 }
-                (Leaves::LinkTo(target), _) if stat.kind == FileKind::Symlink && stat.size == target.len() as u64 => {
-                    stat.link_target = Some(target.clone());
+                Leaves::LinkTo(target) if stat.kind == FileKind::Symlink && stat.size == target.len() as u64 => {
+                    stat.link_target = Some(target.to_string());
                     true
                 }
                 _ => false,

@@ -4,6 +4,8 @@
 mod auth;
 mod host_keys;
 mod lookahead;
+mod remote_agent;
+mod remote_process;
 mod remote_shell;
 mod settings;
 
@@ -17,14 +19,18 @@ use russh::keys::PublicKey;
 use russh::{ChannelMsg, Preferred};
 use tokio::sync::{OnceCell, Semaphore};
 
-use lookahead::{Lookahead, Need};
-use remote_shell::{RemoteShell, ShellError};
+use lookahead::{Lookahead, Need, Refresh};
+use remote_agent::RemoteAgent;
+use remote_process::ProcessError;
+use remote_shell::RemoteShell;
 
 pub use host_keys::{HostKeyCheck, HostKeyError, Policy};
 pub use settings::{Endpoint, Lookup, SshSettings};
 
-use super::shell::Inspection;
-use super::{Attrs, Command, Output, Privilege, Stat, Target, TargetError, Upcoming, shell};
+use super::agent::{self, Changed};
+use super::change::Change;
+use super::shell::{self, Delivery, Inspection};
+use super::{Attrs, Command, Output, Privilege, Stat, Target, TargetError, Upcoming};
 use crate::template::shell_quote as q;
 
 /// The russh client side: verifies the server's key and remembers why it refused one.
@@ -66,6 +72,25 @@ impl From<TargetError> for Failed {
     }
 }
 
+/// Why a request to a remote process failed.
+enum Failure {
+    Lost(TargetError),
+    TimedOut(Duration),
+}
+
+impl Failure {
+    fn timed_out(&self) -> bool {
+        matches!(self, Failure::TimedOut(_))
+    }
+
+    fn into_error(self, request: impl FnOnce() -> String) -> TargetError {
+        match self {
+            Failure::Lost(error) => error,
+            Failure::TimedOut(limit) => TargetError::Timeout(limit, request()),
+        }
+    }
+}
+
 /// One host's connection; reopened on demand when it drops.
 pub struct Connection {
     settings: SshSettings,
@@ -76,6 +101,8 @@ pub struct Connection {
     channels: Semaphore,
     /// One shell per privilege in use, each on its own channel.
     shells: tokio::sync::Mutex<HashMap<Privilege, RemoteShell>>,
+    /// One agent per privilege in use, or `None` where it cannot run.
+    agents: tokio::sync::Mutex<HashMap<Privilege, Option<RemoteAgent>>>,
     /// Whether sudo asks for a password here, found once.
     sudo_needs_password: OnceCell<bool>,
     lookahead: Mutex<Lookahead>,
@@ -95,6 +122,7 @@ impl Connection {
             jump: tokio::sync::Mutex::new(None),
             channels,
             shells: tokio::sync::Mutex::new(HashMap::new()),
+            agents: tokio::sync::Mutex::new(HashMap::new()),
             sudo_needs_password: OnceCell::new(),
             lookahead: Mutex::new(Lookahead::default()),
         });
@@ -249,28 +277,84 @@ impl Connection {
         }
     }
 
+    /// The command line that starts `program` with a privilege (under sudo when escalating),
+    /// and what to write before its first request.
+    async fn launcher(&self, privilege: &Privilege, program: &str) -> Result<(String, Option<String>), TargetError> {
+        if !privilege.escalate {
+            return Ok((program.to_string(), None));
+        }
+        let user = q(privilege.user.as_deref().unwrap_or("root"));
+        Ok(match &self.settings.become_password {
+            // The password is the first line the program's stdin carries; sudo reads it, the program the rest.
+            Some(password) if self.sudo_needs_password().await? => {
+                (format!("sudo -S -p '' -u {user} -- {program}"), Some(format!("{password}\n")))
+            }
+            _ => (format!("sudo -n -u {user} -- {program}"), None),
+        })
+    }
+
     /// Starts the shell that serves a privilege: `/bin/sh`, under sudo when escalating.
     async fn start_shell(&self, privilege: &Privilege) -> Result<RemoteShell, TargetError> {
         let session = self.session().await?;
-        let (launcher, preamble) = if privilege.escalate {
-            let user = q(privilege.user.as_deref().unwrap_or("root"));
-            match &self.settings.become_password {
-                // The password is the first line the shell's stdin carries; sudo reads it, sh the rest.
-                Some(password) if self.sudo_needs_password().await? => {
-                    (format!("sudo -S -p '' -u {user} -- /bin/sh"), Some(format!("{password}\n")))
-                }
-                _ => (format!("sudo -n -u {user} -- /bin/sh"), None),
-            }
-        } else {
-            ("/bin/sh".to_string(), None)
-        };
+        let (launcher, preamble) = self.launcher(privilege, "/bin/sh").await?;
         let channel = session.channel_open_session().await.map_err(|e| self.lost(&session, e))?;
         RemoteShell::start(channel, &launcher, preamble.as_deref().map(str::as_bytes)).await.map_err(|e| match e {
-            ShellError::Ended(reason) if privilege.escalate => {
+            ProcessError::Ended(_, reason) if privilege.escalate => {
                 TargetError::CannotBecome { user: privilege.user.clone().unwrap_or_else(|| "root".into()), reason }
             }
             other => self.lost(&session, other),
         })
+    }
+
+    /// Starts the agent that serves a privilege; `None` where it cannot run (no perl, or sudo
+    /// refuses: the shell then says why).
+    async fn start_agent(&self, privilege: &Privilege) -> Result<Option<RemoteAgent>, TargetError> {
+        let Some(perl) = &self.settings.perl else { return Ok(None) };
+        let session = self.session().await?;
+        let (launcher, preamble) = self.launcher(privilege, &agent::launcher(perl)).await?;
+        let channel = session.channel_open_session().await.map_err(|e| self.lost(&session, e))?;
+        match RemoteAgent::start(channel, &launcher, preamble.as_deref().map(str::as_bytes)).await {
+            Ok(agent) => Ok(Some(agent)),
+            Err(ProcessError::Ended(..) | ProcessError::Garbled(_)) if !session.is_closed() => Ok(None),
+            Err(other) => Err(self.lost(&session, other)),
+        }
+    }
+
+    /// Sends a request to the agent of a privilege, starting it first if `start` says so;
+    /// `None` when no agent runs there, so the shell snippets must serve.
+    async fn ask_agent(&self, privilege: &Privilege, request: &[u8], start: bool) -> Result<Option<agent::Reply>, TargetError> {
+        let mut agents = self.agents.lock().await;
+        if start && !agents.contains_key(privilege) {
+            let agent = self.start_agent(privilege).await?;
+            agents.insert(privilege.clone(), agent);
+        }
+        let Some(Some(agent)) = agents.get_mut(privilege) else { return Ok(None) };
+        let outcome = self.bounded(agent.request(request)).await;
+        if let Err(failure) = &outcome
+            && let Some(Some(agent)) = agents.remove(privilege)
+            && failure.timed_out()
+        {
+            agent.abandon().await;
+        }
+        outcome.map(Some).map_err(|failure| failure.into_error(|| "a request to the host agent".into()))
+    }
+
+    /// A request to a remote process, within the command timeout if one is set.
+    async fn bounded<T>(&self, request: impl Future<Output = Result<T, ProcessError>>) -> Result<T, Failure> {
+        let outcome = match self.settings.command_timeout {
+            Some(limit) => tokio::time::timeout(limit, request).await.map_err(|_| Failure::TimedOut(limit))?,
+            None => request.await,
+        };
+        match outcome {
+            Ok(reply) => Ok(reply),
+            Err(error) => {
+                let session = self.session.lock().await.clone();
+                Err(Failure::Lost(match session {
+                    Some(session) => self.lost(&session, error),
+                    None => unreachable(&self.settings, error),
+                }))
+            }
+        }
     }
 
     /// Runs a command in the shell of its privilege, starting or restarting the shell as needed.
@@ -284,27 +368,14 @@ impl Connection {
             shells.insert(privilege.clone(), shell);
         }
         let shell = shells.get_mut(privilege).expect("shell started");
-        let outcome = match self.settings.command_timeout {
-            Some(limit) => tokio::time::timeout(limit, shell.request(command)).await.map_err(|_| limit),
-            None => Ok(shell.request(command).await),
-        };
-        match outcome {
-            Ok(Ok(output)) => Ok(output),
-            Ok(Err(error)) => {
-                shells.remove(privilege);
-                let session = self.session.lock().await.clone();
-                Err(match session {
-                    Some(session) => self.lost(&session, error),
-                    None => unreachable(&self.settings, error),
-                })
-            }
-            Err(limit) => {
-                if let Some(shell) = shells.remove(privilege) {
-                    shell.abandon().await;
-                }
-                Err(TargetError::Timeout(limit, command.display().chars().take(200).collect()))
-            }
+        let outcome = self.bounded(shell.request(command)).await;
+        if let Err(failure) = &outcome
+            && let Some(shell) = shells.remove(privilege)
+            && failure.timed_out()
+        {
+            shell.abandon().await;
         }
+        outcome.map_err(|failure| failure.into_error(|| command.display().chars().take(200).collect()))
     }
 
     fn lookahead(&self) -> std::sync::MutexGuard<'_, Lookahead> {
@@ -328,7 +399,9 @@ impl SshTarget {
     }
 
     /// The answer a survey of the coming looks gives, fetching them if this is the first miss;
-    /// `None` when the path is best looked at alone.
+    /// `None` when the path is best looked at alone. The agent, once a change has started it,
+    /// answers even a single look. Looks alone do not start it: a run that changes nothing
+    /// (a rerun, a dry run) is cheaper without a second process on the host.
     async fn surveyed(&self, path: &str, need: Need) -> Result<Option<Inspection>, TargetError> {
         let batch = {
             let mut ahead = self.connection.lookahead();
@@ -337,8 +410,12 @@ impl SshTarget {
             }
             ahead.survey_for(&self.privilege, path, need)
         };
-        let Some(batch) = batch else { return Ok(None) };
-        let answers = shell::survey(self, &batch).await?;
+        let wanted = batch.clone().unwrap_or_else(|| vec![Upcoming { path: path.to_string(), content: matches!(need, Need::Content) }]);
+        let answers = match self.connection.ask_agent(&self.privilege, &agent::survey(&wanted), false).await? {
+            Some(reply) => agent::surveyed(&wanted, &reply).unwrap_or_default(),
+            None if batch.is_some() => shell::survey(self, &wanted).await?,
+            None => return Ok(None),
+        };
         let mut ahead = self.connection.lookahead();
         if answers.is_empty() {
             // This host's tools cannot survey (no GNU `stat --printf`): look one at a time.
@@ -348,13 +425,35 @@ impl SshTarget {
         Ok(ahead.answer(&self.privilege, path, need))
     }
 
-    /// Makes a change; when looks are coming, stats them in the same request, so that the
-    /// check after the change and the steps after it need no round trip of their own.
-    async fn change(&self, change: shell::Change) -> Result<(), TargetError> {
-        let Some(refresh) = self.connection.lookahead().before_change(&self.privilege, &change.path) else {
-            return change.run(self).await;
-        };
-        if let Some(stats) = change.run_and_stat(self, &refresh.paths).await? {
+    /// Makes a change, by the agent where it runs; when looks are coming, stats them in the same
+    /// request, so that the check after the change and the steps after it need no round trip.
+    async fn change(&self, change: Change) -> Result<(), TargetError> {
+        let refresh = self.connection.lookahead().before_change(&self.privilege, &change.path);
+        let look = refresh.as_ref().map(|r| r.paths.as_slice()).unwrap_or_default();
+        if let Some(reply) = self.connection.ask_agent(&self.privilege, &agent::change(&change, look), true).await? {
+            let stats = match agent::changed(&reply) {
+                Changed::Made(stats) => stats,
+                Changed::Failed(reason) => {
+                    self.connection.lookahead().forget();
+                    return Err(TargetError::Io { op: change.op(), path: change.path, source: std::io::Error::other(reason) });
+                }
+                Changed::Declined => return self.change_by_shell(change, refresh).await,
+            };
+            let mut ahead = self.connection.lookahead();
+            // As any command does: a change may touch what other privileges looked at.
+            ahead.forget();
+            if let (Some(refresh), Some(stats)) = (refresh, stats) {
+                ahead.after_change(&self.privilege, refresh, stats, &change);
+            }
+            return Ok(());
+        }
+        self.change_by_shell(change, refresh).await
+    }
+
+    async fn change_by_shell(&self, change: Change, refresh: Option<Refresh>) -> Result<(), TargetError> {
+        // A request cut short never runs (see `remote_shell`): no length check is needed.
+        let Some(refresh) = refresh else { return shell::apply(self, &change, Delivery::Whole).await };
+        if let Some(stats) = shell::apply_and_stat(self, &change, Delivery::Whole, &refresh.paths).await? {
             self.connection.lookahead().after_change(&self.privilege, refresh, stats, &change);
         }
         Ok(())
@@ -384,8 +483,7 @@ impl Target for SshTarget {
     }
 
     async fn write(&self, path: &str, content: &[u8], attrs: Attrs) -> Result<(), TargetError> {
-        // A request cut short never runs (see `remote_shell`): no length check is needed.
-        self.change(shell::write(path, content, attrs, shell::Delivery::Whole)).await
+        self.change(Change::write(path, content, attrs)).await
     }
 
     async fn stat(&self, path: &str) -> Result<Option<Stat>, TargetError> {
@@ -403,18 +501,18 @@ impl Target for SshTarget {
     }
 
     async fn mkdir(&self, path: &str, attrs: Attrs) -> Result<(), TargetError> {
-        self.change(shell::mkdir(path, attrs)).await
+        self.change(Change::mkdir(path, attrs)).await
     }
 
     async fn set_attrs(&self, path: &str, attrs: Attrs) -> Result<(), TargetError> {
-        self.change(shell::set_attrs(path, attrs)).await
+        self.change(Change::set_attrs(path, attrs)).await
     }
 
     async fn remove(&self, path: &str) -> Result<(), TargetError> {
-        self.change(shell::remove(path)).await
+        self.change(Change::remove(path)).await
     }
 
     async fn symlink(&self, target: &str, path: &str) -> Result<(), TargetError> {
-        self.change(shell::symlink(target, path)).await
+        self.change(Change::symlink(target, path)).await
     }
 }

@@ -1,6 +1,4 @@
-//! A long-lived `/bin/sh` on one channel. sshd sets up a session, a login
-//! shell and `sh -c` for every exec (about 8 ms here); a shell that stays
-//! open runs each request for the cost of what the request itself forks.
+//! A long-lived `/bin/sh` on one channel (a `RemoteProcess`): each request costs what it forks.
 //!
 //! A request is a script written to the shell's stdin: the command runs in a
 //! subshell with its own environment and stdin (base64 in a here-document),
@@ -8,76 +6,42 @@
 //! marker on stderr. Nothing of a request reaches an argument vector.
 
 use base64::Engine as _;
+use russh::Channel;
 use russh::client::Msg;
-use russh::{Channel, ChannelMsg, ChannelReadHalf, ChannelWriteHalf};
 
+use super::remote_process::{Incoming, ProcessError, RemoteProcess};
 use crate::target::{Command, Output, Program, random_token, shell};
 use crate::template::shell_quote as q;
 
 pub struct RemoteShell {
-    reader: ChannelReadHalf,
-    writer: ChannelWriteHalf<Msg>,
+    process: RemoteProcess,
     marker: String,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum ShellError {
-    #[error("the remote shell ended ({0})")]
-    Ended(String),
-    #[error(transparent)]
-    Ssh(#[from] russh::Error),
 }
 
 impl RemoteShell {
     /// Starts `launcher` (a command line that ends in a shell reading stdin);
     /// `preamble` is written first (a sudo password line).
-    pub async fn start(channel: Channel<Msg>, launcher: &str, preamble: Option<&[u8]>) -> Result<RemoteShell, ShellError> {
-        let (reader, writer) = channel.split();
-        writer.exec(true, launcher.as_bytes()).await?;
-        let mut shell = RemoteShell { reader, writer, marker: format!("numarun-{}", random_token()) };
+    pub async fn start(channel: Channel<Msg>, launcher: &str, preamble: Option<&[u8]>) -> Result<RemoteShell, ProcessError> {
+        let process = RemoteProcess::start(channel, launcher).await?;
+        let mut shell = RemoteShell { process, marker: format!("numarun-{}", random_token()) };
         // A round trip proves the shell (and sudo, if any) is up before real work.
         let probe = Command { look_only: true, ..Command::argv(["/bin/sh", "-c", ":"]) };
-        let input = [preamble.unwrap_or_default(), shell.script(&probe).as_bytes()].concat();
-        let probe = shell.exchange(&input).await?;
+        let input = [preamble.unwrap_or_default(), script(&shell.marker, &probe).as_bytes()].concat();
+        let probe = shell.process.exchange(&input, Reply::new(&shell.marker)).await?;
         if probe.rc != 0 {
-            return Err(ShellError::Ended(probe.stderr_text()));
+            return Err(ProcessError::Ended("shell", probe.stderr_text()));
         }
         Ok(shell)
     }
 
-    fn script(&self, command: &Command) -> String {
-        script(&self.marker, command)
-    }
-
     /// Runs one command; the shell stays up for the next.
-    pub async fn request(&mut self, command: &Command) -> Result<Output, ShellError> {
-        let script = self.script(command);
-        self.exchange(script.as_bytes()).await
+    pub async fn request(&mut self, command: &Command) -> Result<Output, ProcessError> {
+        let script = script(&self.marker, command);
+        self.process.exchange(script.as_bytes(), Reply::new(&self.marker)).await
     }
 
-    /// Writes `input` and reads the reply at the same time. A send waits for window space that
-    /// only the host grants; if the host dies meanwhile, only the reader learns it, so the two
-    /// must not take turns.
-    async fn exchange(&mut self, input: &[u8]) -> Result<Output, ShellError> {
-        let mut reply = Reply::new(&self.marker);
-        let mut sending = std::pin::pin!(self.writer.data(input));
-        let mut sent = false;
-        while !(sent && reply.is_complete()) {
-            tokio::select! {
-                result = &mut sending, if !sent => {
-                    result?;
-                    sent = true;
-                }
-                message = self.reader.wait() => reply.take(message)?,
-            }
-        }
-        Ok(reply.output())
-    }
-
-    /// Ends a shell whose request timed out: kill it, then close its channel.
     pub async fn abandon(self) {
-        let _ = self.writer.signal(russh::Sig::KILL).await;
-        let _ = self.writer.close().await;
+        self.process.abandon().await;
     }
 }
 
@@ -94,31 +58,27 @@ impl Reply {
     fn new(marker: &str) -> Reply {
         Reply { stdout: Vec::new(), stderr: Vec::new(), rc: None, stdout_end: format!("\n{marker} "), stderr_end: format!("\n{marker}\n") }
     }
+}
 
-    fn take(&mut self, message: Option<ChannelMsg>) -> Result<(), ShellError> {
-        match message {
-            Some(ChannelMsg::Data { data }) => {
-                self.stdout.extend_from_slice(&data);
-                self.rc = self.rc.or_else(|| exit_code(&self.stdout, self.stdout_end.as_bytes()));
-            }
-            Some(ChannelMsg::ExtendedData { data, ext: 1 }) => self.stderr.extend_from_slice(&data),
-            Some(ChannelMsg::ExitStatus { exit_status }) => {
-                return Err(ShellError::Ended(format!("exit status {exit_status}: {}", String::from_utf8_lossy(&self.stderr).trim())));
-            }
-            // `None`: the session is gone, whatever the channel was doing.
-            Some(ChannelMsg::Close | ChannelMsg::Eof) | None => {
-                return Err(ShellError::Ended(String::from_utf8_lossy(&self.stderr).trim().to_string()));
-            }
-            Some(_) => {}
-        }
+impl Incoming for Reply {
+    type Reply = Output;
+    const WHAT: &'static str = "shell";
+
+    fn stdout(&mut self, data: &[u8]) -> Result<(), ProcessError> {
+        self.stdout.extend_from_slice(data);
+        self.rc = self.rc.or_else(|| exit_code(&self.stdout, self.stdout_end.as_bytes()));
         Ok(())
+    }
+
+    fn stderr(&mut self) -> &mut Vec<u8> {
+        &mut self.stderr
     }
 
     fn is_complete(&self) -> bool {
         self.rc.is_some() && self.stderr.ends_with(self.stderr_end.as_bytes())
     }
 
-    fn output(mut self) -> Output {
+    fn finish(mut self) -> Output {
         let stdout_len = find_last(&self.stdout, self.stdout_end.as_bytes()).unwrap_or(0);
         self.stdout.truncate(stdout_len);
         self.stderr.truncate(self.stderr.len() - self.stderr_end.len());

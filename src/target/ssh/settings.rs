@@ -35,6 +35,9 @@ pub struct SshSettings {
     /// `-o ServerAliveInterval`: ask a silent host whether it is still there this often, and
     /// give it up after `ServerAliveCountMax` (3) unanswered asks. Off by default, as in OpenSSH.
     pub server_alive: Option<(Duration, usize)>,
+    /// The Perl that runs the host agent (`numarun_perl_interpreter`, `perl` by default);
+    /// `None` leaves file work to the shell snippets.
+    pub perl: Option<String>,
 }
 
 /// A variable of the host, as text.
@@ -89,6 +92,11 @@ impl SshSettings {
                 .or_else(|| std::env::var("NUMARUN_BECOME_PASSWORD").ok()),
             max_sessions: var("numarun_ssh_max_sessions").and_then(|v| v.parse().ok()).unwrap_or(8).max(1),
             server_alive: server_alive(&common)?,
+            perl: match var("numarun_perl_interpreter") {
+                None => Some("perl".into()),
+                Some(off) if matches!(off.to_ascii_lowercase().as_str(), "" | "none" | "false" | "no") => None,
+                Some(perl) => Some(perl),
+            },
         })
     }
 }

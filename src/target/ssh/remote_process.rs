@@ -1,0 +1,74 @@
+//! A long-lived process on one channel that answers requests written to its stdin: the shell
+//! and the agent. sshd sets up a session and a login shell for every exec (about 8 ms here); a
+//! process that stays open answers each request for the cost of the request alone.
+
+use russh::client::Msg;
+use russh::{Channel, ChannelMsg, ChannelReadHalf, ChannelWriteHalf};
+
+pub struct RemoteProcess {
+    reader: ChannelReadHalf,
+    writer: ChannelWriteHalf<Msg>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProcessError {
+    #[error("the remote {0} ended ({1})")]
+    Ended(&'static str, String),
+    #[error("{0}")]
+    Garbled(String),
+    #[error(transparent)]
+    Ssh(#[from] russh::Error),
+}
+
+/// A reply as its output arrives, until it is whole.
+pub trait Incoming {
+    type Reply;
+    /// What the process is, for messages.
+    const WHAT: &'static str;
+    fn stdout(&mut self, data: &[u8]) -> Result<(), ProcessError>;
+    /// What the process wrote to stderr so far.
+    fn stderr(&mut self) -> &mut Vec<u8>;
+    fn is_complete(&self) -> bool;
+    fn finish(self) -> Self::Reply;
+}
+
+impl RemoteProcess {
+    /// Starts `command_line` on the channel.
+    pub async fn start(channel: Channel<Msg>, command_line: &str) -> Result<RemoteProcess, ProcessError> {
+        let (reader, writer) = channel.split();
+        writer.exec(true, command_line.as_bytes()).await?;
+        Ok(RemoteProcess { reader, writer })
+    }
+
+    /// Writes `input` and reads the reply at the same time. A send waits for window space that
+    /// only the host grants; if the host dies meanwhile, only the reader learns it, so the two
+    /// must not take turns.
+    pub async fn exchange<I: Incoming>(&mut self, input: &[u8], mut reply: I) -> Result<I::Reply, ProcessError> {
+        let mut sending = std::pin::pin!(self.writer.data(input));
+        let mut sent = false;
+        let ended = |reply: &mut I, how: String| ProcessError::Ended(I::WHAT, how + String::from_utf8_lossy(reply.stderr()).trim());
+        while !(sent && reply.is_complete()) {
+            tokio::select! {
+                result = &mut sending, if !sent => {
+                    result?;
+                    sent = true;
+                }
+                message = self.reader.wait() => match message {
+                    Some(ChannelMsg::Data { data }) => reply.stdout(&data)?,
+                    Some(ChannelMsg::ExtendedData { data, ext: 1 }) => reply.stderr().extend_from_slice(&data),
+                    Some(ChannelMsg::ExitStatus { exit_status }) => return Err(ended(&mut reply, format!("exit status {exit_status}: "))),
+                    // `None`: the session is gone, whatever the channel was doing.
+                    Some(ChannelMsg::Close | ChannelMsg::Eof) | None => return Err(ended(&mut reply, String::new())),
+                    Some(_) => {}
+                },
+            }
+        }
+        Ok(reply.finish())
+    }
+
+    /// Ends a process whose request timed out: kill it, then close its channel.
+    pub async fn abandon(self) {
+        let _ = self.writer.signal(russh::Sig::KILL).await;
+        let _ = self.writer.close().await;
+    }
+}

@@ -196,20 +196,54 @@ fn become_runs_commands_and_file_operations_through_sudo() {
     assert_eq!(second.changed("h0"), 0);
 }
 
-/// A host whose login user's sudo asks for `password`, and a play that must become root there.
-fn sudo_with_password(password: &str) -> (Test, Sshd) {
+/// A `perl` for the host agent that logs the user it starts as, then runs Perl: the inventory
+/// variable that uses it, and the log.
+struct LoggingPerl {
+    _dir: tempfile::TempDir,
+    var: String,
+    log: std::path::PathBuf,
+}
+
+impl LoggingPerl {
+    fn new() -> LoggingPerl {
+        let dir = tempfile::tempdir().unwrap();
+        // The hosts' users start the wrapper and write its log.
+        std::fs::set_permissions(dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o1777)).unwrap();
+        let log = dir.path().join("agent-started");
+        let perl = dir.path().join("perl");
+        std::fs::write(&perl, format!("#!/bin/sh\nid -u >> {}\nexec perl \"$@\"\n", log.display())).unwrap();
+        std::fs::set_permissions(&perl, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+        LoggingPerl { var: format!("numarun_perl_interpreter: {}", perl.display()), log, _dir: dir }
+    }
+
+    /// The users the agent started as, one line each.
+    fn starts(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+/// A host whose login user's sudo asks for `password`, and a play that must become root there,
+/// for a command and for a file (which the agent writes, started through the same sudo).
+fn sudo_with_password(password: &str) -> (Test, Sshd, LoggingPerl) {
     common::sudo_user("nrpass", Some(password));
     let t = Test::new();
     let sshd = Sshd::start();
-    inventory(&t, &[&sshd], "ansible_user: nrpass");
-    t.write("play.yaml", "- hosts: all\n  tasks:\n    - command: id -u\n      become: true\n      register: root\n      changed_when: false\n    - assert: { that: \"root.stdout == '0'\" }\n");
-    (t, sshd)
+    let perl = LoggingPerl::new();
+    inventory(&t, &[&sshd], &format!("ansible_user: nrpass, {}", perl.var));
+    t.write(
+        "play.yaml",
+        &format!(
+            "- hosts: all\n  tasks:\n    - command: id -u\n      become: true\n      register: root\n      changed_when: false\n    - assert: {{ that: \"root.stdout == '0'\" }}\n    - copy: {{ dest: {}/as-root, content: x, mode: '0600' }}\n      become: true\n",
+            sshd.scratch().display()
+        ),
+    );
+    (t, sshd, perl)
 }
 
 #[test]
 fn become_with_a_password_sends_it_on_stdin_and_never_prints_it() {
     let password = "Pw-5ecret-for-sudo";
-    let (t, _sshd) = sudo_with_password(password);
+    let (t, sshd, perl) = sudo_with_password(password);
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_numarun"))
         .args(["play", "play.yaml", "-i", "inventory.yaml", "-vvv"])
         .current_dir(t.path())
@@ -219,6 +253,8 @@ fn become_with_a_password_sends_it_on_stdin_and_never_prints_it() {
     let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
     assert!(output.status.success(), "{text}");
     assert!(!text.contains(password));
+    assert_eq!(perl.starts(), "0\n", "the agent started through sudo, as root");
+    assert_eq!(std::os::unix::fs::MetadataExt::uid(&std::fs::metadata(sshd.scratch().join("as-root")).unwrap()), 0);
 }
 
 #[test]
@@ -414,13 +450,7 @@ fn a_change_numarun_makes_is_looked_at_again_with_everything_it_may_have_touched
 
 #[test]
 fn file_work_is_done_by_the_perl_agent_where_perl_runs_and_by_the_shell_where_it_does_not() {
-    let scratch = tempfile::tempdir().unwrap();
-    // The hosts' user starts the wrapper and writes its log.
-    std::fs::set_permissions(scratch.path(), std::os::unix::fs::PermissionsExt::from_mode(0o1777)).unwrap();
-    let log = scratch.path().join("agent-started");
-    let perl = scratch.path().join("perl");
-    std::fs::write(&perl, format!("#!/bin/sh\necho started >> {}\nexec perl \"$@\"\n", log.display())).unwrap();
-    std::fs::set_permissions(&perl, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let perl = LoggingPerl::new();
     let steps = [
         "file: { path: {dir}/d/e, state: directory, mode: '0750' }",
         r#"copy: { dest: {dir}/d/e/f, content: "bytes\n", mode: '0600' }"#,
@@ -428,14 +458,14 @@ fn file_work_is_done_by_the_perl_agent_where_perl_runs_and_by_the_shell_where_it
         "file: { path: {dir}/gone, state: absent }",
     ];
     let twice: Vec<&str> = steps.iter().chain(&steps).copied().collect();
-    for workers in [format!("numarun_perl_interpreter: {}", perl.display()), FILE_WORKERS[1].to_string()] {
+    for workers in [perl.var.clone(), FILE_WORKERS[1].to_string()] {
         let (statuses, sshd) = statuses(&workers, &twice);
         assert_eq!(statuses, ["changed", "changed", "changed", "ok", "ok", "ok", "ok", "ok"], "{workers}");
         let meta = std::fs::metadata(sshd.scratch().join("d/e/f")).unwrap();
         assert_eq!(std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o7777, 0o600);
         assert_eq!(std::fs::read_link(sshd.scratch().join("d/link")).unwrap().display().to_string(), "e/f");
     }
-    assert_eq!(std::fs::read_to_string(&log).unwrap(), "started\n", "one agent served the whole run");
+    assert_eq!(perl.starts().lines().count(), 1, "one agent served the whole run");
 }
 
 #[test]
@@ -489,7 +519,7 @@ fn thirty_hosts_at_once_converge() {
 #[test]
 fn ask_become_pass_reads_the_password_from_the_terminal() {
     let password = "Pw-typed-at-the-prompt";
-    let (t, _sshd) = sudo_with_password(password);
+    let (t, _sshd, _perl) = sudo_with_password(password);
     // `script` gives numarun a terminal whose keyboard is this pipe.
     let mut session = std::process::Command::new("script")
         .args(["-qec", &format!("{} play play.yaml -i inventory.yaml -K", env!("CARGO_BIN_EXE_numarun")), "/dev/null"])

@@ -82,7 +82,8 @@ sub slurp {
 }
 
 # Each action returns nothing when done, or why it failed; `decline` when only the shell
-# snippet does it exactly (Perl has no lchown, and `rm -rf /` is refused there).
+# snippet does it exactly: Perl has no lchown, and GNU rm refuses `/`, whatever names it, and
+# a last component of `.` or `..`.
 my $DECLINE = "\0decline";
 
 sub owner_and_mode {
@@ -127,6 +128,14 @@ sub set_attrs {
     return owner_and_mode($path, $mode, $uid, $gid, $best_effort);
 }
 
+sub remove {
+    my ($path) = @_;
+    my @root = stat '/';
+    my @here = stat $path;
+    return $DECLINE if $path =~ m{(?:^|/)\.\.?/*\z} || (@here && $here[0] == $root[0] && $here[1] == $root[1]);
+    return remove_tree($path);
+}
+
 sub remove_tree {
     my ($path) = @_;
     unless (lstat $path) {
@@ -163,7 +172,7 @@ sub change {
         $action eq 'write'   ? write_file($path, $temp, $mode, $uid, $gid, $best_effort, $data)
       : $action eq 'mkdir'   ? make_dir($path, $mode, $uid, $gid, $best_effort)
       : $action eq 'attrs'   ? set_attrs($path, $mode, $uid, $gid, $best_effort)
-      : $action eq 'remove'  ? ($path =~ m{^/*\z} ? $DECLINE : remove_tree($path))
+      : $action eq 'remove'  ? remove($path)
       : $action eq 'symlink' ? make_link($path, $temp, $data)
       :                        "unknown action $action";
     return (3) if defined $error && $error eq $DECLINE;

@@ -321,7 +321,7 @@ pub enum Delivery {
 }
 
 /// Content goes on stdin to a new temporary file beside the target, is checked for length
-/// when a pipe could cut it short, then renamed over it. The temporary's name is random and
+/// when a pipe could cut it short, then renamed over it (`-T`: never into a folder there). The temporary's name is random and
 /// `set -C` creates it exclusively, so no `mktemp` is needed; a mode without execute or special
 /// bits comes from the umask it is created with, so no `chmod` either.
 fn write(p: &str, temp: &str, content: &[u8], attrs: Attrs, delivery: Delivery) -> Snippet {
@@ -330,7 +330,7 @@ fn write(p: &str, temp: &str, content: &[u8], attrs: Attrs, delivery: Delivery) 
         _ => (String::new(), attrs),
     };
     let text = format!(
-        "t={temp}; trap 'rm -f \"$t\"' EXIT; {umask}set -C; {copy} > \"$t\"{length}; true{attrs} && mv -f -- \"$t\" {p} && trap - EXIT",
+        "t={temp}; trap 'rm -f \"$t\"' EXIT; {umask}set -C; {copy} > \"$t\"{length}; true{attrs} && mv -fT -- \"$t\" {p} && trap - EXIT",
         copy = if is_small_text(content) { "while IFS= read -r l; do printf '%s\\n' \"$l\"; done" } else { "cat" },
         length = match delivery {
             Delivery::Piped => {

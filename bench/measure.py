@@ -32,8 +32,11 @@ def run(argv, cwd, env=None, sample=tree_rss, on_sample=None):
         def sampler():
             while not done.is_set():
                 peak[0] = max(peak[0], sample(child.pid))
-                if on_sample:
-                    on_sample(child.pid)
+                try:
+                    if on_sample:
+                        on_sample(child.pid)
+                except FileNotFoundError:
+                    pass  # the run ended since the last sample: its /proc entry is gone
                 done.wait(0.05)
 
         thread = threading.Thread(target=sampler, daemon=True)

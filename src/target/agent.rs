@@ -119,7 +119,8 @@ pub enum Changed {
     /// Made; the stats after it, unless they could not be read.
     Made(Option<Stats>),
     Failed(String),
-    /// Only the shell snippet does this exactly (a link's owner: Perl has no `lchown`).
+    /// Only the shell snippet does this exactly: a link's owner (Perl has no `lchown`), or a
+    /// removal GNU rm refuses.
     Declined,
 }
 

@@ -72,6 +72,13 @@ impl From<TargetError> for Failed {
     }
 }
 
+/// Whether a request to the host agent may start it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Start {
+    IfNeeded,
+    OnlyIfRunning,
+}
+
 /// Why a request to a remote process failed.
 enum Failure {
     Lost(TargetError),
@@ -320,11 +327,11 @@ impl Connection {
         }
     }
 
-    /// Sends a request to the agent of a privilege, starting it first if `start` says so;
+    /// Sends a request to the agent of a privilege, starting it first if `start` allows;
     /// `None` when no agent runs there, so the shell snippets must serve.
-    async fn ask_agent(&self, privilege: &Privilege, request: &[u8], start: bool) -> Result<Option<agent::Reply>, TargetError> {
+    async fn ask_agent(&self, privilege: &Privilege, request: &[u8], start: Start) -> Result<Option<agent::Reply>, TargetError> {
         let mut agents = self.agents.lock().await;
-        if start && !agents.contains_key(privilege) {
+        if start == Start::IfNeeded && !agents.contains_key(privilege) {
             let agent = self.start_agent(privilege).await?;
             agents.insert(privilege.clone(), agent);
         }
@@ -411,7 +418,7 @@ impl SshTarget {
             ahead.survey_for(&self.privilege, path, need)
         };
         let wanted = batch.clone().unwrap_or_else(|| vec![Upcoming { path: path.to_string(), content: matches!(need, Need::Content) }]);
-        let answers = match self.connection.ask_agent(&self.privilege, &agent::survey(&wanted), false).await? {
+        let answers = match self.connection.ask_agent(&self.privilege, &agent::survey(&wanted), Start::OnlyIfRunning).await? {
             Some(reply) => agent::surveyed(&wanted, &reply).unwrap_or_default(),
             None if batch.is_some() => shell::survey(self, &wanted).await?,
             None => return Ok(None),
@@ -430,7 +437,7 @@ impl SshTarget {
     async fn change(&self, change: Change) -> Result<(), TargetError> {
         let refresh = self.connection.lookahead().before_change(&self.privilege, &change.path);
         let look = refresh.as_ref().map(|r| r.paths.as_slice()).unwrap_or_default();
-        if let Some(reply) = self.connection.ask_agent(&self.privilege, &agent::change(&change, look), true).await? {
+        if let Some(reply) = self.connection.ask_agent(&self.privilege, &agent::change(&change, look), Start::IfNeeded).await? {
             let stats = match agent::changed(&reply) {
                 Changed::Made(stats) => stats,
                 Changed::Failed(reason) => {

@@ -1,5 +1,6 @@
 //! File operations as small POSIX shell snippets, for targets reached only
-//! through commands: SSH hosts, and the local machine under `become`.
+//! through commands: SSH hosts without the host agent (`agent`), and the local machine under
+//! `become`.
 //! One snippet per operation, one round trip each (a change may carry a `stat` of what it
 //! touched); paths are always quoted.
 
@@ -321,9 +322,9 @@ pub enum Delivery {
 }
 
 /// Content goes on stdin to a new temporary file beside the target, is checked for length
-/// when a pipe could cut it short, then renamed over it (`-T`: never into a folder there). The temporary's name is random and
-/// `set -C` creates it exclusively, so no `mktemp` is needed; a mode without execute or special
-/// bits comes from the umask it is created with, so no `chmod` either.
+/// when a pipe could cut it short, then renamed over it (`-T`: never into a folder there). The
+/// temporary's name is random and `set -C` creates it exclusively, so no `mktemp` is needed; a
+/// mode without execute or special bits comes from the umask it is created with, so no `chmod`.
 fn write(p: &str, temp: &str, content: &[u8], attrs: Attrs, delivery: Delivery) -> Snippet {
     let (umask, attrs) = match attrs.mode {
         Some(mode) if mode & !0o666 == 0 => (format!("umask {:o}; ", !mode & 0o777), Attrs { mode: None, ..attrs }),

@@ -449,6 +449,25 @@ fn a_change_numarun_makes_is_looked_at_again_with_everything_it_may_have_touched
 }
 
 #[test]
+fn a_host_agent_killed_between_steps_fails_the_next_file_step_and_says_how_it_ended() {
+    // The shell step's $PPID is this connection's sshd, the agent's parent too: other tests'
+    // agents are left alone.
+    let t = Test::new();
+    let sshd = Sshd::start();
+    inventory(&t, &[&sshd], "");
+    let dir = sshd.scratch().display().to_string();
+    t.write(
+        "play.yaml",
+        &format!(
+            "- hosts: all\n  tasks:\n    - copy: {{ dest: {dir}/a, content: a }}\n    - shell: pkill -KILL -P $PPID -f 'read.STDIN, my .p'; true\n    - copy: {{ dest: {dir}/b, content: b }}\n"
+        ),
+    );
+    let run = t.run(&["play", "play.yaml"]);
+    assert_eq!(run.code, 2, "{}", message(&run));
+    assert!(message(&run).contains("the remote agent ended (killed by SIGKILL)"), "{}", message(&run));
+}
+
+#[test]
 fn file_work_is_done_by_the_perl_agent_where_perl_runs_and_by_the_shell_where_it_does_not() {
     let perl = LoggingPerl::new();
     let steps = [

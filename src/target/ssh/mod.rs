@@ -285,18 +285,20 @@ impl Connection {
     }
 
     /// The command line that starts `program` with a privilege (under sudo when escalating),
-    /// and what to write before its first request.
+    /// and what to write before its first request. The login shell that sshd runs it with
+    /// `exec`s it: dash would otherwise stay as its parent, one process more, and a signal to
+    /// the channel would reach only that shell.
     async fn launcher(&self, privilege: &Privilege, program: &str) -> Result<(String, Option<String>), TargetError> {
         if !privilege.escalate {
-            return Ok((program.to_string(), None));
+            return Ok((format!("exec {program}"), None));
         }
         let user = q(privilege.user.as_deref().unwrap_or("root"));
         Ok(match &self.settings.become_password {
             // The password is the first line the program's stdin carries; sudo reads it, the program the rest.
             Some(password) if self.sudo_needs_password().await? => {
-                (format!("sudo -S -p '' -u {user} -- {program}"), Some(format!("{password}\n")))
+                (format!("exec sudo -S -p '' -u {user} -- {program}"), Some(format!("{password}\n")))
             }
-            _ => (format!("sudo -n -u {user} -- {program}"), None),
+            _ => (format!("exec sudo -n -u {user} -- {program}"), None),
         })
     }
 

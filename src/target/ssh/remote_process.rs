@@ -12,7 +12,8 @@ pub struct RemoteProcess {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProcessError {
-    #[error("the remote {0} ended ({1})")]
+    /// What ended, and what it or the channel said about why.
+    #[error("the remote {0} ended{why}", why = if .1.is_empty() { String::new() } else { format!(" ({})", .1) })]
     Ended(&'static str, String),
     #[error("{0}")]
     Garbled(String),
@@ -46,7 +47,11 @@ impl RemoteProcess {
     pub async fn exchange<I: Incoming>(&mut self, input: &[u8], mut reply: I) -> Result<I::Reply, ProcessError> {
         let mut sending = std::pin::pin!(self.writer.data(input));
         let mut sent = false;
-        let ended = |reply: &mut I, how: String| ProcessError::Ended(I::WHAT, how + String::from_utf8_lossy(reply.stderr()).trim());
+        let ended = |reply: &mut I, how: String| {
+            let said = String::from_utf8_lossy(reply.stderr()).trim().to_string();
+            let why = [how, said].into_iter().filter(|part| !part.is_empty()).collect::<Vec<_>>().join(": ");
+            ProcessError::Ended(I::WHAT, why)
+        };
         while !(sent && reply.is_complete()) {
             tokio::select! {
                 result = &mut sending, if !sent => {
@@ -56,9 +61,12 @@ impl RemoteProcess {
                 message = self.reader.wait() => match message {
                     Some(ChannelMsg::Data { data }) => reply.stdout(&data)?,
                     Some(ChannelMsg::ExtendedData { data, ext: 1 }) => reply.stderr().extend_from_slice(&data),
-                    Some(ChannelMsg::ExitStatus { exit_status }) => return Err(ended(&mut reply, format!("exit status {exit_status}: "))),
+                    Some(ChannelMsg::ExitStatus { exit_status }) => return Err(ended(&mut reply, format!("exit status {exit_status}"))),
+                    Some(ChannelMsg::ExitSignal { signal_name, .. }) => return Err(ended(&mut reply, format!("killed by SIG{signal_name:?}"))),
+                    // The end of its output comes before how the process ended: wait for that.
+                    Some(ChannelMsg::Eof) => {}
                     // `None`: the session is gone, whatever the channel was doing.
-                    Some(ChannelMsg::Close | ChannelMsg::Eof) | None => return Err(ended(&mut reply, String::new())),
+                    Some(ChannelMsg::Close) | None => return Err(ended(&mut reply, String::new())),
                     Some(_) => {}
                 },
             }

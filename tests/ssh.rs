@@ -388,12 +388,12 @@ fn ssh_retries_wait_for_a_daemon_that_is_not_up_yet_and_refusals_are_not_retried
     refused_at_once(&t, &["play", "play.yaml"], "unknown host key", Duration::from_secs(10));
 }
 
-/// Runs `tasks` (one per line; `{dir}` stands for the host's scratch folder) on one daemon;
-/// the steps' statuses in order, and the daemon.
 /// Both ways numarun works on a host's files: by its Perl agent, and by shell snippets where
 /// Perl cannot run.
 const FILE_WORKERS: [&str; 2] = ["", "numarun_perl_interpreter: /nonexistent/perl"];
 
+/// Runs `tasks` (one per line; `{dir}` stands for the host's scratch folder) on one daemon with
+/// the inventory variables `vars`; the steps' statuses in order, and the daemon.
 fn statuses(vars: &str, tasks: &[&str]) -> (Vec<String>, Sshd) {
     let t = Test::new();
     let sshd = Sshd::start();

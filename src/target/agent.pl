@@ -32,14 +32,16 @@ sub stat_line {
     return sprintf('%x %d %d %d %s:%s:%s', $s[2], $s[4], $s[5], $s[7], $s[0], $s[1], $s[10]);
 }
 
+# A path and its stat line, or nothing when nothing is there; `_` holds the lstat after it.
+sub stat_entry {
+    my ($path) = @_;
+    my @s = lstat $path or return '';
+    return "$path\0" . stat_line(@s) . "\0";
+}
+
 # The stat section of the shell's survey: each path found with its stat line, then an empty field.
 sub stats {
-    my $out = '';
-    for my $path (@_) {
-        my @s = lstat $path or next;
-        $out .= "$path\0" . stat_line(@s) . "\0";
-    }
-    return "$out\0";
+    return join('', map { stat_entry($_) } @_) . "\0";
 }
 
 # Arguments: path and wants-content pairs. The reply is laid out as the shell's survey is: the
@@ -56,8 +58,9 @@ sub survey {
     my $bytes = '';
     my $stats = '';
     for my $path ('/', @all) {
-        my @s = lstat $path or next;
-        $stats .= "$path\0" . stat_line(@s) . "\0";
+        my $entry = stat_entry($path) or next;
+        my $size = (lstat _)[7];
+        $stats .= $entry;
         if (-l _) {
             my $target = readlink $path;
             next unless defined $target;
@@ -65,7 +68,7 @@ sub survey {
             push @targets, $target;
         } elsif (-f _ && $wanted{$path}) {
             my $content = slurp($path);
-            next unless defined $content && length($content) == $s[7];
+            next unless defined $content && length($content) == $size;
             push @read, $path;
             $bytes .= $content;
         }

@@ -419,11 +419,12 @@ impl SshTarget {
             }
             ahead.survey_for(&self.privilege, path, need)
         };
-        let wanted = batch.clone().unwrap_or_else(|| vec![Upcoming { path: path.to_string(), content: matches!(need, Need::Content) }]);
+        let alone = batch.is_none();
+        let wanted = batch.unwrap_or_else(|| vec![Upcoming { path: path.to_string(), content: matches!(need, Need::Content) }]);
         let answers = match self.connection.ask_agent(&self.privilege, &agent::survey(&wanted), Start::OnlyIfRunning).await? {
             Some(reply) => agent::surveyed(&wanted, &reply).unwrap_or_default(),
-            None if batch.is_some() => shell::survey(self, &wanted).await?,
-            None => return Ok(None),
+            None if alone => return Ok(None),
+            None => shell::survey(self, &wanted).await?,
         };
         let mut ahead = self.connection.lookahead();
         if answers.is_empty() {
@@ -439,24 +440,21 @@ impl SshTarget {
     async fn change(&self, change: Change) -> Result<(), TargetError> {
         let refresh = self.connection.lookahead().before_change(&self.privilege, &change.path);
         let look = refresh.as_ref().map(|r| r.paths.as_slice()).unwrap_or_default();
-        if let Some(reply) = self.connection.ask_agent(&self.privilege, &agent::change(&change, look), Start::IfNeeded).await? {
-            let stats = match agent::changed(&reply) {
-                Changed::Made(stats) => stats,
-                Changed::Failed(reason) => {
-                    self.connection.lookahead().forget();
-                    return Err(TargetError::Io { op: change.op(), path: change.path, source: std::io::Error::other(reason) });
+        let Some(reply) = self.connection.ask_agent(&self.privilege, &agent::change(&change, look), Start::IfNeeded).await? else {
+            return self.change_by_shell(change, refresh).await;
+        };
+        // As any command does: a change may touch what other privileges looked at.
+        self.connection.lookahead().forget();
+        match agent::changed(&reply) {
+            Changed::Made(stats) => {
+                if let (Some(refresh), Some(stats)) = (refresh, stats) {
+                    self.connection.lookahead().after_change(&self.privilege, refresh, stats, &change);
                 }
-                Changed::Declined => return self.change_by_shell(change, refresh).await,
-            };
-            let mut ahead = self.connection.lookahead();
-            // As any command does: a change may touch what other privileges looked at.
-            ahead.forget();
-            if let (Some(refresh), Some(stats)) = (refresh, stats) {
-                ahead.after_change(&self.privilege, refresh, stats, &change);
+                Ok(())
             }
-            return Ok(());
+            Changed::Failed(reason) => Err(TargetError::Io { op: change.op(), path: change.path, source: std::io::Error::other(reason) }),
+            Changed::Declined => self.change_by_shell(change, refresh).await,
         }
-        self.change_by_shell(change, refresh).await
     }
 
     async fn change_by_shell(&self, change: Change, refresh: Option<Refresh>) -> Result<(), TargetError> {

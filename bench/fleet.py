@@ -80,6 +80,7 @@ class Fleet:
             f.write("all:\n  vars:\n")
             f.write(f"    ansible_user: {USER}\n    ansible_ssh_private_key_file: {self.client_key}\n")
             f.write(f"    ansible_ssh_common_args: '-o UserKnownHostsFile={self.known_hosts} -o StrictHostKeyChecking=yes'\n")
+            f.write("    ansible_ssh_args: '-o ControlMaster=auto -o ControlPersist=60s'\n")
             f.write("    ansible_python_interpreter: /usr/bin/python3\n  hosts:\n")
             for name, port, root in self.hosts:
                 f.write(f"    {name}: {{ ansible_host: 127.0.0.1, ansible_port: {port}, root: {root} }}\n")

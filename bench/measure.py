@@ -10,9 +10,13 @@ import procs
 
 
 
-def tree_rss(root):
-    """Resident bytes of a process and all its live descendants."""
-    return sum(procs.rss_bytes(fields) for _, fields in procs.tree([root]))
+def tree_rss(root, keepers=None):
+    """Resident bytes of a process and all its live descendants, and of the processes whose
+    command line holds `keepers` (counted once when they are descendants too)."""
+    found = dict(procs.tree([root]))
+    if keepers:
+        found.update(procs.matching(keepers))
+    return sum(procs.rss_bytes(fields) for fields in found.values())
 
 
 class Result:

@@ -7,6 +7,7 @@ import json
 import os
 import platform
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -20,11 +21,15 @@ from fleet import Fleet, prepare_user
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCENARIOS = ["first", "no-op", "check"]
+OWN_CONNECTIONS = "numarun-no-persist"
 
 
 class Tool:
-    def __init__(self, name, argv, check_flag, env=None):
-        self.name, self.argv, self.check_flag, self.env = name, argv, check_flag, env
+    """`keepers`: what the command line of the tool's connection keepers holds. They detach from
+    its process tree and outlive a run, but their CPU and memory are the controller's."""
+
+    def __init__(self, name, argv, check_flag, env=None, keepers=None):
+        self.name, self.argv, self.check_flag, self.env, self.keepers = name, argv, check_flag, env, keepers
 
     def command(self, forks, check):
         argv = [a.replace("{forks}", str(forks)) for a in self.argv]
@@ -44,11 +49,27 @@ def tools(work, venv, numarun):
             f"ssh_args = -o ControlMaster=auto -o ControlPersist=60s\ncontrol_path_dir = {work}/cp\n"
         )
     ansible_env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(work, "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+    # numarun's keeper: the benchmark's own, in a runtime directory of its own.
+    runtime = os.path.join(work, "run")
+    os.makedirs(runtime, mode=0o700, exist_ok=True)
+    numarun_env = dict(os.environ, XDG_RUNTIME_DIR=runtime)
+    numarun_argv = [numarun, "play", "site.yaml", "-i", "inventory.yaml", "-f", "{forks}"]
     return [
-        Tool("numarun", [numarun, "play", "site.yaml", "-i", "inventory.yaml", "-f", "{forks}"], "--check"),
-        Tool("ansible-core", [f"{venv}/bin/ansible-playbook", "-i", "inventory.yaml", "site.yaml", "-f", "{forks}"], "--check", ansible_env),
+        # The inventory's ControlPersist, as Ansible's.
+        Tool("numarun", numarun_argv, "--check", numarun_env, keepers=f"numarun-keeper --socket {runtime}/"),
+        # The same without it: a connection of the run's own to every host.
+        Tool(OWN_CONNECTIONS, numarun_argv + ["-e", "ansible_ssh_args="], "--check", numarun_env),
+        Tool("ansible-core", [f"{venv}/bin/ansible-playbook", "-i", "inventory.yaml", "site.yaml", "-f", "{forks}"], "--check", ansible_env,
+             keepers=f"{work}/cp/"),
         Tool("pyinfra", [f"{venv}/bin/pyinfra", "-y", "--parallel", "{forks}", "inventory.py", "deploy.py"], "--dry"),
     ]
+
+
+def stop_keepers(all_tools):
+    for tool in all_tools:
+        for pid, _ in procs.matching(tool.keepers) if tool.keepers else []:
+            # numarun's keeper would leave once idle, Ansible's masters once their hosts are gone.
+            os.kill(pid, signal.SIGTERM)
 
 
 class Mismatch(Exception):
@@ -64,7 +85,7 @@ def verify(fleet, expected_for, label):
 
 def converge(fleet, work, numarun_tool, forks):
     """Brings the hosts to the end state between measured runs, with numarun, verified."""
-    result = measure.run(numarun_tool.command(forks, False), work)
+    result = measure.run(numarun_tool.command(forks, False), work, env=numarun_tool.env)
     if result.code != 0:
         raise Mismatch(f"converging failed:\n{result.output}")
     verify(fleet, lambda name, _: workload.expected_state(name), "converge")
@@ -81,16 +102,19 @@ def one(tool, fleet, work, n, scenario):
             workload.drift(root)
             drifted[name] = workload.actual_state(root)
         expected = lambda name, _: drifted[name]
+    keepers_cpu = lambda: {pid: procs.cpu_seconds(fields) for pid, fields in procs.matching(tool.keepers)} if tool.keepers else {}
+    keepers_before = keepers_cpu()
     busy_before = procs.machine_busy_seconds() - procs.own_cpu_seconds()
-    result = measure.run(tool.command(n, scenario == "check"), work, env=tool.env)
+    result = measure.run(tool.command(n, scenario == "check"), work, env=tool.env, sample=lambda pid: measure.tree_rss(pid, tool.keepers))
     # The host side is the rest of the machine's CPU. Counting the daemons' process trees missed
     # a session's shell, and all it started, when it outlived its connection and init reaped it.
     time.sleep(0.3)  # sessions whose connection just closed finish
-    host_cpu = max(0.0, procs.machine_busy_seconds() - procs.own_cpu_seconds() - busy_before - result.cpu)
+    controller_cpu = result.cpu + sum(cpu - keepers_before.get(pid, 0.0) for pid, cpu in keepers_cpu().items())
+    host_cpu = max(0.0, procs.machine_busy_seconds() - procs.own_cpu_seconds() - busy_before - controller_cpu)
     if result.code != 0:
         raise Mismatch(f"{tool.name} {scenario} on {n} hosts exited {result.code}:\n{result.output[-4000:]}")
     verify(fleet, expected, f"{tool.name} {scenario} on {n} hosts")
-    return dict(wall=result.wall, controller_cpu=result.cpu, host_cpu=host_cpu, peak_rss_mb=result.peak_rss / 2**20)
+    return dict(wall=result.wall, controller_cpu=controller_cpu, host_cpu=host_cpu, peak_rss_mb=result.peak_rss / 2**20)
 
 
 def compare(args, work, numarun, venv):
@@ -117,6 +141,7 @@ def compare(args, work, numarun, venv):
                 for tool in all_tools:
                     cells.append(summarise(tool.name, n, scenario, runs[tool.name]))
         finally:
+            stop_keepers(all_tools)
             fleet.stop()
             shutil.rmtree(os.path.join(work, "hosts"), ignore_errors=True)
     return cells
@@ -134,11 +159,13 @@ def summarise(tool, hosts, scenario, runs):
 
 
 def ratios(cells):
-    numarun = {(c["hosts"], c["scenario"]): c["wall_median"] for c in cells if c["tool"] == "numarun"}
+    ours = [c for c in cells if c["tool"].startswith("numarun")]
     out = []
     for c in cells:
-        if c["tool"] != "numarun" and (c["hosts"], c["scenario"]) in numarun:
-            out.append(dict(peer=c["tool"], hosts=c["hosts"], scenario=c["scenario"], times_faster=c["wall_median"] / numarun[(c["hosts"], c["scenario"])]))
+        for mine in ours:
+            if not c["tool"].startswith("numarun") and (c["hosts"], c["scenario"]) == (mine["hosts"], mine["scenario"]):
+                out.append(dict(numarun=mine["tool"], peer=c["tool"], hosts=c["hosts"], scenario=c["scenario"],
+                                times_faster=c["wall_median"] / mine["wall_median"]))
     return out
 
 
@@ -154,7 +181,8 @@ def scale(args, work, numarun):
                 f.write("- hosts: all\n  gather_facts: false\n  tasks:\n")
                 for i in range(steps):
                     f.write(f"    - file: {{ path: '{{{{ root }}}}/s{i}', state: directory, mode: '0755' }}\n")
-            argv = lambda forks: [numarun, "play", "scale.yaml", "-i", "inventory.yaml", "-f", str(forks)]
+            # Connections of the run's own: what grows is the run's, not a keeper's.
+            argv = lambda forks: [numarun, "play", "scale.yaml", "-i", "inventory.yaml", "-f", str(forks), "-e", "ansible_ssh_args="]
             for forks in (10, 50):
                 first = measure.run(argv(forks), work)
                 if first.code != 0:
@@ -180,9 +208,9 @@ def markdown(report):
         for c in report["cells"]:
             lines.append(f"| {c['hosts']} | {c['scenario']} | {c['tool']} | {c['runs']} | {c['wall_median']:.2f} | {c['wall_min']:.2f} | {c['wall_max']:.2f} "
                          f"| {c['controller_cpu_median']:.2f} | {c['host_cpu_median']:.2f} | {c['peak_rss_mb_max']:.1f} |")
-        lines += ["", "| hosts | scenario | numarun is faster than | by |", "|---:|---|---|---:|"]
+        lines += ["", "| hosts | scenario | numarun | is faster than | by |", "|---:|---|---|---|---:|"]
         for r in report["ratios"]:
-            lines.append(f"| {r['hosts']} | {r['scenario']} | {r['peer']} | {r['times_faster']:.1f}× |")
+            lines.append(f"| {r['hosts']} | {r['scenario']} | {r['numarun']} | {r['peer']} | {r['times_faster']:.1f}× |")
     if report["scale"]:
         lines += ["", "| hosts | steps | forks | no-op wall (s) | peak open fds | peak RSS (MB) |", "|---:|---:|---:|---:|---:|---:|"]
         for s in report["scale"]:
@@ -196,7 +224,7 @@ def main():
     parser.add_argument("--venv", required=True)
     parser.add_argument("--hosts", type=int, nargs="*", default=[1, 10, 30])
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--tools", nargs="*", default=["numarun", "ansible-core", "pyinfra"])
+    parser.add_argument("--tools", nargs="*", default=["numarun", OWN_CONNECTIONS, "ansible-core", "pyinfra"])
     parser.add_argument("--budget", type=float, default=60, help="a cell whose first run took longer is not repeated")
     parser.add_argument("--scale-hosts", type=int, default=300, help="0 skips the scale run")
     parser.add_argument("--out", default=os.path.join(HERE, "results"))

@@ -45,3 +45,25 @@ def own_cpu_seconds():
 def rss_bytes(fields):
     """Resident set (stat field 24) in bytes."""
     return int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def matching(pattern):
+    """Live processes whose command line holds `pattern` (arguments joined by spaces), with
+    their stat fields: a tool's connection keepers, which leave its process tree."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/cmdline", "rb") as f:
+                    cmdline = f.read().replace(b"\0", b" ").decode(errors="replace")
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+            fields = stat(entry) if pattern in cmdline else None
+            if fields:
+                found.append((int(entry), fields))
+    return found
+
+
+def cpu_seconds(fields):
+    """User and system time (stat fields 14 and 15) in seconds."""
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

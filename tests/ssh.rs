@@ -47,19 +47,30 @@ fn refused_at_once(t: &Test, args: &[&str], reason: &str, limit: Duration) {
     assert!(started.elapsed() < limit, "refused after {:?}", started.elapsed());
 }
 
+/// `ControlPersist` as Ansible's ssh arguments give it; a run with `keeper_env` has a keeper of
+/// its test's own.
+const PERSIST: &str = "ansible_ssh_args: '-o ControlMaster=auto -o ControlPersist=2s'";
+
+fn keeper_env(t: &Test) -> [(&'static str, &std::path::Path); 1] {
+    [("XDG_RUNTIME_DIR", t.path())]
+}
+
 #[test]
 fn a_changed_host_key_is_refused_naming_the_file_and_line() {
-    let t = Test::new();
-    let sshd = Sshd::start();
-    let other = Sshd::start();
-    let known_hosts = inventory(&t, &[&sshd], "");
-    // Line 2 claims the daemon's address with another daemon's key.
-    let forged = other.known_hosts_line().replace(&format!("]:{}", other.port), &format!("]:{}", sshd.port));
-    std::fs::write(&known_hosts, format!("# comment\n{forged}")).unwrap();
-    t.write("play.yaml", "- hosts: all\n  tasks:\n    - command: \"true\"\n");
-    let run = t.run(&["play", "play.yaml"]);
-    assert_eq!(run.code, 4, "{}", message(&run));
-    assert!(message(&run).contains(&format!("has CHANGED: {}:2", known_hosts.display())), "{}", message(&run));
+    // By this run's connection, and by the keeper's.
+    for vars in ["", PERSIST] {
+        let t = Test::new();
+        let sshd = Sshd::start();
+        let other = Sshd::start();
+        let known_hosts = inventory(&t, &[&sshd], vars);
+        // Line 2 claims the daemon's address with another daemon's key.
+        let forged = other.known_hosts_line().replace(&format!("]:{}", other.port), &format!("]:{}", sshd.port));
+        std::fs::write(&known_hosts, format!("# comment\n{forged}")).unwrap();
+        t.write("play.yaml", "- hosts: all\n  tasks:\n    - command: \"true\"\n");
+        let run = t.run_with_env(&["play", "play.yaml"], &keeper_env(&t));
+        assert_eq!(run.code, 4, "{}", message(&run));
+        assert!(message(&run).contains(&format!("has CHANGED: {}:2", known_hosts.display())), "{vars}: {}", message(&run));
+    }
 }
 
 #[test]
@@ -140,36 +151,75 @@ fn a_wrong_client_key_fails_authentication_without_hanging() {
     refused_at_once(&t, &["play", "play.yaml", "-e", &key], "refused", Duration::from_secs(8));
 }
 
-#[test]
-fn the_ssh_agent_authenticates_when_no_key_file_is_given() {
-    let t = Test::new();
-    let sshd = Sshd::start();
-    let known_hosts = t.path().join("known_hosts");
-    std::fs::write(&known_hosts, sshd.known_hosts_line()).unwrap();
-    t.write(
-        "inventory.yaml",
-        &format!("all:\n  hosts:\n    h0: {{ ansible_host: 127.0.0.1, ansible_port: {}, ansible_user: {USER}, ansible_ssh_known_hosts_file: {} }}\n", sshd.port, known_hosts.display()),
-    );
-    t.write("play.yaml", "- hosts: all\n  tasks:\n    - command: \"true\"\n");
-    let socket = t.path().join("agent.sock");
-    let mut agent =
-        std::process::Command::new("ssh-agent").arg("-D").arg("-a").arg(&socket).stdout(std::process::Stdio::null()).spawn().unwrap();
+/// An ssh-agent listening at `socket` and holding the test key.
+fn ssh_agent(socket: &std::path::Path) -> std::process::Child {
+    let agent =
+        std::process::Command::new("ssh-agent").arg("-D").arg("-a").arg(socket).stdout(std::process::Stdio::null()).spawn().unwrap();
     let deadline = Instant::now() + Duration::from_secs(5);
     while !socket.exists() && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(20));
     }
-    let added = std::process::Command::new("ssh-add").arg(client_key()).env("SSH_AUTH_SOCK", &socket).output().unwrap();
+    let added = std::process::Command::new("ssh-add").arg(client_key()).env("SSH_AUTH_SOCK", socket).output().unwrap();
     assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_numarun"))
-        .args(["play", "play.yaml", "-i", "inventory.yaml"])
-        .current_dir(t.path())
-        .env("SSH_AUTH_SOCK", &socket)
-        .env("HOME", t.path())
-        .output()
-        .unwrap();
+    agent
+}
+
+/// An inventory of daemons without a key file: the ssh-agent must authenticate.
+fn inventory_for_the_agent(t: &Test, daemons: &[&Sshd], extra: &str) {
+    let known_hosts = t.path().join("known_hosts");
+    std::fs::write(&known_hosts, daemons.iter().map(|d| d.known_hosts_line()).collect::<String>()).unwrap();
+    let hosts: String = daemons
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            format!(
+                "    h{i}: {{ ansible_host: 127.0.0.1, ansible_port: {}, ansible_user: {USER}, ansible_ssh_known_hosts_file: {} }}\n",
+                d.port,
+                known_hosts.display()
+            )
+        })
+        .collect();
+    t.write("inventory.yaml", &format!("all:\n  vars: {{ {extra} }}\n  hosts:\n{hosts}"));
+    t.write("play.yaml", "- hosts: all\n  tasks:\n    - command: \"true\"\n");
+}
+
+fn run_with_agent(t: &Test, socket: &std::path::Path) -> common::Run {
+    t.run_with_env(&["play", "play.yaml"], &[("SSH_AUTH_SOCK", socket), ("HOME", t.path()), ("XDG_RUNTIME_DIR", t.path())])
+}
+
+#[test]
+fn the_ssh_agent_authenticates_when_no_key_file_is_given() {
+    let t = Test::new();
+    let sshd = Sshd::start();
+    inventory_for_the_agent(&t, &[&sshd], "");
+    let socket = t.path().join("agent.sock");
+    let mut agent = ssh_agent(&socket);
+    let run = run_with_agent(&t, &socket);
     let _ = agent.kill();
     let _ = agent.wait();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stdout));
+    run.ok();
+}
+
+#[test]
+fn the_keeper_authenticates_with_the_agent_of_the_run_that_asks() {
+    // The first run starts the keeper, with its agent; that agent is gone by the second run,
+    // whose new host must be let in by the second run's agent.
+    let t = Test::new();
+    let (first_host, second_host) = (Sshd::start(), Sshd::start());
+    inventory_for_the_agent(&t, &[&first_host], PERSIST);
+    let first = t.path().join("first-agent.sock");
+    let mut agent = ssh_agent(&first);
+    run_with_agent(&t, &first).ok();
+    let _ = agent.kill();
+    let _ = agent.wait();
+    inventory_for_the_agent(&t, &[&first_host, &second_host], PERSIST);
+    let second = t.path().join("second-agent.sock");
+    let mut agent = ssh_agent(&second);
+    let run = run_with_agent(&t, &second);
+    let _ = agent.kill();
+    let _ = agent.wait();
+    run.ok();
+    assert_eq!(run.changed("h1"), 1);
 }
 
 #[test]
@@ -224,12 +274,13 @@ impl LoggingPerl {
 
 /// A host whose login user's sudo asks for `password`, and a play that must become root there,
 /// for a command and for a file (which the agent writes, started through the same sudo).
-fn sudo_with_password(password: &str) -> (Test, Sshd, LoggingPerl) {
+fn sudo_with_password(password: &str, vars: &str) -> (Test, Sshd, LoggingPerl) {
     common::sudo_user("nrpass", Some(password));
     let t = Test::new();
     let sshd = Sshd::start();
     let perl = LoggingPerl::new();
-    inventory(&t, &[&sshd], &format!("ansible_user: nrpass, {}", perl.var));
+    let vars = ["ansible_user: nrpass", &perl.var, vars].iter().filter(|v| !v.is_empty()).copied().collect::<Vec<_>>().join(", ");
+    inventory(&t, &[&sshd], &vars);
     t.write(
         "play.yaml",
         &format!(
@@ -242,19 +293,23 @@ fn sudo_with_password(password: &str) -> (Test, Sshd, LoggingPerl) {
 
 #[test]
 fn become_with_a_password_sends_it_on_stdin_and_never_prints_it() {
-    let password = "Pw-5ecret-for-sudo";
-    let (t, sshd, perl) = sudo_with_password(password);
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_numarun"))
-        .args(["play", "play.yaml", "-i", "inventory.yaml", "-vvv"])
-        .current_dir(t.path())
-        .env("NUMARUN_BECOME_PASSWORD", password)
-        .output()
-        .unwrap();
-    let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
-    assert!(output.status.success(), "{text}");
-    assert!(!text.contains(password));
-    assert_eq!(perl.starts(), "0\n", "the agent started through sudo, as root");
-    assert_eq!(std::os::unix::fs::MetadataExt::uid(&std::fs::metadata(sshd.scratch().join("as-root")).unwrap()), 0);
+    // Through the keeper, the password is one more byte of stdin it relays.
+    for vars in ["", PERSIST] {
+        let password = "Pw-5ecret-for-sudo";
+        let (t, sshd, perl) = sudo_with_password(password, vars);
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_numarun"))
+            .args(["play", "play.yaml", "-i", "inventory.yaml", "-vvv"])
+            .current_dir(t.path())
+            .env("NUMARUN_BECOME_PASSWORD", password)
+            .envs(keeper_env(&t))
+            .output()
+            .unwrap();
+        let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+        assert!(output.status.success(), "{vars}: {text}");
+        assert!(!text.contains(password));
+        assert_eq!(perl.starts(), "0\n", "the agent started through sudo, as root");
+        assert_eq!(std::os::unix::fs::MetadataExt::uid(&std::fs::metadata(sshd.scratch().join("as-root")).unwrap()), 0);
+    }
 }
 
 #[test]
@@ -451,20 +506,71 @@ fn a_change_numarun_makes_is_looked_at_again_with_everything_it_may_have_touched
 #[test]
 fn a_host_agent_killed_between_steps_fails_the_next_file_step_and_says_how_it_ended() {
     // The shell step's $PPID is this connection's sshd, the agent's parent too: other tests'
-    // agents are left alone.
+    // agents are left alone. How it ended comes through the keeper too.
+    for vars in ["", PERSIST] {
+        let t = Test::new();
+        let sshd = Sshd::start();
+        inventory(&t, &[&sshd], vars);
+        let dir = sshd.scratch().display().to_string();
+        t.write(
+            "play.yaml",
+            &format!(
+                "- hosts: all\n  tasks:\n    - copy: {{ dest: {dir}/a, content: a }}\n    - shell: pkill -KILL -P $PPID -f 'read.STDIN, my .p'; true\n    - copy: {{ dest: {dir}/b, content: b }}\n"
+            ),
+        );
+        let run = t.run_with_env(&["play", "play.yaml"], &keeper_env(&t));
+        assert_eq!(run.code, 2, "{vars}: {}", message(&run));
+        assert!(message(&run).contains("the remote agent ended (killed by SIGKILL)"), "{vars}: {}", message(&run));
+    }
+}
+
+#[test]
+fn control_persist_keeps_the_connection_for_the_next_run_and_the_keeper_leaves_when_idle() {
     let t = Test::new();
-    let sshd = Sshd::start();
-    inventory(&t, &[&sshd], "");
+    let mut sshd = Sshd::start();
+    inventory(&t, &[&sshd], PERSIST);
     let dir = sshd.scratch().display().to_string();
     t.write(
         "play.yaml",
-        &format!(
-            "- hosts: all\n  tasks:\n    - copy: {{ dest: {dir}/a, content: a }}\n    - shell: pkill -KILL -P $PPID -f 'read.STDIN, my .p'; true\n    - copy: {{ dest: {dir}/b, content: b }}\n"
-        ),
+        &format!("- hosts: all\n  tasks:\n    - file: {{ path: {dir}/d, state: directory }}\n    - copy: {{ dest: {dir}/d/f, content: kept }}\n    - command: cat {dir}/d/f\n"),
     );
-    let run = t.run(&["play", "play.yaml"]);
-    assert_eq!(run.code, 2, "{}", message(&run));
-    assert!(message(&run).contains("the remote agent ended (killed by SIGKILL)"), "{}", message(&run));
+    let first = t.run_with_env(&["play", "play.yaml"], &keeper_env(&t));
+    first.ok();
+    assert_eq!(first.changed("h0"), 3);
+    let socket = t.path().join("numarun/keeper.sock");
+    assert!(socket.exists(), "the keeper listens at {}", socket.display());
+    let bytes = common::tree(&sshd.scratch());
+    // No new connection gets in now: only the kept one can serve the second run.
+    sshd.stop_listening();
+    assert!(std::net::TcpStream::connect(("127.0.0.1", sshd.port)).is_err());
+    let second = t.run_with_env(&["play", "play.yaml"], &keeper_env(&t));
+    second.ok();
+    assert_eq!(second.changed("h0"), 1, "only the command: {}", message(&second));
+    assert_eq!(common::tree(&sshd.scratch()), bytes);
+    // Idle for its ControlPersist, the keeper leaves, and the connection with it.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while socket.exists() {
+        assert!(Instant::now() < deadline, "the keeper is still there");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let third = t.run_with_env(&["play", "play.yaml"], &keeper_env(&t));
+    assert_eq!(third.code, 4, "{}", message(&third));
+    assert!(message(&third).contains("unreachable"), "{}", message(&third));
+}
+
+#[test]
+fn a_keeper_directory_others_can_enter_is_refused() {
+    let t = Test::new();
+    let sshd = Sshd::start();
+    inventory(&t, &[&sshd], PERSIST);
+    let dir = t.path().join("numarun");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o777)).unwrap();
+    t.write("play.yaml", "- hosts: all\n  tasks:\n    - command: \"true\"\n");
+    let run = t.run_with_env(&["play", "play.yaml"], &keeper_env(&t));
+    assert_eq!(run.code, 4, "{}", message(&run));
+    assert!(message(&run).contains("only it can enter (mode 0700): refusing to use it"), "{}", message(&run));
+    assert!(!dir.join("keeper.sock").exists());
 }
 
 #[test]
@@ -538,7 +644,7 @@ fn thirty_hosts_at_once_converge() {
 #[test]
 fn ask_become_pass_reads_the_password_from_the_terminal() {
     let password = "Pw-typed-at-the-prompt";
-    let (t, _sshd, _perl) = sudo_with_password(password);
+    let (t, _sshd, _perl) = sudo_with_password(password, "");
     // `script` gives numarun a terminal whose keyboard is this pipe.
     let mut session = std::process::Command::new("script")
         .args(["-qec", &format!("{} play play.yaml -i inventory.yaml -K", env!("CARGO_BIN_EXE_numarun")), "/dev/null"])

@@ -90,7 +90,7 @@ impl HostPhase<'_> {
         }
         let mut settings = settings?;
         settings.become_password = settings.become_password.or_else(|| self.engine.options.become_password.clone());
-        if settings.policy == Policy::Insecure {
+        if settings.reach.policy == Policy::Insecure {
             let message = "host key checking is OFF (ansible_host_key_checking: false): this connection's identity is not verified";
             self.engine.bus.emit(Event::Warning { host: state.name.clone(), message: message.into() });
         }

@@ -98,6 +98,10 @@ impl Test {
     }
 
     pub fn run(&self, args: &[&str]) -> Run {
+        self.run_with_env(args, &[])
+    }
+
+    pub fn run_with_env(&self, args: &[&str], env: &[(&str, &Path)]) -> Run {
         let log = self.path().join(".events.jsonl");
         let _ = fs::remove_file(&log);
         let mut all: Vec<&str> = args.to_vec();
@@ -114,6 +118,7 @@ impl Test {
             .current_dir(self.path())
             .env("NO_COLOR", "1")
             .env_remove("CI")
+            .envs(env.iter().copied())
             .output()
             .expect("run numarun");
         let events = fs::read_to_string(&log)

@@ -176,6 +176,13 @@ impl Sshd {
         let _ = self.child.wait();
     }
 
+    /// Kills the daemon alone: the sessions it forked go on, as open connections do when a
+    /// host's sshd is stopped, but no new connection gets in.
+    pub fn stop_listening(&mut self) {
+        signal(self.child.id(), libc::SIGKILL);
+        let _ = self.child.wait();
+    }
+
     /// Stops the daemon and every session it forked, as a host that hangs would: connections
     /// stay open, but nothing reads them. `kill` still ends it.
     pub fn freeze(&self) {

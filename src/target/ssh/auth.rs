@@ -8,7 +8,13 @@ use russh::client::{AuthResult, Handle, Handler};
 use russh::keys::agent::AgentIdentity;
 use russh::keys::{PrivateKeyWithHashAlg, load_secret_key};
 
-pub async fn authenticate<H: Handler>(session: &mut Handle<H>, user: &str, key_file: Option<&Path>) -> Result<(), String> {
+/// `agent`: the ssh-agent's socket.
+pub async fn authenticate<H: Handler>(
+    session: &mut Handle<H>,
+    user: &str,
+    key_file: Option<&Path>,
+    agent: Option<&Path>,
+) -> Result<(), String> {
     let rsa_hash = session.best_supported_rsa_hash().await.ok().flatten().flatten();
     if let Some(file) = key_file {
         let key = load_secret_key(file, None).map_err(|e| format!("cannot load key {}: {e}", file.display()))?;
@@ -19,7 +25,9 @@ pub async fn authenticate<H: Handler>(session: &mut Handle<H>, user: &str, key_f
         };
     }
     let mut tried = Vec::new();
-    if let Ok(mut agent) = russh::keys::agent::client::AgentClient::connect_env().await {
+    if let Some(socket) = agent
+        && let Ok(mut agent) = russh::keys::agent::client::AgentClient::connect_uds(socket).await
+    {
         let identities = agent.request_identities().await.unwrap_or_default();
         for identity in identities {
             let AgentIdentity::PublicKey { key, .. } = identity else { continue };

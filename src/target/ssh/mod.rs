@@ -1,76 +1,41 @@
 //! Hosts over SSH (russh): one connection per host, opened once and reused by
-//! every step; commands run in a long-lived shell per privilege on it.
+//! every step (and by later runs, through the keeper, under `ControlPersist`);
+//! commands run in a long-lived shell per privilege on it.
 
 mod auth;
 mod host_keys;
+pub mod keeper;
+mod link;
 mod lookahead;
+mod pipe;
 mod remote_agent;
 mod remote_process;
 mod remote_shell;
 mod settings;
+mod via;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use russh::client::{self, Handle};
-use russh::keys::PublicKey;
-use russh::{ChannelMsg, Preferred};
 use tokio::sync::{OnceCell, Semaphore};
 
 use lookahead::{Lookahead, Need, Refresh};
+use pipe::{Event, Pipe};
 use remote_agent::RemoteAgent;
 use remote_process::ProcessError;
 use remote_shell::RemoteShell;
+use via::Via;
 
 pub use host_keys::{HostKeyCheck, HostKeyError, Policy};
-pub use settings::{Endpoint, Lookup, SshSettings};
+pub use settings::{Endpoint, Lookup, Reach, SshSettings};
 
 use super::agent::{self, Changed};
 use super::change::Change;
 use super::shell::{self, Delivery, Inspection};
 use super::{Attrs, Command, Output, Privilege, Stat, Target, TargetError, Upcoming};
 use crate::template::shell_quote as q;
-
-/// The russh client side: verifies the server's key and remembers why it refused one.
-struct Client {
-    check: HostKeyCheck,
-    refusal: Arc<Mutex<Option<HostKeyError>>>,
-}
-
-impl client::Handler for Client {
-    type Error = russh::Error;
-
-    async fn check_server_key(&mut self, key: &russh::keys::PublicKeyOrCertificate) -> Result<bool, Self::Error> {
-        let verdict = match key {
-            russh::keys::PublicKeyOrCertificate::PublicKey { key, .. } => self.check.verify(key),
-            russh::keys::PublicKeyOrCertificate::Certificate(_) => Err(HostKeyError::Certificate { host: self.check.address.clone() }),
-        };
-        match verdict {
-            Ok(()) => Ok(true),
-            Err(refusal) => {
-                *self.refusal.lock().expect("refusal lock") = Some(refusal);
-                Ok(false)
-            }
-        }
-    }
-}
-
-type Session = Handle<Client>;
-
-/// Why a connection attempt failed: only the network's failures are worth another attempt
-/// (`ansible_ssh_retries`); a refused key or login stays refused.
-enum Failed {
-    Network(TargetError),
-    Refused(TargetError),
-}
-
-impl From<TargetError> for Failed {
-    fn from(error: TargetError) -> Failed {
-        Failed::Refused(error)
-    }
-}
 
 /// Whether a request to the host agent may start it.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -101,9 +66,7 @@ impl Failure {
 /// One host's connection; reopened on demand when it drops.
 pub struct Connection {
     settings: SshSettings,
-    session: tokio::sync::Mutex<Option<Arc<Session>>>,
-    /// The jump host's session, kept alive while the tunnel through it is used.
-    jump: tokio::sync::Mutex<Option<Arc<Session>>>,
+    via: Via,
     /// Bounds the short-lived exec channels; OpenSSH refuses past `MaxSessions`.
     channels: Semaphore,
     /// One shell per privilege in use, each on its own channel.
@@ -115,173 +78,40 @@ pub struct Connection {
     lookahead: Mutex<Lookahead>,
 }
 
-fn unreachable(settings: &SshSettings, what: impl std::fmt::Display) -> TargetError {
-    TargetError::Unreachable(format!("{}@{}:{}: {what}", settings.endpoint.user, settings.endpoint.address, settings.endpoint.port))
-}
-
 impl Connection {
     /// Connects and authenticates now, so an unreachable host is known before its first step.
     pub async fn open(settings: SshSettings) -> Result<Arc<Connection>, TargetError> {
-        let channels = Semaphore::new(settings.max_sessions);
         let connection = Arc::new(Connection {
+            via: Via::new(&settings)?,
+            channels: Semaphore::new(settings.max_sessions),
             settings,
-            session: tokio::sync::Mutex::new(None),
-            jump: tokio::sync::Mutex::new(None),
-            channels,
             shells: tokio::sync::Mutex::new(HashMap::new()),
             agents: tokio::sync::Mutex::new(HashMap::new()),
             sudo_needs_password: OnceCell::new(),
             lookahead: Mutex::new(Lookahead::default()),
         });
-        connection.session().await?;
+        connection.via.check().await?;
         Ok(connection)
-    }
-
-    fn check_for(&self, endpoint: &Endpoint) -> Result<HostKeyCheck, TargetError> {
-        let pinned = self
-            .settings
-            .pinned
-            .iter()
-            .map(|line| {
-                let base64 = line.split_whitespace().nth(1).unwrap_or(line);
-                russh::keys::parse_public_key_base64(base64)
-                    .map_err(|e| unreachable(&self.settings, format!("ansible_ssh_host_key `{line}`: {e}")))
-            })
-            .collect::<Result<Vec<PublicKey>, _>>()?;
-        Ok(HostKeyCheck {
-            address: endpoint.address.clone(),
-            port: endpoint.port,
-            file: self.settings.known_hosts.clone(),
-            policy: self.settings.policy,
-            pinned,
-        })
-    }
-
-    /// The live session, reconnecting if it dropped.
-    async fn session(&self) -> Result<Arc<Session>, TargetError> {
-        let mut guard = self.session.lock().await;
-        if let Some(session) = guard.as_ref().filter(|s| !s.is_closed()) {
-            return Ok(Arc::clone(session));
-        }
-        let mut attempt = 0;
-        let session = loop {
-            let failure = match tokio::time::timeout(self.settings.connect_timeout, self.connect()).await {
-                Ok(Ok(session)) => break session,
-                Ok(Err(failure)) => failure,
-                Err(_) => Failed::Network(unreachable(&self.settings, format!("no answer within {:?}", self.settings.connect_timeout))),
-            };
-            match failure {
-                Failed::Network(_) if attempt < self.settings.retries => {
-                    // Ansible's backoff between attempts: 0, 1, 3, 7, 15, then 30 s.
-                    tokio::time::sleep(Duration::from_secs((1 << attempt.min(5)) - 1)).await;
-                    attempt += 1;
-                }
-                Failed::Network(error) | Failed::Refused(error) => return Err(error),
-            }
-        };
-        *guard = Some(Arc::clone(&session));
-        Ok(session)
-    }
-
-    async fn connect(&self) -> Result<Arc<Session>, Failed> {
-        let target = &self.settings.endpoint;
-        let session = match &self.settings.jump {
-            None => {
-                let stream = tokio::net::TcpStream::connect((target.address.as_str(), target.port))
-                    .await
-                    .map_err(|e| Failed::Network(unreachable(&self.settings, e)))?;
-                stream.set_nodelay(true).map_err(|e| Failed::Network(unreachable(&self.settings, e)))?;
-                self.handshake(target, stream).await?
-            }
-            Some(jump) => {
-                let mut jump_guard = self.jump.lock().await;
-                let via = match jump_guard.as_ref().filter(|s| !s.is_closed()) {
-                    Some(session) => Arc::clone(session),
-                    None => {
-                        let stream = tokio::net::TcpStream::connect((jump.address.as_str(), jump.port)).await.map_err(|e| {
-                            Failed::Network(unreachable(&self.settings, format!("jump host {}:{}: {e}", jump.address, jump.port)))
-                        })?;
-                        let session = Arc::new(self.handshake(jump, stream).await?);
-                        *jump_guard = Some(Arc::clone(&session));
-                        session
-                    }
-                };
-                let channel = via
-                    .channel_open_direct_tcpip(target.address.clone(), u32::from(target.port), "127.0.0.1", 0)
-                    .await
-                    .map_err(|e| Failed::Network(unreachable(&self.settings, format!("through jump host {}: {e}", jump.address))))?;
-                self.handshake(target, channel.into_stream()).await?
-            }
-        };
-        Ok(Arc::new(session))
-    }
-
-    async fn handshake<S>(&self, endpoint: &Endpoint, stream: S) -> Result<Session, Failed>
-    where
-        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
-    {
-        let check = self.check_for(endpoint)?;
-        let preferred = Preferred { key: check.preferred_algorithms().into(), ..Preferred::DEFAULT };
-        let (keepalive_interval, keepalive_max) = match self.settings.server_alive {
-            Some((interval, count)) => (Some(interval), count),
-            None => (None, 0),
-        };
-        let config = Arc::new(client::Config {
-            preferred,
-            inactivity_timeout: None,
-            keepalive_interval,
-            keepalive_max,
-            nodelay: true,
-            ..client::Config::default()
-        });
-        let refusal = Arc::new(Mutex::new(None));
-        let client = Client { check, refusal: Arc::clone(&refusal) };
-        let mut session = match client::connect_stream(config, stream, client).await {
-            Ok(session) => session,
-            Err(e) => {
-                let refused = refusal.lock().expect("refusal lock").take();
-                return Err(match refused {
-                    Some(refusal) => Failed::Refused(unreachable(&self.settings, refusal)),
-                    None => Failed::Network(unreachable(
-                        &self.settings,
-                        format!("SSH handshake with {}:{}: {e}", endpoint.address, endpoint.port),
-                    )),
-                });
-            }
-        };
-        auth::authenticate(&mut session, &endpoint.user, self.settings.key_file.as_deref())
-            .await
-            .map_err(|e| Failed::Refused(unreachable(&self.settings, e)))?;
-        Ok(session)
     }
 
     /// Runs one command line on a channel of its own (for probes before a shell exists).
     async fn exec(&self, line: &str) -> Result<Output, TargetError> {
         let _slot = self.channels.acquire().await.expect("channel semaphore");
-        let session = self.session().await?;
-        let mut channel = session.channel_open_session().await.map_err(|e| self.lost(&session, e))?;
-        channel.exec(true, line.as_bytes()).await.map_err(|e| self.lost(&session, e))?;
-        channel.eof().await.map_err(|e| self.lost(&session, e))?;
+        let Pipe { mut reader, mut writer } = self.via.start(line).await?;
+        if let Err(e) = writer.eof().await {
+            return Err(self.lost(e).await);
+        }
         let mut output = Output { rc: -1, stdout: Vec::new(), stderr: Vec::new() };
-        while let Some(message) = channel.wait().await {
-            match message {
-                ChannelMsg::Data { data } => output.stdout.extend_from_slice(&data),
-                ChannelMsg::ExtendedData { data, ext: 1 } => output.stderr.extend_from_slice(&data),
-                ChannelMsg::ExitStatus { exit_status } => output.rc = exit_status as i32,
-                ChannelMsg::Close => break,
-                _ => {}
+        loop {
+            match reader.next().await {
+                Event::Stdout(data) => output.stdout.extend_from_slice(&data),
+                Event::Stderr(data) => output.stderr.extend_from_slice(&data),
+                Event::Exit(status) => output.rc = status as i32,
+                Event::Killed(_) | Event::Eof => {}
+                Event::Closed | Event::Gone => break,
             }
         }
         Ok(output)
-    }
-
-    /// An SSH error in words: the host is unreachable once the session is gone.
-    fn lost(&self, session: &Session, error: impl std::fmt::Display) -> TargetError {
-        if session.is_closed() {
-            unreachable(&self.settings, format!("connection lost: {error}"))
-        } else {
-            TargetError::Unsupported(format!("SSH: {error}"))
-        }
     }
 
     /// The command line that starts `program` with a privilege (under sudo when escalating),
@@ -304,28 +134,29 @@ impl Connection {
 
     /// Starts the shell that serves a privilege: `/bin/sh`, under sudo when escalating.
     async fn start_shell(&self, privilege: &Privilege) -> Result<RemoteShell, TargetError> {
-        let session = self.session().await?;
         let (launcher, preamble) = self.launcher(privilege, "/bin/sh").await?;
-        let channel = session.channel_open_session().await.map_err(|e| self.lost(&session, e))?;
-        RemoteShell::start(channel, &launcher, preamble.as_deref().map(str::as_bytes)).await.map_err(|e| match e {
-            ProcessError::Ended(_, reason) if privilege.escalate => {
-                TargetError::CannotBecome { user: privilege.user.clone().unwrap_or_else(|| "root".into()), reason }
+        let pipe = self.via.start(&launcher).await?;
+        match RemoteShell::start(pipe, preamble.as_deref().map(str::as_bytes)).await {
+            Ok(shell) => Ok(shell),
+            Err(ProcessError::Ended(_, reason)) if privilege.escalate => {
+                Err(TargetError::CannotBecome { user: privilege.user.clone().unwrap_or_else(|| "root".into()), reason })
             }
-            other => self.lost(&session, other),
-        })
+            Err(other) => Err(self.lost(other).await),
+        }
     }
 
     /// Starts the agent that serves a privilege; `None` where it cannot run (no perl, or sudo
     /// refuses: the shell then says why).
     async fn start_agent(&self, privilege: &Privilege) -> Result<Option<RemoteAgent>, TargetError> {
         let Some(perl) = &self.settings.perl else { return Ok(None) };
-        let session = self.session().await?;
         let (launcher, preamble) = self.launcher(privilege, &agent::launcher(perl)).await?;
-        let channel = session.channel_open_session().await.map_err(|e| self.lost(&session, e))?;
-        match RemoteAgent::start(channel, &launcher, preamble.as_deref().map(str::as_bytes)).await {
+        let pipe = self.via.start(&launcher).await?;
+        match RemoteAgent::start(pipe, preamble.as_deref().map(str::as_bytes)).await {
             Ok(agent) => Ok(Some(agent)),
-            Err(ProcessError::Ended(..) | ProcessError::Garbled(_)) if !session.is_closed() => Ok(None),
-            Err(other) => Err(self.lost(&session, other)),
+            Err(error) => match self.lost(&error).await {
+                TargetError::Unsupported(_) if matches!(error, ProcessError::Ended(..) | ProcessError::Garbled(_)) => Ok(None),
+                lost => Err(lost),
+            },
         }
     }
 
@@ -356,13 +187,7 @@ impl Connection {
         };
         match outcome {
             Ok(reply) => Ok(reply),
-            Err(error) => {
-                let session = self.session.lock().await.clone();
-                Err(Failure::Lost(match session {
-                    Some(session) => self.lost(&session, error),
-                    None => unreachable(&self.settings, error),
-                }))
-            }
+            Err(error) => Err(Failure::Lost(self.lost(error).await)),
         }
     }
 
@@ -385,6 +210,10 @@ impl Connection {
             shell.abandon().await;
         }
         outcome.map_err(|failure| failure.into_error(|| command.display().chars().take(200).collect()))
+    }
+
+    async fn lost(&self, error: impl std::fmt::Display) -> TargetError {
+        self.via.lost(&self.settings, error).await
     }
 
     fn lookahead(&self) -> std::sync::MutexGuard<'_, Lookahead> {

@@ -1,8 +1,6 @@
 //! The host agent (`target::agent`) on one channel (a `RemoteProcess`).
 
-use russh::Channel;
-use russh::client::Msg;
-
+use super::pipe::Pipe;
 use super::remote_process::{Incoming, ProcessError, RemoteProcess};
 use crate::target::agent::{self, Reply};
 
@@ -13,8 +11,8 @@ pub struct RemoteAgent {
 impl RemoteAgent {
     /// Starts the agent with `launcher` (perl, under sudo when escalating); `preamble` is
     /// written first (a sudo password line).
-    pub async fn start(channel: Channel<Msg>, launcher: &str, preamble: Option<&[u8]>) -> Result<RemoteAgent, ProcessError> {
-        let mut agent = RemoteAgent { process: RemoteProcess::start(channel, launcher).await? };
+    pub async fn start(pipe: Pipe, preamble: Option<&[u8]>) -> Result<RemoteAgent, ProcessError> {
+        let mut agent = RemoteAgent { process: RemoteProcess::new(pipe) };
         let hello = agent.request(&[preamble.unwrap_or_default(), &agent::greeting()].concat()).await?;
         if hello.rc != 0 {
             return Err(ProcessError::Ended("agent", format!("it answered {} to hello", hello.rc)));

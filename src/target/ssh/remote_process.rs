@@ -2,12 +2,11 @@
 //! and the agent. sshd sets up a session and a login shell for every exec (about 8 ms here); a
 //! process that stays open answers each request for the cost of the request alone.
 
-use russh::client::Msg;
-use russh::{Channel, ChannelMsg, ChannelReadHalf, ChannelWriteHalf};
+use super::pipe::{Event, Pipe, PipeReader, PipeWriter};
 
 pub struct RemoteProcess {
-    reader: ChannelReadHalf,
-    writer: ChannelWriteHalf<Msg>,
+    reader: PipeReader,
+    writer: PipeWriter,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -19,6 +18,8 @@ pub enum ProcessError {
     Garbled(String),
     #[error(transparent)]
     Ssh(#[from] russh::Error),
+    #[error("the connection keeper: {0}")]
+    Keeper(#[from] std::io::Error),
 }
 
 /// A reply as its output arrives, until it is whole.
@@ -34,18 +35,15 @@ pub trait Incoming {
 }
 
 impl RemoteProcess {
-    /// Starts `command_line` on the channel.
-    pub async fn start(channel: Channel<Msg>, command_line: &str) -> Result<RemoteProcess, ProcessError> {
-        let (reader, writer) = channel.split();
-        writer.exec(true, command_line.as_bytes()).await?;
-        Ok(RemoteProcess { reader, writer })
+    pub fn new(pipe: Pipe) -> RemoteProcess {
+        RemoteProcess { reader: pipe.reader, writer: pipe.writer }
     }
 
     /// Writes `input` and reads the reply at the same time. A send waits for window space that
     /// only the host grants; if the host dies meanwhile, only the reader learns it, so the two
     /// must not take turns.
     pub async fn exchange<I: Incoming>(&mut self, input: &[u8], mut reply: I) -> Result<I::Reply, ProcessError> {
-        let mut sending = std::pin::pin!(self.writer.data(input));
+        let mut sending = std::pin::pin!(self.writer.send(input));
         let mut sent = false;
         let ended = |reply: &mut I, how: String| {
             let said = String::from_utf8_lossy(reply.stderr()).trim().to_string();
@@ -58,16 +56,14 @@ impl RemoteProcess {
                     result?;
                     sent = true;
                 }
-                message = self.reader.wait() => match message {
-                    Some(ChannelMsg::Data { data }) => reply.stdout(&data)?,
-                    Some(ChannelMsg::ExtendedData { data, ext: 1 }) => reply.stderr().extend_from_slice(&data),
-                    Some(ChannelMsg::ExitStatus { exit_status }) => return Err(ended(&mut reply, format!("exit status {exit_status}"))),
-                    Some(ChannelMsg::ExitSignal { signal_name, .. }) => return Err(ended(&mut reply, format!("killed by SIG{signal_name:?}"))),
+                event = self.reader.next() => match event {
+                    Event::Stdout(data) => reply.stdout(&data)?,
+                    Event::Stderr(data) => reply.stderr().extend_from_slice(&data),
+                    Event::Exit(status) => return Err(ended(&mut reply, format!("exit status {status}"))),
+                    Event::Killed(signal) => return Err(ended(&mut reply, format!("killed by SIG{signal}"))),
                     // The end of its output comes before how the process ended: wait for that.
-                    Some(ChannelMsg::Eof) => {}
-                    // `None`: the session is gone, whatever the channel was doing.
-                    Some(ChannelMsg::Close) | None => return Err(ended(&mut reply, String::new())),
-                    Some(_) => {}
+                    Event::Eof => {}
+                    Event::Closed | Event::Gone => return Err(ended(&mut reply, String::new())),
                 },
             }
         }
@@ -76,7 +72,6 @@ impl RemoteProcess {
 
     /// Ends a process whose request timed out: kill it, then close its channel.
     pub async fn abandon(self) {
-        let _ = self.writer.signal(russh::Sig::KILL).await;
-        let _ = self.writer.close().await;
+        self.writer.abandon().await;
     }
 }

@@ -5,13 +5,11 @@
 //! then the shell prints a random marker and the exit code on stdout and the
 //! marker on stderr. Nothing of a request reaches an argument vector.
 
-use base64::Engine as _;
-use russh::Channel;
-use russh::client::Msg;
-
+use super::pipe::Pipe;
 use super::remote_process::{Incoming, ProcessError, RemoteProcess};
 use crate::target::{Command, Output, Program, random_token, shell};
 use crate::template::shell_quote as q;
+use base64::Engine as _;
 
 pub struct RemoteShell {
     process: RemoteProcess,
@@ -21,8 +19,8 @@ pub struct RemoteShell {
 impl RemoteShell {
     /// Starts `launcher` (a command line that ends in a shell reading stdin);
     /// `preamble` is written first (a sudo password line).
-    pub async fn start(channel: Channel<Msg>, launcher: &str, preamble: Option<&[u8]>) -> Result<RemoteShell, ProcessError> {
-        let process = RemoteProcess::start(channel, launcher).await?;
+    pub async fn start(pipe: Pipe, preamble: Option<&[u8]>) -> Result<RemoteShell, ProcessError> {
+        let process = RemoteProcess::new(pipe);
         let mut shell = RemoteShell { process, marker: format!("numarun-{}", random_token()) };
         // A round trip proves the shell (and sudo, if any) is up before real work.
         let probe = Command { look_only: true, ..Command::argv(["/bin/sh", "-c", ":"]) };

@@ -3,9 +3,11 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
+
 use super::host_keys::Policy;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Endpoint {
     pub address: String,
     pub port: u16,
@@ -14,12 +16,29 @@ pub struct Endpoint {
 
 #[derive(Debug, Clone)]
 pub struct SshSettings {
-    /// The inventory name, for messages.
-    pub host: String,
+    pub reach: Reach,
+    pub command_timeout: Option<Duration>,
+    pub become_password: Option<String>,
+    /// Concurrent channels; OpenSSH refuses beyond `MaxSessions` (10 by default).
+    pub max_sessions: usize,
+    /// The Perl that runs the host agent (`numarun_perl_interpreter`, `perl` by default);
+    /// `None` leaves file work to the shell snippets.
+    pub perl: Option<String>,
+    /// `-o ControlPersist`: keep the connection open this long after the run, in the keeper.
+    pub persist: Option<Duration>,
+}
+
+/// What makes a connection: everything two runs must agree on to share one, and nothing
+/// secret (the keeper is sent it).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Reach {
     pub endpoint: Endpoint,
     /// `ProxyJump`: reach the host through this one (same keys and known_hosts).
     pub jump: Option<Endpoint>,
     pub key_file: Option<PathBuf>,
+    /// The ssh-agent's socket (`SSH_AUTH_SOCK`) when no key file is given: the run's own, also
+    /// when the keeper, started by an earlier run, authenticates for it.
+    pub agent: Option<PathBuf>,
     pub known_hosts: PathBuf,
     pub policy: Policy,
     /// Keys pinned in the inventory (`ansible_ssh_host_key`), as `algorithm base64` lines.
@@ -28,16 +47,9 @@ pub struct SshSettings {
     /// Further connection attempts after a network failure (`ansible_ssh_retries`), as when
     /// a booting VM's sshd restarts.
     pub retries: u32,
-    pub command_timeout: Option<Duration>,
-    pub become_password: Option<String>,
-    /// Concurrent channels; OpenSSH refuses beyond `MaxSessions` (10 by default).
-    pub max_sessions: usize,
     /// `-o ServerAliveInterval`: ask a silent host whether it is still there this often, and
     /// give it up after `ServerAliveCountMax` (3) unanswered asks. Off by default, as in OpenSSH.
     pub server_alive: Option<(Duration, usize)>,
-    /// The Perl that runs the host agent (`numarun_perl_interpreter`, `perl` by default);
-    /// `None` leaves file work to the shell snippets.
-    pub perl: Option<String>,
 }
 
 /// A variable of the host, as text.
@@ -52,11 +64,16 @@ impl SshSettings {
         };
         let user = first(&["ansible_user", "ansible_ssh_user"]).or_else(|| std::env::var("USER").ok()).unwrap_or_else(|| "root".into());
         let endpoint = Endpoint { address: first(&["ansible_host", "ansible_ssh_host"]).unwrap_or_else(|| host.to_string()), port, user };
-        let common = [var("ansible_ssh_common_args"), var("ansible_ssh_extra_args")].into_iter().flatten().collect::<Vec<_>>().join(" ");
-        let jump = ssh_option(&common, "ProxyJump").map(|spec| parse_endpoint(&spec, &endpoint.user)).transpose()?;
+        // Where Ansible's ssh reads options: `ssh_args` (ansible.cfg's, as a variable) and the two others.
+        let ssh_args = ["ansible_ssh_args", "ansible_ssh_common_args", "ansible_ssh_extra_args"]
+            .into_iter()
+            .filter_map(var)
+            .collect::<Vec<_>>()
+            .join(" ");
+        let jump = ssh_option(&ssh_args, "ProxyJump").map(|spec| parse_endpoint(&spec, &endpoint.user)).transpose()?;
         let home = std::env::var("HOME").unwrap_or_else(|_| "/root".into());
         let known_hosts = first(&["ansible_ssh_known_hosts_file"])
-            .or_else(|| ssh_option(&common, "UserKnownHostsFile"))
+            .or_else(|| ssh_option(&ssh_args, "UserKnownHostsFile"))
             .map(PathBuf::from)
             .unwrap_or_else(|| PathBuf::from(home).join(".ssh/known_hosts"));
         let checking_off =
@@ -72,12 +89,15 @@ impl SshSettings {
                 .map(|v| v.parse::<f64>().map(Duration::from_secs_f64).map_err(|_| format!("{name} `{v}` is not a number of seconds")))
                 .transpose()
         };
-        Ok(SshSettings {
-            host: host.to_string(),
+        // The keeper shares a connection between runs from any directory: paths must not be relative.
+        let absolute = |path: PathBuf| std::path::absolute(&path).unwrap_or(path);
+        let key_file = first(&["ansible_ssh_private_key_file", "ansible_private_key_file"]).map(PathBuf::from).map(absolute);
+        let reach = Reach {
             endpoint,
             jump,
-            key_file: first(&["ansible_ssh_private_key_file", "ansible_private_key_file"]).map(PathBuf::from),
-            known_hosts,
+            agent: key_file.is_none().then(|| std::env::var_os("SSH_AUTH_SOCK")).flatten().filter(|s| !s.is_empty()).map(PathBuf::from),
+            key_file,
+            known_hosts: absolute(known_hosts),
             policy,
             pinned: var("ansible_ssh_host_key")
                 .map(|k| k.lines().map(str::to_string).filter(|l| !l.trim().is_empty()).collect())
@@ -87,16 +107,20 @@ impl SshSettings {
                 Some(v) => v.parse().map_err(|_| format!("ansible_ssh_retries `{v}` is not a count"))?,
                 None => 0,
             },
+            server_alive: server_alive(&ssh_args)?,
+        };
+        Ok(SshSettings {
+            reach,
             command_timeout: seconds("ansible_command_timeout")?,
             become_password: first(&["ansible_become_password", "ansible_become_pass"])
                 .or_else(|| std::env::var("NUMARUN_BECOME_PASSWORD").ok()),
             max_sessions: var("numarun_ssh_max_sessions").and_then(|v| v.parse().ok()).unwrap_or(8).max(1),
-            server_alive: server_alive(&common)?,
             perl: match var("numarun_perl_interpreter") {
                 None => Some("perl".into()),
                 Some(off) if matches!(off.to_ascii_lowercase().as_str(), "" | "none" | "false" | "no") => None,
                 Some(perl) => Some(perl),
             },
+            persist: persist(&ssh_args)?,
         })
     }
 }
@@ -124,6 +148,26 @@ fn server_alive(args: &str) -> Result<Option<(Duration, usize)>, String> {
     Ok((interval > 0).then(|| (Duration::from_secs(interval), (count as usize).max(1))))
 }
 
+/// `-o ControlPersist=` as OpenSSH reads it: seconds, a time with a unit (`60s`, `10m`, `1h`),
+/// `yes` or `0` for as long as the keeper lives, `no` for off; off too under `ControlMaster=no`.
+fn persist(args: &str) -> Result<Option<Duration>, String> {
+    let Some(value) = ssh_option(args, "ControlPersist") else { return Ok(None) };
+    if ssh_option(args, "ControlMaster").is_some_and(|m| m.eq_ignore_ascii_case("no")) {
+        return Ok(None);
+    }
+    let bad = || format!("ControlPersist `{value}`: use yes, no, or a time such as 60s or 10m");
+    let (number, unit) = value.split_at(value.find(|c: char| !c.is_ascii_digit()).unwrap_or(value.len()));
+    let seconds = match (number.parse::<u64>(), unit.to_ascii_lowercase().as_str()) {
+        (Err(_), "yes") | (Ok(0), "") => u64::MAX,
+        (Err(_), "no") => return Ok(None),
+        (Ok(n), "" | "s") => n,
+        (Ok(n), "m") => n.saturating_mul(60),
+        (Ok(n), "h") => n.saturating_mul(3600),
+        _ => return Err(bad()),
+    };
+    Ok(Some(Duration::from_secs(seconds)))
+}
+
 /// `[user@]host[:port]`.
 fn parse_endpoint(spec: &str, default_user: &str) -> Result<Endpoint, String> {
     let (user, rest) = spec.split_once('@').map_or((default_user, spec), |(u, r)| (u, r));
@@ -146,6 +190,12 @@ mod tests {
         assert_eq!(server_alive(args).unwrap(), None, "off unless asked for");
         assert_eq!(server_alive("-o ServerAliveInterval=15").unwrap(), Some((Duration::from_secs(15), 3)));
         assert!(server_alive("-o ServerAliveCountMax=many -o ServerAliveInterval=5").unwrap_err().contains("ServerAliveCountMax"));
+        assert_eq!(persist(args).unwrap(), None, "off unless asked for");
+        assert_eq!(persist("-o ControlMaster=auto -o ControlPersist=60s").unwrap(), Some(Duration::from_secs(60)));
+        assert_eq!(persist("-o ControlPersist=10m").unwrap(), Some(Duration::from_secs(600)));
+        assert_eq!(persist("-o ControlPersist=yes").unwrap(), Some(Duration::from_secs(u64::MAX)));
+        assert_eq!(persist("-o ControlMaster=no -o ControlPersist=60").unwrap(), None);
+        assert!(persist("-o ControlPersist=soon").unwrap_err().contains("ControlPersist `soon`"));
         let jump = parse_endpoint("admin@10.0.0.1:2222", "root").unwrap();
         assert_eq!((jump.user.as_str(), jump.address.as_str(), jump.port), ("admin", "10.0.0.1", 2222));
     }

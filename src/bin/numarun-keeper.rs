@@ -1,0 +1,14 @@
+//! The connection keeper a run starts under `ControlPersist` (see `target::ssh::keeper`): a
+//! program of its own, so that it loads none of what only the runner needs (libvirt).
+
+fn main() {
+    let mut args = std::env::args_os().skip(1);
+    let socket = match (args.next(), args.next(), args.next()) {
+        (Some(flag), Some(socket), None) if flag == "--socket" => std::path::PathBuf::from(socket),
+        _ => {
+            eprintln!("usage: numarun-keeper --socket PATH (a run starts it; see `ControlPersist` in the README)");
+            std::process::exit(2);
+        }
+    };
+    std::process::exit(numarun::target::ssh::keeper::serve::main(&socket));
+}

@@ -1,0 +1,169 @@
+//! A run's side of the keeper: connections asked of it, and the processes it relays.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+use tokio::net::UnixStream;
+use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
+
+use super::{Request, failure_of, read_frame, serve, socket_path, tag, write_frame};
+use crate::target::TargetError;
+use crate::target::ssh::link::unreachable;
+use crate::target::ssh::pipe::{Event, Pipe, PipeReader, PipeWriter};
+use crate::target::ssh::settings::Reach;
+
+/// One host's connection, held by the keeper.
+pub struct Kept {
+    socket: PathBuf,
+    reach: Reach,
+    persist: Duration,
+    /// Set when the keeper said the connection is gone, or the keeper itself went.
+    down: Arc<AtomicBool>,
+}
+
+/// A run starts one keeper at a time, so that its hosts do not start one each.
+static STARTING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+impl Kept {
+    pub fn new(reach: Reach, persist: Duration) -> Result<Kept, TargetError> {
+        let socket = socket_path().map_err(|e| unreachable(&reach, e))?;
+        Ok(Kept { socket, reach, persist, down: Arc::new(AtomicBool::new(false)) })
+    }
+
+    /// Connects and authenticates now, if the keeper has not already.
+    pub async fn check(&self) -> Result<(), TargetError> {
+        self.ask(None).await.map(drop)
+    }
+
+    pub async fn start(&self, command_line: &str) -> Result<Pipe, TargetError> {
+        let (stream, buffer) = self.ask(Some(command_line.to_string())).await?;
+        let (reader, writer) = stream.into_split();
+        let reader = Reader { half: reader, buffer, down: Arc::clone(&self.down) };
+        Ok(Pipe { reader: PipeReader::Kept(reader), writer: PipeWriter::Kept(Writer { half: writer }) })
+    }
+
+    pub fn is_down(&self) -> bool {
+        self.down.load(Ordering::Relaxed)
+    }
+
+    /// A stream whose process (if any) has started, and what was read past the answer: the
+    /// process's first events may come in the same read.
+    async fn ask(&self, command: Option<String>) -> Result<(UnixStream, Vec<u8>), TargetError> {
+        let failed = |e: std::io::Error| unreachable(&self.reach, format!("the connection keeper ({}): {e}", self.socket.display()));
+        let request = Request { reach: self.reach.clone(), persist: self.persist, command };
+        let body = serde_json::to_vec(&request).expect("a request serializes");
+        // A keeper leaving just as the request arrives ends the stream unanswered; by the next
+        // attempt its socket is gone and another keeper starts.
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let mut stream = self.keeper().await.map_err(failed)?;
+            let mut buffer = Vec::new();
+            let answer = match write_frame(&mut stream, tag::REQUEST, &body).await {
+                Ok(()) => read_frame(&mut stream, &mut buffer).await,
+                Err(e) => Err(e),
+            };
+            match answer {
+                Ok(Some((tag::STARTED, _))) => {
+                    self.down.store(false, Ordering::Relaxed);
+                    return Ok((stream, buffer));
+                }
+                Ok(Some((tag::FAILED, body))) => return Err(failure_of(&body)),
+                Ok(None) | Err(_) if attempts < 3 => tokio::time::sleep(Duration::from_millis(50)).await,
+                Ok(_) => return Err(failed(std::io::Error::other("it ended without an answer"))),
+                Err(e) => return Err(failed(e)),
+            }
+        }
+    }
+
+    /// A stream to the keeper, starting it if none answers.
+    async fn keeper(&self) -> std::io::Result<UnixStream> {
+        if let Ok(stream) = UnixStream::connect(&self.socket).await {
+            return Ok(stream);
+        }
+        let _one = STARTING.lock().await;
+        if let Ok(stream) = UnixStream::connect(&self.socket).await {
+            return Ok(stream);
+        }
+        self.start_keeper().await?;
+        UnixStream::connect(&self.socket).await
+    }
+
+    /// Starts the keeper (`numarun-keeper`, next to this program) and waits until it listens.
+    /// Its stderr goes nowhere and its stdout is closed once it said so: it must not hold the
+    /// run's output open.
+    async fn start_keeper(&self) -> std::io::Result<()> {
+        let program = std::env::current_exe()?.with_file_name("numarun-keeper");
+        let mut keeper = tokio::process::Command::new(&program)
+            .arg("--socket")
+            .arg(&self.socket)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", program.display())))?;
+        let stdout = keeper.stdout.take().expect("piped stdout");
+        let mut said = String::new();
+        let mut stdout = tokio::io::BufReader::new(stdout);
+        let listening = stdout.read_line(&mut said);
+        match tokio::time::timeout(Duration::from_secs(10), listening).await {
+            Ok(Ok(_)) if said.trim() == serve::LISTENING => Ok(()),
+            Ok(Ok(_)) => {
+                let ended = keeper.try_wait().ok().flatten().map(|status| format!(": {status}")).unwrap_or_default();
+                Err(std::io::Error::other(format!("{} did not start{ended}", program.display())))
+            }
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(std::io::Error::other("it did not start within 10 s")),
+        }
+    }
+}
+
+/// The events of a relayed process.
+pub struct Reader {
+    half: OwnedReadHalf,
+    buffer: Vec<u8>,
+    down: Arc<AtomicBool>,
+}
+
+impl Reader {
+    pub async fn next(&mut self) -> Event {
+        let event = match read_frame(&mut self.half, &mut self.buffer).await {
+            Ok(Some((tag, body))) => Event::from_frame(tag, body).unwrap_or(Event::Gone),
+            // The keeper went, and the connection with it.
+            Ok(None) | Err(_) => Event::Gone,
+        };
+        if event == Event::Gone {
+            self.down.store(true, Ordering::Relaxed);
+        }
+        event
+    }
+}
+
+/// The stdin of a relayed process.
+pub struct Writer {
+    half: OwnedWriteHalf,
+}
+
+impl Writer {
+    /// The keeper ends the stream when the process ends, maybe before its stdin is all sent:
+    /// that is no error of the sending, and the reader says how the process ended.
+    pub async fn send(&mut self, data: &[u8]) -> std::io::Result<()> {
+        match write_frame(&mut self.half, tag::STDIN, data).await {
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::BrokenPipe | std::io::ErrorKind::ConnectionReset) => Ok(()),
+            sent => sent,
+        }
+    }
+
+    pub async fn eof(&mut self) -> std::io::Result<()> {
+        write_frame(&mut self.half, tag::STDIN_END, &[]).await
+    }
+
+    /// Kills the process; the keeper closes its channel when this stream ends.
+    pub async fn abandon(mut self) {
+        let _ = write_frame(&mut self.half, tag::KILL, &[]).await;
+        let _ = self.half.shutdown().await;
+    }
+}

@@ -1,0 +1,181 @@
+//! The keeper: a background process of the user's that holds SSH connections open between
+//! runs, as OpenSSH's `ControlPersist` does for Ansible. Asked for with
+//! `-o ControlPersist=60s` in the ssh arguments; off by default.
+//!
+//! A run reaches it over a Unix socket in a directory only the user can enter (and the keeper
+//! checks the peer's uid). One stream per remote process: the run sends a `Request`, the keeper
+//! starts the process on its connection to that host and relays stdin one way and the
+//! process's events the other. Secrets such as a sudo password travel on that stdin, as they do
+//! over a connection of the run's own. The keeper leaves once no run has used it for the
+//! longest `ControlPersist` it was given.
+//!
+//! Frames: a tag byte, the body's length (4 bytes, big endian), the body.
+
+pub mod kept;
+pub mod serve;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+
+use super::pipe::Event;
+use super::settings::Reach;
+use crate::target::TargetError;
+
+/// What a stream is for: check that the host is reachable (`command: None`), or start a process.
+#[derive(Serialize, Deserialize)]
+pub struct Request {
+    pub reach: Reach,
+    pub persist: Duration,
+    pub command: Option<String>,
+}
+
+/// The tags of frames: a run's, then the keeper's; an event's are `Event::frame`'s.
+mod tag {
+    pub const REQUEST: u8 = b'R';
+    pub const STDIN: u8 = b'i';
+    pub const STDIN_END: u8 = b'f';
+    pub const KILL: u8 = b'K';
+    pub const STARTED: u8 = b'S';
+    pub const FAILED: u8 = b'F';
+}
+
+pub async fn write_frame(to: &mut (impl AsyncWrite + Unpin), tag: u8, body: &[u8]) -> std::io::Result<()> {
+    let length = u32::try_from(body.len()).map_err(|_| std::io::Error::other("a frame over 4 GiB"))?;
+    let mut frame = Vec::with_capacity(5 + body.len());
+    frame.push(tag);
+    frame.extend_from_slice(&length.to_be_bytes());
+    frame.extend_from_slice(body);
+    to.write_all(&frame).await
+}
+
+/// The next frame, `None` at the end of the stream. Safe to cancel (in a `select!`): what was
+/// read stays in `buffer` for the next call.
+pub async fn read_frame(from: &mut (impl AsyncRead + Unpin), buffer: &mut Vec<u8>) -> std::io::Result<Option<(u8, Vec<u8>)>> {
+    loop {
+        if buffer.len() >= 5 {
+            let length = u32::from_be_bytes(buffer[1..5].try_into().expect("four bytes")) as usize;
+            if buffer.len() >= 5 + length {
+                let body = buffer[5..5 + length].to_vec();
+                let tag = buffer[0];
+                buffer.drain(..5 + length);
+                return Ok(Some((tag, body)));
+            }
+        }
+        if from.read_buf(buffer).await? == 0 {
+            return if buffer.is_empty() { Ok(None) } else { Err(std::io::ErrorKind::UnexpectedEof.into()) };
+        }
+    }
+}
+
+impl Event {
+    fn frame(&self) -> (u8, Vec<u8>) {
+        match self {
+            Event::Stdout(data) => (b'o', data.clone()),
+            Event::Stderr(data) => (b'e', data.clone()),
+            Event::Exit(status) => (b'x', status.to_be_bytes().to_vec()),
+            Event::Killed(signal) => (b'k', signal.as_bytes().to_vec()),
+            Event::Eof => (b'.', Vec::new()),
+            Event::Closed => (b'c', Vec::new()),
+            Event::Gone => (b'g', Vec::new()),
+        }
+    }
+
+    fn from_frame(tag: u8, body: Vec<u8>) -> Option<Event> {
+        Some(match tag {
+            b'o' => Event::Stdout(body),
+            b'e' => Event::Stderr(body),
+            b'x' => Event::Exit(u32::from_be_bytes(body.try_into().ok()?)),
+            b'k' => Event::Killed(String::from_utf8_lossy(&body).into_owned()),
+            b'.' => Event::Eof,
+            b'c' => Event::Closed,
+            b'g' => Event::Gone,
+            _ => return None,
+        })
+    }
+}
+
+/// A failure of the keeper's connection, for the run to report as its own.
+fn failure_body(error: &TargetError) -> Vec<u8> {
+    let kind = if matches!(error, TargetError::Unreachable(_)) { b'u' } else { b'o' };
+    let message = match error {
+        TargetError::Unreachable(message) | TargetError::Unsupported(message) => message.clone(),
+        other => other.to_string(),
+    };
+    [&[kind][..], message.as_bytes()].concat()
+}
+
+fn failure_of(body: &[u8]) -> TargetError {
+    let message = String::from_utf8_lossy(body.get(1..).unwrap_or_default()).into_owned();
+    match body.first() {
+        Some(b'u') => TargetError::Unreachable(message),
+        _ => TargetError::Unsupported(message),
+    }
+}
+
+/// The keeper's socket: in `$XDG_RUNTIME_DIR/numarun`, else `/tmp/numarun-<uid>`. The
+/// directory must be the user's alone; one that is not is refused, never repaired.
+pub fn socket_path() -> Result<PathBuf, String> {
+    use std::os::unix::fs::{DirBuilderExt, MetadataExt};
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let uid = unsafe { libc::geteuid() };
+    let dir = match std::env::var_os("XDG_RUNTIME_DIR").filter(|d| !d.is_empty()) {
+        Some(runtime) => PathBuf::from(runtime).join("numarun"),
+        None => PathBuf::from(format!("/tmp/numarun-{uid}")),
+    };
+    match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(format!("the keeper's directory {}: {e}", dir.display())),
+    }
+    let meta = std::fs::symlink_metadata(&dir).map_err(|e| format!("the keeper's directory {}: {e}", dir.display()))?;
+    if !meta.is_dir() || meta.uid() != uid || meta.mode() & 0o077 != 0 {
+        return Err(format!(
+            "the keeper's directory {} is not a directory of uid {uid} that only it can enter (mode 0700): refusing to use it",
+            dir.display()
+        ));
+    }
+    Ok(dir.join("keeper.sock"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn frames_come_back_whole_however_the_bytes_arrive() {
+        let mut sent = Vec::new();
+        write_frame(&mut sent, tag::STDIN, b"hello").await.unwrap();
+        write_frame(&mut sent, tag::STDIN_END, b"").await.unwrap();
+        // One byte at a time: every read stops mid-frame.
+        let (mut near, mut far) = tokio::io::duplex(1);
+        let writing = tokio::spawn(async move { far.write_all(&sent).await });
+        let mut buffer = Vec::new();
+        assert_eq!(read_frame(&mut near, &mut buffer).await.unwrap(), Some((tag::STDIN, b"hello".to_vec())));
+        assert_eq!(read_frame(&mut near, &mut buffer).await.unwrap(), Some((tag::STDIN_END, Vec::new())));
+        writing.await.unwrap().unwrap();
+        assert_eq!(read_frame(&mut near, &mut buffer).await.unwrap(), None);
+    }
+
+    #[test]
+    fn events_and_failures_survive_the_wire() {
+        let events = [
+            Event::Stdout(b"out".to_vec()),
+            Event::Stderr(vec![]),
+            Event::Exit(3),
+            Event::Killed("KILL".into()),
+            Event::Eof,
+            Event::Closed,
+            Event::Gone,
+        ];
+        for event in events {
+            let (tag, body) = event.frame();
+            assert_eq!(Event::from_frame(tag, body), Some(event));
+        }
+        let lost = failure_of(&failure_body(&TargetError::Unreachable("root@h:22: connection lost".into())));
+        assert!(matches!(lost, TargetError::Unreachable(m) if m == "root@h:22: connection lost"));
+        assert!(matches!(failure_of(&failure_body(&TargetError::Unsupported("SSH: no".into()))), TargetError::Unsupported(_)));
+    }
+}

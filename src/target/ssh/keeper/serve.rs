@@ -1,0 +1,170 @@
+//! The keeper process (`numarun keep`): holds connections, relays processes, leaves when idle.
+
+use std::collections::HashMap;
+use std::io::Write as _;
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use russh::client::Msg;
+use russh::{ChannelReadHalf, ChannelWriteHalf};
+use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::{UnixListener, UnixStream};
+
+use super::{Request, failure_body, read_frame, tag, write_frame};
+use crate::target::ssh::link::Link;
+use crate::target::ssh::pipe::Event;
+use crate::target::ssh::settings::Reach;
+
+/// What the keeper prints once it listens; the run that started it waits for this line.
+pub const LISTENING: &str = "listening";
+
+/// How long a keeper no run has asked anything of yet stays.
+const FIRST_WAIT: Duration = Duration::from_secs(10);
+
+/// Runs the keeper on `socket` until it has been idle for long enough; the exit code.
+pub fn main(socket: &Path) -> i32 {
+    // Its own session: the terminal's Ctrl-C and hangup are the run's, not the keeper's.
+    // SAFETY: setsid has no preconditions; it fails only in a process group leader, harmlessly.
+    unsafe { libc::setsid() };
+    let Ok(runtime) = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() else { return 1 };
+    match runtime.block_on(serve(socket)) {
+        Ok(()) => 0,
+        Err(_) => 1,
+    }
+}
+
+struct Keeper {
+    /// Connections by everything that makes one (`Reach`).
+    links: Mutex<HashMap<String, Arc<Link>>>,
+    state: Mutex<Idle>,
+}
+
+struct Idle {
+    streams: usize,
+    since: Instant,
+    /// The longest `ControlPersist` asked for; `None` before the first request.
+    persist: Option<Duration>,
+}
+
+impl Keeper {
+    fn link(&self, reach: &Reach) -> Arc<Link> {
+        let key = serde_json::to_string(reach).expect("a reach serializes");
+        let mut links = self.links.lock().expect("links lock");
+        Arc::clone(links.entry(key).or_insert_with(|| Arc::new(Link::new(reach.clone()))))
+    }
+
+    fn busy(&self, change: isize, persist: Option<Duration>) {
+        let mut state = self.state.lock().expect("keeper state lock");
+        state.streams = state.streams.saturating_add_signed(change);
+        state.since = Instant::now();
+        state.persist = state.persist.max(persist);
+    }
+
+    fn idle_long_enough(&self) -> bool {
+        let state = self.state.lock().expect("keeper state lock");
+        state.streams == 0 && state.since.elapsed() >= state.persist.unwrap_or(FIRST_WAIT)
+    }
+}
+
+async fn serve(socket: &Path) -> std::io::Result<()> {
+    // Bound under a name of its own, then renamed: a run never meets a half-made socket.
+    let staging = socket.with_file_name(format!("keeper.{}.sock", std::process::id()));
+    let _ = std::fs::remove_file(&staging);
+    let listener = UnixListener::bind(&staging)?;
+    std::fs::rename(&staging, socket)?;
+    let ours = std::fs::metadata(socket)?.ino();
+    // Unchecked: a run that gave up waiting closed the pipe, and will find the socket anyway.
+    let _ = writeln!(std::io::stdout(), "{LISTENING}");
+    let keeper = Arc::new(Keeper {
+        links: Mutex::new(HashMap::new()),
+        state: Mutex::new(Idle { streams: 0, since: Instant::now(), persist: None }),
+    });
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let uid = unsafe { libc::geteuid() };
+    let mut tick = tokio::time::interval(Duration::from_millis(500));
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else { continue };
+                // The directory already keeps others out; this keeps out what slipped in.
+                if stream.peer_cred().is_ok_and(|peer| peer.uid() == uid) {
+                    keeper.busy(1, None);
+                    let keeper = Arc::clone(&keeper);
+                    tokio::spawn(async move {
+                        let _ = answer(&keeper, stream).await;
+                        keeper.busy(-1, None);
+                    });
+                }
+            }
+            _ = tick.tick() => if keeper.idle_long_enough() { break },
+        }
+    }
+    // Another keeper may have taken the name since: remove only our own socket.
+    if std::fs::metadata(socket).is_ok_and(|meta| meta.ino() == ours) {
+        let _ = std::fs::remove_file(socket);
+    }
+    Ok(())
+}
+
+async fn answer(keeper: &Keeper, stream: UnixStream) -> std::io::Result<()> {
+    let (mut from, mut to) = stream.into_split();
+    let mut buffer = Vec::new();
+    let Some((tag::REQUEST, body)) = read_frame(&mut from, &mut buffer).await? else { return Ok(()) };
+    let request: Request = serde_json::from_slice(&body).map_err(std::io::Error::other)?;
+    keeper.busy(0, Some(request.persist));
+    let link = keeper.link(&request.reach);
+    let started = match &request.command {
+        None => link.check().await.map(|()| None),
+        Some(line) => link.start(line).await.map(Some),
+    };
+    match started {
+        Err(error) => write_frame(&mut to, tag::FAILED, &failure_body(&error)).await,
+        Ok(channel) => {
+            write_frame(&mut to, tag::STARTED, &[]).await?;
+            if let Some((reader, writer)) = channel {
+                relay(from, buffer, to, reader, writer).await;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Passes the run's stdin to the process and the process's events to the run, both at once,
+/// until either side ends; then closes the channel.
+async fn relay(
+    mut from: OwnedReadHalf,
+    mut buffer: Vec<u8>,
+    mut to: OwnedWriteHalf,
+    mut reader: ChannelReadHalf,
+    writer: ChannelWriteHalf<Msg>,
+) {
+    let feeding = async {
+        while let Ok(Some((tag, body))) = read_frame(&mut from, &mut buffer).await {
+            let passed = match tag {
+                tag::STDIN => writer.data(&body[..]).await,
+                tag::STDIN_END => writer.eof().await,
+                tag::KILL => writer.signal(russh::Sig::KILL).await,
+                _ => break,
+            };
+            if passed.is_err() {
+                break;
+            }
+        }
+    };
+    let relaying = async {
+        loop {
+            let event = Event::next_on(&mut reader).await;
+            let (tag, body) = event.frame();
+            if write_frame(&mut to, tag, &body).await.is_err() || event.is_end() {
+                break;
+            }
+        }
+    };
+    tokio::select! {
+        () = feeding => {}
+        () = relaying => {}
+    }
+    let _ = writer.close().await;
+}

@@ -28,10 +28,24 @@ pub fn main(socket: &Path) -> i32 {
     // Its own session: the terminal's Ctrl-C and hangup are the run's, not the keeper's.
     // SAFETY: setsid has no preconditions; it fails only in a process group leader, harmlessly.
     unsafe { libc::setsid() };
+    allow_all_descriptors();
     let Ok(runtime) = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() else { return 1 };
     match runtime.block_on(serve(socket)) {
         Ok(()) => 0,
         Err(_) => 1,
+    }
+}
+
+/// Raises the soft limit on open descriptors to the hard one: the keeper holds one connection per
+/// host kept, and a run's hosts are not bounded by its `--forks` as its own connections are.
+fn allow_all_descriptors() {
+    let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: getrlimit and setrlimit read and write only the struct they are given.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 {
+            limit.rlim_cur = limit.rlim_max;
+            libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+        }
     }
 }
 

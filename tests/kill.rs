@@ -57,6 +57,7 @@ fn payloads(t: &Test) {
     std::fs::create_dir_all(t.path().join("work")).unwrap();
 }
 
+/// A run of `play.yaml`; its keeper (under `ControlPersist`) is the test's own.
 fn start(t: &Test, version: &str) -> Child {
     let log = t.path().join("events.jsonl");
     let _ = std::fs::remove_file(&log); // an earlier run's log must not speak for this one
@@ -67,6 +68,7 @@ fn start(t: &Test, version: &str) -> Child {
         .arg(&log)
         .current_dir(t.path())
         .env("NO_COLOR", "1")
+        .env("XDG_RUNTIME_DIR", t.path())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -166,4 +168,14 @@ fn local_runs_interrupted_or_killed_leave_every_file_whole() {
 #[test]
 fn ssh_runs_interrupted_killed_or_cut_off_leave_every_file_whole() {
     faults(Test::over_ssh(), &[Fault::Interrupt, Fault::Kill, Fault::TargetSshdDies], seed() ^ 0xa5a5);
+}
+
+#[test]
+fn runs_through_the_keeper_interrupted_killed_or_cut_off_leave_every_file_whole() {
+    // The keeper relays what a killed run had sent of a request, then closes its channel: the
+    // host must not run the part. A dead sshd takes the kept connection; the next run reopens it.
+    let t = Test::over_ssh();
+    let inventory = t.read("inventory.yaml");
+    t.write("inventory.yaml", &format!("{inventory}  vars:\n    ansible_ssh_args: '-o ControlMaster=auto -o ControlPersist=2s'\n"));
+    faults(t, &[Fault::Interrupt, Fault::Kill, Fault::TargetSshdDies], seed() ^ 0x5a5a);
 }

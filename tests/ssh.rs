@@ -9,9 +9,14 @@ use common::{Sshd, Test, USER, client_key};
 
 /// An inventory of daemons named h0, h1, … with one known_hosts file for all.
 fn inventory(t: &Test, daemons: &[&Sshd], extra: &str) -> std::path::PathBuf {
+    inventory_of(t, daemons, extra, Sshd::vars)
+}
+
+/// The same, with each host's variables from `host_vars` (given the known_hosts file).
+fn inventory_of(t: &Test, daemons: &[&Sshd], extra: &str, host_vars: impl Fn(&Sshd, &std::path::Path) -> String) -> std::path::PathBuf {
     let known_hosts = t.path().join("known_hosts");
     std::fs::write(&known_hosts, daemons.iter().map(|d| d.known_hosts_line()).collect::<String>()).unwrap();
-    let hosts: String = daemons.iter().enumerate().map(|(i, d)| format!("    h{i}: {}\n", d.vars(&known_hosts))).collect();
+    let hosts: String = daemons.iter().enumerate().map(|(i, d)| format!("    h{i}: {}\n", host_vars(d, &known_hosts))).collect();
     t.write("inventory.yaml", &format!("all:\n  vars: {{ {extra} }}\n  hosts:\n{hosts}"));
     known_hosts
 }
@@ -151,35 +156,41 @@ fn a_wrong_client_key_fails_authentication_without_hanging() {
     refused_at_once(&t, &["play", "play.yaml", "-e", &key], "refused", Duration::from_secs(8));
 }
 
-/// An ssh-agent listening at `socket` and holding the test key.
-fn ssh_agent(socket: &std::path::Path) -> std::process::Child {
-    let agent =
-        std::process::Command::new("ssh-agent").arg("-D").arg("-a").arg(socket).stdout(std::process::Stdio::null()).spawn().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while !socket.exists() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(20));
+/// An ssh-agent listening at `socket` and holding the test key, until dropped.
+struct SshAgent(std::process::Child);
+
+impl SshAgent {
+    fn start(socket: &std::path::Path) -> SshAgent {
+        let agent =
+            std::process::Command::new("ssh-agent").arg("-D").arg("-a").arg(socket).stdout(std::process::Stdio::null()).spawn().unwrap();
+        let agent = SshAgent(agent);
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !socket.exists() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let added = std::process::Command::new("ssh-add").arg(client_key()).env("SSH_AUTH_SOCK", socket).output().unwrap();
+        assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+        agent
     }
-    let added = std::process::Command::new("ssh-add").arg(client_key()).env("SSH_AUTH_SOCK", socket).output().unwrap();
-    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
-    agent
 }
 
-/// An inventory of daemons without a key file: the ssh-agent must authenticate.
+impl Drop for SshAgent {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// An inventory of daemons without a key file, so that the ssh-agent must authenticate, and a
+/// play of one command.
 fn inventory_for_the_agent(t: &Test, daemons: &[&Sshd], extra: &str) {
-    let known_hosts = t.path().join("known_hosts");
-    std::fs::write(&known_hosts, daemons.iter().map(|d| d.known_hosts_line()).collect::<String>()).unwrap();
-    let hosts: String = daemons
-        .iter()
-        .enumerate()
-        .map(|(i, d)| {
-            format!(
-                "    h{i}: {{ ansible_host: 127.0.0.1, ansible_port: {}, ansible_user: {USER}, ansible_ssh_known_hosts_file: {} }}\n",
-                d.port,
-                known_hosts.display()
-            )
-        })
-        .collect();
-    t.write("inventory.yaml", &format!("all:\n  vars: {{ {extra} }}\n  hosts:\n{hosts}"));
+    inventory_of(t, daemons, extra, |d, known_hosts| {
+        format!(
+            "{{ ansible_host: 127.0.0.1, ansible_port: {}, ansible_user: {USER}, ansible_ssh_known_hosts_file: {} }}",
+            d.port,
+            known_hosts.display()
+        )
+    });
     t.write("play.yaml", "- hosts: all\n  tasks:\n    - command: \"true\"\n");
 }
 
@@ -193,11 +204,8 @@ fn the_ssh_agent_authenticates_when_no_key_file_is_given() {
     let sshd = Sshd::start();
     inventory_for_the_agent(&t, &[&sshd], "");
     let socket = t.path().join("agent.sock");
-    let mut agent = ssh_agent(&socket);
-    let run = run_with_agent(&t, &socket);
-    let _ = agent.kill();
-    let _ = agent.wait();
-    run.ok();
+    let _agent = SshAgent::start(&socket);
+    run_with_agent(&t, &socket).ok();
 }
 
 #[test]
@@ -208,16 +216,13 @@ fn the_keeper_authenticates_with_the_agent_of_the_run_that_asks() {
     let (first_host, second_host) = (Sshd::start(), Sshd::start());
     inventory_for_the_agent(&t, &[&first_host], PERSIST);
     let first = t.path().join("first-agent.sock");
-    let mut agent = ssh_agent(&first);
+    let agent = SshAgent::start(&first);
     run_with_agent(&t, &first).ok();
-    let _ = agent.kill();
-    let _ = agent.wait();
+    drop(agent);
     inventory_for_the_agent(&t, &[&first_host, &second_host], PERSIST);
     let second = t.path().join("second-agent.sock");
-    let mut agent = ssh_agent(&second);
+    let _agent = SshAgent::start(&second);
     let run = run_with_agent(&t, &second);
-    let _ = agent.kill();
-    let _ = agent.wait();
     run.ok();
     assert_eq!(run.changed("h1"), 1);
 }

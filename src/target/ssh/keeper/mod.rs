@@ -32,7 +32,7 @@ pub struct Request {
     pub command: Option<String>,
 }
 
-/// The tags of frames: a run's, then the keeper's; an event's are `Event::frame`'s.
+/// The tags of frames: a run's, the keeper's answers, then the events it relays.
 mod tag {
     pub const REQUEST: u8 = b'R';
     pub const STDIN: u8 = b'i';
@@ -40,6 +40,13 @@ mod tag {
     pub const KILL: u8 = b'K';
     pub const STARTED: u8 = b'S';
     pub const FAILED: u8 = b'F';
+    pub const STDOUT: u8 = b'o';
+    pub const STDERR: u8 = b'e';
+    pub const EXIT: u8 = b'x';
+    pub const KILLED: u8 = b'k';
+    pub const EOF: u8 = b'.';
+    pub const CLOSED: u8 = b'c';
+    pub const GONE: u8 = b'g';
 }
 
 pub async fn write_frame(to: &mut (impl AsyncWrite + Unpin), tag: u8, body: &[u8]) -> std::io::Result<()> {
@@ -73,25 +80,25 @@ pub async fn read_frame(from: &mut (impl AsyncRead + Unpin), buffer: &mut Vec<u8
 impl Event {
     fn frame(&self) -> (u8, Vec<u8>) {
         match self {
-            Event::Stdout(data) => (b'o', data.clone()),
-            Event::Stderr(data) => (b'e', data.clone()),
-            Event::Exit(status) => (b'x', status.to_be_bytes().to_vec()),
-            Event::Killed(signal) => (b'k', signal.as_bytes().to_vec()),
-            Event::Eof => (b'.', Vec::new()),
-            Event::Closed => (b'c', Vec::new()),
-            Event::Gone => (b'g', Vec::new()),
+            Event::Stdout(data) => (tag::STDOUT, data.clone()),
+            Event::Stderr(data) => (tag::STDERR, data.clone()),
+            Event::Exit(status) => (tag::EXIT, status.to_be_bytes().to_vec()),
+            Event::Killed(signal) => (tag::KILLED, signal.as_bytes().to_vec()),
+            Event::Eof => (tag::EOF, Vec::new()),
+            Event::Closed => (tag::CLOSED, Vec::new()),
+            Event::Gone => (tag::GONE, Vec::new()),
         }
     }
 
     fn from_frame(tag: u8, body: Vec<u8>) -> Option<Event> {
         Some(match tag {
-            b'o' => Event::Stdout(body),
-            b'e' => Event::Stderr(body),
-            b'x' => Event::Exit(u32::from_be_bytes(body.try_into().ok()?)),
-            b'k' => Event::Killed(String::from_utf8_lossy(&body).into_owned()),
-            b'.' => Event::Eof,
-            b'c' => Event::Closed,
-            b'g' => Event::Gone,
+            tag::STDOUT => Event::Stdout(body),
+            tag::STDERR => Event::Stderr(body),
+            tag::EXIT => Event::Exit(u32::from_be_bytes(body.try_into().ok()?)),
+            tag::KILLED => Event::Killed(String::from_utf8_lossy(&body).into_owned()),
+            tag::EOF => Event::Eof,
+            tag::CLOSED => Event::Closed,
+            tag::GONE => Event::Gone,
             _ => return None,
         })
     }
@@ -116,8 +123,14 @@ fn failure_of(body: &[u8]) -> TargetError {
 }
 
 /// The keeper's socket: in `$XDG_RUNTIME_DIR/numarun`, else `/tmp/numarun-<uid>`. The
-/// directory must be the user's alone; one that is not is refused, never repaired.
+/// directory must be the user's alone; one that is not is refused, never repaired. Found once
+/// per run, not once per host.
 pub fn socket_path() -> Result<PathBuf, String> {
+    static FOUND: std::sync::OnceLock<Result<PathBuf, String>> = std::sync::OnceLock::new();
+    FOUND.get_or_init(find_socket_path).clone()
+}
+
+fn find_socket_path() -> Result<PathBuf, String> {
     use std::os::unix::fs::{DirBuilderExt, MetadataExt};
     // SAFETY: geteuid has no preconditions and cannot fail.
     let uid = unsafe { libc::geteuid() };

@@ -69,11 +69,11 @@ impl Keeper {
         Arc::clone(links.entry(key).or_insert_with(|| Arc::new(Link::new(reach.clone()))))
     }
 
-    fn busy(&self, change: isize, persist: Option<Duration>) {
+    /// Changes the state; any change (a stream opened or ended, a request) restarts the idle clock.
+    fn update(&self, change: impl FnOnce(&mut Idle)) {
         let mut state = self.state.lock().expect("keeper state lock");
-        state.streams = state.streams.saturating_add_signed(change);
+        change(&mut state);
         state.since = Instant::now();
-        state.persist = state.persist.max(persist);
     }
 
     fn idle_long_enough(&self) -> bool {
@@ -104,11 +104,11 @@ async fn serve(socket: &Path) -> std::io::Result<()> {
                 let Ok((stream, _)) = accepted else { continue };
                 // The directory already keeps others out; this keeps out what slipped in.
                 if stream.peer_cred().is_ok_and(|peer| peer.uid() == uid) {
-                    keeper.busy(1, None);
+                    keeper.update(|state| state.streams += 1);
                     let keeper = Arc::clone(&keeper);
                     tokio::spawn(async move {
                         let _ = answer(&keeper, stream).await;
-                        keeper.busy(-1, None);
+                        keeper.update(|state| state.streams -= 1);
                     });
                 }
             }
@@ -127,7 +127,7 @@ async fn answer(keeper: &Keeper, stream: UnixStream) -> std::io::Result<()> {
     let mut buffer = Vec::new();
     let Some((tag::REQUEST, body)) = read_frame(&mut from, &mut buffer).await? else { return Ok(()) };
     let request: Request = serde_json::from_slice(&body).map_err(std::io::Error::other)?;
-    keeper.busy(0, Some(request.persist));
+    keeper.update(|state| state.persist = state.persist.max(Some(request.persist)));
     let link = keeper.link(&request.reach);
     let started = match &request.command {
         None => link.check().await.map(|()| None),

@@ -12,6 +12,8 @@ command -v cargo-fuzz >/dev/null || cargo install --locked cargo-fuzz
 export RUSTC_BOOTSTRAP=1
 corpus=$(mktemp -d)
 trap 'rm -rf "$corpus"' EXIT
+# libFuzzer ends a timed run with exit(), which skips the temp dir of the input in flight.
+mkdir "$corpus/tmp"
 seed() {
     local target=$1
     shift
@@ -29,7 +31,7 @@ for target in playbook inventory vm_plan template; do
     # shellcheck disable=SC2086 # the seed paths are words
     seed "$target" ${SEEDS[$target]}
     echo "fuzz: $target for ${seconds}s"
-    if ! cargo fuzz run --dev --sanitizer none "$target" "$corpus/$target" -- -max_total_time="$seconds" \
+    if ! TMPDIR="$corpus/tmp" cargo fuzz run --dev --sanitizer none "$target" "$corpus/$target" -- -max_total_time="$seconds" \
         -rss_limit_mb=1024 >"$corpus/$target.log" 2>&1; then
         tail -n 40 "$corpus/$target.log"
         echo "fuzz: $target crashed; its input is under fuzz/artifacts/$target/"

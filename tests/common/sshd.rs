@@ -3,7 +3,7 @@
 //! whose shell is /bin/sh (so no login scripts slow or change commands).
 
 use std::net::TcpListener;
-use std::os::unix::fs::PermissionsExt;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Mutex, OnceLock};
@@ -44,18 +44,25 @@ pub fn sudo_user(name: &str, password: Option<&str>) {
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o440)).unwrap();
 }
 
-/// A client key pair shared by the tests of one binary.
+/// A client key pair shared by every test run on this machine: made once and kept, so no run
+/// leaves one behind.
 pub fn client_key() -> &'static Path {
     static KEY: OnceLock<PathBuf> = OnceLock::new();
     KEY.get_or_init(|| {
         prepare_machine();
-        let dir = std::env::temp_dir().join(format!("numarun-client-{}", std::process::id()));
-        // A process that once had this pid may have left its key: ssh-keygen will not overwrite it.
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let key = dir.join("id_ed25519");
-        run("ssh-keygen", &["-q", "-t", "ed25519", "-N", "", "-f", key.to_str().unwrap()]);
-        key
+        let dir = std::env::temp_dir().join("numarun-test-client");
+        if !dir.exists() {
+            // Made aside, then renamed into place: a test binary running alongside sees a whole
+            // pair or none, and the loser of a race uses the winner's.
+            let fresh = tempfile::Builder::new().prefix("numarun-test-client-").tempdir().unwrap();
+            let key = fresh.path().join("id_ed25519");
+            run("ssh-keygen", &["-q", "-t", "ed25519", "-N", "", "-f", key.to_str().unwrap()]);
+            let _ = std::fs::rename(fresh.path(), &dir);
+        }
+        // A name in /tmp is free for anyone to take first.
+        let meta = std::fs::symlink_metadata(&dir).unwrap();
+        assert!(meta.is_dir() && meta.uid() == 0 && meta.mode() & 0o022 == 0, "{} is not root's own directory", dir.display());
+        dir.join("id_ed25519")
     })
 }
 

@@ -1,4 +1,4 @@
-//! The keeper process (`numarun keep`): holds connections, relays processes, leaves when idle.
+//! The keeper process (`numarun-keeper`): holds connections, relays processes, leaves when idle.
 
 use std::collections::HashMap;
 use std::io::Write as _;

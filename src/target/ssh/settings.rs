@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::host_keys::Policy;
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Endpoint {
     pub address: String,
     pub port: u16,
@@ -30,7 +30,7 @@ pub struct SshSettings {
 
 /// What makes a connection: everything two runs must agree on to share one, and nothing
 /// secret (the keeper is sent it).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Reach {
     pub endpoint: Endpoint,
     /// `ProxyJump`: reach the host through this one (same keys and known_hosts).

@@ -78,12 +78,12 @@ pub async fn read_frame(from: &mut (impl AsyncRead + Unpin), buffer: &mut Vec<u8
 }
 
 impl Event {
-    fn frame(&self) -> (u8, Vec<u8>) {
+    fn into_frame(self) -> (u8, Vec<u8>) {
         match self {
-            Event::Stdout(data) => (tag::STDOUT, data.clone()),
-            Event::Stderr(data) => (tag::STDERR, data.clone()),
+            Event::Stdout(data) => (tag::STDOUT, data),
+            Event::Stderr(data) => (tag::STDERR, data),
             Event::Exit(status) => (tag::EXIT, status.to_be_bytes().to_vec()),
-            Event::Killed(signal) => (tag::KILLED, signal.as_bytes().to_vec()),
+            Event::Killed(signal) => (tag::KILLED, signal.into_bytes()),
             Event::Eof => (tag::EOF, Vec::new()),
             Event::Closed => (tag::CLOSED, Vec::new()),
             Event::Gone => (tag::GONE, Vec::new()),
@@ -184,7 +184,7 @@ mod tests {
             Event::Gone,
         ];
         for event in events {
-            let (tag, body) = event.frame();
+            let (tag, body) = event.clone().into_frame();
             assert_eq!(Event::from_frame(tag, body), Some(event));
         }
         let lost = failure_of(&failure_body(&TargetError::Unreachable("root@h:22: connection lost".into())));

@@ -50,8 +50,8 @@ fn allow_all_descriptors() {
 }
 
 struct Keeper {
-    /// Connections by everything that makes one (`Reach`).
-    links: Mutex<HashMap<String, Arc<Link>>>,
+    /// Connections by everything that makes one.
+    links: Mutex<HashMap<Reach, Arc<Link>>>,
     state: Mutex<Idle>,
 }
 
@@ -63,10 +63,9 @@ struct Idle {
 }
 
 impl Keeper {
-    fn link(&self, reach: &Reach) -> Arc<Link> {
-        let key = serde_json::to_string(reach).expect("a reach serializes");
+    fn link(&self, reach: Reach) -> Arc<Link> {
         let mut links = self.links.lock().expect("links lock");
-        Arc::clone(links.entry(key).or_insert_with(|| Arc::new(Link::new(reach.clone()))))
+        Arc::clone(links.entry(reach).or_insert_with_key(|reach| Arc::new(Link::new(reach.clone()))))
     }
 
     /// Changes the state; any change (a stream opened or ended, a request) restarts the idle clock.
@@ -128,7 +127,7 @@ async fn answer(keeper: &Keeper, stream: UnixStream) -> std::io::Result<()> {
     let Some((tag::REQUEST, body)) = read_frame(&mut from, &mut buffer).await? else { return Ok(()) };
     let request: Request = serde_json::from_slice(&body).map_err(std::io::Error::other)?;
     keeper.update(|state| state.persist = state.persist.max(Some(request.persist)));
-    let link = keeper.link(&request.reach);
+    let link = keeper.link(request.reach);
     let started = match &request.command {
         None => link.check().await.map(|()| None),
         Some(line) => link.start(line).await.map(Some),
@@ -170,8 +169,9 @@ async fn relay(
     let relaying = async {
         loop {
             let event = Event::next_on(&mut reader).await;
-            let (tag, body) = event.frame();
-            if write_frame(&mut to, tag, &body).await.is_err() || event.is_end() {
+            let end = event.is_end();
+            let (tag, body) = event.into_frame();
+            if write_frame(&mut to, tag, &body).await.is_err() || end {
                 break;
             }
         }

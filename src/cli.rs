@@ -9,9 +9,10 @@ use clap::{ArgAction, Args, Parser, Subcommand};
 
 use crate::diag::{Diag, DiagKind, Source};
 use crate::engine::{Engine, RunOptions};
-use crate::model::{Inventory, Playbook, VarMap};
+use crate::model::{Inventory, Playbook};
 use crate::plan::{self, PhasePlan, Selection, step_tags};
 use crate::report::{Bus, JsonLog, Reporter, Terminal};
+use crate::vars::VarMap;
 use crate::yaml;
 
 /// Exit code for a file or argument that cannot be used (1 is clap's and Rust's panic code).
@@ -269,12 +270,12 @@ fn parse_extra_vars(spec: &str) -> Result<VarMap, Diag> {
         return VarMap::from_node(&yaml::load_str(Source::new("<-e>", spec))?);
     }
     let mut vars = VarMap::default();
-    let words = crate::modules::split_words(spec).map_err(|e| Diag::new(DiagKind::Invalid(format!("-e: {e}")), None))?;
+    let words = crate::connection::shell_words::split(spec).map_err(|e| Diag::new(DiagKind::Invalid(format!("-e: {e}")), None))?;
     for word in words {
         let (key, value) = word
             .split_once('=')
             .ok_or_else(|| Diag::new(DiagKind::Invalid(format!("-e `{word}`: expected KEY=VALUE, a mapping, or @FILE")), None))?;
-        if !crate::model::vars::is_identifier(key) {
+        if !crate::vars::is_identifier(key) {
             return Err(Diag::new(DiagKind::Invalid(format!("-e: `{key}` is not a valid variable name")), None));
         }
         vars.insert_value(key, value.into());

@@ -4,6 +4,7 @@
 //! through a `target`) → events (`events`) → reporters (`report`).
 
 pub mod cli;
+pub mod connection;
 pub mod diag;
 pub mod engine;
 pub mod events;
@@ -14,7 +15,7 @@ pub mod numa;
 pub mod plan;
 pub mod redact;
 pub mod report;
-pub mod target;
 pub mod template;
 pub mod text_file;
+pub mod vars;
 pub mod yaml;

@@ -1,4 +1,4 @@
-//! The connection keeper a run starts under `ControlPersist` (see `target::ssh::keeper`): a
+//! The connection keeper a run starts under `ControlPersist` (see `connection::ssh::keeper`): a
 //! program of its own, so that it loads none of what only the runner needs (libvirt).
 
 fn main() {
@@ -10,5 +10,5 @@ fn main() {
             std::process::exit(2);
         }
     };
-    std::process::exit(numarun::target::ssh::keeper::serve::main(&socket));
+    std::process::exit(numarun::connection::ssh::keeper::serve::main(&socket));
 }

@@ -6,17 +6,18 @@ use std::sync::Arc;
 
 use super::Engine;
 use super::step;
+use crate::connection::ssh::{Policy, SshConnection, SshSession, SshSettings};
+use crate::connection::{Connection, ConnectionError, Local};
 use crate::events::{Event, HostRecap};
-use crate::model::{Phase, VarMap};
+use crate::model::Phase;
 use crate::plan::PhasePlan;
-use crate::target::ssh::{Connection, Policy, SshSettings, SshTarget};
-use crate::target::{Local, Target, TargetError};
 use crate::template::Scope;
+use crate::vars::VarMap;
 
 /// What a host carries from phase to phase.
 pub struct HostState {
     pub name: String,
-    pub target: Option<Arc<dyn Target>>,
+    pub target: Option<Arc<dyn Connection>>,
     /// `set_fact` and `register` results.
     pub facts: Arc<VarMap>,
     pub recap: HostRecap,
@@ -66,15 +67,15 @@ impl HostPhase<'_> {
     }
 
     /// Opens the host's connection, as its `ansible_connection` says.
-    async fn connect(&self, state: &HostState) -> Result<Arc<dyn Target>, TargetError> {
+    async fn connect(&self, state: &HostState) -> Result<Arc<dyn Connection>, ConnectionError> {
         let scope = self.scope(state, &VarMap::default());
-        let variable_error = |e: crate::diag::Diag| TargetError::Unreachable(format!("connection settings: {e}"));
+        let variable_error = |e: crate::diag::Diag| ConnectionError::Unreachable(format!("connection settings: {e}"));
         let connection = scope.get("ansible_connection").map_err(variable_error)?.map(|v| v.to_string());
         match connection.as_deref() {
             Some("local") => return Ok(Arc::new(Local::default())),
             None if state.name == "localhost" => return Ok(Arc::new(Local::default())),
             None | Some("ssh") => {}
-            Some(other) => return Err(TargetError::Unreachable(format!("unknown connection type `{other}` (local, ssh)"))),
+            Some(other) => return Err(ConnectionError::Unreachable(format!("unknown connection type `{other}` (local, ssh)"))),
         }
         let failure = std::cell::RefCell::new(None);
         let lookup = |name: &str| match scope.get(name) {
@@ -84,7 +85,7 @@ impl HostPhase<'_> {
                 None
             }
         };
-        let settings = SshSettings::from_vars(&state.name, &lookup).map_err(TargetError::Unreachable);
+        let settings = SshSettings::from_vars(&state.name, &lookup).map_err(ConnectionError::Unreachable);
         if let Some(e) = failure.take() {
             return Err(variable_error(e));
         }
@@ -97,7 +98,7 @@ impl HostPhase<'_> {
         if let Some(password) = &settings.become_password {
             self.engine.bus.redactor.add(password);
         }
-        Ok(Arc::new(SshTarget::new(Connection::open(settings).await?)))
+        Ok(Arc::new(SshConnection::new(SshSession::open(settings).await?)))
     }
 }
 

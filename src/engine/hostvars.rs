@@ -8,8 +8,8 @@ use std::sync::{Arc, RwLock};
 use minijinja::value::{Enumerator, Object, ObjectRepr, Value};
 
 use super::layers::Layers;
-use crate::model::VarMap;
 use crate::template::{Scope, Templater};
+use crate::vars::VarMap;
 
 pub struct HostVars {
     layers: Arc<Layers>,

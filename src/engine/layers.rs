@@ -8,7 +8,8 @@ use std::sync::Arc;
 use minijinja::Value;
 
 use super::RunOptions;
-use crate::model::{Inventory, VarMap};
+use crate::model::Inventory;
+use crate::vars::VarMap;
 
 pub struct Layers {
     /// Inventory variables of each host: its groups' in order, then its own.

@@ -16,10 +16,11 @@ use futures_util::future::join_all;
 use tokio::sync::Semaphore;
 
 use crate::events::{Event, HostRecap};
-use crate::model::{Inventory, VarMap};
+use crate::model::Inventory;
 use crate::plan::PhasePlan;
 use crate::report::Bus;
 use crate::template::Templater;
+use crate::vars::VarMap;
 
 pub use host::HostState;
 use hostvars::HostVars;

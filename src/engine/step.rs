@@ -8,13 +8,14 @@ use minijinja::Value;
 
 use super::Engine;
 use super::host::{HostPhase, HostState};
+use crate::connection::{ConnectionError, PlannedRead, Privilege};
 use crate::diag::Diag;
 use crate::events::{Event, Status, StepReport, TextDiff};
-use crate::model::{Step, VarMap};
+use crate::model::Step;
 use crate::modules::{Check, Cx, Module, ModuleError, Outcome};
 use crate::redact::REDACTED;
-use crate::target::{Privilege, TargetError, Upcoming};
 use crate::template::Scope;
+use crate::vars::VarMap;
 use crate::yaml::{Node, NodeKind};
 
 /// The result of one execution of a module (one loop item).
@@ -38,7 +39,7 @@ impl Attempt {
 
     fn from_error(error: ModuleError) -> Attempt {
         match error {
-            ModuleError::Target(TargetError::Unreachable(message)) => Attempt::new(Status::Unreachable, Some(message)),
+            ModuleError::Connection(ConnectionError::Unreachable(message)) => Attempt::new(Status::Unreachable, Some(message)),
             ModuleError::Diag(diag) => Attempt::failed(diag.to_string()),
             other => Attempt::failed(other.to_string()),
         }
@@ -377,7 +378,7 @@ fn prepare(cx: &HostPhase<'_>, step: &Step, scope: &Arc<Scope>) -> Result<Prepar
 /// that loops, is left out, and it costs nothing but its own round trip.
 pub fn announce(cx: &HostPhase<'_>, state: &HostState, steps: &[&Step]) {
     let Some(host) = state.target.as_deref() else { return };
-    let mut by_privilege: Vec<(Privilege, Vec<Upcoming>)> = Vec::new();
+    let mut by_privilege: Vec<(Privilege, Vec<PlannedRead>)> = Vec::new();
     for step in steps.iter().filter(|s| s.loop_items.is_none()) {
         let Ok(prepared) = prepare(cx, step, &cx.scope(state, &step.vars)) else { continue };
         let upcoming = prepared.module.upcoming();
@@ -389,7 +390,7 @@ pub fn announce(cx: &HostPhase<'_>, state: &HostState, steps: &[&Step]) {
             None => by_privilege.push((prepared.privilege, upcoming)),
         }
     }
-    host.expect(by_privilege);
+    host.prefetch(by_privilege);
 }
 
 /// check → (apply → re-check) for one item; the heart of idempotence.
@@ -408,7 +409,7 @@ async fn execute(cx: &HostPhase<'_>, state: &HostState, step: &Step, scope: &Arc
         let checked = match module.check(&module_cx).await {
             // What an earlier step would have made (a user, a unit) is not there in a dry run.
             Err(ModuleError::NotYet(reason)) if check_mode => Check::Unknown(reason),
-            Err(ModuleError::Target(error @ TargetError::CannotBecome { .. })) if check_mode => Check::Unknown(error.to_string()),
+            Err(ModuleError::Connection(error @ ConnectionError::CannotBecome { .. })) if check_mode => Check::Unknown(error.to_string()),
             checked => checked?,
         };
         let (status, outcome, change) = match checked {

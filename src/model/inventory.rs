@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use crate::diag::{Diag, DiagKind, Span};
-use crate::model::vars::VarMap;
+use crate::vars::VarMap;
 use crate::yaml::{self, Fields, Node, NodeKind};
 
 #[derive(Debug, Default)]

@@ -4,9 +4,7 @@ pub mod inventory;
 pub mod pattern;
 pub mod playbook;
 pub mod step;
-pub mod vars;
 
 pub use inventory::Inventory;
 pub use playbook::{Phase, Playbook};
 pub use step::Step;
-pub use vars::{VarMap, VarValue};

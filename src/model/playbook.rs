@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use super::step::{Step, tags_of};
-use super::vars::VarMap;
 use crate::diag::{Diag, DiagKind, Span};
+use crate::vars::VarMap;
 use crate::yaml::{self, Fields, Node, NodeKind};
 
 #[derive(Debug)]

@@ -1,8 +1,8 @@
 //! A step (Ansible's task): one module call plus the keys that steer it.
 
 use crate::diag::{Diag, DiagKind, Span, did_you_mean};
-use crate::model::vars::VarMap;
 use crate::modules::{self, ModuleSpec};
+use crate::vars::VarMap;
 use crate::yaml::{Fields, Node, NodeKind};
 
 #[derive(Debug)]
@@ -78,7 +78,7 @@ impl Step {
             None => ("item".to_string(), None),
         };
         let register = fields.get::<String>("register")?;
-        if let Some(register) = register.as_ref().filter(|r| !crate::model::vars::is_identifier(r)) {
+        if let Some(register) = register.as_ref().filter(|r| !crate::vars::is_identifier(r)) {
             return Err(Diag::invalid(&fields.node().span, format!("`register: {register}` is not a valid variable name")));
         }
         let notify = fields.take(&["notify"]).map(|n| names(n, false)).transpose()?.unwrap_or_default();

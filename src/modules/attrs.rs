@@ -3,7 +3,7 @@
 use serde::{Deserialize, Deserializer};
 
 use super::{Cx, ModuleError};
-use crate::target::{Attrs, Stat, Upcoming};
+use crate::connection::{Attrs, PlannedRead, Stat};
 
 /// Permission bits, written as a quoted octal string (`'0644'`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,14 +52,14 @@ pub struct FileAttrs {
 
 impl FileAttrs {
     /// The account files `resolve` will read for names.
-    pub fn upcoming(&self) -> Vec<Upcoming> {
+    pub fn upcoming(&self) -> Vec<PlannedRead> {
         let by_name = |id: &Option<String>| id.as_ref().is_some_and(|n| n.parse::<u32>().is_err());
         let mut files = Vec::new();
         if by_name(&self.owner) {
-            files.push(Upcoming { path: "/etc/passwd".into(), content: true });
+            files.push(PlannedRead { path: "/etc/passwd".into(), content: true });
         }
         if by_name(&self.group) {
-            files.push(Upcoming { path: "/etc/group".into(), content: true });
+            files.push(PlannedRead { path: "/etc/group".into(), content: true });
         }
         files
     }

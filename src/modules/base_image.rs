@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use serde::Deserialize;
 
 use super::{Change, Check, Cx, Module, ModuleError, Outcome};
-use crate::target::Command;
+use crate::connection::Command;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -11,8 +11,8 @@ use minijinja::Value;
 use serde::Deserialize;
 
 use super::{Change, Check, Cx, Diff, Module, ModuleError, Outcome};
+use crate::connection::{Attrs, Command};
 use crate::numa::plan::UserConfig;
-use crate::target::{Attrs, Command};
 use crate::template::to_yaml;
 
 #[derive(Debug, Deserialize)]

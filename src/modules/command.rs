@@ -9,8 +9,8 @@ use minijinja::Value;
 use serde::Deserialize;
 
 use super::{Change, Check, Cx, Module, ModuleError, Outcome};
+use crate::connection::{Command, PlannedRead, Program, shell_words};
 use crate::diag::Diag;
-use crate::target::{Command, Program, Upcoming};
 use crate::yaml::Node;
 
 #[derive(Debug, Deserialize)]
@@ -51,7 +51,7 @@ impl CommandArgs {
             (Some(script), None) if shell => {
                 Ok(Program::Shell { script: script.clone(), executable: self.executable.clone().unwrap_or_else(|| "/bin/sh".into()) })
             }
-            (Some(cmd), None) => Ok(Program::Argv(split_words(cmd).map_err(ModuleError::Failed)?)),
+            (Some(cmd), None) => Ok(Program::Argv(shell_words::split(cmd).map_err(ModuleError::failed)?)),
             (None, Some(argv)) if !argv.is_empty() => Ok(Program::Argv(argv.clone())),
             _ => Err(ModuleError::Failed("give the command as `cmd` (a string) or `argv` (a list)".into())),
         }
@@ -87,9 +87,9 @@ impl CommandArgs {
     }
 
     /// `creates` or `removes`: the one path the check looks at.
-    fn upcoming(&self) -> Vec<Upcoming> {
+    fn upcoming(&self) -> Vec<PlannedRead> {
         let path = self.creates.as_ref().or(self.removes.as_ref()).filter(|_| self.chdir.is_none());
-        path.map(|p| Upcoming { path: p.clone(), content: false }).into_iter().collect()
+        path.map(|p| PlannedRead { path: p.clone(), content: false }).into_iter().collect()
     }
 
     async fn check(&self, cx: &Cx<'_>, shell: bool) -> Result<Check, ModuleError> {
@@ -159,7 +159,7 @@ impl Module for CommandModule {
     fn validate(&self, args: &Node) -> Result<(), Diag> {
         self.0.validate(args, false)
     }
-    fn upcoming(&self) -> Vec<Upcoming> {
+    fn upcoming(&self) -> Vec<PlannedRead> {
         self.0.upcoming()
     }
 }
@@ -175,60 +175,7 @@ impl Module for ShellModule {
     fn validate(&self, args: &Node) -> Result<(), Diag> {
         self.0.validate(args, true)
     }
-    fn upcoming(&self) -> Vec<Upcoming> {
+    fn upcoming(&self) -> Vec<PlannedRead> {
         self.0.upcoming()
-    }
-}
-
-/// Splits a command line into words as a POSIX shell would, without running one.
-pub fn split_words(line: &str) -> Result<Vec<String>, String> {
-    let mut words = Vec::new();
-    let mut word: Option<String> = None;
-    let mut chars = line.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            c if c.is_whitespace() => words.extend(word.take()),
-            '\'' => {
-                let w = word.get_or_insert_with(String::new);
-                loop {
-                    match chars.next() {
-                        Some('\'') => break,
-                        Some(c) => w.push(c),
-                        None => return Err(format!("unclosed ' in `{line}`")),
-                    }
-                }
-            }
-            '"' => {
-                let w = word.get_or_insert_with(String::new);
-                loop {
-                    match chars.next() {
-                        Some('"') => break,
-                        Some('\\') => match chars.next() {
-                            Some(c @ ('"' | '\\' | '$' | '`')) => w.push(c),
-                            Some(c) => w.extend(['\\', c]),
-                            None => return Err(format!("unclosed \" in `{line}`")),
-                        },
-                        Some(c) => w.push(c),
-                        None => return Err(format!("unclosed \" in `{line}`")),
-                    }
-                }
-            }
-            '\\' => word.get_or_insert_with(String::new).extend(chars.next()),
-            c => word.get_or_insert_with(String::new).push(c),
-        }
-    }
-    words.extend(word);
-    Ok(words)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::split_words;
-
-    #[test]
-    fn words_split_like_a_shell_without_one() {
-        assert_eq!(split_words(r#"touch "a b" 'c d' e\ f"#).unwrap(), ["touch", "a b", "c d", "e f"]);
-        assert_eq!(split_words(r#"echo "\$HOME" ''"#).unwrap(), ["echo", "$HOME", ""]);
-        assert!(split_words("echo 'open").is_err());
     }
 }

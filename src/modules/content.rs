@@ -5,8 +5,8 @@ use async_trait::async_trait;
 
 use super::attrs::{FileAttrs, differences, keep_existing};
 use super::{Change, Check, Cx, Diff, Module, ModuleError, Outcome};
+use crate::connection::{Attrs, FileKind, PlannedRead, Stat};
 use crate::diag::Diag;
-use crate::target::{Attrs, FileKind, Stat, Upcoming};
 use crate::yaml::Node;
 
 /// What a file module wants: the bytes `path` should hold.
@@ -49,13 +49,13 @@ impl<T: ManagedFile> Module for T {
         ManagedFile::validate(self, args)
     }
 
-    fn upcoming(&self) -> Vec<Upcoming> {
+    fn upcoming(&self) -> Vec<PlannedRead> {
         let mut upcoming = self.attrs().upcoming();
         if let Some(path) = self.managed_path() {
-            upcoming.push(Upcoming { path: path.to_string(), content: true });
+            upcoming.push(PlannedRead { path: path.to_string(), content: true });
             // A missing file's folder is looked at too.
             if let Some(dir) = parent_dir(path) {
-                upcoming.push(Upcoming { path: dir, content: false });
+                upcoming.push(PlannedRead { path: dir, content: false });
             }
         }
         upcoming

@@ -9,8 +9,8 @@ use super::attrs::{FileAttrs, Mode};
 use super::content::{self, Plan};
 use super::lineinfile::Presence;
 use super::{Change, Check, Cx, Diff, Module, ModuleError, Outcome, lines};
+use crate::connection::Command;
 use crate::diag::Diag;
-use crate::target::Command;
 use crate::yaml::Node;
 
 #[derive(Debug, Deserialize)]

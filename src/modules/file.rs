@@ -5,8 +5,8 @@ use serde::Deserialize;
 
 use super::attrs::{FileAttrs, Mode, differences};
 use super::{Change, Check, Cx, Module, ModuleError, Outcome};
+use crate::connection::{Attrs, FileKind, PlannedRead, Stat};
 use crate::diag::Diag;
-use crate::target::{Attrs, FileKind, Stat, Upcoming};
 use crate::yaml::Node;
 
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
@@ -108,9 +108,9 @@ impl Module for FileModule {
         self.assess(stat.as_ref(), &wanted)
     }
 
-    fn upcoming(&self) -> Vec<Upcoming> {
+    fn upcoming(&self) -> Vec<PlannedRead> {
         let mut upcoming = self.attrs().upcoming();
-        upcoming.push(Upcoming { path: self.path.clone(), content: false });
+        upcoming.push(PlannedRead { path: self.path.clone(), content: false });
         upcoming
     }
 

@@ -5,9 +5,9 @@
 use async_trait::async_trait;
 use serde::Deserialize;
 
-use super::{Change, Check, Cx, Module, ModuleError, Outcome, split_words};
+use super::{Change, Check, Cx, Module, ModuleError, Outcome};
+use crate::connection::Command;
 use crate::diag::Diag;
-use crate::target::Command;
 use crate::yaml::Node;
 
 #[derive(Debug, Deserialize)]
@@ -98,7 +98,7 @@ impl Filesystem {
             argv.extend(["-L".to_string(), label.clone()]);
         }
         if let Some(opts) = &self.opts {
-            argv.extend(split_words(opts).map_err(|e| ModuleError::failed(format!("opts: {e}")))?);
+            argv.extend(crate::connection::shell_words::split(opts).map_err(|e| ModuleError::failed(format!("opts: {e}")))?);
         }
         argv.push(self.dev.clone());
         Ok(Command::argv(argv))

@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::topology_source::TopologySource;
 use super::{Check, Cx, Module, ModuleError, Outcome};
-use crate::target::Command;
+use crate::connection::Command;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

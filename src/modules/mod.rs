@@ -8,7 +8,6 @@ mod base_image;
 mod blockinfile;
 mod cloud_init_iso;
 mod command;
-pub use command::split_words;
 mod content;
 mod controller_file;
 mod copy;
@@ -42,16 +41,16 @@ use async_trait::async_trait;
 use minijinja::Value;
 use serde::de::DeserializeOwned;
 
+use crate::connection::{Command, Connection, ConnectionError, PlannedRead, Program};
 use crate::diag::{Diag, Span};
 use crate::redact::Redactor;
-use crate::target::{Command, Program, Target, TargetError, Upcoming};
 use crate::template::Scope;
 use crate::yaml::{self, Node};
 
 /// Everything a module may use while it runs on one host.
 pub struct Cx<'a> {
     /// The host, already elevated to the step's privilege.
-    pub target: &'a dyn Target,
+    pub target: &'a dyn Connection,
     pub env: Vec<(String, String)>,
     pub scope: &'a Arc<Scope>,
     /// Folders a relative `src:` is looked up in, nearest first.
@@ -65,7 +64,7 @@ impl Cx<'_> {
     /// Runs a command with the step's environment. A command whose text would carry a secret is
     /// refused: argv (and a shell's script, which becomes argv) is readable by every user of the
     /// host in /proc, its environment and stdin are not.
-    pub async fn run(&self, mut command: Command) -> Result<crate::target::Output, ModuleError> {
+    pub async fn run(&self, mut command: Command) -> Result<crate::connection::Output, ModuleError> {
         let text: Vec<&str> = match &command.program {
             Program::Argv(argv) => argv.iter().map(String::as_str).collect(),
             Program::Shell { script, executable } => vec![executable.as_str(), script.as_str()],
@@ -82,7 +81,7 @@ impl Cx<'_> {
     }
 
     /// Runs a command that must succeed; its failure names `what` and carries its stderr.
-    pub async fn run_ok(&self, command: Command, what: &str) -> Result<crate::target::Output, ModuleError> {
+    pub async fn run_ok(&self, command: Command, what: &str) -> Result<crate::connection::Output, ModuleError> {
         let output = self.run(command).await?;
         match output.rc {
             0 => Ok(output),
@@ -155,7 +154,7 @@ impl Outcome {
 #[derive(Debug, thiserror::Error)]
 pub enum ModuleError {
     #[error(transparent)]
-    Target(#[from] TargetError),
+    Connection(#[from] ConnectionError),
     #[error("{0}")]
     Failed(String),
     /// Missing something an earlier step makes: unknown in check mode, a failure otherwise.
@@ -184,7 +183,7 @@ pub trait Module: Send + Sync + std::fmt::Debug {
         Ok(())
     }
     /// The paths `check` will look at, so that a host's coming looks can be fetched together.
-    fn upcoming(&self) -> Vec<Upcoming> {
+    fn upcoming(&self) -> Vec<PlannedRead> {
         Vec::new()
     }
 }

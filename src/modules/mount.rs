@@ -8,8 +8,8 @@ use serde::Deserialize;
 use super::attrs::FileAttrs;
 use super::content::{self, Plan};
 use super::{Change, Check, Cx, Module, ModuleError, Outcome, lines};
+use crate::connection::{Attrs, Command};
 use crate::diag::Diag;
-use crate::target::{Attrs, Command};
 use crate::yaml::Node;
 
 #[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]

@@ -6,8 +6,8 @@ use async_trait::async_trait;
 use serde::Deserialize;
 
 use super::{Change, Check, Cx, Module, ModuleError, OneOrMany, Outcome};
+use crate::connection::Command;
 use crate::diag::Diag;
-use crate::target::Command;
 use crate::yaml::Node;
 
 #[derive(Debug, Deserialize, Default, Clone, Copy, PartialEq, Eq)]

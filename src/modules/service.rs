@@ -7,8 +7,8 @@ use async_trait::async_trait;
 use serde::Deserialize;
 
 use super::{Change, Check, Cx, Module, ModuleError, Outcome};
+use crate::connection::Command;
 use crate::diag::Diag;
-use crate::target::Command;
 use crate::yaml::Node;
 
 #[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]

@@ -8,8 +8,8 @@ use super::attrs::FileAttrs;
 use super::content::{self, Plan};
 use super::lineinfile::Presence;
 use super::{Change, Check, Cx, Module, ModuleError, Outcome, lines};
+use crate::connection::Command;
 use crate::diag::Diag;
-use crate::target::Command;
 use crate::yaml::Node;
 
 #[derive(Debug, Deserialize)]

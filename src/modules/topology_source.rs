@@ -4,10 +4,10 @@
 use serde::Deserialize;
 
 use super::{Cx, ModuleError};
+use crate::connection::Command;
 use crate::libvirt::Hypervisor;
 use crate::numa::Topology;
 use crate::numa::topology::SYSFS_DUMP;
-use crate::target::Command;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -27,7 +27,7 @@ pub fn register(env: &mut Environment<'static>) {
     env.add_filter("dict2items", dict2items);
     env.add_filter("items2dict", items2dict);
     env.add_filter("ternary", ternary);
-    env.add_filter("quote", |s: String| shell_quote(&s));
+    env.add_filter("quote", |s: String| crate::connection::shell_words::quote(&s));
     env.add_filter("basename", |s: String| s.rsplit('/').next().unwrap_or_default().to_string());
     env.add_filter("dirname", dirname);
     env.add_filter("human_to_bytes", human_to_bytes);
@@ -231,14 +231,6 @@ fn ternary(condition: Value, if_true: Value, if_false: Value, if_none: Option<Va
         _ if condition.is_true() => if_true,
         _ => if_false,
     }
-}
-
-/// POSIX shell quoting: one single-quoted word.
-pub fn shell_quote(s: &str) -> String {
-    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"@%+=:,./-_".contains(&b)) {
-        return s.to_string();
-    }
-    format!("'{}'", s.replace('\'', r"'\''"))
 }
 
 /// Python's `os.path.dirname`: everything before the last slash, trailing slashes trimmed.

@@ -13,7 +13,6 @@ use minijinja::{Environment, UndefinedBehavior, Value};
 use crate::redact::Redactor;
 
 pub use convert::{node_to_value, value_to_node};
-pub use filters::shell_quote;
 pub use scope::Scope;
 pub use to_yaml::to_yaml;
 

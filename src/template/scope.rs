@@ -11,7 +11,7 @@ use minijinja::value::{Enumerator, Object, ObjectRepr, Value};
 
 use super::{OMIT, Templater, node_to_value, sole_expression, value_to_node};
 use crate::diag::{Diag, DiagKind, Source, Span};
-use crate::model::{VarMap, VarValue};
+use crate::vars::{VarMap, VarValue};
 use crate::yaml::{Node, NodeKind, is_template};
 
 pub struct Scope {

@@ -7,8 +7,8 @@
 
 use super::pipe::Pipe;
 use super::remote_process::{Incoming, ProcessError, RemoteProcess};
-use crate::target::{Command, Output, Program, random_token, shell};
-use crate::template::shell_quote as q;
+use crate::connection::shell_words::quote as q;
+use crate::connection::{Command, Output, Program, random_token, shell};
 use base64::Engine as _;
 
 pub struct RemoteShell {

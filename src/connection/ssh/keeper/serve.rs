@@ -13,9 +13,9 @@ use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{UnixListener, UnixStream};
 
 use super::{Request, failure_body, read_frame, tag, write_frame};
-use crate::target::ssh::link::Link;
-use crate::target::ssh::pipe::Event;
-use crate::target::ssh::settings::Reach;
+use crate::connection::ssh::link::Link;
+use crate::connection::ssh::pipe::Event;
+use crate::connection::ssh::settings::Reach;
 
 /// What the keeper prints once it listens; the run that started it waits for this line.
 pub const LISTENING: &str = "listening";

@@ -22,7 +22,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use super::pipe::Event;
 use super::settings::Reach;
-use crate::target::TargetError;
+use crate::connection::ConnectionError;
 
 /// What a stream is for: check that the host is reachable (`command: None`), or start a process.
 #[derive(Serialize, Deserialize)]
@@ -105,20 +105,20 @@ impl Event {
 }
 
 /// A failure of the keeper's connection, for the run to report as its own.
-fn failure_body(error: &TargetError) -> Vec<u8> {
-    let kind = if matches!(error, TargetError::Unreachable(_)) { b'u' } else { b'o' };
+fn failure_body(error: &ConnectionError) -> Vec<u8> {
+    let kind = if matches!(error, ConnectionError::Unreachable(_)) { b'u' } else { b'o' };
     let message = match error {
-        TargetError::Unreachable(message) | TargetError::Unsupported(message) => message.clone(),
+        ConnectionError::Unreachable(message) | ConnectionError::Unsupported(message) => message.clone(),
         other => other.to_string(),
     };
     [&[kind][..], message.as_bytes()].concat()
 }
 
-fn failure_of(body: &[u8]) -> TargetError {
+fn failure_of(body: &[u8]) -> ConnectionError {
     let message = String::from_utf8_lossy(body.get(1..).unwrap_or_default()).into_owned();
     match body.first() {
-        Some(b'u') => TargetError::Unreachable(message),
-        _ => TargetError::Unsupported(message),
+        Some(b'u') => ConnectionError::Unreachable(message),
+        _ => ConnectionError::Unsupported(message),
     }
 }
 
@@ -187,8 +187,8 @@ mod tests {
             let (tag, body) = event.clone().into_frame();
             assert_eq!(Event::from_frame(tag, body), Some(event));
         }
-        let lost = failure_of(&failure_body(&TargetError::Unreachable("root@h:22: connection lost".into())));
-        assert!(matches!(lost, TargetError::Unreachable(m) if m == "root@h:22: connection lost"));
-        assert!(matches!(failure_of(&failure_body(&TargetError::Unsupported("SSH: no".into()))), TargetError::Unsupported(_)));
+        let lost = failure_of(&failure_body(&ConnectionError::Unreachable("root@h:22: connection lost".into())));
+        assert!(matches!(lost, ConnectionError::Unreachable(m) if m == "root@h:22: connection lost"));
+        assert!(matches!(failure_of(&failure_body(&ConnectionError::Unsupported("SSH: no".into()))), ConnectionError::Unsupported(_)));
     }
 }

@@ -2,9 +2,10 @@
 //! same module code serves the local machine and remote hosts.
 
 mod agent;
-mod change;
+mod file_change;
 mod local;
 mod shell;
+pub mod shell_words;
 pub mod ssh;
 
 use std::sync::Arc;
@@ -59,7 +60,7 @@ impl Command {
     /// A human-readable form for messages (never holds secrets: those go on stdin or env).
     pub fn display(&self) -> String {
         match &self.program {
-            Program::Argv(args) => args.iter().map(|a| crate::template::shell_quote(a)).collect::<Vec<_>>().join(" "),
+            Program::Argv(args) => args.iter().map(|a| shell_words::quote(a)).collect::<Vec<_>>().join(" "),
             Program::Shell { script, .. } => script.clone(),
         }
     }
@@ -101,7 +102,7 @@ pub struct Stat {
 
 /// A path a coming step will look at, and whether it will want the bytes too.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Upcoming {
+pub struct PlannedRead {
     pub path: String,
     pub content: bool,
 }
@@ -118,7 +119,7 @@ pub struct Attrs {
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum TargetError {
+pub enum ConnectionError {
     #[error("{op} {path}: {source}")]
     Io { op: &'static str, path: String, source: std::io::Error },
     #[error("cannot start `{program}`: {source}")]
@@ -137,28 +138,28 @@ pub enum TargetError {
 /// A host as steps see it: every operation runs with the privilege the
 /// target was elevated to, so `become` covers file operations too.
 #[async_trait]
-pub trait Target: Send + Sync {
+pub trait Connection: Send + Sync {
     /// The same host, acting with `privilege`.
-    fn elevated(&self, privilege: &Privilege) -> Arc<dyn Target>;
+    fn elevated(&self, privilege: &Privilege) -> Arc<dyn Connection>;
     /// What the coming steps will look at, in order, by privilege; it replaces what was said
     /// before. A target where each look costs a round trip may fetch them together. What it
     /// returns must still be exact.
-    fn expect(&self, _upcoming: Vec<(Privilege, Vec<Upcoming>)>) {}
-    async fn run(&self, command: &Command) -> Result<Output, TargetError>;
+    fn prefetch(&self, _upcoming: Vec<(Privilege, Vec<PlannedRead>)>) {}
+    async fn run(&self, command: &Command) -> Result<Output, ConnectionError>;
     /// The file's bytes, or `None` when it does not exist.
-    async fn read(&self, path: &str) -> Result<Option<Vec<u8>>, TargetError>;
+    async fn read(&self, path: &str) -> Result<Option<Vec<u8>>, ConnectionError>;
     /// Replaces the file in one step: a reader sees the old or the new bytes, never a part.
-    async fn write(&self, path: &str, content: &[u8], attrs: Attrs) -> Result<(), TargetError>;
+    async fn write(&self, path: &str, content: &[u8], attrs: Attrs) -> Result<(), ConnectionError>;
     /// `lstat`, or `None` when nothing is there.
-    async fn stat(&self, path: &str) -> Result<Option<Stat>, TargetError>;
+    async fn stat(&self, path: &str) -> Result<Option<Stat>, ConnectionError>;
     /// `lstat` and, unless it is a directory, the bytes: one round trip for
     /// modules that compare a file with what it should hold.
-    async fn inspect(&self, path: &str) -> Result<Option<(Stat, Option<Vec<u8>>)>, TargetError>;
+    async fn inspect(&self, path: &str) -> Result<Option<(Stat, Option<Vec<u8>>)>, ConnectionError>;
     /// `mkdir -p`, with `attrs` applied to the last component.
-    async fn mkdir(&self, path: &str, attrs: Attrs) -> Result<(), TargetError>;
-    async fn set_attrs(&self, path: &str, attrs: Attrs) -> Result<(), TargetError>;
+    async fn mkdir(&self, path: &str, attrs: Attrs) -> Result<(), ConnectionError>;
+    async fn set_attrs(&self, path: &str, attrs: Attrs) -> Result<(), ConnectionError>;
     /// Removes a file, link or whole directory tree.
-    async fn remove(&self, path: &str) -> Result<(), TargetError>;
+    async fn remove(&self, path: &str) -> Result<(), ConnectionError>;
     /// Points `path` at `target`, replacing what is there in one step.
-    async fn symlink(&self, target: &str, path: &str) -> Result<(), TargetError>;
+    async fn symlink(&self, target: &str, path: &str) -> Result<(), ConnectionError>;
 }

@@ -3,7 +3,7 @@
 
 use super::Attrs;
 
-pub struct Change {
+pub struct FileChange {
     pub path: String,
     pub action: Action,
 }
@@ -35,29 +35,29 @@ pub enum Leaves<'a> {
     Unknown,
 }
 
-impl Change {
-    pub fn write(path: &str, content: &[u8], attrs: Attrs) -> Change {
-        Change::at(path, Action::Write { content: content.to_vec(), attrs })
+impl FileChange {
+    pub fn write(path: &str, content: &[u8], attrs: Attrs) -> FileChange {
+        FileChange::at(path, Action::Write { content: content.to_vec(), attrs })
     }
 
-    pub fn mkdir(path: &str, attrs: Attrs) -> Change {
-        Change::at(path, Action::Mkdir(attrs))
+    pub fn mkdir(path: &str, attrs: Attrs) -> FileChange {
+        FileChange::at(path, Action::Mkdir(attrs))
     }
 
-    pub fn set_attrs(path: &str, attrs: Attrs) -> Change {
-        Change::at(path, Action::SetAttrs(attrs))
+    pub fn set_attrs(path: &str, attrs: Attrs) -> FileChange {
+        FileChange::at(path, Action::SetAttrs(attrs))
     }
 
-    pub fn remove(path: &str) -> Change {
-        Change::at(path, Action::Remove)
+    pub fn remove(path: &str) -> FileChange {
+        FileChange::at(path, Action::Remove)
     }
 
-    pub fn symlink(target: &str, path: &str) -> Change {
-        Change::at(path, Action::Symlink { target: target.to_string() })
+    pub fn symlink(target: &str, path: &str) -> FileChange {
+        FileChange::at(path, Action::Symlink { target: target.to_string() })
     }
 
-    fn at(path: &str, action: Action) -> Change {
-        Change { path: path.to_string(), action }
+    fn at(path: &str, action: Action) -> FileChange {
+        FileChange { path: path.to_string(), action }
     }
 
     /// The operation's name, for messages.

@@ -9,10 +9,10 @@
 
 use std::collections::HashMap;
 
-use super::change::{Action, Change};
+use super::file_change::{Action, FileChange};
 use super::shell::{self, Stats, Surveyed};
-use super::{Attrs, Upcoming};
-use crate::template::shell_quote as q;
+use super::{Attrs, PlannedRead};
+use crate::connection::shell_words::quote as q;
 
 const PROGRAM: &str = include_str!("agent.pl");
 
@@ -77,7 +77,7 @@ fn line(bytes: &[u8], from: usize) -> Option<(&str, usize)> {
     Some((std::str::from_utf8(&bytes[from..end]).unwrap_or("?"), end + 1))
 }
 
-pub fn survey(upcoming: &[Upcoming]) -> Vec<u8> {
+pub fn survey(upcoming: &[PlannedRead]) -> Vec<u8> {
     let mut fields: Vec<&[u8]> = vec![b"survey"];
     for wanted in upcoming {
         fields.push(wanted.path.as_bytes());
@@ -87,7 +87,7 @@ pub fn survey(upcoming: &[Upcoming]) -> Vec<u8> {
 }
 
 /// What a survey's reply says, read as the shell's survey is; `None` if it says nothing sure.
-pub fn surveyed(upcoming: &[Upcoming], reply: &Reply) -> Option<HashMap<String, Surveyed>> {
+pub fn surveyed(upcoming: &[PlannedRead], reply: &Reply) -> Option<HashMap<String, Surveyed>> {
     match (reply.rc, reply.fields.as_slice()) {
         (0, [layout]) => shell::parse_survey(upcoming, layout),
         _ => None,
@@ -95,7 +95,7 @@ pub fn surveyed(upcoming: &[Upcoming], reply: &Reply) -> Option<HashMap<String, 
 }
 
 /// Makes the change, then stats `look` (as `shell::apply_and_stat` does).
-pub fn change(change: &Change, look: &[String]) -> Vec<u8> {
+pub fn change(change: &FileChange, look: &[String]) -> Vec<u8> {
     let (action, attrs, data): (&str, Attrs, &[u8]) = match &change.action {
         Action::Write { content, attrs } => ("write", *attrs, content),
         Action::Mkdir(attrs) => ("mkdir", *attrs, b""),
@@ -141,8 +141,8 @@ mod tests {
     use std::process::{Child, Stdio};
 
     use super::*;
-    use crate::target::Local;
-    use crate::target::shell::Delivery;
+    use crate::connection::Local;
+    use crate::connection::shell::Delivery;
 
     /// The agent on this machine, started as a connection starts it, fed through pipes.
     struct LocalAgent(Child);
@@ -228,24 +228,24 @@ mod tests {
         let changes = |dir: &Path| {
             let at = |name: &str| dir.join(name).display().to_string();
             vec![
-                Change::write(&at("new"), b"bytes\0with nul, no newline", mode(0o640)),
-                Change::write(&at("plain"), b"new text\n", Attrs { mode: Some(0o4755), ..ours }),
-                Change::write(&at("carried"), b"x\n", Attrs { owner_best_effort: true, ..ours }),
-                Change::write(&at("no such folder/file"), b"x\n", Attrs::default()),
-                Change::write(&at("kept"), b"over a folder\n", Attrs::default()),
-                Change::mkdir(&at("made/in/one/go"), Attrs { mode: Some(0o2750), ..ours }),
-                Change::mkdir(&at("kept"), mode(0o700)),
-                Change::mkdir(&at("plain"), Attrs::default()),
-                Change::set_attrs(&at("tree/deeper/leaf"), Attrs { mode: Some(0o600), ..ours }),
-                Change::set_attrs(&at("old link"), mode(0o600)),
-                Change::set_attrs(&at("missing"), mode(0o600)),
-                Change::remove(&at("tree")),
-                Change::remove(&at("link to kept")),
-                Change::remove(&at("missing")),
-                Change::remove(&at("plain/below a file")),
-                Change::symlink("made/in", &at("new link")),
-                Change::symlink("new", &at("old link")),
-                Change::symlink("x", &at("kept")),
+                FileChange::write(&at("new"), b"bytes\0with nul, no newline", mode(0o640)),
+                FileChange::write(&at("plain"), b"new text\n", Attrs { mode: Some(0o4755), ..ours }),
+                FileChange::write(&at("carried"), b"x\n", Attrs { owner_best_effort: true, ..ours }),
+                FileChange::write(&at("no such folder/file"), b"x\n", Attrs::default()),
+                FileChange::write(&at("kept"), b"over a folder\n", Attrs::default()),
+                FileChange::mkdir(&at("made/in/one/go"), Attrs { mode: Some(0o2750), ..ours }),
+                FileChange::mkdir(&at("kept"), mode(0o700)),
+                FileChange::mkdir(&at("plain"), Attrs::default()),
+                FileChange::set_attrs(&at("tree/deeper/leaf"), Attrs { mode: Some(0o600), ..ours }),
+                FileChange::set_attrs(&at("old link"), mode(0o600)),
+                FileChange::set_attrs(&at("missing"), mode(0o600)),
+                FileChange::remove(&at("tree")),
+                FileChange::remove(&at("link to kept")),
+                FileChange::remove(&at("missing")),
+                FileChange::remove(&at("plain/below a file")),
+                FileChange::symlink("made/in", &at("new link")),
+                FileChange::symlink("new", &at("old link")),
+                FileChange::symlink("x", &at("kept")),
             ]
         };
         fixture(by_shell.path());
@@ -287,13 +287,13 @@ mod tests {
         let owner = Attrs { uid: Some(0), ..Attrs::default() };
         let before = tree(dir.path());
         let mut agent = LocalAgent::start();
-        let declined = |agent: &mut LocalAgent, it: Change| matches!(changed(&agent.ask(&change(&it, &[]))), Changed::Declined);
-        assert!(declined(&mut agent, Change::set_attrs(&at("link"), owner)));
-        assert!(declined(&mut agent, Change::mkdir(&at("link"), owner)));
+        let declined = |agent: &mut LocalAgent, it: FileChange| matches!(changed(&agent.ask(&change(&it, &[]))), Changed::Declined);
+        assert!(declined(&mut agent, FileChange::set_attrs(&at("link"), owner)));
+        assert!(declined(&mut agent, FileChange::mkdir(&at("link"), owner)));
         for name in ["inner/..", "inner/.", "inner/../", "."] {
-            assert!(declined(&mut agent, Change::remove(&at(name))), "{name}");
+            assert!(declined(&mut agent, FileChange::remove(&at(name))), "{name}");
         }
-        assert!(!declined(&mut agent, Change::remove(&at("inner/.hidden"))));
+        assert!(!declined(&mut agent, FileChange::remove(&at("inner/.hidden"))));
         assert_eq!(tree(dir.path()), before);
     }
 
@@ -307,8 +307,8 @@ mod tests {
         std::fs::write(at("empty"), "").unwrap();
         std::os::unix::fs::symlink("nowhere", at("dangling")).unwrap();
         let names = ["plain", "bin ary", "new\nline", "empty", "tree", "old link", "link to kept", "dangling", "missing", "plain/x"];
-        let upcoming: Vec<Upcoming> =
-            names.iter().enumerate().map(|(i, n)| Upcoming { path: at(n), content: i % 3 != 1 || n.contains("link") }).collect();
+        let upcoming: Vec<PlannedRead> =
+            names.iter().enumerate().map(|(i, n)| PlannedRead { path: at(n), content: i % 3 != 1 || n.contains("link") }).collect();
         let by_shell = shell::survey(&Local::default(), &upcoming).await.unwrap();
         let by_agent = surveyed(&upcoming, &LocalAgent::start().ask(&survey(&upcoming))).unwrap();
         let sorted = |answers: HashMap<String, Surveyed>| {
@@ -325,7 +325,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("file").display().to_string();
         let mut agent = LocalAgent::start();
-        let request = change(&Change::write(&path, b"a long enough content\n", Attrs::default()), &[]);
+        let request = change(&FileChange::write(&path, b"a long enough content\n", Attrs::default()), &[]);
         let mut stdin = agent.0.stdin.take().unwrap();
         stdin.write_all(&request[..request.len() - 5]).unwrap();
         drop(stdin);

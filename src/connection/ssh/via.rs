@@ -5,7 +5,7 @@ use super::keeper::kept::Kept;
 use super::link::{Link, lost};
 use super::pipe::Pipe;
 use super::settings::SshSettings;
-use crate::target::TargetError;
+use crate::connection::ConnectionError;
 
 pub enum Via {
     Own(Link),
@@ -13,7 +13,7 @@ pub enum Via {
 }
 
 impl Via {
-    pub fn new(settings: &SshSettings) -> Result<Via, TargetError> {
+    pub fn new(settings: &SshSettings) -> Result<Via, ConnectionError> {
         let reach = settings.reach.clone();
         Ok(match settings.persist {
             Some(persist) => Via::Keeper(Kept::new(reach, persist)?),
@@ -22,14 +22,14 @@ impl Via {
     }
 
     /// Connects and authenticates, unless that is done already.
-    pub async fn check(&self) -> Result<(), TargetError> {
+    pub async fn check(&self) -> Result<(), ConnectionError> {
         match self {
             Via::Own(link) => link.check().await,
             Via::Keeper(kept) => kept.check().await,
         }
     }
 
-    pub async fn start(&self, command_line: &str) -> Result<Pipe, TargetError> {
+    pub async fn start(&self, command_line: &str) -> Result<Pipe, ConnectionError> {
         match self {
             Via::Own(link) => link.start(command_line).await.map(Pipe::channel),
             Via::Keeper(kept) => kept.start(command_line).await,
@@ -37,7 +37,7 @@ impl Via {
     }
 
     /// An error of a remote process in words (`link::lost`).
-    pub async fn lost(&self, settings: &SshSettings, error: impl std::fmt::Display) -> TargetError {
+    pub async fn lost(&self, settings: &SshSettings, error: impl std::fmt::Display) -> ConnectionError {
         let down = match self {
             Via::Own(link) => link.is_down().await,
             Via::Keeper(kept) => kept.is_down(),

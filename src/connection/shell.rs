@@ -6,9 +6,9 @@
 
 use std::collections::HashMap;
 
-use super::change::{Action, Change};
-use super::{Attrs, Command, FileKind, Output, Stat, Target, TargetError, Upcoming};
-use crate::template::shell_quote as q;
+use super::file_change::{Action, FileChange};
+use super::{Attrs, Command, Connection, ConnectionError, FileKind, Output, PlannedRead, Stat};
+use crate::connection::shell_words::quote as q;
 
 /// The exit code a snippet uses for "nothing at that path".
 const MISSING: i32 = 100;
@@ -23,13 +23,13 @@ fn look(text: String) -> Command {
     Command { look_only: true, ..script(format!("missing() {{ return {MISSING}; }}; {text}")) }
 }
 
-fn failed(op: &'static str, path: &str, output: &Output) -> TargetError {
+fn failed(op: &'static str, path: &str, output: &Output) -> ConnectionError {
     let reason = output.stderr_text();
     let reason = if reason.is_empty() { format!("exit code {}", output.rc) } else { reason };
-    TargetError::Io { op, path: path.to_string(), source: std::io::Error::other(reason) }
+    ConnectionError::Io { op, path: path.to_string(), source: std::io::Error::other(reason) }
 }
 
-async fn run_ok(target: &dyn Target, op: &'static str, path: &str, command: Command) -> Result<Output, TargetError> {
+async fn run_ok(target: &dyn Connection, op: &'static str, path: &str, command: Command) -> Result<Output, ConnectionError> {
     let output = target.run(&command).await?;
     if output.rc != 0 {
         return Err(failed(op, path, &output));
@@ -62,7 +62,7 @@ fn attr_commands(attrs: Attrs, path: &str, is_link_ok: bool, previous: Option<&s
     out
 }
 
-pub async fn read(target: &dyn Target, path: &str) -> Result<Option<Vec<u8>>, TargetError> {
+pub async fn read(target: &dyn Connection, path: &str) -> Result<Option<Vec<u8>>, ConnectionError> {
     let p = q(path);
     let output = target.run(&look(format!("if test -e {p}; then cat -- {p}; else missing; fi"))).await?;
     match output.rc {
@@ -72,7 +72,7 @@ pub async fn read(target: &dyn Target, path: &str) -> Result<Option<Vec<u8>>, Ta
     }
 }
 
-pub async fn stat(target: &dyn Target, path: &str) -> Result<Option<Stat>, TargetError> {
+pub async fn stat(target: &dyn Connection, path: &str) -> Result<Option<Stat>, ConnectionError> {
     let p = q(path);
     let text = format!(
         "if test -e {p} || test -L {p}; then stat -c '%f %u %g %s' -- {p} && {{ ! test -L {p} || readlink -- {p}; }}; else missing; fi"
@@ -106,7 +106,7 @@ fn stat_section(paths: &str) -> String {
 /// path, one `readlink` for the links, one `cat` for the regular files whose bytes are wanted.
 /// Answers only what it knows exactly: a link's or an odd file's bytes, or anything that changed
 /// between the `stat` and the `cat`, are left for a single look.
-pub async fn survey(target: &dyn Target, upcoming: &[Upcoming]) -> Result<HashMap<String, Surveyed>, TargetError> {
+pub async fn survey(target: &dyn Connection, upcoming: &[PlannedRead]) -> Result<HashMap<String, Surveyed>, ConnectionError> {
     let all: String = upcoming.iter().map(|u| format!(" {}", q(&u.path))).collect();
     let wanted: String = upcoming.iter().filter(|u| u.content).map(|u| format!(" {}", q(&u.path))).collect();
     let text = format!(
@@ -158,7 +158,7 @@ fn parse_stats(stats: &[&[u8]]) -> Option<Stats> {
     Some(found)
 }
 
-pub(super) fn parse_survey(upcoming: &[Upcoming], stdout: &[u8]) -> Option<HashMap<String, Surveyed>> {
+pub(super) fn parse_survey(upcoming: &[PlannedRead], stdout: &[u8]) -> Option<HashMap<String, Surveyed>> {
     let (stats, rest) = fields(stdout)?;
     let (link_names, rest) = fields(rest)?;
     let (link_targets, rest) = fields(rest)?;
@@ -209,7 +209,7 @@ pub(super) fn parse_survey(upcoming: &[Upcoming], stdout: &[u8]) -> Option<HashM
 }
 
 /// The stat lines, then the bytes of anything but a directory.
-pub async fn inspect(target: &dyn Target, path: &str) -> Result<Option<(Stat, Option<Vec<u8>>)>, TargetError> {
+pub async fn inspect(target: &dyn Connection, path: &str) -> Result<Option<(Stat, Option<Vec<u8>>)>, ConnectionError> {
     let p = q(path);
     let text = format!(
         "if test -e {p} || test -L {p}; then stat -c '%f %u %g %s' -- {p} && {{ ! test -L {p} || readlink -- {p}; }} && {{ test -d {p} || cat -- {p}; }}; else missing; fi"
@@ -257,7 +257,7 @@ struct Snippet {
 }
 
 impl Snippet {
-    fn of(change: &Change, delivery: Delivery) -> Snippet {
+    fn of(change: &FileChange, delivery: Delivery) -> Snippet {
         let p = q(&change.path);
         let temp = change.temporary().map(|t| q(&t));
         let text = match &change.action {
@@ -287,7 +287,7 @@ impl Snippet {
 }
 
 /// Makes the change with shell tools.
-pub async fn apply(target: &dyn Target, change: &Change, delivery: Delivery) -> Result<(), TargetError> {
+pub async fn apply(target: &dyn Connection, change: &FileChange, delivery: Delivery) -> Result<(), ConnectionError> {
     let snippet = Snippet::of(change, delivery);
     run_ok(target, change.op(), &change.path, snippet.command(snippet.text.clone())).await.map(drop)
 }
@@ -295,11 +295,11 @@ pub async fn apply(target: &dyn Target, change: &Change, delivery: Delivery) -> 
 /// Makes the change, then stats `paths` in the same request, as a survey would: what it
 /// left, before anything else can act. `None` when this host's `stat` cannot say.
 pub async fn apply_and_stat(
-    target: &dyn Target,
-    change: &Change,
+    target: &dyn Connection,
+    change: &FileChange,
     delivery: Delivery,
     paths: &[String],
-) -> Result<Option<Stats>, TargetError> {
+) -> Result<Option<Stats>, ConnectionError> {
     let snippet = Snippet::of(change, delivery);
     let all: String = paths.iter().map(|p| format!(" {}", q(p))).collect();
     let text = format!("{{ {}\n}} && {{ {}; }}", snippet.text, stat_section(&all));
@@ -363,46 +363,46 @@ mod tests {
     use async_trait::async_trait;
 
     use super::*;
-    use crate::target::{Local, Privilege};
+    use crate::connection::{Local, Privilege};
 
     /// The local machine, except that stdin arrives cut in half, as when a
     /// connection drops in the middle of a transfer.
     struct CutShort(Local);
 
     #[async_trait]
-    impl Target for CutShort {
-        fn elevated(&self, _: &Privilege) -> Arc<dyn Target> {
+    impl Connection for CutShort {
+        fn elevated(&self, _: &Privilege) -> Arc<dyn Connection> {
             unreachable!()
         }
-        async fn run(&self, command: &Command) -> Result<Output, TargetError> {
+        async fn run(&self, command: &Command) -> Result<Output, ConnectionError> {
             let mut command = command.clone();
             if let Some(stdin) = command.stdin.as_mut() {
                 stdin.truncate(stdin.len() / 2);
             }
             self.0.run(&command).await
         }
-        async fn read(&self, path: &str) -> Result<Option<Vec<u8>>, TargetError> {
+        async fn read(&self, path: &str) -> Result<Option<Vec<u8>>, ConnectionError> {
             self.0.read(path).await
         }
-        async fn write(&self, path: &str, content: &[u8], attrs: Attrs) -> Result<(), TargetError> {
-            apply(self, &Change::write(path, content, attrs), Delivery::Piped).await
+        async fn write(&self, path: &str, content: &[u8], attrs: Attrs) -> Result<(), ConnectionError> {
+            apply(self, &FileChange::write(path, content, attrs), Delivery::Piped).await
         }
-        async fn stat(&self, path: &str) -> Result<Option<Stat>, TargetError> {
+        async fn stat(&self, path: &str) -> Result<Option<Stat>, ConnectionError> {
             self.0.stat(path).await
         }
-        async fn inspect(&self, path: &str) -> Result<Option<(Stat, Option<Vec<u8>>)>, TargetError> {
+        async fn inspect(&self, path: &str) -> Result<Option<(Stat, Option<Vec<u8>>)>, ConnectionError> {
             self.0.inspect(path).await
         }
-        async fn mkdir(&self, path: &str, attrs: Attrs) -> Result<(), TargetError> {
+        async fn mkdir(&self, path: &str, attrs: Attrs) -> Result<(), ConnectionError> {
             self.0.mkdir(path, attrs).await
         }
-        async fn set_attrs(&self, path: &str, attrs: Attrs) -> Result<(), TargetError> {
+        async fn set_attrs(&self, path: &str, attrs: Attrs) -> Result<(), ConnectionError> {
             self.0.set_attrs(path, attrs).await
         }
-        async fn remove(&self, path: &str) -> Result<(), TargetError> {
+        async fn remove(&self, path: &str) -> Result<(), ConnectionError> {
             self.0.remove(path).await
         }
-        async fn symlink(&self, target: &str, path: &str) -> Result<(), TargetError> {
+        async fn symlink(&self, target: &str, path: &str) -> Result<(), ConnectionError> {
             self.0.symlink(target, path).await
         }
     }
@@ -425,19 +425,19 @@ mod tests {
         let path = dir.path().join("it's here").display().to_string();
         let local = Local::default();
         let mode = Attrs { mode: Some(0o640), ..Attrs::default() };
-        apply(&local, &Change::write(&path, b"bytes\0with nul", mode), Delivery::Piped).await.unwrap();
+        apply(&local, &FileChange::write(&path, b"bytes\0with nul", mode), Delivery::Piped).await.unwrap();
         assert_eq!(read(&local, &path).await.unwrap().unwrap(), b"bytes\0with nul");
         // Small text goes through the shell's own read loop: every byte must survive it.
         let text = "  leading blanks\tand tabs \\ back\\slashes $(not run) -n\n\n\r\nlast\n";
         let text_path = dir.path().join("text").display().to_string();
-        apply(&local, &Change::write(&text_path, text.as_bytes(), Attrs::default()), Delivery::Piped).await.unwrap();
+        apply(&local, &FileChange::write(&text_path, text.as_bytes(), Attrs::default()), Delivery::Piped).await.unwrap();
         assert_eq!(read(&local, &text_path).await.unwrap().unwrap(), text.as_bytes());
         let stat = stat(&local, &path).await.unwrap().unwrap();
         assert_eq!((stat.kind, stat.mode, stat.size), (FileKind::File, 0o640, 14));
         let link = dir.path().join("link").display().to_string();
-        apply(&local, &Change::symlink("it's here", &link), Delivery::Piped).await.unwrap();
+        apply(&local, &FileChange::symlink("it's here", &link), Delivery::Piped).await.unwrap();
         assert_eq!(super::stat(&local, &link).await.unwrap().unwrap().link_target.as_deref(), Some("it's here"));
-        apply(&local, &Change::remove(&path), Delivery::Piped).await.unwrap();
+        apply(&local, &FileChange::remove(&path), Delivery::Piped).await.unwrap();
         assert!(read(&local, &path).await.unwrap().is_none());
     }
 
@@ -453,10 +453,10 @@ mod tests {
         std::os::unix::fs::symlink("plain", at("link")).unwrap();
         std::os::unix::fs::symlink("nowhere", at("dangling")).unwrap();
         let names = ["plain", "empty", "bin ary", "new\nline", "folder", "link", "dangling", "missing", "folder/missing"];
-        let upcoming: Vec<Upcoming> = names
+        let upcoming: Vec<PlannedRead> = names
             .iter()
             .enumerate()
-            .map(|(i, n)| Upcoming { path: at(n), content: (i % 2 == 0 && *n != "dangling") || *n == "link" })
+            .map(|(i, n)| PlannedRead { path: at(n), content: (i % 2 == 0 && *n != "dangling") || *n == "link" })
             .collect();
         let local = Local::default();
         let answers = survey(&local, &upcoming).await.unwrap();
@@ -477,7 +477,7 @@ mod tests {
         assert_eq!(answers.len(), upcoming.len() - 1, "all but the link's bytes answered");
 
         // Nothing there to read or follow: the empty sections still line up.
-        let nothing = [Upcoming { path: at("missing"), content: true }, Upcoming { path: at("folder"), content: false }];
+        let nothing = [PlannedRead { path: at("missing"), content: true }, PlannedRead { path: at("folder"), content: false }];
         let answers = survey(&local, &nothing).await.unwrap();
         assert!(answers[&at("missing")].inspection.is_none());
         assert_eq!(answers[&at("folder")].inspection.as_ref().map(|(s, _)| s.kind), Some(FileKind::Directory));
@@ -491,7 +491,7 @@ mod tests {
         let paths = [at("file"), at("link"), at("missing")];
         let local = Local::default();
         let mode = Attrs { mode: Some(0o600), ..Attrs::default() };
-        let write = |bytes: &[u8]| Change::write(&at("file"), bytes, mode);
+        let write = |bytes: &[u8]| FileChange::write(&at("file"), bytes, mode);
         let first = apply_and_stat(&local, &write(b"bytes\n"), Delivery::Piped, &paths).await.unwrap().unwrap();
         assert_eq!(first[&at("file")].0, stat(&local, &at("file")).await.unwrap().unwrap(), "as a single look sees it");
         assert_eq!(first[&at("link")].0.kind, FileKind::Symlink);

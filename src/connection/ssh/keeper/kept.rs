@@ -10,10 +10,10 @@ use tokio::net::UnixStream;
 use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
 
 use super::{Request, failure_of, read_frame, serve, socket_path, tag, write_frame};
-use crate::target::TargetError;
-use crate::target::ssh::link::unreachable;
-use crate::target::ssh::pipe::{Event, Pipe, PipeReader, PipeWriter};
-use crate::target::ssh::settings::Reach;
+use crate::connection::ConnectionError;
+use crate::connection::ssh::link::unreachable;
+use crate::connection::ssh::pipe::{Event, Pipe, PipeReader, PipeWriter};
+use crate::connection::ssh::settings::Reach;
 
 /// One host's connection, held by the keeper.
 pub struct Kept {
@@ -28,17 +28,17 @@ pub struct Kept {
 static STARTING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 impl Kept {
-    pub fn new(reach: Reach, persist: Duration) -> Result<Kept, TargetError> {
+    pub fn new(reach: Reach, persist: Duration) -> Result<Kept, ConnectionError> {
         let socket = socket_path().map_err(|e| unreachable(&reach, e))?;
         Ok(Kept { socket, reach, persist, down: Arc::new(AtomicBool::new(false)) })
     }
 
     /// Connects and authenticates now, if the keeper has not already.
-    pub async fn check(&self) -> Result<(), TargetError> {
+    pub async fn check(&self) -> Result<(), ConnectionError> {
         self.ask(None).await.map(drop)
     }
 
-    pub async fn start(&self, command_line: &str) -> Result<Pipe, TargetError> {
+    pub async fn start(&self, command_line: &str) -> Result<Pipe, ConnectionError> {
         let (stream, buffer) = self.ask(Some(command_line.to_string())).await?;
         let (reader, writer) = stream.into_split();
         let reader = Reader { half: reader, buffer, down: Arc::clone(&self.down) };
@@ -51,7 +51,7 @@ impl Kept {
 
     /// A stream whose process (if any) has started, and what was read past the answer: the
     /// process's first events may come in the same read.
-    async fn ask(&self, command: Option<String>) -> Result<(UnixStream, Vec<u8>), TargetError> {
+    async fn ask(&self, command: Option<String>) -> Result<(UnixStream, Vec<u8>), ConnectionError> {
         let failed = |e: std::io::Error| unreachable(&self.reach, format!("the connection keeper ({}): {e}", self.socket.display()));
         let request = Request { reach: self.reach.clone(), persist: self.persist, command };
         let body = serde_json::to_vec(&request).expect("a request serializes");

@@ -1,8 +1,8 @@
-//! The host agent (`target::agent`) on one channel (a `RemoteProcess`).
+//! The host agent (`connection::agent`) on one channel (a `RemoteProcess`).
 
 use super::pipe::Pipe;
 use super::remote_process::{Incoming, ProcessError, RemoteProcess};
-use crate::target::agent::{self, Reply};
+use crate::connection::agent::{self, Reply};
 
 pub struct RemoteAgent {
     process: RemoteProcess,

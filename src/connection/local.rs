@@ -11,8 +11,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use async_trait::async_trait;
 use tokio::io::AsyncWriteExt;
 
-use super::change::Change;
-use super::{Attrs, Command, FileKind, Output, Privilege, Program, Stat, Target, TargetError, shell};
+use super::file_change::FileChange;
+use super::{Attrs, Command, Connection, ConnectionError, FileKind, Output, Privilege, Program, Stat, shell};
 
 /// This machine; under `become` as another user, file operations go
 /// through `sudo`/`runuser` like everything else.
@@ -28,7 +28,7 @@ impl Local {
     }
 
     /// A change as another user: through the shell snippets, under sudo.
-    async fn apply(&self, change: Change) -> Result<(), TargetError> {
+    async fn apply(&self, change: FileChange) -> Result<(), ConnectionError> {
         shell::apply(self, &change, shell::Delivery::Piped).await
     }
 }
@@ -38,12 +38,12 @@ async fn blocking<T: Send + 'static>(
     op: &'static str,
     path: &str,
     work: impl FnOnce(&Path) -> io::Result<T> + Send + 'static,
-) -> Result<T, TargetError> {
+) -> Result<T, ConnectionError> {
     let owned = path.to_string();
     tokio::task::spawn_blocking(move || work(Path::new(&owned)))
         .await
-        .map_err(|e| TargetError::Io { op, path: path.to_string(), source: io::Error::other(e) })?
-        .map_err(|source| TargetError::Io { op, path: path.to_string(), source })
+        .map_err(|e| ConnectionError::Io { op, path: path.to_string(), source: io::Error::other(e) })?
+        .map_err(|source| ConnectionError::Io { op, path: path.to_string(), source })
 }
 
 fn is_root() -> bool {
@@ -117,25 +117,25 @@ fn write_atomic(path: &Path, content: &[u8], attrs: Attrs) -> io::Result<()> {
 }
 
 #[async_trait]
-impl Target for Local {
-    fn elevated(&self, privilege: &Privilege) -> Arc<dyn Target> {
+impl Connection for Local {
+    fn elevated(&self, privilege: &Privilege) -> Arc<dyn Connection> {
         Arc::new(Local { privilege: privilege.clone() })
     }
 
-    async fn run(&self, command: &Command) -> Result<Output, TargetError> {
+    async fn run(&self, command: &Command) -> Result<Output, ConnectionError> {
         let argv = match &command.program {
             Program::Argv(argv) => argv.clone(),
             Program::Shell { script, executable } => vec![executable.clone(), "-c".into(), script.clone()],
         };
         let argv = privileged(argv, &self.privilege);
-        let (program, args) = argv.split_first().ok_or_else(|| TargetError::Unsupported("empty command".into()))?;
+        let (program, args) = argv.split_first().ok_or_else(|| ConnectionError::Unsupported("empty command".into()))?;
         let mut process = tokio::process::Command::new(program);
         process.args(args).envs(command.env.iter().map(|(k, v)| (k, v))).stdout(Stdio::piped()).stderr(Stdio::piped()).kill_on_drop(true);
         process.stdin(if command.stdin.is_some() { Stdio::piped() } else { Stdio::null() });
         if let Some(cwd) = &command.cwd {
             process.current_dir(cwd);
         }
-        let spawn_error = |source| TargetError::Spawn { program: program.clone(), source };
+        let spawn_error = |source| ConnectionError::Spawn { program: program.clone(), source };
         let mut child = process.spawn().map_err(spawn_error)?;
         if let (Some(input), Some(mut stdin)) = (&command.stdin, child.stdin.take()) {
             // A command that exits without reading its input is not an error.
@@ -146,7 +146,7 @@ impl Target for Local {
         Ok(Output { rc, stdout: output.stdout, stderr: output.stderr })
     }
 
-    async fn read(&self, path: &str) -> Result<Option<Vec<u8>>, TargetError> {
+    async fn read(&self, path: &str) -> Result<Option<Vec<u8>>, ConnectionError> {
         if self.escalates() {
             return shell::read(self, path).await;
         }
@@ -158,15 +158,15 @@ impl Target for Local {
         .await
     }
 
-    async fn write(&self, path: &str, content: &[u8], attrs: Attrs) -> Result<(), TargetError> {
+    async fn write(&self, path: &str, content: &[u8], attrs: Attrs) -> Result<(), ConnectionError> {
         if self.escalates() {
-            return self.apply(Change::write(path, content, attrs)).await;
+            return self.apply(FileChange::write(path, content, attrs)).await;
         }
         let content = content.to_vec();
         blocking("write", path, move |p| write_atomic(p, &content, attrs)).await
     }
 
-    async fn stat(&self, path: &str) -> Result<Option<Stat>, TargetError> {
+    async fn stat(&self, path: &str) -> Result<Option<Stat>, ConnectionError> {
         if self.escalates() {
             return shell::stat(self, path).await;
         }
@@ -192,7 +192,7 @@ impl Target for Local {
         .await
     }
 
-    async fn inspect(&self, path: &str) -> Result<Option<(Stat, Option<Vec<u8>>)>, TargetError> {
+    async fn inspect(&self, path: &str) -> Result<Option<(Stat, Option<Vec<u8>>)>, ConnectionError> {
         if self.escalates() {
             return shell::inspect(self, path).await;
         }
@@ -204,9 +204,9 @@ impl Target for Local {
         Ok(Some((stat, content)))
     }
 
-    async fn mkdir(&self, path: &str, attrs: Attrs) -> Result<(), TargetError> {
+    async fn mkdir(&self, path: &str, attrs: Attrs) -> Result<(), ConnectionError> {
         if self.escalates() {
-            return self.apply(Change::mkdir(path, attrs)).await;
+            return self.apply(FileChange::mkdir(path, attrs)).await;
         }
         blocking("mkdir", path, move |p| {
             fs::create_dir_all(p)?;
@@ -215,16 +215,16 @@ impl Target for Local {
         .await
     }
 
-    async fn set_attrs(&self, path: &str, attrs: Attrs) -> Result<(), TargetError> {
+    async fn set_attrs(&self, path: &str, attrs: Attrs) -> Result<(), ConnectionError> {
         if self.escalates() {
-            return self.apply(Change::set_attrs(path, attrs)).await;
+            return self.apply(FileChange::set_attrs(path, attrs)).await;
         }
         blocking("chmod/chown", path, move |p| apply_attrs(p, attrs)).await
     }
 
-    async fn remove(&self, path: &str) -> Result<(), TargetError> {
+    async fn remove(&self, path: &str) -> Result<(), ConnectionError> {
         if self.escalates() {
-            return self.apply(Change::remove(path)).await;
+            return self.apply(FileChange::remove(path)).await;
         }
         blocking("remove", path, |p| match fs::symlink_metadata(p) {
             Ok(meta) if meta.is_dir() => fs::remove_dir_all(p),
@@ -235,9 +235,9 @@ impl Target for Local {
         .await
     }
 
-    async fn symlink(&self, target: &str, path: &str) -> Result<(), TargetError> {
+    async fn symlink(&self, target: &str, path: &str) -> Result<(), ConnectionError> {
         if self.escalates() {
-            return self.apply(Change::symlink(target, path)).await;
+            return self.apply(FileChange::symlink(target, path)).await;
         }
         let target = target.to_string();
         blocking("symlink", path, move |p| {

@@ -1,3 +1,6 @@
+//! Variables of one scope, as written or as computed: the leaf every layer that holds variables
+//! shares (the model stores them, templates read them, the engine layers them).
+
 use std::collections::BTreeMap;
 
 use minijinja::Value;

@@ -10,17 +10,17 @@
 
 use std::collections::HashMap;
 
-use crate::target::change::{Change, Leaves};
-use crate::target::shell::{Inspection, Stats, Surveyed};
-use crate::target::{FileKind, Privilege, Upcoming};
+use crate::connection::file_change::{FileChange, Leaves};
+use crate::connection::shell::{Inspection, Stats, Surveyed};
+use crate::connection::{FileKind, PlannedRead, Privilege};
 
 /// Paths one survey fetches at most: one `stat` and one `cat` command line.
 const SURVEY_SIZE: usize = 64;
 
 #[derive(Default)]
-pub struct Lookahead {
+pub struct Prefetch {
     /// Per privilege: the looks still to come, in step order.
-    upcoming: HashMap<Privilege, Vec<Upcoming>>,
+    upcoming: HashMap<Privilege, Vec<PlannedRead>>,
     /// Per privilege: what a survey found since the last change it did not follow.
     known: HashMap<Privilege, HashMap<String, Surveyed>>,
 }
@@ -38,8 +38,8 @@ pub struct Refresh {
     before: HashMap<String, Surveyed>,
 }
 
-impl Lookahead {
-    pub fn expect(&mut self, upcoming: Vec<(Privilege, Vec<Upcoming>)>) {
+impl Prefetch {
+    pub fn plan(&mut self, upcoming: Vec<(Privilege, Vec<PlannedRead>)>) {
         self.upcoming = upcoming.into_iter().collect();
     }
 
@@ -66,15 +66,15 @@ impl Lookahead {
 
     /// `first`, then the looks to come, a survey's worth at most; `None` when this privilege
     /// looks one at a time.
-    fn batch(&self, privilege: &Privilege, first: Upcoming) -> Option<Vec<Upcoming>> {
+    fn batch(&self, privilege: &Privilege, first: PlannedRead) -> Option<Vec<PlannedRead>> {
         let queue = self.upcoming.get(privilege)?;
-        let rest: Vec<Upcoming> = queue.iter().filter(|u| u.path != first.path).take(SURVEY_SIZE - 1).cloned().collect();
+        let rest: Vec<PlannedRead> = queue.iter().filter(|u| u.path != first.path).take(SURVEY_SIZE - 1).cloned().collect();
         Some(std::iter::once(first).chain(rest).collect())
     }
 
     /// What a survey should fetch with `path`: it and the looks to come, unless nothing is to come.
-    pub fn survey_for(&self, privilege: &Privilege, path: &str, need: Need) -> Option<Vec<Upcoming>> {
-        let first = Upcoming { path: path.to_string(), content: matches!(need, Need::Content) };
+    pub fn survey_for(&self, privilege: &Privilege, path: &str, need: Need) -> Option<Vec<PlannedRead>> {
+        let first = PlannedRead { path: path.to_string(), content: matches!(need, Need::Content) };
         self.batch(privilege, first).filter(|batch| batch.len() > 1)
     }
 
@@ -84,14 +84,14 @@ impl Lookahead {
 
     /// Before a change to `path`: what to stat with it, unless this privilege looks one at a time.
     pub fn before_change(&mut self, privilege: &Privilege, path: &str) -> Option<Refresh> {
-        let batch = self.batch(privilege, Upcoming { path: path.to_string(), content: false })?;
+        let batch = self.batch(privilege, PlannedRead { path: path.to_string(), content: false })?;
         let paths = batch.into_iter().map(|u| u.path).collect();
         Some(Refresh { paths, before: self.known.remove(privilege).unwrap_or_default() })
     }
 
     /// After it: the stats taken right after the change, with what it left and what is still
     /// the same file as before.
-    pub fn after_change(&mut self, privilege: &Privilege, refresh: Refresh, stats: Stats, change: &Change) {
+    pub fn after_change(&mut self, privilege: &Privilege, refresh: Refresh, stats: Stats, change: &FileChange) {
         let mut answers = HashMap::new();
         for path in refresh.paths {
             let Some((mut stat, identity)) = stats.get(&path).cloned() else {

@@ -12,7 +12,7 @@ use russh::{ChannelReadHalf, ChannelWriteHalf, Preferred};
 use super::auth;
 use super::host_keys::{HostKeyCheck, HostKeyError};
 use super::settings::{Endpoint, Reach};
-use crate::target::TargetError;
+use crate::connection::ConnectionError;
 
 /// The russh client side: verifies the server's key and remembers why it refused one.
 struct Client {
@@ -43,25 +43,25 @@ type Session = Handle<Client>;
 /// Why a connection attempt failed: only the network's failures are worth another attempt
 /// (`ansible_ssh_retries`); a refused key or login stays refused.
 enum Failed {
-    Network(TargetError),
-    Refused(TargetError),
+    Network(ConnectionError),
+    Refused(ConnectionError),
 }
 
-impl From<TargetError> for Failed {
-    fn from(error: TargetError) -> Failed {
+impl From<ConnectionError> for Failed {
+    fn from(error: ConnectionError) -> Failed {
         Failed::Refused(error)
     }
 }
 
 /// A failure to reach the host, naming it as the user wrote it.
-pub fn unreachable(reach: &Reach, what: impl std::fmt::Display) -> TargetError {
+pub fn unreachable(reach: &Reach, what: impl std::fmt::Display) -> ConnectionError {
     let endpoint = &reach.endpoint;
-    TargetError::Unreachable(format!("{}@{}:{}: {what}", endpoint.user, endpoint.address, endpoint.port))
+    ConnectionError::Unreachable(format!("{}@{}:{}: {what}", endpoint.user, endpoint.address, endpoint.port))
 }
 
 /// An SSH error in words: the host is unreachable once the connection is down.
-pub fn lost(reach: &Reach, down: bool, error: impl std::fmt::Display) -> TargetError {
-    if down { unreachable(reach, format!("connection lost: {error}")) } else { TargetError::Unsupported(format!("SSH: {error}")) }
+pub fn lost(reach: &Reach, down: bool, error: impl std::fmt::Display) -> ConnectionError {
+    if down { unreachable(reach, format!("connection lost: {error}")) } else { ConnectionError::Unsupported(format!("SSH: {error}")) }
 }
 
 pub struct Link {
@@ -77,7 +77,7 @@ impl Link {
     }
 
     /// Starts `command_line` on a channel of its own.
-    pub async fn start(&self, command_line: &str) -> Result<(ChannelReadHalf, ChannelWriteHalf<Msg>), TargetError> {
+    pub async fn start(&self, command_line: &str) -> Result<(ChannelReadHalf, ChannelWriteHalf<Msg>), ConnectionError> {
         let session = self.session().await?;
         let channel = session.channel_open_session().await.map_err(|e| self.lost(e, &session))?;
         let (reader, writer) = channel.split();
@@ -86,7 +86,7 @@ impl Link {
     }
 
     /// Connects and authenticates, unless that is done already.
-    pub async fn check(&self) -> Result<(), TargetError> {
+    pub async fn check(&self) -> Result<(), ConnectionError> {
         self.session().await.map(drop)
     }
 
@@ -95,11 +95,11 @@ impl Link {
         self.session.lock().await.as_ref().is_none_or(|session| session.is_closed())
     }
 
-    fn lost(&self, error: impl std::fmt::Display, session: &Session) -> TargetError {
+    fn lost(&self, error: impl std::fmt::Display, session: &Session) -> ConnectionError {
         lost(&self.reach, session.is_closed(), error)
     }
 
-    fn check_for(&self, endpoint: &Endpoint) -> Result<HostKeyCheck, TargetError> {
+    fn check_for(&self, endpoint: &Endpoint) -> Result<HostKeyCheck, ConnectionError> {
         let pinned = self
             .reach
             .pinned
@@ -120,7 +120,7 @@ impl Link {
     }
 
     /// The live session, reconnecting if it dropped.
-    async fn session(&self) -> Result<Arc<Session>, TargetError> {
+    async fn session(&self) -> Result<Arc<Session>, ConnectionError> {
         let mut guard = self.session.lock().await;
         if let Some(session) = guard.as_ref().filter(|s| !s.is_closed()) {
             return Ok(Arc::clone(session));

@@ -6,8 +6,8 @@ mod auth;
 mod host_keys;
 pub mod keeper;
 mod link;
-mod lookahead;
 mod pipe;
+mod prefetch;
 mod remote_agent;
 mod remote_process;
 mod remote_shell;
@@ -21,8 +21,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use tokio::sync::{OnceCell, Semaphore};
 
-use lookahead::{Lookahead, Need, Refresh};
 use pipe::{Event, Pipe};
+use prefetch::{Need, Prefetch, Refresh};
 use remote_agent::RemoteAgent;
 use remote_process::ProcessError;
 use remote_shell::RemoteShell;
@@ -32,10 +32,10 @@ pub use host_keys::{HostKeyCheck, HostKeyError, Policy};
 pub use settings::{Endpoint, Lookup, Reach, SshSettings};
 
 use super::agent::{self, Changed};
-use super::change::Change;
+use super::file_change::FileChange;
 use super::shell::{self, Delivery, Inspection};
-use super::{Attrs, Command, Output, Privilege, Stat, Target, TargetError, Upcoming};
-use crate::template::shell_quote as q;
+use super::{Attrs, Command, Connection, ConnectionError, Output, PlannedRead, Privilege, Stat};
+use crate::connection::shell_words::quote as q;
 
 /// Whether a request to the host agent may start it.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -46,7 +46,7 @@ enum Start {
 
 /// Why a request to a remote process failed.
 enum Failure {
-    Lost(TargetError),
+    Lost(ConnectionError),
     TimedOut(Duration),
 }
 
@@ -55,16 +55,16 @@ impl Failure {
         matches!(self, Failure::TimedOut(_))
     }
 
-    fn into_error(self, request: impl FnOnce() -> String) -> TargetError {
+    fn into_error(self, request: impl FnOnce() -> String) -> ConnectionError {
         match self {
             Failure::Lost(error) => error,
-            Failure::TimedOut(limit) => TargetError::Timeout(limit, request()),
+            Failure::TimedOut(limit) => ConnectionError::Timeout(limit, request()),
         }
     }
 }
 
 /// One host's connection; reopened on demand when it drops.
-pub struct Connection {
+pub struct SshSession {
     settings: SshSettings,
     via: Via,
     /// Bounds the short-lived exec channels; OpenSSH refuses past `MaxSessions`.
@@ -75,27 +75,27 @@ pub struct Connection {
     agents: tokio::sync::Mutex<HashMap<Privilege, Option<RemoteAgent>>>,
     /// Whether sudo asks for a password here, found once.
     sudo_needs_password: OnceCell<bool>,
-    lookahead: Mutex<Lookahead>,
+    prefetch: Mutex<Prefetch>,
 }
 
-impl Connection {
+impl SshSession {
     /// Connects and authenticates now, so an unreachable host is known before its first step.
-    pub async fn open(settings: SshSettings) -> Result<Arc<Connection>, TargetError> {
-        let connection = Arc::new(Connection {
+    pub async fn open(settings: SshSettings) -> Result<Arc<SshSession>, ConnectionError> {
+        let connection = Arc::new(SshSession {
             via: Via::new(&settings)?,
             channels: Semaphore::new(settings.max_sessions),
             settings,
             shells: tokio::sync::Mutex::new(HashMap::new()),
             agents: tokio::sync::Mutex::new(HashMap::new()),
             sudo_needs_password: OnceCell::new(),
-            lookahead: Mutex::new(Lookahead::default()),
+            prefetch: Mutex::new(Prefetch::default()),
         });
         connection.via.check().await?;
         Ok(connection)
     }
 
     /// Runs one command line on a channel of its own (for probes before a shell exists).
-    async fn exec(&self, line: &str) -> Result<Output, TargetError> {
+    async fn exec(&self, line: &str) -> Result<Output, ConnectionError> {
         let _slot = self.channels.acquire().await.expect("channel semaphore");
         let Pipe { mut reader, mut writer } = self.via.start(line).await?;
         if let Err(e) = writer.eof().await {
@@ -118,7 +118,7 @@ impl Connection {
     /// and what to write before its first request. The login shell that sshd runs it with
     /// `exec`s it: dash would otherwise stay as its parent, one process more, and a signal to
     /// the channel would reach only that shell.
-    async fn launcher(&self, privilege: &Privilege, program: &str) -> Result<(String, Option<String>), TargetError> {
+    async fn launcher(&self, privilege: &Privilege, program: &str) -> Result<(String, Option<String>), ConnectionError> {
         if !privilege.escalate {
             return Ok((format!("exec {program}"), None));
         }
@@ -133,13 +133,13 @@ impl Connection {
     }
 
     /// Starts the shell that serves a privilege: `/bin/sh`, under sudo when escalating.
-    async fn start_shell(&self, privilege: &Privilege) -> Result<RemoteShell, TargetError> {
+    async fn start_shell(&self, privilege: &Privilege) -> Result<RemoteShell, ConnectionError> {
         let (launcher, preamble) = self.launcher(privilege, "/bin/sh").await?;
         let pipe = self.via.start(&launcher).await?;
         match RemoteShell::start(pipe, preamble.as_deref().map(str::as_bytes)).await {
             Ok(shell) => Ok(shell),
             Err(ProcessError::Ended(_, reason)) if privilege.escalate => {
-                Err(TargetError::CannotBecome { user: privilege.user.clone().unwrap_or_else(|| "root".into()), reason })
+                Err(ConnectionError::CannotBecome { user: privilege.user.clone().unwrap_or_else(|| "root".into()), reason })
             }
             Err(other) => Err(self.lost(other).await),
         }
@@ -147,14 +147,14 @@ impl Connection {
 
     /// Starts the agent that serves a privilege; `None` where it cannot run (no perl, or sudo
     /// refuses: the shell then says why).
-    async fn start_agent(&self, privilege: &Privilege) -> Result<Option<RemoteAgent>, TargetError> {
+    async fn start_agent(&self, privilege: &Privilege) -> Result<Option<RemoteAgent>, ConnectionError> {
         let Some(perl) = &self.settings.perl else { return Ok(None) };
         let (launcher, preamble) = self.launcher(privilege, &agent::launcher(perl)).await?;
         let pipe = self.via.start(&launcher).await?;
         match RemoteAgent::start(pipe, preamble.as_deref().map(str::as_bytes)).await {
             Ok(agent) => Ok(Some(agent)),
             Err(error) => match self.lost(&error).await {
-                TargetError::Unsupported(_) if matches!(error, ProcessError::Ended(..) | ProcessError::Garbled(_)) => Ok(None),
+                ConnectionError::Unsupported(_) if matches!(error, ProcessError::Ended(..) | ProcessError::Garbled(_)) => Ok(None),
                 lost => Err(lost),
             },
         }
@@ -162,7 +162,7 @@ impl Connection {
 
     /// Sends a request to the agent of a privilege, starting it first if `start` allows;
     /// `None` when no agent runs there, so the shell snippets must serve.
-    async fn ask_agent(&self, privilege: &Privilege, request: &[u8], start: Start) -> Result<Option<agent::Reply>, TargetError> {
+    async fn ask_agent(&self, privilege: &Privilege, request: &[u8], start: Start) -> Result<Option<agent::Reply>, ConnectionError> {
         let mut agents = self.agents.lock().await;
         if start == Start::IfNeeded && !agents.contains_key(privilege) {
             let agent = self.start_agent(privilege).await?;
@@ -192,9 +192,9 @@ impl Connection {
     }
 
     /// Runs a command in the shell of its privilege, starting or restarting the shell as needed.
-    pub async fn run(&self, privilege: &Privilege, command: &Command) -> Result<Output, TargetError> {
+    pub async fn run(&self, privilege: &Privilege, command: &Command) -> Result<Output, ConnectionError> {
         if !command.look_only {
-            self.lookahead().forget();
+            self.prefetch().forget();
         }
         let mut shells = self.shells.lock().await;
         if !shells.contains_key(privilege) {
@@ -212,50 +212,50 @@ impl Connection {
         outcome.map_err(|failure| failure.into_error(|| command.display().chars().take(200).collect()))
     }
 
-    async fn lost(&self, error: impl std::fmt::Display) -> TargetError {
+    async fn lost(&self, error: impl std::fmt::Display) -> ConnectionError {
         self.via.lost(&self.settings, error).await
     }
 
-    fn lookahead(&self) -> std::sync::MutexGuard<'_, Lookahead> {
-        self.lookahead.lock().expect("lookahead lock")
+    fn prefetch(&self) -> std::sync::MutexGuard<'_, Prefetch> {
+        self.prefetch.lock().expect("prefetch lock")
     }
 
-    async fn sudo_needs_password(&self) -> Result<bool, TargetError> {
+    async fn sudo_needs_password(&self) -> Result<bool, ConnectionError> {
         self.sudo_needs_password.get_or_try_init(|| async { Ok(self.exec("sudo -n true").await?.rc != 0) }).await.copied()
     }
 }
 
 /// A host over SSH, acting with a privilege.
-pub struct SshTarget {
-    connection: Arc<Connection>,
+pub struct SshConnection {
+    connection: Arc<SshSession>,
     privilege: Privilege,
 }
 
-impl SshTarget {
-    pub fn new(connection: Arc<Connection>) -> SshTarget {
-        SshTarget { connection, privilege: Privilege::default() }
+impl SshConnection {
+    pub fn new(connection: Arc<SshSession>) -> SshConnection {
+        SshConnection { connection, privilege: Privilege::default() }
     }
 
     /// The answer a survey of the coming looks gives, fetching them if this is the first miss;
     /// `None` when the path is best looked at alone. The agent, once a change has started it,
     /// answers even a single look. Looks alone do not start it: a run that changes nothing
     /// (a rerun, a dry run) is cheaper without a second process on the host.
-    async fn surveyed(&self, path: &str, need: Need) -> Result<Option<Inspection>, TargetError> {
+    async fn surveyed(&self, path: &str, need: Need) -> Result<Option<Inspection>, ConnectionError> {
         let batch = {
-            let mut ahead = self.connection.lookahead();
+            let mut ahead = self.connection.prefetch();
             if let Some(known) = ahead.answer(&self.privilege, path, need) {
                 return Ok(Some(known));
             }
             ahead.survey_for(&self.privilege, path, need)
         };
         let alone = batch.is_none();
-        let wanted = batch.unwrap_or_else(|| vec![Upcoming { path: path.to_string(), content: matches!(need, Need::Content) }]);
+        let wanted = batch.unwrap_or_else(|| vec![PlannedRead { path: path.to_string(), content: matches!(need, Need::Content) }]);
         let answers = match self.connection.ask_agent(&self.privilege, &agent::survey(&wanted), Start::OnlyIfRunning).await? {
             Some(reply) => agent::surveyed(&wanted, &reply).unwrap_or_default(),
             None if alone => return Ok(None),
             None => shell::survey(self, &wanted).await?,
         };
-        let mut ahead = self.connection.lookahead();
+        let mut ahead = self.connection.prefetch();
         if answers.is_empty() {
             // This host's tools cannot survey (no GNU `stat --printf`): look one at a time.
             ahead.give_up(&self.privilege);
@@ -266,51 +266,53 @@ impl SshTarget {
 
     /// Makes a change, by the agent where it runs; when looks are coming, stats them in the same
     /// request, so that the check after the change and the steps after it need no round trip.
-    async fn change(&self, change: Change) -> Result<(), TargetError> {
-        let refresh = self.connection.lookahead().before_change(&self.privilege, &change.path);
+    async fn change(&self, change: FileChange) -> Result<(), ConnectionError> {
+        let refresh = self.connection.prefetch().before_change(&self.privilege, &change.path);
         let look = refresh.as_ref().map(|r| r.paths.as_slice()).unwrap_or_default();
         let Some(reply) = self.connection.ask_agent(&self.privilege, &agent::change(&change, look), Start::IfNeeded).await? else {
             return self.change_by_shell(change, refresh).await;
         };
         // As any command does: a change may touch what other privileges looked at.
-        self.connection.lookahead().forget();
+        self.connection.prefetch().forget();
         match agent::changed(&reply) {
             Changed::Made(stats) => {
                 if let (Some(refresh), Some(stats)) = (refresh, stats) {
-                    self.connection.lookahead().after_change(&self.privilege, refresh, stats, &change);
+                    self.connection.prefetch().after_change(&self.privilege, refresh, stats, &change);
                 }
                 Ok(())
             }
-            Changed::Failed(reason) => Err(TargetError::Io { op: change.op(), path: change.path, source: std::io::Error::other(reason) }),
+            Changed::Failed(reason) => {
+                Err(ConnectionError::Io { op: change.op(), path: change.path, source: std::io::Error::other(reason) })
+            }
             Changed::Declined => self.change_by_shell(change, refresh).await,
         }
     }
 
-    async fn change_by_shell(&self, change: Change, refresh: Option<Refresh>) -> Result<(), TargetError> {
+    async fn change_by_shell(&self, change: FileChange, refresh: Option<Refresh>) -> Result<(), ConnectionError> {
         // A request cut short never runs (see `remote_shell`): no length check is needed.
         let Some(refresh) = refresh else { return shell::apply(self, &change, Delivery::Whole).await };
         if let Some(stats) = shell::apply_and_stat(self, &change, Delivery::Whole, &refresh.paths).await? {
-            self.connection.lookahead().after_change(&self.privilege, refresh, stats, &change);
+            self.connection.prefetch().after_change(&self.privilege, refresh, stats, &change);
         }
         Ok(())
     }
 }
 
 #[async_trait]
-impl Target for SshTarget {
-    fn elevated(&self, privilege: &Privilege) -> Arc<dyn Target> {
-        Arc::new(SshTarget { connection: Arc::clone(&self.connection), privilege: privilege.clone() })
+impl Connection for SshConnection {
+    fn elevated(&self, privilege: &Privilege) -> Arc<dyn Connection> {
+        Arc::new(SshConnection { connection: Arc::clone(&self.connection), privilege: privilege.clone() })
     }
 
-    fn expect(&self, upcoming: Vec<(Privilege, Vec<Upcoming>)>) {
-        self.connection.lookahead().expect(upcoming);
+    fn prefetch(&self, upcoming: Vec<(Privilege, Vec<PlannedRead>)>) {
+        self.connection.prefetch().plan(upcoming);
     }
 
-    async fn run(&self, command: &Command) -> Result<Output, TargetError> {
+    async fn run(&self, command: &Command) -> Result<Output, ConnectionError> {
         self.connection.run(&self.privilege, command).await
     }
 
-    async fn read(&self, path: &str) -> Result<Option<Vec<u8>>, TargetError> {
+    async fn read(&self, path: &str) -> Result<Option<Vec<u8>>, ConnectionError> {
         match self.surveyed(path, Need::Content).await? {
             Some(None) => Ok(None),
             Some(Some((stat, Some(content)))) if stat.kind != super::FileKind::Directory => Ok(Some(content)),
@@ -318,37 +320,37 @@ impl Target for SshTarget {
         }
     }
 
-    async fn write(&self, path: &str, content: &[u8], attrs: Attrs) -> Result<(), TargetError> {
-        self.change(Change::write(path, content, attrs)).await
+    async fn write(&self, path: &str, content: &[u8], attrs: Attrs) -> Result<(), ConnectionError> {
+        self.change(FileChange::write(path, content, attrs)).await
     }
 
-    async fn stat(&self, path: &str) -> Result<Option<Stat>, TargetError> {
+    async fn stat(&self, path: &str) -> Result<Option<Stat>, ConnectionError> {
         match self.surveyed(path, Need::Stat).await? {
             Some(known) => Ok(known.map(|(stat, _)| stat)),
             None => shell::stat(self, path).await,
         }
     }
 
-    async fn inspect(&self, path: &str) -> Result<Inspection, TargetError> {
+    async fn inspect(&self, path: &str) -> Result<Inspection, ConnectionError> {
         match self.surveyed(path, Need::Content).await? {
             Some(known) => Ok(known),
             None => shell::inspect(self, path).await,
         }
     }
 
-    async fn mkdir(&self, path: &str, attrs: Attrs) -> Result<(), TargetError> {
-        self.change(Change::mkdir(path, attrs)).await
+    async fn mkdir(&self, path: &str, attrs: Attrs) -> Result<(), ConnectionError> {
+        self.change(FileChange::mkdir(path, attrs)).await
     }
 
-    async fn set_attrs(&self, path: &str, attrs: Attrs) -> Result<(), TargetError> {
-        self.change(Change::set_attrs(path, attrs)).await
+    async fn set_attrs(&self, path: &str, attrs: Attrs) -> Result<(), ConnectionError> {
+        self.change(FileChange::set_attrs(path, attrs)).await
     }
 
-    async fn remove(&self, path: &str) -> Result<(), TargetError> {
-        self.change(Change::remove(path)).await
+    async fn remove(&self, path: &str) -> Result<(), ConnectionError> {
+        self.change(FileChange::remove(path)).await
     }
 
-    async fn symlink(&self, target: &str, path: &str) -> Result<(), TargetError> {
-        self.change(Change::symlink(target, path)).await
+    async fn symlink(&self, target: &str, path: &str) -> Result<(), ConnectionError> {
+        self.change(FileChange::symlink(target, path)).await
     }
 }

@@ -10,7 +10,7 @@ use clap::{ArgAction, Args, Parser, Subcommand};
 use crate::diag::{Diag, DiagKind, Source};
 use crate::engine::{Engine, RunOptions};
 use crate::model::{Inventory, Playbook};
-use crate::plan::{self, PhasePlan, Selection, step_tags};
+use crate::schedule::{self, ScheduledPhase, Selection, step_tags};
 use crate::report::{Bus, JsonLog, Reporter, Terminal};
 use crate::vars::VarMap;
 use crate::yaml;
@@ -155,7 +155,7 @@ fn play(args: PlayArgs) -> Result<i32, Diag> {
         extra_vars.extend(parse_extra_vars(spec)?);
     }
     let selection = Selection { tags: args.tags.clone(), skip_tags: args.skip_tags.clone(), limit: args.limit.clone() };
-    let plans = plan::plan(&playbook, &inventory, &selection)?;
+    let plans = schedule::schedule(&playbook, &inventory, &selection)?;
 
     if args.syntax_check {
         println!("playbook: {}", args.playbook.display());
@@ -199,7 +199,7 @@ impl Stops {
         Stops { signals: signal(SignalKind::interrupt()).ok().zip(signal(SignalKind::terminate()).ok()) }
     }
 
-    async fn run_until_done(mut self, engine: &Engine, playbook: &str, plans: &[plan::PhasePlan<'_>]) -> crate::engine::Summary {
+    async fn run_until_done(mut self, engine: &Engine, playbook: &str, plans: &[ScheduledPhase<'_>]) -> crate::engine::Summary {
         let Some((interrupts, terminations)) = self.signals.as_mut() else {
             return engine.run(playbook, plans).await;
         };
@@ -283,7 +283,7 @@ fn parse_extra_vars(spec: &str) -> Result<VarMap, Diag> {
     Ok(vars)
 }
 
-fn print_listing(args: &PlayArgs, plans: &[PhasePlan]) {
+fn print_listing(args: &PlayArgs, plans: &[ScheduledPhase]) {
     println!("playbook: {}", args.playbook.display());
     for plan in plans {
         println!("\n  phase: {} ({} hosts) tags: [{}]", plan.phase.name, plan.hosts.len(), plan.phase.tags.join(", "));

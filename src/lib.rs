@@ -12,7 +12,7 @@ pub mod libvirt;
 pub mod model;
 pub mod modules;
 pub mod numa;
-pub mod plan;
+pub mod schedule;
 pub mod redact;
 pub mod report;
 pub mod template;

@@ -10,7 +10,7 @@ use crate::connection::ssh::{Policy, SshConnection, SshSession, SshSettings};
 use crate::connection::{Connection, ConnectionError, Local};
 use crate::events::{Event, HostRecap};
 use crate::model::Phase;
-use crate::plan::PhasePlan;
+use crate::schedule::ScheduledPhase;
 use crate::template::Scope;
 use crate::vars::VarMap;
 
@@ -110,7 +110,7 @@ fn search_dirs(phase: &Phase, playbook_dir: &std::path::Path) -> Vec<PathBuf> {
     dirs
 }
 
-pub async fn run_phase(engine: &Engine, state: &mut HostState, plan: &PhasePlan<'_>, phase_layer: Arc<VarMap>, play_hosts: &[String]) {
+pub async fn run_phase(engine: &Engine, state: &mut HostState, plan: &ScheduledPhase<'_>, phase_layer: Arc<VarMap>, play_hosts: &[String]) {
     let hostvars = minijinja::Value::from_dyn_object(Arc::clone(&engine.hostvars));
     let magic = Arc::new(engine.layers.magic(&state.name, play_hosts, &engine.options, &hostvars));
     let cx =

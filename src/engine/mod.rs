@@ -17,7 +17,7 @@ use tokio::sync::Semaphore;
 
 use crate::events::{Event, HostRecap};
 use crate::model::Inventory;
-use crate::plan::PhasePlan;
+use crate::schedule::ScheduledPhase;
 use crate::report::Bus;
 use crate::template::Templater;
 use crate::vars::VarMap;
@@ -91,7 +91,7 @@ impl Engine {
         self.interrupted.load(Ordering::SeqCst)
     }
 
-    pub async fn run(&self, playbook: &str, plans: &[PhasePlan<'_>]) -> Summary {
+    pub async fn run(&self, playbook: &str, plans: &[ScheduledPhase<'_>]) -> Summary {
         let started = Instant::now();
         self.bus.emit(Event::RunStart { playbook: playbook.to_string(), check_mode: self.options.check });
         let mut hosts: HashMap<String, HostState> = HashMap::new();

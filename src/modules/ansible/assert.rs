@@ -1,0 +1,34 @@
+//! `assert`: conditions that must hold, checked the same way in check mode.
+
+use async_trait::async_trait;
+use serde::Deserialize;
+
+use crate::modules::contract::{Check, Cx, Module, ModuleError, OneOrMany, Outcome};
+use crate::yaml::{Node, NodeKind};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Assert {
+    /// Bare expressions, evaluated here rather than rendered beforehand.
+    that: OneOrMany<String>,
+    #[serde(alias = "msg")]
+    fail_msg: Option<String>,
+    success_msg: Option<String>,
+    #[serde(default)]
+    quiet: bool,
+}
+
+#[async_trait]
+impl Module for Assert {
+    async fn check(&self, cx: &Cx<'_>) -> Result<Check, ModuleError> {
+        for condition in self.that.as_slice() {
+            let node = Node::new(NodeKind::Str(condition.clone()), cx.span.clone());
+            if !cx.scope.condition(&node)? {
+                let msg = self.fail_msg.clone().unwrap_or_else(|| format!("assertion failed: {condition}"));
+                return Ok(Check::Ok(Outcome { failed: true, msg: Some(msg), ..Outcome::default() }));
+            }
+        }
+        let msg = (!self.quiet).then(|| self.success_msg.clone().unwrap_or_else(|| "all assertions passed".into()));
+        Ok(Check::Ok(Outcome { msg, ..Outcome::default() }))
+    }
+}

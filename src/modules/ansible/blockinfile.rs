@@ -1,0 +1,87 @@
+//! `blockinfile`: a block of lines between marker lines, replaced as a whole.
+
+use async_trait::async_trait;
+use serde::Deserialize;
+
+use crate::modules::support::attrs::{FileAttrs, Mode};
+use crate::modules::support::content::{self, ManagedFile, Plan};
+use crate::modules::support::lines::Presence;
+use crate::modules::contract::{Cx, ModuleError};
+use crate::modules::support::lines;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BlockInFile {
+    #[serde(alias = "dest", alias = "destfile", alias = "name")]
+    path: String,
+    #[serde(default, alias = "content")]
+    block: String,
+    #[serde(default = "default_marker")]
+    marker: String,
+    #[serde(default = "begin")]
+    marker_begin: String,
+    #[serde(default = "end")]
+    marker_end: String,
+    #[serde(default)]
+    state: Presence,
+    insertafter: Option<String>,
+    insertbefore: Option<String>,
+    #[serde(default)]
+    create: bool,
+    mode: Option<Mode>,
+    owner: Option<String>,
+    group: Option<String>,
+}
+
+/// Ansible's markers, so blocks it wrote are found and replaced, not doubled.
+fn default_marker() -> String {
+    "# {mark} ANSIBLE MANAGED BLOCK".into()
+}
+fn begin() -> String {
+    "BEGIN".into()
+}
+fn end() -> String {
+    "END".into()
+}
+
+impl BlockInFile {
+    fn edit(&self, text: &str) -> Result<String, ModuleError> {
+        let begin = self.marker.replace("{mark}", &self.marker_begin);
+        let end = self.marker.replace("{mark}", &self.marker_end);
+        let mut lines: Vec<&str> = text.lines().collect();
+        let start = lines.iter().position(|l| *l == begin);
+        let stop = start.and_then(|s| lines[s..].iter().position(|l| *l == end).map(|e| s + e));
+        let block: Vec<&str> = match self.state {
+            Presence::Present if !self.block.is_empty() => {
+                [begin.as_str()].into_iter().chain(self.block.lines()).chain([end.as_str()]).collect()
+            }
+            _ => Vec::new(),
+        };
+        match (start, stop) {
+            (Some(s), Some(e)) => {
+                lines.splice(s..=e, block);
+            }
+            _ if block.is_empty() => {}
+            _ => {
+                let at = lines::insert_position(&lines, self.insertafter.as_deref(), self.insertbefore.as_deref(), false)?;
+                lines.splice(at..at, block);
+            }
+        }
+        Ok(lines::rejoin(text, &lines))
+    }
+}
+
+#[async_trait]
+impl ManagedFile for BlockInFile {
+    fn managed_path(&self) -> Option<&str> {
+        Some(&self.path)
+    }
+
+    fn attrs(&self) -> FileAttrs {
+        FileAttrs { mode: self.mode, owner: self.owner.clone(), group: self.group.clone() }
+    }
+
+    async fn plan(&self, cx: &Cx<'_>) -> Result<Plan, ModuleError> {
+        content::edit_plan(cx, &self.path, self.state == Presence::Present, self.create, |text| self.edit(text)).await
+    }
+}

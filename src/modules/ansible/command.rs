@@ -1,0 +1,181 @@
+//! `command` (no shell) and `shell`: run a program, guarded by `creates`,
+//! `removes` or a read-only `check:` command so they can be idempotent and
+//! honest in check mode.
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use minijinja::Value;
+use serde::Deserialize;
+
+use crate::modules::contract::{Change, Check, Cx, Module, ModuleError, Outcome};
+use crate::connection::{Command, PlannedRead, Program, shell_words};
+use crate::diag::Diag;
+use crate::yaml::Node;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommandArgs {
+    cmd: Option<String>,
+    argv: Option<Vec<String>>,
+    /// Skip when this path exists.
+    creates: Option<String>,
+    /// Skip when this path does not exist.
+    removes: Option<String>,
+    /// A read-only shell command: exit 0 means there is nothing to do.
+    check: Option<String>,
+    chdir: Option<String>,
+    stdin: Option<String>,
+    #[serde(default = "yes")]
+    stdin_add_newline: bool,
+    #[serde(default)]
+    env: BTreeMap<String, String>,
+    executable: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(transparent)]
+pub struct CommandModule(CommandArgs);
+
+#[derive(Debug, Deserialize)]
+#[serde(transparent)]
+pub struct ShellModule(CommandArgs);
+
+impl CommandArgs {
+    fn program(&self, shell: bool) -> Result<Program, ModuleError> {
+        match (&self.cmd, &self.argv) {
+            (Some(script), None) if shell => {
+                Ok(Program::Shell { script: script.clone(), executable: self.executable.clone().unwrap_or_else(|| "/bin/sh".into()) })
+            }
+            (Some(cmd), None) => Ok(Program::Argv(shell_words::split(cmd).map_err(ModuleError::failed)?)),
+            (None, Some(argv)) if !argv.is_empty() => Ok(Program::Argv(argv.clone())),
+            _ => Err(ModuleError::Failed("give the command as `cmd` (a string) or `argv` (a list)".into())),
+        }
+    }
+
+    fn validate(&self, args: &Node, shell: bool) -> Result<(), Diag> {
+        let problem = match (&self.cmd, &self.argv) {
+            (None, None) => Some("give the command as `cmd` (or the module's value) or `argv`"),
+            (Some(_), Some(_)) => Some("give `cmd` or `argv`, not both"),
+            (None, Some(_)) if shell => Some("`shell` takes a script in `cmd`; use `command` for `argv`"),
+            _ if !shell && self.executable.is_some() => Some("`executable` belongs to `shell`"),
+            _ => None,
+        };
+        match problem {
+            Some(message) => Err(Diag::invalid(&args.span, message)),
+            None => Ok(()),
+        }
+    }
+
+    fn command(&self, shell: bool) -> Result<Command, ModuleError> {
+        let mut command = Command::argv(Vec::<String>::new());
+        command.program = self.program(shell)?;
+        command.cwd = self.chdir.clone();
+        command.env = self.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        command.stdin = self.stdin.as_ref().map(|s| {
+            let mut input = s.clone().into_bytes();
+            if self.stdin_add_newline {
+                input.push(b'\n');
+            }
+            input
+        });
+        Ok(command)
+    }
+
+    /// `creates` or `removes`: the one path the check looks at.
+    fn upcoming(&self) -> Vec<PlannedRead> {
+        let path = self.creates.as_ref().or(self.removes.as_ref()).filter(|_| self.chdir.is_none());
+        path.map(|p| PlannedRead { path: p.clone(), content: false }).into_iter().collect()
+    }
+
+    async fn check(&self, cx: &Cx<'_>, shell: bool) -> Result<Check, ModuleError> {
+        let would_run = || {
+            Check::Change(Change { summary: format!("run {}", self.command(shell).map(|c| c.display()).unwrap_or_default()), diff: None })
+        };
+        if let Some(path) = &self.creates {
+            return Ok(match cx.target.stat(path).await? {
+                Some(_) => Check::Ok(Outcome::msg(format!("{path} exists"))),
+                None => would_run(),
+            });
+        }
+        if let Some(path) = &self.removes {
+            return Ok(match cx.target.stat(path).await? {
+                None => Check::Ok(Outcome::msg(format!("{path} does not exist"))),
+                Some(_) => would_run(),
+            });
+        }
+        if let Some(probe) = &self.check {
+            let mut command = Command::argv(["/bin/sh", "-c", probe.as_str()]);
+            command.cwd = self.chdir.clone();
+            let output = cx.run(command).await?;
+            return Ok(if output.rc == 0 { Check::Ok(Outcome::msg("check passed")) } else { would_run() });
+        }
+        Ok(Check::Unknown("a command without `creates`, `removes` or `check` cannot be checked without running it".into()))
+    }
+
+    async fn apply(&self, cx: &Cx<'_>, shell: bool) -> Result<Outcome, ModuleError> {
+        let command = self.command(shell)?;
+        let output = cx.run(command.clone()).await?;
+        let stdout = String::from_utf8_lossy(&output.stdout).trim_end_matches('\n').to_string();
+        let stderr = String::from_utf8_lossy(&output.stderr).trim_end_matches('\n').to_string();
+        let lines = |s: &str| Value::from(s.lines().map(str::to_string).collect::<Vec<_>>());
+        let failed = output.rc != 0;
+        let msg = failed.then(|| {
+            format!(
+                "`{}` exited with {}{}",
+                command.display(),
+                output.rc,
+                if stderr.is_empty() { String::new() } else { format!(": {stderr}") }
+            )
+        });
+        Ok(Outcome {
+            failed,
+            msg,
+            data: vec![
+                ("rc".into(), Value::from(output.rc)),
+                ("stdout_lines".into(), lines(&stdout)),
+                ("stderr_lines".into(), lines(&stderr)),
+                ("stdout".into(), Value::from(stdout)),
+                ("stderr".into(), Value::from(stderr)),
+                ("cmd".into(), Value::from(command.display())),
+            ],
+            facts: Vec::new(),
+        })
+    }
+}
+
+#[async_trait]
+impl Module for CommandModule {
+    async fn check(&self, cx: &Cx<'_>) -> Result<Check, ModuleError> {
+        self.0.check(cx, false).await
+    }
+    async fn apply(&self, cx: &Cx<'_>) -> Result<Outcome, ModuleError> {
+        self.0.apply(cx, false).await
+    }
+    fn validate(&self, args: &Node) -> Result<(), Diag> {
+        self.0.validate(args, false)
+    }
+    fn upcoming(&self) -> Vec<PlannedRead> {
+        self.0.upcoming()
+    }
+}
+
+#[async_trait]
+impl Module for ShellModule {
+    async fn check(&self, cx: &Cx<'_>) -> Result<Check, ModuleError> {
+        self.0.check(cx, true).await
+    }
+    async fn apply(&self, cx: &Cx<'_>) -> Result<Outcome, ModuleError> {
+        self.0.apply(cx, true).await
+    }
+    fn validate(&self, args: &Node) -> Result<(), Diag> {
+        self.0.validate(args, true)
+    }
+    fn upcoming(&self) -> Vec<PlannedRead> {
+        self.0.upcoming()
+    }
+}

@@ -1,0 +1,67 @@
+//! `copy`: a file with given content, or a copy of a controller-side file.
+
+use async_trait::async_trait;
+use serde::Deserialize;
+
+use crate::modules::support::attrs::{FileAttrs, Mode};
+use crate::modules::support::content::{self, ManagedFile, Plan};
+use crate::modules::contract::{Cx, ModuleError};
+use crate::diag::Diag;
+use crate::yaml::Node;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CopyModule {
+    dest: String,
+    content: Option<String>,
+    src: Option<String>,
+    /// With `force: false` an existing file is left as it is.
+    #[serde(default = "yes")]
+    force: bool,
+    mode: Option<Mode>,
+    owner: Option<String>,
+    group: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[async_trait]
+impl ManagedFile for CopyModule {
+    fn managed_path(&self) -> Option<&str> {
+        (!self.dest.ends_with('/')).then_some(self.dest.as_str())
+    }
+
+    fn attrs(&self) -> FileAttrs {
+        FileAttrs { mode: self.mode, owner: self.owner.clone(), group: self.group.clone() }
+    }
+
+    async fn plan(&self, cx: &Cx<'_>) -> Result<Plan, ModuleError> {
+        let (desired, name) = match (&self.content, &self.src) {
+            (Some(content), _) => (content.clone().into_bytes(), None),
+            (None, Some(src)) => {
+                let path = cx.find_source(src, "files")?;
+                let bytes = std::fs::read(&path).map_err(|e| ModuleError::Failed(format!("cannot read {}: {e}", path.display())))?;
+                (bytes, path.file_name().map(|n| n.to_string_lossy().into_owned()))
+            }
+            (None, None) => return Err(ModuleError::Failed("`copy` needs `content` or `src`".into())),
+        };
+        // Like Ansible: a destination ending in `/` is a directory to copy into.
+        let path = match (self.dest.ends_with('/'), name) {
+            (true, Some(name)) => format!("{}{name}", self.dest),
+            _ => self.dest.clone(),
+        };
+        let (stat, before) = content::current(cx, &path).await?;
+        let desired = (before.is_none() || self.force).then_some(desired);
+        Ok(Plan { path, stat, before, desired, make_parents: false })
+    }
+
+    fn validate(&self, args: &Node) -> Result<(), Diag> {
+        match (&self.content, &self.src) {
+            (Some(_), Some(_)) => Err(Diag::invalid(&args.span, "give `content` or `src`, not both")),
+            (None, None) => Err(Diag::invalid(&args.span, "`copy` needs `content` or `src`")),
+            _ => Ok(()),
+        }
+    }
+}

@@ -1,0 +1,40 @@
+//! `debug`: print a message or a variable.
+
+use async_trait::async_trait;
+use serde::Deserialize;
+
+use crate::modules::contract::{Check, Cx, Module, ModuleError, Outcome};
+use crate::diag::Diag;
+use crate::yaml::Node;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Debug {
+    msg: Option<minijinja::Value>,
+    /// A variable name or expression, evaluated here rather than rendered beforehand.
+    var: Option<String>,
+    #[serde(default)]
+    verbosity: u8,
+}
+
+#[async_trait]
+impl Module for Debug {
+    async fn check(&self, cx: &Cx<'_>) -> Result<Check, ModuleError> {
+        let text = match (&self.msg, &self.var) {
+            (_, Some(var)) => format!("{var} = {}", cx.scope.eval(var, cx.span)?),
+            (Some(msg), None) => match msg.as_str() {
+                Some(text) => text.to_string(),
+                None => msg.to_string(),
+            },
+            (None, None) => "Hello world!".to_string(),
+        };
+        Ok(Check::Ok(Outcome { msg: Some(text), data: vec![("verbosity".into(), self.verbosity.into())], ..Outcome::default() }))
+    }
+
+    fn validate(&self, args: &Node) -> Result<(), Diag> {
+        match (&self.msg, &self.var) {
+            (Some(_), Some(_)) => Err(Diag::invalid(&args.span, "give `msg` or `var`, not both")),
+            _ => Ok(()),
+        }
+    }
+}

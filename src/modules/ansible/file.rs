@@ -1,0 +1,146 @@
+//! `file`: directories, empty files, links and absence, with mode and owner.
+
+use async_trait::async_trait;
+use serde::Deserialize;
+
+use crate::modules::support::attrs::{FileAttrs, Mode, differences};
+use crate::modules::contract::{Change, Check, Cx, Module, ModuleError, Outcome};
+use crate::connection::{Attrs, FileKind, PlannedRead, Stat};
+use crate::diag::Diag;
+use crate::yaml::Node;
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+enum State {
+    /// Only attributes, of a file that must exist.
+    #[default]
+    File,
+    Directory,
+    /// Exists (created empty if missing); unlike Ansible, never bumps the times.
+    Touch,
+    Absent,
+    Link,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileModule {
+    #[serde(alias = "dest", alias = "name")]
+    path: String,
+    #[serde(default)]
+    state: State,
+    src: Option<String>,
+    #[serde(default)]
+    force: bool,
+    mode: Option<Mode>,
+    owner: Option<String>,
+    group: Option<String>,
+}
+
+impl FileModule {
+    fn attrs(&self) -> FileAttrs {
+        FileAttrs { mode: self.mode, owner: self.owner.clone(), group: self.group.clone() }
+    }
+
+    fn change(&self, summary: String) -> Check {
+        Check::Change(Change { summary, diff: None })
+    }
+
+    /// What stands in the way, or what must change, given what is at `path`.
+    fn assess(&self, stat: Option<&Stat>, wanted: &Attrs) -> Result<Check, ModuleError> {
+        let path = &self.path;
+        let attr_changes = |stat: &Stat| {
+            let changes = differences(wanted, stat);
+            if changes.is_empty() { Check::Ok(Outcome::default()) } else { self.change(format!("{path}: {}", changes.join(", "))) }
+        };
+        let wrong_kind = |stat: &Stat, wanted: &str| ModuleError::Failed(format!("{path} is a {}, not a {wanted}", kind_name(stat.kind)));
+        Ok(match (self.state, stat) {
+            (State::Absent, None) => Check::Ok(Outcome::default()),
+            (State::Absent, Some(stat)) => self.change(format!("remove {} {path}", kind_name(stat.kind))),
+            (State::Directory, None) => self.change(format!("create directory {path}")),
+            (State::Directory, Some(stat)) if stat.kind == FileKind::Directory => attr_changes(stat),
+            (State::Directory, Some(stat)) => return Err(wrong_kind(stat, "directory")),
+            (State::Touch, None) => self.change(format!("create empty file {path}")),
+            (State::Touch, Some(stat)) => attr_changes(stat),
+            (State::File, None) => return Err(ModuleError::Failed(format!("{path} does not exist (use state: touch to create it)"))),
+            (State::File, Some(stat)) if stat.kind == FileKind::File => attr_changes(stat),
+            (State::File, Some(stat)) => return Err(wrong_kind(stat, "file")),
+            (State::Link, None) => self.change(format!("link {path} → {}", self.src.as_deref().unwrap_or_default())),
+            (State::Link, Some(stat)) if stat.kind == FileKind::Symlink => {
+                if stat.link_target.as_deref() == self.src.as_deref() {
+                    // Mode on a link means nothing on Linux; only ownership applies.
+                    attr_changes(&Stat { mode: wanted.mode.unwrap_or(stat.mode), ..stat.clone() })
+                } else {
+                    self.change(format!(
+                        "relink {path} → {} (was {})",
+                        self.src.as_deref().unwrap_or_default(),
+                        stat.link_target.as_deref().unwrap_or_default()
+                    ))
+                }
+            }
+            (State::Link, Some(stat)) if self.force && stat.kind != FileKind::Directory => {
+                self.change(format!("replace {} {path} with a link", kind_name(stat.kind)))
+            }
+            (State::Link, Some(stat)) => {
+                return Err(ModuleError::Failed(format!(
+                    "{path} is a {}; refusing to replace it with a link without force: true",
+                    kind_name(stat.kind)
+                )));
+            }
+        })
+    }
+}
+
+fn kind_name(kind: FileKind) -> &'static str {
+    match kind {
+        FileKind::File => "file",
+        FileKind::Directory => "directory",
+        FileKind::Symlink => "symlink",
+        FileKind::Other => "special file",
+    }
+}
+
+#[async_trait]
+impl Module for FileModule {
+    async fn check(&self, cx: &Cx<'_>) -> Result<Check, ModuleError> {
+        let wanted = self.attrs().resolve(cx).await?;
+        let stat = cx.target.stat(&self.path).await?;
+        self.assess(stat.as_ref(), &wanted)
+    }
+
+    fn upcoming(&self) -> Vec<PlannedRead> {
+        let mut upcoming = self.attrs().upcoming();
+        upcoming.push(PlannedRead { path: self.path.clone(), content: false });
+        upcoming
+    }
+
+    async fn apply(&self, cx: &Cx<'_>) -> Result<Outcome, ModuleError> {
+        let wanted = self.attrs().resolve(cx).await?;
+        let stat = cx.target.stat(&self.path).await?;
+        let path = self.path.as_str();
+        match (self.state, &stat) {
+            (State::Absent, _) => cx.target.remove(path).await?,
+            (State::Directory, None) => cx.target.mkdir(path, wanted).await?,
+            (State::Touch, None) => cx.target.write(path, b"", wanted).await?,
+            (State::Link, _) => {
+                let src = self.src.as_deref().unwrap_or_default();
+                if stat.as_ref().and_then(|s| s.link_target.as_deref()) != Some(src) {
+                    cx.target.symlink(src, path).await?;
+                }
+                if wanted.uid.is_some() || wanted.gid.is_some() {
+                    cx.target.set_attrs(path, Attrs { mode: None, ..wanted }).await?;
+                }
+            }
+            _ => cx.target.set_attrs(path, wanted).await?,
+        }
+        Ok(Outcome::default())
+    }
+
+    fn validate(&self, args: &Node) -> Result<(), Diag> {
+        match (self.state, &self.src) {
+            (State::Link, None) => Err(Diag::invalid(&args.span, "state: link needs `src`, the path the link points to")),
+            (State::Link, Some(_)) | (_, None) => Ok(()),
+            (_, Some(_)) => Err(Diag::invalid(&args.span, "`src` only applies to state: link")),
+        }
+    }
+}

@@ -1,0 +1,190 @@
+//! `mount`: a mount point's fstab entry, present exactly once and written atomically, and the
+//! mount itself. Entries are keyed by the mount point, as Ansible's `mount` does: a second line
+//! for the same path is removed, every other line is kept as it is.
+
+use async_trait::async_trait;
+use serde::Deserialize;
+
+use crate::modules::support::attrs::FileAttrs;
+use crate::modules::support::content::{self, Plan};
+use crate::modules::contract::{Change, Check, Cx, Module, ModuleError, Outcome};
+use crate::modules::support::lines;
+use crate::connection::{Attrs, Command};
+use crate::diag::Diag;
+use crate::yaml::Node;
+
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+enum State {
+    /// In fstab and mounted now.
+    Mounted,
+    /// In fstab; mounted or not.
+    Present,
+    /// In fstab, not mounted now.
+    Unmounted,
+    /// Neither in fstab nor mounted.
+    Absent,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum LiveAction {
+    Mount,
+    Remount,
+    Unmount,
+}
+
+impl LiveAction {
+    fn verb(self) -> &'static str {
+        match self {
+            LiveAction::Mount => "mount",
+            LiveAction::Remount => "remount",
+            LiveAction::Unmount => "unmount",
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Mount {
+    #[serde(alias = "name")]
+    path: String,
+    /// A device, `LABEL=…` or `UUID=…`.
+    src: Option<String>,
+    fstype: Option<String>,
+    #[serde(default = "defaults")]
+    opts: String,
+    #[serde(default = "zero")]
+    dump: String,
+    #[serde(default = "zero")]
+    passno: String,
+    state: State,
+    #[serde(default = "etc_fstab")]
+    fstab: String,
+}
+
+fn defaults() -> String {
+    "defaults".into()
+}
+
+fn zero() -> String {
+    "0".into()
+}
+
+fn etc_fstab() -> String {
+    "/etc/fstab".into()
+}
+
+impl Mount {
+    fn in_fstab(&self) -> bool {
+        self.state != State::Absent
+    }
+
+    fn entry(&self) -> String {
+        let (src, fstype) = (self.src.as_deref().unwrap_or_default(), self.fstype.as_deref().unwrap_or_default());
+        format!("{src} {} {fstype} {} {} {}", self.path, self.opts, self.dump, self.passno)
+    }
+
+    /// fstab with this mount point's entry once, where its first entry was (or at the end).
+    fn edit(&self, text: &str) -> String {
+        let ours = |line: &str| !line.trim_start().starts_with('#') && line.split_whitespace().nth(1) == Some(self.path.as_str());
+        let entry = self.entry();
+        let mut kept: Vec<&str> = Vec::new();
+        let mut placed = !self.in_fstab();
+        for line in text.lines() {
+            if !ours(line) {
+                kept.push(line);
+            } else if !placed {
+                kept.push(&entry);
+                placed = true;
+            }
+        }
+        if !placed {
+            kept.push(&entry);
+        }
+        lines::rejoin(text, &kept)
+    }
+
+    async fn fstab_plan(&self, cx: &Cx<'_>) -> Result<Plan, ModuleError> {
+        content::edit_plan(cx, &self.fstab, self.in_fstab(), true, |text| Ok(self.edit(text))).await
+    }
+
+    async fn is_mounted(&self, cx: &Cx<'_>) -> Result<bool, ModuleError> {
+        let output = cx.run(Command::argv(["findmnt", "-n", "--mountpoint", self.path.as_str()])).await?;
+        Ok(output.rc == 0)
+    }
+
+    /// What must happen to the live mount, given whether the fstab entry changes.
+    fn live_action(&self, mounted: bool, entry_changes: bool) -> Option<LiveAction> {
+        match (self.state, mounted) {
+            (State::Mounted, false) => Some(LiveAction::Mount),
+            (State::Mounted, true) if entry_changes => Some(LiveAction::Remount),
+            (State::Unmounted | State::Absent, true) => Some(LiveAction::Unmount),
+            _ => None,
+        }
+    }
+
+    async fn mount(&self, cx: &Cx<'_>) -> Result<(), ModuleError> {
+        if cx.target.stat(&self.path).await?.is_none() {
+            cx.target.mkdir(&self.path, Attrs { mode: Some(0o755), ..Attrs::default() }).await?;
+        }
+        let (src, fstype) = (self.src.as_deref().unwrap_or_default(), self.fstype.as_deref().unwrap_or_default());
+        let argv = ["mount", "-t", fstype, "-o", self.opts.as_str(), "--", src, self.path.as_str()];
+        cx.run_ok(Command::argv(argv), &format!("mount {src} on {}", self.path)).await?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Module for Mount {
+    async fn check(&self, cx: &Cx<'_>) -> Result<Check, ModuleError> {
+        let plan = self.fstab_plan(cx).await?;
+        let file = content::check_plan(cx, &plan, &FileAttrs::default()).await?;
+        let (mut summary, diff) = match file {
+            Check::Change(change) => (vec![change.summary], change.diff),
+            _ => (Vec::new(), None),
+        };
+        if let Some(action) = self.live_action(self.is_mounted(cx).await?, !summary.is_empty()) {
+            summary.push(format!("{} {}", action.verb(), self.path));
+        }
+        Ok(match summary.is_empty() {
+            true => Check::Ok(Outcome::default()),
+            false => Check::Change(Change { summary: summary.join("; "), diff }),
+        })
+    }
+
+    async fn apply(&self, cx: &Cx<'_>) -> Result<Outcome, ModuleError> {
+        let plan = self.fstab_plan(cx).await?;
+        let entry_changes = plan.desired.is_some() && plan.desired != plan.before;
+        if let Some(desired) = plan.desired.as_ref().filter(|_| entry_changes) {
+            let attrs = FileAttrs { mode: plan.stat.is_none().then_some(crate::modules::support::attrs::Mode(0o644)), ..FileAttrs::default() };
+            content::write(cx, &plan, desired, &attrs).await?;
+        }
+        match self.live_action(self.is_mounted(cx).await?, entry_changes) {
+            Some(LiveAction::Mount) => self.mount(cx).await?,
+            Some(LiveAction::Remount) => {
+                let options = format!("remount,{}", self.opts);
+                cx.run_ok(Command::argv(["mount", "-o", options.as_str(), "--", self.path.as_str()]), "remount").await?;
+            }
+            Some(LiveAction::Unmount) => {
+                cx.run_ok(Command::argv(["umount", "--", self.path.as_str()]), &format!("umount {}", self.path)).await?;
+            }
+            None => {}
+        }
+        Ok(Outcome::default())
+    }
+
+    fn validate(&self, args: &Node) -> Result<(), Diag> {
+        if !self.path.starts_with('/') || self.path.split_whitespace().count() != 1 {
+            return Err(Diag::invalid(&args.span, format!("`path` must be an absolute path without spaces, not `{}`", self.path)));
+        }
+        let needs_entry = matches!(self.state, State::Mounted | State::Present);
+        if needs_entry && (self.src.is_none() || self.fstype.is_none()) {
+            return Err(Diag::invalid(&args.span, "state: mounted and present need `src` and `fstype`"));
+        }
+        let fields = [self.src.as_deref(), self.fstype.as_deref(), Some(self.opts.as_str()), Some(&self.dump), Some(&self.passno)];
+        if fields.into_iter().flatten().any(|f| f.is_empty() || f.contains(char::is_whitespace)) {
+            return Err(Diag::invalid(&args.span, "fstab fields cannot be empty or hold spaces"));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,123 @@
+//! `service` (also `systemd`, `systemd_service`): a systemd unit started or stopped, enabled or
+//! not. A unit file changed on disk since systemd read it counts as a change (daemon-reload), so
+//! a rewritten unit is never left half-applied. `restarted` always changes, as in Ansible; it is
+//! what handlers use.
+
+use async_trait::async_trait;
+use serde::Deserialize;
+
+use crate::modules::contract::{Change, Check, Cx, Module, ModuleError, Outcome};
+use crate::connection::Command;
+use crate::diag::Diag;
+use crate::yaml::Node;
+
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+enum State {
+    Started,
+    Stopped,
+    Restarted,
+    Reloaded,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Service {
+    #[serde(alias = "unit")]
+    name: String,
+    state: Option<State>,
+    enabled: Option<bool>,
+    /// Reload systemd's view of unit files when one changed on disk.
+    #[serde(default, alias = "daemon-reload")]
+    daemon_reload: bool,
+}
+
+/// What systemd says of the unit now.
+struct Unit {
+    /// A unit not found may still be written by an earlier step (check mode predicts).
+    found: bool,
+    active: bool,
+    enabled: bool,
+    stale: bool,
+}
+
+impl Service {
+    async fn systemctl(&self, cx: &Cx<'_>, args: &[&str]) -> Result<String, ModuleError> {
+        let mut argv = vec!["systemctl"];
+        argv.extend_from_slice(args);
+        let output = cx.run(Command::argv(argv)).await?;
+        Ok(String::from_utf8_lossy(&output.stdout).trim().to_string())
+    }
+
+    async fn unit(&self, cx: &Cx<'_>) -> Result<Unit, ModuleError> {
+        let shown =
+            self.systemctl(cx, &["show", "--property=ActiveState,UnitFileState,NeedDaemonReload,LoadState", "--", &self.name]).await?;
+        let property = |key: &str| shown.lines().find_map(|l| l.strip_prefix(key)?.strip_prefix('=')).unwrap_or_default().to_string();
+        Ok(Unit {
+            found: property("LoadState") != "not-found",
+            active: matches!(property("ActiveState").as_str(), "active" | "activating" | "reloading"),
+            enabled: matches!(property("UnitFileState").as_str(), "enabled" | "enabled-runtime" | "alias"),
+            stale: property("NeedDaemonReload") == "yes",
+        })
+    }
+
+    /// The systemctl verbs to run, in order.
+    fn actions(&self, unit: &Unit) -> Vec<&'static str> {
+        let mut actions = Vec::new();
+        if unit.stale && self.daemon_reload {
+            actions.push("daemon-reload");
+        }
+        match self.enabled {
+            Some(true) if !unit.enabled => actions.push("enable"),
+            Some(false) if unit.enabled => actions.push("disable"),
+            _ => {}
+        }
+        match self.state {
+            Some(State::Started) if !unit.active => actions.push("start"),
+            Some(State::Stopped) if unit.active => actions.push("stop"),
+            Some(State::Restarted) => actions.push("restart"),
+            Some(State::Reloaded) => actions.push("reload-or-restart"),
+            _ => {}
+        }
+        actions
+    }
+}
+
+#[async_trait]
+impl Module for Service {
+    async fn check(&self, cx: &Cx<'_>) -> Result<Check, ModuleError> {
+        let actions = self.actions(&self.unit(cx).await?);
+        let change = Change { summary: format!("{}: {}", self.name, actions.join(", ")), diff: None };
+        Ok(match self.state {
+            _ if actions.is_empty() => Check::Ok(Outcome::default()),
+            Some(State::Restarted | State::Reloaded) => Check::Always(change),
+            _ => Check::Change(change),
+        })
+    }
+
+    async fn apply(&self, cx: &Cx<'_>) -> Result<Outcome, ModuleError> {
+        let unit = self.unit(cx).await?;
+        let needs_unit = self.state.is_some_and(|s| s != State::Stopped) || self.enabled == Some(true);
+        if !unit.found && needs_unit {
+            return Err(ModuleError::failed(format!("systemd has no unit {}", self.name)));
+        }
+        for action in self.actions(&unit) {
+            let argv = match action {
+                "daemon-reload" => vec!["systemctl", action],
+                _ => vec!["systemctl", action, "--", self.name.as_str()],
+            };
+            cx.run_ok(Command::argv(argv), &format!("systemctl {action} {}", self.name)).await?;
+        }
+        Ok(Outcome::default())
+    }
+
+    fn validate(&self, args: &Node) -> Result<(), Diag> {
+        if self.state.is_none() && self.enabled.is_none() && !self.daemon_reload {
+            return Err(Diag::invalid(&args.span, "say `state`, `enabled` or `daemon_reload`"));
+        }
+        if self.name.is_empty() || self.name.starts_with('-') || self.name.contains(char::is_whitespace) {
+            return Err(Diag::invalid(&args.span, format!("`{}` is not a unit name", self.name)));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,150 @@
+//! `sysctl`: a kernel parameter, persistent in a drop-in file under
+//! /etc/sysctl.d (entry present once) and set live in /proc/sys.
+
+use async_trait::async_trait;
+use serde::Deserialize;
+
+use crate::modules::support::attrs::FileAttrs;
+use crate::modules::support::content::{self, Plan};
+use crate::modules::support::lines::Presence;
+use crate::modules::contract::{Change, Check, Cx, Module, ModuleError, Outcome};
+use crate::modules::support::lines;
+use crate::connection::Command;
+use crate::diag::Diag;
+use crate::yaml::Node;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sysctl {
+    #[serde(alias = "key")]
+    name: String,
+    #[serde(alias = "val")]
+    value: Option<String>,
+    #[serde(default)]
+    state: Presence,
+    #[serde(default = "default_file")]
+    sysctl_file: String,
+    /// Also set the running kernel's value (numarun's default; Ansible's is off).
+    #[serde(default = "yes")]
+    sysctl_set: bool,
+    /// Accepted for Ansible playbooks; the live value is written directly.
+    #[serde(default, rename = "reload")]
+    _reload: bool,
+}
+
+fn default_file() -> String {
+    "/etc/sysctl.d/99-numarun.conf".into()
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Kernel values compare by words: `4096\t16384` is `4096 16384`.
+fn normalized(value: &str) -> String {
+    value.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+impl Sysctl {
+    fn proc_path(&self) -> String {
+        format!("/proc/sys/{}", self.name.replace('.', "/"))
+    }
+
+    fn value(&self) -> String {
+        normalized(self.value.as_deref().unwrap_or_default())
+    }
+
+    /// The drop-in with this key present exactly once (or gone).
+    fn edit(&self, text: &str) -> String {
+        let key = |line: &str| {
+            line.split_once('=').map(|(k, _)| k.trim() == self.name).unwrap_or(false) && !line.trim_start().starts_with(['#', ';'])
+        };
+        let entry = format!("{} = {}", self.name, self.value());
+        let mut lines: Vec<&str> = Vec::new();
+        let mut placed = false;
+        for line in text.lines() {
+            match key(line) {
+                true if self.state == Presence::Present && !placed => {
+                    lines.push(&entry);
+                    placed = true;
+                }
+                true => {}
+                false => lines.push(line),
+            }
+        }
+        if self.state == Presence::Present && !placed {
+            lines.push(&entry);
+        }
+        lines::rejoin(text, &lines)
+    }
+
+    async fn file_plan(&self, cx: &Cx<'_>) -> Result<Plan, ModuleError> {
+        content::edit_plan(cx, &self.sysctl_file, self.state == Presence::Present, true, |text| Ok(self.edit(text))).await
+    }
+
+    /// The live value when it differs from the wanted one.
+    async fn live_drift(&self, cx: &Cx<'_>) -> Result<Option<String>, ModuleError> {
+        if !self.sysctl_set || self.state == Presence::Absent {
+            return Ok(None);
+        }
+        let current = cx
+            .target
+            .read(&self.proc_path())
+            .await?
+            .ok_or_else(|| ModuleError::Failed(format!("no kernel parameter {} ({} does not exist)", self.name, self.proc_path())))?;
+        let current = normalized(&String::from_utf8_lossy(&current));
+        Ok((current != self.value()).then_some(current))
+    }
+}
+
+#[async_trait]
+impl Module for Sysctl {
+    async fn check(&self, cx: &Cx<'_>) -> Result<Check, ModuleError> {
+        let plan = self.file_plan(cx).await?;
+        let file = content::check_plan(cx, &plan, &FileAttrs::default()).await?;
+        let live = self.live_drift(cx).await?;
+        Ok(match (file, live) {
+            (Check::Ok(_), None) => Check::Ok(Outcome::default()),
+            (Check::Change(change), None) => Check::Change(change),
+            (Check::Always(change), None) => Check::Always(change),
+            (Check::Unknown(reason), None) => Check::Unknown(reason),
+            (file, Some(current)) => {
+                let live = format!("{} {current} → {}", self.name, self.value());
+                match file {
+                    Check::Change(change) => Check::Change(Change { summary: format!("{}; {live}", change.summary), diff: change.diff }),
+                    _ => Check::Change(Change { summary: live, diff: None }),
+                }
+            }
+        })
+    }
+
+    async fn apply(&self, cx: &Cx<'_>) -> Result<Outcome, ModuleError> {
+        let plan = self.file_plan(cx).await?;
+        if let Some(desired) = plan.desired.as_ref().filter(|d| Some(*d) != plan.before.as_ref()) {
+            content::write(cx, &plan, desired, &FileAttrs::default()).await?;
+        }
+        if self.live_drift(cx).await?.is_some() {
+            // The value goes on stdin: nothing but the path reaches the argument vector.
+            let mut command = Command::argv(["/bin/sh", "-c", "cat > \"$1\"", "sh", &self.proc_path()]);
+            command.stdin = Some(format!("{}\n", self.value()).into_bytes());
+            let output = cx.run(command).await?;
+            if output.rc != 0 {
+                return Err(ModuleError::Failed(format!("cannot set {}: {}", self.name, output.stderr_text())));
+            }
+        }
+        Ok(Outcome::default())
+    }
+
+    fn validate(&self, args: &Node) -> Result<(), Diag> {
+        if self.state == Presence::Present && self.value.is_none() {
+            return Err(Diag::invalid(&args.span, "state: present needs `value`"));
+        }
+        let well_formed = !self.name.is_empty()
+            && !self.name.contains("..")
+            && self.name.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-/".contains(&b));
+        if !well_formed || self.name.starts_with(['/', '.']) {
+            return Err(Diag::invalid(&args.span, format!("`{}` is not a kernel parameter name such as vm.swappiness", self.name)));
+        }
+        Ok(())
+    }
+}

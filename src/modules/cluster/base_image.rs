@@ -1,0 +1,74 @@
+//! `base_image`: the VMs' base image, from a URL (a local mirror) or a path on the host, checked
+//! against its sha256. Fetched only when missing or wrong; a download that does not match is
+//! never put in place.
+
+use async_trait::async_trait;
+use serde::Deserialize;
+
+use crate::modules::contract::{Change, Check, Cx, Module, ModuleError, Outcome};
+use crate::connection::Command;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BaseImage {
+    /// `http(s)://…` (fetched with curl on the host) or a path on the host.
+    src: String,
+    dest: String,
+    sha256: String,
+}
+
+impl BaseImage {
+    fn is_url(&self) -> bool {
+        ["http://", "https://", "ftp://", "file://"].iter().any(|scheme| self.src.starts_with(scheme))
+    }
+
+    async fn digest(&self, cx: &Cx<'_>, path: &str) -> Result<Option<String>, ModuleError> {
+        if cx.target.stat(path).await?.is_none() {
+            return Ok(None);
+        }
+        let out = cx.run(Command::argv(["sha256sum", "--", path])).await?;
+        if out.rc != 0 {
+            return Err(ModuleError::failed(format!("sha256sum {path}: {}", out.stderr_text())));
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).split_whitespace().next().map(str::to_string))
+    }
+}
+
+#[async_trait]
+impl Module for BaseImage {
+    async fn check(&self, cx: &Cx<'_>) -> Result<Check, ModuleError> {
+        let want = self.sha256.to_ascii_lowercase();
+        Ok(match self.digest(cx, &self.dest).await? {
+            Some(have) if have == want => Check::Ok(Outcome::msg(format!("{} matches its sha256", self.dest))),
+            Some(have) => Check::Change(Change {
+                summary: format!("replace {} (sha256 {have}, expected {want}) from {}", self.dest, self.src),
+                diff: None,
+            }),
+            None => Check::Change(Change { summary: format!("fetch {} from {}", self.dest, self.src), diff: None }),
+        })
+    }
+
+    async fn apply(&self, cx: &Cx<'_>) -> Result<Outcome, ModuleError> {
+        let partial = format!("{}.numarun-partial", self.dest);
+        let fetch = match self.is_url() {
+            true => Command::argv(["curl", "-fsSL", "--retry", "2", "-o", partial.as_str(), "--", self.src.as_str()]),
+            false => Command::argv(["cp", "--", self.src.as_str(), partial.as_str()]),
+        };
+        let fetched = cx.run(fetch).await?;
+        if fetched.rc != 0 {
+            cx.target.remove(&partial).await?;
+            return Err(ModuleError::failed(format!("cannot fetch {}: {}", self.src, fetched.stderr_text())));
+        }
+        let want = self.sha256.to_ascii_lowercase();
+        let have = self.digest(cx, &partial).await?.unwrap_or_default();
+        if have != want {
+            cx.target.remove(&partial).await?;
+            return Err(ModuleError::failed(format!("{} has sha256 {have}, expected {want}: not put in place", self.src)));
+        }
+        let placed = cx.run(Command::argv(["mv", "-f", "--", partial.as_str(), self.dest.as_str()])).await?;
+        if placed.rc != 0 {
+            return Err(ModuleError::failed(format!("cannot place {}: {}", self.dest, placed.stderr_text())));
+        }
+        Ok(Outcome::default())
+    }
+}

@@ -1,0 +1,89 @@
+//! `host_facts`: what the guide's phase 1 checks, as variables: the NUMA topology (`numa`),
+//! free space under given paths (`disk_free_gb`) and the block devices (`block_devices`).
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use minijinja::Value;
+use serde::Deserialize;
+
+use super::topology_source::TopologySource;
+use crate::modules::contract::{Check, Cx, Module, ModuleError, Outcome};
+use crate::connection::Command;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HostFacts {
+    #[serde(default)]
+    topology: TopologySource,
+    /// Paths whose filesystem's free space to report.
+    #[serde(default)]
+    free_space: Vec<String>,
+}
+
+/// `NAME SIZE_BYTES ROTATIONAL` per block device, from sysfs (512-byte sectors).
+const BLOCK_DEVICES: &str = r#"for d in /sys/block/*; do
+  [ -e "$d/size" ] || continue
+  echo "${d##*/} $(( $(cat "$d/size") * 512 )) $(cat "$d/queue/rotational" 2>/dev/null || echo 0)"
+done"#;
+
+#[async_trait]
+impl Module for HostFacts {
+    async fn check(&self, cx: &Cx<'_>) -> Result<Check, ModuleError> {
+        let topology = self.topology.read(cx).await?;
+        let mut facts = vec![("numa".to_string(), topology.to_value())];
+        facts.push(("block_devices".into(), block_devices(cx).await?));
+        if !self.free_space.is_empty() {
+            facts.push(("disk_free_gb".into(), free_space(cx, &self.free_space).await?));
+        }
+        let msg = format!(
+            "{} NUMA node(s), {} CPUs, {} thread(s) per core, {} socket(s)",
+            topology.nodes.len(),
+            topology.cpus.len(),
+            topology.threads_per_core(),
+            topology.sockets()
+        );
+        Ok(Check::Ok(Outcome { msg: Some(msg), facts, ..Outcome::default() }))
+    }
+}
+
+async fn block_devices(cx: &Cx<'_>) -> Result<Value, ModuleError> {
+    let output = cx.run(Command::argv(["/bin/sh", "-c", BLOCK_DEVICES])).await?;
+    let devices: Vec<serde_json::Value> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| {
+            let mut words = line.split_whitespace();
+            let (name, bytes, rotational) = (words.next()?, words.next()?.parse::<u64>().ok()?, words.next()?);
+            Some(serde_json::json!({
+                "name": name,
+                "size_gb": bytes as f64 / 1e9,
+                "rotational": rotational == "1",
+            }))
+        })
+        .collect();
+    Ok(Value::from(minijinja::value::Serde(devices)))
+}
+
+async fn free_space(cx: &Cx<'_>, paths: &[String]) -> Result<Value, ModuleError> {
+    let mut argv = vec!["df".to_string(), "-P".into(), "-k".into(), "--".into()];
+    for path in paths {
+        // A folder not made yet will live on its nearest existing parent's filesystem.
+        let mut existing = std::path::Path::new(path);
+        while cx.target.stat(&existing.display().to_string()).await?.is_none() {
+            existing = existing.parent().unwrap_or(std::path::Path::new("/"));
+        }
+        argv.push(existing.display().to_string());
+    }
+    let output = cx.run(Command::argv(argv)).await?;
+    if output.rc != 0 {
+        return Err(ModuleError::Failed(format!("df: {}", output.stderr_text())));
+    }
+    // df -P prints a header, then one line per path in the order given.
+    let free: BTreeMap<&String, f64> = paths
+        .iter()
+        .zip(String::from_utf8_lossy(&output.stdout).lines().skip(1).map(|line| {
+            line.split_whitespace().nth(3).and_then(|kib| kib.parse::<f64>().ok()).map(|kib| kib * 1024.0 / 1e9).unwrap_or(0.0)
+        }))
+        .collect();
+    Ok(Value::from(minijinja::value::Serde(free)))
+}

@@ -1,0 +1,78 @@
+//! `libvirt_verify`: a running VM's vCPU pins, emulator pin and NUMA binding as libvirt reports
+//! them live (the guide's `virsh vcpupin / emulatorpin / numatune`), held against the plan.
+//! Any difference fails the step, each named.
+
+use async_trait::async_trait;
+use minijinja::Value;
+use serde::Deserialize;
+
+use super::libvirt_domain::default_uri;
+use crate::modules::contract::{Check, Cx, Module, ModuleError, Outcome};
+use crate::libvirt::{Hypervisor, find_domain, pins};
+use crate::numa::{CpuSet, VmSpec};
+use crate::template::value_to_node;
+use crate::yaml;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LibvirtVerify {
+    /// The VM's entry in the plan (`vm_plan.virtual_machines[i]`).
+    vm: Value,
+    #[serde(default = "default_uri")]
+    uri: String,
+}
+
+#[async_trait]
+impl Module for LibvirtVerify {
+    async fn check(&self, cx: &Cx<'_>) -> Result<Check, ModuleError> {
+        let vm: VmSpec = yaml::decode(&value_to_node(&self.vm, cx.span))?;
+        let hypervisor = Hypervisor::connect(&self.uri).await.map_err(|e| ModuleError::Failed(e.to_string()))?;
+        let name = vm.name.clone();
+        let live = hypervisor
+            .call(move |conn| match find_domain(conn, &name)? {
+                Some(domain) if domain.is_active()? => pins::read(conn, &domain).map(Some),
+                _ => Ok(None),
+            })
+            .await
+            .map_err(|e| ModuleError::Failed(e.to_string()))?;
+        let Some(live) = live else {
+            return Ok(Check::Ok(Outcome { failed: true, msg: Some(format!("{} is not running", vm.name)), ..Outcome::default() }));
+        };
+        let differences = differences(&vm, &live);
+        let msg = match differences.is_empty() {
+            true => format!(
+                "{}: {} vCPUs pinned as planned, emulator on {}, memory {} on node(s) {}",
+                vm.name,
+                live.vcpus.len(),
+                live.emulator,
+                live.numa_mode.as_deref().unwrap_or("?"),
+                live.numa_nodeset
+            ),
+            false => format!("{} is not placed as planned: {}", vm.name, differences.join("; ")),
+        };
+        Ok(Check::Ok(Outcome { failed: !differences.is_empty(), msg: Some(msg), ..Outcome::default() }))
+    }
+}
+
+fn differences(vm: &VmSpec, live: &pins::LivePlacement) -> Vec<String> {
+    let mut found = Vec::new();
+    if live.vcpus.len() != vm.tuning.vcpu_pins.len() {
+        found.push(format!("{} vCPUs run, the plan has {}", live.vcpus.len(), vm.tuning.vcpu_pins.len()));
+    }
+    for (vcpu, (planned, actual)) in vm.tuning.vcpu_pins.iter().zip(&live.vcpus).enumerate() {
+        if *actual != CpuSet::from_iter([*planned]) {
+            found.push(format!("vCPU {vcpu} may run on {actual}, planned {planned}"));
+        }
+    }
+    if live.emulator != vm.tuning.emulator_cpuset {
+        found.push(format!("emulator threads on {}, planned {}", live.emulator, vm.tuning.emulator_cpuset));
+    }
+    let planned_mode = vm.tuning.numa_memory.mode.as_deref().unwrap_or("");
+    if live.numa_mode.as_deref() != Some(planned_mode) {
+        found.push(format!("memory mode {}, planned {planned_mode}", live.numa_mode.as_deref().unwrap_or("none")));
+    }
+    if live.numa_nodeset != vm.tuning.numa_memory.nodeset {
+        found.push(format!("memory on node(s) {}, planned {}", live.numa_nodeset, vm.tuning.numa_memory.nodeset));
+    }
+    found
+}

@@ -1,0 +1,57 @@
+//! `qemu_img`: a disk image created once, optionally on a backing image. An existing image is
+//! never overwritten or resized: the data on it may be someone's.
+
+use async_trait::async_trait;
+use serde::Deserialize;
+
+use crate::modules::contract::{Change, Check, Cx, Module, ModuleError, Outcome};
+use crate::connection::Command;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QemuImg {
+    path: String,
+    /// As qemu-img takes it: `40G`, `512M`.
+    size: String,
+    #[serde(default = "qcow2")]
+    format: String,
+    backing_file: Option<String>,
+    #[serde(default = "qcow2")]
+    backing_format: String,
+}
+
+pub fn qcow2() -> String {
+    "qcow2".into()
+}
+
+#[async_trait]
+impl Module for QemuImg {
+    async fn check(&self, cx: &Cx<'_>) -> Result<Check, ModuleError> {
+        if cx.target.stat(&self.path).await?.is_some() {
+            return Ok(Check::Ok(Outcome::msg(format!("{} exists (never overwritten)", self.path))));
+        }
+        let on = self.backing_file.as_ref().map(|b| format!(" on {b}")).unwrap_or_default();
+        Ok(Check::Change(Change { summary: format!("create {} ({} {}{on})", self.path, self.format, self.size), diff: None }))
+    }
+
+    async fn apply(&self, cx: &Cx<'_>) -> Result<Outcome, ModuleError> {
+        // Made under a temporary name and renamed: a failed or killed create leaves no image
+        // that a rerun would take for finished.
+        let partial = format!("{}.numarun-partial", self.path);
+        let mut argv = vec!["qemu-img".to_string(), "create".into(), "-q".into(), "-f".into(), self.format.clone()];
+        if let Some(backing) = &self.backing_file {
+            argv.extend(["-b".into(), backing.clone(), "-F".into(), self.backing_format.clone()]);
+        }
+        argv.extend([partial.clone(), self.size.clone()]);
+        let created = cx.run(Command::argv(argv)).await?;
+        if created.rc != 0 {
+            cx.target.remove(&partial).await?;
+            return Err(ModuleError::Failed(format!("qemu-img create: {}", created.stderr_text())));
+        }
+        let moved = cx.run(Command::argv(["mv", "-n", "--", partial.as_str(), self.path.as_str()])).await?;
+        if moved.rc != 0 {
+            return Err(ModuleError::Failed(format!("mv {partial}: {}", moved.stderr_text())));
+        }
+        Ok(Outcome::default())
+    }
+}

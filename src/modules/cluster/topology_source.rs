@@ -1,0 +1,43 @@
+//! Where a step reads the host's NUMA topology: the target's sysfs (the default), libvirt's
+//! capabilities on the controller, or a saved capabilities file (another host's, for planning).
+
+use serde::Deserialize;
+
+use crate::modules::contract::{Cx, ModuleError};
+use crate::connection::Command;
+use crate::libvirt::Hypervisor;
+use crate::numa::Topology;
+use crate::numa::topology::SYSFS_DUMP;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TopologySource {
+    /// sysfs root on the target; `/sys` unless given.
+    sysfs: Option<String>,
+    /// Read `virConnectGetCapabilities` of this hypervisor instead.
+    libvirt_uri: Option<String>,
+    /// A `virsh capabilities` document on the controller.
+    capabilities_file: Option<String>,
+}
+
+impl TopologySource {
+    pub async fn read(&self, cx: &Cx<'_>) -> Result<Topology, ModuleError> {
+        let failed = |e: crate::numa::topology::TopologyError| ModuleError::Failed(e.to_string());
+        if let Some(file) = &self.capabilities_file {
+            let path = cx.find_source(file, "files")?;
+            let xml = std::fs::read_to_string(&path).map_err(|e| ModuleError::Failed(format!("{}: {e}", path.display())))?;
+            return Topology::from_capabilities(&xml).map_err(failed);
+        }
+        if let Some(uri) = &self.libvirt_uri {
+            let hypervisor = Hypervisor::connect(uri).await.map_err(|e| ModuleError::Failed(e.to_string()))?;
+            let xml = hypervisor.call(|conn| conn.capabilities()).await.map_err(|e| ModuleError::Failed(e.to_string()))?;
+            return Topology::from_capabilities(&xml).map_err(failed);
+        }
+        let root = self.sysfs.as_deref().unwrap_or("/sys");
+        let output = cx.run(Command::argv(["/bin/sh", "-c", SYSFS_DUMP, "sh", root])).await?;
+        if output.rc != 0 {
+            return Err(ModuleError::Failed(format!("cannot read the topology under {root}: {}", output.stderr_text())));
+        }
+        Topology::from_sysfs_dump(&String::from_utf8_lossy(&output.stdout)).map_err(failed)
+    }
+}

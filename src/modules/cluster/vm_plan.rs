@@ -1,0 +1,108 @@
+//! `vm_plan`: the VM plan held against the host before anything changes. Fails on any error
+//! the validator finds, reports its warnings, draws the placement map, and publishes the plan
+//! as `vm_plan` for the phases that create the VMs.
+
+use async_trait::async_trait;
+use minijinja::Value;
+use serde::Deserialize;
+
+use super::topology_source::TopologySource;
+use crate::modules::contract::{Check, Cx, Module, ModuleError, Outcome};
+use crate::modules::support::controller_file;
+use crate::numa::{DEFAULT_HOST_RESERVE_MB, Level, Rule, Topology, VmPlan, accept, map, validate, whole_cores};
+use crate::template::{node_to_value, value_to_node};
+use crate::yaml;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VmPlanModule {
+    /// The plan itself, in the homonculus shape (`virtual_machines: [...]`).
+    plan: Option<Value>,
+    /// Or a homonculus JSON (or YAML) file on the controller.
+    plan_file: Option<String>,
+    #[serde(default)]
+    topology: TopologySource,
+    /// Memory each node keeps for the host.
+    #[serde(default = "default_reserve")]
+    host_reserve_mb: u64,
+    /// Rules whose errors this host accepts as warnings (by name, e.g. `shared-cpu`).
+    #[serde(default)]
+    accept_rules: Vec<String>,
+    /// Print the map and every finding (phase 1 does; later phases only need the plan).
+    #[serde(default = "yes")]
+    show_map: bool,
+    /// Also draw the map as SVG into this controller-side file.
+    map_svg: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn default_reserve() -> u64 {
+    DEFAULT_HOST_RESERVE_MB
+}
+
+impl VmPlanModule {
+    fn load(&self, cx: &Cx<'_>) -> Result<(VmPlan, Value), ModuleError> {
+        match (&self.plan, &self.plan_file) {
+            (Some(value), None) => {
+                let node = value_to_node(value, cx.span);
+                Ok((VmPlan::from_node(&node)?, value.clone()))
+            }
+            (None, Some(file)) => {
+                let node = yaml::load_file(&cx.find_source(file, "files")?)?;
+                Ok((VmPlan::from_node(&node)?, node_to_value(&node)))
+            }
+            _ => Err(ModuleError::Failed("`vm_plan` needs `plan` or `plan_file`, not both".into())),
+        }
+    }
+}
+
+#[async_trait]
+impl Module for VmPlanModule {
+    async fn check(&self, cx: &Cx<'_>) -> Result<Check, ModuleError> {
+        let (plan, value) = self.load(cx)?;
+        let topology = self.topology.read(cx).await?;
+        let mut findings = validate(&plan, &topology, self.host_reserve_mb);
+        let accepted = self
+            .accept_rules
+            .iter()
+            .map(|name| Rule::named(name).ok_or_else(|| ModuleError::failed(format!("accept_rules: no rule `{name}`"))))
+            .collect::<Result<Vec<_>, _>>()?;
+        accept(&mut findings, &accepted);
+        if let Some(path) = &self.map_svg {
+            controller_file::write(std::path::Path::new(path), &map::svg(&plan, &topology))?;
+        }
+        let errors = findings.iter().filter(|f| f.level == Level::Error).count();
+        let mut msg = String::new();
+        if self.show_map {
+            msg.push_str(&map::text(&plan, &topology));
+            for finding in &findings {
+                msg.push_str(&format!("{finding}\n"));
+            }
+        }
+        msg.push_str(&format!("{} VM(s): {errors} error(s), {} warning(s)", plan.virtual_machines.len(), findings.len() - errors));
+        let listed: Vec<Value> = findings.iter().map(|f| Value::from(f.to_string())).collect();
+        Ok(Check::Ok(Outcome {
+            failed: errors > 0,
+            msg: Some(msg),
+            data: vec![("findings".into(), Value::from(listed))],
+            facts: vec![("vm_plan".into(), value), ("guest_topology".into(), guest_topology(&plan, &topology))],
+        }))
+    }
+}
+
+/// Per VM, the CPU topology its guest is told: a vCPU pair on one core's threads is a core
+/// with two threads; otherwise every vCPU is a core of its own.
+fn guest_topology(plan: &VmPlan, topology: &Topology) -> Value {
+    let per_vm: serde_json::Map<String, serde_json::Value> = plan
+        .virtual_machines
+        .iter()
+        .map(|vm| {
+            let threads = if whole_cores(vm, topology) { 2 } else { 1 };
+            (vm.name.clone(), serde_json::json!({ "sockets": 1, "cores": vm.vcpu_count / threads, "threads": threads }))
+        })
+        .collect();
+    Value::from(minijinja::value::Serde(per_vm))
+}

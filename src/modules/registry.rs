@@ -1,0 +1,90 @@
+//! Every module by name: what the parser needs to know of each (its free-form argument, the
+//! arguments it evaluates itself) and how its arguments become a module.
+
+use serde::de::DeserializeOwned;
+
+use crate::diag::Diag;
+use crate::modules::contract::Module;
+use crate::modules::{ansible, cluster};
+use crate::yaml::{self, Node};
+
+/// Decodes a module's arguments; `lenient` lets Jinja strings stand for any type.
+pub type Build = fn(&Node, bool) -> Result<Box<dyn Module>, Diag>;
+
+/// A module as the parser knows it.
+pub struct ModuleSpec {
+    pub name: &'static str,
+    /// The argument a bare string becomes: `command: ls` is `command: {cmd: ls}`.
+    pub free_form: Option<&'static str>,
+    /// Arguments that hold Jinja expressions the module evaluates itself.
+    pub raw: &'static [&'static str],
+    pub build: Build,
+}
+
+impl std::fmt::Debug for ModuleSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name)
+    }
+}
+
+fn build<M: Module + DeserializeOwned + 'static>(args: &Node, lenient: bool) -> Result<Box<dyn Module>, Diag> {
+    let module: M = if lenient { yaml::decode_lenient(args)? } else { yaml::decode(args)? };
+    if !lenient {
+        module.validate(args)?;
+    }
+    Ok(Box::new(module))
+}
+
+const fn spec<M: Module + DeserializeOwned + 'static>(
+    name: &'static str,
+    free_form: Option<&'static str>,
+    raw: &'static [&'static str],
+) -> ModuleSpec {
+    ModuleSpec { name, free_form, raw, build: build::<M> }
+}
+
+static MODULES: &[ModuleSpec] = &[
+    spec::<ansible::command::CommandModule>("command", Some("cmd"), &[]),
+    spec::<ansible::command::ShellModule>("shell", Some("cmd"), &[]),
+    spec::<ansible::file::FileModule>("file", None, &[]),
+    spec::<ansible::copy::CopyModule>("copy", None, &[]),
+    spec::<ansible::template::TemplateModule>("template", None, &[]),
+    spec::<ansible::lineinfile::LineInFile>("lineinfile", None, &[]),
+    spec::<ansible::blockinfile::BlockInFile>("blockinfile", None, &[]),
+    spec::<ansible::sysctl::Sysctl>("sysctl", None, &[]),
+    spec::<ansible::assert::Assert>("assert", None, &["that"]),
+    spec::<ansible::set_fact::SetFact>("set_fact", None, &[]),
+    spec::<ansible::debug::Debug>("debug", None, &["var"]),
+    spec::<cluster::host_facts::HostFacts>("host_facts", None, &[]),
+    spec::<cluster::vm_plan::VmPlanModule>("vm_plan", None, &[]),
+    spec::<cluster::libvirt_domain::LibvirtDomain>("libvirt_domain", None, &[]),
+    spec::<cluster::libvirt_verify::LibvirtVerify>("libvirt_verify", None, &[]),
+    spec::<cluster::libvirt_disk::LibvirtDisk>("libvirt_disk", None, &[]),
+    spec::<cluster::qemu_img::QemuImg>("qemu_img", None, &[]),
+    spec::<cluster::cloud_init_iso::CloudInitIso>("cloud_init_iso", None, &[]),
+    spec::<cluster::base_image::BaseImage>("base_image", None, &[]),
+    spec::<cluster::libvirt_address::LibvirtAddress>("libvirt_address", None, &[]),
+    spec::<ansible::filesystem::Filesystem>("filesystem", None, &[]),
+    spec::<ansible::mount::Mount>("mount", None, &[]),
+    spec::<ansible::package::Package>("apt", None, &[]),
+    spec::<ansible::package::Package>("package", None, &[]),
+    spec::<ansible::service::Service>("service", None, &[]),
+    spec::<ansible::service::Service>("systemd", None, &[]),
+    spec::<ansible::service::Service>("systemd_service", None, &[]),
+    spec::<ansible::cron::Cron>("cron", None, &[]),
+    spec::<cluster::numa_locality::NumaLocality>("numa_locality", None, &[]),
+    spec::<cluster::perf_report::PerfReport>("perf_report", None, &[]),
+];
+
+/// Finds a module by its short or fully qualified Ansible name.
+pub fn lookup(name: &str) -> Option<&'static ModuleSpec> {
+    let short = ["ansible.builtin.", "ansible.legacy.", "ansible.posix.", "community.general."]
+        .iter()
+        .find_map(|p| name.strip_prefix(p))
+        .unwrap_or(name);
+    MODULES.iter().find(|m| m.name == short)
+}
+
+pub fn names() -> impl Iterator<Item = &'static str> {
+    MODULES.iter().map(|m| m.name)
+}

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use super::file_change::{Action, FileChange};
 use super::shell::{self, Stats, Surveyed};
-use super::{Attrs, PlannedRead};
+use super::contract::{Attrs, PlannedRead};
 use crate::connection::shell_words::quote as q;
 
 const PROGRAM: &str = include_str!("agent.pl");

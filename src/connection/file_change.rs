@@ -1,7 +1,7 @@
 //! One change to one path, as data: the shell snippets (`shell`) and the host agent (`agent`)
 //! each carry it out their own way, and the look-ahead knows from it what it left.
 
-use super::Attrs;
+use super::contract::Attrs;
 
 pub struct FileChange {
     pub path: String,
@@ -86,7 +86,7 @@ impl FileChange {
         let (dir, name) = split(&self.path);
         let dir = dir.trim_end_matches('/');
         match self.action {
-            Action::Write { .. } => Some(format!("{dir}/.{name}.numarun.{}", super::random_token())),
+            Action::Write { .. } => Some(format!("{dir}/.{name}.numarun.{}", super::contract::random_token())),
             Action::Symlink { .. } => Some(format!("{dir}/.{name}.numarun.link")),
             _ => None,
         }

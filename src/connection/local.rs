@@ -12,7 +12,8 @@ use async_trait::async_trait;
 use tokio::io::AsyncWriteExt;
 
 use super::file_change::FileChange;
-use super::{Attrs, Command, Connection, ConnectionError, FileKind, Output, Privilege, Program, Stat, shell};
+use super::contract::{Attrs, Command, Connection, ConnectionError, FileKind, Output, Privilege, Program, Stat};
+use super::shell;
 
 /// This machine; under `become` as another user, file operations go
 /// through `sudo`/`runuser` like everything else.

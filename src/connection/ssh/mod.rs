@@ -8,6 +8,7 @@ pub mod keeper;
 mod link;
 mod pipe;
 mod prefetch;
+mod process_event;
 mod remote_agent;
 mod remote_process;
 mod remote_shell;
@@ -21,10 +22,10 @@ use std::time::Duration;
 use async_trait::async_trait;
 use tokio::sync::{OnceCell, Semaphore};
 
-use pipe::{Event, Pipe};
+use pipe::Pipe;
+use process_event::{Event, ProcessError};
 use prefetch::{Need, Prefetch, Refresh};
 use remote_agent::RemoteAgent;
-use remote_process::ProcessError;
 use remote_shell::RemoteShell;
 use via::Via;
 
@@ -34,7 +35,7 @@ pub use settings::{Endpoint, Lookup, Reach, SshSettings};
 use super::agent::{self, Changed};
 use super::file_change::FileChange;
 use super::shell::{self, Delivery, Inspection};
-use super::{Attrs, Command, Connection, ConnectionError, Output, PlannedRead, Privilege, Stat};
+use super::contract::{Attrs, Command, Connection, ConnectionError, Output, PlannedRead, Privilege, Stat};
 use crate::connection::shell_words::quote as q;
 
 /// Whether a request to the host agent may start it.

@@ -2,50 +2,10 @@
 //! what comes back. The channel is on this run's own connection or relayed by the keeper.
 
 use russh::client::Msg;
-use russh::{ChannelMsg, ChannelReadHalf, ChannelWriteHalf};
+use russh::{ChannelReadHalf, ChannelWriteHalf};
 
 use super::keeper::kept;
-use super::remote_process::ProcessError;
-
-/// What a remote process did, in the order the host said it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Event {
-    Stdout(Vec<u8>),
-    Stderr(Vec<u8>),
-    Exit(u32),
-    /// Killed by this signal (its name without `SIG`).
-    Killed(String),
-    /// The end of its output; how it ended comes after.
-    Eof,
-    /// The channel closed.
-    Closed,
-    /// The connection is gone, whatever the channel was doing.
-    Gone,
-}
-
-impl Event {
-    /// The next event on a channel of a russh session, skipping what no one needs.
-    pub async fn next_on(reader: &mut ChannelReadHalf) -> Event {
-        loop {
-            let event = match reader.wait().await {
-                Some(ChannelMsg::Data { data }) => Event::Stdout(data.to_vec()),
-                Some(ChannelMsg::ExtendedData { data, ext: 1 }) => Event::Stderr(data.to_vec()),
-                Some(ChannelMsg::ExitStatus { exit_status }) => Event::Exit(exit_status),
-                Some(ChannelMsg::ExitSignal { signal_name, .. }) => Event::Killed(format!("{signal_name:?}")),
-                Some(ChannelMsg::Eof) => Event::Eof,
-                Some(ChannelMsg::Close) => Event::Closed,
-                None => Event::Gone,
-                Some(_) => continue,
-            };
-            return event;
-        }
-    }
-
-    /// The last event a channel gives.
-    pub fn is_end(&self) -> bool {
-        matches!(self, Event::Closed | Event::Gone)
-    }
-}
+use super::process_event::{Event, ProcessError};
 
 pub struct Pipe {
     pub reader: PipeReader,
@@ -65,6 +25,11 @@ pub enum PipeWriter {
 impl Pipe {
     pub fn channel((reader, writer): (ChannelReadHalf, ChannelWriteHalf<Msg>)) -> Pipe {
         Pipe { reader: PipeReader::Channel(reader), writer: PipeWriter::Channel(writer) }
+    }
+
+    /// A process the keeper relays.
+    pub fn kept((reader, writer): (kept::Reader, kept::Writer)) -> Pipe {
+        Pipe { reader: PipeReader::Kept(reader), writer: PipeWriter::Kept(writer) }
     }
 }
 

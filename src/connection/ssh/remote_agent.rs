@@ -1,7 +1,8 @@
 //! The host agent (`connection::agent`) on one channel (a `RemoteProcess`).
 
 use super::pipe::Pipe;
-use super::remote_process::{Incoming, ProcessError, RemoteProcess};
+use super::process_event::ProcessError;
+use super::remote_process::{Incoming, RemoteProcess};
 use crate::connection::agent::{self, Reply};
 
 pub struct RemoteAgent {

@@ -2,24 +2,12 @@
 //! and the agent. sshd sets up a session and a login shell for every exec (about 8 ms here); a
 //! process that stays open answers each request for the cost of the request alone.
 
-use super::pipe::{Event, Pipe, PipeReader, PipeWriter};
+use super::pipe::{Pipe, PipeReader, PipeWriter};
+use super::process_event::{Event, ProcessError};
 
 pub struct RemoteProcess {
     reader: PipeReader,
     writer: PipeWriter,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum ProcessError {
-    /// What ended, and what it or the channel said about why.
-    #[error("the remote {0} ended{why}", why = if .1.is_empty() { String::new() } else { format!(" ({})", .1) })]
-    Ended(&'static str, String),
-    #[error("{0}")]
-    Garbled(String),
-    #[error(transparent)]
-    Ssh(#[from] russh::Error),
-    #[error("the connection keeper: {0}")]
-    Keeper(#[from] std::io::Error),
 }
 
 /// A reply as its output arrives, until it is whole.

@@ -6,7 +6,8 @@
 //! marker on stderr. Nothing of a request reaches an argument vector.
 
 use super::pipe::Pipe;
-use super::remote_process::{Incoming, ProcessError, RemoteProcess};
+use super::process_event::ProcessError;
+use super::remote_process::{Incoming, RemoteProcess};
 use crate::connection::shell_words::quote as q;
 use crate::connection::{Command, Output, Program, random_token, shell};
 use base64::Engine as _;

@@ -32,7 +32,7 @@ impl Via {
     pub async fn start(&self, command_line: &str) -> Result<Pipe, ConnectionError> {
         match self {
             Via::Own(link) => link.start(command_line).await.map(Pipe::channel),
-            Via::Keeper(kept) => kept.start(command_line).await,
+            Via::Keeper(kept) => kept.start(command_line).await.map(Pipe::kept),
         }
     }
 

@@ -12,7 +12,7 @@ use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
 use super::{Request, failure_of, read_frame, serve, socket_path, tag, write_frame};
 use crate::connection::ConnectionError;
 use crate::connection::ssh::link::unreachable;
-use crate::connection::ssh::pipe::{Event, Pipe, PipeReader, PipeWriter};
+use crate::connection::ssh::process_event::Event;
 use crate::connection::ssh::settings::Reach;
 
 /// One host's connection, held by the keeper.
@@ -38,11 +38,12 @@ impl Kept {
         self.ask(None).await.map(drop)
     }
 
-    pub async fn start(&self, command_line: &str) -> Result<Pipe, ConnectionError> {
+    /// Starts a process on the kept connection: its events and its stdin.
+    pub async fn start(&self, command_line: &str) -> Result<(Reader, Writer), ConnectionError> {
         let (stream, buffer) = self.ask(Some(command_line.to_string())).await?;
         let (reader, writer) = stream.into_split();
         let reader = Reader { half: reader, buffer, down: Arc::clone(&self.down) };
-        Ok(Pipe { reader: PipeReader::Kept(reader), writer: PipeWriter::Kept(Writer { half: writer }) })
+        Ok((reader, Writer { half: writer }))
     }
 
     pub fn is_down(&self) -> bool {

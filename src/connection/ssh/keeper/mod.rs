@@ -20,7 +20,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
-use super::pipe::Event;
+use super::process_event::Event;
 use super::settings::Reach;
 use crate::connection::ConnectionError;
 

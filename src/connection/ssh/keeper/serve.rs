@@ -14,7 +14,7 @@ use tokio::net::{UnixListener, UnixStream};
 
 use super::{Request, failure_body, read_frame, tag, write_frame};
 use crate::connection::ssh::link::Link;
-use crate::connection::ssh::pipe::Event;
+use crate::connection::ssh::process_event::Event;
 use crate::connection::ssh::settings::Reach;
 
 /// What the keeper prints once it listens; the run that started it waits for this line.

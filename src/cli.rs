@@ -10,8 +10,8 @@ use clap::{ArgAction, Args, Parser, Subcommand};
 use crate::diag::{Diag, DiagKind, Source};
 use crate::engine::{Engine, RunOptions};
 use crate::model::{Inventory, Playbook};
-use crate::schedule::{self, ScheduledPhase, Selection, step_tags};
 use crate::report::{Bus, JsonLog, Reporter, Terminal};
+use crate::schedule::{self, ScheduledPhase, Selection, step_tags};
 use crate::vars::VarMap;
 use crate::yaml;
 

@@ -9,9 +9,9 @@
 
 use std::collections::HashMap;
 
+use super::contract::{Attrs, PlannedRead};
 use super::file_change::{Action, FileChange};
 use super::shell::{self, Stats, Surveyed};
-use super::contract::{Attrs, PlannedRead};
 use crate::connection::shell_words::quote as q;
 
 const PROGRAM: &str = include_str!("agent.pl");

@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-
 /// 128 random bits as hex, for names and markers no one can guess or collide with.
 pub fn random_token() -> String {
     use std::hash::{BuildHasher, Hasher};

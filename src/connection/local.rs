@@ -11,8 +11,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use async_trait::async_trait;
 use tokio::io::AsyncWriteExt;
 
-use super::file_change::FileChange;
 use super::contract::{Attrs, Command, Connection, ConnectionError, FileKind, Output, Privilege, Program, Stat};
+use super::file_change::FileChange;
 use super::shell;
 
 /// This machine; under `become` as another user, file operations go

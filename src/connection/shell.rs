@@ -6,8 +6,8 @@
 
 use std::collections::HashMap;
 
-use super::file_change::{Action, FileChange};
 use super::contract::{Attrs, Command, Connection, ConnectionError, FileKind, Output, PlannedRead, Stat};
+use super::file_change::{Action, FileChange};
 use crate::connection::shell_words::quote as q;
 
 /// The exit code a snippet uses for "nothing at that path".

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use minijinja::Value;
 
-use super::RunOptions;
+use super::options::RunOptions;
 use crate::model::Inventory;
 use crate::vars::VarMap;
 

@@ -6,58 +6,17 @@ use std::time::{Duration, Instant};
 
 use minijinja::Value;
 
-use super::Engine;
+use super::attempt::{Attempt, judge, overall, registered_scope, with_item};
+use super::execute::execute;
 use super::host::{HostPhase, HostState};
-use crate::connection::{ConnectionError, PlannedRead, Privilege};
+use super::shared::Engine;
 use crate::diag::Diag;
 use crate::events::{Event, Status, StepReport, TextDiff};
 use crate::model::Step;
-use crate::modules::{Check, Cx, Module, ModuleError, Outcome};
 use crate::redact::REDACTED;
 use crate::template::Scope;
 use crate::vars::VarMap;
-use crate::yaml::{Node, NodeKind};
-
-/// The result of one execution of a module (one loop item).
-struct Attempt {
-    status: Status,
-    message: Option<String>,
-    diff: Option<TextDiff>,
-    /// What `register` stores.
-    result: Vec<(String, Value)>,
-    facts: Vec<(String, Value)>,
-}
-
-impl Attempt {
-    fn new(status: Status, message: Option<String>) -> Attempt {
-        Attempt { status, message, diff: None, result: Vec::new(), facts: Vec::new() }
-    }
-
-    fn failed(message: String) -> Attempt {
-        Attempt::new(Status::Failed, Some(message))
-    }
-
-    fn from_error(error: ModuleError) -> Attempt {
-        match error {
-            ModuleError::Connection(ConnectionError::Unreachable(message)) => Attempt::new(Status::Unreachable, Some(message)),
-            ModuleError::Diag(diag) => Attempt::failed(diag.to_string()),
-            other => Attempt::failed(other.to_string()),
-        }
-    }
-
-    fn registered(&self) -> Value {
-        let mut fields = vec![
-            ("changed".to_string(), Value::from(self.status == Status::Changed)),
-            ("failed".to_string(), Value::from(matches!(self.status, Status::Failed | Status::Ignored))),
-            ("skipped".to_string(), Value::from(self.status == Status::Skipped)),
-        ];
-        if let Some(msg) = &self.message {
-            fields.push(("msg".into(), Value::from(msg.as_str())));
-        }
-        fields.extend(self.result.iter().cloned());
-        Value::from_pairs(fields)
-    }
-}
+use crate::yaml::Node;
 
 /// Makes facts a step set the host's, redacted from then on when the step is `no_log`.
 fn keep_facts(engine: &Engine, state: &mut HostState, step: &Step, facts: Vec<(String, Value)>) {
@@ -182,40 +141,6 @@ fn visible(step: &Step, attempt: &Attempt) -> (Option<String>, Option<TextDiff>)
     (attempt.message.clone(), attempt.diff.clone())
 }
 
-fn overall(statuses: impl Iterator<Item = Status>, looped: bool) -> Status {
-    let all: Vec<Status> = statuses.collect();
-    let any = |s| all.contains(&s);
-    if any(Status::Unreachable) {
-        Status::Unreachable
-    } else if any(Status::Failed) {
-        Status::Failed
-    } else if any(Status::Changed) {
-        Status::Changed
-    } else if any(Status::Unknown) {
-        Status::Unknown
-    } else if any(Status::Ignored) {
-        Status::Ignored
-    } else if all.iter().all(|s| *s == Status::Skipped) && (looped || !all.is_empty()) {
-        Status::Skipped
-    } else {
-        Status::Ok
-    }
-}
-
-/// A loop item's result carries its item under the loop variable's name, as in Ansible.
-fn with_item(result: Value, loop_var: &str, item: &Option<Value>) -> Value {
-    match item {
-        Some(item) => {
-            let mut fields: Vec<(Value, Value)> =
-                result.try_iter().into_iter().flatten().map(|k| (k.clone(), result.get_item(&k).unwrap_or_default())).collect();
-            fields.push((Value::from(loop_var), item.clone()));
-            fields.push((Value::from("ansible_loop_var"), Value::from(loop_var)));
-            Value::from_pairs(fields)
-        }
-        None => result,
-    }
-}
-
 fn loop_items(scope: &Arc<Scope>, node: &Node) -> Result<Vec<Result<Value, Diag>>, Diag> {
     let value = scope.render_value(node)?;
     if value.as_str().is_some() || value.try_iter().is_err() {
@@ -277,180 +202,4 @@ async fn run_item(cx: &HostPhase<'_>, state: &HostState, step: &Step, scope: &Ar
         attempt.status = Status::Ignored;
     }
     attempt
-}
-
-/// The scope `changed_when`, `failed_when` and `until` see: the registered result under its name.
-fn registered_scope(step: &Step, scope: &Arc<Scope>, attempt: &Attempt) -> Arc<Scope> {
-    let mut layer = VarMap::default();
-    if let Some(name) = &step.register {
-        layer.insert_value(name, attempt.registered());
-    }
-    scope.with(layer)
-}
-
-/// Applies `changed_when` and `failed_when` to an attempt.
-fn judge(step: &Step, scope: &Arc<Scope>, mut attempt: Attempt) -> Attempt {
-    if matches!(attempt.status, Status::Unknown | Status::Skipped | Status::Unreachable)
-        || attempt.result.is_empty() && attempt.status == Status::Failed
-    {
-        return attempt;
-    }
-    let judged = registered_scope(step, scope, &attempt);
-    let all = |conditions: &[Node]| -> Result<bool, Diag> {
-        for c in conditions {
-            if !judged.condition(c)? {
-                return Ok(false);
-            }
-        }
-        Ok(true)
-    };
-    if let Some(conditions) = &step.failed_when {
-        match all(conditions) {
-            Ok(true) => attempt.status = Status::Failed,
-            Ok(false) if attempt.status == Status::Failed => {
-                attempt.status = Status::Changed;
-                attempt.message = None;
-            }
-            Ok(false) => {}
-            Err(diag) => return Attempt::failed(diag.to_string()),
-        }
-    }
-    if let Some(conditions) = step.changed_when.as_ref().filter(|_| attempt.status != Status::Failed) {
-        match all(conditions) {
-            Ok(changed) => attempt.status = if changed { Status::Changed } else { Status::Ok },
-            Err(diag) => return Attempt::failed(diag.to_string()),
-        }
-    }
-    attempt
-}
-
-/// Renders the arguments, except those the module evaluates itself.
-fn render_args(step: &Step, scope: &Arc<Scope>) -> Result<Node, Diag> {
-    let NodeKind::Map(entries) = &step.args.kind else { return scope.render(&step.args) };
-    let mut rendered = Vec::with_capacity(entries.len());
-    for (key, value) in entries {
-        if key.as_str().is_some_and(|k| step.module.raw.contains(&k)) {
-            rendered.push((key.clone(), value.clone()));
-        } else {
-            let value = scope.render(value)?;
-            if value.as_str() != Some(crate::template::OMIT) {
-                rendered.push((key.clone(), value));
-            }
-        }
-    }
-    Ok(Node::new(NodeKind::Map(rendered), step.args.span.clone()))
-}
-
-fn environment(step: &Step, scope: &Arc<Scope>) -> Result<Vec<(String, String)>, Diag> {
-    let mut env: Vec<(String, String)> = Vec::new();
-    for node in &step.environment {
-        for (key, value) in scope.render(node)?.expect_map("`environment` (a mapping)")? {
-            let key = key.scalar_text();
-            env.retain(|(k, _)| *k != key);
-            env.push((key, value.scalar_text()));
-        }
-    }
-    Ok(env)
-}
-
-/// A step made ready to run: its module from the rendered arguments, and the privilege it
-/// runs with.
-struct Prepared {
-    module: Box<dyn Module>,
-    privilege: Privilege,
-}
-
-fn prepare(cx: &HostPhase<'_>, step: &Step, scope: &Arc<Scope>) -> Result<Prepared, Diag> {
-    let module = (step.module.build)(&render_args(step, scope)?, false)?;
-    // `become` on the step, else the phase, else the host's `ansible_become`.
-    let from_vars = |name: &str| scope.get(name).ok().flatten().filter(|v| !v.is_none());
-    let escalate = step.escalate.or(cx.phase.escalate).unwrap_or_else(|| from_vars("ansible_become").is_some_and(|v| v.is_true()));
-    let user = step
-        .become_user
-        .clone()
-        .or_else(|| cx.phase.become_user.clone())
-        .or_else(|| from_vars("ansible_become_user").map(|v| v.to_string()));
-    Ok(Prepared { module, privilege: Privilege { escalate, user } })
-}
-
-/// Tells the host what the phase's steps will look at, so it can fetch their looks together.
-/// Only what can be known now: a step whose arguments need what an earlier step registers, or
-/// that loops, is left out, and it costs nothing but its own round trip.
-pub fn announce(cx: &HostPhase<'_>, state: &HostState, steps: &[&Step]) {
-    let Some(host) = state.target.as_deref() else { return };
-    let mut by_privilege: Vec<(Privilege, Vec<PlannedRead>)> = Vec::new();
-    for step in steps.iter().filter(|s| s.loop_items.is_none()) {
-        let Ok(prepared) = prepare(cx, step, &cx.scope(state, &step.vars)) else { continue };
-        let upcoming = prepared.module.upcoming();
-        if upcoming.is_empty() {
-            continue;
-        }
-        match by_privilege.iter_mut().find(|(p, _)| *p == prepared.privilege) {
-            Some((_, list)) => list.extend(upcoming),
-            None => by_privilege.push((prepared.privilege, upcoming)),
-        }
-    }
-    host.prefetch(by_privilege);
-}
-
-/// check → (apply → re-check) for one item; the heart of idempotence.
-async fn execute(cx: &HostPhase<'_>, state: &HostState, step: &Step, scope: &Arc<Scope>) -> Attempt {
-    let check_mode = step.check_mode.unwrap_or(cx.engine.options.check);
-    let (Prepared { module, privilege }, env) = match prepare(cx, step, scope).and_then(|p| Ok((p, environment(step, scope)?))) {
-        Ok(prepared) => prepared,
-        Err(diag) => return Attempt::failed(diag.to_string()),
-    };
-    let Some(host) = state.target.as_deref() else { return Attempt::failed("no connection".into()) };
-    let target = host.elevated(&privilege);
-    let module_cx =
-        Cx { target: target.as_ref(), env, scope, search_dirs: &cx.search_dirs, span: &step.module_span, secrets: &cx.engine.bus.redactor };
-
-    let outcome = async {
-        let checked = match module.check(&module_cx).await {
-            // What an earlier step would have made (a user, a unit) is not there in a dry run.
-            Err(ModuleError::NotYet(reason)) if check_mode => Check::Unknown(reason),
-            Err(ModuleError::Connection(error @ ConnectionError::CannotBecome { .. })) if check_mode => Check::Unknown(error.to_string()),
-            checked => checked?,
-        };
-        let (status, outcome, change) = match checked {
-            Check::Ok(outcome) => (if outcome.failed { Status::Failed } else { Status::Ok }, outcome, None),
-            Check::Change(change) if check_mode => (Status::Changed, Outcome::msg(change.summary.clone()), Some(change)),
-            Check::Change(change) => {
-                let outcome = module.apply(&module_cx).await?;
-                if outcome.failed {
-                    (Status::Failed, outcome, Some(change))
-                } else if let Check::Change(again) = module.check(&module_cx).await? {
-                    let msg = format!("not idempotent: after applying `{}`, the check still wants: {}", change.summary, again.summary);
-                    (Status::Failed, Outcome::msg(msg), Some(change))
-                } else {
-                    let outcome = Outcome { msg: outcome.msg.or(Some(change.summary.clone())), ..outcome };
-                    (Status::Changed, outcome, Some(change))
-                }
-            }
-            Check::Always(change) if check_mode => (Status::Changed, Outcome::msg(change.summary.clone()), Some(change)),
-            Check::Always(change) => {
-                let outcome = module.apply(&module_cx).await?;
-                let outcome = Outcome { msg: outcome.msg.or(Some(change.summary.clone())), ..outcome };
-                (if outcome.failed { Status::Failed } else { Status::Changed }, outcome, Some(change))
-            }
-            Check::Unknown(reason) if check_mode => (Status::Unknown, Outcome::msg(reason), None),
-            Check::Unknown(_) => {
-                let outcome = module.apply(&module_cx).await?;
-                (if outcome.failed { Status::Failed } else { Status::Changed }, outcome, None)
-            }
-        };
-        Ok::<_, ModuleError>((status, outcome, change))
-    }
-    .await;
-
-    match outcome {
-        Ok((status, outcome, change)) => Attempt {
-            status,
-            message: outcome.msg,
-            diff: change.and_then(|c| c.diff).map(|d| TextDiff { path: d.path, before: d.before, after: d.after }),
-            result: outcome.data,
-            facts: outcome.facts,
-        },
-        Err(error) => Attempt::from_error(error),
-    }
 }

@@ -3,7 +3,7 @@
 use std::fs::File;
 use std::io::{BufWriter, Write};
 
-use super::Reporter;
+use super::bus::Reporter;
 use crate::events::Event;
 
 pub struct JsonLog {

@@ -8,7 +8,7 @@ use std::io::{IsTerminal, Write};
 use console::{Style, style};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::Reporter;
+use super::bus::Reporter;
 use crate::events::{Event, HostRecap, Status, StepReport, TextDiff};
 
 pub struct Terminal {

@@ -107,7 +107,7 @@ fn yaml(value: &Value) -> Result<String, Error> {
 
 fn from_yaml(text: String) -> Result<Value, Error> {
     let node = crate::yaml::load_str(crate::diag::Source::new("<from_yaml>", text)).map_err(|e| invalid(format!("from_yaml: {e}")))?;
-    Ok(super::node_to_value(&node))
+    Ok(super::convert::node_to_value(&node))
 }
 
 fn build_regex(pattern: &str, kwargs: &Kwargs) -> Result<Regex, Error> {

@@ -9,7 +9,8 @@ use std::sync::{Arc, Mutex};
 use minijinja::ErrorKind;
 use minijinja::value::{Enumerator, Object, ObjectRepr, Value};
 
-use super::{OMIT, Templater, node_to_value, sole_expression, value_to_node};
+use super::convert::{node_to_value, value_to_node};
+use super::templater::{OMIT, Templater, sole_expression};
 use crate::diag::{Diag, DiagKind, Source, Span};
 use crate::vars::{VarMap, VarValue};
 use crate::yaml::{Node, NodeKind, is_template};

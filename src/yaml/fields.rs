@@ -1,6 +1,7 @@
 use serde::de::DeserializeOwned;
 
-use super::node::Node;
+use super::de::decode;
+use super::node::{Node, NodeKind};
 use crate::diag::{Diag, DiagKind, did_you_mean};
 
 /// Reads the keys of a mapping one by one and rejects whatever is left over,
@@ -35,7 +36,7 @@ impl<'a> Fields<'a> {
     /// A typed value, or `None` when the key is absent or null.
     pub fn get<T: DeserializeOwned>(&mut self, key: &str) -> Result<Option<T>, Diag> {
         match self.take(&[key]) {
-            Some(node) if !matches!(node.kind, super::NodeKind::Null) => super::decode(node).map(Some),
+            Some(node) if !matches!(node.kind, NodeKind::Null) => decode(node).map(Some),
             _ => Ok(None),
         }
     }

@@ -23,8 +23,8 @@ use async_trait::async_trait;
 use tokio::sync::{OnceCell, Semaphore};
 
 use pipe::Pipe;
-use process_event::{Event, ProcessError};
 use prefetch::{Need, Prefetch, Refresh};
+use process_event::{Event, ProcessError};
 use remote_agent::RemoteAgent;
 use remote_shell::RemoteShell;
 use via::Via;
@@ -33,9 +33,9 @@ pub use host_keys::{HostKeyCheck, HostKeyError, Policy};
 pub use settings::{Endpoint, Lookup, Reach, SshSettings};
 
 use super::agent::{self, Changed};
+use super::contract::{Attrs, Command, Connection, ConnectionError, Output, PlannedRead, Privilege, Stat};
 use super::file_change::FileChange;
 use super::shell::{self, Delivery, Inspection};
-use super::contract::{Attrs, Command, Connection, ConnectionError, Output, PlannedRead, Privilege, Stat};
 use crate::connection::shell_words::quote as q;
 
 /// Whether a request to the host agent may start it.

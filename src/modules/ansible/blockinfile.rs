@@ -3,11 +3,11 @@
 use async_trait::async_trait;
 use serde::Deserialize;
 
+use crate::modules::contract::{Cx, ModuleError};
 use crate::modules::support::attrs::{FileAttrs, Mode};
 use crate::modules::support::content::{self, ManagedFile, Plan};
-use crate::modules::support::lines::Presence;
-use crate::modules::contract::{Cx, ModuleError};
 use crate::modules::support::lines;
+use crate::modules::support::lines::Presence;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -8,9 +8,9 @@ use async_trait::async_trait;
 use minijinja::Value;
 use serde::Deserialize;
 
-use crate::modules::contract::{Change, Check, Cx, Module, ModuleError, Outcome};
 use crate::connection::{Command, PlannedRead, Program, shell_words};
 use crate::diag::Diag;
+use crate::modules::contract::{Change, Check, Cx, Module, ModuleError, Outcome};
 use crate::yaml::Node;
 
 #[derive(Debug, Deserialize)]

@@ -3,10 +3,10 @@
 use async_trait::async_trait;
 use serde::Deserialize;
 
+use crate::diag::Diag;
+use crate::modules::contract::{Cx, ModuleError};
 use crate::modules::support::attrs::{FileAttrs, Mode};
 use crate::modules::support::content::{self, ManagedFile, Plan};
-use crate::modules::contract::{Cx, ModuleError};
-use crate::diag::Diag;
 use crate::yaml::Node;
 
 #[derive(Debug, Deserialize)]

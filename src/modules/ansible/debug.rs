@@ -3,8 +3,8 @@
 use async_trait::async_trait;
 use serde::Deserialize;
 
-use crate::modules::contract::{Check, Cx, Module, ModuleError, Outcome};
 use crate::diag::Diag;
+use crate::modules::contract::{Check, Cx, Module, ModuleError, Outcome};
 use crate::yaml::Node;
 
 #[derive(Debug, Deserialize)]

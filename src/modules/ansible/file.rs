@@ -3,10 +3,10 @@
 use async_trait::async_trait;
 use serde::Deserialize;
 
-use crate::modules::support::attrs::{FileAttrs, Mode, differences};
-use crate::modules::contract::{Change, Check, Cx, Module, ModuleError, Outcome};
 use crate::connection::{Attrs, FileKind, PlannedRead, Stat};
 use crate::diag::Diag;
+use crate::modules::contract::{Change, Check, Cx, Module, ModuleError, Outcome};
+use crate::modules::support::attrs::{FileAttrs, Mode, differences};
 use crate::yaml::Node;
 
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]

@@ -4,12 +4,12 @@
 use async_trait::async_trait;
 use serde::Deserialize;
 
+use crate::diag::Diag;
+use crate::modules::contract::{Cx, ModuleError};
 use crate::modules::support::attrs::{FileAttrs, Mode};
 use crate::modules::support::content::{self, ManagedFile, Plan};
-use crate::modules::support::lines::Presence;
-use crate::modules::contract::{Cx, ModuleError};
 use crate::modules::support::lines;
-use crate::diag::Diag;
+use crate::modules::support::lines::Presence;
 use crate::yaml::Node;
 
 #[derive(Debug, Deserialize)]

@@ -5,12 +5,12 @@
 use async_trait::async_trait;
 use serde::Deserialize;
 
-use crate::modules::support::attrs::FileAttrs;
-use crate::modules::support::content::{self, Plan};
-use crate::modules::contract::{Change, Check, Cx, Module, ModuleError, Outcome};
-use crate::modules::support::lines;
 use crate::connection::{Attrs, Command};
 use crate::diag::Diag;
+use crate::modules::contract::{Change, Check, Cx, Module, ModuleError, Outcome};
+use crate::modules::support::attrs::FileAttrs;
+use crate::modules::support::content::{self, Plan};
+use crate::modules::support::lines;
 use crate::yaml::Node;
 
 #[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
@@ -156,7 +156,8 @@ impl Module for Mount {
         let plan = self.fstab_plan(cx).await?;
         let entry_changes = plan.desired.is_some() && plan.desired != plan.before;
         if let Some(desired) = plan.desired.as_ref().filter(|_| entry_changes) {
-            let attrs = FileAttrs { mode: plan.stat.is_none().then_some(crate::modules::support::attrs::Mode(0o644)), ..FileAttrs::default() };
+            let attrs =
+                FileAttrs { mode: plan.stat.is_none().then_some(crate::modules::support::attrs::Mode(0o644)), ..FileAttrs::default() };
             content::write(cx, &plan, desired, &attrs).await?;
         }
         match self.live_action(self.is_mounted(cx).await?, entry_changes) {

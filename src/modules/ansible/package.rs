@@ -5,9 +5,9 @@
 use async_trait::async_trait;
 use serde::Deserialize;
 
-use crate::modules::contract::{Change, Check, Cx, Module, ModuleError, OneOrMany, Outcome};
 use crate::connection::Command;
 use crate::diag::Diag;
+use crate::modules::contract::{Change, Check, Cx, Module, ModuleError, OneOrMany, Outcome};
 use crate::yaml::Node;
 
 #[derive(Debug, Deserialize, Default, Clone, Copy, PartialEq, Eq)]

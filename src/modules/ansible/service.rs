@@ -6,9 +6,9 @@
 use async_trait::async_trait;
 use serde::Deserialize;
 
-use crate::modules::contract::{Change, Check, Cx, Module, ModuleError, Outcome};
 use crate::connection::Command;
 use crate::diag::Diag;
+use crate::modules::contract::{Change, Check, Cx, Module, ModuleError, Outcome};
 use crate::yaml::Node;
 
 #[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]

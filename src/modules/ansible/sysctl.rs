@@ -4,13 +4,13 @@
 use async_trait::async_trait;
 use serde::Deserialize;
 
-use crate::modules::support::attrs::FileAttrs;
-use crate::modules::support::content::{self, Plan};
-use crate::modules::support::lines::Presence;
-use crate::modules::contract::{Change, Check, Cx, Module, ModuleError, Outcome};
-use crate::modules::support::lines;
 use crate::connection::Command;
 use crate::diag::Diag;
+use crate::modules::contract::{Change, Check, Cx, Module, ModuleError, Outcome};
+use crate::modules::support::attrs::FileAttrs;
+use crate::modules::support::content::{self, Plan};
+use crate::modules::support::lines;
+use crate::modules::support::lines::Presence;
 use crate::yaml::Node;
 
 #[derive(Debug, Deserialize)]

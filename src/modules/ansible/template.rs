@@ -3,9 +3,9 @@
 use async_trait::async_trait;
 use serde::Deserialize;
 
+use crate::modules::contract::{Cx, ModuleError};
 use crate::modules::support::attrs::{FileAttrs, Mode};
 use crate::modules::support::content::{self, ManagedFile, Plan};
-use crate::modules::contract::{Cx, ModuleError};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -10,8 +10,8 @@ use async_trait::async_trait;
 use minijinja::Value;
 use serde::Deserialize;
 
-use crate::modules::contract::{Change, Check, Cx, Diff, Module, ModuleError, Outcome};
 use crate::connection::{Attrs, Command};
+use crate::modules::contract::{Change, Check, Cx, Diff, Module, ModuleError, Outcome};
 use crate::numa::plan::UserConfig;
 use crate::template::to_yaml;
 

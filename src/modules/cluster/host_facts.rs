@@ -8,8 +8,8 @@ use minijinja::Value;
 use serde::Deserialize;
 
 use super::topology_source::TopologySource;
-use crate::modules::contract::{Check, Cx, Module, ModuleError, Outcome};
 use crate::connection::Command;
+use crate::modules::contract::{Check, Cx, Module, ModuleError, Outcome};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -10,8 +10,8 @@ use minijinja::Value;
 use serde::Deserialize;
 
 use super::libvirt_domain::default_uri;
-use crate::modules::contract::{Check, Cx, Module, ModuleError, Outcome};
 use crate::libvirt::{Hypervisor, find_domain, leases};
+use crate::modules::contract::{Check, Cx, Module, ModuleError, Outcome};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -7,8 +7,8 @@ use serde::Deserialize;
 
 use super::libvirt_domain::default_uri;
 use super::qemu_img::qcow2;
-use crate::modules::contract::{Change, Check, Cx, Module, ModuleError, Outcome};
 use crate::libvirt::{Hypervisor, domain_xml, view};
+use crate::modules::contract::{Change, Check, Cx, Module, ModuleError, Outcome};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

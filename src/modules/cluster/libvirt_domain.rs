@@ -5,10 +5,10 @@
 use async_trait::async_trait;
 use serde::Deserialize;
 
-use crate::modules::contract::{Change, Check, Cx, Diff, Module, ModuleError, Outcome};
 use crate::diag::Diag;
 use crate::libvirt::domain_xml::{self, Field};
 use crate::libvirt::{DomainView, Hypervisor, find_domain, view};
+use crate::modules::contract::{Change, Check, Cx, Diff, Module, ModuleError, Outcome};
 use crate::yaml::Node;
 
 #[derive(Debug, Deserialize)]

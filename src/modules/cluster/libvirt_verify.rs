@@ -7,8 +7,8 @@ use minijinja::Value;
 use serde::Deserialize;
 
 use super::libvirt_domain::default_uri;
-use crate::modules::contract::{Check, Cx, Module, ModuleError, Outcome};
 use crate::libvirt::{Hypervisor, find_domain, pins};
+use crate::modules::contract::{Check, Cx, Module, ModuleError, Outcome};
 use crate::numa::{CpuSet, VmSpec};
 use crate::template::value_to_node;
 use crate::yaml;

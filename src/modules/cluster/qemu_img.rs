@@ -4,8 +4,8 @@
 use async_trait::async_trait;
 use serde::Deserialize;
 
-use crate::modules::contract::{Change, Check, Cx, Module, ModuleError, Outcome};
 use crate::connection::Command;
+use crate::modules::contract::{Change, Check, Cx, Module, ModuleError, Outcome};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

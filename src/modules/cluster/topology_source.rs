@@ -3,9 +3,9 @@
 
 use serde::Deserialize;
 
-use crate::modules::contract::{Cx, ModuleError};
 use crate::connection::Command;
 use crate::libvirt::Hypervisor;
+use crate::modules::contract::{Cx, ModuleError};
 use crate::numa::Topology;
 use crate::numa::topology::SYSFS_DUMP;
 

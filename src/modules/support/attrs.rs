@@ -2,8 +2,8 @@
 
 use serde::{Deserialize, Deserializer};
 
-use crate::modules::contract::{Cx, ModuleError};
 use crate::connection::{Attrs, PlannedRead, Stat};
+use crate::modules::contract::{Cx, ModuleError};
 
 /// Permission bits, written as a quoted octal string (`'0644'`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

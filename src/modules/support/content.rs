@@ -3,10 +3,10 @@
 
 use async_trait::async_trait;
 
-use crate::modules::support::attrs::{FileAttrs, differences, keep_existing};
-use crate::modules::contract::{Change, Check, Cx, Diff, Module, ModuleError, Outcome};
 use crate::connection::{Attrs, FileKind, PlannedRead, Stat};
 use crate::diag::Diag;
+use crate::modules::contract::{Change, Check, Cx, Diff, Module, ModuleError, Outcome};
+use crate::modules::support::attrs::{FileAttrs, differences, keep_existing};
 use crate::yaml::Node;
 
 /// What a file module wants: the bytes `path` should hold.

@@ -1,0 +1,145 @@
+//! A step made ready on one host (its arguments rendered, its module built, its privilege and
+//! environment decided), the reads it announces, and check → apply → re-check.
+
+use std::sync::Arc;
+
+use super::attempt::Attempt;
+use super::host::{HostPhase, HostState};
+use crate::connection::{ConnectionError, PlannedRead, Privilege};
+use crate::diag::Diag;
+use crate::events::{Status, TextDiff};
+use crate::model::Step;
+use crate::modules::{Check, Cx, Module, ModuleError, Outcome};
+use crate::template::Scope;
+use crate::yaml::{Node, NodeKind};
+
+/// Renders the arguments, except those the module evaluates itself.
+fn render_args(step: &Step, scope: &Arc<Scope>) -> Result<Node, Diag> {
+    let NodeKind::Map(entries) = &step.args.kind else { return scope.render(&step.args) };
+    let mut rendered = Vec::with_capacity(entries.len());
+    for (key, value) in entries {
+        if key.as_str().is_some_and(|k| step.module.raw.contains(&k)) {
+            rendered.push((key.clone(), value.clone()));
+        } else {
+            let value = scope.render(value)?;
+            if value.as_str() != Some(crate::template::OMIT) {
+                rendered.push((key.clone(), value));
+            }
+        }
+    }
+    Ok(Node::new(NodeKind::Map(rendered), step.args.span.clone()))
+}
+
+fn environment(step: &Step, scope: &Arc<Scope>) -> Result<Vec<(String, String)>, Diag> {
+    let mut env: Vec<(String, String)> = Vec::new();
+    for node in &step.environment {
+        for (key, value) in scope.render(node)?.expect_map("`environment` (a mapping)")? {
+            let key = key.scalar_text();
+            env.retain(|(k, _)| *k != key);
+            env.push((key, value.scalar_text()));
+        }
+    }
+    Ok(env)
+}
+
+/// A step made ready to run: its module from the rendered arguments, and the privilege it
+/// runs with.
+struct Prepared {
+    module: Box<dyn Module>,
+    privilege: Privilege,
+}
+
+fn prepare(cx: &HostPhase<'_>, step: &Step, scope: &Arc<Scope>) -> Result<Prepared, Diag> {
+    let module = (step.module.build)(&render_args(step, scope)?, false)?;
+    // `become` on the step, else the phase, else the host's `ansible_become`.
+    let from_vars = |name: &str| scope.get(name).ok().flatten().filter(|v| !v.is_none());
+    let escalate = step.escalate.or(cx.phase.escalate).unwrap_or_else(|| from_vars("ansible_become").is_some_and(|v| v.is_true()));
+    let user = step
+        .become_user
+        .clone()
+        .or_else(|| cx.phase.become_user.clone())
+        .or_else(|| from_vars("ansible_become_user").map(|v| v.to_string()));
+    Ok(Prepared { module, privilege: Privilege { escalate, user } })
+}
+
+/// Tells the host what the phase's steps will look at, so it can fetch their looks together.
+/// Only what can be known now: a step whose arguments need what an earlier step registers, or
+/// that loops, is left out, and it costs nothing but its own round trip.
+pub fn announce(cx: &HostPhase<'_>, state: &HostState, steps: &[&Step]) {
+    let Some(host) = state.target.as_deref() else { return };
+    let mut by_privilege: Vec<(Privilege, Vec<PlannedRead>)> = Vec::new();
+    for step in steps.iter().filter(|s| s.loop_items.is_none()) {
+        let Ok(prepared) = prepare(cx, step, &cx.scope(state, &step.vars)) else { continue };
+        let upcoming = prepared.module.upcoming();
+        if upcoming.is_empty() {
+            continue;
+        }
+        match by_privilege.iter_mut().find(|(p, _)| *p == prepared.privilege) {
+            Some((_, list)) => list.extend(upcoming),
+            None => by_privilege.push((prepared.privilege, upcoming)),
+        }
+    }
+    host.prefetch(by_privilege);
+}
+
+/// check → (apply → re-check) for one item; the heart of idempotence.
+pub(super) async fn execute(cx: &HostPhase<'_>, state: &HostState, step: &Step, scope: &Arc<Scope>) -> Attempt {
+    let check_mode = step.check_mode.unwrap_or(cx.engine.options.check);
+    let (Prepared { module, privilege }, env) = match prepare(cx, step, scope).and_then(|p| Ok((p, environment(step, scope)?))) {
+        Ok(prepared) => prepared,
+        Err(diag) => return Attempt::failed(diag.to_string()),
+    };
+    let Some(host) = state.target.as_deref() else { return Attempt::failed("no connection".into()) };
+    let target = host.elevated(&privilege);
+    let module_cx =
+        Cx { target: target.as_ref(), env, scope, search_dirs: &cx.search_dirs, span: &step.module_span, secrets: &cx.engine.bus.redactor };
+
+    let outcome = async {
+        let checked = match module.check(&module_cx).await {
+            // What an earlier step would have made (a user, a unit) is not there in a dry run.
+            Err(ModuleError::NotYet(reason)) if check_mode => Check::Unknown(reason),
+            Err(ModuleError::Connection(error @ ConnectionError::CannotBecome { .. })) if check_mode => Check::Unknown(error.to_string()),
+            checked => checked?,
+        };
+        let (status, outcome, change) = match checked {
+            Check::Ok(outcome) => (if outcome.failed { Status::Failed } else { Status::Ok }, outcome, None),
+            Check::Change(change) if check_mode => (Status::Changed, Outcome::msg(change.summary.clone()), Some(change)),
+            Check::Change(change) => {
+                let outcome = module.apply(&module_cx).await?;
+                if outcome.failed {
+                    (Status::Failed, outcome, Some(change))
+                } else if let Check::Change(again) = module.check(&module_cx).await? {
+                    let msg = format!("not idempotent: after applying `{}`, the check still wants: {}", change.summary, again.summary);
+                    (Status::Failed, Outcome::msg(msg), Some(change))
+                } else {
+                    let outcome = Outcome { msg: outcome.msg.or(Some(change.summary.clone())), ..outcome };
+                    (Status::Changed, outcome, Some(change))
+                }
+            }
+            Check::Always(change) if check_mode => (Status::Changed, Outcome::msg(change.summary.clone()), Some(change)),
+            Check::Always(change) => {
+                let outcome = module.apply(&module_cx).await?;
+                let outcome = Outcome { msg: outcome.msg.or(Some(change.summary.clone())), ..outcome };
+                (if outcome.failed { Status::Failed } else { Status::Changed }, outcome, Some(change))
+            }
+            Check::Unknown(reason) if check_mode => (Status::Unknown, Outcome::msg(reason), None),
+            Check::Unknown(_) => {
+                let outcome = module.apply(&module_cx).await?;
+                (if outcome.failed { Status::Failed } else { Status::Changed }, outcome, None)
+            }
+        };
+        Ok::<_, ModuleError>((status, outcome, change))
+    }
+    .await;
+
+    match outcome {
+        Ok((status, outcome, change)) => Attempt {
+            status,
+            message: outcome.msg,
+            diff: change.and_then(|c| c.diff).map(|d| TextDiff { path: d.path, before: d.before, after: d.after }),
+            result: outcome.data,
+            facts: outcome.facts,
+        },
+        Err(error) => Attempt::from_error(error),
+    }
+}

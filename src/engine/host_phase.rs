@@ -1,0 +1,73 @@
+//! One host's run of one phase: connect once, steps in order, then the handlers its changes
+//! notified.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::host::{HostPhase, HostState};
+use super::shared::Engine;
+use super::step;
+use crate::events::Event;
+use crate::model::Phase;
+use crate::schedule::ScheduledPhase;
+use crate::vars::VarMap;
+
+/// Folders a relative `src:` is searched in: the phase file's, the playbook's, the project's.
+fn search_dirs(phase: &Phase, playbook_dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut dirs = vec![phase.dir.clone(), playbook_dir.to_path_buf()];
+    dirs.extend(playbook_dir.parent().map(std::path::Path::to_path_buf));
+    dirs.dedup();
+    dirs
+}
+
+/// Runs the phase's steps, then its notified handlers, on one host.
+pub async fn run(engine: &Engine, state: &mut HostState, plan: &ScheduledPhase<'_>, phase_layer: Arc<VarMap>, play_hosts: &[String]) {
+    let hostvars = minijinja::Value::from_dyn_object(Arc::clone(&engine.hostvars));
+    let magic = Arc::new(engine.layers.magic(&state.name, play_hosts, &engine.options, &hostvars));
+    let cx =
+        HostPhase { engine, phase: plan.phase, phase_layer, magic, search_dirs: search_dirs(plan.phase, &engine.options.playbook_dir) };
+    if state.target.is_none() {
+        match cx.connect(state).await {
+            Ok(target) => state.target = Some(target),
+            Err(e) => {
+                state.unreachable = true;
+                state.recap.unreachable += 1;
+                engine.bus.emit(Event::HostUnreachable {
+                    host: state.name.clone(),
+                    phase: plan.phase.name.clone(),
+                    message: e.to_string(),
+                });
+                return;
+            }
+        }
+    }
+    super::execute::announce(&cx, state, &plan.steps);
+    let mut notified: Vec<String> = Vec::new();
+    let total = plan.steps.len();
+    for (index, step) in plan.steps.iter().enumerate() {
+        if engine.is_interrupted() {
+            break;
+        }
+        notified.extend(step::run(&cx, state, step, false, (index + 1, total)).await);
+        if !state.is_active() {
+            return;
+        }
+    }
+    let handlers: Vec<_> =
+        plan.phase.handlers.iter().filter(|h| notified.iter().any(|n| h.name.as_deref() == Some(n) || h.listen.contains(n))).collect();
+    if engine.is_interrupted() {
+        // Said, not run: a change whose handler never ran will not notify it again next time.
+        if !handlers.is_empty() {
+            let names: Vec<String> = handlers.iter().map(|h| h.title()).collect();
+            let message = format!("interrupted before its notified handlers ran: {}; run them by hand", names.join(", "));
+            engine.bus.emit(Event::Warning { host: state.name.clone(), message });
+        }
+        return;
+    }
+    for (index, handler) in handlers.iter().enumerate() {
+        step::run(&cx, state, handler, true, (index + 1, handlers.len())).await;
+        if !state.is_active() {
+            return;
+        }
+    }
+}

@@ -1,0 +1,17 @@
+//! What the command line asks of a run.
+
+use std::path::PathBuf;
+
+use crate::vars::VarMap;
+
+#[derive(Debug, Clone)]
+/// What the command line asks of a run: check mode, diffs, forks, `-e`, where the playbook is.
+pub struct RunOptions {
+    pub check: bool,
+    pub diff: bool,
+    pub forks: usize,
+    pub extra_vars: VarMap,
+    pub playbook_dir: PathBuf,
+    /// From `-K`: used where no `ansible_become_password` is set.
+    pub become_password: Option<String>,
+}

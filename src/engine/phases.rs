@@ -1,0 +1,74 @@
+//! A run: phases in order; in a phase, hosts concurrently up to `--forks`, each host's steps in
+//! order, then the handlers its changes notified.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use futures_util::future::join_all;
+use tokio::sync::Semaphore;
+
+use super::host::HostState;
+use super::host_phase;
+use super::shared::Engine;
+use super::summary::Summary;
+use crate::events::{Event, HostRecap};
+use crate::schedule::ScheduledPhase;
+
+impl Engine {
+    /// Runs the scheduled phases and says how the run ended.
+    pub async fn run(&self, playbook: &str, plans: &[ScheduledPhase<'_>]) -> Summary {
+        let started = Instant::now();
+        self.bus.emit(Event::RunStart { playbook: playbook.to_string(), check_mode: self.options.check });
+        let mut hosts: HashMap<String, HostState> = HashMap::new();
+        let mut order: Vec<String> = Vec::new();
+        let forks = Semaphore::new(self.options.forks.max(1));
+        // The phase after which a host has nothing left to do: its connection closes there, so
+        // open connections follow `--forks`, not the size of the inventory.
+        let mut last_phase: HashMap<&str, usize> = HashMap::new();
+        for (index, plan) in plans.iter().enumerate() {
+            for host in &plan.hosts {
+                last_phase.insert(host, index);
+            }
+        }
+        for (index, plan) in plans.iter().enumerate() {
+            if self.is_interrupted() {
+                break;
+            }
+            for host in &plan.hosts {
+                if !hosts.contains_key(host) {
+                    hosts.insert(host.clone(), HostState::new(host));
+                    order.push(host.clone());
+                }
+            }
+            let active: Vec<String> = plan.hosts.iter().filter(|h| hosts[*h].is_active()).cloned().collect();
+            self.bus.emit(Event::PhaseStart { phase: plan.phase.name.clone(), hosts: active.clone() });
+            if plan.steps.is_empty() {
+                continue;
+            }
+            let phase_layer = Arc::new(plan.phase.vars.clone());
+            let runs = active.iter().map(|name| {
+                let mut state = hosts.remove(name).expect("host state");
+                let forks = &forks;
+                let phase_layer = Arc::clone(&phase_layer);
+                let play_hosts = &active;
+                let done = last_phase.get(name.as_str()) == Some(&index);
+                async move {
+                    let _permit = forks.acquire().await.expect("semaphore open");
+                    host_phase::run(self, &mut state, plan, phase_layer, play_hosts).await;
+                    if done {
+                        state.target = None;
+                    }
+                    state
+                }
+            });
+            for state in join_all(runs).await {
+                hosts.insert(state.name.clone(), state);
+            }
+        }
+        let recap: Vec<HostRecap> = order.iter().map(|h| hosts[h].recap.clone()).collect();
+        let interrupted = self.is_interrupted();
+        self.bus.emit(Event::RunEnd { recap: recap.clone(), elapsed_ms: started.elapsed().as_millis() as u64, interrupted });
+        Summary { recap, interrupted }
+    }
+}

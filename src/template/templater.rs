@@ -1,0 +1,76 @@
+//! The Jinja environment: minijinja set up as Ansible's templating behaves (strict undefined
+//! variables, trimmed blocks, kept trailing newlines, Python's string methods, `omit`).
+
+use std::sync::Arc;
+
+use minijinja::{Environment, UndefinedBehavior, Value};
+
+use super::filters;
+use crate::redact::Redactor;
+
+/// What `default(omit)` renders to; an argument holding it is dropped.
+pub const OMIT: &str = "__numarun_omit_place_holder__";
+
+pub struct Templater {
+    env: Environment<'static>,
+}
+
+impl Default for Templater {
+    fn default() -> Self {
+        Templater::new()
+    }
+}
+
+impl Templater {
+    pub fn new() -> Templater {
+        Templater::with_secrets(Arc::default())
+    }
+
+    /// `secrets` learns every value passed through the `secret` filter.
+    pub fn with_secrets(secrets: Arc<Redactor>) -> Templater {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
+        // Ansible's template defaults: blocks eat their newline, files keep their last one.
+        let syntax =
+            minijinja::syntax::SyntaxConfig::builder().trim_blocks(true).keep_trailing_newline(true).build().expect("valid syntax config");
+        env.set_syntax(syntax);
+        env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
+        env.add_global("omit", OMIT);
+        filters::register(&mut env);
+        // `{{ lookup('env', 'TOKEN') | secret }}`: redacted everywhere from then on.
+        env.add_filter("secret", move |value: Value| {
+            secrets.add_value(&value);
+            value
+        });
+        Templater { env }
+    }
+
+    /// Renders a whole template (a file or a string) to text.
+    pub fn render(&self, name: &str, source: &str, ctx: &Value) -> Result<String, minijinja::Error> {
+        self.env.template_from_named_str(name, source)?.render(ctx)
+    }
+
+    /// Evaluates a bare expression such as a `when:` condition.
+    pub fn eval(&self, expr: &str, ctx: &Value) -> Result<Value, minijinja::Error> {
+        self.env.compile_expression(expr)?.eval(ctx)
+    }
+
+    /// Names a template uses without defining them, to name the undefined one in errors.
+    pub fn free_variables(&self, source: &str, expression: bool) -> Vec<String> {
+        let mut names: Vec<String> = if expression {
+            self.env.compile_expression(source).map(|e| e.undeclared_variables(false).into_iter().collect()).unwrap_or_default()
+        } else {
+            self.env.template_from_str(source).map(|t| t.undeclared_variables(false).into_iter().collect()).unwrap_or_default()
+        };
+        names.sort();
+        names
+    }
+}
+
+/// The single `{{ expr }}` a string consists of, whose value keeps its type
+/// (a list stays a list), as Ansible's native templating does.
+pub fn sole_expression(s: &str) -> Option<&str> {
+    let inner = s.strip_prefix("{{")?.strip_suffix("}}")?;
+    (!inner.contains("{{") && !inner.contains("}}") && !inner.contains("{%")).then_some(inner.trim())
+}

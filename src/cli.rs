@@ -294,11 +294,11 @@ fn print_listing(args: &PlayArgs, plans: &[ScheduledPhase]) {
         }
         if args.list_tasks {
             for step in &plan.steps {
-                println!("    {}  tags: [{}]", step.title(), step_tags(plan.phase, step).join(", "));
+                println!("    {}  tags: [{}]", step.step.title(), step_tags(plan.phase, step.step).join(", "));
             }
         }
         if args.list_tags {
-            let mut tags: Vec<String> = plan.steps.iter().flat_map(|s| step_tags(plan.phase, s)).collect();
+            let mut tags: Vec<String> = plan.steps.iter().flat_map(|s| step_tags(plan.phase, s.step)).collect();
             tags.sort();
             tags.dedup();
             println!("    tags: [{}]", tags.join(", "));

@@ -385,5 +385,9 @@ fn the_reader_finds_what_it_should() {
     ]);
     assert_eq!(cycles(&graph), vec![vec!["a".to_string(), "b".to_string()]]);
     let krate = read_crate();
-    assert!(krate.uses[&vec!["engine".to_string()]].contains(&vec!["events".to_string()]));
+    let uses = |from: &[&str], to: &[&str]| {
+        krate.uses[&from.iter().map(|s| s.to_string()).collect::<Vec<_>>()].contains(&to.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+    };
+    assert!(uses(&["engine", "step"], &["events"]));
+    assert!(uses(&["engine", "step"], &["engine", "attempt"]));
 }

@@ -10,15 +10,16 @@ use crate::diag::Diag;
 use crate::events::{Status, TextDiff};
 use crate::model::Step;
 use crate::modules::{Check, Cx, Module, ModuleError, Outcome};
+use crate::schedule::Task;
 use crate::template::Scope;
 use crate::yaml::{Node, NodeKind};
 
 /// Renders the arguments, except those the module evaluates itself.
-fn render_args(step: &Step, scope: &Arc<Scope>) -> Result<Node, Diag> {
-    let NodeKind::Map(entries) = &step.args.kind else { return scope.render(&step.args) };
+fn render_args(task: &Task<'_>, scope: &Arc<Scope>) -> Result<Node, Diag> {
+    let NodeKind::Map(entries) = &task.args.kind else { return scope.render(&task.args) };
     let mut rendered = Vec::with_capacity(entries.len());
     for (key, value) in entries {
-        if key.as_str().is_some_and(|k| step.module.raw.contains(&k)) {
+        if key.as_str().is_some_and(|k| task.module.raw.contains(&k)) {
             rendered.push((key.clone(), value.clone()));
         } else {
             let value = scope.render(value)?;
@@ -27,7 +28,7 @@ fn render_args(step: &Step, scope: &Arc<Scope>) -> Result<Node, Diag> {
             }
         }
     }
-    Ok(Node::new(NodeKind::Map(rendered), step.args.span.clone()))
+    Ok(Node::new(NodeKind::Map(rendered), task.args.span.clone()))
 }
 
 fn environment(step: &Step, scope: &Arc<Scope>) -> Result<Vec<(String, String)>, Diag> {
@@ -49,8 +50,9 @@ struct Prepared {
     privilege: Privilege,
 }
 
-fn prepare(cx: &HostPhase<'_>, step: &Step, scope: &Arc<Scope>) -> Result<Prepared, Diag> {
-    let module = (step.module.build)(&render_args(step, scope)?, false)?;
+fn prepare(cx: &HostPhase<'_>, task: &Task<'_>, scope: &Arc<Scope>) -> Result<Prepared, Diag> {
+    let step = task.step;
+    let module = (task.module.build)(&render_args(task, scope)?, false)?;
     // `become` on the step, else the phase, else the host's `ansible_become`.
     let from_vars = |name: &str| scope.get(name).ok().flatten().filter(|v| !v.is_none());
     let escalate = step.escalate.or(cx.phase.escalate).unwrap_or_else(|| from_vars("ansible_become").is_some_and(|v| v.is_true()));
@@ -65,11 +67,11 @@ fn prepare(cx: &HostPhase<'_>, step: &Step, scope: &Arc<Scope>) -> Result<Prepar
 /// Tells the host what the phase's steps will look at, so it can fetch their looks together.
 /// Only what can be known now: a step whose arguments need what an earlier step registers, or
 /// that loops, is left out, and it costs nothing but its own round trip.
-pub fn announce(cx: &HostPhase<'_>, state: &HostState, steps: &[&Step]) {
+pub fn announce(cx: &HostPhase<'_>, state: &HostState, tasks: &[Task]) {
     let Some(host) = state.target.as_deref() else { return };
     let mut by_privilege: Vec<(Privilege, Vec<PlannedRead>)> = Vec::new();
-    for step in steps.iter().filter(|s| s.loop_items.is_none()) {
-        let Ok(prepared) = prepare(cx, step, &cx.scope(state, &step.vars)) else { continue };
+    for task in tasks.iter().filter(|t| t.step.loop_items.is_none()) {
+        let Ok(prepared) = prepare(cx, task, &cx.scope(state, &task.step.vars)) else { continue };
         let upcoming = prepared.module.upcoming();
         if upcoming.is_empty() {
             continue;
@@ -83,16 +85,17 @@ pub fn announce(cx: &HostPhase<'_>, state: &HostState, steps: &[&Step]) {
 }
 
 /// check → (apply → re-check) for one item; the heart of idempotence.
-pub(super) async fn execute(cx: &HostPhase<'_>, state: &HostState, step: &Step, scope: &Arc<Scope>) -> Attempt {
+pub(super) async fn execute(cx: &HostPhase<'_>, state: &HostState, task: &Task<'_>, scope: &Arc<Scope>) -> Attempt {
+    let step = task.step;
     let check_mode = step.check_mode.unwrap_or(cx.engine.options.check);
-    let (Prepared { module, privilege }, env) = match prepare(cx, step, scope).and_then(|p| Ok((p, environment(step, scope)?))) {
+    let (Prepared { module, privilege }, env) = match prepare(cx, task, scope).and_then(|p| Ok((p, environment(step, scope)?))) {
         Ok(prepared) => prepared,
         Err(diag) => return Attempt::failed(diag.to_string()),
     };
     let Some(host) = state.target.as_deref() else { return Attempt::failed("no connection".into()) };
     let target = host.elevated(&privilege);
     let module_cx =
-        Cx { target: target.as_ref(), env, scope, search_dirs: &cx.search_dirs, span: &step.module_span, secrets: &cx.engine.bus.redactor };
+        Cx { target: target.as_ref(), env, scope, search_dirs: &cx.search_dirs, span: &task.module_span, secrets: &cx.engine.bus.redactor };
 
     let outcome = async {
         let checked = match module.check(&module_cx).await {

@@ -54,11 +54,11 @@ pub async fn run(engine: &Engine, state: &mut HostState, plan: &ScheduledPhase<'
         }
     }
     let handlers: Vec<_> =
-        plan.phase.handlers.iter().filter(|h| notified.iter().any(|n| h.name.as_deref() == Some(n) || h.listen.contains(n))).collect();
+        plan.handlers.iter().filter(|h| notified.iter().any(|n| h.step.name.as_deref() == Some(n) || h.step.listen.contains(n))).collect();
     if engine.is_interrupted() {
         // Said, not run: a change whose handler never ran will not notify it again next time.
         if !handlers.is_empty() {
-            let names: Vec<String> = handlers.iter().map(|h| h.title()).collect();
+            let names: Vec<String> = handlers.iter().map(|h| h.step.title()).collect();
             let message = format!("interrupted before its notified handlers ran: {}; run them by hand", names.join(", "));
             engine.bus.emit(Event::Warning { host: state.name.clone(), message });
         }

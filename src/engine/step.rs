@@ -14,6 +14,7 @@ use crate::diag::Diag;
 use crate::events::{Event, Status, StepReport, TextDiff};
 use crate::model::Step;
 use crate::redact::REDACTED;
+use crate::schedule::Task;
 use crate::template::Scope;
 use crate::vars::VarMap;
 use crate::yaml::Node;
@@ -34,7 +35,8 @@ fn keep_facts(engine: &Engine, state: &mut HostState, step: &Step, facts: Vec<(S
 }
 
 /// Runs a step (or handler) and returns the handlers it notifies.
-pub async fn run(cx: &HostPhase<'_>, state: &mut HostState, step: &Step, handler: bool, (index, total): (usize, usize)) -> Vec<String> {
+pub async fn run(cx: &HostPhase<'_>, state: &mut HostState, task: &Task<'_>, handler: bool, (index, total): (usize, usize)) -> Vec<String> {
+    let step = task.step;
     let engine = cx.engine;
     engine.bus.emit(Event::StepStart { host: state.name.clone(), phase: cx.phase.name.clone(), step: step.title(), index, total });
     let started = Instant::now();
@@ -63,7 +65,7 @@ pub async fn run(cx: &HostPhase<'_>, state: &mut HostState, step: &Step, handler
     };
     let mut attempts: Vec<(Option<Value>, Attempt)> = Vec::new();
     match items {
-        None => attempts.push((None, run_item(cx, state, step, &scope).await)),
+        None => attempts.push((None, run_item(cx, state, task, &scope).await)),
         Some(items) => {
             for item in items {
                 let (item, attempt) = match item {
@@ -72,7 +74,7 @@ pub async fn run(cx: &HostPhase<'_>, state: &mut HostState, step: &Step, handler
                         let mut layer = VarMap::default();
                         layer.insert_value(&step.loop_var, item.clone());
                         let item_scope = scope.with(layer);
-                        let mut attempt = run_item(cx, state, step, &item_scope).await;
+                        let mut attempt = run_item(cx, state, task, &item_scope).await;
                         // As in Ansible, the next item sees the facts this one set.
                         if !attempt.facts.is_empty() {
                             keep_facts(engine, state, step, std::mem::take(&mut attempt.facts));
@@ -162,7 +164,8 @@ fn label(step: &Step, scope: &Arc<Scope>, item: &Value) -> String {
 }
 
 /// `when`, then the module with its retries, for one item.
-async fn run_item(cx: &HostPhase<'_>, state: &HostState, step: &Step, scope: &Arc<Scope>) -> Attempt {
+async fn run_item(cx: &HostPhase<'_>, state: &HostState, task: &Task<'_>, scope: &Arc<Scope>) -> Attempt {
+    let step = task.step;
     for condition in &step.when {
         match scope.condition(condition) {
             Ok(true) => {}
@@ -179,7 +182,7 @@ async fn run_item(cx: &HostPhase<'_>, state: &HostState, step: &Step, scope: &Ar
     let pause = Duration::from_secs_f64(step.delay.unwrap_or(5.0));
     let mut attempt = Attempt::failed("no attempt".into());
     for number in 1..=tries {
-        attempt = judge(step, scope, execute(cx, state, step, scope).await);
+        attempt = judge(step, scope, execute(cx, state, task, scope).await);
         if attempt.status == Status::Unreachable && number < tries {
             tokio::time::sleep(pause).await;
             continue;

@@ -1,18 +1,36 @@
 //! A step (Ansible's task): one module call plus the keys that steer it.
 
-use crate::diag::{Diag, DiagKind, Span, did_you_mean};
-use crate::modules::{self, ModuleSpec};
+use crate::diag::{Diag, Span};
 use crate::vars::VarMap;
 use crate::yaml::{Fields, Node, NodeKind};
+
+/// A key of a step that is not a step key: the module it calls, as written. Which module that
+/// is, and whether its arguments fit, the schedule decides (`schedule::Task`).
+#[derive(Debug, Clone)]
+pub struct ModuleCall {
+    /// The key: `copy`, `ansible.builtin.copy`, or a typo of a step key.
+    pub name: String,
+    pub span: Span,
+    /// Its value: a mapping of arguments, a free-form string, or nothing.
+    pub value: Node,
+}
+
+/// The collections whose modules numarun answers to by their short name.
+const COLLECTIONS: &[&str] = &["ansible.builtin.", "ansible.legacy.", "ansible.posix.", "community.general."];
+
+/// A module's short name: `ansible.builtin.copy` is `copy`.
+pub fn short_module_name(name: &str) -> &str {
+    COLLECTIONS.iter().find_map(|p| name.strip_prefix(p)).unwrap_or(name)
+}
 
 #[derive(Debug)]
 pub struct Step {
     pub name: Option<String>,
     pub span: Span,
-    pub module: &'static ModuleSpec,
-    pub module_span: Span,
-    /// Arguments as written; rendered per host (and per loop item) at run time.
-    pub args: Node,
+    /// Every key that is not a step key; a usable step has exactly one, naming a module.
+    pub calls: Vec<ModuleCall>,
+    /// The `args:` key: arguments added to the module's own.
+    pub extra_args: Option<Node>,
     pub when: Vec<Node>,
     pub loop_items: Option<Node>,
     pub loop_var: String,
@@ -65,7 +83,8 @@ pub const STEP_KEYS: &[&str] = &[
 impl Step {
     /// What the step is called in output: its name, else its module.
     pub fn title(&self) -> String {
-        self.name.clone().unwrap_or_else(|| self.module.name.to_string())
+        let module = self.calls.first().map(|call| short_module_name(&call.name)).unwrap_or_default();
+        self.name.clone().unwrap_or_else(|| module.to_string())
     }
 
     pub fn parse(node: &Node, is_handler: bool) -> Result<Step, Diag> {
@@ -101,13 +120,19 @@ impl Step {
         let check_mode = fields.get::<bool>("check_mode")?;
         let ignore_errors = fields.get::<bool>("ignore_errors")?.unwrap_or(false);
 
-        let (module, module_span, args) = module_call(&fields, extra_args)?;
+        let calls = fields
+            .rest()
+            .map(|(key, value)| ModuleCall {
+                name: key.as_str().unwrap_or_default().to_string(),
+                span: key.span.clone(),
+                value: value.clone(),
+            })
+            .collect();
         let step = Step {
             name,
             span: node.span.clone(),
-            module,
-            module_span,
-            args,
+            calls,
+            extra_args,
             when,
             loop_items,
             loop_var,
@@ -129,59 +154,8 @@ impl Step {
             vars: step_vars,
             environment,
         };
-        // Catch unknown or mistyped arguments before any host is touched.
-        (module.build)(&step.args, true)?;
         Ok(step)
     }
-}
-
-/// Finds the one key that names a module among those the step keys left.
-fn module_call(fields: &Fields, extra_args: Option<Node>) -> Result<(&'static ModuleSpec, Span, Node), Diag> {
-    let mut found: Option<(&'static ModuleSpec, &Node, &Node)> = None;
-    for (key, value) in fields.rest() {
-        let name = key.as_str().unwrap_or_default();
-        let Some(spec) = modules::lookup(name) else {
-            let candidates = STEP_KEYS.iter().copied().chain(modules::names());
-            return Err(Diag::at(
-                &key.span,
-                DiagKind::UnknownKey { what: "step key or module", key: name.into(), did_you_mean: did_you_mean(name, candidates) },
-            ));
-        };
-        if let Some((first, first_key, _)) = found {
-            return Err(Diag::invalid(
-                &key.span,
-                format!("a step runs one module, but this one names `{}` (at {}) and `{}`", first.name, first_key.span, spec.name),
-            ));
-        }
-        found = Some((spec, key, value));
-    }
-    let (spec, key, value) = found.ok_or_else(|| {
-        Diag::invalid(&fields.node().span, "this step names no module")
-            .with_help(format!("modules: {}", modules::names().collect::<Vec<_>>().join(", ")))
-    })?;
-    let args = normalize_args(spec, value, extra_args)?;
-    Ok((spec, key.span.clone(), args))
-}
-
-/// Turns `command: ls -l` into `{cmd: "ls -l"}` and folds in the `args:` key.
-fn normalize_args(spec: &ModuleSpec, value: &Node, extra: Option<Node>) -> Result<Node, Diag> {
-    let mut entries = match &value.kind {
-        NodeKind::Null => Vec::new(),
-        NodeKind::Map(entries) => entries.clone(),
-        NodeKind::Str(_) if spec.free_form.is_some() => {
-            let key = Node::new(NodeKind::Str(spec.free_form.unwrap_or_default().into()), value.span.clone());
-            vec![(key, value.clone())]
-        }
-        _ => return Err(value.wrong_type(&format!("the arguments of `{}` (a mapping)", spec.name))),
-    };
-    if let Some(extra) = extra {
-        for (k, v) in extra.expect_map("`args`")? {
-            if !entries.iter().any(|(e, _)| e.as_str() == k.as_str()) {
-                entries.push((k.clone(), v.clone()));
-            }
-        }
-    }
-    Ok(Node::new(NodeKind::Map(entries), value.span.clone()))
 }
 
 /// `when:` and friends: one condition or a list that must all hold.

@@ -78,10 +78,7 @@ static MODULES: &[ModuleSpec] = &[
 
 /// Finds a module by its short or fully qualified Ansible name.
 pub fn lookup(name: &str) -> Option<&'static ModuleSpec> {
-    let short = ["ansible.builtin.", "ansible.legacy.", "ansible.posix.", "community.general."]
-        .iter()
-        .find_map(|p| name.strip_prefix(p))
-        .unwrap_or(name);
+    let short = crate::model::step::short_module_name(name);
     MODULES.iter().find(|m| m.name == short)
 }
 

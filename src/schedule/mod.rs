@@ -1,0 +1,10 @@
+//! What a run will do, decided before anything runs: every step resolved to its module, which
+//! hosts each phase touches after `--limit`, and which steps survive `--tags`/`--skip-tags`.
+
+mod phases;
+mod selection;
+mod task;
+
+pub use phases::{ScheduledPhase, schedule, step_tags};
+pub use selection::Selection;
+pub use task::Task;

@@ -277,14 +277,17 @@ impl LoggingPerl {
     }
 }
 
-/// A host whose login user's sudo asks for `password`, and a play that must become root there,
-/// for a command and for a file (which the agent writes, started through the same sudo).
-fn sudo_with_password(password: &str, vars: &str) -> (Test, Sshd, LoggingPerl) {
-    common::sudo_user("nrpass", Some(password));
+/// A host whose login user `user`'s sudo asks for `password`, and a play that must become root
+/// there, for a command and for a file (which the agent writes, started through the same sudo).
+/// Each test names its own user: tests run in parallel, and two that set one user's password
+/// apart would each find the other's (sudo's "Sorry, try again").
+fn sudo_with_password(user: &str, password: &str, vars: &str) -> (Test, Sshd, LoggingPerl) {
+    common::sudo_user(user, Some(password));
     let t = Test::new();
     let sshd = Sshd::start();
     let perl = LoggingPerl::new();
-    let vars = ["ansible_user: nrpass", &perl.var, vars].iter().filter(|v| !v.is_empty()).copied().collect::<Vec<_>>().join(", ");
+    let login = format!("ansible_user: {user}");
+    let vars = [login.as_str(), &perl.var, vars].iter().filter(|v| !v.is_empty()).copied().collect::<Vec<_>>().join(", ");
     inventory(&t, &[&sshd], &vars);
     t.write(
         "play.yaml",
@@ -301,7 +304,7 @@ fn become_with_a_password_sends_it_on_stdin_and_never_prints_it() {
     // Through the keeper, the password is one more byte of stdin it relays.
     for vars in ["", PERSIST] {
         let password = "Pw-5ecret-for-sudo";
-        let (t, sshd, perl) = sudo_with_password(password, vars);
+        let (t, sshd, perl) = sudo_with_password("nrpass", password, vars);
         let output = std::process::Command::new(env!("CARGO_BIN_EXE_numarun"))
             .args(["play", "play.yaml", "-i", "inventory.yaml", "-vvv"])
             .current_dir(t.path())
@@ -649,7 +652,7 @@ fn thirty_hosts_at_once_converge() {
 #[test]
 fn ask_become_pass_reads_the_password_from_the_terminal() {
     let password = "Pw-typed-at-the-prompt";
-    let (t, _sshd, _perl) = sudo_with_password(password, "");
+    let (t, _sshd, _perl) = sudo_with_password("nrtyped", password, "");
     // `script` gives numarun a terminal whose keyboard is this pipe.
     let mut session = std::process::Command::new("script")
         .args(["-qec", &format!("{} play play.yaml -i inventory.yaml -K", env!("CARGO_BIN_EXE_numarun")), "/dev/null"])

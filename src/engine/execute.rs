@@ -7,9 +7,9 @@ use super::attempt::Attempt;
 use super::host::{HostPhase, HostState};
 use crate::connection::{ConnectionError, PlannedRead, Privilege};
 use crate::diag::Diag;
-use crate::events::{Status, TextDiff};
+use crate::events::Status;
 use crate::model::Step;
-use crate::modules::{Check, Cx, Module, ModuleError, Outcome};
+use crate::modules::{AnyModule, Check, HostReader, HostWriter, ModuleError, Outcome, StepAccess};
 use crate::schedule::Task;
 use crate::template::Scope;
 use crate::yaml::{Node, NodeKind};
@@ -46,7 +46,7 @@ fn environment(step: &Step, scope: &Arc<Scope>) -> Result<Vec<(String, String)>,
 /// A step made ready to run: its module from the rendered arguments, and the privilege it
 /// runs with.
 struct Prepared {
-    module: Box<dyn Module>,
+    module: Box<dyn AnyModule>,
     privilege: Privilege,
 }
 
@@ -72,7 +72,7 @@ pub fn announce(cx: &HostPhase<'_>, state: &HostState, tasks: &[Task]) {
     let mut by_privilege: Vec<(Privilege, Vec<PlannedRead>)> = Vec::new();
     for task in tasks.iter().filter(|t| t.step.loop_items.is_none()) {
         let Ok(prepared) = prepare(cx, task, &cx.scope(state, &task.step.vars)) else { continue };
-        let upcoming = prepared.module.upcoming();
+        let upcoming = prepared.module.planned_reads();
         if upcoming.is_empty() {
             continue;
         }
@@ -84,7 +84,9 @@ pub fn announce(cx: &HostPhase<'_>, state: &HostState, tasks: &[Task]) {
     host.prefetch(by_privilege);
 }
 
-/// check → (apply → re-check) for one item; the heart of idempotence.
+/// check → (apply → re-check) for one item; the heart of idempotence. The check reads through a
+/// `HostReader`, the apply carries out the check's plan through a `HostWriter`, and the re-check
+/// reads afresh: an apply that leaves something still to change is "not idempotent".
 pub(super) async fn execute(cx: &HostPhase<'_>, state: &HostState, task: &Task<'_>, scope: &Arc<Scope>) -> Attempt {
     let step = task.step;
     let check_mode = step.check_mode.unwrap_or(cx.engine.options.check);
@@ -93,25 +95,34 @@ pub(super) async fn execute(cx: &HostPhase<'_>, state: &HostState, task: &Task<'
         Err(diag) => return Attempt::failed(diag.to_string()),
     };
     let Some(host) = state.target.as_deref() else { return Attempt::failed("no connection".into()) };
-    let target = host.elevated(&privilege);
-    let module_cx =
-        Cx { target: target.as_ref(), env, scope, search_dirs: &cx.search_dirs, span: &task.module_span, secrets: &cx.engine.bus.redactor };
+    let connection = host.elevated(&privilege);
+    let access = StepAccess {
+        connection: connection.as_ref(),
+        env: &env,
+        scope,
+        search_dirs: &cx.search_dirs,
+        span: &task.module_span,
+        secrets: &cx.engine.bus.redactor,
+    };
 
     let outcome = async {
-        let checked = match module.check(&module_cx).await {
+        let checked = match module.check(&HostReader::for_check(access)).await {
             // What an earlier step would have made (a user, a unit) is not there in a dry run.
-            Err(ModuleError::NotYet(reason)) if check_mode => Check::Unknown(reason),
-            Err(ModuleError::Connection(error @ ConnectionError::CannotBecome { .. })) if check_mode => Check::Unknown(error.to_string()),
+            Err(ModuleError::NotYet(reason)) if check_mode => return Ok((Status::Unknown, Outcome::msg(reason), None)),
+            Err(ModuleError::Connection(error @ ConnectionError::CannotBecome { .. })) if check_mode => {
+                return Ok((Status::Unknown, Outcome::msg(error.to_string()), None));
+            }
             checked => checked?,
         };
+        let status_of = |outcome: &Outcome| if outcome.failed { Status::Failed } else { Status::Changed };
         let (status, outcome, change) = match checked {
             Check::Ok(outcome) => (if outcome.failed { Status::Failed } else { Status::Ok }, outcome, None),
-            Check::Change(change) if check_mode => (Status::Changed, Outcome::msg(change.summary.clone()), Some(change)),
-            Check::Change(change) => {
-                let outcome = module.apply(&module_cx).await?;
+            Check::Change(change, _) if check_mode => (Status::Changed, Outcome::msg(change.summary.clone()), Some(change)),
+            Check::Change(change, plan) => {
+                let outcome = module.apply(plan, &HostWriter::new(access)).await?;
                 if outcome.failed {
                     (Status::Failed, outcome, Some(change))
-                } else if let Check::Change(again) = module.check(&module_cx).await? {
+                } else if let Check::Change(again, _) = module.check(&HostReader::for_check(access)).await? {
                     let msg = format!("not idempotent: after applying `{}`, the check still wants: {}", change.summary, again.summary);
                     (Status::Failed, Outcome::msg(msg), Some(change))
                 } else {
@@ -119,16 +130,16 @@ pub(super) async fn execute(cx: &HostPhase<'_>, state: &HostState, task: &Task<'
                     (Status::Changed, outcome, Some(change))
                 }
             }
-            Check::Always(change) if check_mode => (Status::Changed, Outcome::msg(change.summary.clone()), Some(change)),
-            Check::Always(change) => {
-                let outcome = module.apply(&module_cx).await?;
+            Check::Always(change, _) if check_mode => (Status::Changed, Outcome::msg(change.summary.clone()), Some(change)),
+            Check::Always(change, plan) => {
+                let outcome = module.apply(plan, &HostWriter::new(access)).await?;
                 let outcome = Outcome { msg: outcome.msg.or(Some(change.summary.clone())), ..outcome };
-                (if outcome.failed { Status::Failed } else { Status::Changed }, outcome, Some(change))
+                (status_of(&outcome), outcome, Some(change))
             }
-            Check::Unknown(reason) if check_mode => (Status::Unknown, Outcome::msg(reason), None),
-            Check::Unknown(_) => {
-                let outcome = module.apply(&module_cx).await?;
-                (if outcome.failed { Status::Failed } else { Status::Changed }, outcome, None)
+            Check::Unknown(reason, _) if check_mode => (Status::Unknown, Outcome::msg(reason), None),
+            Check::Unknown(_, plan) => {
+                let outcome = module.apply(plan, &HostWriter::new(access)).await?;
+                (status_of(&outcome), outcome, None)
             }
         };
         Ok::<_, ModuleError>((status, outcome, change))
@@ -136,13 +147,9 @@ pub(super) async fn execute(cx: &HostPhase<'_>, state: &HostState, task: &Task<'
     .await;
 
     match outcome {
-        Ok((status, outcome, change)) => Attempt {
-            status,
-            message: outcome.msg,
-            diff: change.and_then(|c| c.diff).map(|d| TextDiff { path: d.path, before: d.before, after: d.after }),
-            result: outcome.data,
-            facts: outcome.facts,
-        },
+        Ok((status, outcome, change)) => {
+            Attempt { status, message: outcome.msg, diff: change.and_then(|c| c.diff), result: outcome.data, facts: outcome.facts }
+        }
         Err(error) => Attempt::from_error(error),
     }
 }

@@ -1,105 +1,68 @@
-//! The module contract: `check` reads state and says what would change, `apply` changes it.
-//! The engine owns everything else (re-check, check mode, retries, handlers, redaction), so a
-//! module is only its domain.
-
-use std::path::PathBuf;
-use std::sync::Arc;
+//! The module contract. `check` reads the host through a `HostReader`, which cannot change
+//! anything, and returns what would change with a typed plan; `apply` receives that plan and a
+//! `HostWriter` and carries it out without looking again. The engine owns everything else
+//! (re-check after apply, check mode, retries, handlers, redaction), so a module is only its
+//! domain.
 
 use async_trait::async_trait;
 use minijinja::Value;
 
-use crate::connection::{Command, Connection, ConnectionError, PlannedRead, Program};
-use crate::diag::{Diag, Span};
-use crate::redact::Redactor;
-use crate::template::Scope;
+use super::error::ModuleError;
+use super::host_reader::HostReader;
+use super::host_writer::HostWriter;
+use crate::connection::PlannedRead;
+use crate::diag::Diag;
+use crate::events::TextDiff;
 use crate::yaml::Node;
 
-/// Everything a module may use while it runs on one host.
-pub struct Cx<'a> {
-    /// The host, already elevated to the step's privilege.
-    pub target: &'a dyn Connection,
-    pub env: Vec<(String, String)>,
-    pub scope: &'a Arc<Scope>,
-    /// Folders a relative `src:` is looked up in, nearest first.
-    pub search_dirs: &'a [PathBuf],
-    pub span: &'a Span,
-    /// The run's secrets: none may travel in a command's text.
-    pub secrets: &'a Redactor,
-}
-
-impl Cx<'_> {
-    /// Runs a command with the step's environment. A command whose text would carry a secret is
-    /// refused: argv (and a shell's script, which becomes argv) is readable by every user of the
-    /// host in /proc, its environment and stdin are not.
-    pub async fn run(&self, mut command: Command) -> Result<crate::connection::Output, ModuleError> {
-        let text: Vec<&str> = match &command.program {
-            Program::Argv(argv) => argv.iter().map(String::as_str).collect(),
-            Program::Shell { script, executable } => vec![executable.as_str(), script.as_str()],
-        };
-        if text.iter().any(|part| self.secrets.reveals(part)) {
-            let program = text.first().copied().unwrap_or_default();
-            return Err(ModuleError::failed(format!(
-                "refusing to run `{program}` with a secret in its command line, where every user of the host can read it: \
-                 pass the secret through `environment:` (or `env:`) or `stdin:` instead"
-            )));
-        }
-        command.env.extend(self.env.iter().cloned());
-        Ok(self.target.run(&command).await?)
-    }
-
-    /// Runs a command that must succeed; its failure names `what` and carries its stderr.
-    pub async fn run_ok(&self, command: Command, what: &str) -> Result<crate::connection::Output, ModuleError> {
-        let output = self.run(command).await?;
-        match output.rc {
-            0 => Ok(output),
-            rc => Err(ModuleError::failed(format!("{what} failed (exit {rc}): {}", output.stderr_text()))),
-        }
-    }
-
-    /// A command's standard output as trimmed text, when it must succeed.
-    pub async fn stdout_of(&self, command: Command, what: &str) -> Result<String, ModuleError> {
-        Ok(String::from_utf8_lossy(&self.run_ok(command, what).await?.stdout).trim().to_string())
-    }
-
-    /// A controller-side file named by `src:`, looked up as Ansible does.
-    pub fn find_source(&self, src: &str, subdir: &str) -> Result<PathBuf, ModuleError> {
-        let path = std::path::Path::new(src);
-        if path.is_absolute() {
-            return Ok(path.to_path_buf());
-        }
-        self.search_dirs.iter().flat_map(|dir| [dir.join(subdir).join(src), dir.join(src)]).find(|p| p.is_file()).ok_or_else(|| {
-            ModuleError::Failed(format!(
-                "cannot find `{src}` in {}",
-                self.search_dirs.iter().map(|d| d.join(subdir).display().to_string()).collect::<Vec<_>>().join(", ")
-            ))
-        })
-    }
-}
-
-/// A text change a module would make, for `--diff`.
-#[derive(Debug, Clone)]
-pub struct Diff {
-    pub path: String,
-    pub before: String,
-    pub after: String,
-}
-
+/// What a change would do, in words, and as a text diff where one can be shown.
 #[derive(Debug, Clone)]
 pub struct Change {
+    /// One line: `create /etc/x`, `install nginx`.
     pub summary: String,
-    pub diff: Option<Diff>,
+    /// Before and after, for `--diff`.
+    pub diff: Option<TextDiff>,
 }
 
+impl Change {
+    /// A change with no diff to show.
+    pub fn new(summary: impl Into<String>) -> Change {
+        Change { summary: summary.into(), diff: None }
+    }
+}
+
+/// What a check found. `P` is the module's plan: what `apply` needs to carry out the change
+/// without reading the host again.
 #[derive(Debug)]
-pub enum Check {
-    /// Nothing to do; pure modules (debug, set_fact, assert) do their work here.
+pub enum Check<P = ()> {
+    /// Nothing to do; modules that only report (debug, set_fact, assert) do their work here.
     Ok(Outcome),
-    Change(Change),
+    /// A change to make, and the plan for it.
+    Change(Change, P),
     /// Cannot be known without running (a command with no read-only guard).
-    Unknown(String),
+    Unknown(String, P),
     /// An action that is its own change every time (a restart): predicted in check mode,
     /// not checked again after it ran.
-    Always(Change),
+    Always(Change, P),
+}
+
+impl<P> Check<P> {
+    /// The same finding with its plan turned into another.
+    pub fn map_plan<Q>(self, f: impl FnOnce(P) -> Q) -> Check<Q> {
+        match self {
+            Check::Ok(outcome) => Check::Ok(outcome),
+            Check::Change(change, plan) => Check::Change(change, f(plan)),
+            Check::Unknown(reason, plan) => Check::Unknown(reason, f(plan)),
+            Check::Always(change, plan) => Check::Always(change, f(plan)),
+        }
+    }
+}
+
+impl Check<()> {
+    /// A change whose apply needs nothing from the check.
+    pub fn change(summary: impl Into<String>) -> Check<()> {
+        Check::Change(Change::new(summary), ())
+    }
 }
 
 /// What a module reports; becomes the registered result.
@@ -107,50 +70,42 @@ pub enum Check {
 pub struct Outcome {
     pub failed: bool,
     pub msg: Option<String>,
+    /// The registered result's fields beyond `changed`, `failed`, `skipped` and `msg`.
     pub data: Vec<(String, Value)>,
     /// Variables for the host (`set_fact`).
     pub facts: Vec<(String, Value)>,
 }
 
 impl Outcome {
+    /// An outcome that only says something.
     pub fn msg(msg: impl Into<String>) -> Outcome {
         Outcome { msg: Some(msg.into()), ..Outcome::default() }
     }
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum ModuleError {
-    #[error(transparent)]
-    Connection(#[from] ConnectionError),
-    #[error("{0}")]
-    Failed(String),
-    /// Missing something an earlier step makes: unknown in check mode, a failure otherwise.
-    #[error("{0}")]
-    NotYet(String),
-    #[error(transparent)]
-    Diag(#[from] Diag),
-}
-
-impl ModuleError {
-    pub fn failed(why: impl std::fmt::Display) -> ModuleError {
-        ModuleError::Failed(why.to_string())
-    }
-}
-
+/// A module: what one step does. See the file's comment for the contract.
 #[async_trait]
-pub trait Module: Send + Sync + std::fmt::Debug {
-    async fn check(&self, cx: &Cx<'_>) -> Result<Check, ModuleError>;
-    /// Modules that only report (debug, assert, set_fact) do all in `check`
-    /// and are never applied.
-    async fn apply(&self, _cx: &Cx<'_>) -> Result<Outcome, ModuleError> {
+pub trait Module: Send + Sync + std::fmt::Debug + 'static {
+    /// What `check` found that `apply` needs; `()` for modules that need nothing.
+    type Plan: Send + Sync + 'static;
+
+    /// Reads the host and says what would change. It cannot change anything: `HostReader`
+    /// offers reads and probes only.
+    async fn check(&self, host: &HostReader<'_>) -> Result<Check<Self::Plan>, ModuleError>;
+
+    /// Carries out the plan `check` returned. Modules that only report (debug, assert,
+    /// set_fact) do all in `check` and are never applied.
+    async fn apply(&self, _plan: Self::Plan, _host: &HostWriter<'_>) -> Result<Outcome, ModuleError> {
         Err(ModuleError::Failed("this module changes nothing".into()))
     }
+
     /// Rules across arguments that types cannot say (`copy` needs `content` or `src`).
     fn validate(&self, _args: &Node) -> Result<(), Diag> {
         Ok(())
     }
-    /// The paths `check` will look at, so that a host's coming looks can be fetched together.
-    fn upcoming(&self) -> Vec<PlannedRead> {
+
+    /// The paths `check` will read, so that a host can fetch a phase's reads together.
+    fn planned_reads(&self) -> Vec<PlannedRead> {
         Vec::new()
     }
 }
@@ -164,6 +119,7 @@ pub enum OneOrMany<T> {
 }
 
 impl<T> OneOrMany<T> {
+    /// The values, one or many.
     pub fn as_slice(&self) -> &[T] {
         match self {
             OneOrMany::One(one) => std::slice::from_ref(one),

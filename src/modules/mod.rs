@@ -1,14 +1,24 @@
-//! Modules: what a step does. `contract` is what every module implements and what the engine
-//! gives it; `registry` finds a module by name. The modules themselves sit in two folders:
-//! `ansible/` holds those that take Ansible's arguments and return its results, `cluster/`
-//! numarun's own for the NUMA cluster (libvirt, images, seeds, facts, reports); `support/` holds
-//! what several modules share (file content, attributes, line editing).
+//! Modules: what a step does. `contract` is what every module implements; a check reads the
+//! host through a `HostReader` (reads and probes only) and returns a plan, which `apply`
+//! carries out through a `HostWriter`; `erased` lets the engine hold any module; `registry`
+//! finds a module by name. The modules themselves sit in two folders: `ansible/` holds those that
+//! take Ansible's arguments and return its results, `cluster/` numarun's own for the NUMA cluster
+//! (libvirt, images, seeds, facts, reports); `support/` holds what several modules share (file
+//! content, attributes, line editing).
 
 pub mod ansible;
 pub mod cluster;
 pub mod contract;
+pub mod erased;
+pub mod error;
+pub mod host_reader;
+pub mod host_writer;
 pub mod registry;
 pub mod support;
 
-pub use contract::{Change, Check, Cx, Diff, Module, ModuleError, OneOrMany, Outcome};
+pub use contract::{Change, Check, Module, OneOrMany, Outcome};
+pub use erased::{AnyModule, AnyPlan};
+pub use error::ModuleError;
+pub use host_reader::{HostReader, StepAccess};
+pub use host_writer::HostWriter;
 pub use registry::{ModuleSpec, lookup, names};

@@ -5,11 +5,12 @@ use serde::de::DeserializeOwned;
 
 use crate::diag::Diag;
 use crate::modules::contract::Module;
+use crate::modules::erased::AnyModule;
 use crate::modules::{ansible, cluster};
 use crate::yaml::{self, Node};
 
 /// Decodes a module's arguments; `lenient` lets Jinja strings stand for any type.
-pub type Build = fn(&Node, bool) -> Result<Box<dyn Module>, Diag>;
+pub type Build = fn(&Node, bool) -> Result<Box<dyn AnyModule>, Diag>;
 
 /// A module as the parser knows it.
 pub struct ModuleSpec {
@@ -27,7 +28,7 @@ impl std::fmt::Debug for ModuleSpec {
     }
 }
 
-fn build<M: Module + DeserializeOwned + 'static>(args: &Node, lenient: bool) -> Result<Box<dyn Module>, Diag> {
+fn build<M: Module + DeserializeOwned>(args: &Node, lenient: bool) -> Result<Box<dyn AnyModule>, Diag> {
     let module: M = if lenient { yaml::decode_lenient(args)? } else { yaml::decode(args)? };
     if !lenient {
         module.validate(args)?;
@@ -35,7 +36,7 @@ fn build<M: Module + DeserializeOwned + 'static>(args: &Node, lenient: bool) -> 
     Ok(Box::new(module))
 }
 
-const fn spec<M: Module + DeserializeOwned + 'static>(
+const fn spec<M: Module + DeserializeOwned>(
     name: &'static str,
     free_form: Option<&'static str>,
     raw: &'static [&'static str],

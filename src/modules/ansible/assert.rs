@@ -3,7 +3,9 @@
 use async_trait::async_trait;
 use serde::Deserialize;
 
-use crate::modules::contract::{Check, Cx, Module, ModuleError, OneOrMany, Outcome};
+use crate::modules::contract::{Check, Module, OneOrMany, Outcome};
+use crate::modules::error::ModuleError;
+use crate::modules::host_reader::HostReader;
 use crate::yaml::{Node, NodeKind};
 
 #[derive(Debug, Deserialize)]
@@ -20,10 +22,12 @@ pub struct Assert {
 
 #[async_trait]
 impl Module for Assert {
-    async fn check(&self, cx: &Cx<'_>) -> Result<Check, ModuleError> {
+    type Plan = ();
+
+    async fn check(&self, host: &HostReader<'_>) -> Result<Check<Self::Plan>, ModuleError> {
         for condition in self.that.as_slice() {
-            let node = Node::new(NodeKind::Str(condition.clone()), cx.span.clone());
-            if !cx.scope.condition(&node)? {
+            let node = Node::new(NodeKind::Str(condition.clone()), host.span.clone());
+            if !host.scope.condition(&node)? {
                 let msg = self.fail_msg.clone().unwrap_or_else(|| format!("assertion failed: {condition}"));
                 return Ok(Check::Ok(Outcome { failed: true, msg: Some(msg), ..Outcome::default() }));
             }

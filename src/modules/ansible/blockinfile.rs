@@ -3,9 +3,10 @@
 use async_trait::async_trait;
 use serde::Deserialize;
 
-use crate::modules::contract::{Cx, ModuleError};
+use crate::modules::error::ModuleError;
+use crate::modules::host_reader::HostReader;
 use crate::modules::support::attrs::{FileAttrs, Mode};
-use crate::modules::support::content::{self, ManagedFile, Plan};
+use crate::modules::support::content::{self, ManagedFile, Wanted};
 use crate::modules::support::lines;
 use crate::modules::support::lines::Presence;
 
@@ -81,7 +82,7 @@ impl ManagedFile for BlockInFile {
         FileAttrs { mode: self.mode, owner: self.owner.clone(), group: self.group.clone() }
     }
 
-    async fn plan(&self, cx: &Cx<'_>) -> Result<Plan, ModuleError> {
-        content::edit_plan(cx, &self.path, self.state == Presence::Present, self.create, |text| self.edit(text)).await
+    async fn wanted(&self, host: &HostReader<'_>) -> Result<Wanted, ModuleError> {
+        content::edit(host, &self.path, self.state == Presence::Present, self.create, |text| self.edit(text)).await
     }
 }

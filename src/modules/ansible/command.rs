@@ -10,7 +10,10 @@ use serde::Deserialize;
 
 use crate::connection::{Command, PlannedRead, Program, shell_words};
 use crate::diag::Diag;
-use crate::modules::contract::{Change, Check, Cx, Module, ModuleError, Outcome};
+use crate::modules::contract::{Change, Check, Module, Outcome};
+use crate::modules::error::ModuleError;
+use crate::modules::host_reader::HostReader;
+use crate::modules::host_writer::HostWriter;
 use crate::yaml::Node;
 
 #[derive(Debug, Deserialize)]
@@ -87,23 +90,22 @@ impl CommandArgs {
     }
 
     /// `creates` or `removes`: the one path the check looks at.
-    fn upcoming(&self) -> Vec<PlannedRead> {
+    fn planned_reads(&self) -> Vec<PlannedRead> {
         let path = self.creates.as_ref().or(self.removes.as_ref()).filter(|_| self.chdir.is_none());
         path.map(|p| PlannedRead { path: p.clone(), content: false }).into_iter().collect()
     }
 
-    async fn check(&self, cx: &Cx<'_>, shell: bool) -> Result<Check, ModuleError> {
-        let would_run = || {
-            Check::Change(Change { summary: format!("run {}", self.command(shell).map(|c| c.display()).unwrap_or_default()), diff: None })
-        };
+    async fn check(&self, host: &HostReader<'_>, shell: bool) -> Result<Check<Command>, ModuleError> {
+        let command = self.command(shell)?;
+        let would_run = || Check::Change(Change::new(format!("run {}", command.display())), command.clone());
         if let Some(path) = &self.creates {
-            return Ok(match cx.target.stat(path).await? {
+            return Ok(match host.stat(path).await? {
                 Some(_) => Check::Ok(Outcome::msg(format!("{path} exists"))),
                 None => would_run(),
             });
         }
         if let Some(path) = &self.removes {
-            return Ok(match cx.target.stat(path).await? {
+            return Ok(match host.stat(path).await? {
                 None => Check::Ok(Outcome::msg(format!("{path} does not exist"))),
                 Some(_) => would_run(),
             });
@@ -111,15 +113,16 @@ impl CommandArgs {
         if let Some(probe) = &self.check {
             let mut command = Command::argv(["/bin/sh", "-c", probe.as_str()]);
             command.cwd = self.chdir.clone();
-            let output = cx.run(command).await?;
+            // The user's word that this command only looks.
+            let output = host.probe(command).await?;
             return Ok(if output.rc == 0 { Check::Ok(Outcome::msg("check passed")) } else { would_run() });
         }
-        Ok(Check::Unknown("a command without `creates`, `removes` or `check` cannot be checked without running it".into()))
+        let reason = "a command without `creates`, `removes` or `check` cannot be checked without running it";
+        Ok(Check::Unknown(reason.into(), command))
     }
 
-    async fn apply(&self, cx: &Cx<'_>, shell: bool) -> Result<Outcome, ModuleError> {
-        let command = self.command(shell)?;
-        let output = cx.run(command.clone()).await?;
+    async fn apply(&self, command: Command, host: &HostWriter<'_>) -> Result<Outcome, ModuleError> {
+        let output = host.run(command.clone()).await?;
         let stdout = String::from_utf8_lossy(&output.stdout).trim_end_matches('\n').to_string();
         let stderr = String::from_utf8_lossy(&output.stderr).trim_end_matches('\n').to_string();
         let lines = |s: &str| Value::from(s.lines().map(str::to_string).collect::<Vec<_>>());
@@ -150,32 +153,38 @@ impl CommandArgs {
 
 #[async_trait]
 impl Module for CommandModule {
-    async fn check(&self, cx: &Cx<'_>) -> Result<Check, ModuleError> {
-        self.0.check(cx, false).await
+    /// The command to run, built once.
+    type Plan = Command;
+
+    async fn check(&self, host: &HostReader<'_>) -> Result<Check<Command>, ModuleError> {
+        self.0.check(host, false).await
     }
-    async fn apply(&self, cx: &Cx<'_>) -> Result<Outcome, ModuleError> {
-        self.0.apply(cx, false).await
+    async fn apply(&self, command: Command, host: &HostWriter<'_>) -> Result<Outcome, ModuleError> {
+        self.0.apply(command, host).await
     }
     fn validate(&self, args: &Node) -> Result<(), Diag> {
         self.0.validate(args, false)
     }
-    fn upcoming(&self) -> Vec<PlannedRead> {
-        self.0.upcoming()
+    fn planned_reads(&self) -> Vec<PlannedRead> {
+        self.0.planned_reads()
     }
 }
 
 #[async_trait]
 impl Module for ShellModule {
-    async fn check(&self, cx: &Cx<'_>) -> Result<Check, ModuleError> {
-        self.0.check(cx, true).await
+    /// The command to run, built once.
+    type Plan = Command;
+
+    async fn check(&self, host: &HostReader<'_>) -> Result<Check<Command>, ModuleError> {
+        self.0.check(host, true).await
     }
-    async fn apply(&self, cx: &Cx<'_>) -> Result<Outcome, ModuleError> {
-        self.0.apply(cx, true).await
+    async fn apply(&self, command: Command, host: &HostWriter<'_>) -> Result<Outcome, ModuleError> {
+        self.0.apply(command, host).await
     }
     fn validate(&self, args: &Node) -> Result<(), Diag> {
         self.0.validate(args, true)
     }
-    fn upcoming(&self) -> Vec<PlannedRead> {
-        self.0.upcoming()
+    fn planned_reads(&self) -> Vec<PlannedRead> {
+        self.0.planned_reads()
     }
 }

@@ -4,9 +4,10 @@ use async_trait::async_trait;
 use serde::Deserialize;
 
 use crate::diag::Diag;
-use crate::modules::contract::{Cx, ModuleError};
+use crate::modules::error::ModuleError;
+use crate::modules::host_reader::HostReader;
 use crate::modules::support::attrs::{FileAttrs, Mode};
-use crate::modules::support::content::{self, ManagedFile, Plan};
+use crate::modules::support::content::{self, ManagedFile, Wanted};
 use crate::yaml::Node;
 
 #[derive(Debug, Deserialize)]
@@ -37,11 +38,11 @@ impl ManagedFile for CopyModule {
         FileAttrs { mode: self.mode, owner: self.owner.clone(), group: self.group.clone() }
     }
 
-    async fn plan(&self, cx: &Cx<'_>) -> Result<Plan, ModuleError> {
+    async fn wanted(&self, host: &HostReader<'_>) -> Result<Wanted, ModuleError> {
         let (desired, name) = match (&self.content, &self.src) {
             (Some(content), _) => (content.clone().into_bytes(), None),
             (None, Some(src)) => {
-                let path = cx.find_source(src, "files")?;
+                let path = host.find_source(src, "files")?;
                 let bytes = std::fs::read(&path).map_err(|e| ModuleError::Failed(format!("cannot read {}: {e}", path.display())))?;
                 (bytes, path.file_name().map(|n| n.to_string_lossy().into_owned()))
             }
@@ -52,9 +53,9 @@ impl ManagedFile for CopyModule {
             (true, Some(name)) => format!("{}{name}", self.dest),
             _ => self.dest.clone(),
         };
-        let (stat, before) = content::current(cx, &path).await?;
+        let (stat, before) = content::current(host, &path).await?;
         let desired = (before.is_none() || self.force).then_some(desired);
-        Ok(Plan { path, stat, before, desired, make_parents: false })
+        Ok(Wanted { path, stat, before, desired, make_parents: false })
     }
 
     fn validate(&self, args: &Node) -> Result<(), Diag> {

@@ -7,9 +7,13 @@ use serde::Deserialize;
 
 use crate::connection::Command;
 use crate::diag::Diag;
-use crate::modules::contract::{Change, Check, Cx, Diff, Module, ModuleError, Outcome};
+use crate::events::TextDiff;
+use crate::modules::contract::{Change, Check, Module, Outcome};
+use crate::modules::error::ModuleError;
+use crate::modules::host_reader::HostReader;
+use crate::modules::host_writer::HostWriter;
 use crate::modules::support::attrs::{FileAttrs, Mode};
-use crate::modules::support::content::{self, Plan};
+use crate::modules::support::content::{self, FileWrite, Wanted};
 use crate::modules::support::lines;
 use crate::modules::support::lines::Presence;
 use crate::yaml::Node;
@@ -91,8 +95,8 @@ impl Cron {
         })
     }
 
-    async fn file_plan(&self, cx: &Cx<'_>, path: &str) -> Result<Plan, ModuleError> {
-        content::edit_plan(cx, path, self.state == Presence::Present, true, |text| Ok(self.edit(text))).await
+    async fn file_wanted(&self, host: &HostReader<'_>, path: &str) -> Result<Wanted, ModuleError> {
+        content::edit(host, path, self.state == Presence::Present, true, |text| Ok(self.edit(text))).await
     }
 
     fn crontab(&self, args: &[&str]) -> Command {
@@ -105,8 +109,8 @@ impl Cron {
     }
 
     /// The user's crontab now, and with this job.
-    async fn crontab_edit(&self, cx: &Cx<'_>) -> Result<(String, String), ModuleError> {
-        let listed = cx.run(self.crontab(&["-l"])).await?;
+    async fn crontab_edit(&self, host: &HostReader<'_>) -> Result<(String, String), ModuleError> {
+        let listed = host.probe(self.crontab(&["-l"])).await?;
         let before = match listed.rc {
             0 => String::from_utf8_lossy(&listed.stdout).into_owned(),
             _ if listed.stderr_text().contains("no crontab for") => String::new(),
@@ -121,34 +125,44 @@ impl Cron {
     }
 }
 
+/// What apply does: a file under /etc/cron.d, or the user's whole crontab as check edited it.
+#[derive(Debug)]
+pub enum CronWrite {
+    File(FileWrite),
+    Crontab(String),
+}
+
 #[async_trait]
 impl Module for Cron {
-    async fn check(&self, cx: &Cx<'_>) -> Result<Check, ModuleError> {
+    type Plan = CronWrite;
+
+    async fn check(&self, host: &HostReader<'_>) -> Result<Check<Self::Plan>, ModuleError> {
         if let Some(path) = self.cron_file_path() {
-            return content::check_plan(cx, &self.file_plan(cx, &path).await?, &Cron::file_attrs()).await;
+            let wanted = self.file_wanted(host, &path).await?;
+            return Ok(content::check(host, &wanted, &Cron::file_attrs()).await?.map_plan(CronWrite::File));
         }
-        let (before, after) = self.crontab_edit(cx).await?;
+        let (before, after) = self.crontab_edit(host).await?;
         if before == after {
             return Ok(Check::Ok(Outcome::default()));
         }
         let whose = self.user.as_deref().map(|u| format!("{u}'s crontab")).unwrap_or_else(|| "the crontab".into());
         let verb = if self.state == Presence::Present { "set" } else { "remove" };
-        Ok(Check::Change(Change {
+        let change = Change {
             summary: format!("{verb} job `{}` in {whose}", self.name),
-            diff: Some(Diff { path: whose, before, after }),
-        }))
+            diff: Some(TextDiff { path: whose, before, after: after.clone() }),
+        };
+        Ok(Check::Change(change, CronWrite::Crontab(after)))
     }
 
-    async fn apply(&self, cx: &Cx<'_>) -> Result<Outcome, ModuleError> {
-        if let Some(path) = self.cron_file_path() {
-            return content::write_plan(cx, &self.file_plan(cx, &path).await?, &Cron::file_attrs()).await;
-        }
-        let (before, after) = self.crontab_edit(cx).await?;
-        if before != after {
-            // crontab installs what it reads from stdin in one rename.
-            let mut install = self.crontab(&["-"]);
-            install.stdin = Some(after.into_bytes());
-            cx.run_ok(install, "crontab -").await?;
+    async fn apply(&self, plan: Self::Plan, host: &HostWriter<'_>) -> Result<Outcome, ModuleError> {
+        match plan {
+            CronWrite::File(write) => content::write(host, write).await?,
+            CronWrite::Crontab(after) => {
+                // crontab installs what it reads from stdin in one rename.
+                let mut install = self.crontab(&["-"]);
+                install.stdin = Some(after.into_bytes());
+                host.run_ok(install, "crontab -").await?;
+            }
         }
         Ok(Outcome::default())
     }

@@ -4,7 +4,9 @@ use async_trait::async_trait;
 use serde::Deserialize;
 
 use crate::diag::Diag;
-use crate::modules::contract::{Check, Cx, Module, ModuleError, Outcome};
+use crate::modules::contract::{Check, Module, Outcome};
+use crate::modules::error::ModuleError;
+use crate::modules::host_reader::HostReader;
 use crate::yaml::Node;
 
 #[derive(Debug, Deserialize)]
@@ -19,9 +21,11 @@ pub struct Debug {
 
 #[async_trait]
 impl Module for Debug {
-    async fn check(&self, cx: &Cx<'_>) -> Result<Check, ModuleError> {
+    type Plan = ();
+
+    async fn check(&self, host: &HostReader<'_>) -> Result<Check<Self::Plan>, ModuleError> {
         let text = match (&self.msg, &self.var) {
-            (_, Some(var)) => format!("{var} = {}", cx.scope.eval(var, cx.span)?),
+            (_, Some(var)) => format!("{var} = {}", host.scope.eval(var, host.span)?),
             (Some(msg), None) => match msg.as_str() {
                 Some(text) => text.to_string(),
                 None => msg.to_string(),

@@ -5,7 +5,10 @@ use serde::Deserialize;
 
 use crate::connection::{Attrs, FileKind, PlannedRead, Stat};
 use crate::diag::Diag;
-use crate::modules::contract::{Change, Check, Cx, Module, ModuleError, Outcome};
+use crate::modules::contract::{Change, Check, Module, Outcome};
+use crate::modules::error::ModuleError;
+use crate::modules::host_reader::HostReader;
+use crate::modules::host_writer::HostWriter;
 use crate::modules::support::attrs::{FileAttrs, Mode, differences};
 use crate::yaml::Node;
 
@@ -42,36 +45,42 @@ impl FileModule {
         FileAttrs { mode: self.mode, owner: self.owner.clone(), group: self.group.clone() }
     }
 
-    fn change(&self, summary: String) -> Check {
-        Check::Change(Change { summary, diff: None })
+    fn change(&self, summary: String, wanted: &Attrs, stat: Option<&Stat>) -> Check<FilePlan> {
+        let plan = FilePlan {
+            wanted: *wanted,
+            exists: stat.is_some(),
+            relink: stat.and_then(|s| s.link_target.as_deref()) != self.src.as_deref(),
+        };
+        Check::Change(Change::new(summary), plan)
     }
 
     /// What stands in the way, or what must change, given what is at `path`.
-    fn assess(&self, stat: Option<&Stat>, wanted: &Attrs) -> Result<Check, ModuleError> {
+    fn assess(&self, stat: Option<&Stat>, wanted: &Attrs) -> Result<Check<FilePlan>, ModuleError> {
         let path = &self.path;
+        let change = |summary: String| self.change(summary, wanted, stat);
         let attr_changes = |stat: &Stat| {
             let changes = differences(wanted, stat);
-            if changes.is_empty() { Check::Ok(Outcome::default()) } else { self.change(format!("{path}: {}", changes.join(", "))) }
+            if changes.is_empty() { Check::Ok(Outcome::default()) } else { change(format!("{path}: {}", changes.join(", "))) }
         };
         let wrong_kind = |stat: &Stat, wanted: &str| ModuleError::Failed(format!("{path} is a {}, not a {wanted}", kind_name(stat.kind)));
         Ok(match (self.state, stat) {
             (State::Absent, None) => Check::Ok(Outcome::default()),
-            (State::Absent, Some(stat)) => self.change(format!("remove {} {path}", kind_name(stat.kind))),
-            (State::Directory, None) => self.change(format!("create directory {path}")),
+            (State::Absent, Some(stat)) => change(format!("remove {} {path}", kind_name(stat.kind))),
+            (State::Directory, None) => change(format!("create directory {path}")),
             (State::Directory, Some(stat)) if stat.kind == FileKind::Directory => attr_changes(stat),
             (State::Directory, Some(stat)) => return Err(wrong_kind(stat, "directory")),
-            (State::Touch, None) => self.change(format!("create empty file {path}")),
+            (State::Touch, None) => change(format!("create empty file {path}")),
             (State::Touch, Some(stat)) => attr_changes(stat),
             (State::File, None) => return Err(ModuleError::Failed(format!("{path} does not exist (use state: touch to create it)"))),
             (State::File, Some(stat)) if stat.kind == FileKind::File => attr_changes(stat),
             (State::File, Some(stat)) => return Err(wrong_kind(stat, "file")),
-            (State::Link, None) => self.change(format!("link {path} → {}", self.src.as_deref().unwrap_or_default())),
+            (State::Link, None) => change(format!("link {path} → {}", self.src.as_deref().unwrap_or_default())),
             (State::Link, Some(stat)) if stat.kind == FileKind::Symlink => {
                 if stat.link_target.as_deref() == self.src.as_deref() {
                     // Mode on a link means nothing on Linux; only ownership applies.
                     attr_changes(&Stat { mode: wanted.mode.unwrap_or(stat.mode), ..stat.clone() })
                 } else {
-                    self.change(format!(
+                    change(format!(
                         "relink {path} → {} (was {})",
                         self.src.as_deref().unwrap_or_default(),
                         stat.link_target.as_deref().unwrap_or_default()
@@ -79,7 +88,7 @@ impl FileModule {
                 }
             }
             (State::Link, Some(stat)) if self.force && stat.kind != FileKind::Directory => {
-                self.change(format!("replace {} {path} with a link", kind_name(stat.kind)))
+                change(format!("replace {} {path} with a link", kind_name(stat.kind)))
             }
             (State::Link, Some(stat)) => {
                 return Err(ModuleError::Failed(format!(
@@ -100,38 +109,48 @@ fn kind_name(kind: FileKind) -> &'static str {
     }
 }
 
+/// What apply does: the attributes check resolved, and whether a link must be (re)pointed.
+#[derive(Debug)]
+pub struct FilePlan {
+    wanted: Attrs,
+    /// Something is at the path now.
+    exists: bool,
+    relink: bool,
+}
+
 #[async_trait]
 impl Module for FileModule {
-    async fn check(&self, cx: &Cx<'_>) -> Result<Check, ModuleError> {
-        let wanted = self.attrs().resolve(cx).await?;
-        let stat = cx.target.stat(&self.path).await?;
+    type Plan = FilePlan;
+
+    async fn check(&self, host: &HostReader<'_>) -> Result<Check<Self::Plan>, ModuleError> {
+        let wanted = self.attrs().resolve(host).await?;
+        let stat = host.stat(&self.path).await?;
         self.assess(stat.as_ref(), &wanted)
     }
 
-    fn upcoming(&self) -> Vec<PlannedRead> {
-        let mut upcoming = self.attrs().upcoming();
+    fn planned_reads(&self) -> Vec<PlannedRead> {
+        let mut upcoming = self.attrs().planned_reads();
         upcoming.push(PlannedRead { path: self.path.clone(), content: false });
         upcoming
     }
 
-    async fn apply(&self, cx: &Cx<'_>) -> Result<Outcome, ModuleError> {
-        let wanted = self.attrs().resolve(cx).await?;
-        let stat = cx.target.stat(&self.path).await?;
+    async fn apply(&self, plan: FilePlan, host: &HostWriter<'_>) -> Result<Outcome, ModuleError> {
+        let FilePlan { wanted, exists, relink } = plan;
         let path = self.path.as_str();
-        match (self.state, &stat) {
-            (State::Absent, _) => cx.target.remove(path).await?,
-            (State::Directory, None) => cx.target.mkdir(path, wanted).await?,
-            (State::Touch, None) => cx.target.write(path, b"", wanted).await?,
-            (State::Link, _) => {
+        match self.state {
+            State::Absent => host.remove(path).await?,
+            State::Directory if !exists => host.mkdir(path, wanted).await?,
+            State::Touch if !exists => host.write(path, b"", wanted).await?,
+            State::Link => {
                 let src = self.src.as_deref().unwrap_or_default();
-                if stat.as_ref().and_then(|s| s.link_target.as_deref()) != Some(src) {
-                    cx.target.symlink(src, path).await?;
+                if relink {
+                    host.symlink(src, path).await?;
                 }
                 if wanted.uid.is_some() || wanted.gid.is_some() {
-                    cx.target.set_attrs(path, Attrs { mode: None, ..wanted }).await?;
+                    host.set_attrs(path, Attrs { mode: None, ..wanted }).await?;
                 }
             }
-            _ => cx.target.set_attrs(path, wanted).await?,
+            _ => host.set_attrs(path, wanted).await?,
         }
         Ok(Outcome::default())
     }

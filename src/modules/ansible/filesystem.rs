@@ -7,7 +7,10 @@ use serde::Deserialize;
 
 use crate::connection::Command;
 use crate::diag::Diag;
-use crate::modules::contract::{Change, Check, Cx, Module, ModuleError, Outcome};
+use crate::modules::contract::{Check, Module, Outcome};
+use crate::modules::error::ModuleError;
+use crate::modules::host_reader::HostReader;
+use crate::modules::host_writer::HostWriter;
 use crate::yaml::Node;
 
 #[derive(Debug, Deserialize)]
@@ -52,12 +55,12 @@ impl Signature {
 }
 
 impl Filesystem {
-    async fn probe(&self, cx: &Cx<'_>) -> Result<Signature, ModuleError> {
-        if cx.target.stat(&self.dev).await?.is_none() {
+    async fn signature(&self, host: &HostReader<'_>) -> Result<Signature, ModuleError> {
+        if host.stat(&self.dev).await?.is_none() {
             return Err(ModuleError::failed(format!("{} does not exist", self.dev)));
         }
         // -p reads the device itself, not a cache: a signature written a moment ago counts.
-        let output = cx.run(Command::argv(["blkid", "-p", "-o", "export", "--", self.dev.as_str()])).await?;
+        let output = host.probe(Command::argv(["blkid", "-p", "-o", "export", "--", self.dev.as_str()])).await?;
         match output.rc {
             0 => {}
             2 => return Ok(Signature::default()),
@@ -127,18 +130,21 @@ impl Filesystem {
 
 #[async_trait]
 impl Module for Filesystem {
-    async fn check(&self, cx: &Cx<'_>) -> Result<Check, ModuleError> {
-        let found = self.probe(cx).await?;
+    type Plan = ();
+
+    async fn check(&self, host: &HostReader<'_>) -> Result<Check<Self::Plan>, ModuleError> {
+        let found = self.signature(host).await?;
         Ok(match self.decide(&found)? {
             None => Check::Ok(Outcome::msg(format!("{} holds {}", self.dev, found.describe()))),
-            Some(summary) => Check::Change(Change { summary, diff: None }),
+            Some(summary) => Check::change(summary),
         })
     }
 
-    async fn apply(&self, cx: &Cx<'_>) -> Result<Outcome, ModuleError> {
-        // Probed again right before mkfs: the refusal holds even if the device changed since.
-        if self.decide(&self.probe(cx).await?)?.is_some() {
-            cx.run_ok(self.mkfs()?, &format!("mkfs on {}", self.dev)).await?;
+    async fn apply(&self, _: (), host: &HostWriter<'_>) -> Result<Outcome, ModuleError> {
+        // Read again right before mkfs, on purpose: mkfs destroys, and the refusal must hold even
+        // if the device changed since the check.
+        if self.decide(&self.signature(host).await?)?.is_some() {
+            host.run_ok(self.mkfs()?, &format!("mkfs on {}", self.dev)).await?;
         }
         Ok(Outcome::default())
     }

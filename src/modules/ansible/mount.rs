@@ -7,9 +7,12 @@ use serde::Deserialize;
 
 use crate::connection::{Attrs, Command};
 use crate::diag::Diag;
-use crate::modules::contract::{Change, Check, Cx, Module, ModuleError, Outcome};
-use crate::modules::support::attrs::FileAttrs;
-use crate::modules::support::content::{self, Plan};
+use crate::modules::contract::{Change, Check, Module, Outcome};
+use crate::modules::error::ModuleError;
+use crate::modules::host_reader::HostReader;
+use crate::modules::host_writer::HostWriter;
+use crate::modules::support::attrs::{FileAttrs, Mode};
+use crate::modules::support::content::{self, FileWrite, Wanted};
 use crate::modules::support::lines;
 use crate::yaml::Node;
 
@@ -104,12 +107,12 @@ impl Mount {
         lines::rejoin(text, &kept)
     }
 
-    async fn fstab_plan(&self, cx: &Cx<'_>) -> Result<Plan, ModuleError> {
-        content::edit_plan(cx, &self.fstab, self.in_fstab(), true, |text| Ok(self.edit(text))).await
+    async fn fstab_wanted(&self, host: &HostReader<'_>) -> Result<Wanted, ModuleError> {
+        content::edit(host, &self.fstab, self.in_fstab(), true, |text| Ok(self.edit(text))).await
     }
 
-    async fn is_mounted(&self, cx: &Cx<'_>) -> Result<bool, ModuleError> {
-        let output = cx.run(Command::argv(["findmnt", "-n", "--mountpoint", self.path.as_str()])).await?;
+    async fn is_mounted(&self, host: &HostReader<'_>) -> Result<bool, ModuleError> {
+        let output = host.probe(Command::argv(["findmnt", "-n", "--mountpoint", self.path.as_str()])).await?;
         Ok(output.rc == 0)
     }
 
@@ -123,51 +126,58 @@ impl Mount {
         }
     }
 
-    async fn mount(&self, cx: &Cx<'_>) -> Result<(), ModuleError> {
-        if cx.target.stat(&self.path).await?.is_none() {
-            cx.target.mkdir(&self.path, Attrs { mode: Some(0o755), ..Attrs::default() }).await?;
+    async fn mount(&self, host: &HostWriter<'_>) -> Result<(), ModuleError> {
+        if host.stat(&self.path).await?.is_none() {
+            host.mkdir(&self.path, Attrs { mode: Some(0o755), ..Attrs::default() }).await?;
         }
         let (src, fstype) = (self.src.as_deref().unwrap_or_default(), self.fstype.as_deref().unwrap_or_default());
         let argv = ["mount", "-t", fstype, "-o", self.opts.as_str(), "--", src, self.path.as_str()];
-        cx.run_ok(Command::argv(argv), &format!("mount {src} on {}", self.path)).await?;
+        host.run_ok(Command::argv(argv), &format!("mount {src} on {}", self.path)).await?;
         Ok(())
     }
 }
 
+/// What apply does: the fstab entry as check edited it, then the live mount.
+#[derive(Debug)]
+pub struct MountPlan {
+    fstab: Option<FileWrite>,
+    live: Option<LiveAction>,
+}
+
 #[async_trait]
 impl Module for Mount {
-    async fn check(&self, cx: &Cx<'_>) -> Result<Check, ModuleError> {
-        let plan = self.fstab_plan(cx).await?;
-        let file = content::check_plan(cx, &plan, &FileAttrs::default()).await?;
-        let (mut summary, diff) = match file {
-            Check::Change(change) => (vec![change.summary], change.diff),
-            _ => (Vec::new(), None),
+    type Plan = MountPlan;
+
+    async fn check(&self, host: &HostReader<'_>) -> Result<Check<MountPlan>, ModuleError> {
+        let wanted = self.fstab_wanted(host).await?;
+        // A new fstab is world-readable, as every system's is; an existing one keeps its mode.
+        let attrs = FileAttrs { mode: wanted.stat.is_none().then_some(Mode(0o644)), ..FileAttrs::default() };
+        let (mut summary, diff, fstab) = match content::check(host, &wanted, &attrs).await? {
+            Check::Change(change, write) => (vec![change.summary], change.diff, Some(write)),
+            _ => (Vec::new(), None, None),
         };
-        if let Some(action) = self.live_action(self.is_mounted(cx).await?, !summary.is_empty()) {
+        let live = self.live_action(self.is_mounted(host).await?, fstab.is_some());
+        if let Some(action) = live {
             summary.push(format!("{} {}", action.verb(), self.path));
         }
         Ok(match summary.is_empty() {
             true => Check::Ok(Outcome::default()),
-            false => Check::Change(Change { summary: summary.join("; "), diff }),
+            false => Check::Change(Change { summary: summary.join("; "), diff }, MountPlan { fstab, live }),
         })
     }
 
-    async fn apply(&self, cx: &Cx<'_>) -> Result<Outcome, ModuleError> {
-        let plan = self.fstab_plan(cx).await?;
-        let entry_changes = plan.desired.is_some() && plan.desired != plan.before;
-        if let Some(desired) = plan.desired.as_ref().filter(|_| entry_changes) {
-            let attrs =
-                FileAttrs { mode: plan.stat.is_none().then_some(crate::modules::support::attrs::Mode(0o644)), ..FileAttrs::default() };
-            content::write(cx, &plan, desired, &attrs).await?;
+    async fn apply(&self, plan: MountPlan, host: &HostWriter<'_>) -> Result<Outcome, ModuleError> {
+        if let Some(write) = plan.fstab {
+            content::write(host, write).await?;
         }
-        match self.live_action(self.is_mounted(cx).await?, entry_changes) {
-            Some(LiveAction::Mount) => self.mount(cx).await?,
+        match plan.live {
+            Some(LiveAction::Mount) => self.mount(host).await?,
             Some(LiveAction::Remount) => {
                 let options = format!("remount,{}", self.opts);
-                cx.run_ok(Command::argv(["mount", "-o", options.as_str(), "--", self.path.as_str()]), "remount").await?;
+                host.run_ok(Command::argv(["mount", "-o", options.as_str(), "--", self.path.as_str()]), "remount").await?;
             }
             Some(LiveAction::Unmount) => {
-                cx.run_ok(Command::argv(["umount", "--", self.path.as_str()]), &format!("umount {}", self.path)).await?;
+                host.run_ok(Command::argv(["umount", "--", self.path.as_str()]), &format!("umount {}", self.path)).await?;
             }
             None => {}
         }

@@ -7,7 +7,10 @@ use serde::Deserialize;
 
 use crate::connection::Command;
 use crate::diag::Diag;
-use crate::modules::contract::{Change, Check, Cx, Module, ModuleError, OneOrMany, Outcome};
+use crate::modules::contract::{Change, Check, Module, OneOrMany, Outcome};
+use crate::modules::error::ModuleError;
+use crate::modules::host_reader::HostReader;
+use crate::modules::host_writer::HostWriter;
 use crate::yaml::Node;
 
 #[derive(Debug, Deserialize, Default, Clone, Copy, PartialEq, Eq)]
@@ -52,11 +55,11 @@ impl Package {
     }
 
     /// The packages whose installed state is not the wanted one.
-    async fn pending(&self, cx: &Cx<'_>) -> Result<Vec<String>, ModuleError> {
+    async fn pending(&self, host: &HostReader<'_>) -> Result<Vec<String>, ModuleError> {
         let mut argv = vec!["dpkg-query".to_string(), "-W".into(), "-f".into(), "${Package} ${db:Status-Status}\\n".into(), "--".into()];
         argv.extend(self.names().iter().cloned());
         // Unknown packages make dpkg-query exit 1; they are simply not installed.
-        let output = cx.run(Command::argv(argv)).await?;
+        let output = host.probe(Command::argv(argv)).await?;
         if output.rc > 1 {
             return Err(ModuleError::failed(format!("dpkg-query: {}", output.stderr_text())));
         }
@@ -84,32 +87,31 @@ impl Package {
 
 #[async_trait]
 impl Module for Package {
-    async fn check(&self, cx: &Cx<'_>) -> Result<Check, ModuleError> {
-        let pending = self.pending(cx).await?;
+    /// The packages whose state is not the wanted one.
+    type Plan = Vec<String>;
+
+    async fn check(&self, host: &HostReader<'_>) -> Result<Check<Self::Plan>, ModuleError> {
+        let pending = self.pending(host).await?;
         if pending.is_empty() {
             return Ok(Check::Ok(Outcome::default()));
         }
         let verb = if self.state == State::Present { "install" } else { "remove" };
-        Ok(Check::Change(Change { summary: format!("{verb} {}", pending.join(" ")), diff: None }))
+        Ok(Check::Change(Change::new(format!("{verb} {}", pending.join(" "))), pending))
     }
 
-    async fn apply(&self, cx: &Cx<'_>) -> Result<Outcome, ModuleError> {
-        let pending = self.pending(cx).await?;
-        if pending.is_empty() {
-            return Ok(Outcome::default());
-        }
+    async fn apply(&self, pending: Vec<String>, host: &HostWriter<'_>) -> Result<Outcome, ModuleError> {
         if self.state == State::Absent {
-            cx.run_ok(self.apt_get("remove", &pending), "apt-get remove").await?;
+            host.run_ok(self.apt_get("remove", &pending), "apt-get remove").await?;
             return Ok(Outcome::default());
         }
         if self.update_cache {
             let age = self.cache_valid_time.to_string();
-            if cx.run(Command::argv(["/bin/sh", "-c", CACHE_IS_FRESH, "sh", UPDATE_STAMP, age.as_str()])).await?.rc != 0 {
-                cx.run_ok(self.apt_get("update", &[]), "apt-get update").await?;
-                cx.run_ok(Command::argv(["sh", "-c", "mkdir -p \"${1%/*}\" && touch \"$1\"", "sh", UPDATE_STAMP]), "stamp").await?;
+            if host.run(Command::argv(["/bin/sh", "-c", CACHE_IS_FRESH, "sh", UPDATE_STAMP, age.as_str()])).await?.rc != 0 {
+                host.run_ok(self.apt_get("update", &[]), "apt-get update").await?;
+                host.run_ok(Command::argv(["sh", "-c", "mkdir -p \"${1%/*}\" && touch \"$1\"", "sh", UPDATE_STAMP]), "stamp").await?;
             }
         }
-        cx.run_ok(self.apt_get("install", &pending), "apt-get install").await?;
+        host.run_ok(self.apt_get("install", &pending), "apt-get install").await?;
         Ok(Outcome::default())
     }
 

@@ -8,7 +8,10 @@ use serde::Deserialize;
 
 use crate::connection::Command;
 use crate::diag::Diag;
-use crate::modules::contract::{Change, Check, Cx, Module, ModuleError, Outcome};
+use crate::modules::contract::{Change, Check, Module, Outcome};
+use crate::modules::error::ModuleError;
+use crate::modules::host_reader::HostReader;
+use crate::modules::host_writer::HostWriter;
 use crate::yaml::Node;
 
 #[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
@@ -42,16 +45,16 @@ struct Unit {
 }
 
 impl Service {
-    async fn systemctl(&self, cx: &Cx<'_>, args: &[&str]) -> Result<String, ModuleError> {
+    async fn systemctl(&self, host: &HostReader<'_>, args: &[&str]) -> Result<String, ModuleError> {
         let mut argv = vec!["systemctl"];
         argv.extend_from_slice(args);
-        let output = cx.run(Command::argv(argv)).await?;
+        let output = host.probe(Command::argv(argv)).await?;
         Ok(String::from_utf8_lossy(&output.stdout).trim().to_string())
     }
 
-    async fn unit(&self, cx: &Cx<'_>) -> Result<Unit, ModuleError> {
+    async fn unit(&self, host: &HostReader<'_>) -> Result<Unit, ModuleError> {
         let shown =
-            self.systemctl(cx, &["show", "--property=ActiveState,UnitFileState,NeedDaemonReload,LoadState", "--", &self.name]).await?;
+            self.systemctl(host, &["show", "--property=ActiveState,UnitFileState,NeedDaemonReload,LoadState", "--", &self.name]).await?;
         let property = |key: &str| shown.lines().find_map(|l| l.strip_prefix(key)?.strip_prefix('=')).unwrap_or_default().to_string();
         Ok(Unit {
             found: property("LoadState") != "not-found",
@@ -83,30 +86,41 @@ impl Service {
     }
 }
 
+/// What apply does: the systemctl verbs check chose, for a unit check found or not.
+#[derive(Debug)]
+pub struct ServicePlan {
+    unit_found: bool,
+    actions: Vec<&'static str>,
+}
+
 #[async_trait]
 impl Module for Service {
-    async fn check(&self, cx: &Cx<'_>) -> Result<Check, ModuleError> {
-        let actions = self.actions(&self.unit(cx).await?);
-        let change = Change { summary: format!("{}: {}", self.name, actions.join(", ")), diff: None };
+    type Plan = ServicePlan;
+
+    async fn check(&self, host: &HostReader<'_>) -> Result<Check<ServicePlan>, ModuleError> {
+        let unit = self.unit(host).await?;
+        let actions = self.actions(&unit);
+        let change = Change::new(format!("{}: {}", self.name, actions.join(", ")));
+        let plan = ServicePlan { unit_found: unit.found, actions };
         Ok(match self.state {
-            _ if actions.is_empty() => Check::Ok(Outcome::default()),
-            Some(State::Restarted | State::Reloaded) => Check::Always(change),
-            _ => Check::Change(change),
+            _ if plan.actions.is_empty() => Check::Ok(Outcome::default()),
+            Some(State::Restarted | State::Reloaded) => Check::Always(change, plan),
+            _ => Check::Change(change, plan),
         })
     }
 
-    async fn apply(&self, cx: &Cx<'_>) -> Result<Outcome, ModuleError> {
-        let unit = self.unit(cx).await?;
+    async fn apply(&self, plan: ServicePlan, host: &HostWriter<'_>) -> Result<Outcome, ModuleError> {
+        // A unit a dry run could not find (an earlier step writes it) must exist by now.
         let needs_unit = self.state.is_some_and(|s| s != State::Stopped) || self.enabled == Some(true);
-        if !unit.found && needs_unit {
+        if !plan.unit_found && needs_unit {
             return Err(ModuleError::failed(format!("systemd has no unit {}", self.name)));
         }
-        for action in self.actions(&unit) {
+        for action in plan.actions {
             let argv = match action {
                 "daemon-reload" => vec!["systemctl", action],
                 _ => vec!["systemctl", action, "--", self.name.as_str()],
             };
-            cx.run_ok(Command::argv(argv), &format!("systemctl {action} {}", self.name)).await?;
+            host.run_ok(Command::argv(argv), &format!("systemctl {action} {}", self.name)).await?;
         }
         Ok(Outcome::default())
     }

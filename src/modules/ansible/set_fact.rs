@@ -6,14 +6,18 @@ use async_trait::async_trait;
 use minijinja::Value;
 use serde::Deserialize;
 
-use crate::modules::contract::{Check, Cx, Module, ModuleError, Outcome};
+use crate::modules::contract::{Check, Module, Outcome};
+use crate::modules::error::ModuleError;
+use crate::modules::host_reader::HostReader;
 
 #[derive(Debug, Deserialize)]
 pub struct SetFact(BTreeMap<String, Value>);
 
 #[async_trait]
 impl Module for SetFact {
-    async fn check(&self, _cx: &Cx<'_>) -> Result<Check, ModuleError> {
+    type Plan = ();
+
+    async fn check(&self, _host: &HostReader<'_>) -> Result<Check<Self::Plan>, ModuleError> {
         // `cacheable` means nothing without a fact cache; accepted for Ansible playbooks.
         let facts = self.0.iter().filter(|(k, _)| *k != "cacheable").map(|(k, v)| (k.clone(), v.clone())).collect();
         Ok(Check::Ok(Outcome { facts, ..Outcome::default() }))

@@ -6,9 +6,12 @@ use serde::Deserialize;
 
 use crate::connection::Command;
 use crate::diag::Diag;
-use crate::modules::contract::{Change, Check, Cx, Module, ModuleError, Outcome};
+use crate::modules::contract::{Change, Check, Module, Outcome};
+use crate::modules::error::ModuleError;
+use crate::modules::host_reader::HostReader;
+use crate::modules::host_writer::HostWriter;
 use crate::modules::support::attrs::FileAttrs;
-use crate::modules::support::content::{self, Plan};
+use crate::modules::support::content::{self, FileWrite, Wanted};
 use crate::modules::support::lines;
 use crate::modules::support::lines::Presence;
 use crate::yaml::Node;
@@ -78,17 +81,16 @@ impl Sysctl {
         lines::rejoin(text, &lines)
     }
 
-    async fn file_plan(&self, cx: &Cx<'_>) -> Result<Plan, ModuleError> {
-        content::edit_plan(cx, &self.sysctl_file, self.state == Presence::Present, true, |text| Ok(self.edit(text))).await
+    async fn file_wanted(&self, host: &HostReader<'_>) -> Result<Wanted, ModuleError> {
+        content::edit(host, &self.sysctl_file, self.state == Presence::Present, true, |text| Ok(self.edit(text))).await
     }
 
     /// The live value when it differs from the wanted one.
-    async fn live_drift(&self, cx: &Cx<'_>) -> Result<Option<String>, ModuleError> {
+    async fn live_drift(&self, host: &HostReader<'_>) -> Result<Option<String>, ModuleError> {
         if !self.sysctl_set || self.state == Presence::Absent {
             return Ok(None);
         }
-        let current = cx
-            .target
+        let current = host
             .read(&self.proc_path())
             .await?
             .ok_or_else(|| ModuleError::Failed(format!("no kernel parameter {} ({} does not exist)", self.name, self.proc_path())))?;
@@ -97,37 +99,42 @@ impl Sysctl {
     }
 }
 
+/// What apply does: the drop-in file as check edited it, then the live value.
+#[derive(Debug)]
+pub struct SysctlPlan {
+    file: Option<FileWrite>,
+    set_live: bool,
+}
+
 #[async_trait]
 impl Module for Sysctl {
-    async fn check(&self, cx: &Cx<'_>) -> Result<Check, ModuleError> {
-        let plan = self.file_plan(cx).await?;
-        let file = content::check_plan(cx, &plan, &FileAttrs::default()).await?;
-        let live = self.live_drift(cx).await?;
-        Ok(match (file, live) {
-            (Check::Ok(_), None) => Check::Ok(Outcome::default()),
-            (Check::Change(change), None) => Check::Change(change),
-            (Check::Always(change), None) => Check::Always(change),
-            (Check::Unknown(reason), None) => Check::Unknown(reason),
-            (file, Some(current)) => {
-                let live = format!("{} {current} → {}", self.name, self.value());
-                match file {
-                    Check::Change(change) => Check::Change(Change { summary: format!("{}; {live}", change.summary), diff: change.diff }),
-                    _ => Check::Change(Change { summary: live, diff: None }),
-                }
-            }
+    type Plan = SysctlPlan;
+
+    async fn check(&self, host: &HostReader<'_>) -> Result<Check<SysctlPlan>, ModuleError> {
+        let wanted = self.file_wanted(host).await?;
+        let (file_change, file) = match content::check(host, &wanted, &FileAttrs::default()).await? {
+            Check::Change(change, write) => (Some(change), Some(write)),
+            _ => (None, None),
+        };
+        let live = self.live_drift(host).await?.map(|current| format!("{} {current} → {}", self.name, self.value()));
+        let plan = SysctlPlan { file, set_live: live.is_some() };
+        Ok(match (file_change, live) {
+            (None, None) => Check::Ok(Outcome::default()),
+            (Some(change), None) => Check::Change(change, plan),
+            (Some(change), Some(live)) => Check::Change(Change { summary: format!("{}; {live}", change.summary), diff: change.diff }, plan),
+            (None, Some(live)) => Check::Change(Change::new(live), plan),
         })
     }
 
-    async fn apply(&self, cx: &Cx<'_>) -> Result<Outcome, ModuleError> {
-        let plan = self.file_plan(cx).await?;
-        if let Some(desired) = plan.desired.as_ref().filter(|d| Some(*d) != plan.before.as_ref()) {
-            content::write(cx, &plan, desired, &FileAttrs::default()).await?;
+    async fn apply(&self, plan: SysctlPlan, host: &HostWriter<'_>) -> Result<Outcome, ModuleError> {
+        if let Some(write) = plan.file {
+            content::write(host, write).await?;
         }
-        if self.live_drift(cx).await?.is_some() {
+        if plan.set_live {
             // The value goes on stdin: nothing but the path reaches the argument vector.
             let mut command = Command::argv(["/bin/sh", "-c", "cat > \"$1\"", "sh", &self.proc_path()]);
             command.stdin = Some(format!("{}\n", self.value()).into_bytes());
-            let output = cx.run(command).await?;
+            let output = host.run(command).await?;
             if output.rc != 0 {
                 return Err(ModuleError::Failed(format!("cannot set {}: {}", self.name, output.stderr_text())));
             }

@@ -3,9 +3,10 @@
 use async_trait::async_trait;
 use serde::Deserialize;
 
-use crate::modules::contract::{Cx, ModuleError};
+use crate::modules::error::ModuleError;
+use crate::modules::host_reader::HostReader;
 use crate::modules::support::attrs::{FileAttrs, Mode};
-use crate::modules::support::content::{self, ManagedFile, Plan};
+use crate::modules::support::content::{self, ManagedFile, Wanted};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -27,12 +28,12 @@ impl ManagedFile for TemplateModule {
         FileAttrs { mode: self.mode, owner: self.owner.clone(), group: self.group.clone() }
     }
 
-    async fn plan(&self, cx: &Cx<'_>) -> Result<Plan, ModuleError> {
-        let source = cx.find_source(&self.src, "templates")?;
+    async fn wanted(&self, host: &HostReader<'_>) -> Result<Wanted, ModuleError> {
+        let source = host.find_source(&self.src, "templates")?;
         let text =
             crate::text_file::read(&source).map_err(|e| ModuleError::Failed(format!("cannot read template {}: {e}", source.display())))?;
-        let desired = cx.scope.render_file(&source.display().to_string(), &text)?.into_bytes();
-        let (stat, before) = content::current(cx, &self.dest).await?;
-        Ok(Plan { path: self.dest.clone(), stat, before, desired: Some(desired), make_parents: false })
+        let desired = host.scope.render_file(&source.display().to_string(), &text)?.into_bytes();
+        let (stat, before) = content::current(host, &self.dest).await?;
+        Ok(Wanted { path: self.dest.clone(), stat, before, desired: Some(desired), make_parents: false })
     }
 }

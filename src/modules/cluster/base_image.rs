@@ -6,7 +6,10 @@ use async_trait::async_trait;
 use serde::Deserialize;
 
 use crate::connection::Command;
-use crate::modules::contract::{Change, Check, Cx, Module, ModuleError, Outcome};
+use crate::modules::contract::{Check, Module, Outcome};
+use crate::modules::error::ModuleError;
+use crate::modules::host_reader::HostReader;
+use crate::modules::host_writer::HostWriter;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -22,11 +25,11 @@ impl BaseImage {
         ["http://", "https://", "ftp://", "file://"].iter().any(|scheme| self.src.starts_with(scheme))
     }
 
-    async fn digest(&self, cx: &Cx<'_>, path: &str) -> Result<Option<String>, ModuleError> {
-        if cx.target.stat(path).await?.is_none() {
+    async fn digest(&self, host: &HostReader<'_>, path: &str) -> Result<Option<String>, ModuleError> {
+        if host.stat(path).await?.is_none() {
             return Ok(None);
         }
-        let out = cx.run(Command::argv(["sha256sum", "--", path])).await?;
+        let out = host.probe(Command::argv(["sha256sum", "--", path])).await?;
         if out.rc != 0 {
             return Err(ModuleError::failed(format!("sha256sum {path}: {}", out.stderr_text())));
         }
@@ -36,36 +39,35 @@ impl BaseImage {
 
 #[async_trait]
 impl Module for BaseImage {
-    async fn check(&self, cx: &Cx<'_>) -> Result<Check, ModuleError> {
+    type Plan = ();
+
+    async fn check(&self, host: &HostReader<'_>) -> Result<Check<Self::Plan>, ModuleError> {
         let want = self.sha256.to_ascii_lowercase();
-        Ok(match self.digest(cx, &self.dest).await? {
+        Ok(match self.digest(host, &self.dest).await? {
             Some(have) if have == want => Check::Ok(Outcome::msg(format!("{} matches its sha256", self.dest))),
-            Some(have) => Check::Change(Change {
-                summary: format!("replace {} (sha256 {have}, expected {want}) from {}", self.dest, self.src),
-                diff: None,
-            }),
-            None => Check::Change(Change { summary: format!("fetch {} from {}", self.dest, self.src), diff: None }),
+            Some(have) => Check::change(format!("replace {} (sha256 {have}, expected {want}) from {}", self.dest, self.src)),
+            None => Check::change(format!("fetch {} from {}", self.dest, self.src)),
         })
     }
 
-    async fn apply(&self, cx: &Cx<'_>) -> Result<Outcome, ModuleError> {
+    async fn apply(&self, _plan: Self::Plan, host: &HostWriter<'_>) -> Result<Outcome, ModuleError> {
         let partial = format!("{}.numarun-partial", self.dest);
         let fetch = match self.is_url() {
             true => Command::argv(["curl", "-fsSL", "--retry", "2", "-o", partial.as_str(), "--", self.src.as_str()]),
             false => Command::argv(["cp", "--", self.src.as_str(), partial.as_str()]),
         };
-        let fetched = cx.run(fetch).await?;
+        let fetched = host.run(fetch).await?;
         if fetched.rc != 0 {
-            cx.target.remove(&partial).await?;
+            host.remove(&partial).await?;
             return Err(ModuleError::failed(format!("cannot fetch {}: {}", self.src, fetched.stderr_text())));
         }
         let want = self.sha256.to_ascii_lowercase();
-        let have = self.digest(cx, &partial).await?.unwrap_or_default();
+        let have = self.digest(host, &partial).await?.unwrap_or_default();
         if have != want {
-            cx.target.remove(&partial).await?;
+            host.remove(&partial).await?;
             return Err(ModuleError::failed(format!("{} has sha256 {have}, expected {want}: not put in place", self.src)));
         }
-        let placed = cx.run(Command::argv(["mv", "-f", "--", partial.as_str(), self.dest.as_str()])).await?;
+        let placed = host.run(Command::argv(["mv", "-f", "--", partial.as_str(), self.dest.as_str()])).await?;
         if placed.rc != 0 {
             return Err(ModuleError::failed(format!("cannot place {}: {}", self.dest, placed.stderr_text())));
         }

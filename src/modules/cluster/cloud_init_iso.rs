@@ -11,7 +11,11 @@ use minijinja::Value;
 use serde::Deserialize;
 
 use crate::connection::{Attrs, Command};
-use crate::modules::contract::{Change, Check, Cx, Diff, Module, ModuleError, Outcome};
+use crate::events::TextDiff;
+use crate::modules::contract::{Change, Check, Module, Outcome};
+use crate::modules::error::ModuleError;
+use crate::modules::host_reader::HostReader;
+use crate::modules::host_writer::HostWriter;
 use crate::numa::plan::UserConfig;
 use crate::template::to_yaml;
 
@@ -88,31 +92,32 @@ impl CloudInitIso {
 
 #[async_trait]
 impl Module for CloudInitIso {
-    async fn check(&self, cx: &Cx<'_>) -> Result<Check, ModuleError> {
+    type Plan = ();
+
+    async fn check(&self, host: &HostReader<'_>) -> Result<Check<Self::Plan>, ModuleError> {
         let desired = self.seed();
-        let kept = cx.target.read(&self.seed_file()).await?.map(|b| String::from_utf8_lossy(&b).into_owned());
-        let iso = cx.target.stat(&self.path).await?;
+        let kept = host.read(&self.seed_file()).await?.map(|b| String::from_utf8_lossy(&b).into_owned());
+        let iso = host.stat(&self.path).await?;
         if iso.is_some() && kept.as_deref() == Some(desired.as_str()) {
             return Ok(Check::Ok(Outcome::msg(format!("{} holds this seed", self.path))));
         }
         // The documents may hold private host keys: the diff shows only which ones changed.
         let names = |seed: &str| seed.lines().filter(|l| l.starts_with("--- ")).map(|l| format!("{l}\n")).collect::<String>();
-        Ok(Check::Change(Change {
-            summary: format!("{} {}", if iso.is_some() { "rebuild" } else { "build" }, self.path),
-            diff: Some(Diff { path: self.path.clone(), before: kept.map(|k| names(&k)).unwrap_or_default(), after: names(&desired) }),
-        }))
+        let diff = TextDiff { path: self.path.clone(), before: kept.map(|k| names(&k)).unwrap_or_default(), after: names(&desired) };
+        let verb = if iso.is_some() { "rebuild" } else { "build" };
+        Ok(Check::Change(Change { summary: format!("{verb} {}", self.path), diff: Some(diff) }, ()))
     }
 
-    async fn apply(&self, cx: &Cx<'_>) -> Result<Outcome, ModuleError> {
-        let made = cx.run(Command::argv(["mktemp", "-d"])).await?;
+    async fn apply(&self, _plan: Self::Plan, host: &HostWriter<'_>) -> Result<Outcome, ModuleError> {
+        let made = host.run(Command::argv(["mktemp", "-d"])).await?;
         let dir = String::from_utf8_lossy(&made.stdout).trim().to_string();
         if made.rc != 0 || dir.is_empty() {
             return Err(ModuleError::Failed("mktemp -d failed on the target".into()));
         }
-        let result = self.build(cx, &dir).await;
-        cx.run(Command::argv(["rm", "-rf", "--", dir.as_str()])).await?;
+        let result = self.build(host, &dir).await;
+        host.run(Command::argv(["rm", "-rf", "--", dir.as_str()])).await?;
         result?;
-        cx.target.write(&self.seed_file(), self.seed().as_bytes(), SECRET).await?;
+        host.write(&self.seed_file(), self.seed().as_bytes(), SECRET).await?;
         Ok(Outcome::default())
     }
 }
@@ -120,20 +125,20 @@ impl Module for CloudInitIso {
 impl CloudInitIso {
     /// The ISO is made beside its final path and renamed there: a failed build leaves no
     /// half-written seed.
-    async fn build(&self, cx: &Cx<'_>, dir: &str) -> Result<(), ModuleError> {
+    async fn build(&self, host: &HostWriter<'_>, dir: &str) -> Result<(), ModuleError> {
         let seed = format!("{dir}/seed");
-        cx.target.mkdir(&seed, Attrs { mode: Some(0o700), ..SECRET }).await?;
+        host.mkdir(&seed, Attrs { mode: Some(0o700), ..SECRET }).await?;
         for (name, text) in self.documents() {
-            cx.target.write(&format!("{seed}/{name}"), text.as_bytes(), SECRET).await?;
+            host.write(&format!("{seed}/{name}"), text.as_bytes(), SECRET).await?;
         }
         let partial = format!("{}.numarun-partial", self.path);
         let argv = ["xorriso", "-as", "mkisofs", "-quiet", "-output", &partial, "-volid", "cidata", "-joliet", "-rock", &seed];
-        let built = cx.run(Command::argv(argv)).await?;
+        let built = host.run(Command::argv(argv)).await?;
         if built.rc != 0 {
-            cx.target.remove(&partial).await?;
+            host.remove(&partial).await?;
             return Err(ModuleError::Failed(format!("xorriso: {}", built.stderr_text())));
         }
-        let placed = cx.run(Command::argv(["sh", "-c", "chmod 600 \"$1\" && mv -f \"$1\" \"$2\"", "sh", &partial, &self.path])).await?;
+        let placed = host.run(Command::argv(["sh", "-c", "chmod 600 \"$1\" && mv -f \"$1\" \"$2\"", "sh", &partial, &self.path])).await?;
         if placed.rc != 0 {
             return Err(ModuleError::Failed(format!("cannot place {}: {}", self.path, placed.stderr_text())));
         }

@@ -9,7 +9,9 @@ use serde::Deserialize;
 
 use super::topology_source::TopologySource;
 use crate::connection::Command;
-use crate::modules::contract::{Check, Cx, Module, ModuleError, Outcome};
+use crate::modules::contract::{Check, Module, Outcome};
+use crate::modules::error::ModuleError;
+use crate::modules::host_reader::HostReader;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -29,12 +31,14 @@ done"#;
 
 #[async_trait]
 impl Module for HostFacts {
-    async fn check(&self, cx: &Cx<'_>) -> Result<Check, ModuleError> {
-        let topology = self.topology.read(cx).await?;
+    type Plan = ();
+
+    async fn check(&self, host: &HostReader<'_>) -> Result<Check<Self::Plan>, ModuleError> {
+        let topology = self.topology.read(host).await?;
         let mut facts = vec![("numa".to_string(), topology.to_value())];
-        facts.push(("block_devices".into(), block_devices(cx).await?));
+        facts.push(("block_devices".into(), block_devices(host).await?));
         if !self.free_space.is_empty() {
-            facts.push(("disk_free_gb".into(), free_space(cx, &self.free_space).await?));
+            facts.push(("disk_free_gb".into(), free_space(host, &self.free_space).await?));
         }
         let msg = format!(
             "{} NUMA node(s), {} CPUs, {} thread(s) per core, {} socket(s)",
@@ -47,8 +51,8 @@ impl Module for HostFacts {
     }
 }
 
-async fn block_devices(cx: &Cx<'_>) -> Result<Value, ModuleError> {
-    let output = cx.run(Command::argv(["/bin/sh", "-c", BLOCK_DEVICES])).await?;
+async fn block_devices(host: &HostReader<'_>) -> Result<Value, ModuleError> {
+    let output = host.probe(Command::argv(["/bin/sh", "-c", BLOCK_DEVICES])).await?;
     let devices: Vec<serde_json::Value> = String::from_utf8_lossy(&output.stdout)
         .lines()
         .filter_map(|line| {
@@ -64,17 +68,17 @@ async fn block_devices(cx: &Cx<'_>) -> Result<Value, ModuleError> {
     Ok(Value::from(minijinja::value::Serde(devices)))
 }
 
-async fn free_space(cx: &Cx<'_>, paths: &[String]) -> Result<Value, ModuleError> {
+async fn free_space(host: &HostReader<'_>, paths: &[String]) -> Result<Value, ModuleError> {
     let mut argv = vec!["df".to_string(), "-P".into(), "-k".into(), "--".into()];
     for path in paths {
         // A folder not made yet will live on its nearest existing parent's filesystem.
         let mut existing = std::path::Path::new(path);
-        while cx.target.stat(&existing.display().to_string()).await?.is_none() {
+        while host.stat(&existing.display().to_string()).await?.is_none() {
             existing = existing.parent().unwrap_or(std::path::Path::new("/"));
         }
         argv.push(existing.display().to_string());
     }
-    let output = cx.run(Command::argv(argv)).await?;
+    let output = host.probe(Command::argv(argv)).await?;
     if output.rc != 0 {
         return Err(ModuleError::Failed(format!("df: {}", output.stderr_text())));
     }

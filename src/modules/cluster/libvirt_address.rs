@@ -11,7 +11,9 @@ use serde::Deserialize;
 
 use super::libvirt_domain::default_uri;
 use crate::libvirt::{Hypervisor, find_domain, leases};
-use crate::modules::contract::{Check, Cx, Module, ModuleError, Outcome};
+use crate::modules::contract::{Check, Module, Outcome};
+use crate::modules::error::ModuleError;
+use crate::modules::host_reader::HostReader;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -73,14 +75,16 @@ impl LibvirtAddress {
 
 #[async_trait]
 impl Module for LibvirtAddress {
-    async fn check(&self, cx: &Cx<'_>) -> Result<Check, ModuleError> {
+    type Plan = ();
+
+    async fn check(&self, host: &HostReader<'_>) -> Result<Check<Self::Plan>, ModuleError> {
         let hypervisor = Hypervisor::connect(&self.uri).await.map_err(ModuleError::failed)?;
         let deadline = Instant::now() + Duration::from_secs(self.timeout);
         let address = loop {
             match self.look(&hypervisor).await? {
                 Found::Address(address) => break address,
-                Found::NotRunning if in_check_mode(cx)? => {
-                    return Ok(Check::Unknown(format!("{} is not running yet: its address is not known", self.domain)));
+                Found::NotRunning if in_check_mode(host)? => {
+                    return Ok(Check::Unknown(format!("{} is not running yet: its address is not known", self.domain), ()));
                 }
                 Found::NotRunning => return Err(ModuleError::failed(format!("{} is not running", self.domain))),
                 Found::Waiting if Instant::now() >= deadline => {
@@ -89,7 +93,7 @@ impl Module for LibvirtAddress {
                 Found::Waiting => tokio::time::sleep(Duration::from_secs(2)).await,
             }
         };
-        let mut known: serde_json::Map<String, serde_json::Value> = match cx.scope.get("vm_addresses")? {
+        let mut known: serde_json::Map<String, serde_json::Value> = match host.scope.get("vm_addresses")? {
             Some(value) => serde_json::to_value(&value).ok().and_then(|v| v.as_object().cloned()).unwrap_or_default(),
             None => serde_json::Map::new(),
         };
@@ -103,6 +107,6 @@ impl Module for LibvirtAddress {
     }
 }
 
-fn in_check_mode(cx: &Cx<'_>) -> Result<bool, ModuleError> {
-    Ok(cx.scope.get("ansible_check_mode")?.is_some_and(|v| v.is_true()))
+fn in_check_mode(host: &HostReader<'_>) -> Result<bool, ModuleError> {
+    Ok(host.scope.get("ansible_check_mode")?.is_some_and(|v| v.is_true()))
 }

@@ -8,7 +8,10 @@ use serde::Deserialize;
 use super::libvirt_domain::default_uri;
 use super::qemu_img::qcow2;
 use crate::libvirt::{Hypervisor, domain_xml, view};
-use crate::modules::contract::{Change, Check, Cx, Module, ModuleError, Outcome};
+use crate::modules::contract::{Change, Check, Module, Outcome};
+use crate::modules::error::ModuleError;
+use crate::modules::host_reader::HostReader;
+use crate::modules::host_writer::HostWriter;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -75,22 +78,24 @@ fn xml_escape(text: &str) -> String {
 
 #[async_trait]
 impl Module for LibvirtDisk {
-    async fn check(&self, _cx: &Cx<'_>) -> Result<Check, ModuleError> {
+    /// Whether the domain is running (then the disk is attached live too); `None` when no
+    /// domain was found (a dry run before the step that defines it).
+    type Plan = Option<bool>;
+
+    async fn check(&self, _host: &HostReader<'_>) -> Result<Check<Self::Plan>, ModuleError> {
         let hypervisor = Hypervisor::connect(&self.uri).await.map_err(ModuleError::failed)?;
         let summary = format!("attach {} to {} as {}", self.source, self.domain, self.target);
         Ok(match self.attachment(&hypervisor).await? {
             Attachment::Attached => Check::Ok(Outcome::msg(format!("{} holds {}", self.target, self.source))),
-            Attachment::Missing { .. } => Check::Change(Change { summary, diff: None }),
-            Attachment::NoDomain => Check::Change(Change { summary: format!("{summary} (once it is defined)"), diff: None }),
+            Attachment::Missing { domain_running } => Check::Change(Change::new(summary), Some(domain_running)),
+            Attachment::NoDomain => Check::Change(Change::new(format!("{summary} (once it is defined)")), None),
         })
     }
 
-    async fn apply(&self, _cx: &Cx<'_>) -> Result<Outcome, ModuleError> {
+    async fn apply(&self, domain_running: Option<bool>, _host: &HostWriter<'_>) -> Result<Outcome, ModuleError> {
         let hypervisor = Hypervisor::connect(&self.uri).await.map_err(ModuleError::failed)?;
-        let active = match self.attachment(&hypervisor).await? {
-            Attachment::Attached => return Ok(Outcome::default()),
-            Attachment::Missing { domain_running } => domain_running,
-            Attachment::NoDomain => return Err(ModuleError::failed(format!("no domain {} on {}", self.domain, hypervisor.uri()))),
+        let Some(active) = domain_running else {
+            return Err(ModuleError::failed(format!("no domain {} on {}", self.domain, hypervisor.uri())));
         };
         let (name, xml) = (self.domain.clone(), self.device_xml());
         let flags = virt::sys::VIR_DOMAIN_AFFECT_CONFIG | if active { virt::sys::VIR_DOMAIN_AFFECT_LIVE } else { 0 };

@@ -6,9 +6,13 @@ use async_trait::async_trait;
 use serde::Deserialize;
 
 use crate::diag::Diag;
+use crate::events::TextDiff;
 use crate::libvirt::domain_xml::{self, Field};
 use crate::libvirt::{DomainView, Hypervisor, find_domain, view};
-use crate::modules::contract::{Change, Check, Cx, Diff, Module, ModuleError, Outcome};
+use crate::modules::contract::{Change, Check, Module, Outcome};
+use crate::modules::error::ModuleError;
+use crate::modules::host_reader::HostReader;
+use crate::modules::host_writer::HostWriter;
 use crate::yaml::Node;
 
 #[derive(Debug, Deserialize)]
@@ -52,13 +56,13 @@ fn yes() -> bool {
 }
 
 /// What a check found, and so what an apply does.
-struct Wanted {
+pub struct Wanted {
     define: Option<String>,
     start: bool,
     autostart: bool,
     remove: bool,
     summary: Vec<String>,
-    diff: Option<Diff>,
+    diff: Option<TextDiff>,
     restart_for: Vec<String>,
 }
 
@@ -67,12 +71,12 @@ impl LibvirtDomain {
         self.remove_images.iter().filter(|path| !path.is_empty())
     }
 
-    fn desired_xml(&self, cx: &Cx<'_>) -> Result<String, ModuleError> {
+    fn desired_xml(&self, host: &HostReader<'_>) -> Result<String, ModuleError> {
         let xml = match (&self.template, &self.xml) {
             (Some(template), None) => {
-                let path = cx.find_source(template, "templates")?;
+                let path = host.find_source(template, "templates")?;
                 let text = crate::text_file::read(&path).map_err(|e| ModuleError::failed(format!("{}: {e}", path.display())))?;
-                cx.scope.render_file(&path.display().to_string(), &text)?
+                host.scope.render_file(&path.display().to_string(), &text)?
             }
             (None, Some(xml)) => xml.clone(),
             _ => return Err(ModuleError::failed("`libvirt_domain` needs `template` or `xml`")),
@@ -90,7 +94,7 @@ impl LibvirtDomain {
         Ok(xml)
     }
 
-    async fn wanted(&self, cx: &Cx<'_>, hypervisor: &Hypervisor) -> Result<Wanted, ModuleError> {
+    async fn wanted(&self, host: &HostReader<'_>, hypervisor: &Hypervisor) -> Result<Wanted, ModuleError> {
         let name = self.name.clone();
         let current: Option<DomainView> = hypervisor.call(move |conn| view(conn, &name)).await.map_err(ModuleError::failed)?;
         let mut wanted =
@@ -105,7 +109,7 @@ impl LibvirtDomain {
             }
             return Ok(wanted);
         }
-        let desired = self.desired_xml(cx)?;
+        let desired = self.desired_xml(host)?;
         let after = domain_xml::owned_fields(&desired).map_err(ModuleError::failed)?;
         match &current {
             None => {
@@ -156,16 +160,19 @@ impl LibvirtDomain {
 }
 
 /// numarun's fields before and after, as a reviewable diff.
-fn fields_diff(name: &str, before: &[Field], after: &[Field]) -> Diff {
+fn fields_diff(name: &str, before: &[Field], after: &[Field]) -> TextDiff {
     let lines = |fields: &[Field]| fields.iter().map(|f| format!("{}\n", f.line)).collect::<String>();
-    Diff { path: format!("domain {name} (fields numarun owns)"), before: lines(before), after: lines(after) }
+    TextDiff { path: format!("domain {name} (fields numarun owns)"), before: lines(before), after: lines(after) }
 }
 
 #[async_trait]
 impl Module for LibvirtDomain {
-    async fn check(&self, cx: &Cx<'_>) -> Result<Check, ModuleError> {
+    /// What the check found to do: define, start, set autostart, remove.
+    type Plan = Wanted;
+
+    async fn check(&self, host: &HostReader<'_>) -> Result<Check<Self::Plan>, ModuleError> {
         let hypervisor = Hypervisor::connect(&self.uri).await.map_err(ModuleError::failed)?;
-        let wanted = self.wanted(cx, &hypervisor).await?;
+        let wanted = self.wanted(host, &hypervisor).await?;
         if wanted.summary.is_empty() {
             let msg = match self.state {
                 DomainState::Absent => format!("{} is absent or not numarun's (left alone)", self.name),
@@ -173,12 +180,12 @@ impl Module for LibvirtDomain {
             };
             return Ok(Check::Ok(Outcome::msg(msg)));
         }
-        Ok(Check::Change(Change { summary: wanted.summary.join(", "), diff: wanted.diff }))
+        let change = Change { summary: wanted.summary.join(", "), diff: wanted.diff.clone() };
+        Ok(Check::Change(change, wanted))
     }
 
-    async fn apply(&self, cx: &Cx<'_>) -> Result<Outcome, ModuleError> {
+    async fn apply(&self, wanted: Wanted, host: &HostWriter<'_>) -> Result<Outcome, ModuleError> {
         let hypervisor = Hypervisor::connect(&self.uri).await.map_err(ModuleError::failed)?;
-        let wanted = self.wanted(cx, &hypervisor).await?;
         let name = self.name.clone();
         let autostart = self.autostart;
         let Wanted { define, start, autostart: set_autostart, remove, restart_for, .. } = wanted;
@@ -211,7 +218,7 @@ impl Module for LibvirtDomain {
             .map_err(ModuleError::failed)?;
         if remove {
             for image in self.images() {
-                cx.target.remove(image).await?;
+                host.remove(image).await?;
             }
         }
         Ok(match restart_for.is_empty() {

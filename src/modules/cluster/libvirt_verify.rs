@@ -8,7 +8,9 @@ use serde::Deserialize;
 
 use super::libvirt_domain::default_uri;
 use crate::libvirt::{Hypervisor, find_domain, pins};
-use crate::modules::contract::{Check, Cx, Module, ModuleError, Outcome};
+use crate::modules::contract::{Check, Module, Outcome};
+use crate::modules::error::ModuleError;
+use crate::modules::host_reader::HostReader;
 use crate::numa::{CpuSet, VmSpec};
 use crate::template::value_to_node;
 use crate::yaml;
@@ -24,8 +26,10 @@ pub struct LibvirtVerify {
 
 #[async_trait]
 impl Module for LibvirtVerify {
-    async fn check(&self, cx: &Cx<'_>) -> Result<Check, ModuleError> {
-        let vm: VmSpec = yaml::decode(&value_to_node(&self.vm, cx.span))?;
+    type Plan = ();
+
+    async fn check(&self, host: &HostReader<'_>) -> Result<Check<Self::Plan>, ModuleError> {
+        let vm: VmSpec = yaml::decode(&value_to_node(&self.vm, host.span))?;
         let hypervisor = Hypervisor::connect(&self.uri).await.map_err(|e| ModuleError::Failed(e.to_string()))?;
         let name = vm.name.clone();
         let live = hypervisor

@@ -8,7 +8,9 @@ use async_trait::async_trait;
 use minijinja::Value;
 use serde::Deserialize;
 
-use crate::modules::contract::{Check, Cx, Module, ModuleError, Outcome};
+use crate::modules::contract::{Check, Module, Outcome};
+use crate::modules::error::ModuleError;
+use crate::modules::host_reader::HostReader;
 use crate::numa::VmSpec;
 use crate::template::value_to_node;
 use crate::yaml;
@@ -44,21 +46,19 @@ fn bytes_per_node(numa_maps: &str) -> BTreeMap<u32, u64> {
 
 #[async_trait]
 impl Module for NumaLocality {
-    async fn check(&self, cx: &Cx<'_>) -> Result<Check, ModuleError> {
-        let vm: VmSpec = yaml::decode(&value_to_node(&self.vm, cx.span))?;
+    type Plan = ();
+
+    async fn check(&self, host: &HostReader<'_>) -> Result<Check<Self::Plan>, ModuleError> {
+        let vm: VmSpec = yaml::decode(&value_to_node(&self.vm, host.span))?;
         let pid_file = format!("{}/{}.pid", self.run_dir, vm.name);
-        let pid = cx
-            .target
+        let pid = host
             .read(&pid_file)
             .await?
             .ok_or_else(|| ModuleError::failed(format!("{} is not running ({pid_file} is missing)", vm.name)))?;
         let pid = String::from_utf8_lossy(&pid).trim().to_string();
         let maps_path = format!("/proc/{pid}/numa_maps");
-        let maps = cx
-            .target
-            .read(&maps_path)
-            .await?
-            .ok_or_else(|| ModuleError::failed(format!("{maps_path} is missing: is process {pid} gone?")))?;
+        let maps =
+            host.read(&maps_path).await?.ok_or_else(|| ModuleError::failed(format!("{maps_path} is missing: is process {pid} gone?")))?;
         let per_node = bytes_per_node(&String::from_utf8_lossy(&maps));
         let total: u64 = per_node.values().sum();
         let local: u64 = per_node.iter().filter(|(node, _)| vm.tuning.numa_memory.nodeset.contains(**node)).map(|(_, bytes)| bytes).sum();

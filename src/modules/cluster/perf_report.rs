@@ -8,7 +8,9 @@ use async_trait::async_trait;
 use minijinja::Value;
 use serde::{Deserialize, Serialize};
 
-use crate::modules::contract::{Check, Cx, Module, ModuleError, Outcome};
+use crate::modules::contract::{Check, Module, Outcome};
+use crate::modules::error::ModuleError;
+use crate::modules::host_reader::HostReader;
 use crate::modules::support::controller_file;
 
 #[derive(Debug, Deserialize)]
@@ -107,7 +109,9 @@ fn markdown(title: &str, rows: &[(Measurement, Verdict)]) -> String {
 
 #[async_trait]
 impl Module for PerfReport {
-    async fn check(&self, _cx: &Cx<'_>) -> Result<Check, ModuleError> {
+    type Plan = ();
+
+    async fn check(&self, _host: &HostReader<'_>) -> Result<Check<Self::Plan>, ModuleError> {
         let rows: Vec<(Measurement, Verdict)> = self.measurements.iter().map(|m| (m.clone(), m.verdict())).collect();
         let missed: Vec<&str> = rows.iter().filter(|(_, v)| *v == Verdict::Miss).map(|(m, _)| m.name.as_str()).collect();
         let json = serde_json::json!({

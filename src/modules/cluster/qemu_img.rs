@@ -5,7 +5,10 @@ use async_trait::async_trait;
 use serde::Deserialize;
 
 use crate::connection::Command;
-use crate::modules::contract::{Change, Check, Cx, Module, ModuleError, Outcome};
+use crate::modules::contract::{Check, Module, Outcome};
+use crate::modules::error::ModuleError;
+use crate::modules::host_reader::HostReader;
+use crate::modules::host_writer::HostWriter;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -26,15 +29,17 @@ pub fn qcow2() -> String {
 
 #[async_trait]
 impl Module for QemuImg {
-    async fn check(&self, cx: &Cx<'_>) -> Result<Check, ModuleError> {
-        if cx.target.stat(&self.path).await?.is_some() {
+    type Plan = ();
+
+    async fn check(&self, host: &HostReader<'_>) -> Result<Check<Self::Plan>, ModuleError> {
+        if host.stat(&self.path).await?.is_some() {
             return Ok(Check::Ok(Outcome::msg(format!("{} exists (never overwritten)", self.path))));
         }
         let on = self.backing_file.as_ref().map(|b| format!(" on {b}")).unwrap_or_default();
-        Ok(Check::Change(Change { summary: format!("create {} ({} {}{on})", self.path, self.format, self.size), diff: None }))
+        Ok(Check::change(format!("create {} ({} {}{on})", self.path, self.format, self.size)))
     }
 
-    async fn apply(&self, cx: &Cx<'_>) -> Result<Outcome, ModuleError> {
+    async fn apply(&self, _plan: Self::Plan, host: &HostWriter<'_>) -> Result<Outcome, ModuleError> {
         // Made under a temporary name and renamed: a failed or killed create leaves no image
         // that a rerun would take for finished.
         let partial = format!("{}.numarun-partial", self.path);
@@ -43,12 +48,12 @@ impl Module for QemuImg {
             argv.extend(["-b".into(), backing.clone(), "-F".into(), self.backing_format.clone()]);
         }
         argv.extend([partial.clone(), self.size.clone()]);
-        let created = cx.run(Command::argv(argv)).await?;
+        let created = host.run(Command::argv(argv)).await?;
         if created.rc != 0 {
-            cx.target.remove(&partial).await?;
+            host.remove(&partial).await?;
             return Err(ModuleError::Failed(format!("qemu-img create: {}", created.stderr_text())));
         }
-        let moved = cx.run(Command::argv(["mv", "-n", "--", partial.as_str(), self.path.as_str()])).await?;
+        let moved = host.run(Command::argv(["mv", "-n", "--", partial.as_str(), self.path.as_str()])).await?;
         if moved.rc != 0 {
             return Err(ModuleError::Failed(format!("mv {partial}: {}", moved.stderr_text())));
         }

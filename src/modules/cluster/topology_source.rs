@@ -5,7 +5,8 @@ use serde::Deserialize;
 
 use crate::connection::Command;
 use crate::libvirt::Hypervisor;
-use crate::modules::contract::{Cx, ModuleError};
+use crate::modules::error::ModuleError;
+use crate::modules::host_reader::HostReader;
 use crate::numa::Topology;
 use crate::numa::topology::SYSFS_DUMP;
 
@@ -21,10 +22,10 @@ pub struct TopologySource {
 }
 
 impl TopologySource {
-    pub async fn read(&self, cx: &Cx<'_>) -> Result<Topology, ModuleError> {
+    pub async fn read(&self, host: &HostReader<'_>) -> Result<Topology, ModuleError> {
         let failed = |e: crate::numa::topology::TopologyError| ModuleError::Failed(e.to_string());
         if let Some(file) = &self.capabilities_file {
-            let path = cx.find_source(file, "files")?;
+            let path = host.find_source(file, "files")?;
             let xml = std::fs::read_to_string(&path).map_err(|e| ModuleError::Failed(format!("{}: {e}", path.display())))?;
             return Topology::from_capabilities(&xml).map_err(failed);
         }
@@ -34,7 +35,7 @@ impl TopologySource {
             return Topology::from_capabilities(&xml).map_err(failed);
         }
         let root = self.sysfs.as_deref().unwrap_or("/sys");
-        let output = cx.run(Command::argv(["/bin/sh", "-c", SYSFS_DUMP, "sh", root])).await?;
+        let output = host.probe(Command::argv(["/bin/sh", "-c", SYSFS_DUMP, "sh", root])).await?;
         if output.rc != 0 {
             return Err(ModuleError::Failed(format!("cannot read the topology under {root}: {}", output.stderr_text())));
         }

@@ -7,7 +7,9 @@ use minijinja::Value;
 use serde::Deserialize;
 
 use super::topology_source::TopologySource;
-use crate::modules::contract::{Check, Cx, Module, ModuleError, Outcome};
+use crate::modules::contract::{Check, Module, Outcome};
+use crate::modules::error::ModuleError;
+use crate::modules::host_reader::HostReader;
 use crate::modules::support::controller_file;
 use crate::numa::{DEFAULT_HOST_RESERVE_MB, Level, Rule, Topology, VmPlan, accept, map, validate, whole_cores};
 use crate::template::{node_to_value, value_to_node};
@@ -44,14 +46,14 @@ fn default_reserve() -> u64 {
 }
 
 impl VmPlanModule {
-    fn load(&self, cx: &Cx<'_>) -> Result<(VmPlan, Value), ModuleError> {
+    fn load(&self, host: &HostReader<'_>) -> Result<(VmPlan, Value), ModuleError> {
         match (&self.plan, &self.plan_file) {
             (Some(value), None) => {
-                let node = value_to_node(value, cx.span);
+                let node = value_to_node(value, host.span);
                 Ok((VmPlan::from_node(&node)?, value.clone()))
             }
             (None, Some(file)) => {
-                let node = yaml::load_file(&cx.find_source(file, "files")?)?;
+                let node = yaml::load_file(&host.find_source(file, "files")?)?;
                 Ok((VmPlan::from_node(&node)?, node_to_value(&node)))
             }
             _ => Err(ModuleError::Failed("`vm_plan` needs `plan` or `plan_file`, not both".into())),
@@ -61,9 +63,11 @@ impl VmPlanModule {
 
 #[async_trait]
 impl Module for VmPlanModule {
-    async fn check(&self, cx: &Cx<'_>) -> Result<Check, ModuleError> {
-        let (plan, value) = self.load(cx)?;
-        let topology = self.topology.read(cx).await?;
+    type Plan = ();
+
+    async fn check(&self, host: &HostReader<'_>) -> Result<Check<Self::Plan>, ModuleError> {
+        let (plan, value) = self.load(host)?;
+        let topology = self.topology.read(host).await?;
         let mut findings = validate(&plan, &topology, self.host_reserve_mb);
         let accepted = self
             .accept_rules

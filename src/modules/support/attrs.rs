@@ -3,7 +3,8 @@
 use serde::{Deserialize, Deserializer};
 
 use crate::connection::{Attrs, PlannedRead, Stat};
-use crate::modules::contract::{Cx, ModuleError};
+use crate::modules::error::ModuleError;
+use crate::modules::host_reader::HostReader;
 
 /// Permission bits, written as a quoted octal string (`'0644'`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,7 +53,7 @@ pub struct FileAttrs {
 
 impl FileAttrs {
     /// The account files `resolve` will read for names.
-    pub fn upcoming(&self) -> Vec<PlannedRead> {
+    pub fn planned_reads(&self) -> Vec<PlannedRead> {
         let by_name = |id: &Option<String>| id.as_ref().is_some_and(|n| n.parse::<u32>().is_err());
         let mut files = Vec::new();
         if by_name(&self.owner) {
@@ -65,16 +66,16 @@ impl FileAttrs {
     }
 
     /// Resolves user and group names to ids on the target itself.
-    pub async fn resolve(&self, cx: &Cx<'_>) -> Result<Attrs, ModuleError> {
+    pub async fn resolve(&self, host: &HostReader<'_>) -> Result<Attrs, ModuleError> {
         Ok(Attrs {
             owner_best_effort: false,
             mode: self.mode.map(|m| m.0),
             uid: match &self.owner {
-                Some(owner) => Some(account_id(cx, "/etc/passwd", owner, "user").await?),
+                Some(owner) => Some(account_id(host, "/etc/passwd", owner, "user").await?),
                 None => None,
             },
             gid: match &self.group {
-                Some(group) => Some(account_id(cx, "/etc/group", group, "group").await?),
+                Some(group) => Some(account_id(host, "/etc/group", group, "group").await?),
                 None => None,
             },
         })
@@ -82,11 +83,11 @@ impl FileAttrs {
 }
 
 /// A numeric id as is, or a name looked up in the target's passwd/group file.
-async fn account_id(cx: &Cx<'_>, file: &str, name: &str, what: &str) -> Result<u32, ModuleError> {
+async fn account_id(host: &HostReader<'_>, file: &str, name: &str, what: &str) -> Result<u32, ModuleError> {
     if let Ok(id) = name.parse() {
         return Ok(id);
     }
-    let table = cx.target.read(file).await?.unwrap_or_default();
+    let table = host.read(file).await?.unwrap_or_default();
     String::from_utf8_lossy(&table)
         .lines()
         .filter_map(|line| {

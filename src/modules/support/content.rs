@@ -1,16 +1,24 @@
 //! The one home of "this path should hold these bytes with these attributes",
-//! shared by copy, template, lineinfile, blockinfile and sysctl.
+//! shared by copy, template, lineinfile, blockinfile, sysctl, cron and mount.
+//!
+//! A check reads the file into a `Wanted` (what is there, what should be), decides, and hands
+//! apply a `FileWrite`: the bytes, the attributes already resolved, and whether a folder must be
+//! made first. Apply writes it without reading the file again.
 
 use async_trait::async_trait;
 
 use crate::connection::{Attrs, FileKind, PlannedRead, Stat};
 use crate::diag::Diag;
-use crate::modules::contract::{Change, Check, Cx, Diff, Module, ModuleError, Outcome};
+use crate::events::TextDiff;
+use crate::modules::contract::{Change, Check, Module, Outcome};
+use crate::modules::error::ModuleError;
+use crate::modules::host_reader::HostReader;
+use crate::modules::host_writer::HostWriter;
 use crate::modules::support::attrs::{FileAttrs, differences, keep_existing};
 use crate::yaml::Node;
 
-/// What a file module wants: the bytes `path` should hold.
-pub struct Plan {
+/// What a file module wants: the bytes `path` should hold, beside what it holds now.
+pub struct Wanted {
     pub path: String,
     /// What is there now, if anything.
     pub stat: Option<Stat>,
@@ -21,12 +29,23 @@ pub struct Plan {
     pub make_parents: bool,
 }
 
+/// What apply writes: decided by the check, carried out as is.
+#[derive(Debug)]
+pub struct FileWrite {
+    path: String,
+    content: Vec<u8>,
+    /// The attributes to give it, the replaced file's kept where none are asked for.
+    attrs: Attrs,
+    /// A missing folder to make first.
+    make_dir: Option<String>,
+}
+
 /// A module whose whole job is the content and attributes of one file.
 #[async_trait]
-pub trait ManagedFile: Send + Sync + std::fmt::Debug {
+pub trait ManagedFile: Send + Sync + std::fmt::Debug + 'static {
     fn attrs(&self) -> FileAttrs;
-    async fn plan(&self, cx: &Cx<'_>) -> Result<Plan, ModuleError>;
-    /// The file, when it is known before `plan` looks.
+    async fn wanted(&self, host: &HostReader<'_>) -> Result<Wanted, ModuleError>;
+    /// The file, when it is known before `wanted` reads.
     fn managed_path(&self) -> Option<&str> {
         None
     }
@@ -37,28 +56,31 @@ pub trait ManagedFile: Send + Sync + std::fmt::Debug {
 
 #[async_trait]
 impl<T: ManagedFile> Module for T {
-    async fn check(&self, cx: &Cx<'_>) -> Result<Check, ModuleError> {
-        check_plan(cx, &self.plan(cx).await?, &self.attrs()).await
+    type Plan = FileWrite;
+
+    async fn check(&self, host: &HostReader<'_>) -> Result<Check<FileWrite>, ModuleError> {
+        check(host, &self.wanted(host).await?, &self.attrs()).await
     }
 
-    async fn apply(&self, cx: &Cx<'_>) -> Result<Outcome, ModuleError> {
-        write_plan(cx, &self.plan(cx).await?, &self.attrs()).await
+    async fn apply(&self, plan: FileWrite, host: &HostWriter<'_>) -> Result<Outcome, ModuleError> {
+        write(host, plan).await?;
+        Ok(Outcome::default())
     }
 
     fn validate(&self, args: &Node) -> Result<(), Diag> {
         ManagedFile::validate(self, args)
     }
 
-    fn upcoming(&self) -> Vec<PlannedRead> {
-        let mut upcoming = self.attrs().upcoming();
+    fn planned_reads(&self) -> Vec<PlannedRead> {
+        let mut reads = self.attrs().planned_reads();
         if let Some(path) = self.managed_path() {
-            upcoming.push(PlannedRead { path: path.to_string(), content: true });
-            // A missing file's folder is looked at too.
+            reads.push(PlannedRead { path: path.to_string(), content: true });
+            // A missing file's folder is read too.
             if let Some(dir) = parent_dir(path) {
-                upcoming.push(PlannedRead { path: dir, content: false });
+                reads.push(PlannedRead { path: dir, content: false });
             }
         }
-        upcoming
+        reads
     }
 }
 
@@ -68,8 +90,8 @@ fn parent_dir(path: &str) -> Option<String> {
 }
 
 /// What a managed file is now, with its bytes (read in one round trip).
-pub async fn current(cx: &Cx<'_>, path: &str) -> Result<(Option<Stat>, Option<Vec<u8>>), ModuleError> {
-    match cx.target.inspect(path).await? {
+pub async fn current(host: &HostReader<'_>, path: &str) -> Result<(Option<Stat>, Option<Vec<u8>>), ModuleError> {
+    match host.inspect(path).await? {
         Some((stat, _)) if stat.kind == FileKind::Directory => Err(ModuleError::Failed(format!("{path} is a directory"))),
         Some((stat, content)) => Ok((Some(stat), content)),
         None => Ok((None, None)),
@@ -78,82 +100,73 @@ pub async fn current(cx: &Cx<'_>, path: &str) -> Result<(Option<Stat>, Option<Ve
 
 /// For modules that edit text in place: read the file, edit it, say what to write.
 /// A missing file is an error when it should exist unless `create` is set.
-pub async fn edit_plan(
-    cx: &Cx<'_>,
+pub async fn edit(
+    host: &HostReader<'_>,
     path: &str,
     present: bool,
     create: bool,
     edit: impl FnOnce(&str) -> Result<String, ModuleError>,
-) -> Result<Plan, ModuleError> {
-    let (stat, before) = current(cx, path).await?;
+) -> Result<Wanted, ModuleError> {
+    let (stat, before) = current(host, path).await?;
     let desired = match (&before, present) {
         (None, false) => None,
         (None, true) if !create => return Err(ModuleError::Failed(format!("{path} does not exist (create: true makes it)"))),
         (before, _) => Some(edit(&super::lines::as_text(path, before.as_deref())?)?.into_bytes()),
     };
-    Ok(Plan { path: path.to_string(), stat, before, desired, make_parents: create })
+    Ok(Wanted { path: path.to_string(), stat, before, desired, make_parents: create })
 }
 
-/// What carrying out the plan would change (nothing when it leaves the file alone).
-pub async fn check_plan(cx: &Cx<'_>, plan: &Plan, attrs: &FileAttrs) -> Result<Check, ModuleError> {
-    match &plan.desired {
-        None => Ok(Check::Ok(Outcome::default())),
-        Some(desired) => check(cx, plan, desired, attrs).await,
-    }
-}
-
-/// Carries out the plan.
-pub async fn write_plan(cx: &Cx<'_>, plan: &Plan, attrs: &FileAttrs) -> Result<Outcome, ModuleError> {
-    match &plan.desired {
-        None => Ok(Outcome::default()),
-        Some(desired) => write(cx, plan, desired, attrs).await,
-    }
-}
-
-/// Would writing `desired` to `path` change anything, and what.
-pub(super) async fn check(cx: &Cx<'_>, plan: &Plan, desired: &[u8], attrs: &FileAttrs) -> Result<Check, ModuleError> {
-    let wanted = attrs.resolve(cx).await?;
-    let path = plan.path.as_str();
-    let Some(before) = plan.before.as_deref() else {
+/// Would writing what is wanted change anything, and what; the write that would, as the plan.
+pub async fn check(host: &HostReader<'_>, wanted: &Wanted, attrs: &FileAttrs) -> Result<Check<FileWrite>, ModuleError> {
+    let Some(desired) = wanted.desired.as_deref() else { return Ok(Check::Ok(Outcome::default())) };
+    let resolved = attrs.resolve(host).await?;
+    let path = wanted.path.as_str();
+    let mut plan = FileWrite {
+        path: path.to_string(),
+        content: desired.to_vec(),
+        attrs: keep_existing(resolved, wanted.stat.as_ref()),
+        make_dir: None,
+    };
+    let Some(before) = wanted.before.as_deref() else {
         let diff = text_diff(path, b"", desired);
-        let orphan = match parent_dir(path) {
-            Some(dir) if cx.target.stat(&dir).await?.is_none() => Some(match plan.make_parents {
-                true => format!(" and its directory {dir}"),
-                false => format!(" (its directory {dir} does not exist yet)"),
-            }),
+        let missing_dir = match parent_dir(path) {
+            Some(dir) if host.stat(&dir).await?.is_none() => Some(dir),
             _ => None,
         };
-        return Ok(Check::Change(Change { summary: format!("create {path}{}", orphan.unwrap_or_default()), diff }));
+        let orphan = missing_dir.as_ref().map(|dir| match wanted.make_parents {
+            true => format!(" and its directory {dir}"),
+            false => format!(" (its directory {dir} does not exist yet)"),
+        });
+        plan.make_dir = missing_dir.filter(|_| wanted.make_parents);
+        return Ok(Check::Change(Change { summary: format!("create {path}{}", orphan.unwrap_or_default()), diff }, plan));
     };
     let mut changes = Vec::new();
     if before != desired {
         changes.push("content".to_string());
     }
-    if let Some(stat) = &plan.stat {
-        changes.extend(differences(&wanted, stat));
+    if let Some(stat) = &wanted.stat {
+        changes.extend(differences(&resolved, stat));
     }
     if changes.is_empty() {
         return Ok(Check::Ok(Outcome::default()));
     }
     let diff = (before != desired).then(|| text_diff(path, before, desired)).flatten();
-    Ok(Check::Change(Change { summary: format!("{path}: {}", changes.join(", ")), diff }))
+    Ok(Check::Change(Change { summary: format!("{path}: {}", changes.join(", ")), diff }, plan))
 }
 
-/// Writes `desired` atomically, keeping the existing file's mode and owner unless told otherwise.
-pub async fn write(cx: &Cx<'_>, plan: &Plan, desired: &[u8], attrs: &FileAttrs) -> Result<Outcome, ModuleError> {
-    let wanted = attrs.resolve(cx).await?;
-    if let Some(dir) = parent_dir(&plan.path).filter(|_| plan.make_parents && plan.before.is_none())
-        && cx.target.stat(&dir).await?.is_none()
-    {
-        cx.target.mkdir(&dir, Attrs::default()).await?;
+/// Carries out a write the check decided: the folder first if it was missing, then the file,
+/// atomically.
+pub async fn write(host: &HostWriter<'_>, plan: FileWrite) -> Result<(), ModuleError> {
+    if let Some(dir) = &plan.make_dir {
+        host.mkdir(dir, Attrs::default()).await?;
     }
-    cx.target.write(&plan.path, desired, keep_existing(wanted, plan.stat.as_ref())).await?;
-    Ok(Outcome::default())
+    host.write(&plan.path, &plan.content, plan.attrs).await?;
+    Ok(())
 }
 
 /// A diff when both sides are text.
-fn text_diff(path: &str, before: &[u8], after: &[u8]) -> Option<Diff> {
+fn text_diff(path: &str, before: &[u8], after: &[u8]) -> Option<TextDiff> {
     let before = std::str::from_utf8(before).ok()?;
     let after = std::str::from_utf8(after).ok()?;
-    Some(Diff { path: path.to_string(), before: before.to_string(), after: after.to_string() })
+    Some(TextDiff { path: path.to_string(), before: before.to_string(), after: after.to_string() })
 }

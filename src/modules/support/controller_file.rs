@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::modules::contract::ModuleError;
+use crate::modules::error::ModuleError;
 
 pub fn write(path: &Path, text: &str) -> Result<(), ModuleError> {
     let failed = |e: std::io::Error| ModuleError::failed(format!("{}: {e}", path.display()));

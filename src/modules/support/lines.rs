@@ -3,7 +3,7 @@
 use regex::Regex;
 use serde::Deserialize;
 
-use crate::modules::contract::ModuleError;
+use crate::modules::error::ModuleError;
 
 pub fn regex(pattern: &str) -> Result<Regex, ModuleError> {
     Regex::new(pattern).map_err(|e| ModuleError::Failed(format!("bad regular expression `{pattern}`: {e}")))

@@ -9,6 +9,7 @@ use clap::{ArgAction, Args, Parser, Subcommand};
 
 use crate::diag::{Diag, DiagKind, Source};
 use crate::engine::{Engine, RunOptions};
+use crate::exit::ExitCode;
 use crate::model::{Inventory, Playbook};
 use crate::report::{Bus, JsonLog, Reporter, Terminal};
 use crate::schedule::{self, ScheduledPhase, Selection, step_tags};
@@ -16,8 +17,6 @@ use crate::vars::VarMap;
 use crate::yaml;
 
 /// Exit code for a file or argument that cannot be used (1 is clap's and Rust's panic code).
-const EXIT_INVALID: i32 = 1;
-const EXIT_USAGE: i32 = 5;
 
 #[derive(Parser, Debug)]
 #[command(name = "numarun", version, about = "Agentless, idempotent orchestration for NUMA-pinned VM clusters")]
@@ -109,7 +108,7 @@ pub fn main() -> i32 {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { EXIT_USAGE } else { 0 };
+            return if e.use_stderr() { ExitCode::Usage } else { ExitCode::Ok }.code();
         }
     };
     match cli.command {
@@ -118,8 +117,9 @@ pub fn main() -> i32 {
     }
     .unwrap_or_else(|diag| {
         eprintln!("{}", render(&diag));
-        EXIT_INVALID
+        ExitCode::Invalid
     })
+    .code()
 }
 
 /// A located error as text: message, the offending line, the help.
@@ -133,7 +133,7 @@ pub fn render(diag: &Diag) -> String {
     }
 }
 
-fn play(args: PlayArgs) -> Result<i32, Diag> {
+fn play(args: PlayArgs) -> Result<ExitCode, Diag> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -159,11 +159,11 @@ fn play(args: PlayArgs) -> Result<i32, Diag> {
 
     if args.syntax_check {
         println!("playbook: {}", args.playbook.display());
-        return Ok(0);
+        return Ok(ExitCode::Ok);
     }
     if args.list_hosts || args.list_tasks || args.list_tags {
         print_listing(&args, &plans);
-        return Ok(0);
+        return Ok(ExitCode::Ok);
     }
 
     let mut reporters: Vec<Box<dyn Reporter>> = vec![Box::new(Terminal::new(args.verbose, args.diff))];
@@ -212,7 +212,7 @@ impl Stops {
                 _ = terminations.recv() => {}
             }
             if engine.is_interrupted() {
-                std::process::exit(crate::engine::EXIT_INTERRUPTED);
+                std::process::exit(ExitCode::Interrupted.code());
             }
             engine.interrupt();
         }
@@ -220,10 +220,8 @@ impl Stops {
 }
 
 /// `-e KEY=VALUE KEY2=VALUE`, `-e '{"k": 1}'` (YAML or JSON) or `-e @vars.yaml`.
-/// Exit code of `validate` when the plan has errors (as a failed step's).
-const EXIT_PLAN_ERRORS: i32 = 2;
-
-fn validate(args: ValidateArgs) -> Result<i32, Diag> {
+/// Draws and judges a VM plan; a plan with errors ends as a failed step does.
+fn validate(args: ValidateArgs) -> Result<ExitCode, Diag> {
     use crate::numa::{Level, Topology, VmPlan, map};
     let plan = VmPlan::load(&args.plan)?;
     let invalid = |message: String| Diag::new(DiagKind::Invalid(message), None);
@@ -259,7 +257,7 @@ fn validate(args: ValidateArgs) -> Result<i32, Diag> {
         std::fs::write(path, map::svg(&plan, &topology))
             .map_err(|e| Diag::new(DiagKind::Io { path: path.display().to_string(), reason: e.to_string() }, None))?;
     }
-    Ok(if errors > 0 { EXIT_PLAN_ERRORS } else { 0 })
+    Ok(if errors > 0 { ExitCode::Failed } else { ExitCode::Ok })
 }
 
 fn parse_extra_vars(spec: &str) -> Result<VarMap, Diag> {

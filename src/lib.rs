@@ -8,6 +8,7 @@ pub mod connection;
 pub mod diag;
 pub mod engine;
 pub mod events;
+pub mod exit;
 pub mod libvirt;
 pub mod model;
 pub mod modules;

@@ -327,6 +327,24 @@ fn command_failure_fails_the_host(t: Test) {
     assert!(!run.stdout.contains("never"));
 }
 
+/// The libvirt modules talk to the libvirt of the machine the step runs on: over SSH, the local
+/// URI names another machine's (the controller's), so the step refuses, in check mode too, before
+/// asking any libvirt.
+#[test]
+fn libvirt_modules_refuse_a_local_uri_for_a_step_on_another_host() {
+    let t = Test::over_ssh();
+    t.write(
+        "play.yaml",
+        "- hosts: localhost\n  tasks:\n    - name: domain\n      libvirt_domain: { name: numarun-nowhere, state: absent }\n",
+    );
+    for args in [&["play", "play.yaml"][..], &["play", "play.yaml", "--check"]] {
+        let run = t.run(args);
+        assert_eq!(run.code, 2, "{}", run.stdout);
+        assert_eq!(run.with_status("failed"), ["localhost:domain"]);
+        assert!(run.stdout.contains("is the libvirt of the machine numarun runs on"), "{}", run.stdout);
+    }
+}
+
 fn assert_set_fact_debug_change_nothing(t: Test) {
     t.write(
         "play.yaml",

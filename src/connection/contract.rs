@@ -132,6 +132,10 @@ pub enum ConnectionError {
 pub trait Connection: Send + Sync {
     /// The same host, acting with `privilege`.
     fn elevated(&self, privilege: &Privilege) -> Arc<dyn Connection>;
+    /// This machine itself: what numarun's own libvirt and files see is what the host sees.
+    fn is_local(&self) -> bool {
+        false
+    }
     /// What the coming steps will look at, in order, by privilege; it replaces what was said
     /// before. A target where each look costs a round trip may fetch them together. What it
     /// returns must still be exact.

@@ -123,6 +123,10 @@ impl Connection for Local {
         Arc::new(Local { privilege: privilege.clone() })
     }
 
+    fn is_local(&self) -> bool {
+        true
+    }
+
     async fn run(&self, command: &Command) -> Result<Output, ConnectionError> {
         let argv = match &command.program {
             Program::Argv(argv) => argv.clone(),

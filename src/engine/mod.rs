@@ -16,4 +16,4 @@ mod summary;
 pub use host::HostState;
 pub use options::RunOptions;
 pub use shared::Engine;
-pub use summary::{EXIT_INTERRUPTED, Summary};
+pub use summary::Summary;

@@ -1,28 +1,27 @@
 //! How a run ended, and so its exit code.
 
 use crate::events::HostRecap;
-
-/// Exit code of a run stopped by SIGINT or SIGTERM (128 + SIGINT, as shells report it).
-pub const EXIT_INTERRUPTED: i32 = 130;
+use crate::exit::ExitCode;
 
 /// How the run ended, for the exit code.
 #[derive(Debug, Default)]
 pub struct Summary {
+    /// Each host's counts, in the order the hosts first ran.
     pub recap: Vec<HostRecap>,
     pub interrupted: bool,
 }
 
 impl Summary {
-    /// 0 all well, 2 a step failed, 4 a host was unreachable (as ansible-playbook), 130 interrupted.
-    pub fn exit_code(&self) -> i32 {
+    /// Interrupted, else a host unreachable, else a step failed (as ansible-playbook), else ok.
+    pub fn exit_code(&self) -> ExitCode {
         if self.interrupted {
-            EXIT_INTERRUPTED
+            ExitCode::Interrupted
         } else if self.recap.iter().any(|r| r.unreachable > 0) {
-            4
+            ExitCode::Unreachable
         } else if self.recap.iter().any(|r| r.failed > 0) {
-            2
+            ExitCode::Failed
         } else {
-            0
+            ExitCode::Ok
         }
     }
 }

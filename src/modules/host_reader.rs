@@ -55,6 +55,11 @@ impl<'a> HostReader<'a> {
         HostReader { access, scope: access.scope, search_dirs: access.search_dirs, span: access.span, probes }
     }
 
+    /// The step runs on the machine numarun runs on.
+    pub fn is_local(&self) -> bool {
+        self.access.connection.is_local()
+    }
+
     /// The file's bytes, or `None` when it does not exist.
     pub async fn read(&self, path: &str) -> Result<Option<Vec<u8>>, ConnectionError> {
         self.access.connection.read(path).await

@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use minijinja::Value;
 use serde::Deserialize;
 
-use super::libvirt_domain::default_uri;
+use super::hypervisor::{self, default_uri};
 use crate::libvirt::{Hypervisor, find_domain, leases};
 use crate::modules::contract::{Check, Module, Outcome};
 use crate::modules::error::ModuleError;
@@ -78,7 +78,7 @@ impl Module for LibvirtAddress {
     type Plan = ();
 
     async fn check(&self, host: &HostReader<'_>) -> Result<Check<Self::Plan>, ModuleError> {
-        let hypervisor = Hypervisor::connect(&self.uri).await.map_err(ModuleError::failed)?;
+        let hypervisor = hypervisor::connect(host, &self.uri).await?;
         let deadline = Instant::now() + Duration::from_secs(self.timeout);
         let address = loop {
             match self.look(&hypervisor).await? {

@@ -5,7 +5,7 @@
 use async_trait::async_trait;
 use serde::Deserialize;
 
-use super::libvirt_domain::default_uri;
+use super::hypervisor::{self, default_uri};
 use super::qemu_img::qcow2;
 use crate::libvirt::{Hypervisor, domain_xml, view};
 use crate::modules::contract::{Change, Check, Module, Outcome};
@@ -82,8 +82,8 @@ impl Module for LibvirtDisk {
     /// domain was found (a dry run before the step that defines it).
     type Plan = Option<bool>;
 
-    async fn check(&self, _host: &HostReader<'_>) -> Result<Check<Self::Plan>, ModuleError> {
-        let hypervisor = Hypervisor::connect(&self.uri).await.map_err(ModuleError::failed)?;
+    async fn check(&self, host: &HostReader<'_>) -> Result<Check<Self::Plan>, ModuleError> {
+        let hypervisor = hypervisor::connect(host, &self.uri).await?;
         let summary = format!("attach {} to {} as {}", self.source, self.domain, self.target);
         Ok(match self.attachment(&hypervisor).await? {
             Attachment::Attached => Check::Ok(Outcome::msg(format!("{} holds {}", self.target, self.source))),
@@ -92,8 +92,8 @@ impl Module for LibvirtDisk {
         })
     }
 
-    async fn apply(&self, domain_running: Option<bool>, _host: &HostWriter<'_>) -> Result<Outcome, ModuleError> {
-        let hypervisor = Hypervisor::connect(&self.uri).await.map_err(ModuleError::failed)?;
+    async fn apply(&self, domain_running: Option<bool>, host: &HostWriter<'_>) -> Result<Outcome, ModuleError> {
+        let hypervisor = hypervisor::connect(host, &self.uri).await?;
         let Some(active) = domain_running else {
             return Err(ModuleError::failed(format!("no domain {} on {}", self.domain, hypervisor.uri())));
         };

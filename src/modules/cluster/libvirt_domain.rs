@@ -5,6 +5,7 @@
 use async_trait::async_trait;
 use serde::Deserialize;
 
+use super::hypervisor::{self, default_uri};
 use crate::diag::Diag;
 use crate::events::TextDiff;
 use crate::libvirt::domain_xml::{self, Field};
@@ -45,10 +46,6 @@ enum DomainState {
     Running,
     Defined,
     Absent,
-}
-
-pub fn default_uri() -> String {
-    "qemu:///system".into()
 }
 
 fn yes() -> bool {
@@ -171,7 +168,7 @@ impl Module for LibvirtDomain {
     type Plan = Wanted;
 
     async fn check(&self, host: &HostReader<'_>) -> Result<Check<Self::Plan>, ModuleError> {
-        let hypervisor = Hypervisor::connect(&self.uri).await.map_err(ModuleError::failed)?;
+        let hypervisor = hypervisor::connect(host, &self.uri).await?;
         let wanted = self.wanted(host, &hypervisor).await?;
         if wanted.summary.is_empty() {
             let msg = match self.state {
@@ -185,7 +182,7 @@ impl Module for LibvirtDomain {
     }
 
     async fn apply(&self, wanted: Wanted, host: &HostWriter<'_>) -> Result<Outcome, ModuleError> {
-        let hypervisor = Hypervisor::connect(&self.uri).await.map_err(ModuleError::failed)?;
+        let hypervisor = hypervisor::connect(host, &self.uri).await?;
         let name = self.name.clone();
         let autostart = self.autostart;
         let Wanted { define, start, autostart: set_autostart, remove, restart_for, .. } = wanted;

@@ -6,8 +6,8 @@ use async_trait::async_trait;
 use minijinja::Value;
 use serde::Deserialize;
 
-use super::libvirt_domain::default_uri;
-use crate::libvirt::{Hypervisor, find_domain, pins};
+use super::hypervisor::{self, default_uri};
+use crate::libvirt::{find_domain, pins};
 use crate::modules::contract::{Check, Module, Outcome};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
@@ -30,7 +30,7 @@ impl Module for LibvirtVerify {
 
     async fn check(&self, host: &HostReader<'_>) -> Result<Check<Self::Plan>, ModuleError> {
         let vm: VmSpec = yaml::decode(&value_to_node(&self.vm, host.span))?;
-        let hypervisor = Hypervisor::connect(&self.uri).await.map_err(|e| ModuleError::Failed(e.to_string()))?;
+        let hypervisor = hypervisor::connect(host, &self.uri).await?;
         let name = vm.name.clone();
         let live = hypervisor
             .call(move |conn| match find_domain(conn, &name)? {

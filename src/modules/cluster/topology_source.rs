@@ -3,8 +3,8 @@
 
 use serde::Deserialize;
 
+use super::hypervisor;
 use crate::connection::Command;
-use crate::libvirt::Hypervisor;
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::numa::Topology;
@@ -30,7 +30,7 @@ impl TopologySource {
             return Topology::from_capabilities(&xml).map_err(failed);
         }
         if let Some(uri) = &self.libvirt_uri {
-            let hypervisor = Hypervisor::connect(uri).await.map_err(|e| ModuleError::Failed(e.to_string()))?;
+            let hypervisor = hypervisor::connect(host, uri).await?;
             let xml = hypervisor.call(|conn| conn.capabilities()).await.map_err(|e| ModuleError::Failed(e.to_string()))?;
             return Topology::from_capabilities(&xml).map_err(failed);
         }

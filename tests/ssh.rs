@@ -306,15 +306,31 @@ fn become_with_a_password_sends_it_on_stdin_and_never_prints_it() {
         let password = "Pw-5ecret-for-sudo";
         let (t, sshd, perl) = sudo_with_password("nrpass", password, vars);
         let output = std::process::Command::new(env!("CARGO_BIN_EXE_numarun"))
-            .args(["play", "play.yaml", "-i", "inventory.yaml", "-vvv"])
+            .args(["play", "play.yaml", "-i", "inventory.yaml", "-vvv", "--log-file", "trace.log"])
             .current_dir(t.path())
             .env("NUMARUN_BECOME_PASSWORD", password)
+            .env("NUMARUN_LOG", "numarun=trace")
             .envs(keeper_env(&t))
             .output()
             .unwrap();
         let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
         assert!(output.status.success(), "{vars}: {text}");
         assert!(!text.contains(password));
+        // The run's diagnostics follow it down to the host, and never hold the password.
+        let log = std::fs::read_to_string(t.path().join("trace.log")).unwrap();
+        assert!(!log.contains(password), "{vars}: the password is in the log");
+        let mut wanted = vec!["run{playbook=", "host{host=h0}", "starting the remote shell", "shell request", "step done"];
+        if vars.is_empty() {
+            wanted.extend(["connecting", "connected and authenticated"]);
+        } else {
+            // Through the keeper, the connection is the keeper's, and so is its log.
+            let keeper_log = std::fs::read_to_string(t.path().join("numarun/keeper.log")).unwrap();
+            assert!(keeper_log.contains("keeper listening") && keeper_log.contains("connected and authenticated"), "{keeper_log}");
+            assert!(!keeper_log.contains(password));
+        }
+        for marker in wanted {
+            assert!(log.contains(marker), "{vars}: `{marker}` is not in the log:\n{log}");
+        }
         assert_eq!(perl.starts(), "0\n", "the agent started through sudo, as root");
         assert_eq!(std::os::unix::fs::MetadataExt::uid(&std::fs::metadata(sshd.scratch().join("as-root")).unwrap()), 0);
     }

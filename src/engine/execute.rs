@@ -114,6 +114,7 @@ pub(super) async fn execute(cx: &HostPhase<'_>, state: &HostState, task: &Task<'
             }
             checked => checked?,
         };
+        tracing::trace!(check_mode, found = checked.kind(), "checked");
         let status_of = |outcome: &Outcome| if outcome.failed { Status::Failed } else { Status::Changed };
         let (status, outcome, change) = match checked {
             Check::Ok(outcome) => (if outcome.failed { Status::Failed } else { Status::Ok }, outcome, None),

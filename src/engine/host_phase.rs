@@ -11,6 +11,7 @@ use crate::events::Event;
 use crate::model::Phase;
 use crate::schedule::ScheduledPhase;
 use crate::vars::VarMap;
+use tracing::Instrument;
 
 /// Folders a relative `src:` is searched in: the phase file's, the playbook's, the project's.
 fn search_dirs(phase: &Phase, playbook_dir: &std::path::Path) -> Vec<PathBuf> {
@@ -48,7 +49,8 @@ pub async fn run(engine: &Engine, state: &mut HostState, plan: &ScheduledPhase<'
         if engine.is_interrupted() {
             break;
         }
-        notified.extend(step::run(&cx, state, step, false, (index + 1, total)).await);
+        let span = tracing::debug_span!("step", step = %step.step.title(), index = index + 1);
+        notified.extend(step::run(&cx, state, step, false, (index + 1, total)).instrument(span).await);
         if !state.is_active() {
             return;
         }
@@ -65,7 +67,8 @@ pub async fn run(engine: &Engine, state: &mut HostState, plan: &ScheduledPhase<'
         return;
     }
     for (index, handler) in handlers.iter().enumerate() {
-        step::run(&cx, state, handler, true, (index + 1, handlers.len())).await;
+        let span = tracing::debug_span!("handler", step = %handler.step.title());
+        step::run(&cx, state, handler, true, (index + 1, handlers.len())).instrument(span).await;
         if !state.is_active() {
             return;
         }

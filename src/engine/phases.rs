@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use futures_util::future::join_all;
 use tokio::sync::Semaphore;
+use tracing::Instrument;
 
 use super::host::HostState;
 use super::host_phase;
@@ -18,6 +19,11 @@ use crate::schedule::ScheduledPhase;
 impl Engine {
     /// Runs the scheduled phases and says how the run ended.
     pub async fn run(&self, playbook: &str, plans: &[ScheduledPhase<'_>]) -> Summary {
+        let span = tracing::info_span!("run", playbook, check = self.options.check, forks = self.options.forks);
+        self.run_phases(playbook, plans).instrument(span).await
+    }
+
+    async fn run_phases(&self, playbook: &str, plans: &[ScheduledPhase<'_>]) -> Summary {
         let started = Instant::now();
         self.bus.emit(Event::RunStart { playbook: playbook.to_string(), check_mode: self.options.check });
         let mut hosts: HashMap<String, HostState> = HashMap::new();
@@ -47,7 +53,9 @@ impl Engine {
                 continue;
             }
             let phase_layer = Arc::new(plan.phase.vars.clone());
+            let phase_span = tracing::info_span!("phase", phase = %plan.phase.name, hosts = active.len());
             let runs = active.iter().map(|name| {
+                let host_span = tracing::info_span!(parent: &phase_span, "host", host = %name);
                 let mut state = hosts.remove(name).expect("host state");
                 let forks = &forks;
                 let phase_layer = Arc::clone(&phase_layer);
@@ -61,6 +69,7 @@ impl Engine {
                     }
                     state
                 }
+                .instrument(host_span)
             });
             for state in join_all(runs).await {
                 hosts.insert(state.name.clone(), state);

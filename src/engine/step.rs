@@ -131,6 +131,7 @@ pub async fn run(cx: &HostPhase<'_>, state: &mut HostState, task: &Task<'_>, han
         _ => {}
     }
     let (message, diff) = if looped { (None, None) } else { visible(step, &attempts[0].1) };
+    tracing::debug!(?status, elapsed_ms = started.elapsed().as_millis() as u64, "step done");
     engine.bus.emit(Event::StepResult(report(status, message, diff, None, looped)));
     if status == Status::Changed { step.notify.clone() } else { Vec::new() }
 }

@@ -56,6 +56,16 @@ impl<P> Check<P> {
             Check::Always(change, plan) => Check::Always(change, f(plan)),
         }
     }
+
+    /// What was found, in a word, for diagnostics.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Check::Ok(_) => "ok",
+            Check::Change(..) => "change",
+            Check::Unknown(..) => "unknown",
+            Check::Always(..) => "always",
+        }
+    }
 }
 
 impl Check<()> {

@@ -79,9 +79,11 @@ impl Link {
     /// Starts `command_line` on a channel of its own.
     pub async fn start(&self, command_line: &str) -> Result<(ChannelReadHalf, ChannelWriteHalf<Msg>), ConnectionError> {
         let session = self.session().await?;
+        tracing::trace!(host = %self.reach.endpoint.address, "opening a channel");
         let channel = session.channel_open_session().await.map_err(|e| self.lost(e, &session))?;
         let (reader, writer) = channel.split();
         writer.exec(true, command_line.as_bytes()).await.map_err(|e| self.lost(e, &session))?;
+        tracing::debug!(host = %self.reach.endpoint.address, "process started");
         Ok((reader, writer))
     }
 
@@ -126,12 +128,18 @@ impl Link {
             return Ok(Arc::clone(session));
         }
         let mut attempt = 0;
+        let endpoint = &self.reach.endpoint;
         let session = loop {
+            tracing::debug!(host = %endpoint.address, port = endpoint.port, user = %endpoint.user, attempt, "connecting");
             let failure = match tokio::time::timeout(self.reach.connect_timeout, self.connect()).await {
                 Ok(Ok(session)) => break session,
                 Ok(Err(failure)) => failure,
                 Err(_) => Failed::Network(unreachable(&self.reach, format!("no answer within {:?}", self.reach.connect_timeout))),
             };
+            match &failure {
+                Failed::Network(error) => tracing::debug!(host = %endpoint.address, %error, "network failure"),
+                Failed::Refused(error) => tracing::debug!(host = %endpoint.address, %error, "refused"),
+            }
             match failure {
                 Failed::Network(_) if attempt < self.reach.retries => {
                     // Ansible's backoff between attempts: 0, 1, 3, 7, 15, then 30 s.
@@ -141,6 +149,7 @@ impl Link {
                 Failed::Network(error) | Failed::Refused(error) => return Err(error),
             }
         };
+        tracing::debug!(host = %endpoint.address, "connected and authenticated");
         *guard = Some(Arc::clone(&session));
         Ok(session)
     }
@@ -198,6 +207,7 @@ impl Link {
         });
         let refusal = Arc::new(Mutex::new(None));
         let client = Client { check, refusal: Arc::clone(&refusal) };
+        tracing::trace!(host = %endpoint.address, "key exchange");
         let mut session = match client::connect_stream(config, stream, client).await {
             Ok(session) => session,
             Err(e) => {
@@ -210,6 +220,7 @@ impl Link {
                 });
             }
         };
+        tracing::trace!(host = %endpoint.address, user = %endpoint.user, "authenticating");
         auth::authenticate(&mut session, &endpoint.user, self.reach.key_file.as_deref(), self.reach.agent.as_deref())
             .await
             .map_err(|e| Failed::Refused(unreachable(&self.reach, e)))?;

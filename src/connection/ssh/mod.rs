@@ -136,6 +136,7 @@ impl SshSession {
     /// Starts the shell that serves a privilege: `/bin/sh`, under sudo when escalating.
     async fn start_shell(&self, privilege: &Privilege) -> Result<RemoteShell, ConnectionError> {
         let (launcher, preamble) = self.launcher(privilege, "/bin/sh").await?;
+        tracing::debug!(escalate = privilege.escalate, user = ?privilege.user, "starting the remote shell");
         let pipe = self.via.start(&launcher).await?;
         match RemoteShell::start(pipe, preamble.as_deref().map(str::as_bytes)).await {
             Ok(shell) => Ok(shell),
@@ -151,11 +152,15 @@ impl SshSession {
     async fn start_agent(&self, privilege: &Privilege) -> Result<Option<RemoteAgent>, ConnectionError> {
         let Some(perl) = &self.settings.perl else { return Ok(None) };
         let (launcher, preamble) = self.launcher(privilege, &agent::launcher(perl)).await?;
+        tracing::debug!(escalate = privilege.escalate, user = ?privilege.user, "starting the host agent");
         let pipe = self.via.start(&launcher).await?;
         match RemoteAgent::start(pipe, preamble.as_deref().map(str::as_bytes)).await {
             Ok(agent) => Ok(Some(agent)),
             Err(error) => match self.lost(&error).await {
-                ConnectionError::Unsupported(_) if matches!(error, ProcessError::Ended(..) | ProcessError::Garbled(_)) => Ok(None),
+                ConnectionError::Unsupported(_) if matches!(error, ProcessError::Ended(..) | ProcessError::Garbled(_)) => {
+                    tracing::debug!(%error, "no host agent here: the shell snippets serve");
+                    Ok(None)
+                }
                 lost => Err(lost),
             },
         }
@@ -170,6 +175,7 @@ impl SshSession {
             agents.insert(privilege.clone(), agent);
         }
         let Some(Some(agent)) = agents.get_mut(privilege) else { return Ok(None) };
+        tracing::trace!(bytes = request.len(), "agent request");
         let outcome = self.bounded(agent.request(request)).await;
         if let Err(failure) = &outcome
             && let Some(Some(agent)) = agents.remove(privilege)
@@ -203,7 +209,13 @@ impl SshSession {
             shells.insert(privilege.clone(), shell);
         }
         let shell = shells.get_mut(privilege).expect("shell started");
+        // The command's words, never its stdin or environment (where secrets travel).
+        tracing::trace!(command = %command.display(), look_only = command.look_only, "shell request");
         let outcome = self.bounded(shell.request(command)).await;
+        match &outcome {
+            Ok(output) => tracing::trace!(rc = output.rc, "shell reply"),
+            Err(failure) => tracing::debug!(timed_out = failure.timed_out(), "shell request failed"),
+        }
         if let Err(failure) = &outcome
             && let Some(shell) = shells.remove(privilege)
             && failure.timed_out()
@@ -245,11 +257,13 @@ impl SshConnection {
         let batch = {
             let mut ahead = self.connection.prefetch();
             if let Some(known) = ahead.answer(&self.privilege, path, need) {
+                tracing::trace!(path, "read answered by the prefetch");
                 return Ok(Some(known));
             }
             ahead.survey_for(&self.privilege, path, need)
         };
         let alone = batch.is_none();
+        tracing::trace!(path, batch = batch.as_ref().map_or(1, Vec::len), "read fetched");
         let wanted = batch.unwrap_or_else(|| vec![PlannedRead { path: path.to_string(), content: matches!(need, Need::Content) }]);
         let answers = match self.connection.ask_agent(&self.privilege, &agent::survey(&wanted), Start::OnlyIfRunning).await? {
             Some(reply) => agent::surveyed(&wanted, &reply).unwrap_or_default(),

@@ -28,12 +28,24 @@ pub fn main(socket: &Path) -> i32 {
     // Its own session: the terminal's Ctrl-C and hangup are the run's, not the keeper's.
     // SAFETY: setsid has no preconditions; it fails only in a process group leader, harmlessly.
     unsafe { libc::setsid() };
+    log_beside(socket);
     allow_all_descriptors();
     let Ok(runtime) = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() else { return 1 };
     match runtime.block_on(serve(socket)) {
         Ok(()) => 0,
         Err(_) => 1,
     }
+}
+
+/// The keeper's own diagnostics go to `keeper.log` in its folder (0700, the user's): it has no
+/// terminal, and a run's `-vvvv` is not the keeper's. The level is `NUMARUN_LOG`'s, as the run that
+/// started it had it, else info: when it starts, and when and why it leaves.
+fn log_beside(socket: &Path) {
+    let path = socket.with_file_name("keeper.log");
+    let Ok(file) = std::fs::OpenOptions::new().create(true).append(true).open(&path) else { return };
+    let filter = std::env::var("NUMARUN_LOG").ok().and_then(|f| tracing_subscriber::EnvFilter::try_new(f).ok());
+    let filter = filter.unwrap_or_else(|| tracing_subscriber::EnvFilter::new("numarun=info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(false).with_writer(Mutex::new(file)).try_init();
 }
 
 /// Raises the soft limit on open descriptors to the hard one: the keeper holds one connection per
@@ -90,6 +102,7 @@ async fn serve(socket: &Path) -> std::io::Result<()> {
     let ours = std::fs::metadata(socket)?.ino();
     // Unchecked: a run that gave up waiting closed the pipe, and will find the socket anyway.
     let _ = writeln!(std::io::stdout(), "{LISTENING}");
+    tracing::info!(socket = %socket.display(), pid = std::process::id(), "keeper listening");
     let keeper = Arc::new(Keeper {
         links: Mutex::new(HashMap::new()),
         state: Mutex::new(Idle { streams: 0, since: Instant::now(), persist: None }),
@@ -106,14 +119,19 @@ async fn serve(socket: &Path) -> std::io::Result<()> {
                     keeper.update(|state| state.streams += 1);
                     let keeper = Arc::clone(&keeper);
                     tokio::spawn(async move {
-                        let _ = answer(&keeper, stream).await;
+                        if let Err(error) = answer(&keeper, stream).await {
+                            tracing::debug!(%error, "a stream ended in error");
+                        }
                         keeper.update(|state| state.streams -= 1);
                     });
+                } else {
+                    tracing::warn!("refused a stream from another user");
                 }
             }
             _ = tick.tick() => if keeper.idle_long_enough() { break },
         }
     }
+    tracing::info!("idle for its longest ControlPersist: leaving");
     // Another keeper may have taken the name since: remove only our own socket.
     if std::fs::metadata(socket).is_ok_and(|meta| meta.ino() == ours) {
         let _ = std::fs::remove_file(socket);
@@ -127,6 +145,8 @@ async fn answer(keeper: &Keeper, stream: UnixStream) -> std::io::Result<()> {
     let Some((tag::REQUEST, body)) = read_frame(&mut from, &mut buffer).await? else { return Ok(()) };
     let request: Request = serde_json::from_slice(&body).map_err(std::io::Error::other)?;
     keeper.update(|state| state.persist = state.persist.max(Some(request.persist)));
+    let endpoint = &request.reach.endpoint;
+    tracing::debug!(host = %endpoint.address, port = endpoint.port, user = %endpoint.user, starts = request.command.is_some(), "request");
     let link = keeper.link(request.reach);
     let started = match &request.command {
         None => link.check().await.map(|()| None),

@@ -1,11 +1,9 @@
-//! The command line: `ansible-playbook`'s flags, turned into a validated
-//! run; located errors rendered with the line they point at.
+//! `numarun play`: `ansible-playbook`'s flags, turned into a validated run.
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use clap::{ArgAction, Args, Parser, Subcommand};
+use clap::{ArgAction, Args};
 
 use crate::diag::{Diag, DiagKind, Source};
 use crate::engine::{Engine, RunOptions};
@@ -16,43 +14,8 @@ use crate::schedule::{self, ScheduledPhase, Selection, step_tags};
 use crate::vars::VarMap;
 use crate::yaml;
 
-/// Exit code for a file or argument that cannot be used (1 is clap's and Rust's panic code).
-
-#[derive(Parser, Debug)]
-#[command(name = "numarun", version, about = "Agentless, idempotent orchestration for NUMA-pinned VM clusters")]
-pub struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Subcommand, Debug)]
-enum Command {
-    /// Run a playbook, phase by phase.
-    Play(PlayArgs),
-    /// Check a VM plan against a host's NUMA topology and draw its placement.
-    Validate(ValidateArgs),
-}
-
 #[derive(Args, Debug)]
-struct ValidateArgs {
-    /// The plan: the homonculus JSON (`virtual_machines: [...]`) or the same in YAML.
-    plan: PathBuf,
-    /// The host as `virsh capabilities` printed it (default: this machine's sysfs).
-    #[arg(long, conflicts_with = "connect")]
-    capabilities: Option<PathBuf>,
-    /// Ask this libvirt URI for its capabilities.
-    #[arg(long)]
-    connect: Option<String>,
-    /// Memory each NUMA node keeps for the host, in MB.
-    #[arg(long, default_value_t = crate::numa::DEFAULT_HOST_RESERVE_MB)]
-    host_reserve_mb: u64,
-    /// Also write the placement map as SVG.
-    #[arg(long)]
-    svg: Option<PathBuf>,
-}
-
-#[derive(Args, Debug)]
-struct PlayArgs {
+pub(super) struct PlayArgs {
     playbook: PathBuf,
     /// Inventory file (YAML); without one, only `localhost` exists.
     #[arg(short = 'i', long = "inventory")]
@@ -96,44 +59,13 @@ struct PlayArgs {
     /// Ask for the sudo password once, on the terminal (it goes to sudo on stdin).
     #[arg(short = 'K', long = "ask-become-pass")]
     ask_become_pass: bool,
+    /// Write numarun's internal diagnostics (debug level, or as NUMARUN_LOG says) to FILE.
+    #[arg(long = "log-file")]
+    log_file: Option<PathBuf>,
 }
 
-pub fn main() -> i32 {
-    std::panic::set_hook(Box::new(|info| {
-        let at = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
-        let what = info.payload().downcast_ref::<&str>().copied().or(info.payload().downcast_ref::<String>().map(String::as_str));
-        eprintln!("error: internal error{at}: {}; this is a bug in numarun, please report it", what.unwrap_or("a panic"));
-    }));
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
-        Err(e) => {
-            let _ = e.print();
-            return if e.use_stderr() { ExitCode::Usage } else { ExitCode::Ok }.code();
-        }
-    };
-    match cli.command {
-        Command::Play(args) => play(args),
-        Command::Validate(args) => validate(args),
-    }
-    .unwrap_or_else(|diag| {
-        eprintln!("{}", render(&diag));
-        ExitCode::Invalid
-    })
-    .code()
-}
-
-/// A located error as text: message, the offending line, the help.
-pub fn render(diag: &Diag) -> String {
-    let colored = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let theme = if colored { miette::GraphicalTheme::unicode() } else { miette::GraphicalTheme::unicode_nocolor() };
-    let mut out = String::new();
-    match miette::GraphicalReportHandler::new_themed(theme).with_width(100).render_report(&mut out, diag) {
-        Ok(()) => format!("error: {}", out.trim_start_matches(['×', ' ']).trim_end()),
-        Err(_) => format!("error: {diag}"),
-    }
-}
-
-fn play(args: PlayArgs) -> Result<ExitCode, Diag> {
+pub(super) fn play(args: PlayArgs) -> Result<ExitCode, Diag> {
+    super::logging::start(args.verbose, args.log_file.as_deref())?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -220,46 +152,6 @@ impl Stops {
 }
 
 /// `-e KEY=VALUE KEY2=VALUE`, `-e '{"k": 1}'` (YAML or JSON) or `-e @vars.yaml`.
-/// Draws and judges a VM plan; a plan with errors ends as a failed step does.
-fn validate(args: ValidateArgs) -> Result<ExitCode, Diag> {
-    use crate::numa::{Level, Topology, VmPlan, map};
-    let plan = VmPlan::load(&args.plan)?;
-    let invalid = |message: String| Diag::new(DiagKind::Invalid(message), None);
-    let topology = match (&args.capabilities, &args.connect) {
-        (Some(path), _) => {
-            let xml = std::fs::read_to_string(path)
-                .map_err(|e| Diag::new(DiagKind::Io { path: path.display().to_string(), reason: e.to_string() }, None))?;
-            Topology::from_capabilities(&xml).map_err(|e| invalid(format!("{}: {e}", path.display())))?
-        }
-        (None, Some(uri)) => {
-            let runtime = tokio::runtime::Builder::new_current_thread().build().map_err(|e| invalid(e.to_string()))?;
-            let xml = runtime
-                .block_on(async { crate::libvirt::Hypervisor::connect(uri).await?.call(|conn| conn.capabilities()).await })
-                .map_err(|e| invalid(e.to_string()))?;
-            Topology::from_capabilities(&xml).map_err(|e| invalid(format!("{uri}: {e}")))?
-        }
-        (None, None) => {
-            let dump = std::process::Command::new("/bin/sh")
-                .args(["-c", crate::numa::topology::SYSFS_DUMP, "sh", "/sys"])
-                .output()
-                .map_err(|e| invalid(format!("cannot read sysfs: {e}")))?;
-            Topology::from_sysfs_dump(&String::from_utf8_lossy(&dump.stdout)).map_err(|e| invalid(e.to_string()))?
-        }
-    };
-    let findings = crate::numa::validate(&plan, &topology, args.host_reserve_mb);
-    print!("{}", map::text(&plan, &topology));
-    for finding in &findings {
-        println!("{finding}");
-    }
-    let errors = findings.iter().filter(|f| f.level == Level::Error).count();
-    println!("{}: {} VM(s), {errors} error(s), {} warning(s)", args.plan.display(), plan.virtual_machines.len(), findings.len() - errors);
-    if let Some(path) = &args.svg {
-        std::fs::write(path, map::svg(&plan, &topology))
-            .map_err(|e| Diag::new(DiagKind::Io { path: path.display().to_string(), reason: e.to_string() }, None))?;
-    }
-    Ok(if errors > 0 { ExitCode::Failed } else { ExitCode::Ok })
-}
-
 fn parse_extra_vars(spec: &str) -> Result<VarMap, Diag> {
     if let Some(file) = spec.strip_prefix('@') {
         return VarMap::from_node(&yaml::load_file(Path::new(file))?);

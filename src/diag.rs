@@ -4,14 +4,19 @@
 use std::fmt;
 use std::sync::Arc;
 
+use crate::file_error::FileError;
+
 /// A file the user wrote, kept whole so errors can quote it.
 #[derive(Debug)]
 pub struct Source {
+    /// The file's name as the user gave it.
     pub name: String,
+    /// Its whole text.
     pub text: String,
 }
 
 impl Source {
+    /// A source of this name and text.
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Arc<Source> {
         Arc::new(Source { name: name.into(), text: text.into() })
     }
@@ -41,12 +46,16 @@ impl miette::SourceCode for Source {
 /// A byte range in a [`Source`].
 #[derive(Clone)]
 pub struct Span {
+    /// The text it points into.
     pub source: Arc<Source>,
+    /// Byte offset of its start.
     pub start: usize,
+    /// Byte offset of its end.
     pub end: usize,
 }
 
 impl Span {
+    /// The bytes `start..end` of `source`.
     pub fn new(source: &Arc<Source>, start: usize, end: usize) -> Span {
         Span { source: Arc::clone(source), start, end: end.max(start) }
     }
@@ -81,24 +90,55 @@ impl fmt::Debug for Span {
 /// What went wrong, independent of where.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum DiagKind {
+    /// YAML that does not parse.
     #[error("{0}")]
     Syntax(String),
+    /// A key that is not one of those allowed here.
     #[error("unknown {what} `{key}`{}", suggestion(.did_you_mean))]
-    UnknownKey { what: &'static str, key: String, did_you_mean: Option<String> },
+    UnknownKey {
+        /// What kind of key (`step key or module`).
+        what: &'static str,
+        /// The key as written.
+        key: String,
+        /// The nearest allowed key, if one is close.
+        did_you_mean: Option<String>,
+    },
+    /// A key that must be there.
     #[error("missing {what} `{key}`")]
-    MissingKey { what: &'static str, key: String },
+    MissingKey {
+        /// What kind of key.
+        what: &'static str,
+        /// The key.
+        key: String,
+    },
+    /// A key written twice.
     #[error("duplicate key `{key}` (first defined at {first})")]
-    DuplicateKey { key: String, first: String },
+    DuplicateKey {
+        /// The key.
+        key: String,
+        /// Where it was first written.
+        first: String,
+    },
+    /// A value of the wrong type.
     #[error("expected {expected}, found {found}")]
-    WrongType { expected: String, found: String },
+    WrongType {
+        /// What was wanted.
+        expected: String,
+        /// What was written.
+        found: String,
+    },
+    /// A variable a template uses that is not defined.
     #[error("undefined variable `{0}`")]
     UndefinedVariable(String),
+    /// A template that does not render.
     #[error("template error: {0}")]
     Template(String),
+    /// Anything else the user must change, in words.
     #[error("{0}")]
     Invalid(String),
-    #[error("cannot read {path}: {reason}")]
-    Io { path: String, reason: String },
+    /// A file that could not be read or written.
+    #[error(transparent)]
+    File(#[from] FileError),
 }
 
 fn suggestion(did_you_mean: &Option<String>) -> String {
@@ -108,21 +148,28 @@ fn suggestion(did_you_mean: &Option<String>) -> String {
 /// A located error, the one shape every user-caused problem takes.
 #[derive(Debug, Clone)]
 pub struct Diag {
+    /// What went wrong.
     pub kind: DiagKind,
+    /// Where, when it has a place in a file.
     pub span: Option<Span>,
+    /// What to do about it.
     pub help: Option<String>,
 }
 
 impl Diag {
+    /// An error of this kind at this place, if any.
     pub fn new(kind: DiagKind, span: Option<Span>) -> Diag {
         Diag { kind, span, help: None }
     }
+    /// An error of this kind at `span`.
     pub fn at(span: &Span, kind: DiagKind) -> Diag {
         Diag::new(kind, Some(span.clone()))
     }
+    /// An `Invalid` error at `span`.
     pub fn invalid(span: &Span, message: impl Into<String>) -> Diag {
         Diag::at(span, DiagKind::Invalid(message.into()))
     }
+    /// The same error, with a suggestion.
     pub fn with_help(mut self, help: impl Into<String>) -> Diag {
         self.help = Some(help.into());
         self
@@ -140,6 +187,12 @@ impl fmt::Display for Diag {
 
 impl std::error::Error for Diag {}
 
+impl From<FileError> for Diag {
+    fn from(error: FileError) -> Diag {
+        Diag::new(DiagKind::File(error), None)
+    }
+}
+
 impl miette::Diagnostic for Diag {
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
@@ -155,13 +208,19 @@ impl miette::Diagnostic for Diag {
 }
 
 /// The closest candidate to `word`, if any is close enough to be a likely typo.
-pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
     candidates
         .into_iter()
         .filter(|c| {
             let distance = strsim::damerau_levenshtein(word, c);
             distance <= 2.max(c.len() / 4) && distance < c.len()
         })
-        .max_by(|a, b| strsim::normalized_damerau_levenshtein(word, a).total_cmp(&strsim::normalized_damerau_levenshtein(word, b)))
+        .max_by(|a, b| {
+            strsim::normalized_damerau_levenshtein(word, a)
+                .total_cmp(&strsim::normalized_damerau_levenshtein(word, b))
+        })
         .map(str::to_string)
 }

@@ -148,7 +148,9 @@ impl Event {
                 }
                 texts
             }
-            Event::HostUnreachable { message, .. } | Event::Warning { message, .. } | Event::Interrupted { message } => vec![message],
+            Event::HostUnreachable { message, .. }
+            | Event::Warning { message, .. }
+            | Event::Interrupted { message } => vec![message],
             Event::RunEnd { .. } => Vec::new(),
         }
     }

@@ -1,22 +1,24 @@
 //! numarun: an agentless, idempotent orchestration runner.
 //!
-//! parse (`yaml`, `model`) → plan (`plan`) → execute (`engine`, `modules`
-//! through a `target`) → events (`events`) → reporters (`report`).
+//! parse (`yaml`, `model`) → schedule (`schedule`) → execute (`engine`, `modules` through a
+//! `connection`) → events (`events`) → reporters (`report`). `ARCHITECTURE.md` is the map.
+#![deny(missing_docs)]
 
 pub mod cli;
 pub mod connection;
 pub mod diag;
-pub mod engine;
-pub mod events;
-pub mod exit;
-pub mod libvirt;
+pub(crate) mod engine;
+pub(crate) mod events;
+pub(crate) mod exit;
+pub(crate) mod file_error;
+pub(crate) mod libvirt;
 pub mod model;
 pub mod modules;
 pub mod numa;
 pub mod redact;
-pub mod report;
-pub mod schedule;
+pub(crate) mod report;
+pub(crate) mod schedule;
 pub mod template;
-pub mod text_file;
-pub mod vars;
+pub(crate) mod text_file;
+pub(crate) mod vars;
 pub mod yaml;

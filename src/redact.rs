@@ -7,18 +7,21 @@ use minijinja::value::{Value, ValueKind};
 
 use crate::events::Event;
 
+/// What a secret is replaced with.
 pub const REDACTED: &str = "<redacted>";
 
 /// Shorter values would blank out ordinary words; they are still hidden
 /// wherever the step that made them is `no_log`.
 const MIN_SECRET_LEN: usize = 4;
 
+/// The run's secrets: every event is scrubbed of them.
 #[derive(Debug, Default)]
 pub struct Redactor {
     secrets: RwLock<Vec<String>>,
 }
 
 impl Redactor {
+    /// Adds a secret.
     pub fn add(&self, secret: &str) {
         if secret.len() >= MIN_SECRET_LEN {
             let mut secrets = self.secrets.write().expect("redactor lock");
@@ -35,11 +38,20 @@ impl Redactor {
     pub fn add_result(&self, result: &Value) {
         match result.kind() {
             ValueKind::Map => {
-                for key in result.try_iter().into_iter().flatten().filter(|key| key.as_str() != Some("cmd")) {
+                for key in result
+                    .try_iter()
+                    .into_iter()
+                    .flatten()
+                    .filter(|key| key.as_str() != Some("cmd"))
+                {
                     let value = result.get_item(&key).unwrap_or_default();
                     match key.as_str() {
                         // A looped step's results, one per item.
-                        Some("results") => value.try_iter().into_iter().flatten().for_each(|item| self.add_result(&item)),
+                        Some("results") => value
+                            .try_iter()
+                            .into_iter()
+                            .flatten()
+                            .for_each(|item| self.add_result(&item)),
                         _ => self.add_value(&value),
                     }
                 }
@@ -67,9 +79,14 @@ impl Redactor {
 
     /// Whether `text` holds any secret.
     pub fn reveals(&self, text: &str) -> bool {
-        self.secrets.read().expect("redactor lock").iter().any(|secret| text.contains(secret.as_str()))
+        self.secrets
+            .read()
+            .expect("redactor lock")
+            .iter()
+            .any(|secret| text.contains(secret.as_str()))
     }
 
+    /// Replaces every secret in the text.
     pub fn scrub(&self, text: &mut String) {
         let secrets = self.secrets.read().expect("redactor lock");
         for secret in secrets.iter() {
@@ -79,6 +96,7 @@ impl Redactor {
         }
     }
 
+    /// Replaces every secret in the event.
     pub fn scrub_event(&self, event: &mut Event) {
         for text in event.texts_mut() {
             self.scrub(text);

@@ -5,16 +5,19 @@
 use std::io::Read;
 use std::path::Path;
 
+use crate::file_error::FileError;
+
 /// Larger than any playbook, template or plan; smaller than what would hurt.
 pub const MAX_TEXT_BYTES: u64 = 16 * 1024 * 1024;
 
-/// The file's text, or why not, in words fit for an error message.
-pub fn read(path: &Path) -> Result<String, String> {
-    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+/// The file's text, or why not.
+pub fn read(path: &Path) -> Result<String, FileError> {
+    let failed = |reason: &dyn std::fmt::Display| FileError::read(path, reason);
+    let file = std::fs::File::open(path).map_err(|e| failed(&e))?;
     let mut bytes = Vec::new();
-    file.take(MAX_TEXT_BYTES + 1).read_to_end(&mut bytes).map_err(|e| e.to_string())?;
+    file.take(MAX_TEXT_BYTES + 1).read_to_end(&mut bytes).map_err(|e| failed(&e))?;
     if bytes.len() as u64 > MAX_TEXT_BYTES {
-        return Err(format!("over the {MAX_TEXT_BYTES}-byte limit for a text file"));
+        return Err(failed(&format!("over the {MAX_TEXT_BYTES}-byte limit for a text file")));
     }
-    String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_string())
+    String::from_utf8(bytes).map_err(|_| failed(&"not UTF-8 text"))
 }

@@ -30,7 +30,9 @@ impl VarMap {
             if !is_identifier(name) {
                 return Err(Diag::invalid(
                     &key.span,
-                    format!("`{name}` is not a valid variable name (letters, digits and _; not starting with a digit)"),
+                    format!(
+                        "`{name}` is not a valid variable name (letters, digits and _; not starting with a digit)"
+                    ),
                 ));
             }
             vars.0.insert(name.to_string(), VarValue::Written(value.clone()));
@@ -58,5 +60,6 @@ impl VarMap {
 
 pub fn is_identifier(name: &str) -> bool {
     let mut chars = name.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_') && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }

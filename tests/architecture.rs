@@ -11,7 +11,8 @@ use std::path::{Path, PathBuf};
 
 /// The top-level modules, lowest layer first. A module may use those of lower layers only.
 const LAYERS: &[&[&str]] = &[
-    &["diag", "events", "exit", "text_file"],
+    &["events", "exit", "file_error"],
+    &["diag", "text_file"],
     &["redact", "yaml"],
     &["vars", "numa", "connection", "report"],
     &["libvirt", "template"],
@@ -33,7 +34,8 @@ fn layer_of(top: &str) -> Option<usize> {
 /// `modules`.
 fn module_path(src: &Path, file: &Path) -> Vec<String> {
     let relative = file.strip_prefix(src).unwrap();
-    let mut parts: Vec<String> = relative.iter().map(|p| p.to_string_lossy().into_owned()).collect();
+    let mut parts: Vec<String> =
+        relative.iter().map(|p| p.to_string_lossy().into_owned()).collect();
     let last = parts.pop().unwrap();
     let stem = last.trim_end_matches(".rs");
     if stem != "mod" && stem != "lib" {
@@ -128,9 +130,13 @@ fn paths_in(code: &str, children: &BTreeSet<String>) -> Vec<String> {
         while let Some(at) = rest.find(anchor) {
             let before = rest[..at].chars().last();
             let tail = &rest[at..];
-            let end = tail.find(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':')).unwrap_or(tail.len());
+            let end = tail
+                .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
+                .unwrap_or(tail.len());
             // A path that ends in `::` opens a `use` group, read whole above.
-            if !before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':') && !tail[..end].ends_with("::") {
+            if !before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':')
+                && !tail[..end].ends_with("::")
+            {
                 paths.push(tail[..end].to_string());
             }
             rest = &tail[anchor.len()..];
@@ -143,9 +149,13 @@ fn paths_in(code: &str, children: &BTreeSet<String>) -> Vec<String> {
         while let Some(at) = rest.find(&anchor) {
             let before = rest[..at].chars().last();
             let tail = &rest[at..];
-            let end = tail.find(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':')).unwrap_or(tail.len());
+            let end = tail
+                .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
+                .unwrap_or(tail.len());
             // A path that ends in `::` opens a `use` group, read whole above.
-            if !before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':') && !tail[..end].ends_with("::") {
+            if !before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':')
+                && !tail[..end].ends_with("::")
+            {
                 paths.push(tail[..end].to_string());
             }
             rest = &tail[anchor.len()..];
@@ -201,12 +211,14 @@ fn read_crate() -> Crate {
     rust_files(&src, &mut all);
     // The binaries are wiring: they may use anything of the library.
     all.retain(|f| !f.starts_with(src.join("bin")) && f.file_name().unwrap() != "main.rs");
-    let files: BTreeMap<Vec<String>, PathBuf> = all.iter().map(|f| (module_path(&src, f), f.clone())).collect();
+    let files: BTreeMap<Vec<String>, PathBuf> =
+        all.iter().map(|f| (module_path(&src, f), f.clone())).collect();
     let mut uses = BTreeMap::new();
     for (own, file) in &files {
         let text = std::fs::read_to_string(file).unwrap();
         let code = code_of(&text);
-        let is_dir_module = file.file_name().unwrap() == "mod.rs" || file.file_name().unwrap() == "lib.rs";
+        let is_dir_module =
+            file.file_name().unwrap() == "mod.rs" || file.file_name().unwrap() == "lib.rs";
         let children: BTreeSet<String> = files
             .keys()
             .filter(|k| is_dir_module && k.len() == own.len() + 1 && k.starts_with(own))
@@ -299,7 +311,9 @@ fn no_file_uses_a_layer_above_its_own() {
     let mut wrong = Vec::new();
     for (own, targets) in &krate.uses {
         let Some(top) = own.first() else { continue };
-        let own_layer = layer_of(top).unwrap_or_else(|| panic!("`{top}` is in no layer: add it to LAYERS and ARCHITECTURE.md"));
+        let own_layer = layer_of(top).unwrap_or_else(|| {
+            panic!("`{top}` is in no layer: add it to LAYERS and ARCHITECTURE.md")
+        });
         for target in targets {
             let other = &target[0];
             if other == top {
@@ -307,7 +321,11 @@ fn no_file_uses_a_layer_above_its_own() {
             }
             let layer = layer_of(other).unwrap_or_else(|| panic!("`{other}` is in no layer"));
             if layer >= own_layer {
-                wrong.push(format!("{} uses {} (layer {layer} ≥ {own_layer})", name(own), name(target)));
+                wrong.push(format!(
+                    "{} uses {} (layer {layer} ≥ {own_layer})",
+                    name(own),
+                    name(target)
+                ));
             }
         }
     }
@@ -320,7 +338,11 @@ fn no_two_files_depend_on_each_other() {
     let graph: BTreeMap<String, BTreeSet<String>> =
         krate.uses.iter().map(|(k, v)| (name(k), v.iter().map(|t| name(t)).collect())).collect();
     let found = cycles(&graph);
-    assert!(found.is_empty(), "files in a cycle:\n{}", found.iter().map(|c| c.join(" ↔ ")).collect::<Vec<_>>().join("\n"));
+    assert!(
+        found.is_empty(),
+        "files in a cycle:\n{}",
+        found.iter().map(|c| c.join(" ↔ ")).collect::<Vec<_>>().join("\n")
+    );
 }
 
 #[test]
@@ -346,7 +368,11 @@ fn no_two_folders_depend_on_each_other() {
         }
     }
     let found = cycles(&graph);
-    assert!(found.is_empty(), "folders in a cycle:\n{}", found.iter().map(|c| c.join(" ↔ ")).collect::<Vec<_>>().join("\n"));
+    assert!(
+        found.is_empty(),
+        "folders in a cycle:\n{}",
+        found.iter().map(|c| c.join(" ↔ ")).collect::<Vec<_>>().join("\n")
+    );
 }
 
 #[test]
@@ -372,7 +398,14 @@ fn the_reader_finds_what_it_should() {
          fn g() { \"crate::neither\"; }\n#[cfg(test)]\nmod tests { use crate::test_only; }\n",
     );
     let paths = paths_in(&code, &children);
-    for wanted in ["crate::a::b", "crate::a::c::d", "crate::a::c::e", "super::x::Y", "prefetch::Z", "crate::q::r"] {
+    for wanted in [
+        "crate::a::b",
+        "crate::a::c::d",
+        "crate::a::c::e",
+        "super::x::Y",
+        "prefetch::Z",
+        "crate::q::r",
+    ] {
         assert!(paths.iter().any(|p| p == wanted), "{wanted} not found in {paths:?}");
     }
     for unwanted in ["crate::no", "crate::neither", "crate::test_only"] {
@@ -386,7 +419,8 @@ fn the_reader_finds_what_it_should() {
     assert_eq!(cycles(&graph), vec![vec!["a".to_string(), "b".to_string()]]);
     let krate = read_crate();
     let uses = |from: &[&str], to: &[&str]| {
-        krate.uses[&from.iter().map(|s| s.to_string()).collect::<Vec<_>>()].contains(&to.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+        krate.uses[&from.iter().map(|s| s.to_string()).collect::<Vec<_>>()]
+            .contains(&to.iter().map(|s| s.to_string()).collect::<Vec<_>>())
     };
     assert!(uses(&["engine", "step"], &["events"]));
     assert!(uses(&["engine", "step"], &["engine", "attempt"]));

@@ -101,12 +101,22 @@ fn host_patterns_and_limit() {
     t.write("play.yaml", "- hosts: \"slm:data:!gpu2\"\n  tasks:\n    - debug: { msg: hi }\n- hosts: \"all:&slm\"\n  tasks:\n    - debug: { msg: hi }\n- hosts: \"gpu*\"\n  tasks:\n    - debug: { msg: hi }\n");
     let listing = t.run(&["play", "play.yaml", "-i", "inventory.yaml", "--list-hosts"]);
     listing.ok();
-    let phases: Vec<Vec<&str>> =
-        listing.stdout.split("phase:").skip(1).map(|p| p.lines().skip(1).map(str::trim).filter(|l| !l.is_empty()).collect()).collect();
-    assert_eq!(phases, [vec!["db1", "gpu1"], vec!["gpu1", "gpu2"], vec!["gpu1", "gpu2"]], "{}", listing.stdout);
+    let phases: Vec<Vec<&str>> = listing
+        .stdout
+        .split("phase:")
+        .skip(1)
+        .map(|p| p.lines().skip(1).map(str::trim).filter(|l| !l.is_empty()).collect())
+        .collect();
+    assert_eq!(
+        phases,
+        [vec!["db1", "gpu1"], vec!["gpu1", "gpu2"], vec!["gpu1", "gpu2"]],
+        "{}",
+        listing.stdout
+    );
     let limited = t.run(&["play", "play.yaml", "-i", "inventory.yaml", "-l", "gpu1"]);
     limited.ok();
-    let hosts: std::collections::BTreeSet<String> = limited.steps().iter().map(|e| e["host"].as_str().unwrap().to_string()).collect();
+    let hosts: std::collections::BTreeSet<String> =
+        limited.steps().iter().map(|e| e["host"].as_str().unwrap().to_string()).collect();
     assert_eq!(hosts.into_iter().collect::<Vec<_>>(), ["gpu1"]);
 }
 
@@ -144,7 +154,12 @@ fn tags_select_phases_and_steps() {
     assert_eq!(titles(&["--skip-tags", "storage"]), ["k1", "always"]);
     assert_eq!(titles(&["--tags", "never"]), ["always", "never"]);
     let listing = t.run(&["play", "play.yaml", "-i", "inventory.yaml", "--list-tags"]);
-    assert!(listing.stdout.contains("tags: [fs, storage]") && listing.stdout.contains("tags: [always, k3s]"), "{}", listing.stdout);
+    assert!(
+        listing.stdout.contains("tags: [fs, storage]")
+            && listing.stdout.contains("tags: [always, k3s]"),
+        "{}",
+        listing.stdout
+    );
 }
 
 #[test]
@@ -175,10 +190,15 @@ fn handlers_run_once_at_phase_end_only_when_notified() {
     let first = t.run(&["play", "play.yaml", "-i", "inventory.yaml"]);
     first.ok();
     assert_eq!(t.read("work/handler.log"), "restarted\nreloaded\n");
-    let handler_events: Vec<_> = first.steps().into_iter().filter(|e| e["handler"] == true).collect();
+    let handler_events: Vec<_> =
+        first.steps().into_iter().filter(|e| e["handler"] == true).collect();
     assert_eq!(handler_events.len(), 2);
     t.run(&["play", "play.yaml", "-i", "inventory.yaml"]).ok();
-    assert_eq!(t.read("work/handler.log"), "restarted\nreloaded\n", "nothing changed, no handler ran");
+    assert_eq!(
+        t.read("work/handler.log"),
+        "restarted\nreloaded\n",
+        "nothing changed, no handler ran"
+    );
 }
 
 #[test]

@@ -24,7 +24,13 @@ const CASES: &[Case] = &[
         extra: &[],
         at: "play.yaml:3:",
     },
-    Case { name: "unknown_phase_key", playbook: "- hosts: localhost\n  taks: []\n", inventory: None, extra: &[], at: "play.yaml:2:3" },
+    Case {
+        name: "unknown_phase_key",
+        playbook: "- hosts: localhost\n  taks: []\n",
+        inventory: None,
+        extra: &[],
+        at: "play.yaml:2:3",
+    },
     Case {
         name: "unknown_step_key",
         playbook: "- hosts: localhost\n  tasks:\n    - debug: { msg: hi }\n      whn: true\n",
@@ -109,8 +115,20 @@ const CASES: &[Case] = &[
         extra: &[],
         at: "play.yaml:3:7",
     },
-    Case { name: "missing_hosts", playbook: "- name: nowhere\n  tasks: []\n", inventory: None, extra: &[], at: "play.yaml:1:3" },
-    Case { name: "playbook_not_a_list", playbook: "hosts: all\n", inventory: None, extra: &[], at: "play.yaml:1:1" },
+    Case {
+        name: "missing_hosts",
+        playbook: "- name: nowhere\n  tasks: []\n",
+        inventory: None,
+        extra: &[],
+        at: "play.yaml:1:3",
+    },
+    Case {
+        name: "playbook_not_a_list",
+        playbook: "hosts: all\n",
+        inventory: None,
+        extra: &[],
+        at: "play.yaml:1:1",
+    },
     Case {
         name: "bad_host_pattern",
         playbook: "- hosts: \"data:&\"\n  tasks: []\n",
@@ -118,7 +136,13 @@ const CASES: &[Case] = &[
         extra: &[],
         at: "play.yaml:1:10",
     },
-    Case { name: "unknown_group", playbook: "- hosts: dta\n  tasks: []\n", inventory: Some(INVENTORY), extra: &[], at: "play.yaml:1:10" },
+    Case {
+        name: "unknown_group",
+        playbook: "- hosts: dta\n  tasks: []\n",
+        inventory: Some(INVENTORY),
+        extra: &[],
+        at: "play.yaml:1:10",
+    },
     Case {
         name: "unknown_handler",
         playbook: "- hosts: localhost\n  tasks:\n    - debug: { msg: hi }\n      notify: restrat\n  handlers:\n    - name: restart\n      debug: { msg: r }\n",
@@ -126,7 +150,13 @@ const CASES: &[Case] = &[
         extra: &[],
         at: "play.yaml:3:7",
     },
-    Case { name: "missing_import", playbook: "- import: phases/nope.yaml\n", inventory: None, extra: &[], at: "play.yaml:1:11" },
+    Case {
+        name: "missing_import",
+        playbook: "- import: phases/nope.yaml\n",
+        inventory: None,
+        extra: &[],
+        at: "play.yaml:1:11",
+    },
     Case {
         name: "inventory_unknown_key",
         playbook: "- hosts: all\n  tasks: []\n",
@@ -220,8 +250,17 @@ fn run_case(case: &Case) -> (i32, String) {
     }
     args.extend(case.extra);
     let run = t.run(&args);
-    let text = format!("{}{}", run.stderr, run.stdout.lines().filter(|l| l.starts_with("failed")).collect::<Vec<_>>().join("\n"));
-    assert!(text.contains(case.at), "{}: expected the message to point at {}\n{text}", case.name, case.at);
+    let text = format!(
+        "{}{}",
+        run.stderr,
+        run.stdout.lines().filter(|l| l.starts_with("failed")).collect::<Vec<_>>().join("\n")
+    );
+    assert!(
+        text.contains(case.at),
+        "{}: expected the message to point at {}\n{text}",
+        case.name,
+        case.at
+    );
     (run.code, text)
 }
 
@@ -247,7 +286,10 @@ fn template_errors_fail_the_step_with_their_location() {
 #[test]
 fn syntax_check_accepts_a_good_playbook_and_touches_nothing() {
     let t = Test::new();
-    t.write("play.yaml", "- hosts: localhost\n  tasks:\n    - file: { path: \"{dir}/made\", state: directory }\n");
+    t.write(
+        "play.yaml",
+        "- hosts: localhost\n  tasks:\n    - file: { path: \"{dir}/made\", state: directory }\n",
+    );
     let run = t.run(&["play", "play.yaml", "--syntax-check"]);
     run.ok();
     assert!(!t.path().join("made").exists());
@@ -257,7 +299,10 @@ fn syntax_check_accepts_a_good_playbook_and_touches_nothing() {
 fn an_undefined_value_in_a_template_file_is_named_by_its_line_not_by_a_guarded_name() {
     let t = Test::local();
     t.write("templates/t.j2", "{% if maybe is defined %}{{ maybe }}{% endif %}\n{% set x = {} %}\n{{ x.missing.deeper }}\n");
-    t.write("play.yaml", "- hosts: localhost\n  tasks:\n    - template: { src: t.j2, dest: \"{dir}/out\" }\n");
+    t.write(
+        "play.yaml",
+        "- hosts: localhost\n  tasks:\n    - template: { src: t.j2, dest: \"{dir}/out\" }\n",
+    );
     let run = t.run(&["play", "play.yaml"]);
     assert_eq!(run.code, 2);
     assert!(run.stdout.contains("t.j2:3:"), "{}", run.stdout);
@@ -271,7 +316,11 @@ fn a_hundred_megabyte_playbook_is_refused_at_the_bound() {
     file.set_len(100 << 20).unwrap();
     let run = t.run(&["play", "huge.yaml"]);
     assert_eq!(run.code, 1);
-    assert!(run.stderr.contains("huge.yaml: over the 16777216-byte limit for a text file"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("huge.yaml: over the 16777216-byte limit for a text file"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -280,9 +329,17 @@ fn a_file_that_never_ends_is_refused_at_the_bound() {
     t.write("play.yaml", "- hosts: all\n  tasks: []\n");
     let run = t.run(&["play", "play.yaml", "-i", "/dev/zero"]);
     assert_eq!(run.code, 1);
-    assert!(run.stderr.contains("/dev/zero: over the 16777216-byte limit for a text file"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("/dev/zero: over the 16777216-byte limit for a text file"),
+        "{}",
+        run.stderr
+    );
     t.write("lookup.yaml", "- hosts: localhost\n  tasks:\n    - debug: { msg: \"{{ lookup('file', '/dev/zero') }}\" }\n");
     let run = t.run(&["play", "lookup.yaml"]);
     assert_eq!(run.code, 2);
-    assert!(run.stdout.contains("/dev/zero: over the 16777216-byte limit for a text file"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("/dev/zero: over the 16777216-byte limit for a text file"),
+        "{}",
+        run.stdout
+    );
 }

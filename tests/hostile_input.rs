@@ -53,7 +53,9 @@ fn mutate(input: &[u8], rng: &mut Seeded) -> Vec<u8> {
         match rng.below(5) {
             0 => bytes.truncate(at),
             1 if at < bytes.len() => bytes[at] ^= 1 << rng.below(8),
-            2 => bytes.splice(at..at, SPECIAL[rng.below(SPECIAL.len())].iter().copied()).for_each(drop),
+            2 => bytes
+                .splice(at..at, SPECIAL[rng.below(SPECIAL.len())].iter().copied())
+                .for_each(drop),
             3 => {
                 let end = (at + rng.below(64)).min(bytes.len());
                 let span = bytes[at..end].to_vec();
@@ -99,28 +101,43 @@ fn survives(name: &str, inputs: &[PathBuf], load: impl Fn(&Path) -> Result<(), S
             match catch_unwind(AssertUnwindSafe(|| load(&mutant))) {
                 Ok(Ok(())) => loaded += 1,
                 Ok(Err(message)) => {
-                    assert!(!message.trim().is_empty(), "{name}: an empty error for mutant {index} of {}", input.display());
+                    assert!(
+                        !message.trim().is_empty(),
+                        "{name}: an empty error for mutant {index} of {}",
+                        input.display()
+                    );
                     refused += 1;
                 }
                 Err(_) => {
                     let kept = scratch.path().join("panicked");
                     std::fs::copy(&mutant, &kept).unwrap();
-                    panic!("{name}: mutant {index} of {} panicked (kept as {})", input.display(), kept.display());
+                    panic!(
+                        "{name}: mutant {index} of {} panicked (kept as {})",
+                        input.display(),
+                        kept.display()
+                    );
                 }
             }
         }
     }
-    assert!(refused > 0 && loaded + refused == inputs.len() * MUTANTS_PER_INPUT, "{name}: {loaded} loaded, {refused} refused");
+    assert!(
+        refused > 0 && loaded + refused == inputs.len() * MUTANTS_PER_INPUT,
+        "{name}: {loaded} loaded, {refused} refused"
+    );
 }
 
 #[test]
 fn mutated_playbooks_load_or_say_why() {
-    survives("playbook", &inputs("playbooks", &["yaml"]), |path| Playbook::load(path).map(drop).map_err(|e| e.to_string()));
+    survives("playbook", &inputs("playbooks", &["yaml"]), |path| {
+        Playbook::load(path).map(drop).map_err(|e| e.to_string())
+    });
 }
 
 #[test]
 fn mutated_inventories_load_or_say_why() {
-    survives("inventory", &inputs("inventory", &["yaml"]), |path| Inventory::load(path).map(drop).map_err(|e| e.to_string()));
+    survives("inventory", &inputs("inventory", &["yaml"]), |path| {
+        Inventory::load(path).map(drop).map_err(|e| e.to_string())
+    });
 }
 
 #[test]

@@ -42,7 +42,9 @@ enum Fault {
 /// Two versions of every managed file, a quarter of a megabyte each, distinct in every line.
 fn payloads(t: &Test) {
     for version in ["a", "b"] {
-        let text: String = (0..5_000).map(|line| format!("version {version} line {line:06} {}\n", "x".repeat(32))).collect();
+        let text: String = (0..5_000)
+            .map(|line| format!("version {version} line {line:06} {}\n", "x".repeat(32)))
+            .collect();
         t.write(&format!("payload-{version}"), &text);
     }
     let steps: String = (0..FILES)
@@ -78,14 +80,24 @@ fn start(t: &Test, version: &str) -> Child {
 /// Every managed file holds one version's bytes whole (or is not there yet); no stray file
 /// stands where a managed one should.
 fn assert_whole(t: &Test, context: &str) {
-    let versions: Vec<Vec<u8>> = ["a", "b"].iter().map(|v| std::fs::read(t.path().join(format!("payload-{v}"))).unwrap()).collect();
+    let versions: Vec<Vec<u8>> = ["a", "b"]
+        .iter()
+        .map(|v| std::fs::read(t.path().join(format!("payload-{v}"))).unwrap())
+        .collect();
     for i in 0..FILES {
         let managed = t.path().join(format!("work/managed-{i}"));
         if let Ok(bytes) = std::fs::read(&managed) {
-            assert!(versions.contains(&bytes), "{context}: managed-{i} holds {} bytes of neither version", bytes.len());
+            assert!(
+                versions.contains(&bytes),
+                "{context}: managed-{i} holds {} bytes of neither version",
+                bytes.len()
+            );
         }
         if let Ok(text) = std::fs::read_to_string(t.path().join(format!("work/edited-{i}"))) {
-            assert!(["generation a\n", "generation b\n"].contains(&text.as_str()), "{context}: edited-{i} holds {text:?}");
+            assert!(
+                ["generation a\n", "generation b\n"].contains(&text.as_str()),
+                "{context}: edited-{i} holds {text:?}"
+            );
         }
     }
 }
@@ -120,30 +132,49 @@ fn faults(mut t: Test, faults: &[Fault], seed: u64) {
         match fault {
             // Before numarun's first instructions run, SIGINT still ends it by default: nothing began.
             Fault::Interrupt if status.signal() == Some(libc::SIGINT) => {
-                let log = std::fs::read_to_string(t.path().join("events.jsonl")).unwrap_or_default();
-                assert!(!log.contains("run_start"), "{context}: killed by SIGINT after the run began");
+                let log =
+                    std::fs::read_to_string(t.path().join("events.jsonl")).unwrap_or_default();
+                assert!(
+                    !log.contains("run_start"),
+                    "{context}: killed by SIGINT after the run began"
+                );
             }
             Fault::Interrupt => {
                 let code = status.code();
                 assert!(code == Some(130) || code == Some(0), "{context}: exit {status:?}");
                 let log = std::fs::read_to_string(t.path().join("events.jsonl")).unwrap();
                 let last = log.lines().last().unwrap_or_default();
-                assert!(last.starts_with(r#"{"event":"run_end""#), "{context}: the log ends with {last}");
-                assert_eq!(code == Some(130), last.contains(r#""interrupted":true"#), "{context}: {last}");
+                assert!(
+                    last.starts_with(r#"{"event":"run_end""#),
+                    "{context}: the log ends with {last}"
+                );
+                assert_eq!(
+                    code == Some(130),
+                    last.contains(r#""interrupted":true"#),
+                    "{context}: {last}"
+                );
             }
             // Killed, or done before the signal came.
-            Fault::Kill => assert!(status.code().is_none() || status.success(), "{context}: {status:?}"),
+            Fault::Kill => {
+                assert!(status.code().is_none() || status.success(), "{context}: {status:?}")
+            }
             Fault::TargetSshdDies => t.sshd.as_mut().unwrap().restart(),
         }
     }
-    assert!(landed as u64 >= ITERATIONS / 2, "only {landed} of {ITERATIONS} faults struck a running run");
+    assert!(
+        landed as u64 >= ITERATIONS / 2,
+        "only {landed} of {ITERATIONS} faults struck a running run"
+    );
     // And whatever the faults left, the next whole run converges.
     assert!(start(&t, "b").wait().unwrap().success(), "the run after the faults failed");
     let b = std::fs::read(t.path().join("payload-b")).unwrap();
     for i in 0..FILES {
         assert_eq!(std::fs::read(t.path().join(format!("work/managed-{i}"))).unwrap(), b);
     }
-    assert_no_stray_temp_files(t.path(), &faults.iter().any(|f| matches!(f, Fault::Kill | Fault::TargetSshdDies)));
+    assert_no_stray_temp_files(
+        t.path(),
+        &faults.iter().any(|f| matches!(f, Fault::Kill | Fault::TargetSshdDies)),
+    );
 }
 
 /// Temporary files may be left only where a process was killed mid-write, and then only under
@@ -152,7 +183,10 @@ fn assert_no_stray_temp_files(dir: &Path, killed: &bool) {
     for entry in std::fs::read_dir(dir.join("work")).unwrap().flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         let managed = name.starts_with("managed-") || name.starts_with("edited-");
-        assert!(managed || (*killed && name.starts_with('.') && name.contains(".numarun")), "stray file {name}");
+        assert!(
+            managed || (*killed && name.starts_with('.') && name.contains(".numarun")),
+            "stray file {name}"
+        );
     }
 }
 
@@ -167,7 +201,11 @@ fn local_runs_interrupted_or_killed_leave_every_file_whole() {
 
 #[test]
 fn ssh_runs_interrupted_killed_or_cut_off_leave_every_file_whole() {
-    faults(Test::over_ssh(), &[Fault::Interrupt, Fault::Kill, Fault::TargetSshdDies], seed() ^ 0xa5a5);
+    faults(
+        Test::over_ssh(),
+        &[Fault::Interrupt, Fault::Kill, Fault::TargetSshdDies],
+        seed() ^ 0xa5a5,
+    );
 }
 
 #[test]

@@ -59,8 +59,9 @@ fn a_file_written_in_one_guest_stays_in_that_guest() {
     }
     let t = Test::new();
     let probe = format!("/etc/numarun-lab-probe-{}", std::process::id());
-    let playbook =
-        format!("- hosts: k3s-worker-slm\n  tasks:\n    - copy: {{ dest: {probe}, content: \"only here\\n\", mode: \"0600\" }}\n");
+    let playbook = format!(
+        "- hosts: k3s-worker-slm\n  tasks:\n    - copy: {{ dest: {probe}, content: \"only here\\n\", mode: \"0600\" }}\n"
+    );
     let first = play(&t, &playbook, &[]);
     first.ok();
     assert_eq!(first.changed("k3s-worker-slm"), 1);
@@ -70,7 +71,10 @@ fn a_file_written_in_one_guest_stays_in_that_guest() {
 
     assert!(!std::path::Path::new(&probe).exists(), "the guest's file is on the host");
     for sibling in GUESTS.iter().filter(|g| **g != "k3s-worker-slm") {
-        assert!(!guest_ssh(sibling, &format!("test -e {probe}")).status.success(), "{probe} is on {sibling}");
+        assert!(
+            !guest_ssh(sibling, &format!("test -e {probe}")).status.success(),
+            "{probe} is on {sibling}"
+        );
     }
     on_guest("k3s-worker-slm", &format!("sudo rm {probe}"));
 }
@@ -112,14 +116,21 @@ fn the_k3s_stand_in_joins_every_guest_without_showing_its_token() {
     }
     let _cluster = K3S.lock().unwrap_or_else(|e| e.into_inner());
     for guest in GUESTS {
-        guest_ssh(guest, "sudo sh -c 'for u in /usr/local/bin/k3s*-uninstall.sh; do [ -x $u ] && $u; done; true'");
+        guest_ssh(
+            guest,
+            "sudo sh -c 'for u in /usr/local/bin/k3s*-uninstall.sh; do [ -x $u ] && $u; done; true'",
+        );
     }
     let t = Test::new();
     let k3s = project("playbooks/phases/07-k3s.yaml");
     let inventory = inventory();
     let first = t.run(&["play", &k3s, "-i", &inventory, "-vvv"]);
     first.ok();
-    assert!(first.changed("k3s-worker-slm-heavy") >= 1 && first.changed("k3s-worker-tasks") >= 1, "{}", first.stdout);
+    assert!(
+        first.changed("k3s-worker-slm-heavy") >= 1 && first.changed("k3s-worker-tasks") >= 1,
+        "{}",
+        first.stdout
+    );
     let log = std::fs::read_to_string(t.path().join(".events.jsonl")).unwrap();
     let second = t.run(&["play", &k3s, "-i", &inventory]);
     second.ok();
@@ -127,9 +138,15 @@ fn the_k3s_stand_in_joins_every_guest_without_showing_its_token() {
         assert_eq!(second.changed(guest), 0, "{guest}: {}", second.stdout);
     }
 
-    let nodes = on_guest("k3s-worker-slm-heavy", "sudo KUBECONFIG=/etc/rancher/k3s/k3s.yaml kubectl get nodes --no-headers");
+    let nodes = on_guest(
+        "k3s-worker-slm-heavy",
+        "sudo KUBECONFIG=/etc/rancher/k3s/k3s.yaml kubectl get nodes --no-headers",
+    );
     for guest in GUESTS {
-        assert!(nodes.lines().any(|l| l.starts_with(guest) && l.contains(" Ready ")), "{guest} not Ready:\n{nodes}");
+        assert!(
+            nodes.lines().any(|l| l.starts_with(guest) && l.contains(" Ready ")),
+            "{guest} not Ready:\n{nodes}"
+        );
     }
     // The token is the part after the last colon; the rest is the CA's hash, public by design.
     let token = on_guest("k3s-worker-slm-heavy", "sudo cat /var/lib/rancher/k3s/server/node-token");
@@ -154,16 +171,40 @@ fn the_k3s_stand_in_serves_what_the_deploy_phase_needs() {
     let kubectl = "sudo KUBECONFIG=/etc/rancher/k3s/k3s.yaml kubectl";
     let manifest = "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: lab-probe}\nspec:\n  serviceName: lab-probe\n  replicas: 1\n  selector: {matchLabels: {app: lab-probe}}\n  template:\n    metadata: {labels: {app: lab-probe}}\n    spec: {containers: [{name: c, image: postgres:15}]}\n";
     on_guest("k3s-worker-slm-heavy", &format!("cat > /tmp/lab-probe.yaml <<'EOF'\n{manifest}EOF"));
-    let apply = format!("{kubectl} apply --server-side --field-manager=numarun -f /tmp/lab-probe.yaml");
-    let diff = format!("{kubectl} diff --server-side --field-manager=numarun -f /tmp/lab-probe.yaml");
-    on_guest("k3s-worker-slm-heavy", &format!("{kubectl} delete statefulset lab-probe --ignore-not-found"));
-    assert_eq!(guest_ssh("k3s-worker-slm-heavy", &diff).status.code(), Some(1), "a missing object shows as a difference");
+    let apply =
+        format!("{kubectl} apply --server-side --field-manager=numarun -f /tmp/lab-probe.yaml");
+    let diff =
+        format!("{kubectl} diff --server-side --field-manager=numarun -f /tmp/lab-probe.yaml");
+    on_guest(
+        "k3s-worker-slm-heavy",
+        &format!("{kubectl} delete statefulset lab-probe --ignore-not-found"),
+    );
+    assert_eq!(
+        guest_ssh("k3s-worker-slm-heavy", &diff).status.code(),
+        Some(1),
+        "a missing object shows as a difference"
+    );
     on_guest("k3s-worker-slm-heavy", &apply);
-    assert_eq!(guest_ssh("k3s-worker-slm-heavy", &diff).status.code(), Some(0), "applied twice, still a difference");
-    on_guest("k3s-worker-slm-heavy", &format!("{kubectl} taint nodes k3s-worker-data workload=data:NoSchedule --overwrite"));
-    let taints = on_guest("k3s-worker-slm-heavy", &format!("{kubectl} get node k3s-worker-data -o jsonpath='{{.spec.taints}}'"));
+    assert_eq!(
+        guest_ssh("k3s-worker-slm-heavy", &diff).status.code(),
+        Some(0),
+        "applied twice, still a difference"
+    );
+    on_guest(
+        "k3s-worker-slm-heavy",
+        &format!("{kubectl} taint nodes k3s-worker-data workload=data:NoSchedule --overwrite"),
+    );
+    let taints = on_guest(
+        "k3s-worker-slm-heavy",
+        &format!("{kubectl} get node k3s-worker-data -o jsonpath='{{.spec.taints}}'"),
+    );
     assert_eq!(taints, r#"[{"effect":"NoSchedule","key":"workload","value":"data"}]"#);
-    on_guest("k3s-worker-slm-heavy", &format!("{kubectl} delete statefulset lab-probe && {kubectl} taint nodes k3s-worker-data workload-"));
+    on_guest(
+        "k3s-worker-slm-heavy",
+        &format!(
+            "{kubectl} delete statefulset lab-probe && {kubectl} taint nodes k3s-worker-data workload-"
+        ),
+    );
 }
 
 /// Run last, by `.ci/run`: it takes the lab down under the other tests' feet.
@@ -175,14 +216,19 @@ fn lab_down_leaves_nothing_behind() {
     }
     let down = lab("down");
     assert!(down.status.success(), "{}{}", text(&down.stdout), text(&down.stderr));
-    let output = |program: &str, args: &[&str]| text(&std::process::Command::new(program).args(args).output().unwrap().stdout);
+    let output = |program: &str, args: &[&str]| {
+        text(&std::process::Command::new(program).args(args).output().unwrap().stdout)
+    };
     assert!(!output("ip", &["netns", "list"]).contains("nrlab-"));
     assert!(!output("ip", &["-o", "link", "show"]).contains("nrlab"));
     assert!(!std::fs::read_to_string("/proc/mounts").unwrap().contains("numarun-lab"));
     assert!(!output("losetup", &["-l", "-n", "-O", "BACK-FILE"]).contains("numarun-lab"));
     let processes = output("ps", &["-eo", "args"]);
     let lab_daemons = ["systemd-nspawn", "apt-cacher-ng"];
-    assert!(!processes.lines().any(|p| lab_daemons.iter().any(|d| p.starts_with(d))), "{processes}");
+    assert!(
+        !processes.lines().any(|p| lab_daemons.iter().any(|d| p.starts_with(d))),
+        "{processes}"
+    );
     for guest in GUESTS {
         assert!(!guest_ssh(guest, "true").status.success(), "{guest} still answers");
     }

@@ -43,7 +43,11 @@ fn on_the_test_driver_a_domain_is_defined_once_verified_and_only_ours_is_touched
     assert_eq!(run.recap("localhost")["ignored"], 1, "{}", run.stdout);
     // The diff names numarun's fields, the guest's topology among them.
     assert!(run.stdout.contains("+vcpupin 3 cpuset=3"), "{}", run.stdout);
-    assert!(run.stdout.contains("+cpu topology sockets=1 dies=1 cores=4 threads=1"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("+cpu topology sockets=1 dies=1 cores=4 threads=1"),
+        "{}",
+        run.stdout
+    );
 }
 
 /// The plan of the real tier: one VM on this machine's CPUs 0 (its vCPU) and 1 (its emulator).
@@ -70,7 +74,9 @@ fn on_libvirtd_a_pinned_vm_is_created_verified_given_a_disk_and_rolled_back_alon
         "foreign.xml",
         "<domain type='qemu'><name>nrtest-foreign</name><memory unit='MiB'>64</memory><os><type>hvm</type></os></domain>",
     );
-    assert!(virsh(&["define", &t.path().join("foreign.xml").display().to_string()]).contains("defined"));
+    assert!(
+        virsh(&["define", &t.path().join("foreign.xml").display().to_string()]).contains("defined")
+    );
 
     t.write("plan.yaml", REAL_PLAN);
     let playbook = format!(
@@ -93,11 +99,18 @@ fn on_libvirtd_a_pinned_vm_is_created_verified_given_a_disk_and_rolled_back_alon
 
     // What libvirt itself says, through virsh.
     assert!(virsh(&["domstate", "nrtest-real"]).contains("running"));
-    assert!(virsh(&["vcpupin", "nrtest-real"]).lines().any(|l| l.split_whitespace().collect::<Vec<_>>() == ["0", "0"]));
+    assert!(
+        virsh(&["vcpupin", "nrtest-real"])
+            .lines()
+            .any(|l| l.split_whitespace().collect::<Vec<_>>() == ["0", "0"])
+    );
     assert!(virsh(&["emulatorpin", "nrtest-real"]).contains("*: 1"));
     let numatune = virsh(&["numatune", "nrtest-real"]);
     assert!(numatune.contains("strict") && numatune.contains(": 0"), "{numatune}");
-    assert!(virsh(&["domblklist", "nrtest-real", "--inactive"]).contains(HOT), "the disk is not persistent");
+    assert!(
+        virsh(&["domblklist", "nrtest-real", "--inactive"]).contains(HOT),
+        "the disk is not persistent"
+    );
 
     // vdb is taken: another image there is refused, and the first stays.
     t.write(
@@ -106,7 +119,11 @@ fn on_libvirtd_a_pinned_vm_is_created_verified_given_a_disk_and_rolled_back_alon
     );
     let collide = t.run(&["play", "collide.yaml"]);
     assert_eq!(collide.code, 2);
-    assert!(collide.stdout.contains(&format!("vdb of nrtest-real already holds {HOT}")), "{}", collide.stdout);
+    assert!(
+        collide.stdout.contains(&format!("vdb of nrtest-real already holds {HOT}")),
+        "{}",
+        collide.stdout
+    );
 
     // A domain numarun did not create is refused by the define step too.
     t.write(
@@ -125,14 +142,22 @@ fn on_libvirtd_a_pinned_vm_is_created_verified_given_a_disk_and_rolled_back_alon
     // The rollback: ours and its images go; the foreign domain stays.
     t.write("hosts.yaml", "hypervisor:\n  hosts:\n    localhost: { ansible_connection: local }\n");
     let rollback = project("playbooks/rollback.yaml");
-    let extra =
-        format!("{{\"vm_plan_file\": \"{}/plan.yaml\", \"vm_extra_images\": {{\"nrtest-real\": [\"{HOT}\"]}}}}", t.path().display());
+    let extra = format!(
+        "{{\"vm_plan_file\": \"{}/plan.yaml\", \"vm_extra_images\": {{\"nrtest-real\": [\"{HOT}\"]}}}}",
+        t.path().display()
+    );
     let removed = t.run(&["play", &rollback, "-i", "hosts.yaml", "-e", &extra]);
     removed.ok();
     assert_eq!(removed.changed("localhost"), 1, "{}", removed.stdout);
     assert!(virsh(&["domstate", "nrtest-real"]).contains("failed to get domain"));
-    assert!(!std::path::Path::new(HOT).exists() && !std::path::Path::new("/var/lib/libvirt/images/nrtest-real.qcow2").exists());
-    assert!(virsh(&["domstate", "nrtest-foreign"]).contains("shut off"), "rollback touched a foreign domain");
+    assert!(
+        !std::path::Path::new(HOT).exists()
+            && !std::path::Path::new("/var/lib/libvirt/images/nrtest-real.qcow2").exists()
+    );
+    assert!(
+        virsh(&["domstate", "nrtest-foreign"]).contains("shut off"),
+        "rollback touched a foreign domain"
+    );
     let again = t.run(&["play", &rollback, "-i", "hosts.yaml", "-e", &extra]);
     assert_eq!(again.changed("localhost"), 0, "{}", again.stdout);
     virsh(&["undefine", "nrtest-foreign"]);
@@ -164,16 +189,23 @@ fn a_vm_address_comes_from_its_newest_lease_and_lands_in_vm_addresses() {
     );
     let first = t.run(&["play", "playbook.yaml"]);
     first.ok();
-    let address = first.steps().iter().find_map(|s| s["message"].as_str().and_then(|m| m.strip_prefix("nrtest-pxe: ")).map(str::to_string));
+    let address = first.steps().iter().find_map(|s| {
+        s["message"].as_str().and_then(|m| m.strip_prefix("nrtest-pxe: ")).map(str::to_string)
+    });
     let address = address.unwrap_or_else(|| panic!("no address reported:\n{}", first.stdout));
-    assert!(virsh(&["domifaddr", "nrtest-pxe", "--source", "lease"]).contains(&format!("{address}/")));
+    assert!(
+        virsh(&["domifaddr", "nrtest-pxe", "--source", "lease"]).contains(&format!("{address}/"))
+    );
     let again = t.run(&["play", "playbook.yaml"]);
     again.ok();
     assert_eq!(again.changed("localhost"), 0);
 
     // A VM that does not run: a failure at once, and in check mode an honest unknown.
     virsh(&["destroy", "nrtest-pxe"]);
-    t.write("stopped.yaml", "- hosts: localhost\n  tasks:\n    - libvirt_address: { domain: nrtest-pxe }\n");
+    t.write(
+        "stopped.yaml",
+        "- hosts: localhost\n  tasks:\n    - libvirt_address: { domain: nrtest-pxe }\n",
+    );
     let stopped = t.run(&["play", "stopped.yaml"]);
     assert_eq!(stopped.code, 2);
     assert!(stopped.stdout.contains("nrtest-pxe is not running"), "{}", stopped.stdout);

@@ -55,12 +55,22 @@ fn converges(t: &Test, expected: &[&str]) {
     let changed = first.with_status("changed");
     let expected: Vec<String> = expected.iter().map(|s| format!("localhost:{s}")).collect();
     assert_eq!(changed, expected, "first run\n{}", first.stdout);
-    assert_eq!(check.with_status("changed"), changed, "check mode predicted otherwise\n{}", check.stdout);
+    assert_eq!(
+        check.with_status("changed"),
+        changed,
+        "check mode predicted otherwise\n{}",
+        check.stdout
+    );
     let after_first = t.tree("work");
 
     let second = t.run(&["play", "play.yaml"]);
     second.ok();
-    assert_eq!(second.with_status("changed"), Vec::<String>::new(), "second run changed\n{}", second.stdout);
+    assert_eq!(
+        second.with_status("changed"),
+        Vec::<String>::new(),
+        "second run changed\n{}",
+        second.stdout
+    );
     assert_eq!(second.changed("localhost"), 0);
     assert_eq!(t.tree("work"), after_first, "second run altered files");
 }
@@ -86,7 +96,10 @@ fn file_module(t: Test) {
     );
     converges(&t, &["dir", "touch", "link", "absent", "chmod"]);
     let tree = t.tree("work");
-    assert_eq!(tree[std::path::Path::new("d/e")].split(' ').take(2).collect::<Vec<_>>(), ["dir", "750"]);
+    assert_eq!(
+        tree[std::path::Path::new("d/e")].split(' ').take(2).collect::<Vec<_>>(),
+        ["dir", "750"]
+    );
     assert!(tree[std::path::Path::new("t")].starts_with("file 600"));
     assert_eq!(tree[std::path::Path::new("l")], "link -> existing");
     assert!(!tree.contains_key(std::path::Path::new("gone")));
@@ -98,14 +111,21 @@ fn file_refuses_to_replace_a_file_with_a_link(t: Test) {
         .write("play.yaml", "- hosts: localhost\n  tasks:\n    - file: { path: \"{dir}/work/f\", state: link, src: /etc/hostname }\n");
     let run = t.run(&["play", "play.yaml"]);
     assert_eq!(run.code, 2);
-    assert!(run.stdout.contains("refusing to replace it with a link without force: true"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("refusing to replace it with a link without force: true"),
+        "{}",
+        run.stdout
+    );
     assert_eq!(t.read("work/f"), "data");
 }
 
 fn copy_module(t: Test) {
-    t.write("files/payload.bin", "from src\n").write("work/kept", "mine\n").write("work/into/.keep", "").write(
-        "play.yaml",
-        r#"
+    t.write("files/payload.bin", "from src\n")
+        .write("work/kept", "mine\n")
+        .write("work/into/.keep", "")
+        .write(
+            "play.yaml",
+            r#"
 - hosts: localhost
   tasks:
     - name: content
@@ -117,7 +137,7 @@ fn copy_module(t: Test) {
     - name: not forced
       copy: { dest: "{dir}/work/kept", content: "theirs\n", force: false }
 "#,
-    );
+        );
     converges(&t, &["content", "src", "into dir"]);
     assert_eq!(t.read("work/c.txt"), "line one\nline two\n");
     assert_eq!(t.read("work/s.bin"), "from src\n");
@@ -128,7 +148,11 @@ fn copy_module(t: Test) {
 fn copy_keeps_mode_and_replaces_atomically(t: Test) {
     t.write("work/f", "old\n")
         .write("play.yaml", "- hosts: localhost\n  tasks:\n    - copy: { dest: \"{dir}/work/f\", content: \"new\\n\" }\n");
-    std::fs::set_permissions(t.path().join("work/f"), std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    std::fs::set_permissions(
+        t.path().join("work/f"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )
+    .unwrap();
     t.run(&["play", "play.yaml"]).ok();
     assert_eq!(t.read("work/f"), "new\n");
     assert!(t.tree("work")[std::path::Path::new("f")].starts_with("file 600"), "mode kept");
@@ -157,13 +181,18 @@ fn template_module(t: Test) {
     );
     std::fs::create_dir(t.path().join("work")).unwrap();
     converges(&t, &["render"]);
-    assert_eq!(t.read("work/app.conf"), "# managed by numarun\nname = PG\nlisten 80\nlisten 443\nmem = 15GB\n");
+    assert_eq!(
+        t.read("work/app.conf"),
+        "# managed by numarun\nname = PG\nlisten 80\nlisten 443\nmem = 15GB\n"
+    );
 }
 
 fn lineinfile_module(t: Test) {
-    t.write("work/conf", "# settings\nport = 1\nname = x\n").write("work/hosts", "127.0.0.1 localhost\nremove me\n").write(
-        "play.yaml",
-        r#"
+    t.write("work/conf", "# settings\nport = 1\nname = x\n")
+        .write("work/hosts", "127.0.0.1 localhost\nremove me\n")
+        .write(
+            "play.yaml",
+            r#"
 - hosts: localhost
   vars: { w: "{dir}/work" }
   tasks:
@@ -178,7 +207,7 @@ fn lineinfile_module(t: Test) {
     - name: create
       lineinfile: { path: "{{ w }}/new", line: "only", create: true }
 "#,
-    );
+        );
     converges(&t, &["replace", "after", "append", "absent", "create"]);
     assert_eq!(t.read("work/conf"), "# settings\nlisten = '*'\nport = 5432\nname = x\n");
     assert_eq!(t.read("work/hosts"), "127.0.0.1 localhost\n10.99.0.2 data\n");
@@ -223,13 +252,22 @@ fn sysctl_module_drop_in(t: Test) {
 "#,
     );
     converges(&t, &["numa balancing off"]);
-    assert_eq!(t.read("work/99-test.conf"), "# tuning\nkernel.numa_balancing = 0\nvm.swappiness=10\n");
+    assert_eq!(
+        t.read("work/99-test.conf"),
+        "# tuning\nkernel.numa_balancing = 0\nvm.swappiness=10\n"
+    );
 }
 
 /// The live value, in a network namespace of its own so the machine's kernel is untouched.
 #[test]
 fn sysctl_module_live_value_in_private_netns() {
-    if !is_root() || std::process::Command::new("unshare").args(["-n", "true"]).status().map(|s| !s.success()).unwrap_or(true) {
+    if !is_root()
+        || std::process::Command::new("unshare")
+            .args(["-n", "true"])
+            .status()
+            .map(|s| !s.success())
+            .unwrap_or(true)
+    {
         eprintln!("skipped: needs root and unshare -n");
         return;
     }
@@ -259,8 +297,11 @@ fn sysctl_module_live_value_in_private_netns() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{stdout}");
     let log = t.read("log.jsonl");
-    let results: Vec<serde_json::Value> =
-        log.lines().map(|l| serde_json::from_str(l).unwrap()).filter(|e: &serde_json::Value| e["event"] == "step_result").collect();
+    let results: Vec<serde_json::Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .filter(|e: &serde_json::Value| e["event"] == "step_result")
+        .collect();
     assert_eq!(results[0]["status"], "changed");
     assert_eq!(results[3]["status"], "ok", "{stdout}");
     assert_eq!(t.read("work/fw.conf"), "net.ipv4.ip_forward = 1\n");
@@ -341,7 +382,11 @@ fn libvirt_modules_refuse_a_local_uri_for_a_step_on_another_host() {
         let run = t.run(args);
         assert_eq!(run.code, 2, "{}", run.stdout);
         assert_eq!(run.with_status("failed"), ["localhost:domain"]);
-        assert!(run.stdout.contains("is the libvirt of the machine numarun runs on"), "{}", run.stdout);
+        assert!(
+            run.stdout.contains("is the libvirt of the machine numarun runs on"),
+            "{}",
+            run.stdout
+        );
     }
 }
 
@@ -365,7 +410,10 @@ fn assert_set_fact_debug_change_nothing(t: Test) {
 }
 
 fn failed_assert_names_the_condition(t: Test) {
-    t.write("play.yaml", "- hosts: localhost\n  vars: { nodes: 1 }\n  tasks:\n    - assert: { that: nodes == 2 }\n");
+    t.write(
+        "play.yaml",
+        "- hosts: localhost\n  vars: { nodes: 1 }\n  tasks:\n    - assert: { that: nodes == 2 }\n",
+    );
     let run = t.run(&["play", "play.yaml"]);
     assert_eq!(run.code, 2);
     assert!(run.stdout.contains("assertion failed: nodes == 2"), "{}", run.stdout);
@@ -409,11 +457,19 @@ fn cloud_init_iso_module(t: Test) {
     };
     let user_data = extract("/user-data");
     assert!(user_data.starts_with("#cloud-config\n"), "{user_data}");
-    for expected in ["hostname: vm-one", "name: admin", "ssh-ed25519 AAAAtest admin@x", "ed25519_public: ssh-ed25519 AAAAhost"] {
+    for expected in [
+        "hostname: vm-one",
+        "name: admin",
+        "ssh-ed25519 AAAAtest admin@x",
+        "ed25519_public: ssh-ed25519 AAAAhost",
+    ] {
         assert!(user_data.contains(expected), "{expected} missing from\n{user_data}");
     }
     assert_eq!(extract("/meta-data"), "instance-id: vm-one\nlocal-hostname: vm-one\n");
-    assert!(t.tree("work")[std::path::Path::new("seed.iso")].starts_with("file 600"), "the seed holds a private key");
+    assert!(
+        t.tree("work")[std::path::Path::new("seed.iso")].starts_with("file 600"),
+        "the seed holds a private key"
+    );
 
     // A changed document rebuilds the seed once; the private key never reaches the output.
     t.write("play.yaml", &play("vm-two"));
@@ -423,7 +479,10 @@ fn cloud_init_iso_module(t: Test) {
     assert!(!changed.stdout.contains("PRIVATE"), "{}", changed.stdout);
     assert!(extract("/user-data").contains("hostname: vm-two"));
     assert_eq!(t.run(&["play", "play.yaml"]).changed("localhost"), 0);
-    assert!(!t.tree("work").keys().any(|k| k.to_string_lossy().contains("partial")), "a partial ISO was left");
+    assert!(
+        !t.tree("work").keys().any(|k| k.to_string_lossy().contains("partial")),
+        "a partial ISO was left"
+    );
 }
 
 fn qemu_img_module(t: Test) {
@@ -435,7 +494,11 @@ fn qemu_img_module(t: Test) {
          \x20   - name: existing\n      qemu_img: { path: \"{dir}/work/existing.qcow2\", size: 16M }\n",
     );
     converges(&t, &["base", "overlay"]);
-    let info = std::process::Command::new("qemu-img").args(["info", "--output=json"]).arg(t.path().join("work/vm.qcow2")).output().unwrap();
+    let info = std::process::Command::new("qemu-img")
+        .args(["info", "--output=json"])
+        .arg(t.path().join("work/vm.qcow2"))
+        .output()
+        .unwrap();
     let info: serde_json::Value = serde_json::from_slice(&info.stdout).unwrap();
     assert_eq!(info["virtual-size"], 32 * 1024 * 1024);
     assert_eq!(info["format"], "qcow2");
@@ -455,10 +518,18 @@ impl Drop for KillOnDrop {
 
 /// sha256 of the text, as sha256sum prints it.
 fn sha256(text: &str) -> String {
-    let mut child =
-        std::process::Command::new("sha256sum").stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).spawn().unwrap();
+    let mut child = std::process::Command::new("sha256sum")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
     std::io::Write::write_all(child.stdin.as_mut().unwrap(), text.as_bytes()).unwrap();
-    String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap().split_whitespace().next().unwrap().to_string()
+    String::from_utf8(child.wait_with_output().unwrap().stdout)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string()
 }
 
 fn base_image_module(t: Test) {
@@ -503,7 +574,10 @@ fn base_image_module(t: Test) {
     let wrong = t.run(&["play", "wrong.yaml"]);
     assert_eq!(wrong.code, 2);
     assert!(wrong.stdout.contains("not put in place"), "{}", wrong.stdout);
-    assert!(!t.path().join("work/c.img").exists() && !t.path().join("work/c.img.numarun-partial").exists());
+    assert!(
+        !t.path().join("work/c.img").exists()
+            && !t.path().join("work/c.img.numarun-partial").exists()
+    );
 }
 
 fn cron_module_in_a_cron_file(t: Test) {
@@ -550,9 +624,16 @@ impl LoopDevice {
     fn new(t: &Test) -> LoopDevice {
         let image = t.path().join("disk.img");
         std::fs::File::create(&image).unwrap().set_len(64 << 20).unwrap();
-        let out = std::process::Command::new("losetup").args(["-f", "--show"]).arg(&image).output().unwrap();
+        let out = std::process::Command::new("losetup")
+            .args(["-f", "--show"])
+            .arg(&image)
+            .output()
+            .unwrap();
         assert!(out.status.success(), "losetup: {}", String::from_utf8_lossy(&out.stderr));
-        LoopDevice { device: String::from_utf8_lossy(&out.stdout).trim().to_string(), mount_point: t.path().join("work/mnt") }
+        LoopDevice {
+            device: String::from_utf8_lossy(&out.stdout).trim().to_string(),
+            mount_point: t.path().join("work/mnt"),
+        }
     }
 }
 
@@ -584,10 +665,17 @@ fn filesystem_and_mount_on_a_loop_device() {
     );
     converges(&t, &["mkfs", "mount"]);
     let fstab = t.read("work/fstab");
-    let entry = format!("LABEL={label} {}/work/mnt ext4 defaults,noatime 0 2\n", t.path().display());
-    assert_eq!(fstab, format!("# static file system information\nproc /proc proc defaults 0 0\n{entry}"));
-    let mounted =
-        std::process::Command::new("findmnt").args(["-n", "-o", "SOURCE,OPTIONS", "--mountpoint"]).arg(&disk.mount_point).output().unwrap();
+    let entry =
+        format!("LABEL={label} {}/work/mnt ext4 defaults,noatime 0 2\n", t.path().display());
+    assert_eq!(
+        fstab,
+        format!("# static file system information\nproc /proc proc defaults 0 0\n{entry}")
+    );
+    let mounted = std::process::Command::new("findmnt")
+        .args(["-n", "-o", "SOURCE,OPTIONS", "--mountpoint"])
+        .arg(&disk.mount_point)
+        .output()
+        .unwrap();
     let mounted = String::from_utf8_lossy(&mounted.stdout);
     assert!(mounted.starts_with(&disk.device) && mounted.contains("noatime"), "{mounted}");
 
@@ -599,8 +687,13 @@ fn filesystem_and_mount_on_a_loop_device() {
     );
     let refused = t.run(&["play", "other.yaml"]);
     assert_eq!(refused.code, 2, "{}", refused.stdout);
-    let why = format!("{} already holds ext4 labelled `{label}`, not ext4 labelled `other`", disk.device);
-    assert!(refused.stdout.contains(&why) && refused.stdout.contains("force: true"), "{}", refused.stdout);
+    let why =
+        format!("{} already holds ext4 labelled `{label}`, not ext4 labelled `other`", disk.device);
+    assert!(
+        refused.stdout.contains(&why) && refused.stdout.contains("force: true"),
+        "{}",
+        refused.stdout
+    );
     assert_eq!(std::fs::read_to_string(disk.mount_point.join("keep")).unwrap(), "precious");
 
     // Absent: unmounted and out of fstab, every other line kept.
@@ -611,7 +704,10 @@ fn filesystem_and_mount_on_a_loop_device() {
     let absent = t.run(&["play", "absent.yaml"]);
     absent.ok();
     assert_eq!(absent.changed("localhost"), 1);
-    assert_eq!(t.read("work/fstab"), "# static file system information\nproc /proc proc defaults 0 0\n");
+    assert_eq!(
+        t.read("work/fstab"),
+        "# static file system information\nproc /proc proc defaults 0 0\n"
+    );
     assert!(!disk.mount_point.join("keep").exists(), "still mounted");
 }
 
@@ -632,7 +728,10 @@ fn perf_report_judges_measurements_and_writes_json_and_markdown() {
     assert_eq!(pass.changed("localhost"), 0, "a report is output, not a change");
     let md = t.read("out/report.md");
     assert!(md.contains("| iops | 12000.5 IOPS | ≥ 10000 | pass |"), "{md}");
-    assert!(md.contains("| cache hit ratio (no user tables yet) | not measured | ≥ 0.95 | – |"), "{md}");
+    assert!(
+        md.contains("| cache hit ratio (no user tables yet) | not measured | ≥ 0.95 | – |"),
+        "{md}"
+    );
     let json: serde_json::Value = serde_json::from_str(&t.read("out/report.json")).unwrap();
     assert_eq!(json["passed"], true);
     assert_eq!(json["measurements"][2]["verdict"], "none");
@@ -642,5 +741,8 @@ fn perf_report_judges_measurements_and_writes_json_and_markdown() {
     assert!(miss.stdout.contains("threshold missed: iops"), "{}", miss.stdout);
     assert!(t.read("out/report.md").contains("| iops | 12000.5 IOPS | ≥ 20000 | **missed** |"));
     let json: serde_json::Value = serde_json::from_str(&t.read("out/report.json")).unwrap();
-    assert_eq!((json["passed"].clone(), json["measurements"][1]["verdict"].clone()), (false.into(), "pass".into()));
+    assert_eq!(
+        (json["passed"].clone(), json["measurements"][1]["verdict"].clone()),
+        (false.into(), "pass".into())
+    );
 }

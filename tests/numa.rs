@@ -4,14 +4,19 @@
 mod common;
 
 use common::Test;
-use numarun::numa::{DEFAULT_HOST_RESERVE_MB, Level, Rule, Topology, VmPlan, validate, whole_cores};
+use numarun::numa::{
+    DEFAULT_HOST_RESERVE_MB, Level, Rule, Topology, VmPlan, validate, whole_cores,
+};
 
 fn project(path: &str) -> String {
     format!("{}/{path}", env!("CARGO_MANIFEST_DIR"))
 }
 
 fn guide_host() -> Topology {
-    Topology::from_capabilities(&std::fs::read_to_string(project("examples/guide-host.capabilities.xml")).unwrap()).unwrap()
+    Topology::from_capabilities(
+        &std::fs::read_to_string(project("examples/guide-host.capabilities.xml")).unwrap(),
+    )
+    .unwrap()
 }
 
 fn guide_plan() -> VmPlan {
@@ -22,14 +27,19 @@ fn guide_plan() -> VmPlan {
 fn findings(change: impl FnOnce(&mut VmPlan)) -> Vec<(Level, Rule, Option<String>, Option<u32>)> {
     let mut plan = guide_plan();
     change(&mut plan);
-    validate(&plan, &guide_host(), DEFAULT_HOST_RESERVE_MB).into_iter().map(|f| (f.level, f.rule, f.vm, f.cpu)).collect()
+    validate(&plan, &guide_host(), DEFAULT_HOST_RESERVE_MB)
+        .into_iter()
+        .map(|f| (f.level, f.rule, f.vm, f.cpu))
+        .collect()
 }
 
 fn vm<'a>(plan: &'a mut VmPlan, name: &str) -> &'a mut numarun::numa::VmSpec {
     plan.virtual_machines.iter_mut().find(|vm| vm.name == format!("k3s-worker-{name}")).unwrap()
 }
 
-fn errors(found: &[(Level, Rule, Option<String>, Option<u32>)]) -> Vec<(Rule, Option<&str>, Option<u32>)> {
+fn errors(
+    found: &[(Level, Rule, Option<String>, Option<u32>)],
+) -> Vec<(Rule, Option<&str>, Option<u32>)> {
     found.iter().filter(|f| f.0 == Level::Error).map(|f| (f.1, f.2.as_deref(), f.3)).collect()
 }
 
@@ -38,7 +48,10 @@ const HOUSEKEEPING_BOTH_NODES: usize = 2;
 #[test]
 fn the_guide_host_reads_as_the_guide_describes_it() {
     let host = guide_host();
-    assert_eq!((host.nodes.len(), host.sockets(), host.threads_per_core(), host.cpus.len()), (2, 2, 2, 72));
+    assert_eq!(
+        (host.nodes.len(), host.sockets(), host.threads_per_core(), host.cpus.len()),
+        (2, 2, 2, 72)
+    );
     assert_eq!(host.nodes[0].cpus.to_string(), "0-17,36-53");
     assert_eq!(host.nodes[1].cpus.to_string(), "18-35,54-71");
     assert_eq!(host.nodes[1].memory_mb, 126 * 1024);
@@ -48,15 +61,26 @@ fn the_guide_host_reads_as_the_guide_describes_it() {
 fn the_guide_plan_passes_with_the_warnings_it_deserves() {
     let found = findings(|_| {});
     assert!(errors(&found).is_empty(), "{found:?}");
-    assert_eq!(found.iter().filter(|f| f.1 == Rule::Housekeeping).count(), HOUSEKEEPING_BOTH_NODES, "{found:?}");
+    assert_eq!(
+        found.iter().filter(|f| f.1 == Rule::Housekeeping).count(),
+        HOUSEKEEPING_BOTH_NODES,
+        "{found:?}"
+    );
     assert_eq!(found.len(), HOUSEKEEPING_BOTH_NODES, "{found:?}");
     let plan = guide_plan();
-    assert!(plan.virtual_machines.iter().all(|vm| whole_cores(vm, &guide_host())), "sibling pairs give guests threads=2");
+    assert!(
+        plan.virtual_machines.iter().all(|vm| whole_cores(vm, &guide_host())),
+        "sibling pairs give guests threads=2"
+    );
 }
 
 #[test]
 fn each_broken_rule_names_its_vm_and_cpu() {
-    type Case = (&'static str, Box<dyn FnOnce(&mut VmPlan)>, Vec<(Rule, Option<&'static str>, Option<u32>)>);
+    type Case = (
+        &'static str,
+        Box<dyn FnOnce(&mut VmPlan)>,
+        Vec<(Rule, Option<&'static str>, Option<u32>)>,
+    );
     let cases: Vec<Case> = vec![
         (
             "a pin too few",
@@ -72,16 +96,28 @@ fn each_broken_rule_names_its_vm_and_cpu() {
         ),
         (
             "emulator threads on the other node",
-            Box::new(|p| vm(p, "data").tuning.emulator_cpuset = numarun::numa::CpuSet::parse("16").unwrap()),
+            Box::new(|p| {
+                vm(p, "data").tuning.emulator_cpuset = numarun::numa::CpuSet::parse("16").unwrap()
+            }),
             vec![(Rule::OutsideNode, Some("k3s-worker-data"), Some(16))],
         ),
         (
             "a node the host lacks",
-            Box::new(|p| vm(p, "slm").tuning.numa_memory.nodeset = numarun::numa::CpuSet::parse("2").unwrap()),
+            Box::new(|p| {
+                vm(p, "slm").tuning.numa_memory.nodeset = numarun::numa::CpuSet::parse("2").unwrap()
+            }),
             vec![(Rule::UnknownNode, Some("k3s-worker-slm"), None)]
                 .into_iter()
-                .chain((0..8).map(|i| (Rule::OutsideNode, Some("k3s-worker-slm"), Some([26, 62, 27, 63, 28, 64, 29, 65][i]))))
-                .chain([34, 35, 70, 71].map(|c| (Rule::OutsideNode, Some("k3s-worker-slm"), Some(c))))
+                .chain((0..8).map(|i| {
+                    (
+                        Rule::OutsideNode,
+                        Some("k3s-worker-slm"),
+                        Some([26, 62, 27, 63, 28, 64, 29, 65][i]),
+                    )
+                }))
+                .chain(
+                    [34, 35, 70, 71].map(|c| (Rule::OutsideNode, Some("k3s-worker-slm"), Some(c))),
+                )
                 .collect(),
         ),
         (
@@ -91,10 +127,16 @@ fn each_broken_rule_names_its_vm_and_cpu() {
         ),
         (
             "emulator threads on a vCPU's CPU",
-            Box::new(|p| vm(p, "tasks").tuning.emulator_cpuset = numarun::numa::CpuSet::parse("30").unwrap()),
+            Box::new(|p| {
+                vm(p, "tasks").tuning.emulator_cpuset = numarun::numa::CpuSet::parse("30").unwrap()
+            }),
             vec![(Rule::EmulatorOnVcpu, Some("k3s-worker-tasks"), Some(30))],
         ),
-        ("more memory than the node has", Box::new(|p| vm(p, "data").memory_mb = 80_000), vec![(Rule::Memory, None, None)]),
+        (
+            "more memory than the node has",
+            Box::new(|p| vm(p, "data").memory_mb = 80_000),
+            vec![(Rule::Memory, None, None)],
+        ),
         (
             "no memory mode",
             Box::new(|p| vm(p, "slm-heavy").tuning.numa_memory.mode = None),
@@ -122,10 +164,16 @@ fn warnings_name_what_works_but_costs() {
     // Threads of different cores for one vCPU pair: the guest cannot be told threads=2.
     let found = findings(|p| vm(p, "slm").tuning.vcpu_pins.swap(1, 2));
     assert!(errors(&found).is_empty(), "{found:?}");
-    assert!(found.contains(&(Level::Warning, Rule::SplitCore, Some("k3s-worker-slm".into()), Some(26))), "{found:?}");
+    assert!(
+        found.contains(&(Level::Warning, Rule::SplitCore, Some("k3s-worker-slm".into()), Some(26))),
+        "{found:?}"
+    );
 
     let found = findings(|p| vm(p, "tasks").tuning.numa_memory.mode = Some("preferred".into()));
-    assert!(found.contains(&(Level::Warning, Rule::Mode, Some("k3s-worker-tasks".into()), None)), "{found:?}");
+    assert!(
+        found.contains(&(Level::Warning, Rule::Mode, Some("k3s-worker-tasks".into()), None)),
+        "{found:?}"
+    );
 
     // A core left free on node 0 silences its housekeeping warning.
     let found = findings(|p| {
@@ -141,7 +189,14 @@ fn validate_draws_the_map_and_exits_by_what_it_found() {
     let t = Test::new();
     let caps = project("examples/guide-host.capabilities.xml");
     let svg = t.path().join("map.svg");
-    let run = t.run(&["validate", &project("examples/vm.cluster-numa.json"), "--capabilities", &caps, "--svg", svg.to_str().unwrap()]);
+    let run = t.run(&[
+        "validate",
+        &project("examples/vm.cluster-numa.json"),
+        "--capabilities",
+        &caps,
+        "--svg",
+        svg.to_str().unwrap(),
+    ]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     let node0 = run.stdout.lines().find(|l| l.starts_with("node 0")).unwrap();
     assert!(node0.contains(&format!("{} ee ee", ["AA"; 16].join(" "))), "{node0}");
@@ -156,7 +211,9 @@ fn validate_draws_the_map_and_exits_by_what_it_found() {
     t.write("broken.json", &plan);
     let run = t.run(&["validate", "broken.json", "--capabilities", &caps]);
     assert_eq!(run.code, 2, "{}", run.stdout);
-    assert!(run.stdout.contains("error[shared-cpu] k3s-worker-data cpu 0: CPU 0 is pinned by vCPU 0 of k3s-worker-slm-heavy"));
+    assert!(run.stdout.contains(
+        "error[shared-cpu] k3s-worker-data cpu 0: CPU 0 is pinned by vCPU 0 of k3s-worker-slm-heavy"
+    ));
     assert!(run.stdout.contains("error[outside-node] k3s-worker-data cpu 0:"), "{}", run.stdout);
     let node0 = run.stdout.lines().find(|l| l.starts_with("node 0")).unwrap();
     assert!(node0.starts_with("node 0   !A"), "{node0}");
@@ -165,8 +222,16 @@ fn validate_draws_the_map_and_exits_by_what_it_found() {
 #[test]
 fn a_plan_with_an_unknown_key_is_refused_where_it_is() {
     let t = Test::new();
-    t.write("plan.yaml", "virtual_machines:\n  - name: a\n    vcpu_count: 1\n    memory_mb: 1\n    tunning: {}\n");
-    let run = t.run(&["validate", "plan.yaml", "--capabilities", &project("examples/guide-host.capabilities.xml")]);
+    t.write(
+        "plan.yaml",
+        "virtual_machines:\n  - name: a\n    vcpu_count: 1\n    memory_mb: 1\n    tunning: {}\n",
+    );
+    let run = t.run(&[
+        "validate",
+        "plan.yaml",
+        "--capabilities",
+        &project("examples/guide-host.capabilities.xml"),
+    ]);
     assert_eq!(run.code, 1);
     assert!(run.stderr.contains("plan.yaml:5:5"), "{}", run.stderr);
     assert!(run.stderr.contains("did you mean `tuning`"), "{}", run.stderr);
@@ -180,7 +245,11 @@ fn fake_sysfs(root: &std::path::Path) {
         std::fs::create_dir_all(&dir).unwrap();
         let (a, b) = (node * 18, 36 + node * 18);
         std::fs::write(dir.join("cpulist"), format!("{a}-{},{b}-{}\n", a + 17, b + 17)).unwrap();
-        std::fs::write(dir.join("meminfo"), format!("Node {node} MemTotal:       132120576 kB\nNode {node} MemFree: 1 kB\n")).unwrap();
+        std::fs::write(
+            dir.join("meminfo"),
+            format!("Node {node} MemTotal:       132120576 kB\nNode {node} MemFree: 1 kB\n"),
+        )
+        .unwrap();
     }
     for cpu in 0u32..72 {
         let dir = system.join(format!("cpu/cpu{cpu}/topology"));
@@ -188,7 +257,8 @@ fn fake_sysfs(root: &std::path::Path) {
         let base = cpu % 36;
         std::fs::write(dir.join("physical_package_id"), format!("{}\n", base / 18)).unwrap();
         std::fs::write(dir.join("core_id"), format!("{}\n", base % 18)).unwrap();
-        std::fs::write(dir.join("thread_siblings_list"), format!("{base},{}\n", base + 36)).unwrap();
+        std::fs::write(dir.join("thread_siblings_list"), format!("{base},{}\n", base + 36))
+            .unwrap();
     }
 }
 
@@ -221,7 +291,9 @@ fn host_facts_and_vm_plan_serve_phase_one() {
     }
     assert!(t.read("map.svg").contains("<svg"));
 
-    let broken = std::fs::read_to_string(project("examples/vm.cluster-numa.json")).unwrap().replacen("\"strict\"", "\"\"", 1);
+    let broken = std::fs::read_to_string(project("examples/vm.cluster-numa.json"))
+        .unwrap()
+        .replacen("\"strict\"", "\"\"", 1);
     t.write("broken.json", &broken);
     t.write(
         "broken.yaml",
@@ -229,14 +301,20 @@ fn host_facts_and_vm_plan_serve_phase_one() {
     );
     let run = t.run(&["play", "broken.yaml"]);
     assert_eq!(run.code, 2);
-    assert!(run.stdout.contains("error[mode] k3s-worker-slm-heavy: numa_memory.mode is not stated"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("error[mode] k3s-worker-slm-heavy: numa_memory.mode is not stated"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
 fn accepted_rules_become_warnings_that_still_show() {
     let t = Test::local();
     fake_sysfs(&t.path().join("sys"));
-    let shared = std::fs::read_to_string(project("examples/vm.cluster-numa.json")).unwrap().replacen("\"26\"", "\"25\"", 1);
+    let shared = std::fs::read_to_string(project("examples/vm.cluster-numa.json"))
+        .unwrap()
+        .replacen("\"26\"", "\"25\"", 1);
     t.write("shared.json", &shared);
     let play = |accept: &str| {
         format!(
@@ -253,7 +331,11 @@ fn accepted_rules_become_warnings_that_still_show() {
 
     let accepting = t.run(&["play", "accepting.yaml"]);
     accepting.ok();
-    assert!(accepting.stdout.contains("warning[shared-cpu] k3s-worker-slm cpu 25: CPU 25 is pinned by"), "{}", accepting.stdout);
+    assert!(
+        accepting.stdout.contains("warning[shared-cpu] k3s-worker-slm cpu 25: CPU 25 is pinned by"),
+        "{}",
+        accepting.stdout
+    );
     assert!(accepting.stdout.contains("(accepted on this host)"), "{}", accepting.stdout);
 
     let typo = t.run(&["play", "typo.yaml"]);

@@ -46,7 +46,9 @@ fn values(seed: u64, canary: &str, count: usize) -> Vec<String> {
     (0..count)
         .map(|_| {
             let parts = 1 + next() % 5;
-            (0..parts).map(|_| PIECES[(next() % PIECES.len() as u64) as usize].replace("CANARY", canary)).collect()
+            (0..parts)
+                .map(|_| PIECES[(next() % PIECES.len() as u64) as usize].replace("CANARY", canary))
+                .collect()
         })
         .collect()
 }
@@ -100,13 +102,19 @@ fn hostile_values_stay_one_argument(t: Test) {
     run.ok();
     let out: serde_json::Value = serde_json::from_str(&t.read("work/out.json")).unwrap();
     // As Ansible's, a command's stdout loses its trailing newlines.
-    let expected: Vec<String> = values.iter().map(|v| v.trim_end_matches('\n').to_string()).collect();
+    let expected: Vec<String> =
+        values.iter().map(|v| v.trim_end_matches('\n').to_string()).collect();
     for step in ["printed", "split", "shelled"] {
         let outputs: Vec<String> = serde_json::from_value(out[step].clone()).unwrap();
         assert_eq!(outputs, expected, "{step}: some value did not arrive whole");
     }
-    let doubled: Vec<String> = values.iter().map(|v| format!("{v}{v}").trim_end_matches('\n').to_string()).collect();
-    assert_eq!(serde_json::from_value::<Vec<String>>(out["carried"].clone()).unwrap(), doubled, "stdin and environment");
+    let doubled: Vec<String> =
+        values.iter().map(|v| format!("{v}{v}").trim_end_matches('\n').to_string()).collect();
+    assert_eq!(
+        serde_json::from_value::<Vec<String>>(out["carried"].clone()).unwrap(),
+        doubled,
+        "stdin and environment"
+    );
     let lines = t.read("work/lines");
     for value in &values {
         assert!(lines.lines().any(|l| l == value.replace('\n', " ")), "line {value:?} missing");

@@ -8,7 +8,10 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use numarun::connection::{Attrs, Command, Connection, ConnectionError, Local, Output, PlannedRead, Privilege, Program, Stat};
+use numarun::connection::{
+    Attrs, Command, Connection, ConnectionError, Local, Output, PlannedRead, Privilege, Program,
+    Stat,
+};
 use numarun::diag::Source;
 use numarun::modules::{Check, HostReader, StepAccess, lookup};
 use numarun::redact::Redactor;
@@ -45,7 +48,9 @@ impl Connection for Recording {
     async fn run(&self, command: &Command) -> Result<Output, ConnectionError> {
         let words = match &command.program {
             Program::Argv(argv) => argv.clone(),
-            Program::Shell { script, executable } => vec![executable.clone(), "-c".into(), script.clone()],
+            Program::Shell { script, executable } => {
+                vec![executable.clone(), "-c".into(), script.clone()]
+            }
         };
         self.calls.lock().unwrap().commands.push((words, command.look_only));
         self.local.run(command).await
@@ -59,7 +64,10 @@ impl Connection for Recording {
     async fn stat(&self, path: &str) -> Result<Option<Stat>, ConnectionError> {
         self.local.stat(path).await
     }
-    async fn inspect(&self, path: &str) -> Result<Option<(Stat, Option<Vec<u8>>)>, ConnectionError> {
+    async fn inspect(
+        &self,
+        path: &str,
+    ) -> Result<Option<(Stat, Option<Vec<u8>>)>, ConnectionError> {
         self.local.inspect(path).await
     }
     async fn mkdir(&self, path: &str, _: Attrs) -> Result<(), ConnectionError> {
@@ -93,7 +101,9 @@ const READ_ONLY_PROGRAMS: &[&str] = &[
 /// A check's shell scripts that only read: a user's `check:` guard (`true` here), the sysfs
 /// dumps of host facts.
 fn script_only_reads(script: &str) -> bool {
-    script == "true" || script.starts_with("for d in /sys/block/*") || script.starts_with("cd \"$1/devices/system\"")
+    script == "true"
+        || script.starts_with("for d in /sys/block/*")
+        || script.starts_with("cd \"$1/devices/system\"")
 }
 
 struct Case {
@@ -115,14 +125,30 @@ fn cases(dir: &Path) -> Vec<Case> {
         case("template", format!("{{src: '{d}/page.j2', dest: '{d}/page'}}")),
         case("lineinfile", format!("{{path: '{d}/new/lines', line: 'a', create: true}}")),
         case("blockinfile", format!("{{path: '{d}/blocks', block: 'a', create: true}}")),
-        case("sysctl", format!("{{name: net.ipv4.ip_forward, value: '1', sysctl_file: '{d}/99.conf', sysctl_set: true}}")),
+        case(
+            "sysctl",
+            format!(
+                "{{name: net.ipv4.ip_forward, value: '1', sysctl_file: '{d}/99.conf', sysctl_set: true}}"
+            ),
+        ),
         case("apt", "{name: [numarun-no-such-package]}".into()),
         case("service", "{name: numarun-no-such-unit, state: started, enabled: true}".into()),
         case("cron", "{name: nightly, job: 'true', minute: '5'}".into()),
-        case("mount", format!("{{path: '{d}/mnt', src: '{d}/disk.img', fstype: ext4, state: mounted, fstab: '{d}/fstab'}}")),
+        case(
+            "mount",
+            format!(
+                "{{path: '{d}/mnt', src: '{d}/disk.img', fstype: ext4, state: mounted, fstab: '{d}/fstab'}}"
+            ),
+        ),
         case("filesystem", format!("{{dev: '{d}/disk.img', fstype: ext4}}")),
         case("qemu_img", format!("{{path: '{d}/new.qcow2', size: 1G}}")),
-        case("base_image", format!("{{src: '{d}/image.qcow2', dest: '{d}/image.qcow2', sha256: '{}'}}", "0".repeat(64))),
+        case(
+            "base_image",
+            format!(
+                "{{src: '{d}/image.qcow2', dest: '{d}/image.qcow2', sha256: '{}'}}",
+                "0".repeat(64)
+            ),
+        ),
         case("host_facts", format!("{{free_space: ['{d}/not/yet/made']}}")),
     ]
 }
@@ -136,13 +162,21 @@ fn check(case: &Case) -> (Calls, String) {
     let scope = Scope::new(Arc::new(Templater::new()), Vec::new());
     let secrets = Redactor::default();
     let search_dirs: Vec<PathBuf> = Vec::new();
-    let access =
-        StepAccess { connection: &recording, env: &[], scope: &scope, search_dirs: &search_dirs, span: &node.span, secrets: &secrets };
+    let access = StepAccess {
+        connection: &recording,
+        env: &[],
+        scope: &scope,
+        search_dirs: &search_dirs,
+        span: &node.span,
+        secrets: &secrets,
+    };
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let found = runtime.block_on(module.check(&HostReader::for_check(access)));
     let said = match found {
         Ok(Check::Ok(_)) => "nothing to do".to_string(),
-        Ok(Check::Change(change, _) | Check::Always(change, _)) => format!("change: {}", change.summary),
+        Ok(Check::Change(change, _) | Check::Always(change, _)) => {
+            format!("change: {}", change.summary)
+        }
         Ok(Check::Unknown(reason, _)) => format!("unknown: {reason}"),
         Err(error) => format!("error: {error}"),
     };
@@ -154,8 +188,10 @@ fn check(case: &Case) -> (Calls, String) {
 fn a_check_changes_nothing_and_runs_only_probes_that_read() {
     let dir = tempfile::tempdir().unwrap();
     let listing = |dir: &Path| {
-        let mut names: Vec<String> =
-            std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
         names.sort();
         names
     };
@@ -164,15 +200,41 @@ fn a_check_changes_nothing_and_runs_only_probes_that_read() {
     let mut probes = 0;
     for case in cases {
         let (calls, said) = check(&case);
-        assert!(calls.changes.is_empty(), "{}: the check changed the host ({said}): {:?}", case.module, calls.changes);
+        assert!(
+            calls.changes.is_empty(),
+            "{}: the check changed the host ({said}): {:?}",
+            case.module,
+            calls.changes
+        );
         for (words, look_only) in &calls.commands {
             let program = words[0].as_str();
-            assert!(*look_only, "{}: `{}` ran without being marked look-only", case.module, words.join(" "));
-            assert!(READ_ONLY_PROGRAMS.contains(&program), "{}: a check started `{program}`, not a read-only program", case.module);
+            assert!(
+                *look_only,
+                "{}: `{}` ran without being marked look-only",
+                case.module,
+                words.join(" ")
+            );
+            assert!(
+                READ_ONLY_PROGRAMS.contains(&program),
+                "{}: a check started `{program}`, not a read-only program",
+                case.module
+            );
             match program {
-                "systemctl" => assert_eq!(words[1], "show", "{}: systemctl {}", case.module, words[1]),
-                "crontab" => assert!(words.contains(&"-l".to_string()), "{}: crontab {:?}", case.module, words),
-                "/bin/sh" => assert!(script_only_reads(&words[2]), "{}: a check ran a script:\n{}", case.module, words[2]),
+                "systemctl" => {
+                    assert_eq!(words[1], "show", "{}: systemctl {}", case.module, words[1])
+                }
+                "crontab" => assert!(
+                    words.contains(&"-l".to_string()),
+                    "{}: crontab {:?}",
+                    case.module,
+                    words
+                ),
+                "/bin/sh" => assert!(
+                    script_only_reads(&words[2]),
+                    "{}: a check ran a script:\n{}",
+                    case.module,
+                    words[2]
+                ),
                 _ => {}
             }
             probes += 1;
@@ -189,11 +251,19 @@ fn a_check_asks_each_probe_once() {
     let scope = Scope::new(Arc::new(Templater::new()), Vec::new());
     let secrets = Redactor::default();
     let node = numarun::yaml::load_str(Source::new("probe", "{}")).unwrap();
-    let access = StepAccess { connection: &recording, env: &[], scope: &scope, search_dirs: &[], span: &node.span, secrets: &secrets };
+    let access = StepAccess {
+        connection: &recording,
+        env: &[],
+        scope: &scope,
+        search_dirs: &[],
+        span: &node.span,
+        secrets: &secrets,
+    };
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let host = HostReader::for_check(access);
     let date = || Command::argv(["date", "+%N"]);
-    let (first, second) = runtime.block_on(async { (host.probe(date()).await.unwrap(), host.probe(date()).await.unwrap()) });
+    let (first, second) = runtime
+        .block_on(async { (host.probe(date()).await.unwrap(), host.probe(date()).await.unwrap()) });
     assert_eq!(first.stdout, second.stdout, "the second answer was not the first one kept");
     assert_eq!(recording.calls.lock().unwrap().commands.len(), 1, "the host was asked twice");
     // A new check asks again: what a change did since is seen.

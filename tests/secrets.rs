@@ -13,7 +13,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use common::Test;
 
 fn random_secret() -> String {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
     format!("s3cr3t-{:x}-{:x}", nanos, std::process::id())
 }
 
@@ -81,14 +82,32 @@ fn a_secret_reaches_no_output_log_diff_label_error_or_command_line() {
     assert_eq!(t.read("work/app.env"), format!("TOKEN={secret}\n"), "the secret was used");
     let log = serde_json::to_string(&run.events).unwrap();
     for (place, text) in [("output", &run.stdout), ("errors", &run.stderr), ("JSON log", &log)] {
-        assert!(!text.contains(&secret) && !text.contains(&api_key), "a secret is in the {place}:\n{text}");
+        assert!(
+            !text.contains(&secret) && !text.contains(&api_key),
+            "a secret is in the {place}:\n{text}"
+        );
     }
     assert!(run.stdout.contains("key <redacted>"), "{}", run.stdout);
-    assert!(!command_lines.iter().any(|line| line.contains(&secret)), "the secret was on a command line");
-    assert!(command_lines.iter().any(|line| line.contains("sshd")), "the watch saw no sshd: it saw nothing");
-    assert_eq!(run.with_status("ok").iter().filter(|s| s.ends_with("through the environment")).count(), 1, "{}", run.stdout);
+    assert!(
+        !command_lines.iter().any(|line| line.contains(&secret)),
+        "the secret was on a command line"
+    );
+    assert!(
+        command_lines.iter().any(|line| line.contains("sshd")),
+        "the watch saw no sshd: it saw nothing"
+    );
+    assert_eq!(
+        run.with_status("ok").iter().filter(|s| s.ends_with("through the environment")).count(),
+        1,
+        "{}",
+        run.stdout
+    );
     let refused = "with a secret in its command line, where every user of the host can read it";
     assert_eq!(run.stdout.matches(refused).count(), 2, "{}", run.stdout);
     assert!(run.stdout.contains("item <redacted>"), "{}", run.stdout);
-    assert!(run.stdout.contains("+TOKEN=<redacted>"), "the diff shows the line, redacted\n{}", run.stdout);
+    assert!(
+        run.stdout.contains("+TOKEN=<redacted>"),
+        "the diff shows the line, redacted\n{}",
+        run.stdout
+    );
 }

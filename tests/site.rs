@@ -49,7 +49,9 @@ fn guest_files() -> Vec<(String, std::collections::BTreeMap<std::path::PathBuf, 
         .iter()
         .map(|guest| {
             let mut files = tree(Path::new(&format!("/var/lib/numarun-lab/guests/{guest}/upper")));
-            files.retain(|path, _| !path.starts_with("var/log") && !path.ends_with(".sudo_as_admin_successful"));
+            files.retain(|path, _| {
+                !path.starts_with("var/log") && !path.ends_with(".sudo_as_admin_successful")
+            });
             (guest.to_string(), files)
         })
         .collect()
@@ -97,7 +99,8 @@ fn the_site_parses_with_both_inventories() {
         hosts.ok();
         assert!(GUESTS.iter().all(|g| hosts.stdout.contains(g)), "{}", hosts.stdout);
     }
-    t.run(&["play", &project("playbooks/rollback.yaml"), "-i", &inventory(), "--syntax-check"]).ok();
+    t.run(&["play", &project("playbooks/rollback.yaml"), "-i", &inventory(), "--syntax-check"])
+        .ok();
 }
 
 #[test]
@@ -130,11 +133,15 @@ fn the_site_on_a_fresh_lab() {
     check.ok();
     assert!(total_changed(&check) > 40, "{}", check.stdout);
     for ((guest, before), (_, after)) in guests_before.iter().zip(guest_files()) {
-        let changed: Vec<_> = before.keys().chain(after.keys()).filter(|p| before.get(*p) != after.get(*p)).collect();
+        let changed: Vec<_> =
+            before.keys().chain(after.keys()).filter(|p| before.get(*p) != after.get(*p)).collect();
         assert!(changed.is_empty(), "check mode changed {guest}: {changed:?}");
     }
     assert_eq!(virsh(&["list", "--all", "--name"]), domains_before, "check mode changed libvirt");
-    assert!(!Path::new("/var/lib/libvirt/images/numarun-lab").exists(), "check mode made the images folder");
+    assert!(
+        !Path::new("/var/lib/libvirt/images/numarun-lab").exists(),
+        "check mode made the images folder"
+    );
 
     // The whole site, watched for the k3s token in every command line of the machine.
     let watch = ArgvWatch::start();
@@ -142,12 +149,18 @@ fn the_site_on_a_fresh_lab() {
     let argvs = watch.stop();
     first.ok();
     for phase in PHASES {
-        assert!(first.steps().iter().any(|s| s["phase"] == phase), "phase `{phase}` ran no step\n{}", first.stdout);
+        assert!(
+            first.steps().iter().any(|s| s["phase"] == phase),
+            "phase `{phase}` ran no step\n{}",
+            first.stdout
+        );
     }
-    let token = on_guest(SERVER, "sudo cat /var/lib/rancher/k3s/server/node-token").trim().to_string();
+    let token =
+        on_guest(SERVER, "sudo cat /var/lib/rancher/k3s/server/node-token").trim().to_string();
     assert!(token.len() > 20, "no token: {token}");
     let log = serde_json::to_string(&first.events).unwrap();
-    for (place, text) in [("output", &first.stdout), ("errors", &first.stderr), ("JSON log", &log)] {
+    for (place, text) in [("output", &first.stdout), ("errors", &first.stderr), ("JSON log", &log)]
+    {
         assert!(!text.contains(&token), "the k3s token is in the {place}");
     }
     assert!(!argvs.iter().any(|argv| argv.contains(&token)), "the k3s token was on a command line");
@@ -159,14 +172,21 @@ fn the_site_on_a_fresh_lab() {
     assert_eq!(total_changed(&second), 0, "{}", second.stdout);
 
     // The hypervisor's tuning went to the lab's folder, and the run said what it left alone.
-    let sysctl = std::fs::read_to_string("/var/lib/numarun-lab/hypervisor/etc/sysctl.d/90-numarun-numa.conf").unwrap();
+    let sysctl = std::fs::read_to_string(
+        "/var/lib/numarun-lab/hypervisor/etc/sysctl.d/90-numarun-numa.conf",
+    )
+    .unwrap();
     assert_eq!(sysctl, "kernel.numa_balancing = 0\n");
     assert!(second.stdout.contains("Live kernel settings left alone"), "{}", second.stdout);
 
     // The expected topology is the inventory's: the same phase fails loudly on another host.
     let wrong = play(&t, "playbooks/phases/01-verify.yaml", &["-e", r#"{"expect_numa_nodes": 2}"#]);
     assert_eq!(wrong.code, 2, "{}", wrong.stdout);
-    assert!(wrong.stdout.contains("expected 2 NUMA node(s), 1 thread(s) per core"), "{}", wrong.stdout);
+    assert!(
+        wrong.stdout.contains("expected 2 NUMA node(s), 1 thread(s) per core"),
+        "{}",
+        wrong.stdout
+    );
 
     // The data tiers: one fstab entry each, real mounts of the lab's disks.
     let fstab = on_guest(DATA, "cat /etc/fstab");
@@ -182,15 +202,25 @@ fn the_site_on_a_fresh_lab() {
         assert_eq!(source.trim(), text(&loop_of.stdout).trim(), "{mount} is not the lab's {disk}");
     }
     let host_mounts = std::fs::read_to_string("/proc/mounts").unwrap();
-    assert!(!host_mounts.contains("/data/hot") && !host_mounts.contains("/data/lake"), "mounted on the host:\n{host_mounts}");
+    assert!(
+        !host_mounts.contains("/data/hot") && !host_mounts.contains("/data/lake"),
+        "mounted on the host:\n{host_mounts}"
+    );
     let crontab = on_guest(DATA, "crontab -l");
-    assert!(crontab.contains("# the admin own job") && crontab.contains("staging-cleanup-monitor.sh"), "{crontab}");
+    assert!(
+        crontab.contains("# the admin own job") && crontab.contains("staging-cleanup-monitor.sh"),
+        "{crontab}"
+    );
 
     // One phase by its tag; a changed memory size reaches the running server through the handler.
-    let show = || on_guest(DATA, "sudo -u postgres psql -XAtc 'SHOW shared_buffers'").trim().to_string();
+    let show =
+        || on_guest(DATA, "sudo -u postgres psql -XAtc 'SHOW shared_buffers'").trim().to_string();
     let bigger = play(&t, "playbooks/site.yaml", &["--tags", "postgresql", "-e", "vm_memory_gb=4"]);
     bigger.ok();
-    assert!(bigger.steps().iter().all(|s| s["phase"] == "VM addresses" || s["phase"].as_str().unwrap().starts_with("PostgreSQL")));
+    assert!(
+        bigger.steps().iter().all(|s| s["phase"] == "VM addresses"
+            || s["phase"].as_str().unwrap().starts_with("PostgreSQL"))
+    );
     assert_eq!(show(), "1GB");
     play(&t, "playbooks/site.yaml", &["--tags", "postgresql"]).ok();
     assert_eq!(show(), "512MB");
@@ -200,11 +230,18 @@ fn the_site_on_a_fresh_lab() {
     t.write("mkfs-again.yaml", "- hosts: data\n  tasks:\n    - filesystem: { dev: /dev/vdb, fstype: ext4, label: lake-storage }\n");
     let again = t.run(&["play", "mkfs-again.yaml", "-i", &inventory()]);
     assert_ne!(again.code, 0, "{}", again.stdout);
-    assert!(again.stdout.contains("/dev/vdb already holds ext4 labelled `hot-storage`"), "{}", again.stdout);
+    assert!(
+        again.stdout.contains("/dev/vdb already holds ext4 labelled `hot-storage`"),
+        "{}",
+        again.stdout
+    );
     assert_eq!(on_guest(DATA, "cat /data/hot/staging/keep"), "precious\n");
 
     // initdb never runs over a folder that holds anything.
-    on_guest(DATA, "sudo install -d -o postgres -m 700 /data/hot/other && echo mine | sudo tee /data/hot/other/notes >/dev/null");
+    on_guest(
+        DATA,
+        "sudo install -d -o postgres -m 700 /data/hot/other && echo mine | sudo tee /data/hot/other/notes >/dev/null",
+    );
     let over = play(&t, "playbooks/phases/06-postgresql.yaml", &["-e", "pg_data=/data/hot/other"]);
     assert_eq!(over.code, 2, "{}", over.stdout);
     assert!(over.stdout.contains("is not empty"), "{}", over.stdout);
@@ -212,10 +249,14 @@ fn the_site_on_a_fresh_lab() {
     on_guest(DATA, "sudo rm -r /data/hot/other");
 
     // A missed threshold fails phase 12, and the report says which.
-    let strict = play(&t, "playbooks/site.yaml", &["--tags", "perf", "-e", "perf_min_hot_iops=1000000000"]);
+    let strict =
+        play(&t, "playbooks/site.yaml", &["--tags", "perf", "-e", "perf_min_hot_iops=1000000000"]);
     assert_ne!(strict.code, 0, "{}", strict.stdout);
     let report = std::fs::read_to_string("/var/lib/numarun-lab/reports/perf-report.md").unwrap();
-    assert!(report.contains("| hot tier random-read IOPS |") && report.contains("**missed**"), "{report}");
+    assert!(
+        report.contains("| hot tier random-read IOPS |") && report.contains("**missed**"),
+        "{report}"
+    );
 
     // Rollback takes the plan's domains and images, and leaves the unmanaged domain alone.
     play(&t, "playbooks/rollback.yaml", &[]).ok();

@@ -13,10 +13,20 @@ fn inventory(t: &Test, daemons: &[&Sshd], extra: &str) -> std::path::PathBuf {
 }
 
 /// The same, with each host's variables from `host_vars` (given the known_hosts file).
-fn inventory_of(t: &Test, daemons: &[&Sshd], extra: &str, host_vars: impl Fn(&Sshd, &std::path::Path) -> String) -> std::path::PathBuf {
+fn inventory_of(
+    t: &Test,
+    daemons: &[&Sshd],
+    extra: &str,
+    host_vars: impl Fn(&Sshd, &std::path::Path) -> String,
+) -> std::path::PathBuf {
     let known_hosts = t.path().join("known_hosts");
-    std::fs::write(&known_hosts, daemons.iter().map(|d| d.known_hosts_line()).collect::<String>()).unwrap();
-    let hosts: String = daemons.iter().enumerate().map(|(i, d)| format!("    h{i}: {}\n", host_vars(d, &known_hosts))).collect();
+    std::fs::write(&known_hosts, daemons.iter().map(|d| d.known_hosts_line()).collect::<String>())
+        .unwrap();
+    let hosts: String = daemons
+        .iter()
+        .enumerate()
+        .map(|(i, d)| format!("    h{i}: {}\n", host_vars(d, &known_hosts)))
+        .collect();
     t.write("inventory.yaml", &format!("all:\n  vars: {{ {extra} }}\n  hosts:\n{hosts}"));
     known_hosts
 }
@@ -69,12 +79,18 @@ fn a_changed_host_key_is_refused_naming_the_file_and_line() {
         let other = Sshd::start();
         let known_hosts = inventory(&t, &[&sshd], vars);
         // Line 2 claims the daemon's address with another daemon's key.
-        let forged = other.known_hosts_line().replace(&format!("]:{}", other.port), &format!("]:{}", sshd.port));
+        let forged = other
+            .known_hosts_line()
+            .replace(&format!("]:{}", other.port), &format!("]:{}", sshd.port));
         std::fs::write(&known_hosts, format!("# comment\n{forged}")).unwrap();
         t.write("play.yaml", "- hosts: all\n  tasks:\n    - command: \"true\"\n");
         let run = t.run_with_env(&["play", "play.yaml"], &keeper_env(&t));
         assert_eq!(run.code, 4, "{}", message(&run));
-        assert!(message(&run).contains(&format!("has CHANGED: {}:2", known_hosts.display())), "{vars}: {}", message(&run));
+        assert!(
+            message(&run).contains(&format!("has CHANGED: {}:2", known_hosts.display())),
+            "{vars}: {}",
+            message(&run)
+        );
     }
 }
 
@@ -96,7 +112,8 @@ fn unknown_hosts_are_refused_unless_accept_new_records_them() {
 
     // accept-new records first sightings only: a changed key is still refused.
     let other = Sshd::start();
-    let forged = other.known_hosts_line().replace(&format!("]:{}", other.port), &format!("]:{}", sshd.port));
+    let forged =
+        other.known_hosts_line().replace(&format!("]:{}", other.port), &format!("]:{}", sshd.port));
     std::fs::write(&known_hosts, forged).unwrap();
     let changed = t.run(&["play", "play.yaml", "-e", "numarun_host_key_policy=accept-new"]);
     assert_eq!(changed.code, 4);
@@ -108,7 +125,15 @@ fn hashed_known_hosts_entries_are_matched() {
     let t = Test::new();
     let sshd = Sshd::start();
     let known_hosts = inventory(&t, &[&sshd], "");
-    assert!(std::process::Command::new("ssh-keygen").args(["-H", "-f"]).arg(&known_hosts).output().unwrap().status.success());
+    assert!(
+        std::process::Command::new("ssh-keygen")
+            .args(["-H", "-f"])
+            .arg(&known_hosts)
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
     assert!(std::fs::read_to_string(&known_hosts).unwrap().starts_with("|1|"));
     t.write("play.yaml", "- hosts: all\n  tasks:\n    - command: \"true\"\n");
     t.run(&["play", "play.yaml"]).ok();
@@ -122,8 +147,14 @@ fn pinned_keys_replace_known_hosts() {
     let known_hosts = inventory(&t, &[&sshd], "");
     std::fs::write(&known_hosts, "").unwrap();
     t.write("play.yaml", "- hosts: all\n  tasks:\n    - command: \"true\"\n");
-    t.run(&["play", "play.yaml", "-e", &format!("{{ansible_ssh_host_key: '{}'}}", sshd.host_key)]).ok();
-    let wrong = t.run(&["play", "play.yaml", "-e", &format!("{{ansible_ssh_host_key: '{}'}}", other.host_key)]);
+    t.run(&["play", "play.yaml", "-e", &format!("{{ansible_ssh_host_key: '{}'}}", sshd.host_key)])
+        .ok();
+    let wrong = t.run(&[
+        "play",
+        "play.yaml",
+        "-e",
+        &format!("{{ansible_ssh_host_key: '{}'}}", other.host_key),
+    ]);
     assert_eq!(wrong.code, 4);
     assert!(message(&wrong).contains("not the key pinned"), "{}", message(&wrong));
 }
@@ -149,7 +180,12 @@ fn a_wrong_client_key_fails_authentication_without_hanging() {
     inventory(&t, &[&sshd], "");
     let stranger = t.path().join("stranger");
     assert!(
-        std::process::Command::new("ssh-keygen").args(["-q", "-t", "ed25519", "-N", "", "-f"]).arg(&stranger).status().unwrap().success()
+        std::process::Command::new("ssh-keygen")
+            .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+            .arg(&stranger)
+            .status()
+            .unwrap()
+            .success()
     );
     t.write("play.yaml", "- hosts: all\n  tasks:\n    - command: \"true\"\n");
     let key = format!("ansible_ssh_private_key_file={}", stranger.display());
@@ -161,14 +197,23 @@ struct SshAgent(std::process::Child);
 
 impl SshAgent {
     fn start(socket: &std::path::Path) -> SshAgent {
-        let agent =
-            std::process::Command::new("ssh-agent").arg("-D").arg("-a").arg(socket).stdout(std::process::Stdio::null()).spawn().unwrap();
+        let agent = std::process::Command::new("ssh-agent")
+            .arg("-D")
+            .arg("-a")
+            .arg(socket)
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
         let agent = SshAgent(agent);
         let deadline = Instant::now() + Duration::from_secs(5);
         while !socket.exists() && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(20));
         }
-        let added = std::process::Command::new("ssh-add").arg(client_key()).env("SSH_AUTH_SOCK", socket).output().unwrap();
+        let added = std::process::Command::new("ssh-add")
+            .arg(client_key())
+            .env("SSH_AUTH_SOCK", socket)
+            .output()
+            .unwrap();
         assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
         agent
     }
@@ -195,7 +240,10 @@ fn inventory_for_the_agent(t: &Test, daemons: &[&Sshd], extra: &str) {
 }
 
 fn run_with_agent(t: &Test, socket: &std::path::Path) -> common::Run {
-    t.run_with_env(&["play", "play.yaml"], &[("SSH_AUTH_SOCK", socket), ("HOME", t.path()), ("XDG_RUNTIME_DIR", t.path())])
+    t.run_with_env(
+        &["play", "play.yaml"],
+        &[("SSH_AUTH_SOCK", socket), ("HOME", t.path()), ("XDG_RUNTIME_DIR", t.path())],
+    )
 }
 
 #[test]
@@ -243,7 +291,8 @@ fn become_runs_commands_and_file_operations_through_sudo() {
     );
     let first = t.run(&["play", "play.yaml"]);
     first.ok();
-    let meta = |p: &str| std::os::unix::fs::MetadataExt::uid(&std::fs::metadata(scratch.join(p)).unwrap());
+    let meta =
+        |p: &str| std::os::unix::fs::MetadataExt::uid(&std::fs::metadata(scratch.join(p)).unwrap());
     assert_eq!(meta("owned"), 0);
     assert_eq!(meta("shared/nobody"), 65534);
     let second = t.run(&["play", "play.yaml"]);
@@ -263,11 +312,14 @@ impl LoggingPerl {
     fn new() -> LoggingPerl {
         let dir = tempfile::tempdir().unwrap();
         // The hosts' users start the wrapper and write its log.
-        std::fs::set_permissions(dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o1777)).unwrap();
+        std::fs::set_permissions(dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o1777))
+            .unwrap();
         let log = dir.path().join("agent-started");
         let perl = dir.path().join("perl");
-        std::fs::write(&perl, format!("#!/bin/sh\nid -u >> {}\nexec perl \"$@\"\n", log.display())).unwrap();
-        std::fs::set_permissions(&perl, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+        std::fs::write(&perl, format!("#!/bin/sh\nid -u >> {}\nexec perl \"$@\"\n", log.display()))
+            .unwrap();
+        std::fs::set_permissions(&perl, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
         LoggingPerl { var: format!("numarun_perl_interpreter: {}", perl.display()), log, _dir: dir }
     }
 
@@ -287,7 +339,12 @@ fn sudo_with_password(user: &str, password: &str, vars: &str) -> (Test, Sshd, Lo
     let sshd = Sshd::start();
     let perl = LoggingPerl::new();
     let login = format!("ansible_user: {user}");
-    let vars = [login.as_str(), &perl.var, vars].iter().filter(|v| !v.is_empty()).copied().collect::<Vec<_>>().join(", ");
+    let vars = [login.as_str(), &perl.var, vars]
+        .iter()
+        .filter(|v| !v.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(", ");
     inventory(&t, &[&sshd], &vars);
     t.write(
         "play.yaml",
@@ -313,26 +370,45 @@ fn become_with_a_password_sends_it_on_stdin_and_never_prints_it() {
             .envs(keeper_env(&t))
             .output()
             .unwrap();
-        let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
         assert!(output.status.success(), "{vars}: {text}");
         assert!(!text.contains(password));
         // The run's diagnostics follow it down to the host, and never hold the password.
         let log = std::fs::read_to_string(t.path().join("trace.log")).unwrap();
         assert!(!log.contains(password), "{vars}: the password is in the log");
-        let mut wanted = vec!["run{playbook=", "host{host=h0}", "starting the remote shell", "shell request", "step done"];
+        let mut wanted = vec![
+            "run{playbook=",
+            "host{host=h0}",
+            "starting the remote shell",
+            "shell request",
+            "step done",
+        ];
         if vars.is_empty() {
             wanted.extend(["connecting", "connected and authenticated"]);
         } else {
             // Through the keeper, the connection is the keeper's, and so is its log.
             let keeper_log = std::fs::read_to_string(t.path().join("numarun/keeper.log")).unwrap();
-            assert!(keeper_log.contains("keeper listening") && keeper_log.contains("connected and authenticated"), "{keeper_log}");
+            assert!(
+                keeper_log.contains("keeper listening")
+                    && keeper_log.contains("connected and authenticated"),
+                "{keeper_log}"
+            );
             assert!(!keeper_log.contains(password));
         }
         for marker in wanted {
             assert!(log.contains(marker), "{vars}: `{marker}` is not in the log:\n{log}");
         }
         assert_eq!(perl.starts(), "0\n", "the agent started through sudo, as root");
-        assert_eq!(std::os::unix::fs::MetadataExt::uid(&std::fs::metadata(sshd.scratch().join("as-root")).unwrap()), 0);
+        assert_eq!(
+            std::os::unix::fs::MetadataExt::uid(
+                &std::fs::metadata(sshd.scratch().join("as-root")).unwrap()
+            ),
+            0
+        );
     }
 }
 
@@ -384,7 +460,10 @@ fn a_host_killed_mid_run_is_unreachable_and_the_others_finish() {
     let leftovers: Vec<_> = std::fs::read_dir("/tmp")
         .unwrap()
         .flatten()
-        .filter(|e| e.file_name().to_string_lossy().contains(&run_id) && e.file_name().to_string_lossy().contains("numarun."))
+        .filter(|e| {
+            e.file_name().to_string_lossy().contains(&run_id)
+                && e.file_name().to_string_lossy().contains("numarun.")
+        })
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
@@ -392,12 +471,18 @@ fn a_host_killed_mid_run_is_unreachable_and_the_others_finish() {
 /// Starts a play that sends one daemon many window-fulls of bytes and, half a second in, stops
 /// the daemon as a host that hangs would; then does `after` to it. The run must end within
 /// `limit`: its exit status.
-fn hang_mid_transfer(extra: &str, after: impl FnOnce(&mut Sshd), limit: Duration, context: &str) -> std::process::ExitStatus {
+fn hang_mid_transfer(
+    extra: &str,
+    after: impl FnOnce(&mut Sshd),
+    limit: Duration,
+    context: &str,
+) -> std::process::ExitStatus {
     let t = Test::new();
     let mut sshd = Sshd::start();
     inventory(&t, &[&sshd], extra);
     // Bytes that are not text travel encoded, several window-fulls per file.
-    let noise: Vec<u8> = (0..8u32 << 20).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    let noise: Vec<u8> =
+        (0..8u32 << 20).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
     std::fs::write(t.path().join("noise"), noise).unwrap();
     let dest = sshd.scratch().join("copy");
     t.write(
@@ -454,9 +539,16 @@ fn ssh_retries_wait_for_a_daemon_that_is_not_up_yet_and_refusals_are_not_retried
     let t = Test::new();
     let mut sshd = Sshd::start();
     let known_hosts = inventory(&t, &[&sshd], "ansible_ssh_retries: 4");
-    t.write("play.yaml", "- hosts: all\n  tasks:\n    - command: \"true\"\n      changed_when: false\n");
+    t.write(
+        "play.yaml",
+        "- hosts: all\n  tasks:\n    - command: \"true\"\n      changed_when: false\n",
+    );
     sshd.kill();
-    assert_eq!(t.run(&["play", "play.yaml", "-e", "ansible_ssh_retries=0"]).code, 4, "nothing listens and no retries");
+    assert_eq!(
+        t.run(&["play", "play.yaml", "-e", "ansible_ssh_retries=0"]).code,
+        4,
+        "nothing listens and no retries"
+    );
 
     // Attempts at 0, 0, 1 and 3 s: the daemon is back before the third.
     let output = play_meanwhile(&t, || sshd.restart());
@@ -478,7 +570,8 @@ fn statuses(vars: &str, tasks: &[&str]) -> (Vec<String>, Sshd) {
     let sshd = Sshd::start();
     inventory(&t, &[&sshd], vars);
     let dir = sshd.scratch().display().to_string();
-    let tasks: String = tasks.iter().map(|task| format!("    - {}\n", task.replace("{dir}", &dir))).collect();
+    let tasks: String =
+        tasks.iter().map(|task| format!("    - {}\n", task.replace("{dir}", &dir))).collect();
     t.write("play.yaml", &format!("- hosts: all\n  tasks:\n{tasks}"));
     let run = t.run(&["play", "play.yaml"]);
     run.ok();
@@ -522,7 +615,11 @@ fn a_change_numarun_makes_is_looked_at_again_with_everything_it_may_have_touched
                 "file: { path: {dir}/link, src: real/f, state: link }",
             ],
         );
-        assert_eq!(statuses, ["changed", "ok", "changed", "ok", "changed", "changed", "ok"], "{workers}");
+        assert_eq!(
+            statuses,
+            ["changed", "ok", "changed", "ok", "changed", "changed", "ok"],
+            "{workers}"
+        );
         assert_eq!(std::fs::read_to_string(sshd.scratch().join("alias/f")).unwrap(), "new\n");
     }
 }
@@ -544,7 +641,11 @@ fn a_host_agent_killed_between_steps_fails_the_next_file_step_and_says_how_it_en
         );
         let run = t.run_with_env(&["play", "play.yaml"], &keeper_env(&t));
         assert_eq!(run.code, 2, "{vars}: {}", message(&run));
-        assert!(message(&run).contains("the remote agent ended (killed by SIGKILL)"), "{vars}: {}", message(&run));
+        assert!(
+            message(&run).contains("the remote agent ended (killed by SIGKILL)"),
+            "{vars}: {}",
+            message(&run)
+        );
     }
 }
 
@@ -593,7 +694,11 @@ fn a_keeper_directory_others_can_enter_is_refused() {
     t.write("play.yaml", "- hosts: all\n  tasks:\n    - command: \"true\"\n");
     let run = t.run_with_env(&["play", "play.yaml"], &keeper_env(&t));
     assert_eq!(run.code, 4, "{}", message(&run));
-    assert!(message(&run).contains("only it can enter (mode 0700): refusing to use it"), "{}", message(&run));
+    assert!(
+        message(&run).contains("only it can enter (mode 0700): refusing to use it"),
+        "{}",
+        message(&run)
+    );
     assert!(!dir.join("keeper.sock").exists());
 }
 
@@ -609,10 +714,17 @@ fn file_work_is_done_by_the_perl_agent_where_perl_runs_and_by_the_shell_where_it
     let twice: Vec<&str> = steps.iter().chain(&steps).copied().collect();
     for workers in [perl.var.clone(), FILE_WORKERS[1].to_string()] {
         let (statuses, sshd) = statuses(&workers, &twice);
-        assert_eq!(statuses, ["changed", "changed", "changed", "ok", "ok", "ok", "ok", "ok"], "{workers}");
+        assert_eq!(
+            statuses,
+            ["changed", "changed", "changed", "ok", "ok", "ok", "ok", "ok"],
+            "{workers}"
+        );
         let meta = std::fs::metadata(sshd.scratch().join("d/e/f")).unwrap();
         assert_eq!(std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o7777, 0o600);
-        assert_eq!(std::fs::read_link(sshd.scratch().join("d/link")).unwrap().display().to_string(), "e/f");
+        assert_eq!(
+            std::fs::read_link(sshd.scratch().join("d/link")).unwrap().display().to_string(),
+            "e/f"
+        );
     }
     assert_eq!(perl.starts().lines().count(), 1, "one agent served the whole run");
 }
@@ -622,9 +734,20 @@ fn proxy_jump_reaches_a_host_through_another() {
     let t = Test::new();
     let jump = Sshd::start();
     let target = Sshd::start();
-    let known_hosts = inventory(&t, &[&target], &format!("ansible_ssh_common_args: '-o ProxyJump={USER}@127.0.0.1:{}'", jump.port));
-    std::fs::write(&known_hosts, format!("{}{}", jump.known_hosts_line(), target.known_hosts_line())).unwrap();
-    t.write("play.yaml", "- hosts: all\n  tasks:\n    - command: \"true\"\n      changed_when: false\n");
+    let known_hosts = inventory(
+        &t,
+        &[&target],
+        &format!("ansible_ssh_common_args: '-o ProxyJump={USER}@127.0.0.1:{}'", jump.port),
+    );
+    std::fs::write(
+        &known_hosts,
+        format!("{}{}", jump.known_hosts_line(), target.known_hosts_line()),
+    )
+    .unwrap();
+    t.write(
+        "play.yaml",
+        "- hosts: all\n  tasks:\n    - command: \"true\"\n      changed_when: false\n",
+    );
     t.run(&["play", "play.yaml"]).ok();
     // Without the jump host's key the tunnel is refused too.
     std::fs::write(&known_hosts, target.known_hosts_line()).unwrap();
@@ -643,7 +766,16 @@ fn thirty_hosts_at_once_converge() {
     let run_id = std::process::id().to_string();
     let play = |t: &Test| {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_numarun"))
-            .args(["play", "play.yaml", "-i", "inventory.yaml", "-f", "30", "--json-log", "log.jsonl"])
+            .args([
+                "play",
+                "play.yaml",
+                "-i",
+                "inventory.yaml",
+                "-f",
+                "30",
+                "--json-log",
+                "log.jsonl",
+            ])
             .current_dir(t.path())
             .env("RUN_ID", &run_id)
             .output()
@@ -671,14 +803,19 @@ fn ask_become_pass_reads_the_password_from_the_terminal() {
     let (t, _sshd, _perl) = sudo_with_password("nrtyped", password, "");
     // `script` gives numarun a terminal whose keyboard is this pipe.
     let mut session = std::process::Command::new("script")
-        .args(["-qec", &format!("{} play play.yaml -i inventory.yaml -K", env!("CARGO_BIN_EXE_numarun")), "/dev/null"])
+        .args([
+            "-qec",
+            &format!("{} play play.yaml -i inventory.yaml -K", env!("CARGO_BIN_EXE_numarun")),
+            "/dev/null",
+        ])
         .current_dir(t.path())
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
     std::thread::sleep(Duration::from_millis(500));
-    std::io::Write::write_all(session.stdin.as_mut().unwrap(), format!("{password}\n").as_bytes()).unwrap();
+    std::io::Write::write_all(session.stdin.as_mut().unwrap(), format!("{password}\n").as_bytes())
+        .unwrap();
     let output = session.wait_with_output().unwrap();
     let screen = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{screen}");

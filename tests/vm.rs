@@ -12,7 +12,10 @@ const IMAGES: &str = "/var/lib/libvirt/images";
 
 /// The value after `label` in `lab/lab vm-image`'s output.
 fn image_part(listing: &str, label: &str) -> String {
-    let line = listing.lines().find(|l| l.starts_with(label)).unwrap_or_else(|| panic!("no {label} in\n{listing}"));
+    let line = listing
+        .lines()
+        .find(|l| l.starts_with(label))
+        .unwrap_or_else(|| panic!("no {label} in\n{listing}"));
     line[label.len()..].split_whitespace().next().unwrap().to_string()
 }
 
@@ -34,8 +37,17 @@ fn a_real_vm_boots_from_its_seed_and_answers_over_ssh_with_its_pinned_key() {
     let built = lab("vm-image");
     assert!(built.status.success(), "{}", text(&built.stderr));
     let listing = text(&built.stdout);
-    let (image, kernel, initrd) = (image_part(&listing, "image:"), image_part(&listing, "kernel:"), image_part(&listing, "initrd:"));
-    let sha256 = listing.lines().find_map(|l| l.split("(sha256 ").nth(1)).unwrap().trim_end_matches(')').to_string();
+    let (image, kernel, initrd) = (
+        image_part(&listing, "image:"),
+        image_part(&listing, "kernel:"),
+        image_part(&listing, "initrd:"),
+    );
+    let sha256 = listing
+        .lines()
+        .find_map(|l| l.split("(sha256 ").nth(1))
+        .unwrap()
+        .trim_end_matches(')')
+        .to_string();
     remove_vm();
 
     let t = Test::new();
@@ -91,7 +103,8 @@ fn a_real_vm_boots_from_its_seed_and_answers_over_ssh_with_its_pinned_key() {
         ),
     );
     let first = t.run(&["play", "playbook.yaml"]);
-    let console = std::fs::read_to_string("/var/log/libvirt/qemu/nrtest-vm-console.log").unwrap_or_default();
+    let console =
+        std::fs::read_to_string("/var/log/libvirt/qemu/nrtest-vm-console.log").unwrap_or_default();
     assert_eq!(first.code, 0, "{}\n{}\nconsole:\n{console}", first.stdout, first.stderr);
     assert_eq!(first.changed("nrtest-vm"), 1, "{}", first.stdout);
     let again = t.run(&["play", "playbook.yaml"]);
@@ -105,7 +118,12 @@ fn a_real_vm_boots_from_its_seed_and_answers_over_ssh_with_its_pinned_key() {
 fn remove_vm() {
     virsh(&["destroy", "nrtest-vm"]);
     virsh(&["undefine", "nrtest-vm"]);
-    for image in ["nrtest-vm.qcow2", "nrtest-vm-seed.iso", "nrtest-vm-seed.iso.numarun-seed", "nrtest-base.qcow2"] {
+    for image in [
+        "nrtest-vm.qcow2",
+        "nrtest-vm-seed.iso",
+        "nrtest-vm-seed.iso.numarun-seed",
+        "nrtest-base.qcow2",
+    ] {
         let _ = std::fs::remove_file(format!("{IMAGES}/{image}"));
     }
 }

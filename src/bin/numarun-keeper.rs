@@ -6,9 +6,11 @@ fn main() {
     let socket = match (args.next(), args.next(), args.next()) {
         (Some(flag), Some(socket), None) if flag == "--socket" => std::path::PathBuf::from(socket),
         _ => {
-            eprintln!("usage: numarun-keeper --socket PATH (a run starts it; see `ControlPersist` in the README)");
+            eprintln!(
+                "usage: numarun-keeper --socket PATH (a run starts it; see `ControlPersist` in the README)"
+            );
             std::process::exit(2);
         }
     };
-    std::process::exit(numarun::connection::ssh::keeper::serve::main(&socket));
+    std::process::exit(numarun::connection::keeper_main(&socket));
 }

@@ -10,6 +10,7 @@ use std::path::Path;
 use tracing_subscriber::EnvFilter;
 
 use crate::diag::{Diag, DiagKind};
+use crate::file_error::FileError;
 
 /// The variable that sets the filter, as `RUST_LOG` does for other programs.
 pub const FILTER_VARIABLE: &str = "NUMARUN_LOG";
@@ -25,9 +26,9 @@ pub fn start(verbosity: u8, log_file: Option<&Path>) -> Result<(), Diag> {
         _ => Some("numarun=trace"),
     };
     let filter = match (&from_env, default) {
-        (Some(filter), _) => {
-            EnvFilter::try_new(filter).map_err(|e| Diag::new(DiagKind::Invalid(format!("{FILTER_VARIABLE}=`{filter}`: {e}")), None))?
-        }
+        (Some(filter), _) => EnvFilter::try_new(filter).map_err(|e| {
+            Diag::new(DiagKind::Invalid(format!("{FILTER_VARIABLE}=`{filter}`: {e}")), None)
+        })?,
         (None, Some(default)) => EnvFilter::new(default),
         (None, None) => return Ok(()),
     };
@@ -38,7 +39,7 @@ pub fn start(verbosity: u8, log_file: Option<&Path>) -> Result<(), Diag> {
                 .create(true)
                 .append(true)
                 .open(path)
-                .map_err(|e| Diag::new(DiagKind::Io { path: path.display().to_string(), reason: e.to_string() }, None))?;
+                .map_err(|e| FileError::create(path, e))?;
             builder.with_ansi(false).with_writer(std::sync::Mutex::new(file)).try_init()
         }
         None => builder.with_writer(std::io::stderr).try_init(),

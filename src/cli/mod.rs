@@ -14,8 +14,13 @@ use crate::exit::ExitCode;
 use play::{PlayArgs, play};
 use validate::{ValidateArgs, validate};
 
+/// The command line as clap parses it.
 #[derive(Parser, Debug)]
-#[command(name = "numarun", version, about = "Agentless, idempotent orchestration for NUMA-pinned VM clusters")]
+#[command(
+    name = "numarun",
+    version,
+    about = "Agentless, idempotent orchestration for NUMA-pinned VM clusters"
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -32,9 +37,17 @@ enum Command {
 /// Runs the command line and returns the process's exit code.
 pub fn main() -> i32 {
     std::panic::set_hook(Box::new(|info| {
-        let at = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
-        let what = info.payload().downcast_ref::<&str>().copied().or(info.payload().downcast_ref::<String>().map(String::as_str));
-        eprintln!("error: internal error{at}: {}; this is a bug in numarun, please report it", what.unwrap_or("a panic"));
+        let at =
+            info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+        let what = info
+            .payload()
+            .downcast_ref::<&str>()
+            .copied()
+            .or(info.payload().downcast_ref::<String>().map(String::as_str));
+        eprintln!(
+            "error: internal error{at}: {}; this is a bug in numarun, please report it",
+            what.unwrap_or("a panic")
+        );
     }));
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -57,9 +70,16 @@ pub fn main() -> i32 {
 /// A located error as text: message, the offending line, the help.
 pub fn render(diag: &Diag) -> String {
     let colored = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let theme = if colored { miette::GraphicalTheme::unicode() } else { miette::GraphicalTheme::unicode_nocolor() };
+    let theme = if colored {
+        miette::GraphicalTheme::unicode()
+    } else {
+        miette::GraphicalTheme::unicode_nocolor()
+    };
     let mut out = String::new();
-    match miette::GraphicalReportHandler::new_themed(theme).with_width(100).render_report(&mut out, diag) {
+    match miette::GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .render_report(&mut out, diag)
+    {
         Ok(()) => format!("error: {}", out.trim_start_matches(['×', ' ']).trim_end()),
         Err(_) => format!("error: {diag}"),
     }

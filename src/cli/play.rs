@@ -8,6 +8,7 @@ use clap::{ArgAction, Args};
 use crate::diag::{Diag, DiagKind, Source};
 use crate::engine::{Engine, RunOptions};
 use crate::exit::ExitCode;
+use crate::file_error::FileError;
 use crate::model::{Inventory, Playbook};
 use crate::report::{Bus, JsonLog, Reporter, Terminal};
 use crate::schedule::{self, ScheduledPhase, Selection, step_tags};
@@ -70,7 +71,9 @@ pub(super) fn play(args: PlayArgs) -> Result<ExitCode, Diag> {
         .worker_threads(2)
         .enable_all()
         .build()
-        .map_err(|e| Diag::new(DiagKind::Invalid(format!("cannot start the runtime: {e}")), None))?;
+        .map_err(|e| {
+            Diag::new(DiagKind::Invalid(format!("cannot start the runtime: {e}")), None)
+        })?;
     // Listening from the start: an interrupt while the playbook loads stops the run before it begins.
     let stops = runtime.block_on(async { Stops::listen() });
     let playbook = Playbook::load(&args.playbook)?;
@@ -86,7 +89,11 @@ pub(super) fn play(args: PlayArgs) -> Result<ExitCode, Diag> {
     for spec in &args.extra_vars {
         extra_vars.extend(parse_extra_vars(spec)?);
     }
-    let selection = Selection { tags: args.tags.clone(), skip_tags: args.skip_tags.clone(), limit: args.limit.clone() };
+    let selection = Selection {
+        tags: args.tags.clone(),
+        skip_tags: args.skip_tags.clone(),
+        limit: args.limit.clone(),
+    };
     let plans = schedule::schedule(&playbook, &inventory, &selection)?;
 
     if args.syntax_check {
@@ -98,25 +105,36 @@ pub(super) fn play(args: PlayArgs) -> Result<ExitCode, Diag> {
         return Ok(ExitCode::Ok);
     }
 
-    let mut reporters: Vec<Box<dyn Reporter>> = vec![Box::new(Terminal::new(args.verbose, args.diff))];
+    let mut reporters: Vec<Box<dyn Reporter>> =
+        vec![Box::new(Terminal::new(args.verbose, args.diff))];
     if let Some(path) = &args.json_log {
-        let log =
-            JsonLog::create(path).map_err(|e| Diag::new(DiagKind::Io { path: path.display().to_string(), reason: e.to_string() }, None))?;
+        let log = JsonLog::create(path).map_err(|e| FileError::create(path, e))?;
         reporters.push(Box::new(log));
     }
     let bus = Arc::new(Bus::new(reporters));
     // Absolute, as Ansible's `playbook_dir`.
     let become_password = match args.ask_become_pass {
-        true => Some(
-            rpassword::prompt_password("BECOME password: ")
-                .map_err(|e| Diag::new(DiagKind::Invalid(format!("cannot read the password: {e}")), None))?,
-        ),
+        true => Some(rpassword::prompt_password("BECOME password: ").map_err(|e| {
+            Diag::new(DiagKind::Invalid(format!("cannot read the password: {e}")), None)
+        })?),
         false => None,
     };
-    let playbook_dir = playbook.dir().canonicalize().unwrap_or_else(|_| playbook.dir().to_path_buf());
-    let options = RunOptions { check: args.check, diff: args.diff, forks: args.forks, extra_vars, playbook_dir, become_password };
+    let playbook_dir =
+        playbook.dir().canonicalize().unwrap_or_else(|_| playbook.dir().to_path_buf());
+    let options = RunOptions {
+        check: args.check,
+        diff: args.diff,
+        forks: args.forks,
+        extra_vars,
+        playbook_dir,
+        become_password,
+    };
     let engine = Engine::new(&inventory, options, bus);
-    let summary = runtime.block_on(stops.run_until_done(&engine, &args.playbook.display().to_string(), &plans));
+    let summary = runtime.block_on(stops.run_until_done(
+        &engine,
+        &args.playbook.display().to_string(),
+        &plans,
+    ));
     Ok(summary.exit_code())
 }
 
@@ -128,10 +146,17 @@ struct Stops {
 impl Stops {
     fn listen() -> Stops {
         use tokio::signal::unix::{SignalKind, signal};
-        Stops { signals: signal(SignalKind::interrupt()).ok().zip(signal(SignalKind::terminate()).ok()) }
+        Stops {
+            signals: signal(SignalKind::interrupt()).ok().zip(signal(SignalKind::terminate()).ok()),
+        }
     }
 
-    async fn run_until_done(mut self, engine: &Engine, playbook: &str, plans: &[ScheduledPhase<'_>]) -> crate::engine::Summary {
+    async fn run_until_done(
+        mut self,
+        engine: &Engine,
+        playbook: &str,
+        plans: &[ScheduledPhase<'_>],
+    ) -> crate::engine::Summary {
         let Some((interrupts, terminations)) = self.signals.as_mut() else {
             return engine.run(playbook, plans).await;
         };
@@ -160,13 +185,20 @@ fn parse_extra_vars(spec: &str) -> Result<VarMap, Diag> {
         return VarMap::from_node(&yaml::load_str(Source::new("<-e>", spec))?);
     }
     let mut vars = VarMap::default();
-    let words = crate::connection::shell_words::split(spec).map_err(|e| Diag::new(DiagKind::Invalid(format!("-e: {e}")), None))?;
+    let words = crate::connection::shell_words::split(spec)
+        .map_err(|e| Diag::new(DiagKind::Invalid(format!("-e: {e}")), None))?;
     for word in words {
-        let (key, value) = word
-            .split_once('=')
-            .ok_or_else(|| Diag::new(DiagKind::Invalid(format!("-e `{word}`: expected KEY=VALUE, a mapping, or @FILE")), None))?;
+        let (key, value) = word.split_once('=').ok_or_else(|| {
+            Diag::new(
+                DiagKind::Invalid(format!("-e `{word}`: expected KEY=VALUE, a mapping, or @FILE")),
+                None,
+            )
+        })?;
         if !crate::vars::is_identifier(key) {
-            return Err(Diag::new(DiagKind::Invalid(format!("-e: `{key}` is not a valid variable name")), None));
+            return Err(Diag::new(
+                DiagKind::Invalid(format!("-e: `{key}` is not a valid variable name")),
+                None,
+            ));
         }
         vars.insert_value(key, value.into());
     }
@@ -176,7 +208,12 @@ fn parse_extra_vars(spec: &str) -> Result<VarMap, Diag> {
 fn print_listing(args: &PlayArgs, plans: &[ScheduledPhase]) {
     println!("playbook: {}", args.playbook.display());
     for plan in plans {
-        println!("\n  phase: {} ({} hosts) tags: [{}]", plan.phase.name, plan.hosts.len(), plan.phase.tags.join(", "));
+        println!(
+            "\n  phase: {} ({} hosts) tags: [{}]",
+            plan.phase.name,
+            plan.hosts.len(),
+            plan.phase.tags.join(", ")
+        );
         if args.list_hosts {
             for host in &plan.hosts {
                 println!("    {host}");
@@ -184,11 +221,16 @@ fn print_listing(args: &PlayArgs, plans: &[ScheduledPhase]) {
         }
         if args.list_tasks {
             for step in &plan.steps {
-                println!("    {}  tags: [{}]", step.step.title(), step_tags(plan.phase, step.step).join(", "));
+                println!(
+                    "    {}  tags: [{}]",
+                    step.step.title(),
+                    step_tags(plan.phase, step.step).join(", ")
+                );
             }
         }
         if args.list_tags {
-            let mut tags: Vec<String> = plan.steps.iter().flat_map(|s| step_tags(plan.phase, s.step)).collect();
+            let mut tags: Vec<String> =
+                plan.steps.iter().flat_map(|s| step_tags(plan.phase, s.step)).collect();
             tags.sort();
             tags.dedup();
             println!("    tags: [{}]", tags.join(", "));

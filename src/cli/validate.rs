@@ -7,6 +7,7 @@ use clap::Args;
 
 use crate::diag::{Diag, DiagKind};
 use crate::exit::ExitCode;
+use crate::file_error::FileError;
 
 #[derive(Args, Debug)]
 pub(super) struct ValidateArgs {
@@ -33,14 +34,21 @@ pub(super) fn validate(args: ValidateArgs) -> Result<ExitCode, Diag> {
     let invalid = |message: String| Diag::new(DiagKind::Invalid(message), None);
     let topology = match (&args.capabilities, &args.connect) {
         (Some(path), _) => {
-            let xml = std::fs::read_to_string(path)
-                .map_err(|e| Diag::new(DiagKind::Io { path: path.display().to_string(), reason: e.to_string() }, None))?;
-            Topology::from_capabilities(&xml).map_err(|e| invalid(format!("{}: {e}", path.display())))?
+            let xml = std::fs::read_to_string(path).map_err(|e| FileError::read(path, e))?;
+            Topology::from_capabilities(&xml)
+                .map_err(|e| invalid(format!("{}: {e}", path.display())))?
         }
         (None, Some(uri)) => {
-            let runtime = tokio::runtime::Builder::new_current_thread().build().map_err(|e| invalid(e.to_string()))?;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .build()
+                .map_err(|e| invalid(e.to_string()))?;
             let xml = runtime
-                .block_on(async { crate::libvirt::Hypervisor::connect(uri).await?.call(|conn| conn.capabilities()).await })
+                .block_on(async {
+                    crate::libvirt::Hypervisor::connect(uri)
+                        .await?
+                        .call(|conn| conn.capabilities())
+                        .await
+                })
                 .map_err(|e| invalid(e.to_string()))?;
             Topology::from_capabilities(&xml).map_err(|e| invalid(format!("{uri}: {e}")))?
         }
@@ -49,7 +57,8 @@ pub(super) fn validate(args: ValidateArgs) -> Result<ExitCode, Diag> {
                 .args(["-c", crate::numa::topology::SYSFS_DUMP, "sh", "/sys"])
                 .output()
                 .map_err(|e| invalid(format!("cannot read sysfs: {e}")))?;
-            Topology::from_sysfs_dump(&String::from_utf8_lossy(&dump.stdout)).map_err(|e| invalid(e.to_string()))?
+            Topology::from_sysfs_dump(&String::from_utf8_lossy(&dump.stdout))
+                .map_err(|e| invalid(e.to_string()))?
         }
     };
     let findings = crate::numa::validate(&plan, &topology, args.host_reserve_mb);
@@ -58,10 +67,14 @@ pub(super) fn validate(args: ValidateArgs) -> Result<ExitCode, Diag> {
         println!("{finding}");
     }
     let errors = findings.iter().filter(|f| f.level == Level::Error).count();
-    println!("{}: {} VM(s), {errors} error(s), {} warning(s)", args.plan.display(), plan.virtual_machines.len(), findings.len() - errors);
+    println!(
+        "{}: {} VM(s), {errors} error(s), {} warning(s)",
+        args.plan.display(),
+        plan.virtual_machines.len(),
+        findings.len() - errors
+    );
     if let Some(path) = &args.svg {
-        std::fs::write(path, map::svg(&plan, &topology))
-            .map_err(|e| Diag::new(DiagKind::Io { path: path.display().to_string(), reason: e.to_string() }, None))?;
+        std::fs::write(path, map::svg(&plan, &topology)).map_err(|e| FileError::write(path, e))?;
     }
     Ok(if errors > 0 { ExitCode::Failed } else { ExitCode::Ok })
 }

@@ -51,10 +51,16 @@ pub struct Reply {
 /// A reply as its bytes arrive: `None` until it is whole; an error if it cannot be one. Its
 /// fields are copied out only once all have arrived.
 pub fn parse_reply(bytes: &[u8]) -> Result<Option<Reply>, String> {
-    let garbled = || format!("the agent's reply is garbled: {:?}", String::from_utf8_lossy(&bytes[..bytes.len().min(80)]));
+    let garbled = || {
+        format!(
+            "the agent's reply is garbled: {:?}",
+            String::from_utf8_lossy(&bytes[..bytes.len().min(80)])
+        )
+    };
     let Some((head, mut at)) = line(bytes, 0) else { return Ok(None) };
     let (rc, count) = head.split_once(' ').ok_or_else(garbled)?;
-    let (rc, count): (i32, usize) = (rc.parse().map_err(|_| garbled())?, count.parse().map_err(|_| garbled())?);
+    let (rc, count): (i32, usize) =
+        (rc.parse().map_err(|_| garbled())?, count.parse().map_err(|_| garbled())?);
     let mut ranges = Vec::with_capacity(count);
     for _ in 0..count {
         let Some((length, start)) = line(bytes, at) else { return Ok(None) };
@@ -105,9 +111,11 @@ pub fn change(change: &FileChange, look: &[String]) -> Vec<u8> {
     };
     let temporary = change.temporary().unwrap_or_default();
     let mode = attrs.mode.map(|m| format!("{m:o}")).unwrap_or_default();
-    let [uid, gid] = [attrs.uid, attrs.gid].map(|id| id.map(|id| id.to_string()).unwrap_or_default());
+    let [uid, gid] =
+        [attrs.uid, attrs.gid].map(|id| id.map(|id| id.to_string()).unwrap_or_default());
     let best_effort: &[u8] = if attrs.owner_best_effort { b"1" } else { b"" };
-    let mut fields: Vec<&[u8]> = vec![b"change", action.as_bytes(), change.path.as_bytes(), temporary.as_bytes()];
+    let mut fields: Vec<&[u8]> =
+        vec![b"change", action.as_bytes(), change.path.as_bytes(), temporary.as_bytes()];
     fields.extend([mode.as_bytes(), uid.as_bytes(), gid.as_bytes(), best_effort, data]);
     fields.extend(look.iter().map(|p| p.as_bytes()));
     request(&fields)
@@ -186,7 +194,8 @@ mod tests {
     /// kind, mode and owner.
     fn tree(dir: &Path) -> Vec<String> {
         let mut out = Vec::new();
-        let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+        let mut entries: Vec<_> =
+            std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
         entries.sort();
         for path in entries {
             let meta = std::fs::symlink_metadata(&path).unwrap();
@@ -197,7 +206,13 @@ mod tests {
                 format!("dir {:o} {}:{}", meta.mode() & 0o7777, meta.uid(), meta.gid())
             } else {
                 let bytes = std::fs::read(&path).unwrap();
-                format!("file {:o} {}:{} {:?}", meta.mode() & 0o7777, meta.uid(), meta.gid(), String::from_utf8_lossy(&bytes))
+                format!(
+                    "file {:o} {}:{} {:?}",
+                    meta.mode() & 0o7777,
+                    meta.uid(),
+                    meta.gid(),
+                    String::from_utf8_lossy(&bytes)
+                )
             };
             out.push(format!("{name}: {what}"));
             if meta.is_dir() {
@@ -229,8 +244,16 @@ mod tests {
             let at = |name: &str| dir.join(name).display().to_string();
             vec![
                 FileChange::write(&at("new"), b"bytes\0with nul, no newline", mode(0o640)),
-                FileChange::write(&at("plain"), b"new text\n", Attrs { mode: Some(0o4755), ..ours }),
-                FileChange::write(&at("carried"), b"x\n", Attrs { owner_best_effort: true, ..ours }),
+                FileChange::write(
+                    &at("plain"),
+                    b"new text\n",
+                    Attrs { mode: Some(0o4755), ..ours },
+                ),
+                FileChange::write(
+                    &at("carried"),
+                    b"x\n",
+                    Attrs { owner_best_effort: true, ..ours },
+                ),
                 FileChange::write(&at("no such folder/file"), b"x\n", Attrs::default()),
                 FileChange::write(&at("kept"), b"over a folder\n", Attrs::default()),
                 FileChange::mkdir(&at("made/in/one/go"), Attrs { mode: Some(0o2750), ..ours }),
@@ -252,27 +275,44 @@ mod tests {
         fixture(by_agent.path());
         let local = Local::default();
         let mut agent = LocalAgent::start();
-        let paths = |dir: &Path| vec![dir.join("plain").display().to_string(), dir.join("new").display().to_string()];
-        for (shell_change, agent_change) in changes(by_shell.path()).iter().zip(changes(by_agent.path())) {
-            let by_shell_stats = shell::apply_and_stat(&local, shell_change, Delivery::Piped, &paths(by_shell.path())).await;
+        let paths = |dir: &Path| {
+            vec![dir.join("plain").display().to_string(), dir.join("new").display().to_string()]
+        };
+        for (shell_change, agent_change) in
+            changes(by_shell.path()).iter().zip(changes(by_agent.path()))
+        {
+            let by_shell_stats = shell::apply_and_stat(
+                &local,
+                shell_change,
+                Delivery::Piped,
+                &paths(by_shell.path()),
+            )
+            .await;
             let reply = agent.ask(&change(&agent_change, &paths(by_agent.path())));
             let what = format!("{} {}", agent_change.op(), agent_change.path);
             match (by_shell_stats, changed(&reply)) {
                 (Ok(Some(expected)), Changed::Made(Some(found))) => {
                     let strip = |stats: Stats| {
-                        let mut kinds: Vec<_> =
-                            stats.into_iter().map(|(p, (s, _))| (Path::new(&p).file_name().unwrap().to_owned(), s)).collect();
+                        let mut kinds: Vec<_> = stats
+                            .into_iter()
+                            .map(|(p, (s, _))| (Path::new(&p).file_name().unwrap().to_owned(), s))
+                            .collect();
                         kinds.sort_by(|a, b| a.0.cmp(&b.0));
                         kinds
                     };
                     assert_eq!(strip(expected), strip(found), "{what}: the stats after it");
                 }
-                (Err(_), Changed::Failed(reason)) => assert!(!reason.is_empty(), "{what}: a failure says why"),
-                (shell, by_agent) => panic!("{what}: the shell says {shell:?}, the agent {by_agent:?}"),
+                (Err(_), Changed::Failed(reason)) => {
+                    assert!(!reason.is_empty(), "{what}: a failure says why")
+                }
+                (shell, by_agent) => {
+                    panic!("{what}: the shell says {shell:?}, the agent {by_agent:?}")
+                }
             }
             assert_eq!(tree(by_shell.path()), tree(by_agent.path()), "after {what}");
         }
-        let left: Vec<String> = tree(by_agent.path()).into_iter().filter(|l| l.contains(".numarun.")).collect();
+        let left: Vec<String> =
+            tree(by_agent.path()).into_iter().filter(|l| l.contains(".numarun.")).collect();
         assert!(left.is_empty(), "temporaries left behind: {left:?}");
     }
 
@@ -287,7 +327,9 @@ mod tests {
         let owner = Attrs { uid: Some(0), ..Attrs::default() };
         let before = tree(dir.path());
         let mut agent = LocalAgent::start();
-        let declined = |agent: &mut LocalAgent, it: FileChange| matches!(changed(&agent.ask(&change(&it, &[]))), Changed::Declined);
+        let declined = |agent: &mut LocalAgent, it: FileChange| {
+            matches!(changed(&agent.ask(&change(&it, &[]))), Changed::Declined)
+        };
         assert!(declined(&mut agent, FileChange::set_attrs(&at("link"), owner)));
         assert!(declined(&mut agent, FileChange::mkdir(&at("link"), owner)));
         for name in ["inner/..", "inner/.", "inner/../", "."] {
@@ -306,13 +348,30 @@ mod tests {
         std::fs::write(at("new\nline"), "named with a newline\n").unwrap();
         std::fs::write(at("empty"), "").unwrap();
         std::os::unix::fs::symlink("nowhere", at("dangling")).unwrap();
-        let names = ["plain", "bin ary", "new\nline", "empty", "tree", "old link", "link to kept", "dangling", "missing", "plain/x"];
-        let upcoming: Vec<PlannedRead> =
-            names.iter().enumerate().map(|(i, n)| PlannedRead { path: at(n), content: i % 3 != 1 || n.contains("link") }).collect();
+        let names = [
+            "plain",
+            "bin ary",
+            "new\nline",
+            "empty",
+            "tree",
+            "old link",
+            "link to kept",
+            "dangling",
+            "missing",
+            "plain/x",
+        ];
+        let upcoming: Vec<PlannedRead> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| PlannedRead { path: at(n), content: i % 3 != 1 || n.contains("link") })
+            .collect();
         let by_shell = shell::survey(&Local::default(), &upcoming).await.unwrap();
         let by_agent = surveyed(&upcoming, &LocalAgent::start().ask(&survey(&upcoming))).unwrap();
         let sorted = |answers: HashMap<String, Surveyed>| {
-            let mut all: Vec<_> = answers.into_iter().map(|(p, s)| format!("{p:?} {:?} {:?}", s.inspection, s.identity)).collect();
+            let mut all: Vec<_> = answers
+                .into_iter()
+                .map(|(p, s)| format!("{p:?} {:?} {:?}", s.inspection, s.identity))
+                .collect();
             all.sort();
             all
         };
@@ -325,11 +384,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("file").display().to_string();
         let mut agent = LocalAgent::start();
-        let request = change(&FileChange::write(&path, b"a long enough content\n", Attrs::default()), &[]);
+        let request =
+            change(&FileChange::write(&path, b"a long enough content\n", Attrs::default()), &[]);
         let mut stdin = agent.0.stdin.take().unwrap();
         stdin.write_all(&request[..request.len() - 5]).unwrap();
         drop(stdin);
         assert!(agent.0.wait().unwrap().success(), "the agent ends quietly");
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "nothing written, no temporary");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            0,
+            "nothing written, no temporary"
+        );
     }
 }

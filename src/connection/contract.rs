@@ -15,29 +15,43 @@ pub fn random_token() -> String {
 /// What to run: an argument vector (no shell involved) or a shell script.
 #[derive(Debug, Clone)]
 pub enum Program {
+    /// Words run as they are, no shell involved.
     Argv(Vec<String>),
-    Shell { script: String, executable: String },
+    /// A script for `executable` (`/bin/sh`) to run.
+    Shell {
+        /// The script.
+        script: String,
+        /// The shell that runs it.
+        executable: String,
+    },
 }
 
 /// Whether, and as whom, to run with raised privileges.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Privilege {
+    /// Run as another user (sudo).
     pub escalate: bool,
+    /// That user; root when `None`.
     pub user: Option<String>,
 }
 
+/// A command for a host to run.
 #[derive(Debug, Clone)]
 pub struct Command {
+    /// What to run.
     pub program: Program,
     /// Secrets travel here or in `env`, never in the argument vector.
     pub stdin: Option<Vec<u8>>,
+    /// Variables added to the host's environment.
     pub env: Vec<(String, String)>,
+    /// The folder to run in.
     pub cwd: Option<String>,
     /// Only looks, changes nothing: a target may keep what it fetched before (see `expect`).
     pub look_only: bool,
 }
 
 impl Command {
+    /// A command of these words, run without a shell.
     pub fn argv<S: Into<String>>(args: impl IntoIterator<Item = S>) -> Command {
         Command {
             program: Program::Argv(args.into_iter().map(Into::into).collect()),
@@ -51,16 +65,22 @@ impl Command {
     /// A human-readable form for messages (never holds secrets: those go on stdin or env).
     pub fn display(&self) -> String {
         match &self.program {
-            Program::Argv(args) => args.iter().map(|a| super::shell_words::quote(a)).collect::<Vec<_>>().join(" "),
+            Program::Argv(args) => {
+                args.iter().map(|a| super::shell_words::quote(a)).collect::<Vec<_>>().join(" ")
+            }
             Program::Shell { script, .. } => script.clone(),
         }
     }
 }
 
+/// What a command did.
 #[derive(Debug, Clone)]
 pub struct Output {
+    /// Its exit status.
     pub rc: i32,
+    /// What it wrote to stdout.
     pub stdout: Vec<u8>,
+    /// What it wrote to stderr.
     pub stderr: Vec<u8>,
 }
 
@@ -71,59 +91,98 @@ impl Output {
     }
 }
 
+/// What a path is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileKind {
+    /// A regular file.
     File,
+    /// A folder.
     Directory,
+    /// A symbolic link.
     Symlink,
+    /// Anything else (a device, a socket, a FIFO).
     Other,
 }
 
 /// What `lstat` says about a path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stat {
+    /// What the path is.
     pub kind: FileKind,
     /// Permission bits only (`0o7777`).
     pub mode: u32,
+    /// The owner's id.
     pub uid: u32,
+    /// The group's id.
     pub gid: u32,
+    /// Size in bytes (a link's: its target's length).
     pub size: u64,
+    /// Where a link points.
     pub link_target: Option<String>,
 }
 
 /// A path a coming step will look at, and whether it will want the bytes too.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlannedRead {
+    /// The path.
     pub path: String,
+    /// Whether the check will want its bytes too, not only its stat.
     pub content: bool,
 }
 
 /// Ownership and permissions to set; `None` leaves a property as it is.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Attrs {
+    /// Permission bits to set.
     pub mode: Option<u32>,
+    /// Owner id to set.
     pub uid: Option<u32>,
+    /// Group id to set.
     pub gid: Option<u32>,
     /// The owner only carries over what a replaced file had: keep it if
     /// allowed (a non-root user may not give a file away), as Ansible does.
     pub owner_best_effort: bool,
 }
 
+/// Why a host could not do what was asked.
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectionError {
+    /// A file operation failed on the host.
     #[error("{op} {path}: {source}")]
-    Io { op: &'static str, path: String, source: std::io::Error },
+    Io {
+        /// What was being done: `write`, `mkdir`, `remove`, …
+        op: &'static str,
+        /// The path on the host.
+        path: String,
+        /// Why it failed.
+        source: std::io::Error,
+    },
+    /// A program could not be started.
     #[error("cannot start `{program}`: {source}")]
-    Spawn { program: String, source: std::io::Error },
+    Spawn {
+        /// The program.
+        program: String,
+        /// Why it did not start.
+        source: std::io::Error,
+    },
+    /// The host cannot be reached (or stopped answering).
     #[error("host unreachable: {0}")]
     Unreachable(String),
+    /// A command ran past its time limit.
     #[error("timed out after {0:?}: {1}")]
     Timeout(std::time::Duration, String),
+    /// The host cannot do this (a missing tool, an SSH error that left the connection up).
     #[error("{0}")]
     Unsupported(String),
     /// sudo refused the step's `become_user` (often: a user a later step creates).
+    /// sudo refused the step's `become_user` (often: a user a later step creates).
     #[error("cannot become {user}: {reason}")]
-    CannotBecome { user: String, reason: String },
+    CannotBecome {
+        /// The user the step asked to become.
+        user: String,
+        /// What sudo said.
+        reason: String,
+    },
 }
 
 /// A host as steps see it: every operation runs with the privilege the
@@ -140,6 +199,7 @@ pub trait Connection: Send + Sync {
     /// before. A target where each look costs a round trip may fetch them together. What it
     /// returns must still be exact.
     fn prefetch(&self, _upcoming: Vec<(Privilege, Vec<PlannedRead>)>) {}
+    /// Runs a command as the connection's privilege.
     async fn run(&self, command: &Command) -> Result<Output, ConnectionError>;
     /// The file's bytes, or `None` when it does not exist.
     async fn read(&self, path: &str) -> Result<Option<Vec<u8>>, ConnectionError>;
@@ -149,9 +209,11 @@ pub trait Connection: Send + Sync {
     async fn stat(&self, path: &str) -> Result<Option<Stat>, ConnectionError>;
     /// `lstat` and, unless it is a directory, the bytes: one round trip for
     /// modules that compare a file with what it should hold.
-    async fn inspect(&self, path: &str) -> Result<Option<(Stat, Option<Vec<u8>>)>, ConnectionError>;
+    async fn inspect(&self, path: &str)
+    -> Result<Option<(Stat, Option<Vec<u8>>)>, ConnectionError>;
     /// `mkdir -p`, with `attrs` applied to the last component.
     async fn mkdir(&self, path: &str, attrs: Attrs) -> Result<(), ConnectionError>;
+    /// Sets a path's mode and owner.
     async fn set_attrs(&self, path: &str, attrs: Attrs) -> Result<(), ConnectionError>;
     /// Removes a file, link or whole directory tree.
     async fn remove(&self, path: &str) -> Result<(), ConnectionError>;

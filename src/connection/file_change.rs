@@ -86,7 +86,9 @@ impl FileChange {
         let (dir, name) = split(&self.path);
         let dir = dir.trim_end_matches('/');
         match self.action {
-            Action::Write { .. } => Some(format!("{dir}/.{name}.numarun.{}", super::contract::random_token())),
+            Action::Write { .. } => {
+                Some(format!("{dir}/.{name}.numarun.{}", super::contract::random_token()))
+            }
             Action::Symlink { .. } => Some(format!("{dir}/.{name}.numarun.link")),
             _ => None,
         }

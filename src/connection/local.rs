@@ -11,7 +11,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use async_trait::async_trait;
 use tokio::io::AsyncWriteExt;
 
-use super::contract::{Attrs, Command, Connection, ConnectionError, FileKind, Output, Privilege, Program, Stat};
+use super::contract::{
+    Attrs, Command, Connection, ConnectionError, FileKind, Output, Privilege, Program, Stat,
+};
 use super::file_change::FileChange;
 use super::shell;
 
@@ -25,7 +27,8 @@ pub struct Local {
 impl Local {
     /// Whether acting needs another user than the one numarun runs as.
     fn escalates(&self) -> bool {
-        self.privilege.escalate && !(is_root() && matches!(self.privilege.user.as_deref(), None | Some("root")))
+        self.privilege.escalate
+            && !(is_root() && matches!(self.privilege.user.as_deref(), None | Some("root")))
     }
 
     /// A change as another user: through the shell snippets, under sudo.
@@ -43,7 +46,11 @@ async fn blocking<T: Send + 'static>(
     let owned = path.to_string();
     tokio::task::spawn_blocking(move || work(Path::new(&owned)))
         .await
-        .map_err(|e| ConnectionError::Io { op, path: path.to_string(), source: io::Error::other(e) })?
+        .map_err(|e| ConnectionError::Io {
+            op,
+            path: path.to_string(),
+            source: io::Error::other(e),
+        })?
         .map_err(|source| ConnectionError::Io { op, path: path.to_string(), source })
 }
 
@@ -71,7 +78,9 @@ fn apply_attrs(path: &Path, attrs: Attrs) -> io::Result<()> {
         std::os::unix::fs::lchown(path, attrs.uid, attrs.gid)?;
     }
     // A link's own mode means nothing on Linux; chmod would follow it.
-    if let Some(mode) = attrs.mode.filter(|_| !fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())) {
+    if let Some(mode) =
+        attrs.mode.filter(|_| !fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()))
+    {
         fs::set_permissions(path, fs::Permissions::from_mode(mode))?;
     }
     Ok(())
@@ -81,9 +90,15 @@ static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
 /// A hidden name beside `path`, so the final rename stays on one filesystem.
 fn temp_beside(path: &Path) -> io::Result<std::path::PathBuf> {
-    let name = path.file_name().ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no file name"))?;
+    let name = path
+        .file_name()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no file name"))?;
     let unique = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
-    Ok(path.with_file_name(format!(".{}.numarun-{}-{unique}", name.to_string_lossy(), std::process::id())))
+    Ok(path.with_file_name(format!(
+        ".{}.numarun-{}-{unique}",
+        name.to_string_lossy(),
+        std::process::id()
+    )))
 }
 
 fn sync_parent(path: &Path) -> io::Result<()> {
@@ -132,12 +147,21 @@ impl Connection for Local {
         tracing::trace!(command = %command.display(), look_only = command.look_only, "local command");
         let argv = match &command.program {
             Program::Argv(argv) => argv.clone(),
-            Program::Shell { script, executable } => vec![executable.clone(), "-c".into(), script.clone()],
+            Program::Shell { script, executable } => {
+                vec![executable.clone(), "-c".into(), script.clone()]
+            }
         };
         let argv = privileged(argv, &self.privilege);
-        let (program, args) = argv.split_first().ok_or_else(|| ConnectionError::Unsupported("empty command".into()))?;
+        let (program, args) = argv
+            .split_first()
+            .ok_or_else(|| ConnectionError::Unsupported("empty command".into()))?;
         let mut process = tokio::process::Command::new(program);
-        process.args(args).envs(command.env.iter().map(|(k, v)| (k, v))).stdout(Stdio::piped()).stderr(Stdio::piped()).kill_on_drop(true);
+        process
+            .args(args)
+            .envs(command.env.iter().map(|(k, v)| (k, v)))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
         process.stdin(if command.stdin.is_some() { Stdio::piped() } else { Stdio::null() });
         if let Some(cwd) = &command.cwd {
             process.current_dir(cwd);
@@ -149,7 +173,9 @@ impl Connection for Local {
             let _ = stdin.write_all(input).await;
         }
         let output = child.wait_with_output().await.map_err(spawn_error)?;
-        let rc = output.status.code().unwrap_or_else(|| 128 + std::os::unix::process::ExitStatusExt::signal(&output.status).unwrap_or(0));
+        let rc = output.status.code().unwrap_or_else(|| {
+            128 + std::os::unix::process::ExitStatusExt::signal(&output.status).unwrap_or(0)
+        });
         Ok(Output { rc, stdout: output.stdout, stderr: output.stderr })
     }
 
@@ -193,13 +219,27 @@ impl Connection for Local {
             } else {
                 FileKind::Other
             };
-            let link_target = if kind == FileKind::Symlink { Some(fs::read_link(p)?.to_string_lossy().into_owned()) } else { None };
-            Ok(Some(Stat { kind, mode: meta.mode() & 0o7777, uid: meta.uid(), gid: meta.gid(), size: meta.size(), link_target }))
+            let link_target = if kind == FileKind::Symlink {
+                Some(fs::read_link(p)?.to_string_lossy().into_owned())
+            } else {
+                None
+            };
+            Ok(Some(Stat {
+                kind,
+                mode: meta.mode() & 0o7777,
+                uid: meta.uid(),
+                gid: meta.gid(),
+                size: meta.size(),
+                link_target,
+            }))
         })
         .await
     }
 
-    async fn inspect(&self, path: &str) -> Result<Option<(Stat, Option<Vec<u8>>)>, ConnectionError> {
+    async fn inspect(
+        &self,
+        path: &str,
+    ) -> Result<Option<(Stat, Option<Vec<u8>>)>, ConnectionError> {
         if self.escalates() {
             return shell::inspect(self, path).await;
         }

@@ -7,7 +7,13 @@ mod file_change;
 mod local;
 mod shell;
 pub mod shell_words;
-pub mod ssh;
+pub(crate) mod ssh;
 
-pub use contract::{Attrs, Command, Connection, ConnectionError, FileKind, Output, PlannedRead, Privilege, Program, Stat, random_token};
+pub use contract::{
+    Attrs, Command, Connection, ConnectionError, FileKind, Output, PlannedRead, Privilege, Program,
+    Stat, random_token,
+};
 pub use local::Local;
+
+/// The connection keeper's own program (`numarun-keeper --socket PATH`): serves until idle.
+pub use ssh::keeper::serve::main as keeper_main;

@@ -35,7 +35,9 @@ impl Attempt {
 
     pub(super) fn from_error(error: ModuleError) -> Attempt {
         match error {
-            ModuleError::Connection(ConnectionError::Unreachable(message)) => Attempt::new(Status::Unreachable, Some(message)),
+            ModuleError::Connection(ConnectionError::Unreachable(message)) => {
+                Attempt::new(Status::Unreachable, Some(message))
+            }
             ModuleError::Diag(diag) => Attempt::failed(diag.to_string()),
             other => Attempt::failed(other.to_string()),
         }
@@ -44,7 +46,10 @@ impl Attempt {
     pub(super) fn registered(&self) -> Value {
         let mut fields = vec![
             ("changed".to_string(), Value::from(self.status == Status::Changed)),
-            ("failed".to_string(), Value::from(matches!(self.status, Status::Failed | Status::Ignored))),
+            (
+                "failed".to_string(),
+                Value::from(matches!(self.status, Status::Failed | Status::Ignored)),
+            ),
             ("skipped".to_string(), Value::from(self.status == Status::Skipped)),
         ];
         if let Some(msg) = &self.message {
@@ -80,8 +85,12 @@ pub(super) fn overall(statuses: impl Iterator<Item = Status>, looped: bool) -> S
 pub(super) fn with_item(result: Value, loop_var: &str, item: &Option<Value>) -> Value {
     match item {
         Some(item) => {
-            let mut fields: Vec<(Value, Value)> =
-                result.try_iter().into_iter().flatten().map(|k| (k.clone(), result.get_item(&k).unwrap_or_default())).collect();
+            let mut fields: Vec<(Value, Value)> = result
+                .try_iter()
+                .into_iter()
+                .flatten()
+                .map(|k| (k.clone(), result.get_item(&k).unwrap_or_default()))
+                .collect();
             fields.push((Value::from(loop_var), item.clone()));
             fields.push((Value::from("ansible_loop_var"), Value::from(loop_var)));
             Value::from_pairs(fields)
@@ -126,7 +135,9 @@ pub(super) fn judge(step: &Step, scope: &Arc<Scope>, mut attempt: Attempt) -> At
             Err(diag) => return Attempt::failed(diag.to_string()),
         }
     }
-    if let Some(conditions) = step.changed_when.as_ref().filter(|_| attempt.status != Status::Failed) {
+    if let Some(conditions) =
+        step.changed_when.as_ref().filter(|_| attempt.status != Status::Failed)
+    {
         match all(conditions) {
             Ok(changed) => attempt.status = if changed { Status::Changed } else { Status::Ok },
             Err(diag) => return Attempt::failed(diag.to_string()),

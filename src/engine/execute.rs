@@ -55,7 +55,10 @@ fn prepare(cx: &HostPhase<'_>, task: &Task<'_>, scope: &Arc<Scope>) -> Result<Pr
     let module = (task.module.build)(&render_args(task, scope)?, false)?;
     // `become` on the step, else the phase, else the host's `ansible_become`.
     let from_vars = |name: &str| scope.get(name).ok().flatten().filter(|v| !v.is_none());
-    let escalate = step.escalate.or(cx.phase.escalate).unwrap_or_else(|| from_vars("ansible_become").is_some_and(|v| v.is_true()));
+    let escalate = step
+        .escalate
+        .or(cx.phase.escalate)
+        .unwrap_or_else(|| from_vars("ansible_become").is_some_and(|v| v.is_true()));
     let user = step
         .become_user
         .clone()
@@ -87,14 +90,22 @@ pub fn announce(cx: &HostPhase<'_>, state: &HostState, tasks: &[Task]) {
 /// check → (apply → re-check) for one item; the heart of idempotence. The check reads through a
 /// `HostReader`, the apply carries out the check's plan through a `HostWriter`, and the re-check
 /// reads afresh: an apply that leaves something still to change is "not idempotent".
-pub(super) async fn execute(cx: &HostPhase<'_>, state: &HostState, task: &Task<'_>, scope: &Arc<Scope>) -> Attempt {
+pub(super) async fn execute(
+    cx: &HostPhase<'_>,
+    state: &HostState,
+    task: &Task<'_>,
+    scope: &Arc<Scope>,
+) -> Attempt {
     let step = task.step;
     let check_mode = step.check_mode.unwrap_or(cx.engine.options.check);
-    let (Prepared { module, privilege }, env) = match prepare(cx, task, scope).and_then(|p| Ok((p, environment(step, scope)?))) {
-        Ok(prepared) => prepared,
-        Err(diag) => return Attempt::failed(diag.to_string()),
+    let (Prepared { module, privilege }, env) =
+        match prepare(cx, task, scope).and_then(|p| Ok((p, environment(step, scope)?))) {
+            Ok(prepared) => prepared,
+            Err(diag) => return Attempt::failed(diag.to_string()),
+        };
+    let Some(host) = state.target.as_deref() else {
+        return Attempt::failed("no connection".into());
     };
-    let Some(host) = state.target.as_deref() else { return Attempt::failed("no connection".into()) };
     let connection = host.elevated(&privilege);
     let access = StepAccess {
         connection: connection.as_ref(),
@@ -108,36 +119,56 @@ pub(super) async fn execute(cx: &HostPhase<'_>, state: &HostState, task: &Task<'
     let outcome = async {
         let checked = match module.check(&HostReader::for_check(access)).await {
             // What an earlier step would have made (a user, a unit) is not there in a dry run.
-            Err(ModuleError::NotYet(reason)) if check_mode => return Ok((Status::Unknown, Outcome::msg(reason), None)),
-            Err(ModuleError::Connection(error @ ConnectionError::CannotBecome { .. })) if check_mode => {
+            Err(ModuleError::NotYet(reason)) if check_mode => {
+                return Ok((Status::Unknown, Outcome::msg(reason), None));
+            }
+            Err(ModuleError::Connection(error @ ConnectionError::CannotBecome { .. }))
+                if check_mode =>
+            {
                 return Ok((Status::Unknown, Outcome::msg(error.to_string()), None));
             }
             checked => checked?,
         };
         tracing::trace!(check_mode, found = checked.kind(), "checked");
-        let status_of = |outcome: &Outcome| if outcome.failed { Status::Failed } else { Status::Changed };
+        let status_of =
+            |outcome: &Outcome| if outcome.failed { Status::Failed } else { Status::Changed };
         let (status, outcome, change) = match checked {
-            Check::Ok(outcome) => (if outcome.failed { Status::Failed } else { Status::Ok }, outcome, None),
-            Check::Change(change, _) if check_mode => (Status::Changed, Outcome::msg(change.summary.clone()), Some(change)),
+            Check::Ok(outcome) => {
+                (if outcome.failed { Status::Failed } else { Status::Ok }, outcome, None)
+            }
+            Check::Change(change, _) if check_mode => {
+                (Status::Changed, Outcome::msg(change.summary.clone()), Some(change))
+            }
             Check::Change(change, plan) => {
                 let outcome = module.apply(plan, &HostWriter::new(access)).await?;
                 if outcome.failed {
                     (Status::Failed, outcome, Some(change))
-                } else if let Check::Change(again, _) = module.check(&HostReader::for_check(access)).await? {
-                    let msg = format!("not idempotent: after applying `{}`, the check still wants: {}", change.summary, again.summary);
+                } else if let Check::Change(again, _) =
+                    module.check(&HostReader::for_check(access)).await?
+                {
+                    let msg = format!(
+                        "not idempotent: after applying `{}`, the check still wants: {}",
+                        change.summary, again.summary
+                    );
                     (Status::Failed, Outcome::msg(msg), Some(change))
                 } else {
-                    let outcome = Outcome { msg: outcome.msg.or(Some(change.summary.clone())), ..outcome };
+                    let outcome =
+                        Outcome { msg: outcome.msg.or(Some(change.summary.clone())), ..outcome };
                     (Status::Changed, outcome, Some(change))
                 }
             }
-            Check::Always(change, _) if check_mode => (Status::Changed, Outcome::msg(change.summary.clone()), Some(change)),
+            Check::Always(change, _) if check_mode => {
+                (Status::Changed, Outcome::msg(change.summary.clone()), Some(change))
+            }
             Check::Always(change, plan) => {
                 let outcome = module.apply(plan, &HostWriter::new(access)).await?;
-                let outcome = Outcome { msg: outcome.msg.or(Some(change.summary.clone())), ..outcome };
+                let outcome =
+                    Outcome { msg: outcome.msg.or(Some(change.summary.clone())), ..outcome };
                 (status_of(&outcome), outcome, Some(change))
             }
-            Check::Unknown(reason, _) if check_mode => (Status::Unknown, Outcome::msg(reason), None),
+            Check::Unknown(reason, _) if check_mode => {
+                (Status::Unknown, Outcome::msg(reason), None)
+            }
             Check::Unknown(_, plan) => {
                 let outcome = module.apply(plan, &HostWriter::new(access)).await?;
                 (status_of(&outcome), outcome, None)
@@ -148,9 +179,13 @@ pub(super) async fn execute(cx: &HostPhase<'_>, state: &HostState, task: &Task<'
     .await;
 
     match outcome {
-        Ok((status, outcome, change)) => {
-            Attempt { status, message: outcome.msg, diff: change.and_then(|c| c.diff), result: outcome.data, facts: outcome.facts }
-        }
+        Ok((status, outcome, change)) => Attempt {
+            status,
+            message: outcome.msg,
+            diff: change.and_then(|c| c.diff),
+            result: outcome.data,
+            facts: outcome.facts,
+        },
         Err(error) => Attempt::from_error(error),
     }
 }

@@ -65,33 +65,49 @@ impl HostPhase<'_> {
     }
 
     /// Opens the host's connection, as its `ansible_connection` says.
-    pub(super) async fn connect(&self, state: &HostState) -> Result<Arc<dyn Connection>, ConnectionError> {
+    pub(super) async fn connect(
+        &self,
+        state: &HostState,
+    ) -> Result<Arc<dyn Connection>, ConnectionError> {
         let scope = self.scope(state, &VarMap::default());
-        let variable_error = |e: crate::diag::Diag| ConnectionError::Unreachable(format!("connection settings: {e}"));
-        let connection = scope.get("ansible_connection").map_err(variable_error)?.map(|v| v.to_string());
+        let variable_error = |e: crate::diag::Diag| {
+            ConnectionError::Unreachable(format!("connection settings: {e}"))
+        };
+        let connection =
+            scope.get("ansible_connection").map_err(variable_error)?.map(|v| v.to_string());
         match connection.as_deref() {
             Some("local") => return Ok(Arc::new(Local::default())),
             None if state.name == "localhost" => return Ok(Arc::new(Local::default())),
             None | Some("ssh") => {}
-            Some(other) => return Err(ConnectionError::Unreachable(format!("unknown connection type `{other}` (local, ssh)"))),
+            Some(other) => {
+                return Err(ConnectionError::Unreachable(format!(
+                    "unknown connection type `{other}` (local, ssh)"
+                )));
+            }
         }
         let failure = std::cell::RefCell::new(None);
         let lookup = |name: &str| match scope.get(name) {
-            Ok(value) => value.filter(|v| !v.is_none()).map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())),
+            Ok(value) => value
+                .filter(|v| !v.is_none())
+                .map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())),
             Err(e) => {
                 failure.borrow_mut().get_or_insert(e);
                 None
             }
         };
-        let settings = SshSettings::from_vars(&state.name, &lookup).map_err(ConnectionError::Unreachable);
+        let settings = SshSettings::from_vars(&state.name, &lookup)
+            .map_err(|e| ConnectionError::Unreachable(e.to_string()));
         if let Some(e) = failure.take() {
             return Err(variable_error(e));
         }
         let mut settings = settings?;
-        settings.become_password = settings.become_password.or_else(|| self.engine.options.become_password.clone());
+        settings.become_password =
+            settings.become_password.or_else(|| self.engine.options.become_password.clone());
         if settings.reach.policy == Policy::Insecure {
             let message = "host key checking is OFF (ansible_host_key_checking: false): this connection's identity is not verified";
-            self.engine.bus.emit(Event::Warning { host: state.name.clone(), message: message.into() });
+            self.engine
+                .bus
+                .emit(Event::Warning { host: state.name.clone(), message: message.into() });
         }
         if let Some(password) = &settings.become_password {
             self.engine.bus.redactor.add(password);

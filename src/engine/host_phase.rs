@@ -22,11 +22,22 @@ fn search_dirs(phase: &Phase, playbook_dir: &std::path::Path) -> Vec<PathBuf> {
 }
 
 /// Runs the phase's steps, then its notified handlers, on one host.
-pub async fn run(engine: &Engine, state: &mut HostState, plan: &ScheduledPhase<'_>, phase_layer: Arc<VarMap>, play_hosts: &[String]) {
+pub async fn run(
+    engine: &Engine,
+    state: &mut HostState,
+    plan: &ScheduledPhase<'_>,
+    phase_layer: Arc<VarMap>,
+    play_hosts: &[String],
+) {
     let hostvars = minijinja::Value::from_dyn_object(Arc::clone(&engine.hostvars));
     let magic = Arc::new(engine.layers.magic(&state.name, play_hosts, &engine.options, &hostvars));
-    let cx =
-        HostPhase { engine, phase: plan.phase, phase_layer, magic, search_dirs: search_dirs(plan.phase, &engine.options.playbook_dir) };
+    let cx = HostPhase {
+        engine,
+        phase: plan.phase,
+        phase_layer,
+        magic,
+        search_dirs: search_dirs(plan.phase, &engine.options.playbook_dir),
+    };
     if state.target.is_none() {
         match cx.connect(state).await {
             Ok(target) => state.target = Some(target),
@@ -50,18 +61,27 @@ pub async fn run(engine: &Engine, state: &mut HostState, plan: &ScheduledPhase<'
             break;
         }
         let span = tracing::debug_span!("step", step = %step.step.title(), index = index + 1);
-        notified.extend(step::run(&cx, state, step, false, (index + 1, total)).instrument(span).await);
+        notified
+            .extend(step::run(&cx, state, step, false, (index + 1, total)).instrument(span).await);
         if !state.is_active() {
             return;
         }
     }
-    let handlers: Vec<_> =
-        plan.handlers.iter().filter(|h| notified.iter().any(|n| h.step.name.as_deref() == Some(n) || h.step.listen.contains(n))).collect();
+    let handlers: Vec<_> = plan
+        .handlers
+        .iter()
+        .filter(|h| {
+            notified.iter().any(|n| h.step.name.as_deref() == Some(n) || h.step.listen.contains(n))
+        })
+        .collect();
     if engine.is_interrupted() {
         // Said, not run: a change whose handler never ran will not notify it again next time.
         if !handlers.is_empty() {
             let names: Vec<String> = handlers.iter().map(|h| h.step.title()).collect();
-            let message = format!("interrupted before its notified handlers ran: {}; run them by hand", names.join(", "));
+            let message = format!(
+                "interrupted before its notified handlers ran: {}; run them by hand",
+                names.join(", ")
+            );
             engine.bus.emit(Event::Warning { host: state.name.clone(), message });
         }
         return;

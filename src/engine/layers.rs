@@ -24,38 +24,63 @@ pub struct Layers {
 
 impl Layers {
     pub fn new(inventory: &Inventory, options: &RunOptions) -> Layers {
-        let group_layers: HashMap<&str, Arc<VarMap>> =
-            inventory.groups.values().map(|g| (g.name.as_str(), Arc::new(g.vars.clone()))).collect();
+        let group_layers: HashMap<&str, Arc<VarMap>> = inventory
+            .groups
+            .values()
+            .map(|g| (g.name.as_str(), Arc::new(g.vars.clone())))
+            .collect();
         let mut per_host = HashMap::new();
         let mut group_names = HashMap::new();
         for host in &inventory.hosts {
             let groups = inventory.groups_of(&host.name);
-            let mut layers: Vec<Arc<VarMap>> = groups.iter().map(|g| Arc::clone(&group_layers[g.name.as_str()])).collect();
+            let mut layers: Vec<Arc<VarMap>> =
+                groups.iter().map(|g| Arc::clone(&group_layers[g.name.as_str()])).collect();
             layers.push(Arc::new(host.vars.clone()));
             per_host.insert(host.name.clone(), layers);
-            let names: Vec<String> = groups.iter().map(|g| g.name.clone()).filter(|g| g != "all" && g != "ungrouped").collect();
+            let names: Vec<String> = groups
+                .iter()
+                .map(|g| g.name.clone())
+                .filter(|g| g != "all" && g != "ungrouped")
+                .collect();
             group_names.insert(host.name.clone(), Value::from(names));
         }
-        let groups_value = Value::from_pairs(
-            inventory.groups.keys().map(|g| (g.clone(), Value::from(inventory.group_hosts(g).into_iter().collect::<Vec<_>>()))),
-        );
+        let groups_value = Value::from_pairs(inventory.groups.keys().map(|g| {
+            (g.clone(), Value::from(inventory.group_hosts(g).into_iter().collect::<Vec<_>>()))
+        }));
         Layers {
             inventory: per_host,
             groups_value,
             group_names,
             extra: Arc::new(options.extra_vars.clone()),
             playbook_dir: options.playbook_dir.display().to_string(),
-            inventory_dir: inventory.dir.as_ref().map(|dir| std::path::absolute(dir).unwrap_or_else(|_| dir.clone()).display().to_string()),
+            inventory_dir: inventory.dir.as_ref().map(|dir| {
+                std::path::absolute(dir).unwrap_or_else(|_| dir.clone()).display().to_string()
+            }),
         }
     }
 
     /// What the engine itself defines for a host in a phase.
-    pub fn magic(&self, host: &str, play_hosts: &[String], options: &RunOptions, hostvars: &Value) -> VarMap {
+    pub fn magic(
+        &self,
+        host: &str,
+        play_hosts: &[String],
+        options: &RunOptions,
+        hostvars: &Value,
+    ) -> VarMap {
         let mut magic = VarMap::default();
         magic.insert_value("hostvars", hostvars.clone());
         magic.insert_value("inventory_hostname", host.into());
-        magic.insert_value("inventory_hostname_short", host.split('.').next().unwrap_or(host).into());
-        magic.insert_value("group_names", self.group_names.get(host).cloned().unwrap_or_else(|| Value::from(Vec::<String>::new())));
+        magic.insert_value(
+            "inventory_hostname_short",
+            host.split('.').next().unwrap_or(host).into(),
+        );
+        magic.insert_value(
+            "group_names",
+            self.group_names
+                .get(host)
+                .cloned()
+                .unwrap_or_else(|| Value::from(Vec::<String>::new())),
+        );
         magic.insert_value("groups", self.groups_value.clone());
         magic.insert_value("ansible_play_hosts", Value::from(play_hosts.to_vec()));
         magic.insert_value("playbook_dir", self.playbook_dir.as_str().into());

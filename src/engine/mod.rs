@@ -13,7 +13,6 @@ mod shared;
 mod step;
 mod summary;
 
-pub use host::HostState;
 pub use options::RunOptions;
 pub use shared::Engine;
 pub use summary::Summary;

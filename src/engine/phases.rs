@@ -19,13 +19,21 @@ use crate::schedule::ScheduledPhase;
 impl Engine {
     /// Runs the scheduled phases and says how the run ended.
     pub async fn run(&self, playbook: &str, plans: &[ScheduledPhase<'_>]) -> Summary {
-        let span = tracing::info_span!("run", playbook, check = self.options.check, forks = self.options.forks);
+        let span = tracing::info_span!(
+            "run",
+            playbook,
+            check = self.options.check,
+            forks = self.options.forks
+        );
         self.run_phases(playbook, plans).instrument(span).await
     }
 
     async fn run_phases(&self, playbook: &str, plans: &[ScheduledPhase<'_>]) -> Summary {
         let started = Instant::now();
-        self.bus.emit(Event::RunStart { playbook: playbook.to_string(), check_mode: self.options.check });
+        self.bus.emit(Event::RunStart {
+            playbook: playbook.to_string(),
+            check_mode: self.options.check,
+        });
         let mut hosts: HashMap<String, HostState> = HashMap::new();
         let mut order: Vec<String> = Vec::new();
         let forks = Semaphore::new(self.options.forks.max(1));
@@ -47,13 +55,16 @@ impl Engine {
                     order.push(host.clone());
                 }
             }
-            let active: Vec<String> = plan.hosts.iter().filter(|h| hosts[*h].is_active()).cloned().collect();
-            self.bus.emit(Event::PhaseStart { phase: plan.phase.name.clone(), hosts: active.clone() });
+            let active: Vec<String> =
+                plan.hosts.iter().filter(|h| hosts[*h].is_active()).cloned().collect();
+            self.bus
+                .emit(Event::PhaseStart { phase: plan.phase.name.clone(), hosts: active.clone() });
             if plan.steps.is_empty() {
                 continue;
             }
             let phase_layer = Arc::new(plan.phase.vars.clone());
-            let phase_span = tracing::info_span!("phase", phase = %plan.phase.name, hosts = active.len());
+            let phase_span =
+                tracing::info_span!("phase", phase = %plan.phase.name, hosts = active.len());
             let runs = active.iter().map(|name| {
                 let host_span = tracing::info_span!(parent: &phase_span, "host", host = %name);
                 let mut state = hosts.remove(name).expect("host state");
@@ -77,7 +88,11 @@ impl Engine {
         }
         let recap: Vec<HostRecap> = order.iter().map(|h| hosts[h].recap.clone()).collect();
         let interrupted = self.is_interrupted();
-        self.bus.emit(Event::RunEnd { recap: recap.clone(), elapsed_ms: started.elapsed().as_millis() as u64, interrupted });
+        self.bus.emit(Event::RunEnd {
+            recap: recap.clone(),
+            elapsed_ms: started.elapsed().as_millis() as u64,
+            interrupted,
+        });
         Summary { recap, interrupted }
     }
 }

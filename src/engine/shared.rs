@@ -33,7 +33,9 @@ impl Engine {
     /// Stops the run cleanly: steps running now finish, no other starts, the recap is written.
     pub fn interrupt(&self) {
         if !self.interrupted.swap(true, Ordering::SeqCst) {
-            let message = "steps running now finish; no other step starts (interrupt again to stop at once)".to_string();
+            let message =
+                "steps running now finish; no other step starts (interrupt again to stop at once)"
+                    .to_string();
             self.bus.emit(Event::Interrupted { message });
         }
     }

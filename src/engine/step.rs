@@ -35,10 +35,22 @@ fn keep_facts(engine: &Engine, state: &mut HostState, step: &Step, facts: Vec<(S
 }
 
 /// Runs a step (or handler) and returns the handlers it notifies.
-pub async fn run(cx: &HostPhase<'_>, state: &mut HostState, task: &Task<'_>, handler: bool, (index, total): (usize, usize)) -> Vec<String> {
+pub async fn run(
+    cx: &HostPhase<'_>,
+    state: &mut HostState,
+    task: &Task<'_>,
+    handler: bool,
+    (index, total): (usize, usize),
+) -> Vec<String> {
     let step = task.step;
     let engine = cx.engine;
-    engine.bus.emit(Event::StepStart { host: state.name.clone(), phase: cx.phase.name.clone(), step: step.title(), index, total });
+    engine.bus.emit(Event::StepStart {
+        host: state.name.clone(),
+        phase: cx.phase.name.clone(),
+        step: step.title(),
+        index,
+        total,
+    });
     let started = Instant::now();
     let mut scope = cx.scope(state, &step.vars);
     let host = state.name.clone();
@@ -85,7 +97,13 @@ pub async fn run(cx: &HostPhase<'_>, state: &mut HostState, task: &Task<'_>, han
                 };
                 let label = item.as_ref().map(|i| label(step, &scope, i));
                 let (message, diff) = visible(step, &attempt);
-                engine.bus.emit(Event::ItemResult(report(attempt.status, message, diff, label, false)));
+                engine.bus.emit(Event::ItemResult(report(
+                    attempt.status,
+                    message,
+                    diff,
+                    label,
+                    false,
+                )));
                 let unreachable = attempt.status == Status::Unreachable;
                 attempts.push((item, attempt));
                 // The host sits out the rest of the run, its loops' other items included: each
@@ -100,7 +118,10 @@ pub async fn run(cx: &HostPhase<'_>, state: &mut HostState, task: &Task<'_>, han
     let looped = step.loop_items.is_some();
     let status = overall(attempts.iter().map(|(_, a)| a.status), looped);
     let registered = if looped {
-        let results: Vec<Value> = attempts.iter().map(|(item, a)| with_item(a.registered(), &step.loop_var, item)).collect();
+        let results: Vec<Value> = attempts
+            .iter()
+            .map(|(item, a)| with_item(a.registered(), &step.loop_var, item))
+            .collect();
         Value::from_pairs([
             ("changed", Value::from(status == Status::Changed)),
             ("failed", Value::from(status == Status::Failed)),
@@ -113,7 +134,8 @@ pub async fn run(cx: &HostPhase<'_>, state: &mut HostState, task: &Task<'_>, han
     if step.no_log {
         engine.bus.redactor.add_result(&registered);
     }
-    let facts: Vec<(String, Value)> = attempts.iter_mut().flat_map(|(_, a)| std::mem::take(&mut a.facts)).collect();
+    let facts: Vec<(String, Value)> =
+        attempts.iter_mut().flat_map(|(_, a)| std::mem::take(&mut a.facts)).collect();
     keep_facts(engine, state, step, facts);
     if let Some(name) = &step.register {
         Arc::make_mut(&mut state.facts).insert_value(name, registered);
@@ -126,7 +148,11 @@ pub async fn run(cx: &HostPhase<'_>, state: &mut HostState, task: &Task<'_>, han
         Status::Unreachable => {
             state.unreachable = true;
             let message = attempts.iter().find_map(|(_, a)| a.message.clone()).unwrap_or_default();
-            engine.bus.emit(Event::HostUnreachable { host: state.name.clone(), phase: cx.phase.name.clone(), message });
+            engine.bus.emit(Event::HostUnreachable {
+                host: state.name.clone(),
+                phase: cx.phase.name.clone(),
+                message,
+            });
         }
         _ => {}
     }
@@ -165,21 +191,33 @@ fn label(step: &Step, scope: &Arc<Scope>, item: &Value) -> String {
 }
 
 /// `when`, then the module with its retries, for one item.
-async fn run_item(cx: &HostPhase<'_>, state: &HostState, task: &Task<'_>, scope: &Arc<Scope>) -> Attempt {
+async fn run_item(
+    cx: &HostPhase<'_>,
+    state: &HostState,
+    task: &Task<'_>,
+    scope: &Arc<Scope>,
+) -> Attempt {
     let step = task.step;
     for condition in &step.when {
         match scope.condition(condition) {
             Ok(true) => {}
             Ok(false) => {
                 let mut skipped = Attempt::new(Status::Skipped, None);
-                skipped.result.push(("skip_reason".into(), Value::from(format!("condition was false: {}", condition.scalar_text()))));
+                skipped.result.push((
+                    "skip_reason".into(),
+                    Value::from(format!("condition was false: {}", condition.scalar_text())),
+                ));
                 return skipped;
             }
             Err(diag) => return Attempt::failed(diag.to_string()),
         }
     }
     // `retries` also covers a dropped connection: the next attempt reconnects.
-    let tries = if step.until.is_some() || step.retries.is_some() { step.retries.unwrap_or(3) + 1 } else { 1 };
+    let tries = if step.until.is_some() || step.retries.is_some() {
+        step.retries.unwrap_or(3) + 1
+    } else {
+        1
+    };
     let pause = Duration::from_secs_f64(step.delay.unwrap_or(5.0));
     let mut attempt = Attempt::failed("no attempt".into());
     for number in 1..=tries {

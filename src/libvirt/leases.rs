@@ -15,7 +15,9 @@ fn macs(domain: &Domain) -> Result<Vec<String>, Error> {
     Ok(roxmltree::Document::parse(&xml)
         .map(|doc| {
             doc.descendants()
-                .filter(|n| n.has_tag_name("mac") && n.parent().is_some_and(|p| p.has_tag_name("interface")))
+                .filter(|n| {
+                    n.has_tag_name("mac") && n.parent().is_some_and(|p| p.has_tag_name("interface"))
+                })
                 .filter_map(|n| n.attribute("address").map(str::to_ascii_lowercase))
                 .collect()
         })
@@ -23,7 +25,11 @@ fn macs(domain: &Domain) -> Result<Vec<String>, Error> {
 }
 
 /// The newest IPv4 lease of `network` held by one of the domain's interfaces.
-pub fn from_leases(conn: &Connect, domain: &Domain, network: &str) -> Result<Option<String>, Error> {
+pub fn from_leases(
+    conn: &Connect,
+    domain: &Domain,
+    network: &str,
+) -> Result<Option<String>, Error> {
     let network = conn.lookup_network_by_name(network)?;
     let mut newest: Option<(i64, String)> = None;
     for mac in macs(domain)? {
@@ -31,7 +37,9 @@ pub fn from_leases(conn: &Connect, domain: &Domain, network: &str) -> Result<Opt
         let mut leases: *mut sys::virNetworkDHCPLeasePtr = std::ptr::null_mut();
         // SAFETY: libvirt allocates `leases` (count entries) and we free each entry and the
         // array below; the network pointer lives as long as `network`.
-        let count = unsafe { sys::virNetworkGetDHCPLeases(network.as_ptr(), c_mac.as_ptr(), &mut leases, 0) };
+        let count = unsafe {
+            sys::virNetworkGetDHCPLeases(network.as_ptr(), c_mac.as_ptr(), &mut leases, 0)
+        };
         if count < 0 {
             return Err(Error::last_error());
         }
@@ -39,7 +47,8 @@ pub fn from_leases(conn: &Connect, domain: &Domain, network: &str) -> Result<Opt
             // SAFETY: i < count entries, each valid until freed.
             unsafe {
                 let lease = *leases.add(i);
-                if (*lease).type_ == sys::VIR_IP_ADDR_TYPE_IPV4 as i32 && !(*lease).ipaddr.is_null() {
+                if (*lease).type_ == sys::VIR_IP_ADDR_TYPE_IPV4 as i32 && !(*lease).ipaddr.is_null()
+                {
                     let address = CStr::from_ptr((*lease).ipaddr).to_string_lossy().into_owned();
                     if newest.as_ref().is_none_or(|(expiry, _)| (*lease).expirytime > *expiry) {
                         newest = Some(((*lease).expirytime, address));
@@ -58,7 +67,8 @@ pub fn from_leases(conn: &Connect, domain: &Domain, network: &str) -> Result<Opt
 
 /// The first IPv4 address outside loopback that the guest agent reports.
 pub fn from_agent(domain: &Domain) -> Result<Option<String>, Error> {
-    let interfaces = domain.interface_addresses(sys::VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT, 0)?;
+    let interfaces =
+        domain.interface_addresses(sys::VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT, 0)?;
     Ok(interfaces
         .iter()
         .filter(|i| i.name != "lo")

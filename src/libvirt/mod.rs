@@ -60,10 +60,6 @@ impl Hypervisor {
         let conn = Arc::clone(&self.conn);
         blocking(&self.uri, move || f(&conn)).await
     }
-
-    pub fn error(&self, message: impl Into<String>) -> LibvirtError {
-        LibvirtError::Call { uri: self.uri.clone(), message: message.into() }
-    }
 }
 
 async fn blocking<T: Send + 'static>(
@@ -80,7 +76,10 @@ async fn blocking<T: Send + 'static>(
 }
 
 /// The domain called `name`, if there is one.
-pub fn find_domain(conn: &Connect, name: &str) -> Result<Option<virt::domain::Domain>, virt::error::Error> {
+pub fn find_domain(
+    conn: &Connect,
+    name: &str,
+) -> Result<Option<virt::domain::Domain>, virt::error::Error> {
     match conn.lookup_domain_by_name(name) {
         Ok(domain) => Ok(Some(domain)),
         Err(e) if e.code().to_raw() == virt::sys::VIR_ERR_NO_DOMAIN => Ok(None),

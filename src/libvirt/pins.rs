@@ -28,16 +28,29 @@ pub fn read(conn: &Connect, domain: &Domain) -> Result<LivePlacement, Error> {
     // SAFETY: `maps` holds vcpu_count maps of map_len bytes, as the call is told; the domain
     // pointer lives as long as `domain`.
     let found = unsafe {
-        sys::virDomainGetVcpuPinInfo(domain.as_ptr(), vcpu_count as i32, maps.as_mut_ptr(), map_len as i32, sys::VIR_DOMAIN_AFFECT_LIVE)
+        sys::virDomainGetVcpuPinInfo(
+            domain.as_ptr(),
+            vcpu_count as i32,
+            maps.as_mut_ptr(),
+            map_len as i32,
+            sys::VIR_DOMAIN_AFFECT_LIVE,
+        )
     };
     if found < 0 {
         return Err(Error::last_error());
     }
-    let vcpus = maps.chunks(map_len).take(found as usize).map(|map| cpus_in(map, host_cpus)).collect();
+    let vcpus =
+        maps.chunks(map_len).take(found as usize).map(|map| cpus_in(map, host_cpus)).collect();
     let mut map = vec![0u8; map_len];
     // SAFETY: one map of map_len bytes.
-    let emulator =
-        unsafe { sys::virDomainGetEmulatorPinInfo(domain.as_ptr(), map.as_mut_ptr(), map_len as i32, sys::VIR_DOMAIN_AFFECT_LIVE) };
+    let emulator = unsafe {
+        sys::virDomainGetEmulatorPinInfo(
+            domain.as_ptr(),
+            map.as_mut_ptr(),
+            map_len as i32,
+            sys::VIR_DOMAIN_AFFECT_LIVE,
+        )
+    };
     if emulator < 0 {
         return Err(Error::last_error());
     }
@@ -56,5 +69,8 @@ pub fn read(conn: &Connect, domain: &Domain) -> Result<LivePlacement, Error> {
 }
 
 fn cpus_in(map: &[u8], host_cpus: usize) -> CpuSet {
-    (0..host_cpus).filter(|cpu| map[cpu / 8] & (1 << (cpu % 8)) != 0).map(|cpu| cpu as u32).collect()
+    (0..host_cpus)
+        .filter(|cpu| map[cpu / 8] & (1 << (cpu % 8)) != 0)
+        .map(|cpu| cpu as u32)
+        .collect()
 }

@@ -4,32 +4,36 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use crate::diag::{Diag, DiagKind, Span};
+use crate::diag::{Diag, Span};
+use crate::file_error::FileError;
 use crate::vars::VarMap;
 use crate::yaml::{self, Fields, Node, NodeKind};
 
+/// An inventory group: its hosts, child groups and variables.
 #[derive(Debug, Default)]
 pub struct Group {
-    pub name: String,
-    pub hosts: BTreeSet<String>,
-    pub children: BTreeSet<String>,
-    pub vars: VarMap,
-    pub span: Option<Span>,
+    pub(crate) name: String,
+    pub(crate) hosts: BTreeSet<String>,
+    pub(crate) children: BTreeSet<String>,
+    pub(crate) vars: VarMap,
+    pub(crate) span: Option<Span>,
 }
 
+/// An inventory host and its own variables.
 #[derive(Debug)]
 pub struct Host {
-    pub name: String,
-    pub vars: VarMap,
+    pub(crate) name: String,
+    pub(crate) vars: VarMap,
 }
 
+/// The hosts and groups a run may address.
 #[derive(Debug, Default)]
 pub struct Inventory {
     /// Hosts in the order they were first written.
-    pub hosts: Vec<Host>,
-    pub groups: BTreeMap<String, Group>,
+    pub(crate) hosts: Vec<Host>,
+    pub(crate) groups: BTreeMap<String, Group>,
     /// Where `group_vars/` and `host_vars/` were looked for.
-    pub dir: Option<PathBuf>,
+    pub(crate) dir: Option<PathBuf>,
 }
 
 const GROUP_KEYS: &[&str] = &["hosts", "children", "vars"];
@@ -39,15 +43,22 @@ impl Inventory {
     pub fn implicit() -> Inventory {
         let mut inventory = Inventory::default();
         inventory.groups.insert("all".into(), Group { name: "all".into(), ..Group::default() });
-        inventory.groups.insert("ungrouped".into(), Group { name: "ungrouped".into(), ..Group::default() });
+        inventory
+            .groups
+            .insert("ungrouped".into(), Group { name: "ungrouped".into(), ..Group::default() });
         inventory.add_implicit_localhost();
         inventory
     }
 
+    /// Reads an inventory file (YAML), with `group_vars/` and `host_vars/` beside it.
     pub fn load(path: &Path) -> Result<Inventory, Diag> {
         let root = yaml::load_file(path)?;
-        let mut inventory = Inventory { dir: path.parent().map(Path::to_path_buf), ..Inventory::default() };
-        inventory.groups.insert("all".into(), Group { name: "all".into(), span: Some(root.span.clone()), ..Group::default() });
+        let mut inventory =
+            Inventory { dir: path.parent().map(Path::to_path_buf), ..Inventory::default() };
+        inventory.groups.insert(
+            "all".into(),
+            Group { name: "all".into(), span: Some(root.span.clone()), ..Group::default() },
+        );
         if !matches!(root.kind, NodeKind::Null) {
             for (name, body) in root.expect_map("an inventory")? {
                 let name = name.expect_str("a group name")?;
@@ -62,7 +73,10 @@ impl Inventory {
     }
 
     fn read_group(&mut self, name: &str, body: &Node) -> Result<(), Diag> {
-        let group = self.groups.entry(name.to_string()).or_insert_with(|| Group { name: name.to_string(), ..Group::default() });
+        let group = self
+            .groups
+            .entry(name.to_string())
+            .or_insert_with(|| Group { name: name.to_string(), ..Group::default() });
         group.span.get_or_insert_with(|| body.span.clone());
         if matches!(body.kind, NodeKind::Null) {
             return Ok(());
@@ -83,11 +97,16 @@ impl Inventory {
                 self.groups.get_mut(name).expect("group").hosts.insert(host);
             }
         }
-        if let Some(children) = fields.take(&["children"]).filter(|n| !matches!(n.kind, NodeKind::Null)) {
+        if let Some(children) =
+            fields.take(&["children"]).filter(|n| !matches!(n.kind, NodeKind::Null))
+        {
             for (child, body) in children.expect_map("children")? {
                 let child_name = child.expect_str("a group name")?.to_string();
                 if child_name == name || child_name == "all" {
-                    return Err(Diag::invalid(&child.span, format!("group `{child_name}` cannot be a child of `{name}`")));
+                    return Err(Diag::invalid(
+                        &child.span,
+                        format!("group `{child_name}` cannot be a child of `{name}`"),
+                    ));
                 }
                 self.groups.get_mut(name).expect("group").children.insert(child_name.clone());
                 self.read_group(&child_name, body)?;
@@ -114,10 +133,18 @@ impl Inventory {
 
     /// Groups nobody names as a child hang under `all`; hosts in no group are `ungrouped`.
     fn link_top_level_groups(&mut self) {
-        let named: BTreeSet<String> = self.groups.values().flat_map(|g| g.children.iter().cloned()).collect();
-        let top: Vec<String> = self.groups.keys().filter(|g| *g != "all" && !named.contains(*g)).cloned().collect();
-        let grouped: BTreeSet<String> = self.groups.values().filter(|g| g.name != "all").flat_map(|g| g.hosts.iter().cloned()).collect();
-        let ungrouped: BTreeSet<String> = self.hosts.iter().map(|h| h.name.clone()).filter(|h| !grouped.contains(h)).collect();
+        let named: BTreeSet<String> =
+            self.groups.values().flat_map(|g| g.children.iter().cloned()).collect();
+        let top: Vec<String> =
+            self.groups.keys().filter(|g| *g != "all" && !named.contains(*g)).cloned().collect();
+        let grouped: BTreeSet<String> = self
+            .groups
+            .values()
+            .filter(|g| g.name != "all")
+            .flat_map(|g| g.hosts.iter().cloned())
+            .collect();
+        let ungrouped: BTreeSet<String> =
+            self.hosts.iter().map(|h| h.name.clone()).filter(|h| !grouped.contains(h)).collect();
         self.groups
             .entry("ungrouped".into())
             .or_insert_with(|| Group { name: "ungrouped".into(), ..Group::default() })
@@ -147,10 +174,12 @@ impl Inventory {
         Ok(())
     }
 
+    /// Every host's name, in the order the inventory gives them.
     pub fn host_names(&self) -> impl Iterator<Item = &str> {
         self.hosts.iter().map(|h| h.name.as_str())
     }
 
+    /// The host of this name.
     pub fn host(&self, name: &str) -> Option<&Host> {
         self.hosts.iter().find(|h| h.name == name)
     }
@@ -186,8 +215,11 @@ impl Inventory {
             depth.insert(name, d);
             stack.extend(group.children.iter().map(|c| (c.as_str(), d + 1)));
         }
-        let mut groups: Vec<&Group> =
-            depth.keys().filter_map(|g| self.groups.get(*g)).filter(|g| self.group_hosts(&g.name).contains(host)).collect();
+        let mut groups: Vec<&Group> = depth
+            .keys()
+            .filter_map(|g| self.groups.get(*g))
+            .filter(|g| self.group_hosts(&g.name).contains(host))
+            .collect();
         groups.sort_by_key(|g| (depth[g.name.as_str()], g.name.clone()));
         groups
     }
@@ -196,12 +228,14 @@ impl Inventory {
 /// `dir/name.yaml`, `dir/name.yml`, `dir/name` or every YAML file in `dir/name/`.
 fn var_files(dir: &Path, name: &str) -> Result<Vec<PathBuf>, Diag> {
     let mut files = Vec::new();
-    for candidate in [dir.join(format!("{name}.yaml")), dir.join(format!("{name}.yml")), dir.join(name)] {
+    for candidate in
+        [dir.join(format!("{name}.yaml")), dir.join(format!("{name}.yml")), dir.join(name)]
+    {
         if candidate.is_file() {
             files.push(candidate);
         } else if candidate.is_dir() {
-            let entries = std::fs::read_dir(&candidate)
-                .map_err(|e| Diag::new(DiagKind::Io { path: candidate.display().to_string(), reason: e.to_string() }, None))?;
+            let entries =
+                std::fs::read_dir(&candidate).map_err(|e| FileError::read(&candidate, e))?;
             let mut inner: Vec<PathBuf> = entries
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml"))

@@ -8,12 +8,21 @@ use regex::Regex;
 use super::inventory::Inventory;
 use crate::diag::did_you_mean;
 
+/// A host pattern (`hosts:`, `--limit`) that cannot be used.
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum PatternError {
+    /// A term between separators is empty.
     #[error("empty term in host pattern `{0}`")]
     EmptyTerm(String),
+    /// A name that is no host or group.
     #[error("no host or group named `{name}` in the inventory{}", .suggestion.as_ref().map(|s| format!("; did you mean `{s}`?")).unwrap_or_default())]
-    Unknown { name: String, suggestion: Option<String> },
+    Unknown {
+        /// The name as written.
+        name: String,
+        /// The nearest host or group name, if one is close.
+        suggestion: Option<String>,
+    },
+    /// A `~regex` term that does not compile.
     #[error("bad regular expression in host pattern: {0}")]
     Regex(String),
 }
@@ -45,7 +54,11 @@ pub fn select(pattern: &str, inventory: &Inventory) -> Result<Vec<String>, Patte
     }
     Ok(inventory
         .host_names()
-        .filter(|h| union.contains(*h) && intersections.iter().all(|set| set.contains(*h)) && !exclusions.contains(*h))
+        .filter(|h| {
+            union.contains(*h)
+                && intersections.iter().all(|set| set.contains(*h))
+                && !exclusions.contains(*h)
+        })
         .map(str::to_string)
         .collect())
 }
@@ -112,7 +125,10 @@ mod tests {
         assert_eq!(select("!db", &inv).unwrap(), ["w1"]);
         assert_eq!(select("w*", &inv).unwrap(), ["w1", "w2"]);
         assert_eq!(select("~d\\d", &inv).unwrap(), ["d1"]);
-        assert_eq!(select("wbe", &inv), Err(PatternError::Unknown { name: "wbe".into(), suggestion: Some("web".into()) }));
+        assert_eq!(
+            select("wbe", &inv),
+            Err(PatternError::Unknown { name: "wbe".into(), suggestion: Some("web".into()) })
+        );
         assert_eq!(select("web:", &inv), Err(PatternError::EmptyTerm("web:".into())));
     }
 }

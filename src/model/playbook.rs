@@ -4,30 +4,32 @@
 use std::path::{Path, PathBuf};
 
 use super::step::{Step, tags_of};
-use crate::diag::{Diag, DiagKind, Span};
+use crate::diag::{Diag, Span};
+use crate::file_error::FileError;
 use crate::vars::VarMap;
 use crate::yaml::{self, Fields, Node, NodeKind};
 
+/// A phase (Ansible's play): hosts, variables, steps and handlers.
 #[derive(Debug)]
 pub struct Phase {
-    pub name: String,
-    pub span: Span,
-    pub hosts: String,
-    pub hosts_span: Span,
-    pub tags: Vec<String>,
-    pub vars: VarMap,
-    pub steps: Vec<Step>,
-    pub handlers: Vec<Step>,
-    pub escalate: Option<bool>,
-    pub become_user: Option<String>,
+    pub(crate) name: String,
+    pub(crate) hosts: String,
+    pub(crate) hosts_span: Span,
+    pub(crate) tags: Vec<String>,
+    pub(crate) vars: VarMap,
+    pub(crate) steps: Vec<Step>,
+    pub(crate) handlers: Vec<Step>,
+    pub(crate) escalate: Option<bool>,
+    pub(crate) become_user: Option<String>,
     /// The folder of the file that defines the phase: relative `src:` paths start here.
-    pub dir: PathBuf,
+    pub(crate) dir: PathBuf,
 }
 
+/// A playbook: its phases, imports followed.
 #[derive(Debug)]
 pub struct Playbook {
-    pub path: PathBuf,
-    pub phases: Vec<Phase>,
+    pub(crate) path: PathBuf,
+    pub(crate) phases: Vec<Phase>,
 }
 
 const PHASE_KEYS: &[&str] = &[
@@ -49,20 +51,26 @@ const PHASE_KEYS: &[&str] = &[
 const IMPORT_KEYS: &[&str] = &["import", "import_playbook", "tags", "name"];
 
 impl Playbook {
+    /// Reads a playbook file and every file it imports.
     pub fn load(path: &Path) -> Result<Playbook, Diag> {
         let mut phases = Vec::new();
         load_into(path, &[], &mut vec![], &mut phases)?;
         Ok(Playbook { path: path.to_path_buf(), phases })
     }
 
+    /// The folder the playbook is in (relative paths start there).
     pub fn dir(&self) -> &Path {
         self.path.parent().unwrap_or(Path::new("."))
     }
 }
 
-fn load_into(path: &Path, inherited_tags: &[String], chain: &mut Vec<PathBuf>, phases: &mut Vec<Phase>) -> Result<(), Diag> {
-    let canonical =
-        path.canonicalize().map_err(|e| Diag::new(DiagKind::Io { path: path.display().to_string(), reason: e.to_string() }, None))?;
+fn load_into(
+    path: &Path,
+    inherited_tags: &[String],
+    chain: &mut Vec<PathBuf>,
+    phases: &mut Vec<Phase>,
+) -> Result<(), Diag> {
+    let canonical = path.canonicalize().map_err(|e| FileError::read(path, e))?;
     let root = yaml::load_file(path)?;
     if chain.contains(&canonical) {
         return Err(Diag::invalid(
@@ -90,7 +98,10 @@ fn load_into(path: &Path, inherited_tags: &[String], chain: &mut Vec<PathBuf>, p
             fields.take(&["name"]);
             fields.finish(IMPORT_KEYS)?;
             if !file.is_file() {
-                return Err(Diag::invalid(&target.span, format!("no playbook at {}", file.display())));
+                return Err(Diag::invalid(
+                    &target.span,
+                    format!("no playbook at {}", file.display()),
+                ));
             }
             load_into(&file, &tags, chain, phases)?;
         } else {
@@ -113,7 +124,10 @@ fn parse_phase(node: &Node, inherited_tags: &[String], dir: &Path) -> Result<Pha
         for file in files.expect_seq("`vars_files`")? {
             let path = dir.join(file.expect_str("a file path")?);
             if !path.is_file() {
-                return Err(Diag::invalid(&file.span, format!("no vars file at {}", path.display())));
+                return Err(Diag::invalid(
+                    &file.span,
+                    format!("no vars file at {}", path.display()),
+                ));
             }
             vars.extend(VarMap::from_node(&yaml::load_file(&path)?)?);
         }
@@ -124,7 +138,8 @@ fn parse_phase(node: &Node, inherited_tags: &[String], dir: &Path) -> Result<Pha
             steps.extend(parse_steps(list, false)?);
         }
     }
-    let mut handlers = fields.take(&["handlers"]).map(|l| parse_steps(l, true)).transpose()?.unwrap_or_default();
+    let mut handlers =
+        fields.take(&["handlers"]).map(|l| parse_steps(l, true)).transpose()?.unwrap_or_default();
     if let Some(environment) = fields.take(&["environment"]) {
         for step in steps.iter_mut().chain(handlers.iter_mut()) {
             step.environment.insert(0, environment.clone());
@@ -138,7 +153,6 @@ fn parse_phase(node: &Node, inherited_tags: &[String], dir: &Path) -> Result<Pha
     check_notifications(&steps, &handlers)?;
     Ok(Phase {
         name,
-        span: node.span.clone(),
         hosts,
         hosts_span: hosts_node.span.clone(),
         tags,
@@ -153,14 +167,18 @@ fn parse_phase(node: &Node, inherited_tags: &[String], dir: &Path) -> Result<Pha
 
 /// Every `notify` must reach a handler of the phase, by name or `listen`.
 fn check_notifications(steps: &[Step], handlers: &[Step]) -> Result<(), Diag> {
-    let known: Vec<&str> = handlers.iter().flat_map(|h| h.name.iter().chain(&h.listen)).map(String::as_str).collect();
+    let known: Vec<&str> =
+        handlers.iter().flat_map(|h| h.name.iter().chain(&h.listen)).map(String::as_str).collect();
     for step in steps.iter().chain(handlers) {
         if let Some(missing) = step.notify.iter().find(|n| !known.contains(&n.as_str())) {
-            let hint =
-                crate::diag::did_you_mean(missing, known.iter().copied()).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
+            let hint = crate::diag::did_you_mean(missing, known.iter().copied())
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
             return Err(Diag::invalid(
                 &step.span,
-                format!("notifies `{missing}`, but no handler of this phase has that name or listens for it{hint}"),
+                format!(
+                    "notifies `{missing}`, but no handler of this phase has that name or listens for it{hint}"
+                ),
             ));
         }
     }

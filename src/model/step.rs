@@ -9,49 +9,51 @@ use crate::yaml::{Fields, Node, NodeKind};
 #[derive(Debug, Clone)]
 pub struct ModuleCall {
     /// The key: `copy`, `ansible.builtin.copy`, or a typo of a step key.
-    pub name: String,
-    pub span: Span,
+    pub(crate) name: String,
+    pub(crate) span: Span,
     /// Its value: a mapping of arguments, a free-form string, or nothing.
-    pub value: Node,
+    pub(crate) value: Node,
 }
 
 /// The collections whose modules numarun answers to by their short name.
-const COLLECTIONS: &[&str] = &["ansible.builtin.", "ansible.legacy.", "ansible.posix.", "community.general."];
+const COLLECTIONS: &[&str] =
+    &["ansible.builtin.", "ansible.legacy.", "ansible.posix.", "community.general."];
 
 /// A module's short name: `ansible.builtin.copy` is `copy`.
 pub fn short_module_name(name: &str) -> &str {
     COLLECTIONS.iter().find_map(|p| name.strip_prefix(p)).unwrap_or(name)
 }
 
+/// A step as written.
 #[derive(Debug)]
 pub struct Step {
-    pub name: Option<String>,
-    pub span: Span,
+    pub(crate) name: Option<String>,
+    pub(crate) span: Span,
     /// Every key that is not a step key; a usable step has exactly one, naming a module.
-    pub calls: Vec<ModuleCall>,
+    pub(crate) calls: Vec<ModuleCall>,
     /// The `args:` key: arguments added to the module's own.
-    pub extra_args: Option<Node>,
-    pub when: Vec<Node>,
-    pub loop_items: Option<Node>,
-    pub loop_var: String,
-    pub loop_label: Option<Node>,
-    pub register: Option<String>,
-    pub notify: Vec<String>,
-    pub listen: Vec<String>,
-    pub escalate: Option<bool>,
-    pub become_user: Option<String>,
-    pub tags: Vec<String>,
-    pub changed_when: Option<Vec<Node>>,
-    pub failed_when: Option<Vec<Node>>,
-    pub until: Option<Node>,
-    pub retries: Option<u32>,
-    pub delay: Option<f64>,
-    pub no_log: bool,
-    pub check_mode: Option<bool>,
-    pub ignore_errors: bool,
-    pub vars: VarMap,
+    pub(crate) extra_args: Option<Node>,
+    pub(crate) when: Vec<Node>,
+    pub(crate) loop_items: Option<Node>,
+    pub(crate) loop_var: String,
+    pub(crate) loop_label: Option<Node>,
+    pub(crate) register: Option<String>,
+    pub(crate) notify: Vec<String>,
+    pub(crate) listen: Vec<String>,
+    pub(crate) escalate: Option<bool>,
+    pub(crate) become_user: Option<String>,
+    pub(crate) tags: Vec<String>,
+    pub(crate) changed_when: Option<Vec<Node>>,
+    pub(crate) failed_when: Option<Vec<Node>>,
+    pub(crate) until: Option<Node>,
+    pub(crate) retries: Option<u32>,
+    pub(crate) delay: Option<f64>,
+    pub(crate) no_log: bool,
+    pub(crate) check_mode: Option<bool>,
+    pub(crate) ignore_errors: bool,
+    pub(crate) vars: VarMap,
     /// Environment mappings, the phase's first: a later one's key wins, as in Ansible.
-    pub environment: Vec<Node>,
+    pub(crate) environment: Vec<Node>,
 }
 
 /// Every key a step may carry besides its module.
@@ -83,10 +85,12 @@ pub const STEP_KEYS: &[&str] = &[
 impl Step {
     /// What the step is called in output: its name, else its module.
     pub fn title(&self) -> String {
-        let module = self.calls.first().map(|call| short_module_name(&call.name)).unwrap_or_default();
+        let module =
+            self.calls.first().map(|call| short_module_name(&call.name)).unwrap_or_default();
         self.name.clone().unwrap_or_else(|| module.to_string())
     }
 
+    /// A step from its mapping; `is_handler` allows `listen`.
     pub fn parse(node: &Node, is_handler: bool) -> Result<Step, Diag> {
         let mut fields = Fields::new(node, "step key")?;
         let name = fields.get::<String>("name")?;
@@ -98,15 +102,21 @@ impl Step {
         };
         let register = fields.get::<String>("register")?;
         if let Some(register) = register.as_ref().filter(|r| !crate::vars::is_identifier(r)) {
-            return Err(Diag::invalid(&fields.node().span, format!("`register: {register}` is not a valid variable name")));
+            return Err(Diag::invalid(
+                &fields.node().span,
+                format!("`register: {register}` is not a valid variable name"),
+            ));
         }
-        let notify = fields.take(&["notify"]).map(|n| names(n, false)).transpose()?.unwrap_or_default();
-        let listen = fields.take(&["listen"]).map(|n| names(n, false)).transpose()?.unwrap_or_default();
+        let notify =
+            fields.take(&["notify"]).map(|n| names(n, false)).transpose()?.unwrap_or_default();
+        let listen =
+            fields.take(&["listen"]).map(|n| names(n, false)).transpose()?.unwrap_or_default();
         if !is_handler && !listen.is_empty() {
             return Err(Diag::invalid(&node.span, "`listen` belongs on handlers"));
         }
         let tags = fields.take(&["tags"]).map(|n| names(n, true)).transpose()?.unwrap_or_default();
-        let step_vars = fields.take(&["vars"]).map(VarMap::from_node).transpose()?.unwrap_or_default();
+        let step_vars =
+            fields.take(&["vars"]).map(VarMap::from_node).transpose()?.unwrap_or_default();
         let extra_args = fields.take(&["args"]).cloned();
         let environment = fields.take(&["environment"]).cloned().into_iter().collect();
         let changed_when = fields.take(&["changed_when"]).map(conditions);
@@ -177,7 +187,9 @@ fn names(node: &Node, comma_separated: bool) -> Result<Vec<String>, Diag> {
         })
     };
     match &node.kind {
-        NodeKind::Seq(items) => items.iter().map(one).collect::<Result<Vec<_>, _>>().map(|v| v.concat()),
+        NodeKind::Seq(items) => {
+            items.iter().map(one).collect::<Result<Vec<_>, _>>().map(|v| v.concat())
+        }
         _ => one(node),
     }
 }

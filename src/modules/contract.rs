@@ -78,7 +78,9 @@ impl Check<()> {
 /// What a module reports; becomes the registered result.
 #[derive(Debug, Default)]
 pub struct Outcome {
+    /// The step failed.
     pub failed: bool,
+    /// What to say about it.
     pub msg: Option<String>,
     /// The registered result's fields beyond `changed`, `failed`, `skipped` and `msg`.
     pub data: Vec<(String, Value)>,
@@ -105,8 +107,12 @@ pub trait Module: Send + Sync + std::fmt::Debug + 'static {
 
     /// Carries out the plan `check` returned. Modules that only report (debug, assert,
     /// set_fact) do all in `check` and are never applied.
-    async fn apply(&self, _plan: Self::Plan, _host: &HostWriter<'_>) -> Result<Outcome, ModuleError> {
-        Err(ModuleError::Failed("this module changes nothing".into()))
+    async fn apply(
+        &self,
+        _plan: Self::Plan,
+        _host: &HostWriter<'_>,
+    ) -> Result<Outcome, ModuleError> {
+        Err(ModuleError::failed("this module changes nothing"))
     }
 
     /// Rules across arguments that types cannot say (`copy` needs `content` or `src`).
@@ -124,7 +130,9 @@ pub trait Module: Send + Sync + std::fmt::Debug + 'static {
 #[derive(Debug, serde::Deserialize)]
 #[serde(untagged)]
 pub enum OneOrMany<T> {
+    /// A single value.
     One(T),
+    /// A list of values.
     Many(Vec<T>),
 }
 

@@ -39,7 +39,8 @@ impl<M: Module> AnyModule for M {
 
     async fn apply(&self, plan: AnyPlan, host: &HostWriter<'_>) -> Result<Outcome, ModuleError> {
         // The engine hands a plan only to the module whose check made it.
-        let plan = plan.0.downcast::<M::Plan>().expect("a plan goes back to the module that made it");
+        let plan =
+            plan.0.downcast::<M::Plan>().expect("a plan goes back to the module that made it");
         Module::apply(self, *plan, host).await
     }
 

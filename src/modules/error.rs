@@ -2,6 +2,7 @@
 
 use crate::connection::ConnectionError;
 use crate::diag::Diag;
+use crate::file_error::FileError;
 
 /// Why a module could not do its work.
 #[derive(Debug, thiserror::Error)]
@@ -12,6 +13,9 @@ pub enum ModuleError {
     /// The module's own failure, in words.
     #[error("{0}")]
     Failed(String),
+    /// A file on the controller (a `src:`, a template, a report) could not be read or written.
+    #[error(transparent)]
+    File(#[from] FileError),
     /// Missing something an earlier step makes: unknown in check mode, a failure otherwise.
     #[error("{0}")]
     NotYet(String),

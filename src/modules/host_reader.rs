@@ -34,8 +34,11 @@ pub struct StepAccess<'a> {
     pub connection: &'a dyn Connection,
     /// The step's `environment`.
     pub env: &'a [(String, String)],
+    /// The step's variables.
     pub scope: &'a Arc<Scope>,
+    /// Folders a relative `src:` is looked up in, nearest first.
     pub search_dirs: &'a [PathBuf],
+    /// Where the step names its module, for errors of its arguments.
     pub span: &'a Span,
     /// The run's secrets: none may travel in a command's text.
     pub secrets: &'a Redactor,
@@ -51,8 +54,17 @@ impl<'a> HostReader<'a> {
         HostReader::new(access, None)
     }
 
-    fn new(access: StepAccess<'a>, probes: Option<Mutex<HashMap<String, Output>>>) -> HostReader<'a> {
-        HostReader { access, scope: access.scope, search_dirs: access.search_dirs, span: access.span, probes }
+    fn new(
+        access: StepAccess<'a>,
+        probes: Option<Mutex<HashMap<String, Output>>>,
+    ) -> HostReader<'a> {
+        HostReader {
+            access,
+            scope: access.scope,
+            search_dirs: access.search_dirs,
+            span: access.span,
+            probes,
+        }
     }
 
     /// The step runs on the machine numarun runs on.
@@ -71,7 +83,10 @@ impl<'a> HostReader<'a> {
     }
 
     /// `lstat` and, unless it is a directory, the bytes, in one round trip.
-    pub async fn inspect(&self, path: &str) -> Result<Option<(Stat, Option<Vec<u8>>)>, ConnectionError> {
+    pub async fn inspect(
+        &self,
+        path: &str,
+    ) -> Result<Option<(Stat, Option<Vec<u8>>)>, ConnectionError> {
         self.access.connection.inspect(path).await
     }
 
@@ -80,7 +95,10 @@ impl<'a> HostReader<'a> {
     pub async fn probe(&self, mut command: Command) -> Result<Output, ModuleError> {
         command.look_only = true;
         let Some(probes) = &self.probes else { return send(&self.access, command).await };
-        let key = format!("{:?}|{:?}|{:?}|{:?}", command.program, command.stdin, command.env, command.cwd);
+        let key = format!(
+            "{:?}|{:?}|{:?}|{:?}",
+            command.program, command.stdin, command.env, command.cwd
+        );
         if let Some(output) = probes.lock().expect("probe cache").get(&key) {
             return Ok(output.clone());
         }
@@ -105,10 +123,12 @@ impl<'a> HostReader<'a> {
         if path.is_absolute() {
             return Ok(path.to_path_buf());
         }
-        let candidates = self.search_dirs.iter().flat_map(|dir| [dir.join(subdir).join(src), dir.join(src)]);
+        let candidates =
+            self.search_dirs.iter().flat_map(|dir| [dir.join(subdir).join(src), dir.join(src)]);
         candidates.into_iter().find(|p| p.is_file()).ok_or_else(|| {
-            let looked: Vec<String> = self.search_dirs.iter().map(|d| d.join(subdir).display().to_string()).collect();
-            ModuleError::Failed(format!("cannot find `{src}` in {}", looked.join(", ")))
+            let looked: Vec<String> =
+                self.search_dirs.iter().map(|d| d.join(subdir).display().to_string()).collect();
+            ModuleError::failed(format!("cannot find `{src}` in {}", looked.join(", ")))
         })
     }
 }
@@ -117,14 +137,19 @@ impl<'a> HostReader<'a> {
 pub(super) fn succeeded(output: Output, what: &str) -> Result<Output, ModuleError> {
     match output.rc {
         0 => Ok(output),
-        rc => Err(ModuleError::failed(format!("{what} failed (exit {rc}): {}", output.stderr_text()))),
+        rc => {
+            Err(ModuleError::failed(format!("{what} failed (exit {rc}): {}", output.stderr_text())))
+        }
     }
 }
 
 /// Runs a command with the step's environment. A command whose text would carry a secret is
 /// refused: argv (and a shell's script, which becomes argv) is readable by every user of the
 /// host in /proc, its environment and stdin are not.
-pub(super) async fn send(access: &StepAccess<'_>, mut command: Command) -> Result<Output, ModuleError> {
+pub(super) async fn send(
+    access: &StepAccess<'_>,
+    mut command: Command,
+) -> Result<Output, ModuleError> {
     let text: Vec<&str> = match &command.program {
         Program::Argv(argv) => argv.iter().map(String::as_str).collect(),
         Program::Shell { script, executable } => vec![executable.as_str(), script.as_str()],

@@ -35,7 +35,12 @@ impl<'a> HostWriter<'a> {
     }
 
     /// Replaces the file in one step: a reader sees the old or the new bytes, never a part.
-    pub async fn write(&self, path: &str, content: &[u8], attrs: Attrs) -> Result<(), ConnectionError> {
+    pub async fn write(
+        &self,
+        path: &str,
+        content: &[u8],
+        attrs: Attrs,
+    ) -> Result<(), ConnectionError> {
         self.access.connection.write(path, content, attrs).await
     }
 

@@ -14,11 +14,13 @@ pub type Build = fn(&Node, bool) -> Result<Box<dyn AnyModule>, Diag>;
 
 /// A module as the parser knows it.
 pub struct ModuleSpec {
+    /// Its short name (`copy`).
     pub name: &'static str,
     /// The argument a bare string becomes: `command: ls` is `command: {cmd: ls}`.
     pub free_form: Option<&'static str>,
     /// Arguments that hold Jinja expressions the module evaluates itself.
     pub raw: &'static [&'static str],
+    /// Builds it from its arguments.
     pub build: Build,
 }
 
@@ -28,7 +30,10 @@ impl std::fmt::Debug for ModuleSpec {
     }
 }
 
-fn build<M: Module + DeserializeOwned>(args: &Node, lenient: bool) -> Result<Box<dyn AnyModule>, Diag> {
+fn build<M: Module + DeserializeOwned>(
+    args: &Node,
+    lenient: bool,
+) -> Result<Box<dyn AnyModule>, Diag> {
     let module: M = if lenient { yaml::decode_lenient(args)? } else { yaml::decode(args)? };
     if !lenient {
         module.validate(args)?;
@@ -83,6 +88,7 @@ pub fn lookup(name: &str) -> Option<&'static ModuleSpec> {
     MODULES.iter().find(|m| m.name == short)
 }
 
+/// Every module's short name.
 pub fn names() -> impl Iterator<Item = &'static str> {
     MODULES.iter().map(|m| m.name)
 }

@@ -3,9 +3,11 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
+/// A set of CPU (or NUMA node) numbers, as libvirt writes it: `0-3,8,10-11`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CpuSet(BTreeSet<u32>);
 
+/// A CPU list that does not parse.
 #[derive(Debug, thiserror::Error, PartialEq)]
 #[error("`{text}` is not a CPU list like `0-3,8`: {why}")]
 pub struct CpuSetError {
@@ -14,6 +16,7 @@ pub struct CpuSetError {
 }
 
 impl CpuSet {
+    /// Parses `0-3,8,^2` (ranges, single numbers, exclusions).
     pub fn parse(text: &str) -> Result<CpuSet, CpuSetError> {
         let fail = |why| CpuSetError { text: text.to_string(), why };
         let mut set = BTreeSet::new();
@@ -32,26 +35,32 @@ impl CpuSet {
         Ok(CpuSet(set))
     }
 
+    /// Whether the set holds `cpu`.
     pub fn contains(&self, cpu: u32) -> bool {
         self.0.contains(&cpu)
     }
 
+    /// The numbers, lowest first.
     pub fn iter(&self) -> impl Iterator<Item = u32> + '_ {
         self.0.iter().copied()
     }
 
+    /// How many numbers it holds.
     pub fn len(&self) -> usize {
         self.0.len()
     }
 
+    /// Whether it holds none.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
 
+    /// Adds a number.
     pub fn insert(&mut self, cpu: u32) {
         self.0.insert(cpu);
     }
 
+    /// Whether every number is in `other` too.
     pub fn is_subset(&self, other: &CpuSet) -> bool {
         self.0.is_subset(&other.0)
     }
@@ -97,7 +106,10 @@ mod tests {
 
     #[test]
     fn bad_lists_say_why() {
-        assert_eq!(CpuSet::parse("3-1").unwrap_err().to_string(), "`3-1` is not a CPU list like `0-3,8`: a range runs backwards");
+        assert_eq!(
+            CpuSet::parse("3-1").unwrap_err().to_string(),
+            "`3-1` is not a CPU list like `0-3,8`: a range runs backwards"
+        );
         assert!(CpuSet::parse("a-b").is_err());
     }
 }

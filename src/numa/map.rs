@@ -20,10 +20,21 @@ enum Cell {
     Free,
 }
 
-const COLOURS: [(u8, &str); 6] = [(33, "#4e79a7"), (172, "#f28e2b"), (35, "#59a14f"), (161, "#e15759"), (97, "#b07aa1"), (37, "#76b7b2")];
+const COLOURS: [(u8, &str); 6] = [
+    (33, "#4e79a7"),
+    (172, "#f28e2b"),
+    (35, "#59a14f"),
+    (161, "#e15759"),
+    (97, "#b07aa1"),
+    (37, "#76b7b2"),
+];
 
 fn cell(placement: &Placement, cpu: u32) -> Cell {
-    let vms: Vec<usize> = placement.vcpus.get(&cpu).map(|u| u.iter().map(|(vm, _)| *vm).collect()).unwrap_or_default();
+    let vms: Vec<usize> = placement
+        .vcpus
+        .get(&cpu)
+        .map(|u| u.iter().map(|(vm, _)| *vm).collect())
+        .unwrap_or_default();
     let emulator = placement.emulators.contains_key(&cpu);
     match (vms.as_slice(), emulator) {
         ([], false) => Cell::Free,
@@ -75,7 +86,9 @@ pub fn text(plan: &VmPlan, topology: &Topology) -> String {
         }
         let bound = bound_mb(plan, node.id);
         let width = 20;
-        let filled = ((bound as f64 / node.memory_mb.max(1) as f64) * width as f64).round().min(width as f64) as usize;
+        let filled = ((bound as f64 / node.memory_mb.max(1) as f64) * width as f64)
+            .round()
+            .min(width as f64) as usize;
         let _ = writeln!(
             out,
             "   memory [{}{}] {} / {} GiB bound",
@@ -88,7 +101,13 @@ pub fn text(plan: &VmPlan, topology: &Topology) -> String {
     out.push_str("legend: ");
     for (index, vm) in plan.virtual_machines.iter().enumerate() {
         let cell = Cell::Vm(index);
-        let _ = write!(out, "{} {} ({} vCPUs)  ", style(cell).apply_to(letter(cell)), vm.name, vm.vcpu_count);
+        let _ = write!(
+            out,
+            "{} {} ({} vCPUs)  ",
+            style(cell).apply_to(letter(cell)),
+            vm.name,
+            vm.vcpu_count
+        );
     }
     out.push_str("e emulator  . free  ! conflict\n");
     out
@@ -107,17 +126,24 @@ pub fn svg(plan: &VmPlan, topology: &Topology) -> String {
         Cell::Conflict => "#d62728",
         Cell::Free => "#ffffff",
     };
-    let widest = topology.nodes.iter().map(|n| topology.cores(n.id).len()).max().unwrap_or(0) as u32;
+    let widest =
+        topology.nodes.iter().map(|n| topology.cores(n.id).len()).max().unwrap_or(0) as u32;
     let threads = topology.threads_per_core() as u32;
     let width = LEFT + widest * (threads * CELL + GAP) + 20;
-    let height = 40 + topology.nodes.len() as u32 * ROW + 24 * (plan.virtual_machines.len() as u32 + 2);
+    let height =
+        40 + topology.nodes.len() as u32 * ROW + 24 * (plan.virtual_machines.len() as u32 + 2);
     let mut out = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" font-family=\"monospace\" font-size=\"9\">\n"
     );
     let _ = writeln!(out, "<title>numarun VM placement</title>");
     for (row, node) in topology.nodes.iter().enumerate() {
         let y = 20 + row as u32 * ROW;
-        let _ = writeln!(out, "<text x=\"4\" y=\"{}\" font-size=\"12\">node {}</text>", y + 13, node.id);
+        let _ = writeln!(
+            out,
+            "<text x=\"4\" y=\"{}\" font-size=\"12\">node {}</text>",
+            y + 13,
+            node.id
+        );
         for (column, core) in topology.cores(node.id).iter().enumerate() {
             for (thread, cpu) in core.iter().enumerate() {
                 let x = LEFT + column as u32 * (threads * CELL + GAP) + thread as u32 * CELL;
@@ -134,7 +160,8 @@ pub fn svg(plan: &VmPlan, topology: &Topology) -> String {
         }
         let bound = bound_mb(plan, node.id);
         let bar = widest * (threads * CELL + GAP);
-        let used = (bar as f64 * (bound as f64 / node.memory_mb.max(1) as f64)).min(bar as f64) as u32;
+        let used =
+            (bar as f64 * (bound as f64 / node.memory_mb.max(1) as f64)).min(bar as f64) as u32;
         let _ = writeln!(
             out,
             "<rect x=\"{LEFT}\" y=\"{}\" width=\"{bar}\" height=\"8\" fill=\"#eee\"/><rect x=\"{LEFT}\" y=\"{}\" width=\"{used}\" \
@@ -147,9 +174,15 @@ pub fn svg(plan: &VmPlan, topology: &Topology) -> String {
         );
     }
     let legend_y = 30 + topology.nodes.len() as u32 * ROW;
-    let entries =
-        plan.virtual_machines.iter().enumerate().map(|(i, vm)| (fill(Cell::Vm(i)), format!("{} ({} vCPUs)", vm.name, vm.vcpu_count)));
-    let fixed = [(fill(Cell::Emulator), "emulator threads".to_string()), (fill(Cell::Free), "free".to_string())];
+    let entries = plan
+        .virtual_machines
+        .iter()
+        .enumerate()
+        .map(|(i, vm)| (fill(Cell::Vm(i)), format!("{} ({} vCPUs)", vm.name, vm.vcpu_count)));
+    let fixed = [
+        (fill(Cell::Emulator), "emulator threads".to_string()),
+        (fill(Cell::Free), "free".to_string()),
+    ];
     for (line, (colour, label)) in entries.chain(fixed).enumerate() {
         let y = legend_y + line as u32 * 24;
         let _ = writeln!(

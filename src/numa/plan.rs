@@ -10,53 +10,75 @@ use super::cpuset::CpuSet;
 use crate::diag::Diag;
 use crate::yaml::{self, Node};
 
+/// The VM plan: the guide's homonculus JSON (or the same in YAML).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VmPlan {
+    /// Every VM of the plan.
     pub virtual_machines: Vec<VmSpec>,
 }
 
+/// One VM of the plan.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VmSpec {
+    /// Its domain name.
     pub name: String,
+    /// How many vCPUs it has.
     pub vcpu_count: u32,
+    /// Its memory in MiB.
     pub memory_mb: u64,
+    /// Its disk image.
     pub disk_path: Option<String>,
+    /// Its disk's size.
     pub disk_size_gb: Option<u64>,
+    /// The base image its disk is an overlay of.
     pub base_image_path: Option<String>,
+    /// The host bridge its network interface joins.
     pub bridge_network_interface: Option<String>,
+    /// Its cloud-init seed.
     pub cloud_init_iso_path: Option<String>,
+    /// What it is for (`data`, `slm`), which phases select on.
     pub role: Option<String>,
+    /// Its pins and memory binding.
     pub tuning: Tuning,
+    /// The users its seed creates.
     #[serde(default)]
     pub user_configs: Vec<UserConfig>,
 }
 
+/// Where a VM's vCPUs, emulator threads and memory run.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Tuning {
     /// Host CPU of each vCPU, in vCPU order; homonculus writes them as strings.
     #[serde(deserialize_with = "cpu_ids")]
     pub vcpu_pins: Vec<u32>,
+    /// CPUs the emulator threads run on.
     #[serde(deserialize_with = "cpu_set")]
     pub emulator_cpuset: CpuSet,
+    /// Its memory binding.
     pub numa_memory: NumaMemory,
 }
 
+/// A VM's memory binding.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NumaMemory {
+    /// The NUMA nodes its memory comes from.
     #[serde(deserialize_with = "cpu_set")]
     pub nodeset: CpuSet,
     /// `strict`, `preferred`, `interleave` or `restrictive`; missing is a finding, not a default.
     pub mode: Option<String>,
 }
 
+/// A user a VM's seed creates.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UserConfig {
+    /// The login name.
     pub username: String,
+    /// Keys that may log in as it.
     #[serde(default)]
     pub ssh_authorized_keys: Vec<String>,
 }
@@ -67,10 +89,12 @@ impl VmPlan {
         VmPlan::from_node(&yaml::load_file(path)?)
     }
 
+    /// A plan from its parsed file.
     pub fn from_node(node: &Node) -> Result<VmPlan, Diag> {
         yaml::decode(node)
     }
 
+    /// The VM of this name.
     pub fn vm(&self, name: &str) -> Option<&VmSpec> {
         self.virtual_machines.iter().find(|vm| vm.name == name)
     }
@@ -88,7 +112,10 @@ fn cpu_ids<'de, D: Deserializer<'de>>(de: D) -> Result<Vec<u32>, D::Error> {
         .into_iter()
         .map(|id| match id {
             NumberOrText::Number(n) => Ok(n),
-            NumberOrText::Text(t) => t.trim().parse().map_err(|_| serde::de::Error::custom(format!("`{t}` is not a CPU number"))),
+            NumberOrText::Text(t) => t
+                .trim()
+                .parse()
+                .map_err(|_| serde::de::Error::custom(format!("`{t}` is not a CPU number"))),
         })
         .collect()
 }

@@ -12,28 +12,44 @@ use super::topology::Topology;
 /// Memory kept for the host itself on every node unless the plan says otherwise.
 pub const DEFAULT_HOST_RESERVE_MB: u64 = 4096;
 
+/// How serious a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Level {
+    /// The plan cannot be used as it is.
     Error,
+    /// The plan works but probably not as meant.
     Warning,
 }
 
+/// The rule a finding breaks; each can be named to accept it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Rule {
+    /// Two VMs share a name.
     DuplicateName,
+    /// The pin count is not the vCPU count.
     PinCount,
+    /// A NUMA node the host lacks.
     UnknownNode,
+    /// A CPU the host lacks.
     UnknownCpu,
+    /// A pin or emulator CPU outside the memory's nodes.
     OutsideNode,
+    /// A CPU pinned by two VMs.
     SharedCpu,
+    /// Emulator threads on a vCPU's CPU.
     EmulatorOnVcpu,
+    /// A vCPU pair split across cores.
     SplitCore,
+    /// Bound memory beyond a node's.
     Memory,
+    /// A memory mode other than `strict`, or none.
     Mode,
+    /// No core left on a node for the host.
     Housekeeping,
 }
 
 impl Rule {
+    /// Every rule.
     pub const ALL: [Rule; 11] = [
         Rule::DuplicateName,
         Rule::PinCount,
@@ -48,10 +64,12 @@ impl Rule {
         Rule::Housekeeping,
     ];
 
+    /// The rule of this name.
     pub fn named(name: &str) -> Option<Rule> {
         Rule::ALL.into_iter().find(|rule| rule.name() == name)
     }
 
+    /// Its name, as `accept:` takes it.
     pub fn name(self) -> &'static str {
         match self {
             Rule::DuplicateName => "duplicate-name",
@@ -69,12 +87,18 @@ impl Rule {
     }
 }
 
+/// A rule a plan breaks, where, and why.
 #[derive(Debug, Clone)]
 pub struct Finding {
+    /// How serious.
     pub level: Level,
+    /// Which rule.
     pub rule: Rule,
+    /// The VM, if one.
     pub vm: Option<String>,
+    /// The CPU, if one.
     pub cpu: Option<u32>,
+    /// What is wrong, in words.
     pub message: String,
 }
 
@@ -116,7 +140,9 @@ pub fn validate(plan: &VmPlan, topology: &Topology, reserve_mb: u64) -> Vec<Find
 /// Errors of the rules a host accepts (a lab with fewer CPUs than VMs accepts shared CPUs)
 /// become warnings that say so; they are never hidden.
 pub fn accept(findings: &mut [Finding], rules: &[Rule]) {
-    for finding in findings.iter_mut().filter(|f| f.level == Level::Error && rules.contains(&f.rule)) {
+    for finding in
+        findings.iter_mut().filter(|f| f.level == Level::Error && rules.contains(&f.rule))
+    {
         finding.level = Level::Warning;
         finding.message.push_str(" (accepted on this host)");
     }
@@ -128,14 +154,25 @@ pub fn accept(findings: &mut [Finding], rules: &[Rule]) {
 pub fn whole_cores(vm: &VmSpec, topology: &Topology) -> bool {
     topology.threads_per_core() >= 2
         && vm.tuning.vcpu_pins.len().is_multiple_of(2)
-        && vm.tuning.vcpu_pins.chunks(2).all(|pair| topology.cpus.get(&pair[0]).is_some_and(|c| c.siblings.contains(pair[1])))
+        && vm
+            .tuning
+            .vcpu_pins
+            .chunks(2)
+            .all(|pair| topology.cpus.get(&pair[0]).is_some_and(|c| c.siblings.contains(pair[1])))
 }
 
 #[derive(Default)]
 struct Findings(Vec<Finding>);
 
 impl Findings {
-    fn push(&mut self, level: Level, rule: Rule, vm: Option<&VmSpec>, cpu: Option<u32>, message: String) {
+    fn push(
+        &mut self,
+        level: Level,
+        rule: Rule,
+        vm: Option<&VmSpec>,
+        cpu: Option<u32>,
+        message: String,
+    ) {
         self.0.push(Finding { level, rule, vm: vm.map(|v| v.name.clone()), cpu, message });
     }
     fn error(&mut self, rule: Rule, vm: Option<&VmSpec>, cpu: Option<u32>, message: String) {
@@ -149,7 +186,8 @@ impl Findings {
 fn check_vm(vm: &VmSpec, topology: &Topology, findings: &mut Findings) {
     let tuning = &vm.tuning;
     if tuning.vcpu_pins.len() != vm.vcpu_count as usize {
-        let message = format!("{} vCPU pins for vcpu_count {}", tuning.vcpu_pins.len(), vm.vcpu_count);
+        let message =
+            format!("{} vCPU pins for vcpu_count {}", tuning.vcpu_pins.len(), vm.vcpu_count);
         findings.error(Rule::PinCount, Some(vm), None, message);
     }
     let nodeset = &tuning.numa_memory.nodeset;
@@ -160,7 +198,12 @@ fn check_vm(vm: &VmSpec, topology: &Topology, findings: &mut Findings) {
     for id in nodeset.iter() {
         match topology.node(id) {
             Some(node) => node.cpus.iter().for_each(|c| allowed.insert(c)),
-            None => findings.error(Rule::UnknownNode, Some(vm), None, format!("numa_memory.nodeset names node {id}, which the host lacks")),
+            None => findings.error(
+                Rule::UnknownNode,
+                Some(vm),
+                None,
+                format!("numa_memory.nodeset names node {id}, which the host lacks"),
+            ),
         }
     }
     let mut seen = BTreeSet::new();
@@ -168,30 +211,53 @@ fn check_vm(vm: &VmSpec, topology: &Topology, findings: &mut Findings) {
     let emulator = tuning.emulator_cpuset.iter().map(|c| ("emulator threads".to_string(), c));
     for (what, cpu) in placed.chain(emulator) {
         match topology.cpus.get(&cpu) {
-            None => findings.error(Rule::UnknownCpu, Some(vm), Some(cpu), format!("{what} pinned to CPU {cpu}, which the host lacks")),
+            None => findings.error(
+                Rule::UnknownCpu,
+                Some(vm),
+                Some(cpu),
+                format!("{what} pinned to CPU {cpu}, which the host lacks"),
+            ),
             Some(host_cpu) if !allowed.contains(cpu) => findings.error(
                 Rule::OutsideNode,
                 Some(vm),
                 Some(cpu),
-                format!("{what} pinned to CPU {cpu} on node {}, outside numa_memory.nodeset {nodeset}", host_cpu.node),
+                format!(
+                    "{what} pinned to CPU {cpu} on node {}, outside numa_memory.nodeset {nodeset}",
+                    host_cpu.node
+                ),
             ),
             Some(_) => {}
         }
         if what.starts_with("vCPU") && !seen.insert(cpu) {
-            findings.error(Rule::SharedCpu, Some(vm), Some(cpu), format!("{what} shares CPU {cpu} with another vCPU of this VM"));
+            findings.error(
+                Rule::SharedCpu,
+                Some(vm),
+                Some(cpu),
+                format!("{what} shares CPU {cpu} with another vCPU of this VM"),
+            );
         }
     }
     match tuning.numa_memory.mode.as_deref().map(str::trim) {
-        None | Some("") => findings.error(Rule::Mode, Some(vm), None, "numa_memory.mode is not stated; write `strict`".into()),
+        None | Some("") => findings.error(
+            Rule::Mode,
+            Some(vm),
+            None,
+            "numa_memory.mode is not stated; write `strict`".into(),
+        ),
         Some("strict") => {}
-        Some(mode @ ("preferred" | "interleave" | "restrictive")) => {
-            findings.warning(Rule::Mode, Some(vm), None, format!("numa_memory.mode `{mode}` lets memory leave the node; `strict` expected"))
-        }
+        Some(mode @ ("preferred" | "interleave" | "restrictive")) => findings.warning(
+            Rule::Mode,
+            Some(vm),
+            None,
+            format!("numa_memory.mode `{mode}` lets memory leave the node; `strict` expected"),
+        ),
         Some(other) => findings.error(
             Rule::Mode,
             Some(vm),
             None,
-            format!("numa_memory.mode `{other}` is not strict, preferred, interleave or restrictive"),
+            format!(
+                "numa_memory.mode `{other}` is not strict, preferred, interleave or restrictive"
+            ),
         ),
     }
     check_cores(vm, topology, findings);
@@ -227,15 +293,27 @@ fn check_sharing(plan: &VmPlan, findings: &mut Findings) {
         let mut owners: Vec<usize> = users.iter().map(|(vm, _)| *vm).collect();
         owners.dedup();
         if owners.len() > 1 {
-            let who = users.iter().map(|(vm, vcpu)| format!("vCPU {vcpu} of {}", vms[*vm].name)).collect::<Vec<_>>().join(", ");
-            findings.error(Rule::SharedCpu, Some(&vms[owners[1]]), Some(*cpu), format!("CPU {cpu} is pinned by {who}"));
+            let who = users
+                .iter()
+                .map(|(vm, vcpu)| format!("vCPU {vcpu} of {}", vms[*vm].name))
+                .collect::<Vec<_>>()
+                .join(", ");
+            findings.error(
+                Rule::SharedCpu,
+                Some(&vms[owners[1]]),
+                Some(*cpu),
+                format!("CPU {cpu} is pinned by {who}"),
+            );
         }
     }
     for (cpu, emulators) in &placement.emulators {
         if let Some(users) = placement.vcpus.get(cpu) {
             let (vm, vcpu) = users[0];
             for emulator in emulators {
-                let message = format!("emulator threads may run on CPU {cpu}, which runs vCPU {vcpu} of {}", vms[vm].name);
+                let message = format!(
+                    "emulator threads may run on CPU {cpu}, which runs vCPU {vcpu} of {}",
+                    vms[vm].name
+                );
                 findings.error(Rule::EmulatorOnVcpu, Some(&vms[*emulator]), Some(*cpu), message);
             }
         }
@@ -247,12 +325,17 @@ fn check_memory(plan: &VmPlan, topology: &Topology, reserve_mb: u64, findings: &
         let bound: u64 = plan
             .virtual_machines
             .iter()
-            .filter(|vm| vm.tuning.numa_memory.mode.as_deref() == Some("strict") && vm.tuning.numa_memory.nodeset.contains(node.id))
+            .filter(|vm| {
+                vm.tuning.numa_memory.mode.as_deref() == Some("strict")
+                    && vm.tuning.numa_memory.nodeset.contains(node.id)
+            })
             .map(|vm| vm.memory_mb / vm.tuning.numa_memory.nodeset.len() as u64)
             .sum();
         if bound + reserve_mb > node.memory_mb {
-            let message =
-                format!("node {}: {bound} MB bound strictly plus a {reserve_mb} MB host reserve exceed its {} MB", node.id, node.memory_mb);
+            let message = format!(
+                "node {}: {bound} MB bound strictly plus a {reserve_mb} MB host reserve exceed its {} MB",
+                node.id, node.memory_mb
+            );
             findings.error(Rule::Memory, None, None, message);
         }
     }
@@ -261,9 +344,15 @@ fn check_memory(plan: &VmPlan, topology: &Topology, reserve_mb: u64, findings: &
 fn check_housekeeping(plan: &VmPlan, topology: &Topology, findings: &mut Findings) {
     let placement = Placement::of(plan);
     for node in &topology.nodes {
-        let free_core = topology.cores(node.id).iter().any(|threads| threads.iter().all(|cpu| !placement.is_used(*cpu)));
+        let free_core = topology
+            .cores(node.id)
+            .iter()
+            .any(|threads| threads.iter().all(|cpu| !placement.is_used(*cpu)));
         if !free_core {
-            let message = format!("node {}: every core runs a vCPU or emulator threads; none is left for the host itself", node.id);
+            let message = format!(
+                "node {}: every core runs a vCPU or emulator threads; none is left for the host itself",
+                node.id
+            );
             findings.warning(Rule::Housekeeping, None, None, message);
         }
     }

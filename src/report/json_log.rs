@@ -20,8 +20,10 @@ impl Reporter for JsonLog {
     fn event(&mut self, event: &Event) {
         // A log that cannot be written must not stop the run; the terminal still reports.
         let _ = serde_json::to_writer(&mut self.out, event).map(|_| self.out.write_all(b"\n"));
-        if matches!(event, Event::RunEnd { .. } | Event::HostUnreachable { .. } | Event::Interrupted { .. })
-            || matches!(event, Event::StepResult(r) if r.status == crate::events::Status::Failed)
+        if matches!(
+            event,
+            Event::RunEnd { .. } | Event::HostUnreachable { .. } | Event::Interrupted { .. }
+        ) || matches!(event, Event::StepResult(r) if r.status == crate::events::Status::Failed)
         {
             let _ = self.out.flush();
         }

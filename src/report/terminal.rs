@@ -21,7 +21,8 @@ pub struct Terminal {
 impl Terminal {
     pub fn new(verbosity: u8, show_diff: bool) -> Terminal {
         let interactive = std::io::stdout().is_terminal() && std::env::var_os("CI").is_none();
-        let progress = interactive.then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stdout()));
+        let progress =
+            interactive.then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stdout()));
         Terminal { verbosity, show_diff, progress, bars: HashMap::new() }
     }
 
@@ -41,7 +42,10 @@ impl Terminal {
         let multi = self.progress.as_ref()?;
         Some(self.bars.entry(host.to_string()).or_insert_with(|| {
             let bar = multi.add(ProgressBar::new_spinner());
-            bar.set_style(ProgressStyle::with_template("{spinner} {prefix:.bold} {msg}").expect("valid template"));
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} {prefix:.bold} {msg}")
+                    .expect("valid template"),
+            );
             bar.set_prefix(host.to_string());
             bar.enable_steady_tick(std::time::Duration::from_millis(120));
             bar
@@ -51,7 +55,11 @@ impl Terminal {
     fn report(&self, report: &StepReport) {
         let shown = match report.status {
             _ if report.looped => self.verbosity > 1,
-            Status::Changed | Status::Failed | Status::Unknown | Status::Ignored | Status::Unreachable => true,
+            Status::Changed
+            | Status::Failed
+            | Status::Unknown
+            | Status::Ignored
+            | Status::Unreachable => true,
             Status::Ok => self.verbosity > 0 || report.message.is_some() && report.item.is_none(),
             Status::Skipped => self.verbosity > 0,
         };
@@ -72,7 +80,12 @@ impl Terminal {
         let item = report.item.as_ref().map(|i| format!(" (item={i})")).unwrap_or_default();
         let handler = if report.handler { "handler " } else { "" };
         let message = report.message.as_ref().map(|m| format!(": {m}")).unwrap_or_default();
-        self.line(&format!("{}: [{}] {handler}{}{item}{message}", color.apply_to(word), report.host, report.step));
+        self.line(&format!(
+            "{}: [{}] {handler}{}{item}{message}",
+            color.apply_to(word),
+            report.host,
+            report.step
+        ));
         if let Some(diff) = report.diff.as_ref().filter(|_| self.show_diff) {
             self.line(&unified(diff));
         }
@@ -98,7 +111,11 @@ impl Terminal {
                 r.ok, r.changed, r.unknown, r.failed, r.skipped, r.unreachable, r.ignored
             ));
         }
-        let stopped = if interrupted { ", interrupted: the steps after the last one shown did not run" } else { "" };
+        let stopped = if interrupted {
+            ", interrupted: the steps after the last one shown did not run"
+        } else {
+            ""
+        };
         self.line(&format!("elapsed {:.2}s{stopped}", elapsed_ms as f64 / 1000.0));
     }
 }
@@ -118,9 +135,11 @@ impl Reporter for Terminal {
     fn event(&mut self, event: &Event) {
         match event {
             Event::RunStart { .. } => {}
-            Event::PhaseStart { phase, hosts } => {
-                self.line(&format!("\n{} [{phase}] {}", style("PHASE").bold(), style(hosts.join(", ")).dim()))
-            }
+            Event::PhaseStart { phase, hosts } => self.line(&format!(
+                "\n{} [{phase}] {}",
+                style("PHASE").bold(),
+                style(hosts.join(", ")).dim()
+            )),
             Event::StepStart { host, step, index, total, .. } => {
                 if let Some(bar) = self.bar(host) {
                     bar.set_message(format!("[{index}/{total}] {step}"));
@@ -130,9 +149,15 @@ impl Reporter for Terminal {
             Event::HostUnreachable { host, message, .. } => {
                 self.line(&format!("{}: [{host}] {message}", style("unreachable").red().bold()))
             }
-            Event::Warning { host, message } => self.line(&format!("{}: [{host}] {message}", style("warning").yellow().bold())),
-            Event::Interrupted { message } => self.line(&format!("{}: {message}", style("interrupted").red().bold())),
-            Event::RunEnd { recap, elapsed_ms, interrupted } => self.recap(recap, *elapsed_ms, *interrupted),
+            Event::Warning { host, message } => {
+                self.line(&format!("{}: [{host}] {message}", style("warning").yellow().bold()))
+            }
+            Event::Interrupted { message } => {
+                self.line(&format!("{}: {message}", style("interrupted").red().bold()))
+            }
+            Event::RunEnd { recap, elapsed_ms, interrupted } => {
+                self.recap(recap, *elapsed_ms, *interrupted)
+            }
         }
     }
 }

@@ -19,25 +19,37 @@ pub struct ScheduledPhase<'a> {
 
 /// Resolves every step and handler of the playbook (a bad one stops the run before anything
 /// runs, whatever the tags select), then selects hosts and steps phase by phase.
-pub fn schedule<'a>(playbook: &'a Playbook, inventory: &Inventory, selection: &Selection) -> Result<Vec<ScheduledPhase<'a>>, Diag> {
+pub fn schedule<'a>(
+    playbook: &'a Playbook,
+    inventory: &Inventory,
+    selection: &Selection,
+) -> Result<Vec<ScheduledPhase<'a>>, Diag> {
     let limit = match &selection.limit {
-        Some(limit) => Some(pattern::select(limit, inventory).map_err(|e| Diag::new(DiagKind::Invalid(format!("--limit: {e}")), None))?),
+        Some(limit) => Some(
+            pattern::select(limit, inventory)
+                .map_err(|e| Diag::new(DiagKind::Invalid(format!("--limit: {e}")), None))?,
+        ),
         None => None,
     };
     let mut resolved = Vec::with_capacity(playbook.phases.len());
     for phase in &playbook.phases {
         let steps = phase.steps.iter().map(Task::resolve).collect::<Result<Vec<_>, Diag>>()?;
-        let handlers = phase.handlers.iter().map(Task::resolve).collect::<Result<Vec<_>, Diag>>()?;
+        let handlers =
+            phase.handlers.iter().map(Task::resolve).collect::<Result<Vec<_>, Diag>>()?;
         resolved.push((phase, steps, handlers));
     }
     resolved
         .into_iter()
         .map(|(phase, steps, handlers)| {
-            let mut hosts = pattern::select(&phase.hosts, inventory).map_err(|e| Diag::invalid(&phase.hosts_span, e.to_string()))?;
+            let mut hosts = pattern::select(&phase.hosts, inventory)
+                .map_err(|e| Diag::invalid(&phase.hosts_span, e.to_string()))?;
             if let Some(limit) = &limit {
                 hosts.retain(|h| limit.contains(h));
             }
-            let steps = steps.into_iter().filter(|t| selection.selects(&step_tags(phase, t.step))).collect();
+            let steps = steps
+                .into_iter()
+                .filter(|t| selection.selects(&step_tags(phase, t.step)))
+                .collect();
             Ok(ScheduledPhase { phase, hosts, steps, handlers })
         })
         .collect()

@@ -39,13 +39,20 @@ fn module_call(step: &Step) -> Result<(&'static ModuleSpec, &ModuleCall), Diag> 
             let candidates = STEP_KEYS.iter().copied().chain(modules::names());
             return Err(Diag::at(
                 &call.span,
-                DiagKind::UnknownKey { what: "step key or module", key: name.into(), did_you_mean: did_you_mean(name, candidates) },
+                DiagKind::UnknownKey {
+                    what: "step key or module",
+                    key: name.into(),
+                    did_you_mean: did_you_mean(name, candidates),
+                },
             ));
         };
         if let Some((first, first_call)) = found {
             return Err(Diag::invalid(
                 &call.span,
-                format!("a step runs one module, but this one names `{}` (at {}) and `{}`", first.name, first_call.span, spec.name),
+                format!(
+                    "a step runs one module, but this one names `{}` (at {}) and `{}`",
+                    first.name, first_call.span, spec.name
+                ),
             ));
         }
         found = Some((spec, call));
@@ -62,7 +69,10 @@ fn normalize_args(spec: &ModuleSpec, value: &Node, extra: Option<&Node>) -> Resu
         NodeKind::Null => Vec::new(),
         NodeKind::Map(entries) => entries.clone(),
         NodeKind::Str(_) if spec.free_form.is_some() => {
-            let key = Node::new(NodeKind::Str(spec.free_form.unwrap_or_default().into()), value.span.clone());
+            let key = Node::new(
+                NodeKind::Str(spec.free_form.unwrap_or_default().into()),
+                value.span.clone(),
+            );
             vec![(key, value.clone())]
         }
         _ => return Err(value.wrong_type(&format!("the arguments of `{}` (a mapping)", spec.name))),

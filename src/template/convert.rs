@@ -17,10 +17,15 @@ pub fn value_to_node(value: &Value, span: &Span) -> Node {
             Some(i) if value.is_integer() => NodeKind::Int(i),
             _ => NodeKind::Float(f64::try_from(value.clone()).unwrap_or(f64::NAN)),
         },
-        ValueKind::String | ValueKind::Bytes => NodeKind::Str(value.as_str().map(str::to_string).unwrap_or_else(|| value.to_string())),
-        ValueKind::Seq | ValueKind::Iterable => {
-            NodeKind::Seq(value.try_iter().map(|it| it.map(|v| value_to_node(&v, span)).collect()).unwrap_or_default())
+        ValueKind::String | ValueKind::Bytes => {
+            NodeKind::Str(value.as_str().map(str::to_string).unwrap_or_else(|| value.to_string()))
         }
+        ValueKind::Seq | ValueKind::Iterable => NodeKind::Seq(
+            value
+                .try_iter()
+                .map(|it| it.map(|v| value_to_node(&v, span)).collect())
+                .unwrap_or_default(),
+        ),
         ValueKind::Map => NodeKind::Map(
             value
                 .try_iter()

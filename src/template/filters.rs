@@ -37,7 +37,9 @@ pub fn register(env: &mut Environment<'static>) {
         Regex::new(&pattern).map(|re| re.is_match(&value)).map_err(|e| invalid(e.to_string()))
     });
     env.add_test("match", |value: String, pattern: String| {
-        Regex::new(&format!("^(?:{pattern})")).map(|re| re.is_match(&value)).map_err(|e| invalid(e.to_string()))
+        Regex::new(&format!("^(?:{pattern})"))
+            .map(|re| re.is_match(&value))
+            .map_err(|e| invalid(e.to_string()))
     });
     env.add_test("regex", |value: String, pattern: String| {
         Regex::new(&pattern).map(|re| re.is_match(&value)).map_err(|e| invalid(e.to_string()))
@@ -53,7 +55,10 @@ pub fn register(env: &mut Environment<'static>) {
         ("skip", "skipped", true),
     ] {
         env.add_test(name, move |result: Value| {
-            result.get_attr(field).map(|v| v.is_true() == wanted).unwrap_or(!wanted && field == "failed")
+            result
+                .get_attr(field)
+                .map(|v| v.is_true() == wanted)
+                .unwrap_or(!wanted && field == "failed")
         });
     }
 }
@@ -66,7 +71,10 @@ fn invalid(message: impl Into<String>) -> Error {
 fn to_bool(value: Value) -> bool {
     match value.kind() {
         ValueKind::String => {
-            matches!(value.as_str().unwrap_or_default().trim().to_ascii_lowercase().as_str(), "yes" | "on" | "1" | "true" | "y" | "t")
+            matches!(
+                value.as_str().unwrap_or_default().trim().to_ascii_lowercase().as_str(),
+                "yes" | "on" | "1" | "true" | "y" | "t"
+            )
         }
         ValueKind::Number => value.as_i64() == Some(1),
         _ => value.is_true(),
@@ -75,13 +83,17 @@ fn to_bool(value: Value) -> bool {
 
 fn mandatory(value: Value, msg: Option<String>) -> Result<Value, Error> {
     if value.is_undefined() {
-        return Err(Error::new(ErrorKind::UndefinedError, msg.unwrap_or_else(|| "mandatory variable not defined".into())));
+        return Err(Error::new(
+            ErrorKind::UndefinedError,
+            msg.unwrap_or_else(|| "mandatory variable not defined".into()),
+        ));
     }
     Ok(value)
 }
 
 fn json(value: &Value, pretty: bool) -> Result<String, Error> {
-    let json: serde_json::Value = serde_json::to_value(value).map_err(|e| invalid(e.to_string()))?;
+    let json: serde_json::Value =
+        serde_json::to_value(value).map_err(|e| invalid(e.to_string()))?;
     let text = if pretty { pretty_json(&json) } else { serde_json::to_string(&json) };
     text.map_err(|e| invalid(e.to_string()))
 }
@@ -96,17 +108,20 @@ fn pretty_json(json: &serde_json::Value) -> serde_json::Result<String> {
 }
 
 fn from_json(text: String) -> Result<Value, Error> {
-    let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| invalid(format!("from_json: {e}")))?;
+    let json: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| invalid(format!("from_json: {e}")))?;
     Ok(Value::from(minijinja::value::Serde(json)))
 }
 
 fn yaml(value: &Value) -> Result<String, Error> {
-    let json: serde_json::Value = serde_json::to_value(value).map_err(|e| invalid(e.to_string()))?;
+    let json: serde_json::Value =
+        serde_json::to_value(value).map_err(|e| invalid(e.to_string()))?;
     Ok(to_yaml(&json))
 }
 
 fn from_yaml(text: String) -> Result<Value, Error> {
-    let node = crate::yaml::load_str(crate::diag::Source::new("<from_yaml>", text)).map_err(|e| invalid(format!("from_yaml: {e}")))?;
+    let node = crate::yaml::load_str(crate::diag::Source::new("<from_yaml>", text))
+        .map_err(|e| invalid(format!("from_yaml: {e}")))?;
     Ok(super::convert::node_to_value(&node))
 }
 
@@ -122,7 +137,8 @@ fn build_regex(pattern: &str, kwargs: &Kwargs) -> Result<Regex, Error> {
 
 /// Python's `\1` and `\g<name>` become the regex crate's `${1}` and `${name}`.
 fn python_replacement(replacement: &str) -> String {
-    static BACKREF: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\\(\d+)|\\g<(\w+)>|\$").unwrap());
+    static BACKREF: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"\\(\d+)|\\g<(\w+)>|\$").unwrap());
     BACKREF
         .replace_all(replacement, |c: &regex::Captures| match (c.get(1), c.get(2)) {
             (Some(n), _) | (_, Some(n)) => format!("${{{}}}", n.as_str()),
@@ -131,13 +147,25 @@ fn python_replacement(replacement: &str) -> String {
         .into_owned()
 }
 
-fn regex_replace(value: String, pattern: String, replacement: Option<String>, kwargs: Kwargs) -> Result<String, Error> {
+fn regex_replace(
+    value: String,
+    pattern: String,
+    replacement: Option<String>,
+    kwargs: Kwargs,
+) -> Result<String, Error> {
     let re = build_regex(&pattern, &kwargs)?;
     kwargs.assert_all_used()?;
-    Ok(re.replace_all(&value, python_replacement(&replacement.unwrap_or_default()).as_str()).into_owned())
+    Ok(re
+        .replace_all(&value, python_replacement(&replacement.unwrap_or_default()).as_str())
+        .into_owned())
 }
 
-fn regex_search(value: String, pattern: String, groups: Rest<String>, kwargs: Kwargs) -> Result<Value, Error> {
+fn regex_search(
+    value: String,
+    pattern: String,
+    groups: Rest<String>,
+    kwargs: Kwargs,
+) -> Result<Value, Error> {
     let re = build_regex(&pattern, &kwargs)?;
     kwargs.assert_all_used()?;
     let Some(caps) = re.captures(&value) else { return Ok(Value::from(())) };
@@ -165,14 +193,21 @@ fn regex_findall(value: String, pattern: String, kwargs: Kwargs) -> Result<Value
         .map(|c| match c.len() {
             1 => Value::from(c.get(0).map_or("", |m| m.as_str())),
             2 => Value::from(c.get(1).map_or("", |m| m.as_str())),
-            _ => Value::from(c.iter().skip(1).map(|m| m.map_or("", |m| m.as_str()).to_string()).collect::<Vec<_>>()),
+            _ => Value::from(
+                c.iter()
+                    .skip(1)
+                    .map(|m| m.map_or("", |m| m.as_str()).to_string())
+                    .collect::<Vec<_>>(),
+            ),
         })
         .collect::<Vec<_>>()
         .into())
 }
 
 fn b64decode(value: String) -> Result<String, Error> {
-    let bytes = base64::engine::general_purpose::STANDARD.decode(value.trim()).map_err(|e| invalid(format!("b64decode: {e}")))?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(value.trim())
+        .map_err(|e| invalid(format!("b64decode: {e}")))?;
     String::from_utf8(bytes).map_err(|_| invalid("b64decode: the decoded bytes are not UTF-8 text"))
 }
 
@@ -197,7 +232,11 @@ fn merge(a: &Value, b: &Value, recursive: bool) -> Result<Value, Error> {
     let mut merged: Vec<(Value, Value)> = map_entries(a)?;
     for (k, v) in map_entries(b)? {
         match merged.iter_mut().find(|(existing, _)| *existing == k) {
-            Some((_, old)) if recursive && old.kind() == ValueKind::Map && v.kind() == ValueKind::Map => *old = merge(old, &v, true)?,
+            Some((_, old))
+                if recursive && old.kind() == ValueKind::Map && v.kind() == ValueKind::Map =>
+            {
+                *old = merge(old, &v, true)?
+            }
             Some((_, old)) => *old = v,
             None => merged.push((k, v)),
         }
@@ -220,8 +259,10 @@ fn items2dict(value: Value, kwargs: Kwargs) -> Result<Value, Error> {
     let key_name = kwargs.get::<Option<String>>("key_name")?.unwrap_or_else(|| "key".into());
     let value_name = kwargs.get::<Option<String>>("value_name")?.unwrap_or_else(|| "value".into());
     kwargs.assert_all_used()?;
-    let pairs: Result<Vec<(Value, Value)>, Error> =
-        value.try_iter()?.map(|item| Ok((item.get_attr(&key_name)?, item.get_attr(&value_name)?))).collect();
+    let pairs: Result<Vec<(Value, Value)>, Error> = value
+        .try_iter()?
+        .map(|item| Ok((item.get_attr(&key_name)?, item.get_attr(&value_name)?)))
+        .collect();
     Ok(Value::from_pairs(pairs?))
 }
 
@@ -236,19 +277,33 @@ fn ternary(condition: Value, if_true: Value, if_false: Value, if_none: Option<Va
 /// Python's `os.path.dirname`: everything before the last slash, trailing slashes trimmed.
 fn dirname(path: String) -> String {
     let head = &path[..path.rfind('/').map_or(0, |i| i + 1)];
-    if head.bytes().all(|b| b == b'/') { head.to_string() } else { head.trim_end_matches('/').to_string() }
+    if head.bytes().all(|b| b == b'/') {
+        head.to_string()
+    } else {
+        head.trim_end_matches('/').to_string()
+    }
 }
 
 fn human_to_bytes(value: Value, default_unit: Option<String>) -> Result<i64, Error> {
-    static SIZE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\s*([0-9]*\.?[0-9]+)\s*([KMGTPEZY]?)(i?[Bb]?)\s*$").unwrap());
+    static SIZE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^\s*([0-9]*\.?[0-9]+)\s*([KMGTPEZY]?)(i?[Bb]?)\s*$").unwrap()
+    });
     if value.is_integer() {
         return Ok(value.as_i64().unwrap_or_default());
     }
     let text = value.to_string();
-    let caps = SIZE.captures(&text).ok_or_else(|| invalid(format!("human_to_bytes: cannot read `{text}` as a size")))?;
-    let number: f64 = caps[1].parse().map_err(|_| invalid(format!("human_to_bytes: bad number in `{text}`")))?;
+    let caps = SIZE
+        .captures(&text)
+        .ok_or_else(|| invalid(format!("human_to_bytes: cannot read `{text}` as a size")))?;
+    let number: f64 =
+        caps[1].parse().map_err(|_| invalid(format!("human_to_bytes: bad number in `{text}`")))?;
     let unit = match &caps[2] {
-        "" => default_unit.unwrap_or_default().chars().next().map(|c| c.to_string()).unwrap_or_default(),
+        "" => default_unit
+            .unwrap_or_default()
+            .chars()
+            .next()
+            .map(|c| c.to_string())
+            .unwrap_or_default(),
         u => u.to_string(),
     };
     let power = "KMGTPEZY".find(unit.as_str()).map_or(0, |i| i as i32 + 1);
@@ -269,13 +324,18 @@ fn lookup(state: &State, kind: String, names: Rest<String>) -> Result<Value, Err
         .map(|name| match kind.as_str() {
             "env" => Ok(std::env::var(name).unwrap_or_default()),
             "file" => {
-                let base = state.lookup("playbook_dir").map(|v| v.to_string()).unwrap_or_else(|| ".".into());
+                let base = state
+                    .lookup("playbook_dir")
+                    .map(|v| v.to_string())
+                    .unwrap_or_else(|| ".".into());
                 let path = std::path::Path::new(&base).join(name);
                 crate::text_file::read(&path)
                     .map(|s| s.trim_end_matches('\n').to_string())
-                    .map_err(|e| invalid(format!("lookup('file', '{name}'): {}: {e}", path.display())))
+                    .map_err(|e| invalid(format!("lookup('file', '{name}'): {e}")))
             }
-            other => Err(invalid(format!("lookup plugin `{other}` is not supported (env, file are)"))),
+            other => {
+                Err(invalid(format!("lookup plugin `{other}` is not supported (env, file are)")))
+            }
         })
         .collect();
     Ok(Value::from(values?.join(",")))

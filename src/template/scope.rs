@@ -15,6 +15,7 @@ use crate::diag::{Diag, DiagKind, Source, Span};
 use crate::vars::{VarMap, VarValue};
 use crate::yaml::{Node, NodeKind, is_template};
 
+/// The variables a template sees on one host, lowest precedence first.
 pub struct Scope {
     /// Lowest precedence first.
     layers: Vec<Arc<VarMap>>,
@@ -38,6 +39,7 @@ impl fmt::Debug for Scope {
 }
 
 impl Scope {
+    /// A scope of these layers.
     pub fn new(templater: Arc<Templater>, layers: Vec<Arc<VarMap>>) -> Arc<Scope> {
         Arc::new(Scope { layers, templater, state: Mutex::new(Lazy::default()) })
     }
@@ -52,6 +54,7 @@ impl Scope {
         Scope::new(Arc::clone(&self.templater), layers)
     }
 
+    /// The templater it renders with.
     pub fn templater(&self) -> &Templater {
         &self.templater
     }
@@ -64,6 +67,7 @@ impl Scope {
         self.layers.iter().rev().find_map(|layer| layer.get(name))
     }
 
+    /// Whether a variable is defined.
     pub fn contains(&self, name: &str) -> bool {
         self.definition(name).is_some()
     }
@@ -89,9 +93,12 @@ impl Scope {
             }
             if state.resolving.iter().any(|n| n == name) {
                 let chain = state.resolving.join(" → ");
-                state
-                    .failure
-                    .get_or_insert_with(|| Diag::invalid(&node.span, format!("variable `{name}` refers to itself ({chain} → {name})")));
+                state.failure.get_or_insert_with(|| {
+                    Diag::invalid(
+                        &node.span,
+                        format!("variable `{name}` refers to itself ({chain} → {name})"),
+                    )
+                });
                 return None;
             }
             state.resolving.push(name.to_string());
@@ -114,8 +121,12 @@ impl Scope {
     /// Renders every Jinja string in a tree; `omit` drops a mapping entry.
     pub fn render(self: &Arc<Self>, node: &Node) -> Result<Node, Diag> {
         let kind = match &node.kind {
-            NodeKind::Str(s) if is_template(s) => return Ok(value_to_node(&self.render_str(s, &node.span)?, &node.span)),
-            NodeKind::Seq(items) => NodeKind::Seq(items.iter().map(|n| self.render(n)).collect::<Result<_, _>>()?),
+            NodeKind::Str(s) if is_template(s) => {
+                return Ok(value_to_node(&self.render_str(s, &node.span)?, &node.span));
+            }
+            NodeKind::Seq(items) => {
+                NodeKind::Seq(items.iter().map(|n| self.render(n)).collect::<Result<_, _>>()?)
+            }
             NodeKind::Map(entries) => {
                 let mut rendered = Vec::with_capacity(entries.len());
                 for (key, value) in entries {
@@ -131,6 +142,7 @@ impl Scope {
         Ok(Node::new(kind, node.span.clone()))
     }
 
+    /// Renders a value, keeping its type when it is one `{{ expression }}`.
     pub fn render_value(self: &Arc<Self>, node: &Node) -> Result<Value, Diag> {
         Ok(node_to_value(&self.render(node)?))
     }
@@ -139,14 +151,27 @@ impl Scope {
     pub fn render_str(self: &Arc<Self>, text: &str, span: &Span) -> Result<Value, Diag> {
         match sole_expression(text) {
             Some(expr) => self.eval(expr, span),
-            None => self.templater.render("<string>", text, &self.context()).map(Value::from).map_err(|e| self.error(e, text, false, span)),
+            None => self
+                .templater
+                .render("<string>", text, &self.context())
+                .map(Value::from)
+                .map_err(|e| self.error(e, text, false, span)),
         }
     }
 
+    /// Evaluates an expression (`when:`, `debug: var:`).
     pub fn eval(self: &Arc<Self>, expr: &str, span: &Span) -> Result<Value, Diag> {
-        let value = self.templater.eval(expr, &self.context()).map_err(|e| self.error(e, expr, true, span))?;
+        let value = self
+            .templater
+            .eval(expr, &self.context())
+            .map_err(|e| self.error(e, expr, true, span))?;
         if value.is_undefined() {
-            return Err(self.error(minijinja::Error::new(ErrorKind::UndefinedError, "undefined value"), expr, true, span));
+            return Err(self.error(
+                minijinja::Error::new(ErrorKind::UndefinedError, "undefined value"),
+                expr,
+                true,
+                span,
+            ));
         }
         Ok(value)
     }
@@ -160,7 +185,10 @@ impl Scope {
             NodeKind::Str(s) if is_template(s) => {
                 let value = self.render_str(s, &node.span)?;
                 Ok(match value.as_str() {
-                    Some(text) => matches!(text.trim().to_ascii_lowercase().as_str(), "true" | "yes" | "1" | "on"),
+                    Some(text) => matches!(
+                        text.trim().to_ascii_lowercase().as_str(),
+                        "true" | "yes" | "1" | "on"
+                    ),
                     None => value.is_true(),
                 })
             }
@@ -176,8 +204,13 @@ impl Scope {
             let span = match (e.range(), e.line()) {
                 (Some(range), _) => Span::new(&source, range.start, range.end),
                 (None, Some(line)) => {
-                    let start: usize = text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum();
-                    Span::new(&source, start, start + text[start..].find('\n').unwrap_or(text.len() - start))
+                    let start: usize =
+                        text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum();
+                    Span::new(
+                        &source,
+                        start,
+                        start + text[start..].find('\n').unwrap_or(text.len() - start),
+                    )
                 }
                 _ => Span::new(&source, 0, 0),
             };
@@ -185,23 +218,33 @@ impl Scope {
         })
     }
 
-    fn error(self: &Arc<Self>, err: minijinja::Error, source: &str, expression: bool, span: &Span) -> Diag {
+    fn error(
+        self: &Arc<Self>,
+        err: minijinja::Error,
+        source: &str,
+        expression: bool,
+        span: &Span,
+    ) -> Diag {
         if let Some(inner) = self.state.lock().expect("scope lock").failure.take() {
             return inner;
         }
         if err.kind() == ErrorKind::UndefinedError {
             // Only a name on the failing line: elsewhere it may sit behind `is defined`.
             let line = line_of(source, span);
-            let missing = self
-                .templater
-                .free_variables(source, expression)
-                .into_iter()
-                .find(|name| !self.contains(name) && !GLOBALS.contains(&name.as_str()) && line.contains(name.as_str()));
+            let missing =
+                self.templater.free_variables(source, expression).into_iter().find(|name| {
+                    !self.contains(name)
+                        && !GLOBALS.contains(&name.as_str())
+                        && line.contains(name.as_str())
+                });
             if let Some(name) = missing {
                 return Diag::at(span, DiagKind::UndefinedVariable(name));
             }
         }
-        let detail = err.detail().map(|d| format!("{}: {d}", err.kind())).unwrap_or_else(|| err.kind().to_string());
+        let detail = err
+            .detail()
+            .map(|d| format!("{}: {d}", err.kind()))
+            .unwrap_or_else(|| err.kind().to_string());
         Diag::at(span, DiagKind::Template(detail))
     }
 }
@@ -218,7 +261,20 @@ fn line_of<'s>(source: &'s str, span: &Span) -> &'s str {
 }
 
 /// Names the template engine defines itself.
-const GLOBALS: &[&str] = &["omit", "lookup", "range", "dict", "namespace", "loop", "true", "false", "none", "True", "False", "None"];
+const GLOBALS: &[&str] = &[
+    "omit",
+    "lookup",
+    "range",
+    "dict",
+    "namespace",
+    "loop",
+    "true",
+    "false",
+    "none",
+    "True",
+    "False",
+    "None",
+];
 
 impl Object for Scope {
     fn repr(self: &Arc<Self>) -> ObjectRepr {

@@ -11,6 +11,7 @@ use crate::redact::Redactor;
 /// What `default(omit)` renders to; an argument holding it is dropped.
 pub const OMIT: &str = "__numarun_omit_place_holder__";
 
+/// The Jinja environment, set up as Ansible's.
 pub struct Templater {
     env: Environment<'static>,
 }
@@ -22,6 +23,7 @@ impl Default for Templater {
 }
 
 impl Templater {
+    /// A templater with no secrets to learn.
     pub fn new() -> Templater {
         Templater::with_secrets(Arc::default())
     }
@@ -32,8 +34,11 @@ impl Templater {
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
         // Ansible's template defaults: blocks eat their newline, files keep their last one.
-        let syntax =
-            minijinja::syntax::SyntaxConfig::builder().trim_blocks(true).keep_trailing_newline(true).build().expect("valid syntax config");
+        let syntax = minijinja::syntax::SyntaxConfig::builder()
+            .trim_blocks(true)
+            .keep_trailing_newline(true)
+            .build()
+            .expect("valid syntax config");
         env.set_syntax(syntax);
         env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
         env.add_global("omit", OMIT);
@@ -47,7 +52,12 @@ impl Templater {
     }
 
     /// Renders a whole template (a file or a string) to text.
-    pub fn render(&self, name: &str, source: &str, ctx: &Value) -> Result<String, minijinja::Error> {
+    pub fn render(
+        &self,
+        name: &str,
+        source: &str,
+        ctx: &Value,
+    ) -> Result<String, minijinja::Error> {
         self.env.template_from_named_str(name, source)?.render(ctx)
     }
 
@@ -59,9 +69,15 @@ impl Templater {
     /// Names a template uses without defining them, to name the undefined one in errors.
     pub fn free_variables(&self, source: &str, expression: bool) -> Vec<String> {
         let mut names: Vec<String> = if expression {
-            self.env.compile_expression(source).map(|e| e.undeclared_variables(false).into_iter().collect()).unwrap_or_default()
+            self.env
+                .compile_expression(source)
+                .map(|e| e.undeclared_variables(false).into_iter().collect())
+                .unwrap_or_default()
         } else {
-            self.env.template_from_str(source).map(|t| t.undeclared_variables(false).into_iter().collect()).unwrap_or_default()
+            self.env
+                .template_from_str(source)
+                .map(|t| t.undeclared_variables(false).into_iter().collect())
+                .unwrap_or_default()
         };
         names.sort();
         names
@@ -72,5 +88,6 @@ impl Templater {
 /// (a list stays a list), as Ansible's native templating does.
 pub fn sole_expression(s: &str) -> Option<&str> {
     let inner = s.strip_prefix("{{")?.strip_suffix("}}")?;
-    (!inner.contains("{{") && !inner.contains("}}") && !inner.contains("{%")).then_some(inner.trim())
+    (!inner.contains("{{") && !inner.contains("}}") && !inner.contains("{%"))
+        .then_some(inner.trim())
 }

@@ -2,6 +2,7 @@
 
 use serde_json::Value;
 
+/// A value as YAML text (`to_yaml`, `to_nice_yaml`).
 pub fn to_yaml(value: &Value) -> String {
     let mut out = String::new();
     write_value(value, 0, &mut out);
@@ -69,16 +70,24 @@ fn scalar(value: &Value) -> String {
 
 /// Plain when YAML would read it back as the same string, else single-quoted.
 fn quote_if_needed(s: &str) -> String {
-    let reserved =
-        matches!(s.to_ascii_lowercase().as_str(), "" | "~" | "null" | "yes" | "no" | "true" | "false" | "on" | "off" | "y" | "n");
+    let reserved = matches!(
+        s.to_ascii_lowercase().as_str(),
+        "" | "~" | "null" | "yes" | "no" | "true" | "false" | "on" | "off" | "y" | "n"
+    );
     let looks_numeric = s.parse::<f64>().is_ok() || s.starts_with("0x") || s.starts_with('.');
-    let special = s.starts_with([' ', '-', '?', ':', ',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', '\'', '"', '%', '@', '`'])
-        || s.ends_with(' ')
+    let special = s.starts_with([
+        ' ', '-', '?', ':', ',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', '\'', '"', '%',
+        '@', '`',
+    ]) || s.ends_with(' ')
         || s.contains(": ")
         || s.contains(" #");
     if s.chars().any(char::is_control) {
         // JSON's escaped string is a valid YAML double-quoted scalar.
         return serde_json::to_string(s).expect("strings serialize");
     }
-    if reserved || looks_numeric || special { format!("'{}'", s.replace('\'', "''")) } else { s.to_string() }
+    if reserved || looks_numeric || special {
+        format!("'{}'", s.replace('\'', "''"))
+    } else {
+        s.to_string()
+    }
 }

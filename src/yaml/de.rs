@@ -4,7 +4,9 @@
 
 use std::fmt;
 
-use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{
+    self, DeserializeOwned, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor,
+};
 
 use super::node::{Node, NodeKind};
 use crate::diag::{Diag, DiagKind, Span, did_you_mean};
@@ -53,26 +55,46 @@ impl de::Error for DeError {
             de::Unexpected::Str(_) => "a string".to_string(),
             other => other.to_string(),
         };
-        DeError { kind: DiagKind::WrongType { expected: exp.to_string(), found }, span: None, help: None }
+        DeError {
+            kind: DiagKind::WrongType { expected: exp.to_string(), found },
+            span: None,
+            help: None,
+        }
     }
     fn unknown_field(field: &str, expected: &'static [&'static str]) -> Self {
         let did_you_mean = did_you_mean(field, expected.iter().copied());
-        let help = (did_you_mean.is_none() && !expected.is_empty()).then(|| format!("known arguments: {}", expected.join(", ")));
-        DeError { kind: DiagKind::UnknownKey { what: "argument", key: field.into(), did_you_mean }, span: None, help }
+        let help = (did_you_mean.is_none() && !expected.is_empty())
+            .then(|| format!("known arguments: {}", expected.join(", ")));
+        DeError {
+            kind: DiagKind::UnknownKey { what: "argument", key: field.into(), did_you_mean },
+            span: None,
+            help,
+        }
     }
     fn unknown_variant(variant: &str, expected: &'static [&'static str]) -> Self {
         let did_you_mean = did_you_mean(variant, expected.iter().copied());
         let help = Some(format!("one of: {}", expected.join(", ")));
-        DeError { kind: DiagKind::UnknownKey { what: "value", key: variant.into(), did_you_mean }, span: None, help }
+        DeError {
+            kind: DiagKind::UnknownKey { what: "value", key: variant.into(), did_you_mean },
+            span: None,
+            help,
+        }
     }
     fn missing_field(field: &'static str) -> Self {
-        DeError { kind: DiagKind::MissingKey { what: "argument", key: field.into() }, span: None, help: None }
+        DeError {
+            kind: DiagKind::MissingKey { what: "argument", key: field.into() },
+            span: None,
+            help: None,
+        }
     }
 }
 
+/// Decodes a `Node` into a type, errors located at the node.
 #[derive(Clone, Copy)]
 pub struct NodeDe<'a> {
+    /// The node.
     pub node: &'a Node,
+    /// Whether a Jinja string may stand for any type.
     pub lenient: bool,
 }
 
@@ -91,8 +113,13 @@ impl<'a> NodeDe<'a> {
         };
         if let NodeKind::Int(_) = self.node.kind {
             let written = self.node.span.text();
-            if written.len() > 1 && written.starts_with('0') && written.bytes().all(|b| b.is_ascii_digit()) {
-                err.help = Some(format!("quote it ('{written}'): unquoted, YAML reads {written} as an octal number"));
+            if written.len() > 1
+                && written.starts_with('0')
+                && written.bytes().all(|b| b.is_ascii_digit())
+            {
+                err.help = Some(format!(
+                    "quote it ('{written}'): unquoted, YAML reads {written} as an octal number"
+                ));
             }
         }
         err
@@ -138,7 +165,9 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_> {
             NodeKind::Float(f) => visitor.visit_f64(*f),
             NodeKind::Str(s) => visitor.visit_str(s),
             NodeKind::Seq(items) => visitor.visit_seq(Seq { de: self, items: items.iter() }),
-            NodeKind::Map(entries) => visitor.visit_map(Map { de: self, entries: entries.iter(), value: None }),
+            NodeKind::Map(entries) => {
+                visitor.visit_map(Map { de: self, entries: entries.iter(), value: None })
+            }
         };
         result.map_err(|e| e.at(&self.node.span))
     }
@@ -192,9 +221,9 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_> {
         match &self.node.kind {
             NodeKind::Str(s) => visitor.visit_str(s).map_err(|e: DeError| e.at(&self.node.span)),
             NodeKind::Int(_) if self.wrong("").help.is_some() => Err(self.wrong("a string")),
-            NodeKind::Int(_) | NodeKind::Float(_) | NodeKind::Bool(_) => {
-                visitor.visit_string(self.node.scalar_text()).map_err(|e: DeError| e.at(&self.node.span))
-            }
+            NodeKind::Int(_) | NodeKind::Float(_) | NodeKind::Bool(_) => visitor
+                .visit_string(self.node.scalar_text())
+                .map_err(|e: DeError| e.at(&self.node.span)),
             _ => Err(self.wrong("a string")),
         }
     }
@@ -225,36 +254,59 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_> {
         }
     }
 
-    fn deserialize_unit_struct<V: Visitor<'de>>(self, _name: &'static str, visitor: V) -> Result<V::Value, DeError> {
+    fn deserialize_unit_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
         self.deserialize_unit(visitor)
     }
 
-    fn deserialize_newtype_struct<V: Visitor<'de>>(self, _name: &'static str, visitor: V) -> Result<V::Value, DeError> {
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
         visitor.visit_newtype_struct(self)
     }
 
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         match &self.node.kind {
-            NodeKind::Seq(items) => visitor.visit_seq(Seq { de: self, items: items.iter() }).map_err(|e| e.at(&self.node.span)),
-            NodeKind::Str(_) if self.template_placeholder() => visitor.visit_seq(Seq { de: self, items: [].iter() }),
+            NodeKind::Seq(items) => visitor
+                .visit_seq(Seq { de: self, items: items.iter() })
+                .map_err(|e| e.at(&self.node.span)),
+            NodeKind::Str(_) if self.template_placeholder() => {
+                visitor.visit_seq(Seq { de: self, items: [].iter() })
+            }
             _ => Err(self.wrong("a list")),
         }
     }
 
-    fn deserialize_tuple<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, DeError> {
+    fn deserialize_tuple<V: Visitor<'de>>(
+        self,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
         self.deserialize_seq(visitor)
     }
 
-    fn deserialize_tuple_struct<V: Visitor<'de>>(self, _name: &'static str, _len: usize, visitor: V) -> Result<V::Value, DeError> {
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
         self.deserialize_seq(visitor)
     }
 
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         match &self.node.kind {
-            NodeKind::Map(entries) => {
-                visitor.visit_map(Map { de: self, entries: entries.iter(), value: None }).map_err(|e| e.at(&self.node.span))
+            NodeKind::Map(entries) => visitor
+                .visit_map(Map { de: self, entries: entries.iter(), value: None })
+                .map_err(|e| e.at(&self.node.span)),
+            NodeKind::Str(_) if self.template_placeholder() => {
+                visitor.visit_map(Map { de: self, entries: [].iter(), value: None })
             }
-            NodeKind::Str(_) if self.template_placeholder() => visitor.visit_map(Map { de: self, entries: [].iter(), value: None }),
             _ => Err(self.wrong("a mapping")),
         }
     }
@@ -266,11 +318,13 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_> {
         visitor: V,
     ) -> Result<V::Value, DeError> {
         match &self.node.kind {
-            NodeKind::Map(entries) => {
-                visitor.visit_map(Map { de: self, entries: entries.iter(), value: None }).map_err(|e| e.at(&self.node.span))
-            }
+            NodeKind::Map(entries) => visitor
+                .visit_map(Map { de: self, entries: entries.iter(), value: None })
+                .map_err(|e| e.at(&self.node.span)),
             // Rendered later; checked then. An empty stand-in suits structs whose fields are optional.
-            NodeKind::Str(_) if self.template_placeholder() => visitor.visit_map(Map { de: self, entries: [].iter(), value: None }),
+            NodeKind::Str(_) if self.template_placeholder() => {
+                visitor.visit_map(Map { de: self, entries: [].iter(), value: None })
+            }
             _ => Err(self.wrong("a mapping of arguments")),
         }
     }
@@ -282,10 +336,12 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_> {
         visitor: V,
     ) -> Result<V::Value, DeError> {
         match &self.node.kind {
-            NodeKind::Str(s) => visitor.visit_enum(s.as_str().into_deserializer()).map_err(|e: DeError| e.at(&self.node.span)),
-            NodeKind::Bool(b) => {
-                visitor.visit_enum(if *b { "yes" } else { "no" }.into_deserializer()).map_err(|e: DeError| e.at(&self.node.span))
-            }
+            NodeKind::Str(s) => visitor
+                .visit_enum(s.as_str().into_deserializer())
+                .map_err(|e: DeError| e.at(&self.node.span)),
+            NodeKind::Bool(b) => visitor
+                .visit_enum(if *b { "yes" } else { "no" }.into_deserializer())
+                .map_err(|e: DeError| e.at(&self.node.span)),
             _ => Err(self.wrong("one of the named values")),
         }
     }
@@ -306,9 +362,14 @@ struct Seq<'a, I> {
 
 impl<'de, 'a, I: Iterator<Item = &'a Node>> SeqAccess<'de> for Seq<'a, I> {
     type Error = DeError;
-    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, DeError> {
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, DeError> {
         match self.items.next() {
-            Some(node) => seed.deserialize(self.de.child(node)).map(Some).map_err(|e| e.at(&node.span)),
+            Some(node) => {
+                seed.deserialize(self.de.child(node)).map(Some).map_err(|e| e.at(&node.span))
+            }
             None => Ok(None),
         }
     }
@@ -322,7 +383,10 @@ struct Map<'a, I> {
 
 impl<'de, 'a, I: Iterator<Item = &'a (Node, Node)>> MapAccess<'de> for Map<'a, I> {
     type Error = DeError;
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, DeError> {
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, DeError> {
         match self.entries.next() {
             Some((key, value)) => {
                 self.value = Some(value);

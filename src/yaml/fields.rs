@@ -14,6 +14,7 @@ pub struct Fields<'a> {
 }
 
 impl<'a> Fields<'a> {
+    /// The fields of a mapping; `what` names its keys in errors.
     pub fn new(node: &'a Node, what: &'static str) -> Result<Fields<'a>, Diag> {
         let entries = node.expect_map(what)?;
         for (key, _) in entries {
@@ -22,13 +23,17 @@ impl<'a> Fields<'a> {
         Ok(Fields { node, what, entries, taken: vec![false; entries.len()] })
     }
 
+    /// The mapping itself.
     pub fn node(&self) -> &'a Node {
         self.node
     }
 
     /// The value under the first of `keys` present (aliases such as `tasks`/`steps`).
     pub fn take(&mut self, keys: &[&str]) -> Option<&'a Node> {
-        let index = self.entries.iter().position(|(k, _)| keys.contains(&k.as_str().unwrap_or_default()))?;
+        let index = self
+            .entries
+            .iter()
+            .position(|(k, _)| keys.contains(&k.as_str().unwrap_or_default()))?;
         self.taken[index] = true;
         Some(&self.entries[index].1)
     }
@@ -41,8 +46,11 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// Takes a key that must be there.
     pub fn require(&mut self, key: &'static str) -> Result<&'a Node, Diag> {
-        self.take(&[key]).ok_or_else(|| Diag::at(&self.node.span, DiagKind::MissingKey { what: "key", key: key.into() }))
+        self.take(&[key]).ok_or_else(|| {
+            Diag::at(&self.node.span, DiagKind::MissingKey { what: "key", key: key.into() })
+        })
     }
 
     /// The keys nobody took, with their values.
@@ -58,7 +66,11 @@ impl<'a> Fields<'a> {
                 let name = key.as_str().unwrap_or_default();
                 Err(Diag::at(
                     &key.span,
-                    DiagKind::UnknownKey { what: self.what, key: name.into(), did_you_mean: did_you_mean(name, known.iter().copied()) },
+                    DiagKind::UnknownKey {
+                        what: self.what,
+                        key: name.into(),
+                        did_you_mean: did_you_mean(name, known.iter().copied()),
+                    },
                 ))
             }
         }

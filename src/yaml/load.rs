@@ -13,10 +13,8 @@ const MAX_NODES: usize = 200_000;
 
 /// Reads and parses one YAML file (a single document).
 pub fn load_file(path: &Path) -> Result<Node, Diag> {
-    let name = path.display().to_string();
-    let io = |reason: String| Diag::new(DiagKind::Io { path: name.clone(), reason }, None);
-    let text = crate::text_file::read(path).map_err(io)?;
-    load_str(Source::new(name, text))
+    let text = crate::text_file::read(path)?;
+    load_str(Source::new(path.display().to_string(), text))
 }
 
 /// Parses a source holding a single YAML document; an empty one is null.
@@ -32,13 +30,20 @@ pub fn load_str(source: Arc<Source>) -> Result<Node, Diag> {
                 if document.is_some() {
                     return Err(Diag::at(
                         &loader.span(span),
-                        DiagKind::Syntax("a second YAML document in one file; numarun reads one".into()),
+                        DiagKind::Syntax(
+                            "a second YAML document in one file; numarun reads one".into(),
+                        ),
                     ));
                 }
                 let (event, span) = loader.next()?;
                 document = Some(loader.node(event, span)?);
             }
-            _ => return Err(Diag::at(&loader.span(span), DiagKind::Syntax("unexpected YAML event".into()))),
+            _ => {
+                return Err(Diag::at(
+                    &loader.span(span),
+                    DiagKind::Syntax("unexpected YAML event".into()),
+                ));
+            }
         }
     }
     Ok(document.unwrap_or_else(|| Node::new(NodeKind::Null, Span::new(&source, 0, 0))))
@@ -56,8 +61,15 @@ struct Loader<'a> {
 impl<'a> Loader<'a> {
     fn new(source: &'a Arc<Source>) -> Loader<'a> {
         let text = &source.text;
-        let char_bytes = (!text.is_ascii()).then(|| text.char_indices().map(|(b, _)| b).chain([text.len()]).collect());
-        Loader { parser: Parser::new_from_str(text), source, char_bytes, anchors: HashMap::new(), nodes: 0 }
+        let char_bytes = (!text.is_ascii())
+            .then(|| text.char_indices().map(|(b, _)| b).chain([text.len()]).collect());
+        Loader {
+            parser: Parser::new_from_str(text),
+            source,
+            char_bytes,
+            anchors: HashMap::new(),
+            nodes: 0,
+        }
     }
 
     fn byte(&self, char_index: usize) -> usize {
@@ -81,13 +93,21 @@ impl<'a> Loader<'a> {
 
     fn scan_error(&self, e: &ScanError) -> Diag {
         let at = self.byte(e.marker().index());
-        Diag::at(&Span::new(self.source, at, at + 1), DiagKind::Syntax(format!("invalid YAML: {}", e.info())))
+        Diag::at(
+            &Span::new(self.source, at, at + 1),
+            DiagKind::Syntax(format!("invalid YAML: {}", e.info())),
+        )
     }
 
     fn count(&mut self, n: usize, span: &Span) -> Result<(), Diag> {
         self.nodes += n;
         if self.nodes > MAX_NODES {
-            return Err(Diag::at(span, DiagKind::Syntax(format!("the document expands to more than {MAX_NODES} values (an alias bomb?)"))));
+            return Err(Diag::at(
+                span,
+                DiagKind::Syntax(format!(
+                    "the document expands to more than {MAX_NODES} values (an alias bomb?)"
+                )),
+            ));
         }
         Ok(())
     }
@@ -108,8 +128,9 @@ impl<'a> Loader<'a> {
                 Ok(node)
             }
             Event::Alias(id) => {
-                let target =
-                    self.anchors.get(&id).cloned().ok_or_else(|| Diag::at(&span, DiagKind::Syntax("alias to an unknown anchor".into())))?;
+                let target = self.anchors.get(&id).cloned().ok_or_else(|| {
+                    Diag::at(&span, DiagKind::Syntax("alias to an unknown anchor".into()))
+                })?;
                 self.count(target.weight(), &span)?;
                 Ok(target)
             }
@@ -153,7 +174,13 @@ impl<'a> Loader<'a> {
                 continue;
             }
             if let Some((first, _)) = entries.iter().find(|(k, _)| same_key(k, &key)) {
-                return Err(Diag::at(&key.span, DiagKind::DuplicateKey { key: key.scalar_text(), first: first.span.to_string() }));
+                return Err(Diag::at(
+                    &key.span,
+                    DiagKind::DuplicateKey {
+                        key: key.scalar_text(),
+                        first: first.span.to_string(),
+                    },
+                ));
             }
             entries.push((key, value));
         };
@@ -187,7 +214,9 @@ fn same_key(a: &Node, b: &Node) -> bool {
 
 fn reject_tag(tag: Option<&Tag>, span: &Span) -> Result<(), Diag> {
     match tag {
-        Some(t) if !t.is_yaml_core_schema() => Err(Diag::at(span, DiagKind::Syntax(format!("the YAML tag {t} is not supported")))),
+        Some(t) if !t.is_yaml_core_schema() => {
+            Err(Diag::at(span, DiagKind::Syntax(format!("the YAML tag {t} is not supported"))))
+        }
         _ => Ok(()),
     }
 }
@@ -195,16 +224,28 @@ fn reject_tag(tag: Option<&Tag>, span: &Span) -> Result<(), Diag> {
 static INT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[-+]?(0|[1-9][0-9_]*)$").unwrap());
 static OCTAL: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[-+]?0[0-7_]+$").unwrap());
 static HEX: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[-+]?0x[0-9a-fA-F_]+$").unwrap());
-static FLOAT: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^[-+]?([0-9][0-9_]*)?\.[0-9_]*([eE][-+]?[0-9]+)?$|^[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+$").unwrap());
+static FLOAT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^[-+]?([0-9][0-9_]*)?\.[0-9_]*([eE][-+]?[0-9]+)?$|^[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+$",
+    )
+    .unwrap()
+});
 
 /// YAML 1.1 resolution as PyYAML (and so Ansible) does it: `yes` is true,
 /// `0755` is octal; quoted scalars are always strings.
-fn resolve_scalar(value: &str, style: ScalarStyle, tag: Option<&Tag>, span: &Span) -> Result<NodeKind, Diag> {
+fn resolve_scalar(
+    value: &str,
+    style: ScalarStyle,
+    tag: Option<&Tag>,
+    span: &Span,
+) -> Result<NodeKind, Diag> {
     let text = value;
     if let Some(tag) = tag {
         if !tag.is_yaml_core_schema() {
-            return Err(Diag::at(span, DiagKind::Syntax(format!("the YAML tag {tag} is not supported"))));
+            return Err(Diag::at(
+                span,
+                DiagKind::Syntax(format!("the YAML tag {tag} is not supported")),
+            ));
         }
         return match tag.suffix.as_str() {
             "str" => Ok(NodeKind::Str(text.to_string())),
@@ -220,8 +261,12 @@ fn resolve_scalar(value: &str, style: ScalarStyle, tag: Option<&Tag>, span: &Spa
 fn resolve_plain(text: &str, span: &Span) -> Result<NodeKind, Diag> {
     let kind = match text {
         "" | "~" | "null" | "Null" | "NULL" => NodeKind::Null,
-        "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => NodeKind::Bool(true),
-        "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => NodeKind::Bool(false),
+        "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
+            NodeKind::Bool(true)
+        }
+        "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
+            NodeKind::Bool(false)
+        }
         ".inf" | ".Inf" | ".INF" | "+.inf" => NodeKind::Float(f64::INFINITY),
         "-.inf" | "-.Inf" | "-.INF" => NodeKind::Float(f64::NEG_INFINITY),
         ".nan" | ".NaN" | ".NAN" => NodeKind::Float(f64::NAN),
@@ -236,7 +281,9 @@ fn resolve_plain(text: &str, span: &Span) -> Result<NodeKind, Diag> {
                 let body = body.trim_start_matches("0x");
                 i64::from_str_radix(body, radix)
                     .map(|v| NodeKind::Int(if negative { -v } else { v }))
-                    .map_err(|e| Diag::at(span, DiagKind::Syntax(format!("number out of range: {e}"))))
+                    .map_err(|e| {
+                        Diag::at(span, DiagKind::Syntax(format!("number out of range: {e}")))
+                    })
             };
             if INT.is_match(text) {
                 int(&digits, 10)?
@@ -245,7 +292,11 @@ fn resolve_plain(text: &str, span: &Span) -> Result<NodeKind, Diag> {
             } else if HEX.is_match(text) {
                 int(&digits, 16)?
             } else if FLOAT.is_match(text) && text != "." {
-                NodeKind::Float(digits.parse().map_err(|_| Diag::at(span, DiagKind::Syntax("bad number".into())))?)
+                NodeKind::Float(
+                    digits
+                        .parse()
+                        .map_err(|_| Diag::at(span, DiagKind::Syntax("bad number".into())))?,
+                )
             } else {
                 NodeKind::Str(text.to_string())
             }
@@ -259,7 +310,12 @@ mod tests {
     use super::*;
 
     fn scalar(text: &str) -> NodeKind {
-        load_str(Source::new("t.yaml", format!("v: {text}\n"))).unwrap().get("v").unwrap().kind.clone()
+        load_str(Source::new("t.yaml", format!("v: {text}\n")))
+            .unwrap()
+            .get("v")
+            .unwrap()
+            .kind
+            .clone()
     }
 
     #[test]
@@ -278,7 +334,9 @@ mod tests {
 
     #[test]
     fn merge_keys_fill_in_without_overriding() {
-        let node = load_str(Source::new("t.yaml", "base: &b { a: 1, b: 2 }\nx: { <<: *b, b: 3 }\n")).unwrap();
+        let node =
+            load_str(Source::new("t.yaml", "base: &b { a: 1, b: 2 }\nx: { <<: *b, b: 3 }\n"))
+                .unwrap();
         let x = node.get("x").unwrap();
         assert!(matches!(x.get("a").unwrap().kind, NodeKind::Int(1)));
         assert!(matches!(x.get("b").unwrap().kind, NodeKind::Int(3)));

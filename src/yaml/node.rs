@@ -3,22 +3,33 @@ use crate::diag::{Diag, DiagKind, Span};
 /// A YAML value and where it was written.
 #[derive(Debug, Clone)]
 pub struct Node {
+    /// What it holds.
     pub kind: NodeKind,
+    /// Where it is written.
     pub span: Span,
 }
 
+/// A YAML value.
 #[derive(Debug, Clone)]
 pub enum NodeKind {
+    /// `null`, `~` or nothing.
     Null,
+    /// `true`, `yes`, …
     Bool(bool),
+    /// A whole number.
     Int(i64),
+    /// A decimal number.
     Float(f64),
+    /// A string.
     Str(String),
+    /// A list.
     Seq(Vec<Node>),
+    /// A mapping, in written order.
     Map(Vec<(Node, Node)>),
 }
 
 impl Node {
+    /// A node of this kind at this place.
     pub fn new(kind: NodeKind, span: Span) -> Node {
         Node { kind, span }
     }
@@ -41,7 +52,8 @@ impl Node {
             NodeKind::Str(s) => s.clone(),
             NodeKind::Int(i) => {
                 let written = self.span.text();
-                if written.trim_start_matches(['-', '+']).starts_with(|c: char| c.is_ascii_digit()) {
+                if written.trim_start_matches(['-', '+']).starts_with(|c: char| c.is_ascii_digit())
+                {
                     written.to_string()
                 } else {
                     i.to_string()
@@ -54,6 +66,7 @@ impl Node {
         }
     }
 
+    /// Its text, if it is a string.
     pub fn as_str(&self) -> Option<&str> {
         match &self.kind {
             NodeKind::Str(s) => Some(s),
@@ -61,6 +74,7 @@ impl Node {
         }
     }
 
+    /// Whether it is a string holding Jinja.
     pub fn is_template(&self) -> bool {
         self.as_str().is_some_and(is_template)
     }
@@ -73,6 +87,7 @@ impl Node {
         }
     }
 
+    /// Its items, or an error naming `what` was expected.
     pub fn expect_seq(&self, what: &str) -> Result<&[Node], Diag> {
         match &self.kind {
             NodeKind::Seq(items) => Ok(items),
@@ -80,6 +95,7 @@ impl Node {
         }
     }
 
+    /// Its text, or an error naming `what` was expected.
     pub fn expect_str(&self, what: &str) -> Result<&str, Diag> {
         self.as_str().ok_or_else(|| self.wrong_type(&Self::shaped(what, "a string")))
     }
@@ -89,14 +105,20 @@ impl Node {
         if what.ends_with(')') { what.to_string() } else { format!("{what} ({shape})") }
     }
 
+    /// An error saying `expected` was wanted here.
     pub fn wrong_type(&self, expected: &str) -> Diag {
-        Diag::at(&self.span, DiagKind::WrongType { expected: expected.into(), found: self.type_name() })
+        Diag::at(
+            &self.span,
+            DiagKind::WrongType { expected: expected.into(), found: self.type_name() },
+        )
     }
 
     /// Value of `key` in a mapping.
     pub fn get(&self, key: &str) -> Option<&Node> {
         match &self.kind {
-            NodeKind::Map(entries) => entries.iter().find(|(k, _)| k.as_str() == Some(key)).map(|(_, v)| v),
+            NodeKind::Map(entries) => {
+                entries.iter().find(|(k, _)| k.as_str() == Some(key)).map(|(_, v)| v)
+            }
             _ => None,
         }
     }

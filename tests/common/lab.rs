@@ -4,7 +4,8 @@
 use std::process::{Command, Output};
 use std::sync::Mutex;
 
-pub const GUESTS: [&str; 4] = ["k3s-worker-slm-heavy", "k3s-worker-data", "k3s-worker-slm", "k3s-worker-tasks"];
+pub const GUESTS: [&str; 4] =
+    ["k3s-worker-slm-heavy", "k3s-worker-data", "k3s-worker-slm", "k3s-worker-tasks"];
 const LAB_DIR: &str = "/var/lib/numarun-lab";
 
 pub fn project(path: &str) -> String {
@@ -41,7 +42,15 @@ pub fn text(bytes: &[u8]) -> String {
 /// an oracle independent of numarun's own SSH client.
 pub fn guest_ssh(guest: &str, command: &str) -> Output {
     Command::new("ssh")
-        .args(["-q", "-o", "BatchMode=yes", "-o", "ConnectTimeout=3", "-o", "StrictHostKeyChecking=yes"])
+        .args([
+            "-q",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "ConnectTimeout=3",
+            "-o",
+            "StrictHostKeyChecking=yes",
+        ])
         .arg(format!("-oUserKnownHostsFile={LAB_DIR}/ssh/known_hosts"))
         .args(["-i", &format!("{LAB_DIR}/ssh/id_ed25519")])
         .arg(format!("admin@{}", address(guest)))
@@ -52,7 +61,8 @@ pub fn guest_ssh(guest: &str, command: &str) -> Output {
 
 /// The guest's address, as the lab assigns it (the inventory must agree; a test checks).
 pub fn address(guest: &str) -> String {
-    let index = GUESTS.iter().position(|g| *g == guest).unwrap_or_else(|| panic!("no guest {guest}"));
+    let index =
+        GUESTS.iter().position(|g| *g == guest).unwrap_or_else(|| panic!("no guest {guest}"));
     format!("10.99.0.{}", 11 + index)
 }
 
@@ -65,6 +75,10 @@ pub fn on_guest(guest: &str, command: &str) -> String {
 
 /// `virsh` on the lab's libvirtd: its output and errors, as one text.
 pub fn virsh(args: &[&str]) -> String {
-    let out = Command::new("virsh").args(["-c", "qemu:///system"]).args(args).output().expect("run virsh");
+    let out = Command::new("virsh")
+        .args(["-c", "qemu:///system"])
+        .args(args)
+        .output()
+        .expect("run virsh");
     text(&out.stdout) + &text(&out.stderr)
 }

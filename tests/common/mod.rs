@@ -76,7 +76,10 @@ impl Test {
         let sshd = Sshd::start();
         let known_hosts = t.path().join(".known_hosts");
         fs::write(&known_hosts, sshd.known_hosts_line()).unwrap();
-        t.write("inventory.yaml", &format!("all:\n  hosts:\n    localhost: {}\n", sshd.vars(&known_hosts)));
+        t.write(
+            "inventory.yaml",
+            &format!("all:\n  hosts:\n    localhost: {}\n", sshd.vars(&known_hosts)),
+        );
         t.sshd = Some(sshd);
         t
     }
@@ -106,7 +109,9 @@ impl Test {
         let _ = fs::remove_file(&log);
         let mut all: Vec<&str> = args.to_vec();
         let log_arg = log.display().to_string();
-        if args.first() == Some(&"play") && !args.iter().any(|a| a.starts_with("--list") || *a == "--syntax-check") {
+        if args.first() == Some(&"play")
+            && !args.iter().any(|a| a.starts_with("--list") || *a == "--syntax-check")
+        {
             all.extend(["--json-log", log_arg.as_str()]);
         }
         if !args.contains(&"-i") && self.path().join("inventory.yaml").exists() {
@@ -122,7 +127,9 @@ impl Test {
             .output()
             .expect("run numarun");
         let events = fs::read_to_string(&log)
-            .map(|text| text.lines().map(|l| serde_json::from_str(l).expect("json event")).collect())
+            .map(|text| {
+                text.lines().map(|l| serde_json::from_str(l).expect("json event")).collect()
+            })
             .unwrap_or_default();
         Run {
             code: output.status.code().unwrap_or(-1),
@@ -136,7 +143,8 @@ impl Test {
     fn hand_over(&self) {
         if self.sshd.is_some() {
             fs::set_permissions(self.path(), fs::Permissions::from_mode(0o755)).unwrap();
-            let status = Command::new("chown").args(["-R", sshd::USER]).arg(self.path()).status().unwrap();
+            let status =
+                Command::new("chown").args(["-R", sshd::USER]).arg(self.path()).status().unwrap();
             assert!(status.success());
         }
     }
@@ -161,7 +169,8 @@ fn walk(root: &Path, dir: &Path, tree: &mut BTreeMap<PathBuf, String>) {
         let path = entry.path();
         let meta = fs::symlink_metadata(&path).unwrap();
         let rel = path.strip_prefix(root).unwrap().to_path_buf();
-        let attrs = format!("{:o} {}:{}", meta.permissions().mode() & 0o7777, meta.uid(), meta.gid());
+        let attrs =
+            format!("{:o} {}:{}", meta.permissions().mode() & 0o7777, meta.uid(), meta.gid());
         if meta.file_type().is_symlink() {
             tree.insert(rel, format!("link -> {}", fs::read_link(&path).unwrap().display()));
         } else if meta.is_dir() {
@@ -194,9 +203,18 @@ impl Run {
     }
 
     pub fn recap(&self, host: &str) -> serde_json::Value {
-        let end =
-            self.events.iter().find(|e| e["event"] == "run_end").unwrap_or_else(|| panic!("no run_end\n{}\n{}", self.stdout, self.stderr));
-        end["recap"].as_array().unwrap().iter().find(|r| r["host"] == host).cloned().unwrap_or_else(|| panic!("no recap for {host}"))
+        let end = self
+            .events
+            .iter()
+            .find(|e| e["event"] == "run_end")
+            .unwrap_or_else(|| panic!("no run_end\n{}\n{}", self.stdout, self.stderr));
+        end["recap"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["host"] == host)
+            .cloned()
+            .unwrap_or_else(|| panic!("no recap for {host}"))
     }
 
     pub fn changed(&self, host: &str) -> u64 {

@@ -34,7 +34,11 @@ pub fn sudo_user(name: &str, password: Option<&str>) {
         None => format!("{name} ALL=(ALL) NOPASSWD: ALL\n"),
         Some(password) => {
             let mut chpasswd = Command::new("chpasswd").stdin(Stdio::piped()).spawn().unwrap();
-            std::io::Write::write_all(chpasswd.stdin.as_mut().unwrap(), format!("{name}:{password}\n").as_bytes()).unwrap();
+            std::io::Write::write_all(
+                chpasswd.stdin.as_mut().unwrap(),
+                format!("{name}:{password}\n").as_bytes(),
+            )
+            .unwrap();
             assert!(chpasswd.wait().unwrap().success());
             format!("{name} ALL=(ALL) ALL\n")
         }
@@ -61,13 +65,21 @@ pub fn client_key() -> &'static Path {
         }
         // A name in /tmp is free for anyone to take first.
         let meta = std::fs::symlink_metadata(&dir).unwrap();
-        assert!(meta.is_dir() && meta.uid() == 0 && meta.mode() & 0o022 == 0, "{} is not root's own directory", dir.display());
+        assert!(
+            meta.is_dir() && meta.uid() == 0 && meta.mode() & 0o022 == 0,
+            "{} is not root's own directory",
+            dir.display()
+        );
         dir.join("id_ed25519")
     })
 }
 
 fn run(program: &str, args: &[&str]) {
-    let status = Command::new(program).args(args).stdout(Stdio::null()).status().unwrap_or_else(|e| panic!("{program}: {e}"));
+    let status = Command::new(program)
+        .args(args)
+        .stdout(Stdio::null())
+        .status()
+        .unwrap_or_else(|e| panic!("{program}: {e}"));
     assert!(status.success(), "{program} {args:?} failed");
 }
 
@@ -80,7 +92,10 @@ fn prepare_machine() {
 fn prepare_machine_once() {
     let _accounts = ACCOUNTS.lock().unwrap_or_else(|e| e.into_inner());
     assert!(super::is_root(), "the SSH tests run as root (they start sshd)");
-    assert!(Path::new("/usr/sbin/sshd").exists(), "the SSH tests need OpenSSH's sshd (apt-get install openssh-server)");
+    assert!(
+        Path::new("/usr/sbin/sshd").exists(),
+        "the SSH tests need OpenSSH's sshd (apt-get install openssh-server)"
+    );
     std::fs::create_dir_all("/run/sshd").unwrap();
     if !Command::new("id").arg(USER).stdout(Stdio::null()).status().unwrap().success() {
         let _ = Command::new("useradd").args(["-m", "-s", "/bin/sh", USER]).status();
@@ -107,16 +122,29 @@ impl Sshd {
         let host_key = dir.join("host_key");
         run("ssh-keygen", &["-q", "-t", "ed25519", "-N", "", "-f", host_key.to_str().unwrap()]);
         std::fs::copy(key.with_extension("pub"), dir.join("authorized_keys")).unwrap();
-        std::fs::set_permissions(dir.join("authorized_keys"), std::fs::Permissions::from_mode(0o644)).unwrap();
+        std::fs::set_permissions(
+            dir.join("authorized_keys"),
+            std::fs::Permissions::from_mode(0o644),
+        )
+        .unwrap();
         let scratch = dir.join("scratch");
         std::fs::create_dir(&scratch).unwrap();
         run("chown", &[USER, scratch.to_str().unwrap()]);
         let port = free_port();
-        let mut sshd = Sshd { port, dir, host_key: String::new(), child: Command::new("true").spawn().unwrap() };
+        let mut sshd = Sshd {
+            port,
+            dir,
+            host_key: String::new(),
+            child: Command::new("true").spawn().unwrap(),
+        };
         sshd.write_config(extra_config);
         sshd.spawn();
-        sshd.host_key =
-            std::fs::read_to_string(sshd.dir.join("host_key.pub")).unwrap().split_whitespace().take(2).collect::<Vec<_>>().join(" ");
+        sshd.host_key = std::fs::read_to_string(sshd.dir.join("host_key.pub"))
+            .unwrap()
+            .split_whitespace()
+            .take(2)
+            .collect::<Vec<_>>()
+            .join(" ");
         sshd
     }
 

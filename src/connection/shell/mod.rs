@@ -15,7 +15,9 @@ pub use write::{Delivery, apply, apply_and_stat, is_lines};
 mod tests {
     use super::read::*;
     use super::write::*;
-    use crate::connection::contract::{Attrs, Command, Connection, ConnectionError, FileKind, Output, PlannedRead, Stat};
+    use crate::connection::contract::{
+        Attrs, Command, Connection, ConnectionError, FileKind, Output, PlannedRead, Stat,
+    };
     use crate::connection::file_change::FileChange;
     use std::sync::Arc;
 
@@ -42,13 +44,21 @@ mod tests {
         async fn read(&self, path: &str) -> Result<Option<Vec<u8>>, ConnectionError> {
             self.0.read(path).await
         }
-        async fn write(&self, path: &str, content: &[u8], attrs: Attrs) -> Result<(), ConnectionError> {
+        async fn write(
+            &self,
+            path: &str,
+            content: &[u8],
+            attrs: Attrs,
+        ) -> Result<(), ConnectionError> {
             apply(self, &FileChange::write(path, content, attrs), Delivery::Piped).await
         }
         async fn stat(&self, path: &str) -> Result<Option<Stat>, ConnectionError> {
             self.0.stat(path).await
         }
-        async fn inspect(&self, path: &str) -> Result<Option<(Stat, Option<Vec<u8>>)>, ConnectionError> {
+        async fn inspect(
+            &self,
+            path: &str,
+        ) -> Result<Option<(Stat, Option<Vec<u8>>)>, ConnectionError> {
             self.0.inspect(path).await
         }
         async fn mkdir(&self, path: &str, attrs: Attrs) -> Result<(), ConnectionError> {
@@ -71,10 +81,21 @@ mod tests {
         let path = dir.path().join("conf");
         std::fs::write(&path, "old\n").unwrap();
         let target = CutShort(Local::default());
-        let error = target.write(path.to_str().unwrap(), "new content, long enough\n".as_bytes(), Attrs::default()).await.unwrap_err();
+        let error = target
+            .write(
+                path.to_str().unwrap(),
+                "new content, long enough\n".as_bytes(),
+                Attrs::default(),
+            )
+            .await
+            .unwrap_err();
         assert!(error.to_string().contains("incomplete transfer"), "{error}");
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "old\n");
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "a temporary file was left behind");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "a temporary file was left behind"
+        );
     }
 
     #[tokio::test]
@@ -83,18 +104,29 @@ mod tests {
         let path = dir.path().join("it's here").display().to_string();
         let local = Local::default();
         let mode = Attrs { mode: Some(0o640), ..Attrs::default() };
-        apply(&local, &FileChange::write(&path, b"bytes\0with nul", mode), Delivery::Piped).await.unwrap();
+        apply(&local, &FileChange::write(&path, b"bytes\0with nul", mode), Delivery::Piped)
+            .await
+            .unwrap();
         assert_eq!(read(&local, &path).await.unwrap().unwrap(), b"bytes\0with nul");
         // Small text goes through the shell's own read loop: every byte must survive it.
         let text = "  leading blanks\tand tabs \\ back\\slashes $(not run) -n\n\n\r\nlast\n";
         let text_path = dir.path().join("text").display().to_string();
-        apply(&local, &FileChange::write(&text_path, text.as_bytes(), Attrs::default()), Delivery::Piped).await.unwrap();
+        apply(
+            &local,
+            &FileChange::write(&text_path, text.as_bytes(), Attrs::default()),
+            Delivery::Piped,
+        )
+        .await
+        .unwrap();
         assert_eq!(read(&local, &text_path).await.unwrap().unwrap(), text.as_bytes());
         let stat = stat(&local, &path).await.unwrap().unwrap();
         assert_eq!((stat.kind, stat.mode, stat.size), (FileKind::File, 0o640, 14));
         let link = dir.path().join("link").display().to_string();
         apply(&local, &FileChange::symlink("it's here", &link), Delivery::Piped).await.unwrap();
-        assert_eq!(super::stat(&local, &link).await.unwrap().unwrap().link_target.as_deref(), Some("it's here"));
+        assert_eq!(
+            super::stat(&local, &link).await.unwrap().unwrap().link_target.as_deref(),
+            Some("it's here")
+        );
         apply(&local, &FileChange::remove(&path), Delivery::Piped).await.unwrap();
         assert!(read(&local, &path).await.unwrap().is_none());
     }
@@ -110,11 +142,24 @@ mod tests {
         std::fs::create_dir(at("folder")).unwrap();
         std::os::unix::fs::symlink("plain", at("link")).unwrap();
         std::os::unix::fs::symlink("nowhere", at("dangling")).unwrap();
-        let names = ["plain", "empty", "bin ary", "new\nline", "folder", "link", "dangling", "missing", "folder/missing"];
+        let names = [
+            "plain",
+            "empty",
+            "bin ary",
+            "new\nline",
+            "folder",
+            "link",
+            "dangling",
+            "missing",
+            "folder/missing",
+        ];
         let upcoming: Vec<PlannedRead> = names
             .iter()
             .enumerate()
-            .map(|(i, n)| PlannedRead { path: at(n), content: (i % 2 == 0 && *n != "dangling") || *n == "link" })
+            .map(|(i, n)| PlannedRead {
+                path: at(n),
+                content: (i % 2 == 0 && *n != "dangling") || *n == "link",
+            })
             .collect();
         let local = Local::default();
         let answers = survey(&local, &upcoming).await.unwrap();
@@ -125,9 +170,17 @@ mod tests {
             };
             match answers.get(&wanted.path).map(|a| &a.inspection) {
                 // A link's bytes are left for a single look; nothing else may be.
-                None => assert!(wanted.content && single.as_ref().is_some_and(|(s, _)| s.kind == FileKind::Symlink), "{}", wanted.path),
+                None => assert!(
+                    wanted.content
+                        && single.as_ref().is_some_and(|(s, _)| s.kind == FileKind::Symlink),
+                    "{}",
+                    wanted.path
+                ),
                 Some(answer) => {
-                    let strip = |i: &Inspection| i.as_ref().map(|(s, c)| (format!("{s:?}"), c.clone().filter(|_| wanted.content)));
+                    let strip = |i: &Inspection| {
+                        i.as_ref()
+                            .map(|(s, c)| (format!("{s:?}"), c.clone().filter(|_| wanted.content)))
+                    };
                     assert_eq!(strip(answer), strip(&single), "{}", wanted.path);
                 }
             }
@@ -135,10 +188,16 @@ mod tests {
         assert_eq!(answers.len(), upcoming.len() - 1, "all but the link's bytes answered");
 
         // Nothing there to read or follow: the empty sections still line up.
-        let nothing = [PlannedRead { path: at("missing"), content: true }, PlannedRead { path: at("folder"), content: false }];
+        let nothing = [
+            PlannedRead { path: at("missing"), content: true },
+            PlannedRead { path: at("folder"), content: false },
+        ];
         let answers = survey(&local, &nothing).await.unwrap();
         assert!(answers[&at("missing")].inspection.is_none());
-        assert_eq!(answers[&at("folder")].inspection.as_ref().map(|(s, _)| s.kind), Some(FileKind::Directory));
+        assert_eq!(
+            answers[&at("folder")].inspection.as_ref().map(|(s, _)| s.kind),
+            Some(FileKind::Directory)
+        );
     }
 
     #[tokio::test]
@@ -150,12 +209,22 @@ mod tests {
         let local = Local::default();
         let mode = Attrs { mode: Some(0o600), ..Attrs::default() };
         let write = |bytes: &[u8]| FileChange::write(&at("file"), bytes, mode);
-        let first = apply_and_stat(&local, &write(b"bytes\n"), Delivery::Piped, &paths).await.unwrap().unwrap();
-        assert_eq!(first[&at("file")].0, stat(&local, &at("file")).await.unwrap().unwrap(), "as a single look sees it");
+        let first = apply_and_stat(&local, &write(b"bytes\n"), Delivery::Piped, &paths)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            first[&at("file")].0,
+            stat(&local, &at("file")).await.unwrap().unwrap(),
+            "as a single look sees it"
+        );
         assert_eq!(first[&at("link")].0.kind, FileKind::Symlink);
         assert_eq!(first[&at("link")].0.link_target, None, "a link's target is not in a stat");
         assert!(!first.contains_key(&at("missing")));
-        let second = apply_and_stat(&local, &write(b"other\n"), Delivery::Piped, &paths).await.unwrap().unwrap();
+        let second = apply_and_stat(&local, &write(b"other\n"), Delivery::Piped, &paths)
+            .await
+            .unwrap()
+            .unwrap();
         assert_ne!(first[&at("file")].1, second[&at("file")].1, "a replaced file is another file");
         assert_eq!(first[&at("link")].1, second[&at("link")].1, "the link itself is the same");
         // A `stat` that says nothing of `/` cannot print what a survey needs: no answer at all.
@@ -167,7 +236,10 @@ mod tests {
         let (stat, content) = split_inspection(b"81a4 0 0 6\nline1\n").unwrap();
         assert_eq!((stat.kind, content.as_deref()), (FileKind::File, Some(&b"line1\n"[..])));
         let (stat, content) = split_inspection(b"a1ff 0 0 3\nabc\ntarget bytes").unwrap();
-        assert_eq!((stat.link_target.as_deref(), content.as_deref()), (Some("abc"), Some(&b"target bytes"[..])));
+        assert_eq!(
+            (stat.link_target.as_deref(), content.as_deref()),
+            (Some("abc"), Some(&b"target bytes"[..]))
+        );
         assert_eq!(split_inspection(b"41ed 0 0 4096\n").unwrap().1, None);
     }
 

@@ -3,7 +3,9 @@
 
 use std::collections::HashMap;
 
-use crate::connection::contract::{Command, Connection, ConnectionError, FileKind, Output, PlannedRead, Stat};
+use crate::connection::contract::{
+    Command, Connection, ConnectionError, FileKind, Output, PlannedRead, Stat,
+};
 use crate::connection::shell_words::quote as q;
 
 /// The exit code a snippet uses for "nothing at that path".
@@ -25,7 +27,12 @@ pub(super) fn failed(op: &'static str, path: &str, output: &Output) -> Connectio
     ConnectionError::Io { op, path: path.to_string(), source: std::io::Error::other(reason) }
 }
 
-pub(super) async fn run_ok(target: &dyn Connection, op: &'static str, path: &str, command: Command) -> Result<Output, ConnectionError> {
+pub(super) async fn run_ok(
+    target: &dyn Connection,
+    op: &'static str,
+    path: &str,
+    command: Command,
+) -> Result<Output, ConnectionError> {
     let output = target.run(&command).await?;
     if output.rc != 0 {
         return Err(failed(op, path, &output));
@@ -35,7 +42,8 @@ pub(super) async fn run_ok(target: &dyn Connection, op: &'static str, path: &str
 
 pub async fn read(target: &dyn Connection, path: &str) -> Result<Option<Vec<u8>>, ConnectionError> {
     let p = q(path);
-    let output = target.run(&look(format!("if test -e {p}; then cat -- {p}; else missing; fi"))).await?;
+    let output =
+        target.run(&look(format!("if test -e {p}; then cat -- {p}; else missing; fi"))).await?;
     match output.rc {
         0 => Ok(Some(output.stdout)),
         MISSING => Ok(None),
@@ -50,7 +58,9 @@ pub async fn stat(target: &dyn Connection, path: &str) -> Result<Option<Stat>, C
     );
     let output = target.run(&look(text)).await?;
     match output.rc {
-        0 => parse_stat(&String::from_utf8_lossy(&output.stdout)).ok_or_else(|| failed("stat", path, &output)).map(Some),
+        0 => parse_stat(&String::from_utf8_lossy(&output.stdout))
+            .ok_or_else(|| failed("stat", path, &output))
+            .map(Some),
         MISSING => Ok(None),
         _ => Err(failed("stat", path, &output)),
     }
@@ -70,16 +80,22 @@ pub struct Surveyed {
 /// Kind and mode, owner, group, size, then the identity. `/` always comes first: a `stat`
 /// that cannot print this (not GNU) says nothing of `/`, so silence is never taken for "missing".
 pub(super) fn stat_section(paths: &str) -> String {
-    "stat --printf '%n\\0%f %u %g %s %d:%i:%Z\\0' -- /".to_string() + paths + " 2>/dev/null; printf '\\0'"
+    "stat --printf '%n\\0%f %u %g %s %d:%i:%Z\\0' -- /".to_string()
+        + paths
+        + " 2>/dev/null; printf '\\0'"
 }
 
 /// Many paths looked at in one round trip, for a few processes in all: one `stat` for every
 /// path, one `readlink` for the links, one `cat` for the regular files whose bytes are wanted.
 /// Answers only what it knows exactly: a link's or an odd file's bytes, or anything that changed
 /// between the `stat` and the `cat`, are left for a single look.
-pub async fn survey(target: &dyn Connection, upcoming: &[PlannedRead]) -> Result<HashMap<String, Surveyed>, ConnectionError> {
+pub async fn survey(
+    target: &dyn Connection,
+    upcoming: &[PlannedRead],
+) -> Result<HashMap<String, Surveyed>, ConnectionError> {
     let all: String = upcoming.iter().map(|u| format!(" {}", q(&u.path))).collect();
-    let wanted: String = upcoming.iter().filter(|u| u.content).map(|u| format!(" {}", q(&u.path))).collect();
+    let wanted: String =
+        upcoming.iter().filter(|u| u.content).map(|u| format!(" {}", q(&u.path))).collect();
     let text = format!(
         "{}\n\
          set --; for p in{all}; do if test -L \"$p\"; then set -- \"$@\" \"$p\"; fi; done\n\
@@ -129,7 +145,10 @@ pub(super) fn parse_stats(stats: &[&[u8]]) -> Option<Stats> {
     Some(found)
 }
 
-pub(crate) fn parse_survey(upcoming: &[PlannedRead], stdout: &[u8]) -> Option<HashMap<String, Surveyed>> {
+pub(crate) fn parse_survey(
+    upcoming: &[PlannedRead],
+    stdout: &[u8],
+) -> Option<HashMap<String, Surveyed>> {
     let (stats, rest) = fields(stdout)?;
     let (link_names, rest) = fields(rest)?;
     let (link_targets, rest) = fields(rest)?;
@@ -161,7 +180,9 @@ pub(crate) fn parse_survey(upcoming: &[PlannedRead], stdout: &[u8]) -> Option<Ha
     for wanted in upcoming {
         let answer = match found.get(&wanted.path) {
             None => Surveyed { inspection: None, identity: None },
-            Some((stat, _)) if stat.kind == FileKind::Symlink && stat.link_target.is_none() => continue,
+            Some((stat, _)) if stat.kind == FileKind::Symlink && stat.link_target.is_none() => {
+                continue;
+            }
             Some((stat, identity)) => {
                 let content = match stat.kind {
                     FileKind::Directory => None,
@@ -171,7 +192,10 @@ pub(crate) fn parse_survey(upcoming: &[PlannedRead], stdout: &[u8]) -> Option<Ha
                         None => continue,
                     },
                 };
-                Surveyed { inspection: Some((stat.clone(), content)), identity: Some(identity.clone()) }
+                Surveyed {
+                    inspection: Some((stat.clone(), content)),
+                    identity: Some(identity.clone()),
+                }
             }
         };
         answers.insert(wanted.path.clone(), answer);
@@ -180,14 +204,19 @@ pub(crate) fn parse_survey(upcoming: &[PlannedRead], stdout: &[u8]) -> Option<Ha
 }
 
 /// The stat lines, then the bytes of anything but a directory.
-pub async fn inspect(target: &dyn Connection, path: &str) -> Result<Option<(Stat, Option<Vec<u8>>)>, ConnectionError> {
+pub async fn inspect(
+    target: &dyn Connection,
+    path: &str,
+) -> Result<Option<(Stat, Option<Vec<u8>>)>, ConnectionError> {
     let p = q(path);
     let text = format!(
         "if test -e {p} || test -L {p}; then stat -c '%f %u %g %s' -- {p} && {{ ! test -L {p} || readlink -- {p}; }} && {{ test -d {p} || cat -- {p}; }}; else missing; fi"
     );
     let output = target.run(&look(text)).await?;
     match output.rc {
-        0 => split_inspection(&output.stdout).map(Some).ok_or_else(|| failed("inspect", path, &output)),
+        0 => split_inspection(&output.stdout)
+            .map(Some)
+            .ok_or_else(|| failed("inspect", path, &output)),
         MISSING => Ok(None),
         _ => Err(failed("inspect", path, &output)),
     }
@@ -210,14 +239,16 @@ pub(super) fn parse_stat(text: &str) -> Option<Stat> {
     let mut lines = text.lines();
     let mut fields = lines.next()?.split_whitespace();
     let raw = u32::from_str_radix(fields.next()?, 16).ok()?;
-    let (uid, gid, size) = (fields.next()?.parse().ok()?, fields.next()?.parse().ok()?, fields.next()?.parse().ok()?);
+    let (uid, gid, size) =
+        (fields.next()?.parse().ok()?, fields.next()?.parse().ok()?, fields.next()?.parse().ok()?);
     let kind = match raw & 0o170000 {
         0o100000 => FileKind::File,
         0o040000 => FileKind::Directory,
         0o120000 => FileKind::Symlink,
         _ => FileKind::Other,
     };
-    let link_target = (kind == FileKind::Symlink).then(|| lines.next().unwrap_or_default().to_string());
+    let link_target =
+        (kind == FileKind::Symlink).then(|| lines.next().unwrap_or_default().to_string());
     Some(Stat { kind, mode: raw & 0o7777, uid, gid, size, link_target })
 }
 

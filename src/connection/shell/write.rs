@@ -27,7 +27,11 @@ fn attr_commands(attrs: Attrs, path: &str, is_link_ok: bool, previous: Option<&s
     if let Some(mode) = attrs.mode {
         let chmod = format!("chmod {mode:o} -- {path}");
         // chmod follows links; a link's own mode means nothing on Linux.
-        out.push_str(&if is_link_ok { format!(" && {{ test -L {path} || {chmod}; }}") } else { format!(" && {chmod}") });
+        out.push_str(&if is_link_ok {
+            format!(" && {{ test -L {path} || {chmod}; }}")
+        } else {
+            format!(" && {chmod}")
+        });
     }
     out
 }
@@ -43,7 +47,9 @@ impl Snippet {
         let p = q(&change.path);
         let temp = change.temporary().map(|t| q(&t));
         let text = match &change.action {
-            Action::Write { content, attrs } => return write(&p, &temp.unwrap_or_default(), content, *attrs, delivery),
+            Action::Write { content, attrs } => {
+                return write(&p, &temp.unwrap_or_default(), content, *attrs, delivery);
+            }
             Action::Mkdir(attrs) => match attrs.mode {
                 // One process when the parent is there: `-m` gives the new folder its mode exactly.
                 Some(mode) => format!(
@@ -57,7 +63,10 @@ impl Snippet {
             Action::Symlink { target } => {
                 let temp = temp.unwrap_or_default();
                 // A link that cannot replace what is there (a folder) is not left behind.
-                format!("ln -sfn -- {} {temp} && mv -Tf -- {temp} {p} || {{ rm -f -- {temp}; false; }}", q(target))
+                format!(
+                    "ln -sfn -- {} {temp} && mv -Tf -- {temp} {p} || {{ rm -f -- {temp}; false; }}",
+                    q(target)
+                )
             }
         };
         Snippet { text, stdin: None }
@@ -69,7 +78,11 @@ impl Snippet {
 }
 
 /// Makes the change with shell tools.
-pub async fn apply(target: &dyn Connection, change: &FileChange, delivery: Delivery) -> Result<(), ConnectionError> {
+pub async fn apply(
+    target: &dyn Connection,
+    change: &FileChange,
+    delivery: Delivery,
+) -> Result<(), ConnectionError> {
     let snippet = Snippet::of(change, delivery);
     run_ok(target, change.op(), &change.path, snippet.command(snippet.text.clone())).await.map(drop)
 }
@@ -104,15 +117,24 @@ pub enum Delivery {
 /// mode without execute or special bits comes from the umask it is created with, so no `chmod`.
 fn write(p: &str, temp: &str, content: &[u8], attrs: Attrs, delivery: Delivery) -> Snippet {
     let (umask, attrs) = match attrs.mode {
-        Some(mode) if mode & !0o666 == 0 => (format!("umask {:o}; ", !mode & 0o777), Attrs { mode: None, ..attrs }),
+        Some(mode) if mode & !0o666 == 0 => {
+            (format!("umask {:o}; ", !mode & 0o777), Attrs { mode: None, ..attrs })
+        }
         _ => (String::new(), attrs),
     };
     let text = format!(
         "t={temp}; trap 'rm -f \"$t\"' EXIT; {umask}set -C; {copy} > \"$t\"{length}; true{attrs} && mv -fT -- \"$t\" {p} && trap - EXIT",
-        copy = if is_small_text(content) { "while IFS= read -r l; do printf '%s\\n' \"$l\"; done" } else { "cat" },
+        copy = if is_small_text(content) {
+            "while IFS= read -r l; do printf '%s\\n' \"$l\"; done"
+        } else {
+            "cat"
+        },
         length = match delivery {
             Delivery::Piped => {
-                format!(" && test \"$(wc -c < \"$t\")\" -eq {} || {{ echo 'incomplete transfer' >&2; exit 1; }}", content.len())
+                format!(
+                    " && test \"$(wc -c < \"$t\")\" -eq {} || {{ echo 'incomplete transfer' >&2; exit 1; }}",
+                    content.len()
+                )
             }
             Delivery::Whole => " || exit 1".into(),
         },

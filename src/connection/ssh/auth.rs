@@ -8,20 +8,43 @@ use russh::client::{AuthResult, Handle, Handler};
 use russh::keys::agent::AgentIdentity;
 use russh::keys::{PrivateKeyWithHashAlg, load_secret_key};
 
-/// `agent`: the ssh-agent's socket.
+/// Why the host did not let us in.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("cannot load key {}: {reason}", file.display())]
+    KeyUnreadable { file: PathBuf, reason: String },
+    #[error("authentication as {user} with {} refused", file.display())]
+    KeyRefused { user: String, file: PathBuf },
+    #[error("authentication failed: {0}")]
+    Ssh(#[from] russh::Error),
+    #[error("no key to authenticate with: set ansible_ssh_private_key_file or start an ssh-agent")]
+    NoKey,
+    #[error("authentication as {user} refused (tried {})", tried.join(", "))]
+    AllRefused { user: String, tried: Vec<String> },
+}
+
+/// Authenticates as `user` with the key file, else `agent` (the ssh-agent's socket), else the
+/// user's default keys.
 pub async fn authenticate<H: Handler>(
     session: &mut Handle<H>,
     user: &str,
     key_file: Option<&Path>,
     agent: Option<&Path>,
-) -> Result<(), String> {
+) -> Result<(), AuthError> {
     let rsa_hash = session.best_supported_rsa_hash().await.ok().flatten().flatten();
     if let Some(file) = key_file {
-        let key = load_secret_key(file, None).map_err(|e| format!("cannot load key {}: {e}", file.display()))?;
-        return match session.authenticate_publickey(user, PrivateKeyWithHashAlg::new(Arc::new(key), rsa_hash)).await {
-            Ok(AuthResult::Success) => Ok(()),
-            Ok(AuthResult::Failure { .. }) => Err(format!("authentication as {user} with {} refused", file.display())),
-            Err(e) => Err(format!("authentication failed: {e}")),
+        let key = load_secret_key(file, None).map_err(|e| AuthError::KeyUnreadable {
+            file: file.to_path_buf(),
+            reason: e.to_string(),
+        })?;
+        return match session
+            .authenticate_publickey(user, PrivateKeyWithHashAlg::new(Arc::new(key), rsa_hash))
+            .await?
+        {
+            AuthResult::Success => Ok(()),
+            AuthResult::Failure { .. } => {
+                Err(AuthError::KeyRefused { user: user.to_string(), file: file.to_path_buf() })
+            }
         };
     }
     let mut tried = Vec::new();
@@ -31,7 +54,9 @@ pub async fn authenticate<H: Handler>(
         let identities = agent.request_identities().await.unwrap_or_default();
         for identity in identities {
             let AgentIdentity::PublicKey { key, .. } = identity else { continue };
-            if let Ok(AuthResult::Success) = session.authenticate_publickey_with(user, key, rsa_hash, &mut agent).await {
+            if let Ok(AuthResult::Success) =
+                session.authenticate_publickey_with(user, key, rsa_hash, &mut agent).await
+            {
                 return Ok(());
             }
         }
@@ -42,12 +67,15 @@ pub async fn authenticate<H: Handler>(
         let file = home.join(".ssh").join(name);
         let Ok(key) = load_secret_key(&file, None) else { continue };
         tried.push(file.display().to_string());
-        if let Ok(AuthResult::Success) = session.authenticate_publickey(user, PrivateKeyWithHashAlg::new(Arc::new(key), rsa_hash)).await {
+        if let Ok(AuthResult::Success) = session
+            .authenticate_publickey(user, PrivateKeyWithHashAlg::new(Arc::new(key), rsa_hash))
+            .await
+        {
             return Ok(());
         }
     }
     if tried.is_empty() {
-        return Err("no key to authenticate with: set ansible_ssh_private_key_file or start an ssh-agent".into());
+        return Err(AuthError::NoKey);
     }
-    Err(format!("authentication as {user} refused (tried {})", tried.join(", ")))
+    Err(AuthError::AllRefused { user: user.to_string(), tried })
 }

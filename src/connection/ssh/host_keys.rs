@@ -45,20 +45,34 @@ pub struct HostKeyCheck {
 
 impl HostKeyCheck {
     fn label(&self) -> String {
-        if self.port == 22 { self.address.clone() } else { format!("[{}]:{}", self.address, self.port) }
+        if self.port == 22 {
+            self.address.clone()
+        } else {
+            format!("[{}]:{}", self.address, self.port)
+        }
     }
 
     /// The keys the file records for this host, with their true line numbers.
     fn recorded(&self) -> Result<Vec<(usize, PublicKey)>, HostKeyError> {
-        let unreadable = |reason: String| HostKeyError::File { file: self.file.display().to_string(), reason };
-        let found = known_hosts::known_host_keys_path(&self.address, self.port, &self.file).map_err(|e| unreadable(e.to_string()))?;
+        let unreadable =
+            |reason: String| HostKeyError::File { file: self.file.display().to_string(), reason };
+        let found = known_hosts::known_host_keys_path(&self.address, self.port, &self.file)
+            .map_err(|e| unreadable(e.to_string()))?;
         if found.is_empty() {
             return Ok(found);
         }
         // russh counts only the lines that are not comments; map its count back to the file's lines.
         let text = std::fs::read_to_string(&self.file).map_err(|e| unreadable(e.to_string()))?;
-        let entry_lines: Vec<usize> = text.lines().enumerate().filter(|(_, l)| !l.starts_with('#')).map(|(i, _)| i + 1).collect();
-        Ok(found.into_iter().map(|(n, key)| (entry_lines.get(n - 1).copied().unwrap_or(n), key)).collect())
+        let entry_lines: Vec<usize> = text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.starts_with('#'))
+            .map(|(i, _)| i + 1)
+            .collect();
+        Ok(found
+            .into_iter()
+            .map(|(n, key)| (entry_lines.get(n - 1).copied().unwrap_or(n), key))
+            .collect())
     }
 
     /// Host key algorithms to offer, those we can verify first: russh's known_hosts
@@ -72,9 +86,10 @@ impl HostKeyCheck {
         let mut algorithms = Vec::new();
         for key in &known {
             match key.algorithm() {
-                Algorithm::Rsa { .. } => {
-                    algorithms.extend([Algorithm::Rsa { hash: Some(HashAlg::Sha512) }, Algorithm::Rsa { hash: Some(HashAlg::Sha256) }])
-                }
+                Algorithm::Rsa { .. } => algorithms.extend([
+                    Algorithm::Rsa { hash: Some(HashAlg::Sha512) },
+                    Algorithm::Rsa { hash: Some(HashAlg::Sha256) },
+                ]),
                 other => algorithms.push(other),
             }
         }
@@ -93,7 +108,11 @@ impl HostKeyCheck {
     pub fn verify(&self, key: &PublicKey) -> Result<(), HostKeyError> {
         let host = self.label();
         if !self.pinned.is_empty() {
-            return if self.pinned.iter().any(|p| p.key_data() == key.key_data()) { Ok(()) } else { Err(HostKeyError::NotPinned { host }) };
+            return if self.pinned.iter().any(|p| p.key_data() == key.key_data()) {
+                Ok(())
+            } else {
+                Err(HostKeyError::NotPinned { host })
+            };
         }
         if self.policy == Policy::Insecure {
             return Ok(());
@@ -116,7 +135,10 @@ impl HostKeyCheck {
         match (self.policy, recorded.is_empty()) {
             (Policy::AcceptNew, true) => {
                 if let Some(dir) = self.file.parent() {
-                    std::fs::create_dir_all(dir).map_err(|e| HostKeyError::File { file: file.clone(), reason: e.to_string() })?;
+                    std::fs::create_dir_all(dir).map_err(|e| HostKeyError::File {
+                        file: file.clone(),
+                        reason: e.to_string(),
+                    })?;
                 }
                 known_hosts::learn_known_hosts_path(&self.address, self.port, key, &self.file)
                     .map_err(|e| HostKeyError::File { file, reason: e.to_string() })

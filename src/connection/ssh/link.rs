@@ -23,10 +23,15 @@ struct Client {
 impl client::Handler for Client {
     type Error = russh::Error;
 
-    async fn check_server_key(&mut self, key: &russh::keys::PublicKeyOrCertificate) -> Result<bool, Self::Error> {
+    async fn check_server_key(
+        &mut self,
+        key: &russh::keys::PublicKeyOrCertificate,
+    ) -> Result<bool, Self::Error> {
         let verdict = match key {
             russh::keys::PublicKeyOrCertificate::PublicKey { key, .. } => self.check.verify(key),
-            russh::keys::PublicKeyOrCertificate::Certificate(_) => Err(HostKeyError::Certificate { host: self.check.address.clone() }),
+            russh::keys::PublicKeyOrCertificate::Certificate(_) => {
+                Err(HostKeyError::Certificate { host: self.check.address.clone() })
+            }
         };
         match verdict {
             Ok(()) => Ok(true),
@@ -56,12 +61,19 @@ impl From<ConnectionError> for Failed {
 /// A failure to reach the host, naming it as the user wrote it.
 pub fn unreachable(reach: &Reach, what: impl std::fmt::Display) -> ConnectionError {
     let endpoint = &reach.endpoint;
-    ConnectionError::Unreachable(format!("{}@{}:{}: {what}", endpoint.user, endpoint.address, endpoint.port))
+    ConnectionError::Unreachable(format!(
+        "{}@{}:{}: {what}",
+        endpoint.user, endpoint.address, endpoint.port
+    ))
 }
 
 /// An SSH error in words: the host is unreachable once the connection is down.
 pub fn lost(reach: &Reach, down: bool, error: impl std::fmt::Display) -> ConnectionError {
-    if down { unreachable(reach, format!("connection lost: {error}")) } else { ConnectionError::Unsupported(format!("SSH: {error}")) }
+    if down {
+        unreachable(reach, format!("connection lost: {error}"))
+    } else {
+        ConnectionError::Unsupported(format!("SSH: {error}"))
+    }
 }
 
 pub struct Link {
@@ -77,7 +89,10 @@ impl Link {
     }
 
     /// Starts `command_line` on a channel of its own.
-    pub async fn start(&self, command_line: &str) -> Result<(ChannelReadHalf, ChannelWriteHalf<Msg>), ConnectionError> {
+    pub async fn start(
+        &self,
+        command_line: &str,
+    ) -> Result<(ChannelReadHalf, ChannelWriteHalf<Msg>), ConnectionError> {
         let session = self.session().await?;
         tracing::trace!(host = %self.reach.endpoint.address, "opening a channel");
         let channel = session.channel_open_session().await.map_err(|e| self.lost(e, &session))?;
@@ -108,8 +123,9 @@ impl Link {
             .iter()
             .map(|line| {
                 let base64 = line.split_whitespace().nth(1).unwrap_or(line);
-                russh::keys::parse_public_key_base64(base64)
-                    .map_err(|e| unreachable(&self.reach, format!("ansible_ssh_host_key `{line}`: {e}")))
+                russh::keys::parse_public_key_base64(base64).map_err(|e| {
+                    unreachable(&self.reach, format!("ansible_ssh_host_key `{line}`: {e}"))
+                })
             })
             .collect::<Result<Vec<PublicKey>, _>>()?;
         Ok(HostKeyCheck {
@@ -131,14 +147,22 @@ impl Link {
         let endpoint = &self.reach.endpoint;
         let session = loop {
             tracing::debug!(host = %endpoint.address, port = endpoint.port, user = %endpoint.user, attempt, "connecting");
-            let failure = match tokio::time::timeout(self.reach.connect_timeout, self.connect()).await {
-                Ok(Ok(session)) => break session,
-                Ok(Err(failure)) => failure,
-                Err(_) => Failed::Network(unreachable(&self.reach, format!("no answer within {:?}", self.reach.connect_timeout))),
-            };
+            let failure =
+                match tokio::time::timeout(self.reach.connect_timeout, self.connect()).await {
+                    Ok(Ok(session)) => break session,
+                    Ok(Err(failure)) => failure,
+                    Err(_) => Failed::Network(unreachable(
+                        &self.reach,
+                        format!("no answer within {:?}", self.reach.connect_timeout),
+                    )),
+                };
             match &failure {
-                Failed::Network(error) => tracing::debug!(host = %endpoint.address, %error, "network failure"),
-                Failed::Refused(error) => tracing::debug!(host = %endpoint.address, %error, "refused"),
+                Failed::Network(error) => {
+                    tracing::debug!(host = %endpoint.address, %error, "network failure")
+                }
+                Failed::Refused(error) => {
+                    tracing::debug!(host = %endpoint.address, %error, "refused")
+                }
             }
             match failure {
                 Failed::Network(_) if attempt < self.reach.retries => {
@@ -161,7 +185,9 @@ impl Link {
                 let stream = tokio::net::TcpStream::connect((target.address.as_str(), target.port))
                     .await
                     .map_err(|e| Failed::Network(unreachable(&self.reach, e)))?;
-                stream.set_nodelay(true).map_err(|e| Failed::Network(unreachable(&self.reach, e)))?;
+                stream
+                    .set_nodelay(true)
+                    .map_err(|e| Failed::Network(unreachable(&self.reach, e)))?;
                 self.handshake(target, stream).await?
             }
             Some(jump) => {
@@ -169,18 +195,34 @@ impl Link {
                 let via = match jump_guard.as_ref().filter(|s| !s.is_closed()) {
                     Some(session) => Arc::clone(session),
                     None => {
-                        let stream = tokio::net::TcpStream::connect((jump.address.as_str(), jump.port)).await.map_err(|e| {
-                            Failed::Network(unreachable(&self.reach, format!("jump host {}:{}: {e}", jump.address, jump.port)))
-                        })?;
+                        let stream =
+                            tokio::net::TcpStream::connect((jump.address.as_str(), jump.port))
+                                .await
+                                .map_err(|e| {
+                                    Failed::Network(unreachable(
+                                        &self.reach,
+                                        format!("jump host {}:{}: {e}", jump.address, jump.port),
+                                    ))
+                                })?;
                         let session = Arc::new(self.handshake(jump, stream).await?);
                         *jump_guard = Some(Arc::clone(&session));
                         session
                     }
                 };
                 let channel = via
-                    .channel_open_direct_tcpip(target.address.clone(), u32::from(target.port), "127.0.0.1", 0)
+                    .channel_open_direct_tcpip(
+                        target.address.clone(),
+                        u32::from(target.port),
+                        "127.0.0.1",
+                        0,
+                    )
                     .await
-                    .map_err(|e| Failed::Network(unreachable(&self.reach, format!("through jump host {}: {e}", jump.address))))?;
+                    .map_err(|e| {
+                        Failed::Network(unreachable(
+                            &self.reach,
+                            format!("through jump host {}: {e}", jump.address),
+                        ))
+                    })?;
                 self.handshake(target, channel.into_stream()).await?
             }
         };
@@ -192,7 +234,8 @@ impl Link {
         S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
     {
         let check = self.check_for(endpoint)?;
-        let preferred = Preferred { key: check.preferred_algorithms().into(), ..Preferred::DEFAULT };
+        let preferred =
+            Preferred { key: check.preferred_algorithms().into(), ..Preferred::DEFAULT };
         let (keepalive_interval, keepalive_max) = match self.reach.server_alive {
             Some((interval, count)) => (Some(interval), count),
             None => (None, 0),
@@ -214,16 +257,22 @@ impl Link {
                 let refused = refusal.lock().expect("refusal lock").take();
                 return Err(match refused {
                     Some(refusal) => Failed::Refused(unreachable(&self.reach, refusal)),
-                    None => {
-                        Failed::Network(unreachable(&self.reach, format!("SSH handshake with {}:{}: {e}", endpoint.address, endpoint.port)))
-                    }
+                    None => Failed::Network(unreachable(
+                        &self.reach,
+                        format!("SSH handshake with {}:{}: {e}", endpoint.address, endpoint.port),
+                    )),
                 });
             }
         };
         tracing::trace!(host = %endpoint.address, user = %endpoint.user, "authenticating");
-        auth::authenticate(&mut session, &endpoint.user, self.reach.key_file.as_deref(), self.reach.agent.as_deref())
-            .await
-            .map_err(|e| Failed::Refused(unreachable(&self.reach, e)))?;
+        auth::authenticate(
+            &mut session,
+            &endpoint.user,
+            self.reach.key_file.as_deref(),
+            self.reach.agent.as_deref(),
+        )
+        .await
+        .map_err(|e| Failed::Refused(unreachable(&self.reach, e)))?;
         Ok(session)
     }
 }

@@ -29,11 +29,13 @@ use remote_agent::RemoteAgent;
 use remote_shell::RemoteShell;
 use via::Via;
 
-pub use host_keys::{HostKeyCheck, HostKeyError, Policy};
-pub use settings::{Endpoint, Lookup, Reach, SshSettings};
+pub use host_keys::Policy;
+pub use settings::SshSettings;
 
 use super::agent::{self, Changed};
-use super::contract::{Attrs, Command, Connection, ConnectionError, Output, PlannedRead, Privilege, Stat};
+use super::contract::{
+    Attrs, Command, Connection, ConnectionError, Output, PlannedRead, Privilege, Stat,
+};
 use super::file_change::FileChange;
 use super::shell::{self, Delivery, Inspection};
 use crate::connection::shell_words::quote as q;
@@ -119,16 +121,21 @@ impl SshSession {
     /// and what to write before its first request. The login shell that sshd runs it with
     /// `exec`s it: dash would otherwise stay as its parent, one process more, and a signal to
     /// the channel would reach only that shell.
-    async fn launcher(&self, privilege: &Privilege, program: &str) -> Result<(String, Option<String>), ConnectionError> {
+    async fn launcher(
+        &self,
+        privilege: &Privilege,
+        program: &str,
+    ) -> Result<(String, Option<String>), ConnectionError> {
         if !privilege.escalate {
             return Ok((format!("exec {program}"), None));
         }
         let user = q(privilege.user.as_deref().unwrap_or("root"));
         Ok(match &self.settings.become_password {
             // The password is the first line the program's stdin carries; sudo reads it, the program the rest.
-            Some(password) if self.sudo_needs_password().await? => {
-                (format!("exec sudo -S -p '' -u {user} -- {program}"), Some(format!("{password}\n")))
-            }
+            Some(password) if self.sudo_needs_password().await? => (
+                format!("exec sudo -S -p '' -u {user} -- {program}"),
+                Some(format!("{password}\n")),
+            ),
             _ => (format!("exec sudo -n -u {user} -- {program}"), None),
         })
     }
@@ -141,7 +148,10 @@ impl SshSession {
         match RemoteShell::start(pipe, preamble.as_deref().map(str::as_bytes)).await {
             Ok(shell) => Ok(shell),
             Err(ProcessError::Ended(_, reason)) if privilege.escalate => {
-                Err(ConnectionError::CannotBecome { user: privilege.user.clone().unwrap_or_else(|| "root".into()), reason })
+                Err(ConnectionError::CannotBecome {
+                    user: privilege.user.clone().unwrap_or_else(|| "root".into()),
+                    reason,
+                })
             }
             Err(other) => Err(self.lost(other).await),
         }
@@ -149,7 +159,10 @@ impl SshSession {
 
     /// Starts the agent that serves a privilege; `None` where it cannot run (no perl, or sudo
     /// refuses: the shell then says why).
-    async fn start_agent(&self, privilege: &Privilege) -> Result<Option<RemoteAgent>, ConnectionError> {
+    async fn start_agent(
+        &self,
+        privilege: &Privilege,
+    ) -> Result<Option<RemoteAgent>, ConnectionError> {
         let Some(perl) = &self.settings.perl else { return Ok(None) };
         let (launcher, preamble) = self.launcher(privilege, &agent::launcher(perl)).await?;
         tracing::debug!(escalate = privilege.escalate, user = ?privilege.user, "starting the host agent");
@@ -157,7 +170,9 @@ impl SshSession {
         match RemoteAgent::start(pipe, preamble.as_deref().map(str::as_bytes)).await {
             Ok(agent) => Ok(Some(agent)),
             Err(error) => match self.lost(&error).await {
-                ConnectionError::Unsupported(_) if matches!(error, ProcessError::Ended(..) | ProcessError::Garbled(_)) => {
+                ConnectionError::Unsupported(_)
+                    if matches!(error, ProcessError::Ended(..) | ProcessError::Garbled(_)) =>
+                {
                     tracing::debug!(%error, "no host agent here: the shell snippets serve");
                     Ok(None)
                 }
@@ -168,7 +183,12 @@ impl SshSession {
 
     /// Sends a request to the agent of a privilege, starting it first if `start` allows;
     /// `None` when no agent runs there, so the shell snippets must serve.
-    async fn ask_agent(&self, privilege: &Privilege, request: &[u8], start: Start) -> Result<Option<agent::Reply>, ConnectionError> {
+    async fn ask_agent(
+        &self,
+        privilege: &Privilege,
+        request: &[u8],
+        start: Start,
+    ) -> Result<Option<agent::Reply>, ConnectionError> {
         let mut agents = self.agents.lock().await;
         if start == Start::IfNeeded && !agents.contains_key(privilege) {
             let agent = self.start_agent(privilege).await?;
@@ -183,13 +203,20 @@ impl SshSession {
         {
             agent.abandon().await;
         }
-        outcome.map(Some).map_err(|failure| failure.into_error(|| "a request to the host agent".into()))
+        outcome
+            .map(Some)
+            .map_err(|failure| failure.into_error(|| "a request to the host agent".into()))
     }
 
     /// A request to a remote process, within the command timeout if one is set.
-    async fn bounded<T>(&self, request: impl Future<Output = Result<T, ProcessError>>) -> Result<T, Failure> {
+    async fn bounded<T>(
+        &self,
+        request: impl Future<Output = Result<T, ProcessError>>,
+    ) -> Result<T, Failure> {
         let outcome = match self.settings.command_timeout {
-            Some(limit) => tokio::time::timeout(limit, request).await.map_err(|_| Failure::TimedOut(limit))?,
+            Some(limit) => {
+                tokio::time::timeout(limit, request).await.map_err(|_| Failure::TimedOut(limit))?
+            }
             None => request.await,
         };
         match outcome {
@@ -199,7 +226,11 @@ impl SshSession {
     }
 
     /// Runs a command in the shell of its privilege, starting or restarting the shell as needed.
-    pub async fn run(&self, privilege: &Privilege, command: &Command) -> Result<Output, ConnectionError> {
+    pub async fn run(
+        &self,
+        privilege: &Privilege,
+        command: &Command,
+    ) -> Result<Output, ConnectionError> {
         if !command.look_only {
             self.prefetch().forget();
         }
@@ -214,7 +245,9 @@ impl SshSession {
         let outcome = self.bounded(shell.request(command)).await;
         match &outcome {
             Ok(output) => tracing::trace!(rc = output.rc, "shell reply"),
-            Err(failure) => tracing::debug!(timed_out = failure.timed_out(), "shell request failed"),
+            Err(failure) => {
+                tracing::debug!(timed_out = failure.timed_out(), "shell request failed")
+            }
         }
         if let Err(failure) = &outcome
             && let Some(shell) = shells.remove(privilege)
@@ -222,7 +255,8 @@ impl SshSession {
         {
             shell.abandon().await;
         }
-        outcome.map_err(|failure| failure.into_error(|| command.display().chars().take(200).collect()))
+        outcome
+            .map_err(|failure| failure.into_error(|| command.display().chars().take(200).collect()))
     }
 
     async fn lost(&self, error: impl std::fmt::Display) -> ConnectionError {
@@ -234,7 +268,10 @@ impl SshSession {
     }
 
     async fn sudo_needs_password(&self) -> Result<bool, ConnectionError> {
-        self.sudo_needs_password.get_or_try_init(|| async { Ok(self.exec("sudo -n true").await?.rc != 0) }).await.copied()
+        self.sudo_needs_password
+            .get_or_try_init(|| async { Ok(self.exec("sudo -n true").await?.rc != 0) })
+            .await
+            .copied()
     }
 }
 
@@ -253,7 +290,11 @@ impl SshConnection {
     /// `None` when the path is best looked at alone. The agent, once a change has started it,
     /// answers even a single look. Looks alone do not start it: a run that changes nothing
     /// (a rerun, a dry run) is cheaper without a second process on the host.
-    async fn surveyed(&self, path: &str, need: Need) -> Result<Option<Inspection>, ConnectionError> {
+    async fn surveyed(
+        &self,
+        path: &str,
+        need: Need,
+    ) -> Result<Option<Inspection>, ConnectionError> {
         let batch = {
             let mut ahead = self.connection.prefetch();
             if let Some(known) = ahead.answer(&self.privilege, path, need) {
@@ -264,8 +305,14 @@ impl SshConnection {
         };
         let alone = batch.is_none();
         tracing::trace!(path, batch = batch.as_ref().map_or(1, Vec::len), "read fetched");
-        let wanted = batch.unwrap_or_else(|| vec![PlannedRead { path: path.to_string(), content: matches!(need, Need::Content) }]);
-        let answers = match self.connection.ask_agent(&self.privilege, &agent::survey(&wanted), Start::OnlyIfRunning).await? {
+        let wanted = batch.unwrap_or_else(|| {
+            vec![PlannedRead { path: path.to_string(), content: matches!(need, Need::Content) }]
+        });
+        let answers = match self
+            .connection
+            .ask_agent(&self.privilege, &agent::survey(&wanted), Start::OnlyIfRunning)
+            .await?
+        {
             Some(reply) => agent::surveyed(&wanted, &reply).unwrap_or_default(),
             None if alone => return Ok(None),
             None => shell::survey(self, &wanted).await?,
@@ -284,7 +331,11 @@ impl SshConnection {
     async fn change(&self, change: FileChange) -> Result<(), ConnectionError> {
         let refresh = self.connection.prefetch().before_change(&self.privilege, &change.path);
         let look = refresh.as_ref().map(|r| r.paths.as_slice()).unwrap_or_default();
-        let Some(reply) = self.connection.ask_agent(&self.privilege, &agent::change(&change, look), Start::IfNeeded).await? else {
+        let Some(reply) = self
+            .connection
+            .ask_agent(&self.privilege, &agent::change(&change, look), Start::IfNeeded)
+            .await?
+        else {
             return self.change_by_shell(change, refresh).await;
         };
         // As any command does: a change may touch what other privileges looked at.
@@ -292,21 +343,36 @@ impl SshConnection {
         match agent::changed(&reply) {
             Changed::Made(stats) => {
                 if let (Some(refresh), Some(stats)) = (refresh, stats) {
-                    self.connection.prefetch().after_change(&self.privilege, refresh, stats, &change);
+                    self.connection.prefetch().after_change(
+                        &self.privilege,
+                        refresh,
+                        stats,
+                        &change,
+                    );
                 }
                 Ok(())
             }
-            Changed::Failed(reason) => {
-                Err(ConnectionError::Io { op: change.op(), path: change.path, source: std::io::Error::other(reason) })
-            }
+            Changed::Failed(reason) => Err(ConnectionError::Io {
+                op: change.op(),
+                path: change.path,
+                source: std::io::Error::other(reason),
+            }),
             Changed::Declined => self.change_by_shell(change, refresh).await,
         }
     }
 
-    async fn change_by_shell(&self, change: FileChange, refresh: Option<Refresh>) -> Result<(), ConnectionError> {
+    async fn change_by_shell(
+        &self,
+        change: FileChange,
+        refresh: Option<Refresh>,
+    ) -> Result<(), ConnectionError> {
         // A request cut short never runs (see `remote_shell`): no length check is needed.
-        let Some(refresh) = refresh else { return shell::apply(self, &change, Delivery::Whole).await };
-        if let Some(stats) = shell::apply_and_stat(self, &change, Delivery::Whole, &refresh.paths).await? {
+        let Some(refresh) = refresh else {
+            return shell::apply(self, &change, Delivery::Whole).await;
+        };
+        if let Some(stats) =
+            shell::apply_and_stat(self, &change, Delivery::Whole, &refresh.paths).await?
+        {
             self.connection.prefetch().after_change(&self.privilege, refresh, stats, &change);
         }
         Ok(())
@@ -316,7 +382,10 @@ impl SshConnection {
 #[async_trait]
 impl Connection for SshConnection {
     fn elevated(&self, privilege: &Privilege) -> Arc<dyn Connection> {
-        Arc::new(SshConnection { connection: Arc::clone(&self.connection), privilege: privilege.clone() })
+        Arc::new(SshConnection {
+            connection: Arc::clone(&self.connection),
+            privilege: privilege.clone(),
+        })
     }
 
     fn prefetch(&self, upcoming: Vec<(Privilege, Vec<PlannedRead>)>) {
@@ -330,7 +399,9 @@ impl Connection for SshConnection {
     async fn read(&self, path: &str) -> Result<Option<Vec<u8>>, ConnectionError> {
         match self.surveyed(path, Need::Content).await? {
             Some(None) => Ok(None),
-            Some(Some((stat, Some(content)))) if stat.kind != super::FileKind::Directory => Ok(Some(content)),
+            Some(Some((stat, Some(content)))) if stat.kind != super::FileKind::Directory => {
+                Ok(Some(content))
+            }
             _ => shell::read(self, path).await,
         }
     }

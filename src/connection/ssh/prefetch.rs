@@ -59,7 +59,9 @@ impl Prefetch {
         let known = &self.known.get(privilege)?.get(path)?.inspection;
         let complete = match (need, known) {
             (Need::Stat, _) | (Need::Content, None) => true,
-            (Need::Content, Some((stat, content))) => stat.kind == FileKind::Directory || content.is_some(),
+            (Need::Content, Some((stat, content))) => {
+                stat.kind == FileKind::Directory || content.is_some()
+            }
         };
         complete.then(|| known.clone())
     }
@@ -68,12 +70,18 @@ impl Prefetch {
     /// looks one at a time.
     fn batch(&self, privilege: &Privilege, first: PlannedRead) -> Option<Vec<PlannedRead>> {
         let queue = self.upcoming.get(privilege)?;
-        let rest: Vec<PlannedRead> = queue.iter().filter(|u| u.path != first.path).take(SURVEY_SIZE - 1).cloned().collect();
+        let rest: Vec<PlannedRead> =
+            queue.iter().filter(|u| u.path != first.path).take(SURVEY_SIZE - 1).cloned().collect();
         Some(std::iter::once(first).chain(rest).collect())
     }
 
     /// What a survey should fetch with `path`: it and the looks to come, unless nothing is to come.
-    pub fn survey_for(&self, privilege: &Privilege, path: &str, need: Need) -> Option<Vec<PlannedRead>> {
+    pub fn survey_for(
+        &self,
+        privilege: &Privilege,
+        path: &str,
+        need: Need,
+    ) -> Option<Vec<PlannedRead>> {
         let first = PlannedRead { path: path.to_string(), content: matches!(need, Need::Content) };
         self.batch(privilege, first).filter(|batch| batch.len() > 1)
     }
@@ -84,14 +92,21 @@ impl Prefetch {
 
     /// Before a change to `path`: what to stat with it, unless this privilege looks one at a time.
     pub fn before_change(&mut self, privilege: &Privilege, path: &str) -> Option<Refresh> {
-        let batch = self.batch(privilege, PlannedRead { path: path.to_string(), content: false })?;
+        let batch =
+            self.batch(privilege, PlannedRead { path: path.to_string(), content: false })?;
         let paths = batch.into_iter().map(|u| u.path).collect();
         Some(Refresh { paths, before: self.known.remove(privilege).unwrap_or_default() })
     }
 
     /// After it: the stats taken right after the change, with what it left and what is still
     /// the same file as before.
-    pub fn after_change(&mut self, privilege: &Privilege, refresh: Refresh, stats: Stats, change: &FileChange) {
+    pub fn after_change(
+        &mut self,
+        privilege: &Privilege,
+        refresh: Refresh,
+        stats: Stats,
+        change: &FileChange,
+    ) {
         let mut answers = HashMap::new();
         for path in refresh.paths {
             let Some((mut stat, identity)) = stats.get(&path).cloned() else {
@@ -101,18 +116,25 @@ impl Prefetch {
             let mut content = None;
             let left = match change.leaves() {
                 _ if path != change.path => false,
-                Leaves::Written(bytes) if stat.kind == FileKind::File && stat.size == bytes.len() as u64 => {
+                Leaves::Written(bytes)
+                    if stat.kind == FileKind::File && stat.size == bytes.len() as u64 =>
+                {
                     content = Some(bytes.to_vec());
                     true
                 }
-                Leaves::LinkTo(target) if stat.kind == FileKind::Symlink && stat.size == target.len() as u64 => {
+                Leaves::LinkTo(target)
+                    if stat.kind == FileKind::Symlink && stat.size == target.len() as u64 =>
+                {
                     stat.link_target = Some(target.to_string());
                     true
                 }
                 _ => false,
             };
             if !left
-                && let Some(Surveyed { inspection: Some((old, old_content)), identity: Some(old_identity) }) = refresh.before.get(&path)
+                && let Some(Surveyed {
+                    inspection: Some((old, old_content)),
+                    identity: Some(old_identity),
+                }) = refresh.before.get(&path)
                 && *old_identity == identity
             {
                 stat.link_target = old.link_target.clone();
@@ -122,7 +144,10 @@ impl Prefetch {
             if stat.kind == FileKind::Symlink && stat.link_target.is_none() {
                 continue;
             }
-            answers.insert(path, Surveyed { inspection: Some((stat, content)), identity: Some(identity) });
+            answers.insert(
+                path,
+                Surveyed { inspection: Some((stat, content)), identity: Some(identity) },
+            );
         }
         self.known.insert(privilege.clone(), answers);
     }

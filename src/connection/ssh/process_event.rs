@@ -27,7 +27,9 @@ impl Event {
                 Some(ChannelMsg::Data { data }) => Event::Stdout(data.to_vec()),
                 Some(ChannelMsg::ExtendedData { data, ext: 1 }) => Event::Stderr(data.to_vec()),
                 Some(ChannelMsg::ExitStatus { exit_status }) => Event::Exit(exit_status),
-                Some(ChannelMsg::ExitSignal { signal_name, .. }) => Event::Killed(format!("{signal_name:?}")),
+                Some(ChannelMsg::ExitSignal { signal_name, .. }) => {
+                    Event::Killed(format!("{signal_name:?}"))
+                }
                 Some(ChannelMsg::Eof) => Event::Eof,
                 Some(ChannelMsg::Close) => Event::Closed,
                 None => Event::Gone,

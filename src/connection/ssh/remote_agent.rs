@@ -14,7 +14,8 @@ impl RemoteAgent {
     /// written first (a sudo password line).
     pub async fn start(pipe: Pipe, preamble: Option<&[u8]>) -> Result<RemoteAgent, ProcessError> {
         let mut agent = RemoteAgent { process: RemoteProcess::new(pipe) };
-        let hello = agent.request(&[preamble.unwrap_or_default(), &agent::greeting()].concat()).await?;
+        let hello =
+            agent.request(&[preamble.unwrap_or_default(), &agent::greeting()].concat()).await?;
         if hello.rc != 0 {
             return Err(ProcessError::Ended("agent", format!("it answered {} to hello", hello.rc)));
         }

@@ -30,12 +30,20 @@ impl RemoteProcess {
     /// Writes `input` and reads the reply at the same time. A send waits for window space that
     /// only the host grants; if the host dies meanwhile, only the reader learns it, so the two
     /// must not take turns.
-    pub async fn exchange<I: Incoming>(&mut self, input: &[u8], mut reply: I) -> Result<I::Reply, ProcessError> {
+    pub async fn exchange<I: Incoming>(
+        &mut self,
+        input: &[u8],
+        mut reply: I,
+    ) -> Result<I::Reply, ProcessError> {
         let mut sending = std::pin::pin!(self.writer.send(input));
         let mut sent = false;
         let ended = |reply: &mut I, how: String| {
             let said = String::from_utf8_lossy(reply.stderr()).trim().to_string();
-            let why = [how, said].into_iter().filter(|part| !part.is_empty()).collect::<Vec<_>>().join(": ");
+            let why = [how, said]
+                .into_iter()
+                .filter(|part| !part.is_empty())
+                .collect::<Vec<_>>()
+                .join(": ");
             ProcessError::Ended(I::WHAT, why)
         };
         while !(sent && reply.is_complete()) {

@@ -25,7 +25,8 @@ impl RemoteShell {
         let mut shell = RemoteShell { process, marker: format!("numarun-{}", random_token()) };
         // A round trip proves the shell (and sudo, if any) is up before real work.
         let probe = Command { look_only: true, ..Command::argv(["/bin/sh", "-c", ":"]) };
-        let input = [preamble.unwrap_or_default(), script(&shell.marker, &probe).as_bytes()].concat();
+        let input =
+            [preamble.unwrap_or_default(), script(&shell.marker, &probe).as_bytes()].concat();
         let probe = shell.process.exchange(&input, Reply::new(&shell.marker)).await?;
         if probe.rc != 0 {
             return Err(ProcessError::Ended("shell", probe.stderr_text()));
@@ -55,7 +56,13 @@ struct Reply {
 
 impl Reply {
     fn new(marker: &str) -> Reply {
-        Reply { stdout: Vec::new(), stderr: Vec::new(), rc: None, stdout_end: format!("\n{marker} "), stderr_end: format!("\n{marker}\n") }
+        Reply {
+            stdout: Vec::new(),
+            stderr: Vec::new(),
+            rc: None,
+            stdout_end: format!("\n{marker} "),
+            stderr_end: format!("\n{marker}\n"),
+        }
     }
 }
 
@@ -98,15 +105,21 @@ fn script(marker: &str, command: &Command) -> String {
     }
     // A script for /bin/sh, which this shell is: it runs in the subshell itself, one exec saved.
     let sh_script = match &command.program {
-        Program::Argv(argv) if argv.len() == 3 && argv[0] == "/bin/sh" && argv[1] == "-c" => Some(&argv[2]),
+        Program::Argv(argv) if argv.len() == 3 && argv[0] == "/bin/sh" && argv[1] == "-c" => {
+            Some(&argv[2])
+        }
         Program::Shell { script, executable } if executable == "/bin/sh" => Some(script),
         _ => None,
     };
-    let inline = sh_script.is_some() && command.look_only && command.env.is_empty() && command.cwd.is_none();
+    let inline =
+        sh_script.is_some() && command.look_only && command.env.is_empty() && command.cwd.is_none();
     match (&command.program, sh_script) {
         (_, Some(script)) => body.push_str(script),
-        (Program::Argv(argv), None) => body.push_str(&format!("exec {}", argv.iter().map(|a| q(a)).collect::<Vec<_>>().join(" "))),
-        (Program::Shell { script, executable }, None) => body.push_str(&format!("exec {} -c {}", q(executable), q(script))),
+        (Program::Argv(argv), None) => body
+            .push_str(&format!("exec {}", argv.iter().map(|a| q(a)).collect::<Vec<_>>().join(" "))),
+        (Program::Shell { script, executable }, None) => {
+            body.push_str(&format!("exec {} -c {}", q(executable), q(script)))
+        }
     }
     let run = match &command.stdin {
         // A look runs in the shell itself: no subshell to fork.
@@ -115,11 +128,18 @@ fn script(marker: &str, command: &Command) -> String {
         // Text goes as it is in a here-document: no decoder to start. The braces make the shell
         // read the whole request before it runs any of it, so a request cut short runs nothing.
         Some(input) if fits_here_document(input, marker) => {
-            format!("{{ ( {body}\n) <<'{marker}-in'\n{}{marker}-in\n}}\n", String::from_utf8_lossy(input))
+            format!(
+                "{{ ( {body}\n) <<'{marker}-in'\n{}{marker}-in\n}}\n",
+                String::from_utf8_lossy(input)
+            )
         }
         Some(input) => {
             let encoded = base64::engine::general_purpose::STANDARD.encode(input);
-            let lines: String = encoded.as_bytes().chunks(76).map(|c| format!("{}\n", String::from_utf8_lossy(c))).collect();
+            let lines: String = encoded
+                .as_bytes()
+                .chunks(76)
+                .map(|c| format!("{}\n", String::from_utf8_lossy(c)))
+                .collect();
             // The here-document closes inside the braces, before the subshell begins.
             format!("{{ base64 -d <<'{marker}-in'\n{lines}{marker}-in\n}} | ( {body}\n)\n")
         }
@@ -131,7 +151,8 @@ fn script(marker: &str, command: &Command) -> String {
 /// the terminator.
 fn fits_here_document(input: &[u8], marker: &str) -> bool {
     let terminator = format!("{marker}-in");
-    shell::is_lines(input) && std::str::from_utf8(input).is_ok_and(|text| text.lines().all(|line| line != terminator))
+    shell::is_lines(input)
+        && std::str::from_utf8(input).is_ok_and(|text| text.lines().all(|line| line != terminator))
 }
 
 fn find_last(haystack: &[u8], needle: &[u8]) -> Option<usize> {
@@ -154,8 +175,11 @@ mod tests {
     fn through_sh(commands: &[Command]) -> String {
         use std::io::Write;
         let marker = "m-0123";
-        let mut sh =
-            std::process::Command::new("/bin/sh").stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).spawn().unwrap();
+        let mut sh = std::process::Command::new("/bin/sh")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
         let mut stdin = sh.stdin.take().unwrap();
         for command in commands {
             stdin.write_all(script(marker, command).as_bytes()).unwrap();
@@ -172,7 +196,10 @@ mod tests {
         with_env.env = vec![("SECRET".into(), "it's $(not run)".into())];
         with_env.cwd = Some("/".into());
         let out = through_sh(&[with_input, with_env, Command::argv(["echo", "still here"])]);
-        assert_eq!(out, "line\0with nul\n\nm-0123 0\nit's $(not run)\n/\n\nm-0123 3\nstill here\n\nm-0123 0\n");
+        assert_eq!(
+            out,
+            "line\0with nul\n\nm-0123 0\nit's $(not run)\n/\n\nm-0123 3\nstill here\n\nm-0123 0\n"
+        );
     }
 
     #[test]
@@ -185,14 +212,25 @@ mod tests {
         terminator.stdin = Some(b"first\nm-0123-in\nlast\n".to_vec());
         let mut no_newline = Command::argv(["/bin/sh", "-c", "cat"]);
         no_newline.stdin = Some(b"no final newline".to_vec());
-        assert!(!script("m-0123", &terminator).contains("first\n"), "a line like the terminator goes as base64");
+        assert!(
+            !script("m-0123", &terminator).contains("first\n"),
+            "a line like the terminator goes as base64"
+        );
         let out = through_sh(&[plain, terminator, no_newline]);
-        assert_eq!(out, format!("{text}\nm-0123 0\nfirst\nm-0123-in\nlast\n\nm-0123 0\nno final newline\nm-0123 0\n"));
+        assert_eq!(
+            out,
+            format!(
+                "{text}\nm-0123 0\nfirst\nm-0123-in\nlast\n\nm-0123 0\nno final newline\nm-0123 0\n"
+            )
+        );
     }
 
     #[test]
     fn a_look_runs_in_the_shell_itself_and_leaves_it_usable() {
-        let look = Command { look_only: true, ..Command::argv(["/bin/sh", "-c", "missing() { return 100; }; missing"]) };
+        let look = Command {
+            look_only: true,
+            ..Command::argv(["/bin/sh", "-c", "missing() { return 100; }; missing"])
+        };
         assert!(script("m-0123", &look).starts_with("{ "), "no subshell for a look");
         let mut with_env = look.clone();
         with_env.env = vec![("A".into(), "b".into())];

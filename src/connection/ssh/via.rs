@@ -37,7 +37,11 @@ impl Via {
     }
 
     /// An error of a remote process in words (`link::lost`).
-    pub async fn lost(&self, settings: &SshSettings, error: impl std::fmt::Display) -> ConnectionError {
+    pub async fn lost(
+        &self,
+        settings: &SshSettings,
+        error: impl std::fmt::Display,
+    ) -> ConnectionError {
         let down = match self {
             Via::Own(link) => link.is_down().await,
             Via::Keeper(kept) => kept.is_down(),

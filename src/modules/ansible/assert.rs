@@ -28,11 +28,19 @@ impl Module for Assert {
         for condition in self.that.as_slice() {
             let node = Node::new(NodeKind::Str(condition.clone()), host.span.clone());
             if !host.scope.condition(&node)? {
-                let msg = self.fail_msg.clone().unwrap_or_else(|| format!("assertion failed: {condition}"));
-                return Ok(Check::Ok(Outcome { failed: true, msg: Some(msg), ..Outcome::default() }));
+                let msg = self
+                    .fail_msg
+                    .clone()
+                    .unwrap_or_else(|| format!("assertion failed: {condition}"));
+                return Ok(Check::Ok(Outcome {
+                    failed: true,
+                    msg: Some(msg),
+                    ..Outcome::default()
+                }));
             }
         }
-        let msg = (!self.quiet).then(|| self.success_msg.clone().unwrap_or_else(|| "all assertions passed".into()));
+        let msg = (!self.quiet)
+            .then(|| self.success_msg.clone().unwrap_or_else(|| "all assertions passed".into()));
         Ok(Check::Ok(Outcome { msg, ..Outcome::default() }))
     }
 }

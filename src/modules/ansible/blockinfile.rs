@@ -53,9 +53,11 @@ impl BlockInFile {
         let start = lines.iter().position(|l| *l == begin);
         let stop = start.and_then(|s| lines[s..].iter().position(|l| *l == end).map(|e| s + e));
         let block: Vec<&str> = match self.state {
-            Presence::Present if !self.block.is_empty() => {
-                [begin.as_str()].into_iter().chain(self.block.lines()).chain([end.as_str()]).collect()
-            }
+            Presence::Present if !self.block.is_empty() => [begin.as_str()]
+                .into_iter()
+                .chain(self.block.lines())
+                .chain([end.as_str()])
+                .collect(),
             _ => Vec::new(),
         };
         match (start, stop) {
@@ -64,7 +66,12 @@ impl BlockInFile {
             }
             _ if block.is_empty() => {}
             _ => {
-                let at = lines::insert_position(&lines, self.insertafter.as_deref(), self.insertbefore.as_deref(), false)?;
+                let at = lines::insert_position(
+                    &lines,
+                    self.insertafter.as_deref(),
+                    self.insertbefore.as_deref(),
+                    false,
+                )?;
                 lines.splice(at..at, block);
             }
         }
@@ -83,6 +90,9 @@ impl ManagedFile for BlockInFile {
     }
 
     async fn wanted(&self, host: &HostReader<'_>) -> Result<Wanted, ModuleError> {
-        content::edit(host, &self.path, self.state == Presence::Present, self.create, |text| self.edit(text)).await
+        content::edit(host, &self.path, self.state == Presence::Present, self.create, |text| {
+            self.edit(text)
+        })
+        .await
     }
 }

@@ -51,12 +51,17 @@ pub struct ShellModule(CommandArgs);
 impl CommandArgs {
     fn program(&self, shell: bool) -> Result<Program, ModuleError> {
         match (&self.cmd, &self.argv) {
-            (Some(script), None) if shell => {
-                Ok(Program::Shell { script: script.clone(), executable: self.executable.clone().unwrap_or_else(|| "/bin/sh".into()) })
+            (Some(script), None) if shell => Ok(Program::Shell {
+                script: script.clone(),
+                executable: self.executable.clone().unwrap_or_else(|| "/bin/sh".into()),
+            }),
+            (Some(cmd), None) => {
+                Ok(Program::Argv(shell_words::split(cmd).map_err(ModuleError::failed)?))
             }
-            (Some(cmd), None) => Ok(Program::Argv(shell_words::split(cmd).map_err(ModuleError::failed)?)),
             (None, Some(argv)) if !argv.is_empty() => Ok(Program::Argv(argv.clone())),
-            _ => Err(ModuleError::Failed("give the command as `cmd` (a string) or `argv` (a list)".into())),
+            _ => {
+                Err(ModuleError::failed("give the command as `cmd` (a string) or `argv` (a list)"))
+            }
         }
     }
 
@@ -64,7 +69,9 @@ impl CommandArgs {
         let problem = match (&self.cmd, &self.argv) {
             (None, None) => Some("give the command as `cmd` (or the module's value) or `argv`"),
             (Some(_), Some(_)) => Some("give `cmd` or `argv`, not both"),
-            (None, Some(_)) if shell => Some("`shell` takes a script in `cmd`; use `command` for `argv`"),
+            (None, Some(_)) if shell => {
+                Some("`shell` takes a script in `cmd`; use `command` for `argv`")
+            }
             _ if !shell && self.executable.is_some() => Some("`executable` belongs to `shell`"),
             _ => None,
         };
@@ -95,9 +102,14 @@ impl CommandArgs {
         path.map(|p| PlannedRead { path: p.clone(), content: false }).into_iter().collect()
     }
 
-    async fn check(&self, host: &HostReader<'_>, shell: bool) -> Result<Check<Command>, ModuleError> {
+    async fn check(
+        &self,
+        host: &HostReader<'_>,
+        shell: bool,
+    ) -> Result<Check<Command>, ModuleError> {
         let command = self.command(shell)?;
-        let would_run = || Check::Change(Change::new(format!("run {}", command.display())), command.clone());
+        let would_run =
+            || Check::Change(Change::new(format!("run {}", command.display())), command.clone());
         if let Some(path) = &self.creates {
             return Ok(match host.stat(path).await? {
                 Some(_) => Check::Ok(Outcome::msg(format!("{path} exists"))),
@@ -115,7 +127,11 @@ impl CommandArgs {
             command.cwd = self.chdir.clone();
             // The user's word that this command only looks.
             let output = host.probe(command).await?;
-            return Ok(if output.rc == 0 { Check::Ok(Outcome::msg("check passed")) } else { would_run() });
+            return Ok(if output.rc == 0 {
+                Check::Ok(Outcome::msg("check passed"))
+            } else {
+                would_run()
+            });
         }
         let reason = "a command without `creates`, `removes` or `check` cannot be checked without running it";
         Ok(Check::Unknown(reason.into(), command))

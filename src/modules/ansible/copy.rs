@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use serde::Deserialize;
 
 use crate::diag::Diag;
+use crate::file_error::FileError;
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::support::attrs::{FileAttrs, Mode};
@@ -43,10 +44,10 @@ impl ManagedFile for CopyModule {
             (Some(content), _) => (content.clone().into_bytes(), None),
             (None, Some(src)) => {
                 let path = host.find_source(src, "files")?;
-                let bytes = std::fs::read(&path).map_err(|e| ModuleError::Failed(format!("cannot read {}: {e}", path.display())))?;
+                let bytes = std::fs::read(&path).map_err(|e| FileError::read(&path, e))?;
                 (bytes, path.file_name().map(|n| n.to_string_lossy().into_owned()))
             }
-            (None, None) => return Err(ModuleError::Failed("`copy` needs `content` or `src`".into())),
+            (None, None) => return Err(ModuleError::failed("`copy` needs `content` or `src`")),
         };
         // Like Ansible: a destination ending in `/` is a directory to copy into.
         let path = match (self.dest.ends_with('/'), name) {
@@ -60,7 +61,9 @@ impl ManagedFile for CopyModule {
 
     fn validate(&self, args: &Node) -> Result<(), Diag> {
         match (&self.content, &self.src) {
-            (Some(_), Some(_)) => Err(Diag::invalid(&args.span, "give `content` or `src`, not both")),
+            (Some(_), Some(_)) => {
+                Err(Diag::invalid(&args.span, "give `content` or `src`, not both"))
+            }
             (None, None) => Err(Diag::invalid(&args.span, "`copy` needs `content` or `src`")),
             _ => Ok(()),
         }

@@ -55,7 +55,9 @@ impl Cron {
     fn entry(&self) -> String {
         let when = match &self.special_time {
             Some(special) => format!("@{special}"),
-            None => [&self.minute, &self.hour, &self.day, &self.month, &self.weekday].map(String::as_str).join(" "),
+            None => [&self.minute, &self.hour, &self.day, &self.month, &self.weekday]
+                .map(String::as_str)
+                .join(" "),
         };
         let user = match &self.cron_file {
             Some(_) => format!(" {}", self.user.as_deref().unwrap_or("root")),
@@ -96,7 +98,8 @@ impl Cron {
     }
 
     async fn file_wanted(&self, host: &HostReader<'_>, path: &str) -> Result<Wanted, ModuleError> {
-        content::edit(host, path, self.state == Presence::Present, true, |text| Ok(self.edit(text))).await
+        content::edit(host, path, self.state == Presence::Present, true, |text| Ok(self.edit(text)))
+            .await
     }
 
     fn crontab(&self, args: &[&str]) -> Command {
@@ -114,7 +117,12 @@ impl Cron {
         let before = match listed.rc {
             0 => String::from_utf8_lossy(&listed.stdout).into_owned(),
             _ if listed.stderr_text().contains("no crontab for") => String::new(),
-            rc => return Err(ModuleError::failed(format!("crontab -l failed (exit {rc}): {}", listed.stderr_text()))),
+            rc => {
+                return Err(ModuleError::failed(format!(
+                    "crontab -l failed (exit {rc}): {}",
+                    listed.stderr_text()
+                )));
+            }
         };
         let after = self.edit(&before);
         Ok((before, after))
@@ -139,13 +147,19 @@ impl Module for Cron {
     async fn check(&self, host: &HostReader<'_>) -> Result<Check<Self::Plan>, ModuleError> {
         if let Some(path) = self.cron_file_path() {
             let wanted = self.file_wanted(host, &path).await?;
-            return Ok(content::check(host, &wanted, &Cron::file_attrs()).await?.map_plan(CronWrite::File));
+            return Ok(content::check(host, &wanted, &Cron::file_attrs())
+                .await?
+                .map_plan(CronWrite::File));
         }
         let (before, after) = self.crontab_edit(host).await?;
         if before == after {
             return Ok(Check::Ok(Outcome::default()));
         }
-        let whose = self.user.as_deref().map(|u| format!("{u}'s crontab")).unwrap_or_else(|| "the crontab".into());
+        let whose = self
+            .user
+            .as_deref()
+            .map(|u| format!("{u}'s crontab"))
+            .unwrap_or_else(|| "the crontab".into());
         let verb = if self.state == Presence::Present { "set" } else { "remove" };
         let change = Change {
             summary: format!("{verb} job `{}` in {whose}", self.name),
@@ -171,13 +185,17 @@ impl Module for Cron {
         if self.state == Presence::Present && self.job.as_deref().is_none_or(str::is_empty) {
             return Err(Diag::invalid(&args.span, "state: present needs `job`"));
         }
-        let one_line = [Some(&self.name), self.job.as_ref()].into_iter().flatten().all(|s| !s.contains('\n'));
+        let one_line =
+            [Some(&self.name), self.job.as_ref()].into_iter().flatten().all(|s| !s.contains('\n'));
         if !one_line || self.name.is_empty() {
             return Err(Diag::invalid(&args.span, "`name` and `job` are single, non-empty lines"));
         }
         let fields = [&self.minute, &self.hour, &self.day, &self.month, &self.weekday];
         if fields.iter().any(|f| f.is_empty() || f.contains(char::is_whitespace)) {
-            return Err(Diag::invalid(&args.span, "a schedule field cannot be empty or hold spaces"));
+            return Err(Diag::invalid(
+                &args.span,
+                "a schedule field cannot be empty or hold spaces",
+            ));
         }
         Ok(())
     }

@@ -32,7 +32,11 @@ impl Module for Debug {
             },
             (None, None) => "Hello world!".to_string(),
         };
-        Ok(Check::Ok(Outcome { msg: Some(text), data: vec![("verbosity".into(), self.verbosity.into())], ..Outcome::default() }))
+        Ok(Check::Ok(Outcome {
+            msg: Some(text),
+            data: vec![("verbosity".into(), self.verbosity.into())],
+            ..Outcome::default()
+        }))
     }
 
     fn validate(&self, args: &Node) -> Result<(), Diag> {

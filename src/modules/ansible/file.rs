@@ -60,21 +60,37 @@ impl FileModule {
         let change = |summary: String| self.change(summary, wanted, stat);
         let attr_changes = |stat: &Stat| {
             let changes = differences(wanted, stat);
-            if changes.is_empty() { Check::Ok(Outcome::default()) } else { change(format!("{path}: {}", changes.join(", "))) }
+            if changes.is_empty() {
+                Check::Ok(Outcome::default())
+            } else {
+                change(format!("{path}: {}", changes.join(", ")))
+            }
         };
-        let wrong_kind = |stat: &Stat, wanted: &str| ModuleError::Failed(format!("{path} is a {}, not a {wanted}", kind_name(stat.kind)));
+        let wrong_kind = |stat: &Stat, wanted: &str| {
+            ModuleError::failed(format!("{path} is a {}, not a {wanted}", kind_name(stat.kind)))
+        };
         Ok(match (self.state, stat) {
             (State::Absent, None) => Check::Ok(Outcome::default()),
-            (State::Absent, Some(stat)) => change(format!("remove {} {path}", kind_name(stat.kind))),
+            (State::Absent, Some(stat)) => {
+                change(format!("remove {} {path}", kind_name(stat.kind)))
+            }
             (State::Directory, None) => change(format!("create directory {path}")),
-            (State::Directory, Some(stat)) if stat.kind == FileKind::Directory => attr_changes(stat),
+            (State::Directory, Some(stat)) if stat.kind == FileKind::Directory => {
+                attr_changes(stat)
+            }
             (State::Directory, Some(stat)) => return Err(wrong_kind(stat, "directory")),
             (State::Touch, None) => change(format!("create empty file {path}")),
             (State::Touch, Some(stat)) => attr_changes(stat),
-            (State::File, None) => return Err(ModuleError::Failed(format!("{path} does not exist (use state: touch to create it)"))),
+            (State::File, None) => {
+                return Err(ModuleError::failed(format!(
+                    "{path} does not exist (use state: touch to create it)"
+                )));
+            }
             (State::File, Some(stat)) if stat.kind == FileKind::File => attr_changes(stat),
             (State::File, Some(stat)) => return Err(wrong_kind(stat, "file")),
-            (State::Link, None) => change(format!("link {path} → {}", self.src.as_deref().unwrap_or_default())),
+            (State::Link, None) => {
+                change(format!("link {path} → {}", self.src.as_deref().unwrap_or_default()))
+            }
             (State::Link, Some(stat)) if stat.kind == FileKind::Symlink => {
                 if stat.link_target.as_deref() == self.src.as_deref() {
                     // Mode on a link means nothing on Linux; only ownership applies.
@@ -91,7 +107,7 @@ impl FileModule {
                 change(format!("replace {} {path} with a link", kind_name(stat.kind)))
             }
             (State::Link, Some(stat)) => {
-                return Err(ModuleError::Failed(format!(
+                return Err(ModuleError::failed(format!(
                     "{path} is a {}; refusing to replace it with a link without force: true",
                     kind_name(stat.kind)
                 )));
@@ -157,7 +173,10 @@ impl Module for FileModule {
 
     fn validate(&self, args: &Node) -> Result<(), Diag> {
         match (self.state, &self.src) {
-            (State::Link, None) => Err(Diag::invalid(&args.span, "state: link needs `src`, the path the link points to")),
+            (State::Link, None) => Err(Diag::invalid(
+                &args.span,
+                "state: link needs `src`, the path the link points to",
+            )),
             (State::Link, Some(_)) | (_, None) => Ok(()),
             (_, Some(_)) => Err(Diag::invalid(&args.span, "`src` only applies to state: link")),
         }

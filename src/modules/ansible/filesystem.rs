@@ -60,11 +60,19 @@ impl Filesystem {
             return Err(ModuleError::failed(format!("{} does not exist", self.dev)));
         }
         // -p reads the device itself, not a cache: a signature written a moment ago counts.
-        let output = host.probe(Command::argv(["blkid", "-p", "-o", "export", "--", self.dev.as_str()])).await?;
+        let output = host
+            .probe(Command::argv(["blkid", "-p", "-o", "export", "--", self.dev.as_str()]))
+            .await?;
         match output.rc {
             0 => {}
             2 => return Ok(Signature::default()),
-            _ => return Err(ModuleError::failed(format!("blkid {}: {}", self.dev, output.stderr_text()))),
+            _ => {
+                return Err(ModuleError::failed(format!(
+                    "blkid {}: {}",
+                    self.dev,
+                    output.stderr_text()
+                )));
+            }
         }
         let mut found = Signature::default();
         for line in String::from_utf8_lossy(&output.stdout).lines() {
@@ -101,7 +109,10 @@ impl Filesystem {
             argv.extend(["-L".to_string(), label.clone()]);
         }
         if let Some(opts) = &self.opts {
-            argv.extend(crate::connection::shell_words::split(opts).map_err(|e| ModuleError::failed(format!("opts: {e}")))?);
+            argv.extend(
+                crate::connection::shell_words::split(opts)
+                    .map_err(|e| ModuleError::failed(format!("opts: {e}")))?,
+            );
         }
         argv.push(self.dev.clone());
         Ok(Command::argv(argv))
@@ -116,7 +127,12 @@ impl Filesystem {
             return Ok(Some(format!("make {} on {}", self.wanted(), self.dev)));
         }
         if self.force {
-            return Ok(Some(format!("replace {} on {} with {} (force)", found.describe(), self.dev, self.wanted())));
+            return Ok(Some(format!(
+                "replace {} on {} with {} (force)",
+                found.describe(),
+                self.dev,
+                self.wanted()
+            )));
         }
         Err(ModuleError::failed(format!(
             "{} already holds {}, not {}: numarun makes a filesystem only on an empty device \
@@ -151,10 +167,16 @@ impl Module for Filesystem {
 
     fn validate(&self, args: &Node) -> Result<(), Diag> {
         if !self.dev.starts_with('/') {
-            return Err(Diag::invalid(&args.span, format!("`dev` must be a device path such as /dev/vdb, not `{}`", self.dev)));
+            return Err(Diag::invalid(
+                &args.span,
+                format!("`dev` must be a device path such as /dev/vdb, not `{}`", self.dev),
+            ));
         }
         if self.fstype.is_empty() || !self.fstype.bytes().all(|b| b.is_ascii_alphanumeric()) {
-            return Err(Diag::invalid(&args.span, format!("`{}` is not a filesystem type such as ext4", self.fstype)));
+            return Err(Diag::invalid(
+                &args.span,
+                format!("`{}` is not a filesystem type such as ext4", self.fstype),
+            ));
         }
         Ok(())
     }

@@ -46,8 +46,12 @@ impl LineInFile {
             Presence::Absent => lines.retain(|l| !matches(l)),
             Presence::Present => {
                 let line = self.line.as_deref().unwrap_or_default();
-                let found: Vec<usize> =
-                    lines.iter().enumerate().filter(|(_, l)| regexp.as_ref().is_some_and(|re| re.is_match(l))).map(|(i, _)| i).collect();
+                let found: Vec<usize> = lines
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, l)| regexp.as_ref().is_some_and(|re| re.is_match(l)))
+                    .map(|(i, _)| i)
+                    .collect();
                 let target = if self.firstmatch { found.first() } else { found.last() };
                 if let Some(&i) = target {
                     lines[i] = line;
@@ -61,7 +65,12 @@ impl LineInFile {
     }
 
     fn position(&self, lines: &[&str]) -> Result<usize, ModuleError> {
-        lines::insert_position(lines, self.insertafter.as_deref(), self.insertbefore.as_deref(), self.firstmatch)
+        lines::insert_position(
+            lines,
+            self.insertafter.as_deref(),
+            self.insertbefore.as_deref(),
+            self.firstmatch,
+        )
     }
 }
 
@@ -76,12 +85,17 @@ impl ManagedFile for LineInFile {
     }
 
     async fn wanted(&self, host: &HostReader<'_>) -> Result<Wanted, ModuleError> {
-        content::edit(host, &self.path, self.state == Presence::Present, self.create, |text| self.edit(text)).await
+        content::edit(host, &self.path, self.state == Presence::Present, self.create, |text| {
+            self.edit(text)
+        })
+        .await
     }
 
     fn validate(&self, args: &Node) -> Result<(), Diag> {
         match self.state {
-            Presence::Present if self.line.is_none() => Err(Diag::invalid(&args.span, "state: present needs `line`")),
+            Presence::Present if self.line.is_none() => {
+                Err(Diag::invalid(&args.span, "state: present needs `line`"))
+            }
             Presence::Absent if self.line.is_none() && self.regexp.is_none() => {
                 Err(Diag::invalid(&args.span, "state: absent needs `regexp` or `line`"))
             }

@@ -83,13 +83,17 @@ impl Mount {
     }
 
     fn entry(&self) -> String {
-        let (src, fstype) = (self.src.as_deref().unwrap_or_default(), self.fstype.as_deref().unwrap_or_default());
+        let (src, fstype) =
+            (self.src.as_deref().unwrap_or_default(), self.fstype.as_deref().unwrap_or_default());
         format!("{src} {} {fstype} {} {} {}", self.path, self.opts, self.dump, self.passno)
     }
 
     /// fstab with this mount point's entry once, where its first entry was (or at the end).
     fn edit(&self, text: &str) -> String {
-        let ours = |line: &str| !line.trim_start().starts_with('#') && line.split_whitespace().nth(1) == Some(self.path.as_str());
+        let ours = |line: &str| {
+            !line.trim_start().starts_with('#')
+                && line.split_whitespace().nth(1) == Some(self.path.as_str())
+        };
         let entry = self.entry();
         let mut kept: Vec<&str> = Vec::new();
         let mut placed = !self.in_fstab();
@@ -112,7 +116,9 @@ impl Mount {
     }
 
     async fn is_mounted(&self, host: &HostReader<'_>) -> Result<bool, ModuleError> {
-        let output = host.probe(Command::argv(["findmnt", "-n", "--mountpoint", self.path.as_str()])).await?;
+        let output = host
+            .probe(Command::argv(["findmnt", "-n", "--mountpoint", self.path.as_str()]))
+            .await?;
         Ok(output.rc == 0)
     }
 
@@ -130,7 +136,8 @@ impl Mount {
         if host.stat(&self.path).await?.is_none() {
             host.mkdir(&self.path, Attrs { mode: Some(0o755), ..Attrs::default() }).await?;
         }
-        let (src, fstype) = (self.src.as_deref().unwrap_or_default(), self.fstype.as_deref().unwrap_or_default());
+        let (src, fstype) =
+            (self.src.as_deref().unwrap_or_default(), self.fstype.as_deref().unwrap_or_default());
         let argv = ["mount", "-t", fstype, "-o", self.opts.as_str(), "--", src, self.path.as_str()];
         host.run_ok(Command::argv(argv), &format!("mount {src} on {}", self.path)).await?;
         Ok(())
@@ -151,7 +158,10 @@ impl Module for Mount {
     async fn check(&self, host: &HostReader<'_>) -> Result<Check<MountPlan>, ModuleError> {
         let wanted = self.fstab_wanted(host).await?;
         // A new fstab is world-readable, as every system's is; an existing one keeps its mode.
-        let attrs = FileAttrs { mode: wanted.stat.is_none().then_some(Mode(0o644)), ..FileAttrs::default() };
+        let attrs = FileAttrs {
+            mode: wanted.stat.is_none().then_some(Mode(0o644)),
+            ..FileAttrs::default()
+        };
         let (mut summary, diff, fstab) = match content::check(host, &wanted, &attrs).await? {
             Check::Change(change, write) => (vec![change.summary], change.diff, Some(write)),
             _ => (Vec::new(), None, None),
@@ -162,7 +172,10 @@ impl Module for Mount {
         }
         Ok(match summary.is_empty() {
             true => Check::Ok(Outcome::default()),
-            false => Check::Change(Change { summary: summary.join("; "), diff }, MountPlan { fstab, live }),
+            false => Check::Change(
+                Change { summary: summary.join("; "), diff },
+                MountPlan { fstab, live },
+            ),
         })
     }
 
@@ -174,10 +187,18 @@ impl Module for Mount {
             Some(LiveAction::Mount) => self.mount(host).await?,
             Some(LiveAction::Remount) => {
                 let options = format!("remount,{}", self.opts);
-                host.run_ok(Command::argv(["mount", "-o", options.as_str(), "--", self.path.as_str()]), "remount").await?;
+                host.run_ok(
+                    Command::argv(["mount", "-o", options.as_str(), "--", self.path.as_str()]),
+                    "remount",
+                )
+                .await?;
             }
             Some(LiveAction::Unmount) => {
-                host.run_ok(Command::argv(["umount", "--", self.path.as_str()]), &format!("umount {}", self.path)).await?;
+                host.run_ok(
+                    Command::argv(["umount", "--", self.path.as_str()]),
+                    &format!("umount {}", self.path),
+                )
+                .await?;
             }
             None => {}
         }
@@ -186,13 +207,25 @@ impl Module for Mount {
 
     fn validate(&self, args: &Node) -> Result<(), Diag> {
         if !self.path.starts_with('/') || self.path.split_whitespace().count() != 1 {
-            return Err(Diag::invalid(&args.span, format!("`path` must be an absolute path without spaces, not `{}`", self.path)));
+            return Err(Diag::invalid(
+                &args.span,
+                format!("`path` must be an absolute path without spaces, not `{}`", self.path),
+            ));
         }
         let needs_entry = matches!(self.state, State::Mounted | State::Present);
         if needs_entry && (self.src.is_none() || self.fstype.is_none()) {
-            return Err(Diag::invalid(&args.span, "state: mounted and present need `src` and `fstype`"));
+            return Err(Diag::invalid(
+                &args.span,
+                "state: mounted and present need `src` and `fstype`",
+            ));
         }
-        let fields = [self.src.as_deref(), self.fstype.as_deref(), Some(self.opts.as_str()), Some(&self.dump), Some(&self.passno)];
+        let fields = [
+            self.src.as_deref(),
+            self.fstype.as_deref(),
+            Some(self.opts.as_str()),
+            Some(&self.dump),
+            Some(&self.passno),
+        ];
         if fields.into_iter().flatten().any(|f| f.is_empty() || f.contains(char::is_whitespace)) {
             return Err(Diag::invalid(&args.span, "fstab fields cannot be empty or hold spaces"));
         }

@@ -46,8 +46,7 @@ fn an_hour() -> u64 {
 const UPDATE_STAMP: &str = "/var/lib/apt/periodic/update-success-stamp";
 
 /// Package lists exist and were updated within `$2` seconds of now (stamp `$1`).
-const CACHE_IS_FRESH: &str =
-    r#"ls /var/lib/apt/lists/*_Packages* >/dev/null 2>&1 && test -n "$(find "$1" -newermt "-$2 seconds" 2>/dev/null)""#;
+const CACHE_IS_FRESH: &str = r#"ls /var/lib/apt/lists/*_Packages* >/dev/null 2>&1 && test -n "$(find "$1" -newermt "-$2 seconds" 2>/dev/null)""#;
 
 impl Package {
     fn names(&self) -> &[String] {
@@ -56,7 +55,13 @@ impl Package {
 
     /// The packages whose installed state is not the wanted one.
     async fn pending(&self, host: &HostReader<'_>) -> Result<Vec<String>, ModuleError> {
-        let mut argv = vec!["dpkg-query".to_string(), "-W".into(), "-f".into(), "${Package} ${db:Status-Status}\\n".into(), "--".into()];
+        let mut argv = vec![
+            "dpkg-query".to_string(),
+            "-W".into(),
+            "-f".into(),
+            "${Package} ${db:Status-Status}\\n".into(),
+            "--".into(),
+        ];
         argv.extend(self.names().iter().cloned());
         // Unknown packages make dpkg-query exit 1; they are simply not installed.
         let output = host.probe(Command::argv(argv)).await?;
@@ -64,10 +69,20 @@ impl Package {
             return Err(ModuleError::failed(format!("dpkg-query: {}", output.stderr_text())));
         }
         let listed = String::from_utf8_lossy(&output.stdout);
-        let installed: Vec<&str> =
-            listed.lines().filter_map(|l| l.split_once(' ')).filter(|(_, status)| *status == "installed").map(|(name, _)| name).collect();
-        let is_installed = |name: &String| installed.contains(&name.split('=').next().unwrap_or(name));
-        Ok(self.names().iter().filter(|n| is_installed(n) != (self.state == State::Present)).cloned().collect())
+        let installed: Vec<&str> = listed
+            .lines()
+            .filter_map(|l| l.split_once(' '))
+            .filter(|(_, status)| *status == "installed")
+            .map(|(name, _)| name)
+            .collect();
+        let is_installed =
+            |name: &String| installed.contains(&name.split('=').next().unwrap_or(name));
+        Ok(self
+            .names()
+            .iter()
+            .filter(|n| is_installed(n) != (self.state == State::Present))
+            .cloned()
+            .collect())
     }
 
     fn apt_get(&self, verb: &str, packages: &[String]) -> Command {
@@ -99,16 +114,42 @@ impl Module for Package {
         Ok(Check::Change(Change::new(format!("{verb} {}", pending.join(" "))), pending))
     }
 
-    async fn apply(&self, pending: Vec<String>, host: &HostWriter<'_>) -> Result<Outcome, ModuleError> {
+    async fn apply(
+        &self,
+        pending: Vec<String>,
+        host: &HostWriter<'_>,
+    ) -> Result<Outcome, ModuleError> {
         if self.state == State::Absent {
             host.run_ok(self.apt_get("remove", &pending), "apt-get remove").await?;
             return Ok(Outcome::default());
         }
         if self.update_cache {
             let age = self.cache_valid_time.to_string();
-            if host.run(Command::argv(["/bin/sh", "-c", CACHE_IS_FRESH, "sh", UPDATE_STAMP, age.as_str()])).await?.rc != 0 {
+            if host
+                .run(Command::argv([
+                    "/bin/sh",
+                    "-c",
+                    CACHE_IS_FRESH,
+                    "sh",
+                    UPDATE_STAMP,
+                    age.as_str(),
+                ]))
+                .await?
+                .rc
+                != 0
+            {
                 host.run_ok(self.apt_get("update", &[]), "apt-get update").await?;
-                host.run_ok(Command::argv(["sh", "-c", "mkdir -p \"${1%/*}\" && touch \"$1\"", "sh", UPDATE_STAMP]), "stamp").await?;
+                host.run_ok(
+                    Command::argv([
+                        "sh",
+                        "-c",
+                        "mkdir -p \"${1%/*}\" && touch \"$1\"",
+                        "sh",
+                        UPDATE_STAMP,
+                    ]),
+                    "stamp",
+                )
+                .await?;
             }
         }
         host.run_ok(self.apt_get("install", &pending), "apt-get install").await?;
@@ -116,10 +157,15 @@ impl Module for Package {
     }
 
     fn validate(&self, args: &Node) -> Result<(), Diag> {
-        let bad = self.names().iter().find(|n| n.is_empty() || n.starts_with('-') || n.contains(char::is_whitespace));
+        let bad = self
+            .names()
+            .iter()
+            .find(|n| n.is_empty() || n.starts_with('-') || n.contains(char::is_whitespace));
         match bad {
             Some(name) => Err(Diag::invalid(&args.span, format!("`{name}` is not a package name"))),
-            None if self.names().is_empty() => Err(Diag::invalid(&args.span, "`name` lists no package")),
+            None if self.names().is_empty() => {
+                Err(Diag::invalid(&args.span, "`name` lists no package"))
+            }
             None => Ok(()),
         }
     }

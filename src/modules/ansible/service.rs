@@ -53,13 +53,34 @@ impl Service {
     }
 
     async fn unit(&self, host: &HostReader<'_>) -> Result<Unit, ModuleError> {
-        let shown =
-            self.systemctl(host, &["show", "--property=ActiveState,UnitFileState,NeedDaemonReload,LoadState", "--", &self.name]).await?;
-        let property = |key: &str| shown.lines().find_map(|l| l.strip_prefix(key)?.strip_prefix('=')).unwrap_or_default().to_string();
+        let shown = self
+            .systemctl(
+                host,
+                &[
+                    "show",
+                    "--property=ActiveState,UnitFileState,NeedDaemonReload,LoadState",
+                    "--",
+                    &self.name,
+                ],
+            )
+            .await?;
+        let property = |key: &str| {
+            shown
+                .lines()
+                .find_map(|l| l.strip_prefix(key)?.strip_prefix('='))
+                .unwrap_or_default()
+                .to_string()
+        };
         Ok(Unit {
             found: property("LoadState") != "not-found",
-            active: matches!(property("ActiveState").as_str(), "active" | "activating" | "reloading"),
-            enabled: matches!(property("UnitFileState").as_str(), "enabled" | "enabled-runtime" | "alias"),
+            active: matches!(
+                property("ActiveState").as_str(),
+                "active" | "activating" | "reloading"
+            ),
+            enabled: matches!(
+                property("UnitFileState").as_str(),
+                "enabled" | "enabled-runtime" | "alias"
+            ),
             stale: property("NeedDaemonReload") == "yes",
         })
     }
@@ -109,9 +130,14 @@ impl Module for Service {
         })
     }
 
-    async fn apply(&self, plan: ServicePlan, host: &HostWriter<'_>) -> Result<Outcome, ModuleError> {
+    async fn apply(
+        &self,
+        plan: ServicePlan,
+        host: &HostWriter<'_>,
+    ) -> Result<Outcome, ModuleError> {
         // A unit a dry run could not find (an earlier step writes it) must exist by now.
-        let needs_unit = self.state.is_some_and(|s| s != State::Stopped) || self.enabled == Some(true);
+        let needs_unit =
+            self.state.is_some_and(|s| s != State::Stopped) || self.enabled == Some(true);
         if !plan.unit_found && needs_unit {
             return Err(ModuleError::failed(format!("systemd has no unit {}", self.name)));
         }
@@ -129,7 +155,10 @@ impl Module for Service {
         if self.state.is_none() && self.enabled.is_none() && !self.daemon_reload {
             return Err(Diag::invalid(&args.span, "say `state`, `enabled` or `daemon_reload`"));
         }
-        if self.name.is_empty() || self.name.starts_with('-') || self.name.contains(char::is_whitespace) {
+        if self.name.is_empty()
+            || self.name.starts_with('-')
+            || self.name.contains(char::is_whitespace)
+        {
             return Err(Diag::invalid(&args.span, format!("`{}` is not a unit name", self.name)));
         }
         Ok(())

@@ -19,7 +19,12 @@ impl Module for SetFact {
 
     async fn check(&self, _host: &HostReader<'_>) -> Result<Check<Self::Plan>, ModuleError> {
         // `cacheable` means nothing without a fact cache; accepted for Ansible playbooks.
-        let facts = self.0.iter().filter(|(k, _)| *k != "cacheable").map(|(k, v)| (k.clone(), v.clone())).collect();
+        let facts = self
+            .0
+            .iter()
+            .filter(|(k, _)| *k != "cacheable")
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
         Ok(Check::Ok(Outcome { facts, ..Outcome::default() }))
     }
 }

@@ -60,7 +60,8 @@ impl Sysctl {
     /// The drop-in with this key present exactly once (or gone).
     fn edit(&self, text: &str) -> String {
         let key = |line: &str| {
-            line.split_once('=').map(|(k, _)| k.trim() == self.name).unwrap_or(false) && !line.trim_start().starts_with(['#', ';'])
+            line.split_once('=').map(|(k, _)| k.trim() == self.name).unwrap_or(false)
+                && !line.trim_start().starts_with(['#', ';'])
         };
         let entry = format!("{} = {}", self.name, self.value());
         let mut lines: Vec<&str> = Vec::new();
@@ -82,7 +83,10 @@ impl Sysctl {
     }
 
     async fn file_wanted(&self, host: &HostReader<'_>) -> Result<Wanted, ModuleError> {
-        content::edit(host, &self.sysctl_file, self.state == Presence::Present, true, |text| Ok(self.edit(text))).await
+        content::edit(host, &self.sysctl_file, self.state == Presence::Present, true, |text| {
+            Ok(self.edit(text))
+        })
+        .await
     }
 
     /// The live value when it differs from the wanted one.
@@ -90,10 +94,13 @@ impl Sysctl {
         if !self.sysctl_set || self.state == Presence::Absent {
             return Ok(None);
         }
-        let current = host
-            .read(&self.proc_path())
-            .await?
-            .ok_or_else(|| ModuleError::Failed(format!("no kernel parameter {} ({} does not exist)", self.name, self.proc_path())))?;
+        let current = host.read(&self.proc_path()).await?.ok_or_else(|| {
+            ModuleError::failed(format!(
+                "no kernel parameter {} ({} does not exist)",
+                self.name,
+                self.proc_path()
+            ))
+        })?;
         let current = normalized(&String::from_utf8_lossy(&current));
         Ok((current != self.value()).then_some(current))
     }
@@ -112,16 +119,23 @@ impl Module for Sysctl {
 
     async fn check(&self, host: &HostReader<'_>) -> Result<Check<SysctlPlan>, ModuleError> {
         let wanted = self.file_wanted(host).await?;
-        let (file_change, file) = match content::check(host, &wanted, &FileAttrs::default()).await? {
+        let (file_change, file) = match content::check(host, &wanted, &FileAttrs::default()).await?
+        {
             Check::Change(change, write) => (Some(change), Some(write)),
             _ => (None, None),
         };
-        let live = self.live_drift(host).await?.map(|current| format!("{} {current} → {}", self.name, self.value()));
+        let live = self
+            .live_drift(host)
+            .await?
+            .map(|current| format!("{} {current} → {}", self.name, self.value()));
         let plan = SysctlPlan { file, set_live: live.is_some() };
         Ok(match (file_change, live) {
             (None, None) => Check::Ok(Outcome::default()),
             (Some(change), None) => Check::Change(change, plan),
-            (Some(change), Some(live)) => Check::Change(Change { summary: format!("{}; {live}", change.summary), diff: change.diff }, plan),
+            (Some(change), Some(live)) => Check::Change(
+                Change { summary: format!("{}; {live}", change.summary), diff: change.diff },
+                plan,
+            ),
             (None, Some(live)) => Check::Change(Change::new(live), plan),
         })
     }
@@ -132,11 +146,16 @@ impl Module for Sysctl {
         }
         if plan.set_live {
             // The value goes on stdin: nothing but the path reaches the argument vector.
-            let mut command = Command::argv(["/bin/sh", "-c", "cat > \"$1\"", "sh", &self.proc_path()]);
+            let mut command =
+                Command::argv(["/bin/sh", "-c", "cat > \"$1\"", "sh", &self.proc_path()]);
             command.stdin = Some(format!("{}\n", self.value()).into_bytes());
             let output = host.run(command).await?;
             if output.rc != 0 {
-                return Err(ModuleError::Failed(format!("cannot set {}: {}", self.name, output.stderr_text())));
+                return Err(ModuleError::failed(format!(
+                    "cannot set {}: {}",
+                    self.name,
+                    output.stderr_text()
+                )));
             }
         }
         Ok(Outcome::default())
@@ -150,7 +169,10 @@ impl Module for Sysctl {
             && !self.name.contains("..")
             && self.name.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-/".contains(&b));
         if !well_formed || self.name.starts_with(['/', '.']) {
-            return Err(Diag::invalid(&args.span, format!("`{}` is not a kernel parameter name such as vm.swappiness", self.name)));
+            return Err(Diag::invalid(
+                &args.span,
+                format!("`{}` is not a kernel parameter name such as vm.swappiness", self.name),
+            ));
         }
         Ok(())
     }

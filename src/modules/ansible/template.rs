@@ -30,10 +30,15 @@ impl ManagedFile for TemplateModule {
 
     async fn wanted(&self, host: &HostReader<'_>) -> Result<Wanted, ModuleError> {
         let source = host.find_source(&self.src, "templates")?;
-        let text =
-            crate::text_file::read(&source).map_err(|e| ModuleError::Failed(format!("cannot read template {}: {e}", source.display())))?;
+        let text = crate::text_file::read(&source)?;
         let desired = host.scope.render_file(&source.display().to_string(), &text)?.into_bytes();
         let (stat, before) = content::current(host, &self.dest).await?;
-        Ok(Wanted { path: self.dest.clone(), stat, before, desired: Some(desired), make_parents: false })
+        Ok(Wanted {
+            path: self.dest.clone(),
+            stat,
+            before,
+            desired: Some(desired),
+            make_parents: false,
+        })
     }
 }

@@ -22,10 +22,16 @@ pub struct BaseImage {
 
 impl BaseImage {
     fn is_url(&self) -> bool {
-        ["http://", "https://", "ftp://", "file://"].iter().any(|scheme| self.src.starts_with(scheme))
+        ["http://", "https://", "ftp://", "file://"]
+            .iter()
+            .any(|scheme| self.src.starts_with(scheme))
     }
 
-    async fn digest(&self, host: &HostReader<'_>, path: &str) -> Result<Option<String>, ModuleError> {
+    async fn digest(
+        &self,
+        host: &HostReader<'_>,
+        path: &str,
+    ) -> Result<Option<String>, ModuleError> {
         if host.stat(path).await?.is_none() {
             return Ok(None);
         }
@@ -44,32 +50,63 @@ impl Module for BaseImage {
     async fn check(&self, host: &HostReader<'_>) -> Result<Check<Self::Plan>, ModuleError> {
         let want = self.sha256.to_ascii_lowercase();
         Ok(match self.digest(host, &self.dest).await? {
-            Some(have) if have == want => Check::Ok(Outcome::msg(format!("{} matches its sha256", self.dest))),
-            Some(have) => Check::change(format!("replace {} (sha256 {have}, expected {want}) from {}", self.dest, self.src)),
+            Some(have) if have == want => {
+                Check::Ok(Outcome::msg(format!("{} matches its sha256", self.dest)))
+            }
+            Some(have) => Check::change(format!(
+                "replace {} (sha256 {have}, expected {want}) from {}",
+                self.dest, self.src
+            )),
             None => Check::change(format!("fetch {} from {}", self.dest, self.src)),
         })
     }
 
-    async fn apply(&self, _plan: Self::Plan, host: &HostWriter<'_>) -> Result<Outcome, ModuleError> {
+    async fn apply(
+        &self,
+        _plan: Self::Plan,
+        host: &HostWriter<'_>,
+    ) -> Result<Outcome, ModuleError> {
         let partial = format!("{}.numarun-partial", self.dest);
         let fetch = match self.is_url() {
-            true => Command::argv(["curl", "-fsSL", "--retry", "2", "-o", partial.as_str(), "--", self.src.as_str()]),
+            true => Command::argv([
+                "curl",
+                "-fsSL",
+                "--retry",
+                "2",
+                "-o",
+                partial.as_str(),
+                "--",
+                self.src.as_str(),
+            ]),
             false => Command::argv(["cp", "--", self.src.as_str(), partial.as_str()]),
         };
         let fetched = host.run(fetch).await?;
         if fetched.rc != 0 {
             host.remove(&partial).await?;
-            return Err(ModuleError::failed(format!("cannot fetch {}: {}", self.src, fetched.stderr_text())));
+            return Err(ModuleError::failed(format!(
+                "cannot fetch {}: {}",
+                self.src,
+                fetched.stderr_text()
+            )));
         }
         let want = self.sha256.to_ascii_lowercase();
         let have = self.digest(host, &partial).await?.unwrap_or_default();
         if have != want {
             host.remove(&partial).await?;
-            return Err(ModuleError::failed(format!("{} has sha256 {have}, expected {want}: not put in place", self.src)));
+            return Err(ModuleError::failed(format!(
+                "{} has sha256 {have}, expected {want}: not put in place",
+                self.src
+            )));
         }
-        let placed = host.run(Command::argv(["mv", "-f", "--", partial.as_str(), self.dest.as_str()])).await?;
+        let placed = host
+            .run(Command::argv(["mv", "-f", "--", partial.as_str(), self.dest.as_str()]))
+            .await?;
         if placed.rc != 0 {
-            return Err(ModuleError::failed(format!("cannot place {}: {}", self.dest, placed.stderr_text())));
+            return Err(ModuleError::failed(format!(
+                "cannot place {}: {}",
+                self.dest,
+                placed.stderr_text()
+            )));
         }
         Ok(Outcome::default())
     }

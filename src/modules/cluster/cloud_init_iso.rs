@@ -75,7 +75,8 @@ impl CloudInitIso {
             ("meta-data", format!("instance-id: {0}\nlocal-hostname: {0}\n", self.hostname)),
         ];
         if let Some(network) = &self.network_config {
-            documents.push(("network-config", yaml(serde_json::to_value(network).unwrap_or_default())));
+            documents
+                .push(("network-config", yaml(serde_json::to_value(network).unwrap_or_default())));
         }
         documents
     }
@@ -96,23 +97,37 @@ impl Module for CloudInitIso {
 
     async fn check(&self, host: &HostReader<'_>) -> Result<Check<Self::Plan>, ModuleError> {
         let desired = self.seed();
-        let kept = host.read(&self.seed_file()).await?.map(|b| String::from_utf8_lossy(&b).into_owned());
+        let kept =
+            host.read(&self.seed_file()).await?.map(|b| String::from_utf8_lossy(&b).into_owned());
         let iso = host.stat(&self.path).await?;
         if iso.is_some() && kept.as_deref() == Some(desired.as_str()) {
             return Ok(Check::Ok(Outcome::msg(format!("{} holds this seed", self.path))));
         }
         // The documents may hold private host keys: the diff shows only which ones changed.
-        let names = |seed: &str| seed.lines().filter(|l| l.starts_with("--- ")).map(|l| format!("{l}\n")).collect::<String>();
-        let diff = TextDiff { path: self.path.clone(), before: kept.map(|k| names(&k)).unwrap_or_default(), after: names(&desired) };
+        let names = |seed: &str| {
+            seed.lines()
+                .filter(|l| l.starts_with("--- "))
+                .map(|l| format!("{l}\n"))
+                .collect::<String>()
+        };
+        let diff = TextDiff {
+            path: self.path.clone(),
+            before: kept.map(|k| names(&k)).unwrap_or_default(),
+            after: names(&desired),
+        };
         let verb = if iso.is_some() { "rebuild" } else { "build" };
         Ok(Check::Change(Change { summary: format!("{verb} {}", self.path), diff: Some(diff) }, ()))
     }
 
-    async fn apply(&self, _plan: Self::Plan, host: &HostWriter<'_>) -> Result<Outcome, ModuleError> {
+    async fn apply(
+        &self,
+        _plan: Self::Plan,
+        host: &HostWriter<'_>,
+    ) -> Result<Outcome, ModuleError> {
         let made = host.run(Command::argv(["mktemp", "-d"])).await?;
         let dir = String::from_utf8_lossy(&made.stdout).trim().to_string();
         if made.rc != 0 || dir.is_empty() {
-            return Err(ModuleError::Failed("mktemp -d failed on the target".into()));
+            return Err(ModuleError::failed("mktemp -d failed on the target"));
         }
         let result = self.build(host, &dir).await;
         host.run(Command::argv(["rm", "-rf", "--", dir.as_str()])).await?;
@@ -132,15 +147,31 @@ impl CloudInitIso {
             host.write(&format!("{seed}/{name}"), text.as_bytes(), SECRET).await?;
         }
         let partial = format!("{}.numarun-partial", self.path);
-        let argv = ["xorriso", "-as", "mkisofs", "-quiet", "-output", &partial, "-volid", "cidata", "-joliet", "-rock", &seed];
+        let argv = [
+            "xorriso", "-as", "mkisofs", "-quiet", "-output", &partial, "-volid", "cidata",
+            "-joliet", "-rock", &seed,
+        ];
         let built = host.run(Command::argv(argv)).await?;
         if built.rc != 0 {
             host.remove(&partial).await?;
-            return Err(ModuleError::Failed(format!("xorriso: {}", built.stderr_text())));
+            return Err(ModuleError::failed(format!("xorriso: {}", built.stderr_text())));
         }
-        let placed = host.run(Command::argv(["sh", "-c", "chmod 600 \"$1\" && mv -f \"$1\" \"$2\"", "sh", &partial, &self.path])).await?;
+        let placed = host
+            .run(Command::argv([
+                "sh",
+                "-c",
+                "chmod 600 \"$1\" && mv -f \"$1\" \"$2\"",
+                "sh",
+                &partial,
+                &self.path,
+            ]))
+            .await?;
         if placed.rc != 0 {
-            return Err(ModuleError::Failed(format!("cannot place {}: {}", self.path, placed.stderr_text())));
+            return Err(ModuleError::failed(format!(
+                "cannot place {}: {}",
+                self.path,
+                placed.stderr_text()
+            )));
         }
         Ok(())
     }

@@ -57,7 +57,8 @@ async fn block_devices(host: &HostReader<'_>) -> Result<Value, ModuleError> {
         .lines()
         .filter_map(|line| {
             let mut words = line.split_whitespace();
-            let (name, bytes, rotational) = (words.next()?, words.next()?.parse::<u64>().ok()?, words.next()?);
+            let (name, bytes, rotational) =
+                (words.next()?, words.next()?.parse::<u64>().ok()?, words.next()?);
             Some(serde_json::json!({
                 "name": name,
                 "size_gb": bytes as f64 / 1e9,
@@ -80,13 +81,17 @@ async fn free_space(host: &HostReader<'_>, paths: &[String]) -> Result<Value, Mo
     }
     let output = host.probe(Command::argv(argv)).await?;
     if output.rc != 0 {
-        return Err(ModuleError::Failed(format!("df: {}", output.stderr_text())));
+        return Err(ModuleError::failed(format!("df: {}", output.stderr_text())));
     }
     // df -P prints a header, then one line per path in the order given.
     let free: BTreeMap<&String, f64> = paths
         .iter()
         .zip(String::from_utf8_lossy(&output.stdout).lines().skip(1).map(|line| {
-            line.split_whitespace().nth(3).and_then(|kib| kib.parse::<f64>().ok()).map(|kib| kib * 1024.0 / 1e9).unwrap_or(0.0)
+            line.split_whitespace()
+                .nth(3)
+                .and_then(|kib| kib.parse::<f64>().ok())
+                .map(|kib| kib * 1024.0 / 1e9)
+                .unwrap_or(0.0)
         }))
         .collect();
     Ok(Value::from(minijinja::value::Serde(free)))

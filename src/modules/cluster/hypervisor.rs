@@ -15,7 +15,8 @@ pub fn default_uri() -> String {
 /// (`qemu:///system`, `qemu+unix:///system`, `test:///default`).
 fn is_local(uri: &str) -> bool {
     let Some((scheme, rest)) = uri.split_once("://") else { return true };
-    let transport_is_local = scheme.split_once('+').is_none_or(|(_, transport)| transport == "unix");
+    let transport_is_local =
+        scheme.split_once('+').is_none_or(|(_, transport)| transport == "unix");
     let host = rest.split('/').next().unwrap_or_default();
     transport_is_local && host.is_empty()
 }
@@ -42,7 +43,9 @@ mod tests {
         for uri in ["qemu:///system", "qemu:///session", "qemu+unix:///system", "test:///default"] {
             assert!(is_local(uri), "{uri}");
         }
-        for uri in ["qemu+ssh://root@server/system", "qemu://server/system", "qemu+tls://server/system"] {
+        for uri in
+            ["qemu+ssh://root@server/system", "qemu://server/system", "qemu+tls://server/system"]
+        {
             assert!(!is_local(uri), "{uri}");
         }
     }

@@ -58,7 +58,9 @@ impl LibvirtAddress {
         let (name, network, source) = (self.domain.clone(), self.network.clone(), self.source);
         hypervisor
             .call(move |conn| {
-                let Some(domain) = find_domain(conn, &name)?.filter(|d| d.is_active().unwrap_or(false)) else {
+                let Some(domain) =
+                    find_domain(conn, &name)?.filter(|d| d.is_active().unwrap_or(false))
+                else {
                     return Ok(Found::NotRunning);
                 };
                 let address = match source {
@@ -84,19 +86,31 @@ impl Module for LibvirtAddress {
             match self.look(&hypervisor).await? {
                 Found::Address(address) => break address,
                 Found::NotRunning if in_check_mode(host)? => {
-                    return Ok(Check::Unknown(format!("{} is not running yet: its address is not known", self.domain), ()));
+                    return Ok(Check::Unknown(
+                        format!("{} is not running yet: its address is not known", self.domain),
+                        (),
+                    ));
                 }
-                Found::NotRunning => return Err(ModuleError::failed(format!("{} is not running", self.domain))),
+                Found::NotRunning => {
+                    return Err(ModuleError::failed(format!("{} is not running", self.domain)));
+                }
                 Found::Waiting if Instant::now() >= deadline => {
-                    return Err(ModuleError::failed(format!("{} has no address after {} s", self.domain, self.timeout)));
+                    return Err(ModuleError::failed(format!(
+                        "{} has no address after {} s",
+                        self.domain, self.timeout
+                    )));
                 }
                 Found::Waiting => tokio::time::sleep(Duration::from_secs(2)).await,
             }
         };
-        let mut known: serde_json::Map<String, serde_json::Value> = match host.scope.get("vm_addresses")? {
-            Some(value) => serde_json::to_value(&value).ok().and_then(|v| v.as_object().cloned()).unwrap_or_default(),
-            None => serde_json::Map::new(),
-        };
+        let mut known: serde_json::Map<String, serde_json::Value> =
+            match host.scope.get("vm_addresses")? {
+                Some(value) => serde_json::to_value(&value)
+                    .ok()
+                    .and_then(|v| v.as_object().cloned())
+                    .unwrap_or_default(),
+                None => serde_json::Map::new(),
+            };
         known.insert(self.domain.clone(), address.clone().into());
         Ok(Check::Ok(Outcome {
             msg: Some(format!("{}: {address}", self.domain)),

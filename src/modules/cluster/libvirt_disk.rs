@@ -46,7 +46,9 @@ enum Attachment {
 impl LibvirtDisk {
     async fn attachment(&self, hypervisor: &Hypervisor) -> Result<Attachment, ModuleError> {
         let name = self.domain.clone();
-        let Some(current) = hypervisor.call(move |conn| view(conn, &name)).await.map_err(ModuleError::failed)? else {
+        let Some(current) =
+            hypervisor.call(move |conn| view(conn, &name)).await.map_err(ModuleError::failed)?
+        else {
             return Ok(Attachment::NoDomain);
         };
         match domain_xml::disk_at(&current.xml, &self.target).map_err(ModuleError::failed)? {
@@ -61,7 +63,8 @@ impl LibvirtDisk {
 
     /// A source under /dev is a whole host disk passed through (the guide's HDD), else a file.
     fn device_xml(&self) -> String {
-        let (kind, attribute) = if self.source.starts_with("/dev/") { ("block", "dev") } else { ("file", "file") };
+        let (kind, attribute) =
+            if self.source.starts_with("/dev/") { ("block", "dev") } else { ("file", "file") };
         format!(
             "<disk type='{kind}' device='disk'><driver name='qemu' type='{}'/><source {attribute}='{}'/><target dev='{}' bus='{}'/></disk>",
             xml_escape(&self.format),
@@ -86,19 +89,34 @@ impl Module for LibvirtDisk {
         let hypervisor = hypervisor::connect(host, &self.uri).await?;
         let summary = format!("attach {} to {} as {}", self.source, self.domain, self.target);
         Ok(match self.attachment(&hypervisor).await? {
-            Attachment::Attached => Check::Ok(Outcome::msg(format!("{} holds {}", self.target, self.source))),
-            Attachment::Missing { domain_running } => Check::Change(Change::new(summary), Some(domain_running)),
-            Attachment::NoDomain => Check::Change(Change::new(format!("{summary} (once it is defined)")), None),
+            Attachment::Attached => {
+                Check::Ok(Outcome::msg(format!("{} holds {}", self.target, self.source)))
+            }
+            Attachment::Missing { domain_running } => {
+                Check::Change(Change::new(summary), Some(domain_running))
+            }
+            Attachment::NoDomain => {
+                Check::Change(Change::new(format!("{summary} (once it is defined)")), None)
+            }
         })
     }
 
-    async fn apply(&self, domain_running: Option<bool>, host: &HostWriter<'_>) -> Result<Outcome, ModuleError> {
+    async fn apply(
+        &self,
+        domain_running: Option<bool>,
+        host: &HostWriter<'_>,
+    ) -> Result<Outcome, ModuleError> {
         let hypervisor = hypervisor::connect(host, &self.uri).await?;
         let Some(active) = domain_running else {
-            return Err(ModuleError::failed(format!("no domain {} on {}", self.domain, hypervisor.uri())));
+            return Err(ModuleError::failed(format!(
+                "no domain {} on {}",
+                self.domain,
+                hypervisor.uri()
+            )));
         };
         let (name, xml) = (self.domain.clone(), self.device_xml());
-        let flags = virt::sys::VIR_DOMAIN_AFFECT_CONFIG | if active { virt::sys::VIR_DOMAIN_AFFECT_LIVE } else { 0 };
+        let flags = virt::sys::VIR_DOMAIN_AFFECT_CONFIG
+            | if active { virt::sys::VIR_DOMAIN_AFFECT_LIVE } else { 0 };
         hypervisor
             .call(move |conn| conn.lookup_domain_by_name(&name)?.attach_device_flags(&xml, flags))
             .await

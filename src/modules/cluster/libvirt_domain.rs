@@ -72,7 +72,7 @@ impl LibvirtDomain {
         let xml = match (&self.template, &self.xml) {
             (Some(template), None) => {
                 let path = host.find_source(template, "templates")?;
-                let text = crate::text_file::read(&path).map_err(|e| ModuleError::failed(format!("{}: {e}", path.display())))?;
+                let text = crate::text_file::read(&path)?;
                 host.scope.render_file(&path.display().to_string(), &text)?
             }
             (None, Some(xml)) => xml.clone(),
@@ -80,7 +80,11 @@ impl LibvirtDomain {
         };
         let doc = domain_xml::parse(&xml).map_err(ModuleError::failed)?;
         if domain_xml::name(&doc).as_deref() != Some(self.name.as_str()) {
-            return Err(ModuleError::failed(format!("the XML names the domain {:?}, not `{}`", domain_xml::name(&doc), self.name)));
+            return Err(ModuleError::failed(format!(
+                "the XML names the domain {:?}, not `{}`",
+                domain_xml::name(&doc),
+                self.name
+            )));
         }
         if !domain_xml::is_managed(&xml) {
             return Err(ModuleError::failed(format!(
@@ -91,15 +95,31 @@ impl LibvirtDomain {
         Ok(xml)
     }
 
-    async fn wanted(&self, host: &HostReader<'_>, hypervisor: &Hypervisor) -> Result<Wanted, ModuleError> {
+    async fn wanted(
+        &self,
+        host: &HostReader<'_>,
+        hypervisor: &Hypervisor,
+    ) -> Result<Wanted, ModuleError> {
         let name = self.name.clone();
-        let current: Option<DomainView> = hypervisor.call(move |conn| view(conn, &name)).await.map_err(ModuleError::failed)?;
-        let mut wanted =
-            Wanted { define: None, start: false, autostart: false, remove: false, summary: vec![], diff: None, restart_for: vec![] };
+        let current: Option<DomainView> =
+            hypervisor.call(move |conn| view(conn, &name)).await.map_err(ModuleError::failed)?;
+        let mut wanted = Wanted {
+            define: None,
+            start: false,
+            autostart: false,
+            remove: false,
+            summary: vec![],
+            diff: None,
+            restart_for: vec![],
+        };
         if self.state == DomainState::Absent {
             if let Some(current) = current.filter(|c| domain_xml::is_managed(&c.xml)) {
                 wanted.remove = true;
-                wanted.summary.push(format!("{}undefine {}", if current.active { "destroy and " } else { "" }, self.name));
+                wanted.summary.push(format!(
+                    "{}undefine {}",
+                    if current.active { "destroy and " } else { "" },
+                    self.name
+                ));
                 for image in self.images() {
                     wanted.summary.push(format!("delete {image}"));
                 }
@@ -130,15 +150,23 @@ impl LibvirtDomain {
                     .filter(|f| f.disk.as_ref().is_none_or(|t| targets.contains(t)))
                     .collect();
                 if before != after {
-                    let changed: Vec<String> = after.iter().filter(|f| !before.contains(f)).map(|f| f.line.clone()).collect();
+                    let changed: Vec<String> = after
+                        .iter()
+                        .filter(|f| !before.contains(f))
+                        .map(|f| f.line.clone())
+                        .collect();
                     wanted.summary.push(format!("redefine {} ({})", self.name, changed.join("; ")));
                     if current.active {
-                        wanted.restart_for =
-                            after.iter().filter(|f| f.needs_restart && !before.contains(f)).map(|f| f.line.clone()).collect();
+                        wanted.restart_for = after
+                            .iter()
+                            .filter(|f| f.needs_restart && !before.contains(f))
+                            .map(|f| f.line.clone())
+                            .collect();
                     }
                     wanted.diff = Some(fields_diff(&self.name, &before, &after));
                     let uuid = domain_xml::uuid(&current.xml).unwrap_or_default();
-                    let keeping_disks = domain_xml::with_disks_of(&desired, &current.xml).map_err(ModuleError::failed)?;
+                    let keeping_disks = domain_xml::with_disks_of(&desired, &current.xml)
+                        .map_err(ModuleError::failed)?;
                     wanted.define = Some(domain_xml::with_uuid(&keeping_disks, &uuid));
                 }
             }
@@ -158,8 +186,13 @@ impl LibvirtDomain {
 
 /// numarun's fields before and after, as a reviewable diff.
 fn fields_diff(name: &str, before: &[Field], after: &[Field]) -> TextDiff {
-    let lines = |fields: &[Field]| fields.iter().map(|f| format!("{}\n", f.line)).collect::<String>();
-    TextDiff { path: format!("domain {name} (fields numarun owns)"), before: lines(before), after: lines(after) }
+    let lines =
+        |fields: &[Field]| fields.iter().map(|f| format!("{}\n", f.line)).collect::<String>();
+    TextDiff {
+        path: format!("domain {name} (fields numarun owns)"),
+        before: lines(before),
+        after: lines(after),
+    }
 }
 
 #[async_trait]
@@ -172,7 +205,9 @@ impl Module for LibvirtDomain {
         let wanted = self.wanted(host, &hypervisor).await?;
         if wanted.summary.is_empty() {
             let msg = match self.state {
-                DomainState::Absent => format!("{} is absent or not numarun's (left alone)", self.name),
+                DomainState::Absent => {
+                    format!("{} is absent or not numarun's (left alone)", self.name)
+                }
                 _ => format!("{} is as planned", self.name),
             };
             return Ok(Check::Ok(Outcome::msg(msg)));
@@ -194,7 +229,8 @@ impl Module for LibvirtDomain {
                             domain.destroy()?;
                         }
                         domain.undefine_flags(
-                            virt::sys::VIR_DOMAIN_UNDEFINE_MANAGED_SAVE | virt::sys::VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA,
+                            virt::sys::VIR_DOMAIN_UNDEFINE_MANAGED_SAVE
+                                | virt::sys::VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA,
                         )?;
                     }
                     return Ok(());
@@ -220,16 +256,23 @@ impl Module for LibvirtDomain {
         }
         Ok(match restart_for.is_empty() {
             true => Outcome::default(),
-            false => Outcome::msg(format!("defined; a restart of {} applies: {}", self.name, restart_for.join("; "))),
+            false => Outcome::msg(format!(
+                "defined; a restart of {} applies: {}",
+                self.name,
+                restart_for.join("; ")
+            )),
         })
     }
 
     fn validate(&self, args: &Node) -> Result<(), Diag> {
         match (&self.template, &self.xml, self.state) {
-            (Some(_), Some(_), _) => Err(Diag::invalid(&args.span, "give `template` or `xml`, not both")),
-            (None, None, DomainState::Running | DomainState::Defined) => {
-                Err(Diag::invalid(&args.span, "`libvirt_domain` needs `template` or `xml` unless `state: absent`"))
+            (Some(_), Some(_), _) => {
+                Err(Diag::invalid(&args.span, "give `template` or `xml`, not both"))
             }
+            (None, None, DomainState::Running | DomainState::Defined) => Err(Diag::invalid(
+                &args.span,
+                "`libvirt_domain` needs `template` or `xml` unless `state: absent`",
+            )),
             _ => Ok(()),
         }
     }

@@ -38,9 +38,13 @@ impl Module for LibvirtVerify {
                 _ => Ok(None),
             })
             .await
-            .map_err(|e| ModuleError::Failed(e.to_string()))?;
+            .map_err(ModuleError::failed)?;
         let Some(live) = live else {
-            return Ok(Check::Ok(Outcome { failed: true, msg: Some(format!("{} is not running", vm.name)), ..Outcome::default() }));
+            return Ok(Check::Ok(Outcome {
+                failed: true,
+                msg: Some(format!("{} is not running", vm.name)),
+                ..Outcome::default()
+            }));
         };
         let differences = differences(&vm, &live);
         let msg = match differences.is_empty() {
@@ -54,14 +58,22 @@ impl Module for LibvirtVerify {
             ),
             false => format!("{} is not placed as planned: {}", vm.name, differences.join("; ")),
         };
-        Ok(Check::Ok(Outcome { failed: !differences.is_empty(), msg: Some(msg), ..Outcome::default() }))
+        Ok(Check::Ok(Outcome {
+            failed: !differences.is_empty(),
+            msg: Some(msg),
+            ..Outcome::default()
+        }))
     }
 }
 
 fn differences(vm: &VmSpec, live: &pins::LivePlacement) -> Vec<String> {
     let mut found = Vec::new();
     if live.vcpus.len() != vm.tuning.vcpu_pins.len() {
-        found.push(format!("{} vCPUs run, the plan has {}", live.vcpus.len(), vm.tuning.vcpu_pins.len()));
+        found.push(format!(
+            "{} vCPUs run, the plan has {}",
+            live.vcpus.len(),
+            vm.tuning.vcpu_pins.len()
+        ));
     }
     for (vcpu, (planned, actual)) in vm.tuning.vcpu_pins.iter().zip(&live.vcpus).enumerate() {
         if *actual != CpuSet::from_iter([*planned]) {
@@ -69,14 +81,23 @@ fn differences(vm: &VmSpec, live: &pins::LivePlacement) -> Vec<String> {
         }
     }
     if live.emulator != vm.tuning.emulator_cpuset {
-        found.push(format!("emulator threads on {}, planned {}", live.emulator, vm.tuning.emulator_cpuset));
+        found.push(format!(
+            "emulator threads on {}, planned {}",
+            live.emulator, vm.tuning.emulator_cpuset
+        ));
     }
     let planned_mode = vm.tuning.numa_memory.mode.as_deref().unwrap_or("");
     if live.numa_mode.as_deref() != Some(planned_mode) {
-        found.push(format!("memory mode {}, planned {planned_mode}", live.numa_mode.as_deref().unwrap_or("none")));
+        found.push(format!(
+            "memory mode {}, planned {planned_mode}",
+            live.numa_mode.as_deref().unwrap_or("none")
+        ));
     }
     if live.numa_nodeset != vm.tuning.numa_memory.nodeset {
-        found.push(format!("memory on node(s) {}, planned {}", live.numa_nodeset, vm.tuning.numa_memory.nodeset));
+        found.push(format!(
+            "memory on node(s) {}, planned {}",
+            live.numa_nodeset, vm.tuning.numa_memory.nodeset
+        ));
     }
     found
 }

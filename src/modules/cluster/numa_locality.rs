@@ -34,7 +34,10 @@ fn bytes_per_node(numa_maps: &str) -> BTreeMap<u32, u64> {
     let mut per_node = BTreeMap::new();
     for mapping in numa_maps.lines() {
         let fields: Vec<&str> = mapping.split_whitespace().collect();
-        let page_kib = fields.iter().find_map(|f| f.strip_prefix("kernelpagesize_kB=")?.parse::<u64>().ok()).unwrap_or(4);
+        let page_kib = fields
+            .iter()
+            .find_map(|f| f.strip_prefix("kernelpagesize_kB=")?.parse::<u64>().ok())
+            .unwrap_or(4);
         for (node, pages) in fields.iter().filter_map(|f| f.strip_prefix('N')?.split_once('=')) {
             if let (Ok(node), Ok(pages)) = (node.parse::<u32>(), pages.parse::<u64>()) {
                 *per_node.entry(node).or_insert(0) += pages * page_kib * 1024;
@@ -51,23 +54,34 @@ impl Module for NumaLocality {
     async fn check(&self, host: &HostReader<'_>) -> Result<Check<Self::Plan>, ModuleError> {
         let vm: VmSpec = yaml::decode(&value_to_node(&self.vm, host.span))?;
         let pid_file = format!("{}/{}.pid", self.run_dir, vm.name);
-        let pid = host
-            .read(&pid_file)
-            .await?
-            .ok_or_else(|| ModuleError::failed(format!("{} is not running ({pid_file} is missing)", vm.name)))?;
+        let pid = host.read(&pid_file).await?.ok_or_else(|| {
+            ModuleError::failed(format!("{} is not running ({pid_file} is missing)", vm.name))
+        })?;
         let pid = String::from_utf8_lossy(&pid).trim().to_string();
         let maps_path = format!("/proc/{pid}/numa_maps");
-        let maps =
-            host.read(&maps_path).await?.ok_or_else(|| ModuleError::failed(format!("{maps_path} is missing: is process {pid} gone?")))?;
+        let maps = host.read(&maps_path).await?.ok_or_else(|| {
+            ModuleError::failed(format!("{maps_path} is missing: is process {pid} gone?"))
+        })?;
         let per_node = bytes_per_node(&String::from_utf8_lossy(&maps));
         let total: u64 = per_node.values().sum();
-        let local: u64 = per_node.iter().filter(|(node, _)| vm.tuning.numa_memory.nodeset.contains(**node)).map(|(_, bytes)| bytes).sum();
+        let local: u64 = per_node
+            .iter()
+            .filter(|(node, _)| vm.tuning.numa_memory.nodeset.contains(**node))
+            .map(|(_, bytes)| bytes)
+            .sum();
         let ratio = if total == 0 { 1.0 } else { local as f64 / total as f64 };
         let mib = |bytes: u64| bytes as f64 / (1024.0 * 1024.0);
-        let nodes: BTreeMap<String, f64> = per_node.iter().map(|(node, bytes)| (node.to_string(), mib(*bytes))).collect();
+        let nodes: BTreeMap<String, f64> =
+            per_node.iter().map(|(node, bytes)| (node.to_string(), mib(*bytes))).collect();
         let locality = serde_json::json!({ "vm": vm.name, "pid": pid, "total_mib": mib(total), "local_mib": mib(local), "ratio": ratio, "nodes": nodes });
         Ok(Check::Ok(Outcome {
-            msg: Some(format!("{}: {:.1}% of {:.0} MiB on node(s) {}", vm.name, ratio * 100.0, mib(total), vm.tuning.numa_memory.nodeset)),
+            msg: Some(format!(
+                "{}: {:.1}% of {:.0} MiB on node(s) {}",
+                vm.name,
+                ratio * 100.0,
+                mib(total),
+                vm.tuning.numa_memory.nodeset
+            )),
             data: vec![("locality".into(), Value::from(minijinja::value::Serde(locality)))],
             ..Outcome::default()
         }))

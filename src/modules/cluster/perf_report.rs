@@ -63,7 +63,11 @@ fn number_or_nothing<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<f
         None => Ok(None),
         Some(Raw::Number(n)) => Ok(Some(n)),
         Some(Raw::Text(t)) if t.trim().is_empty() || t == "None" => Ok(None),
-        Some(Raw::Text(t)) => t.trim().parse().map(Some).map_err(|_| serde::de::Error::custom(format!("`{t}` is not a number"))),
+        Some(Raw::Text(t)) => t
+            .trim()
+            .parse()
+            .map(Some)
+            .map_err(|_| serde::de::Error::custom(format!("`{t}` is not a number"))),
     }
 }
 
@@ -71,7 +75,11 @@ impl Measurement {
     fn verdict(&self) -> Verdict {
         match self.value {
             None => Verdict::None,
-            Some(v) if self.min.is_some_and(|min| v < min) || self.max.is_some_and(|max| v > max) => Verdict::Miss,
+            Some(v)
+                if self.min.is_some_and(|min| v < min) || self.max.is_some_and(|max| v > max) =>
+            {
+                Verdict::Miss
+            }
             Some(_) => Verdict::Pass,
         }
     }
@@ -93,9 +101,13 @@ fn number(n: f64) -> String {
 }
 
 fn markdown(title: &str, rows: &[(Measurement, Verdict)]) -> String {
-    let mut md = format!("# {title}\n\n| Measurement | Value | Threshold | Verdict |\n|---|---:|---|---|\n");
+    let mut md =
+        format!("# {title}\n\n| Measurement | Value | Threshold | Verdict |\n|---|---:|---|---|\n");
     for (m, verdict) in rows {
-        let value = m.value.map(|v| format!("{} {}", number(v), m.unit).trim_end().to_string()).unwrap_or_else(|| "not measured".into());
+        let value = m
+            .value
+            .map(|v| format!("{} {}", number(v), m.unit).trim_end().to_string())
+            .unwrap_or_else(|| "not measured".into());
         let verdict = match verdict {
             Verdict::Pass => "pass".to_string(),
             Verdict::Miss => "**missed**".to_string(),
@@ -112,8 +124,13 @@ impl Module for PerfReport {
     type Plan = ();
 
     async fn check(&self, _host: &HostReader<'_>) -> Result<Check<Self::Plan>, ModuleError> {
-        let rows: Vec<(Measurement, Verdict)> = self.measurements.iter().map(|m| (m.clone(), m.verdict())).collect();
-        let missed: Vec<&str> = rows.iter().filter(|(_, v)| *v == Verdict::Miss).map(|(m, _)| m.name.as_str()).collect();
+        let rows: Vec<(Measurement, Verdict)> =
+            self.measurements.iter().map(|m| (m.clone(), m.verdict())).collect();
+        let missed: Vec<&str> = rows
+            .iter()
+            .filter(|(_, v)| *v == Verdict::Miss)
+            .map(|(m, _)| m.name.as_str())
+            .collect();
         let json = serde_json::json!({
             "title": self.title,
             "passed": missed.is_empty(),
@@ -125,10 +142,21 @@ impl Module for PerfReport {
         });
         let text = serde_json::to_string_pretty(&json).map_err(ModuleError::failed)? + "\n";
         controller_file::write(Path::new(&format!("{}.json", self.dest)), &text)?;
-        controller_file::write(Path::new(&format!("{}.md", self.dest)), &markdown(&self.title, &rows))?;
+        controller_file::write(
+            Path::new(&format!("{}.md", self.dest)),
+            &markdown(&self.title, &rows),
+        )?;
         let msg = match missed.as_slice() {
-            [] => format!("{} measurement(s) within their thresholds; report in {}.md and .json", rows.len(), self.dest),
-            missed => format!("threshold missed: {}; report in {}.md and .json", missed.join(", "), self.dest),
+            [] => format!(
+                "{} measurement(s) within their thresholds; report in {}.md and .json",
+                rows.len(),
+                self.dest
+            ),
+            missed => format!(
+                "threshold missed: {}; report in {}.md and .json",
+                missed.join(", "),
+                self.dest
+            ),
         };
         Ok(Check::Ok(Outcome {
             failed: !missed.is_empty(),

@@ -33,17 +33,30 @@ impl Module for QemuImg {
 
     async fn check(&self, host: &HostReader<'_>) -> Result<Check<Self::Plan>, ModuleError> {
         if host.stat(&self.path).await?.is_some() {
-            return Ok(Check::Ok(Outcome::msg(format!("{} exists (never overwritten)", self.path))));
+            return Ok(Check::Ok(Outcome::msg(format!(
+                "{} exists (never overwritten)",
+                self.path
+            ))));
         }
         let on = self.backing_file.as_ref().map(|b| format!(" on {b}")).unwrap_or_default();
         Ok(Check::change(format!("create {} ({} {}{on})", self.path, self.format, self.size)))
     }
 
-    async fn apply(&self, _plan: Self::Plan, host: &HostWriter<'_>) -> Result<Outcome, ModuleError> {
+    async fn apply(
+        &self,
+        _plan: Self::Plan,
+        host: &HostWriter<'_>,
+    ) -> Result<Outcome, ModuleError> {
         // Made under a temporary name and renamed: a failed or killed create leaves no image
         // that a rerun would take for finished.
         let partial = format!("{}.numarun-partial", self.path);
-        let mut argv = vec!["qemu-img".to_string(), "create".into(), "-q".into(), "-f".into(), self.format.clone()];
+        let mut argv = vec![
+            "qemu-img".to_string(),
+            "create".into(),
+            "-q".into(),
+            "-f".into(),
+            self.format.clone(),
+        ];
         if let Some(backing) = &self.backing_file {
             argv.extend(["-b".into(), backing.clone(), "-F".into(), self.backing_format.clone()]);
         }
@@ -51,11 +64,13 @@ impl Module for QemuImg {
         let created = host.run(Command::argv(argv)).await?;
         if created.rc != 0 {
             host.remove(&partial).await?;
-            return Err(ModuleError::Failed(format!("qemu-img create: {}", created.stderr_text())));
+            return Err(ModuleError::failed(format!("qemu-img create: {}", created.stderr_text())));
         }
-        let moved = host.run(Command::argv(["mv", "-n", "--", partial.as_str(), self.path.as_str()])).await?;
+        let moved = host
+            .run(Command::argv(["mv", "-n", "--", partial.as_str(), self.path.as_str()]))
+            .await?;
         if moved.rc != 0 {
-            return Err(ModuleError::Failed(format!("mv {partial}: {}", moved.stderr_text())));
+            return Err(ModuleError::failed(format!("mv {partial}: {}", moved.stderr_text())));
         }
         Ok(Outcome::default())
     }

@@ -5,6 +5,7 @@ use serde::Deserialize;
 
 use super::hypervisor;
 use crate::connection::Command;
+use crate::file_error::FileError;
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::numa::Topology;
@@ -23,21 +24,25 @@ pub struct TopologySource {
 
 impl TopologySource {
     pub async fn read(&self, host: &HostReader<'_>) -> Result<Topology, ModuleError> {
-        let failed = |e: crate::numa::topology::TopologyError| ModuleError::Failed(e.to_string());
+        let failed = |e: crate::numa::topology::TopologyError| ModuleError::failed(e);
         if let Some(file) = &self.capabilities_file {
             let path = host.find_source(file, "files")?;
-            let xml = std::fs::read_to_string(&path).map_err(|e| ModuleError::Failed(format!("{}: {e}", path.display())))?;
+            let xml = std::fs::read_to_string(&path).map_err(|e| FileError::read(&path, e))?;
             return Topology::from_capabilities(&xml).map_err(failed);
         }
         if let Some(uri) = &self.libvirt_uri {
             let hypervisor = hypervisor::connect(host, uri).await?;
-            let xml = hypervisor.call(|conn| conn.capabilities()).await.map_err(|e| ModuleError::Failed(e.to_string()))?;
+            let xml =
+                hypervisor.call(|conn| conn.capabilities()).await.map_err(ModuleError::failed)?;
             return Topology::from_capabilities(&xml).map_err(failed);
         }
         let root = self.sysfs.as_deref().unwrap_or("/sys");
         let output = host.probe(Command::argv(["/bin/sh", "-c", SYSFS_DUMP, "sh", root])).await?;
         if output.rc != 0 {
-            return Err(ModuleError::Failed(format!("cannot read the topology under {root}: {}", output.stderr_text())));
+            return Err(ModuleError::failed(format!(
+                "cannot read the topology under {root}: {}",
+                output.stderr_text()
+            )));
         }
         Topology::from_sysfs_dump(&String::from_utf8_lossy(&output.stdout)).map_err(failed)
     }

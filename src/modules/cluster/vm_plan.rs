@@ -11,7 +11,9 @@ use crate::modules::contract::{Check, Module, Outcome};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::support::controller_file;
-use crate::numa::{DEFAULT_HOST_RESERVE_MB, Level, Rule, Topology, VmPlan, accept, map, validate, whole_cores};
+use crate::numa::{
+    DEFAULT_HOST_RESERVE_MB, Level, Rule, Topology, VmPlan, accept, map, validate, whole_cores,
+};
 use crate::template::{node_to_value, value_to_node};
 use crate::yaml;
 
@@ -56,7 +58,7 @@ impl VmPlanModule {
                 let node = yaml::load_file(&host.find_source(file, "files")?)?;
                 Ok((VmPlan::from_node(&node)?, node_to_value(&node)))
             }
-            _ => Err(ModuleError::Failed("`vm_plan` needs `plan` or `plan_file`, not both".into())),
+            _ => Err(ModuleError::failed("`vm_plan` needs `plan` or `plan_file`, not both")),
         }
     }
 }
@@ -72,7 +74,10 @@ impl Module for VmPlanModule {
         let accepted = self
             .accept_rules
             .iter()
-            .map(|name| Rule::named(name).ok_or_else(|| ModuleError::failed(format!("accept_rules: no rule `{name}`"))))
+            .map(|name| {
+                Rule::named(name)
+                    .ok_or_else(|| ModuleError::failed(format!("accept_rules: no rule `{name}`")))
+            })
             .collect::<Result<Vec<_>, _>>()?;
         accept(&mut findings, &accepted);
         if let Some(path) = &self.map_svg {
@@ -86,13 +91,20 @@ impl Module for VmPlanModule {
                 msg.push_str(&format!("{finding}\n"));
             }
         }
-        msg.push_str(&format!("{} VM(s): {errors} error(s), {} warning(s)", plan.virtual_machines.len(), findings.len() - errors));
+        msg.push_str(&format!(
+            "{} VM(s): {errors} error(s), {} warning(s)",
+            plan.virtual_machines.len(),
+            findings.len() - errors
+        ));
         let listed: Vec<Value> = findings.iter().map(|f| Value::from(f.to_string())).collect();
         Ok(Check::Ok(Outcome {
             failed: errors > 0,
             msg: Some(msg),
             data: vec![("findings".into(), Value::from(listed))],
-            facts: vec![("vm_plan".into(), value), ("guest_topology".into(), guest_topology(&plan, &topology))],
+            facts: vec![
+                ("vm_plan".into(), value),
+                ("guest_topology".into(), guest_topology(&plan, &topology)),
+            ],
         }))
     }
 }

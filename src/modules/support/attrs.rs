@@ -25,8 +25,13 @@ impl<'de> Deserialize<'de> for Mode {
                     return Ok(Mode(0));
                 }
                 let digits = s.strip_prefix("0o").unwrap_or(s);
-                if digits.is_empty() || digits.len() > 5 || !digits.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
-                    return Err(E::custom(format!("`{s}` is not an octal mode such as '0644' (symbolic modes are not supported)")));
+                if digits.is_empty()
+                    || digits.len() > 5
+                    || !digits.bytes().all(|b| (b'0'..=b'7').contains(&b))
+                {
+                    return Err(E::custom(format!(
+                        "`{s}` is not an octal mode such as '0644' (symbolic modes are not supported)"
+                    )));
                 }
                 u32::from_str_radix(digits, 8).map(Mode).map_err(E::custom)
             }
@@ -83,7 +88,12 @@ impl FileAttrs {
 }
 
 /// A numeric id as is, or a name looked up in the target's passwd/group file.
-async fn account_id(host: &HostReader<'_>, file: &str, name: &str, what: &str) -> Result<u32, ModuleError> {
+async fn account_id(
+    host: &HostReader<'_>,
+    file: &str,
+    name: &str,
+    what: &str,
+) -> Result<u32, ModuleError> {
     if let Ok(id) = name.parse() {
         return Ok(id);
     }

@@ -90,9 +90,14 @@ fn parent_dir(path: &str) -> Option<String> {
 }
 
 /// What a managed file is now, with its bytes (read in one round trip).
-pub async fn current(host: &HostReader<'_>, path: &str) -> Result<(Option<Stat>, Option<Vec<u8>>), ModuleError> {
+pub async fn current(
+    host: &HostReader<'_>,
+    path: &str,
+) -> Result<(Option<Stat>, Option<Vec<u8>>), ModuleError> {
     match host.inspect(path).await? {
-        Some((stat, _)) if stat.kind == FileKind::Directory => Err(ModuleError::Failed(format!("{path} is a directory"))),
+        Some((stat, _)) if stat.kind == FileKind::Directory => {
+            Err(ModuleError::failed(format!("{path} is a directory")))
+        }
         Some((stat, content)) => Ok((Some(stat), content)),
         None => Ok((None, None)),
     }
@@ -110,14 +115,22 @@ pub async fn edit(
     let (stat, before) = current(host, path).await?;
     let desired = match (&before, present) {
         (None, false) => None,
-        (None, true) if !create => return Err(ModuleError::Failed(format!("{path} does not exist (create: true makes it)"))),
+        (None, true) if !create => {
+            return Err(ModuleError::failed(format!(
+                "{path} does not exist (create: true makes it)"
+            )));
+        }
         (before, _) => Some(edit(&super::lines::as_text(path, before.as_deref())?)?.into_bytes()),
     };
     Ok(Wanted { path: path.to_string(), stat, before, desired, make_parents: create })
 }
 
 /// Would writing what is wanted change anything, and what; the write that would, as the plan.
-pub async fn check(host: &HostReader<'_>, wanted: &Wanted, attrs: &FileAttrs) -> Result<Check<FileWrite>, ModuleError> {
+pub async fn check(
+    host: &HostReader<'_>,
+    wanted: &Wanted,
+    attrs: &FileAttrs,
+) -> Result<Check<FileWrite>, ModuleError> {
     let Some(desired) = wanted.desired.as_deref() else { return Ok(Check::Ok(Outcome::default())) };
     let resolved = attrs.resolve(host).await?;
     let path = wanted.path.as_str();
@@ -138,7 +151,10 @@ pub async fn check(host: &HostReader<'_>, wanted: &Wanted, attrs: &FileAttrs) ->
             false => format!(" (its directory {dir} does not exist yet)"),
         });
         plan.make_dir = missing_dir.filter(|_| wanted.make_parents);
-        return Ok(Check::Change(Change { summary: format!("create {path}{}", orphan.unwrap_or_default()), diff }, plan));
+        return Ok(Check::Change(
+            Change { summary: format!("create {path}{}", orphan.unwrap_or_default()), diff },
+            plan,
+        ));
     };
     let mut changes = Vec::new();
     if before != desired {

@@ -3,10 +3,11 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::modules::error::ModuleError;
+use crate::file_error::FileError;
 
-pub fn write(path: &Path, text: &str) -> Result<(), ModuleError> {
-    let failed = |e: std::io::Error| ModuleError::failed(format!("{}: {e}", path.display()));
+/// Writes `text` to `path` on the controller, whole or not at all.
+pub fn write(path: &Path, text: &str) -> Result<(), FileError> {
+    let failed = |e: std::io::Error| FileError::write(path, e);
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(failed)?;
     }

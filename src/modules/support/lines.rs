@@ -6,7 +6,8 @@ use serde::Deserialize;
 use crate::modules::error::ModuleError;
 
 pub fn regex(pattern: &str) -> Result<Regex, ModuleError> {
-    Regex::new(pattern).map_err(|e| ModuleError::Failed(format!("bad regular expression `{pattern}`: {e}")))
+    Regex::new(pattern)
+        .map_err(|e| ModuleError::failed(format!("bad regular expression `{pattern}`: {e}")))
 }
 
 /// Lines as file text: each one ends with a newline.
@@ -37,7 +38,8 @@ pub fn insert_position(
 
 /// Reads a managed file as text.
 pub fn as_text(path: &str, bytes: Option<&[u8]>) -> Result<String, ModuleError> {
-    String::from_utf8(bytes.unwrap_or_default().to_vec()).map_err(|_| ModuleError::Failed(format!("{path} is not UTF-8 text")))
+    String::from_utf8(bytes.unwrap_or_default().to_vec())
+        .map_err(|_| ModuleError::failed(format!("{path} is not UTF-8 text")))
 }
 
 /// `kept` as file text; `text` itself, byte for byte, when no line changed.

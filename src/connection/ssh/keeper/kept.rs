@@ -53,7 +53,12 @@ impl Kept {
     /// A stream whose process (if any) has started, and what was read past the answer: the
     /// process's first events may come in the same read.
     async fn ask(&self, command: Option<String>) -> Result<(UnixStream, Vec<u8>), ConnectionError> {
-        let failed = |e: std::io::Error| unreachable(&self.reach, format!("the connection keeper ({}): {e}", self.socket.display()));
+        let failed = |e: std::io::Error| {
+            unreachable(
+                &self.reach,
+                format!("the connection keeper ({}): {e}", self.socket.display()),
+            )
+        };
         let request = Request { reach: self.reach.clone(), persist: self.persist, command };
         let body = serde_json::to_vec(&request).expect("a request serializes");
         // A keeper leaving just as the request arrives ends the stream unanswered; by the next
@@ -73,7 +78,9 @@ impl Kept {
                     return Ok((stream, buffer));
                 }
                 Ok(Some((tag::FAILED, body))) => return Err(failure_of(&body)),
-                Ok(None) | Err(_) if attempts < 3 => tokio::time::sleep(Duration::from_millis(50)).await,
+                Ok(None) | Err(_) if attempts < 3 => {
+                    tokio::time::sleep(Duration::from_millis(50)).await
+                }
                 Ok(_) => return Err(failed(std::io::Error::other("it ended without an answer"))),
                 Err(e) => return Err(failed(e)),
             }
@@ -113,7 +120,12 @@ impl Kept {
         match tokio::time::timeout(Duration::from_secs(10), listening).await {
             Ok(Ok(_)) if said.trim() == serve::LISTENING => Ok(()),
             Ok(Ok(_)) => {
-                let ended = keeper.try_wait().ok().flatten().map(|status| format!(": {status}")).unwrap_or_default();
+                let ended = keeper
+                    .try_wait()
+                    .ok()
+                    .flatten()
+                    .map(|status| format!(": {status}"))
+                    .unwrap_or_default();
                 Err(std::io::Error::other(format!("{} did not start{ended}", program.display())))
             }
             Ok(Err(e)) => Err(e),
@@ -153,7 +165,14 @@ impl Writer {
     /// that is no error of the sending, and the reader says how the process ended.
     pub async fn send(&mut self, data: &[u8]) -> std::io::Result<()> {
         match write_frame(&mut self.half, tag::STDIN, data).await {
-            Err(e) if matches!(e.kind(), std::io::ErrorKind::BrokenPipe | std::io::ErrorKind::ConnectionReset) => Ok(()),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::BrokenPipe | std::io::ErrorKind::ConnectionReset
+                ) =>
+            {
+                Ok(())
+            }
             sent => sent,
         }
     }

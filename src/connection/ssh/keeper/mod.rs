@@ -49,8 +49,13 @@ mod tag {
     pub const GONE: u8 = b'g';
 }
 
-pub async fn write_frame(to: &mut (impl AsyncWrite + Unpin), tag: u8, body: &[u8]) -> std::io::Result<()> {
-    let length = u32::try_from(body.len()).map_err(|_| std::io::Error::other("a frame over 4 GiB"))?;
+pub async fn write_frame(
+    to: &mut (impl AsyncWrite + Unpin),
+    tag: u8,
+    body: &[u8],
+) -> std::io::Result<()> {
+    let length =
+        u32::try_from(body.len()).map_err(|_| std::io::Error::other("a frame over 4 GiB"))?;
     let mut frame = Vec::with_capacity(5 + body.len());
     frame.push(tag);
     frame.extend_from_slice(&length.to_be_bytes());
@@ -60,7 +65,10 @@ pub async fn write_frame(to: &mut (impl AsyncWrite + Unpin), tag: u8, body: &[u8
 
 /// The next frame, `None` at the end of the stream. Safe to cancel (in a `select!`): what was
 /// read stays in `buffer` for the next call.
-pub async fn read_frame(from: &mut (impl AsyncRead + Unpin), buffer: &mut Vec<u8>) -> std::io::Result<Option<(u8, Vec<u8>)>> {
+pub async fn read_frame(
+    from: &mut (impl AsyncRead + Unpin),
+    buffer: &mut Vec<u8>,
+) -> std::io::Result<Option<(u8, Vec<u8>)>> {
     loop {
         if buffer.len() >= 5 {
             let length = u32::from_be_bytes(buffer[1..5].try_into().expect("four bytes")) as usize;
@@ -72,7 +80,11 @@ pub async fn read_frame(from: &mut (impl AsyncRead + Unpin), buffer: &mut Vec<u8
             }
         }
         if from.read_buf(buffer).await? == 0 {
-            return if buffer.is_empty() { Ok(None) } else { Err(std::io::ErrorKind::UnexpectedEof.into()) };
+            return if buffer.is_empty() {
+                Ok(None)
+            } else {
+                Err(std::io::ErrorKind::UnexpectedEof.into())
+            };
         }
     }
 }
@@ -108,7 +120,9 @@ impl Event {
 fn failure_body(error: &ConnectionError) -> Vec<u8> {
     let kind = if matches!(error, ConnectionError::Unreachable(_)) { b'u' } else { b'o' };
     let message = match error {
-        ConnectionError::Unreachable(message) | ConnectionError::Unsupported(message) => message.clone(),
+        ConnectionError::Unreachable(message) | ConnectionError::Unsupported(message) => {
+            message.clone()
+        }
         other => other.to_string(),
     };
     [&[kind][..], message.as_bytes()].concat()
@@ -125,12 +139,21 @@ fn failure_of(body: &[u8]) -> ConnectionError {
 /// The keeper's socket: in `$XDG_RUNTIME_DIR/numarun`, else `/tmp/numarun-<uid>`. The
 /// directory must be the user's alone; one that is not is refused, never repaired. Found once
 /// per run, not once per host.
-pub fn socket_path() -> Result<PathBuf, String> {
-    static FOUND: std::sync::OnceLock<Result<PathBuf, String>> = std::sync::OnceLock::new();
+pub fn socket_path() -> Result<PathBuf, KeeperDirError> {
+    static FOUND: std::sync::OnceLock<Result<PathBuf, KeeperDirError>> = std::sync::OnceLock::new();
     FOUND.get_or_init(find_socket_path).clone()
 }
 
-fn find_socket_path() -> Result<PathBuf, String> {
+/// Why the keeper's directory cannot be used.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum KeeperDirError {
+    #[error("the keeper's directory {}: {reason}", dir.display())]
+    Unusable { dir: PathBuf, reason: String },
+    #[error("the keeper's directory {} is not a directory of uid {uid} that only it can enter (mode 0700): refusing to use it", dir.display())]
+    NotPrivate { dir: PathBuf, uid: u32 },
+}
+
+fn find_socket_path() -> Result<PathBuf, KeeperDirError> {
     use std::os::unix::fs::{DirBuilderExt, MetadataExt};
     // SAFETY: geteuid has no preconditions and cannot fail.
     let uid = unsafe { libc::geteuid() };
@@ -141,14 +164,14 @@ fn find_socket_path() -> Result<PathBuf, String> {
     match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-        Err(e) => return Err(format!("the keeper's directory {}: {e}", dir.display())),
+        Err(e) => return Err(KeeperDirError::Unusable { dir, reason: e.to_string() }),
     }
-    let meta = std::fs::symlink_metadata(&dir).map_err(|e| format!("the keeper's directory {}: {e}", dir.display()))?;
+    let meta = match std::fs::symlink_metadata(&dir) {
+        Ok(meta) => meta,
+        Err(e) => return Err(KeeperDirError::Unusable { dir, reason: e.to_string() }),
+    };
     if !meta.is_dir() || meta.uid() != uid || meta.mode() & 0o077 != 0 {
-        return Err(format!(
-            "the keeper's directory {} is not a directory of uid {uid} that only it can enter (mode 0700): refusing to use it",
-            dir.display()
-        ));
+        return Err(KeeperDirError::NotPrivate { dir, uid });
     }
     Ok(dir.join("keeper.sock"))
 }
@@ -166,8 +189,14 @@ mod tests {
         let (mut near, mut far) = tokio::io::duplex(1);
         let writing = tokio::spawn(async move { far.write_all(&sent).await });
         let mut buffer = Vec::new();
-        assert_eq!(read_frame(&mut near, &mut buffer).await.unwrap(), Some((tag::STDIN, b"hello".to_vec())));
-        assert_eq!(read_frame(&mut near, &mut buffer).await.unwrap(), Some((tag::STDIN_END, Vec::new())));
+        assert_eq!(
+            read_frame(&mut near, &mut buffer).await.unwrap(),
+            Some((tag::STDIN, b"hello".to_vec()))
+        );
+        assert_eq!(
+            read_frame(&mut near, &mut buffer).await.unwrap(),
+            Some((tag::STDIN_END, Vec::new()))
+        );
         writing.await.unwrap().unwrap();
         assert_eq!(read_frame(&mut near, &mut buffer).await.unwrap(), None);
     }
@@ -187,8 +216,15 @@ mod tests {
             let (tag, body) = event.clone().into_frame();
             assert_eq!(Event::from_frame(tag, body), Some(event));
         }
-        let lost = failure_of(&failure_body(&ConnectionError::Unreachable("root@h:22: connection lost".into())));
-        assert!(matches!(lost, ConnectionError::Unreachable(m) if m == "root@h:22: connection lost"));
-        assert!(matches!(failure_of(&failure_body(&ConnectionError::Unsupported("SSH: no".into()))), ConnectionError::Unsupported(_)));
+        let lost = failure_of(&failure_body(&ConnectionError::Unreachable(
+            "root@h:22: connection lost".into(),
+        )));
+        assert!(
+            matches!(lost, ConnectionError::Unreachable(m) if m == "root@h:22: connection lost")
+        );
+        assert!(matches!(
+            failure_of(&failure_body(&ConnectionError::Unsupported("SSH: no".into()))),
+            ConnectionError::Unsupported(_)
+        ));
     }
 }

@@ -30,7 +30,11 @@ pub fn main(socket: &Path) -> i32 {
     unsafe { libc::setsid() };
     log_beside(socket);
     allow_all_descriptors();
-    let Ok(runtime) = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() else { return 1 };
+    let Ok(runtime) =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()
+    else {
+        return 1;
+    };
     match runtime.block_on(serve(socket)) {
         Ok(()) => 0,
         Err(_) => 1,
@@ -42,10 +46,18 @@ pub fn main(socket: &Path) -> i32 {
 /// started it had it, else info: when it starts, and when and why it leaves.
 fn log_beside(socket: &Path) {
     let path = socket.with_file_name("keeper.log");
-    let Ok(file) = std::fs::OpenOptions::new().create(true).append(true).open(&path) else { return };
-    let filter = std::env::var("NUMARUN_LOG").ok().and_then(|f| tracing_subscriber::EnvFilter::try_new(f).ok());
+    let Ok(file) = std::fs::OpenOptions::new().create(true).append(true).open(&path) else {
+        return;
+    };
+    let filter = std::env::var("NUMARUN_LOG")
+        .ok()
+        .and_then(|f| tracing_subscriber::EnvFilter::try_new(f).ok());
     let filter = filter.unwrap_or_else(|| tracing_subscriber::EnvFilter::new("numarun=info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(false).with_writer(Mutex::new(file)).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(false)
+        .with_writer(Mutex::new(file))
+        .try_init();
 }
 
 /// Raises the soft limit on open descriptors to the hard one: the keeper holds one connection per
@@ -77,7 +89,9 @@ struct Idle {
 impl Keeper {
     fn link(&self, reach: Reach) -> Arc<Link> {
         let mut links = self.links.lock().expect("links lock");
-        Arc::clone(links.entry(reach).or_insert_with_key(|reach| Arc::new(Link::new(reach.clone()))))
+        Arc::clone(
+            links.entry(reach).or_insert_with_key(|reach| Arc::new(Link::new(reach.clone()))),
+        )
     }
 
     /// Changes the state; any change (a stream opened or ended, a request) restarts the idle clock.
@@ -142,7 +156,9 @@ async fn serve(socket: &Path) -> std::io::Result<()> {
 async fn answer(keeper: &Keeper, stream: UnixStream) -> std::io::Result<()> {
     let (mut from, mut to) = stream.into_split();
     let mut buffer = Vec::new();
-    let Some((tag::REQUEST, body)) = read_frame(&mut from, &mut buffer).await? else { return Ok(()) };
+    let Some((tag::REQUEST, body)) = read_frame(&mut from, &mut buffer).await? else {
+        return Ok(());
+    };
     let request: Request = serde_json::from_slice(&body).map_err(std::io::Error::other)?;
     keeper.update(|state| state.persist = state.persist.max(Some(request.persist)));
     let endpoint = &request.reach.endpoint;

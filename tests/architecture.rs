@@ -124,42 +124,10 @@ fn paths_in(code: &str, children: &BTreeSet<String>) -> Vec<String> {
         paths.extend(expand(&rest[..end]));
         rest = &rest[end..];
     }
-    // Inline paths.
-    for anchor in ["crate::", "super::", "self::"] {
-        let mut rest = code;
-        while let Some(at) = rest.find(anchor) {
-            let before = rest[..at].chars().last();
-            let tail = &rest[at..];
-            let end = tail
-                .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
-                .unwrap_or(tail.len());
-            // A path that ends in `::` opens a `use` group, read whole above.
-            if !before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':')
-                && !tail[..end].ends_with("::")
-            {
-                paths.push(tail[..end].to_string());
-            }
-            rest = &tail[anchor.len()..];
-        }
-    }
-    // Inline paths through a child module: `command::Shell` in a folder's `mod.rs`.
-    for child in children {
-        let anchor = format!("{child}::");
-        let mut rest = code;
-        while let Some(at) = rest.find(&anchor) {
-            let before = rest[..at].chars().last();
-            let tail = &rest[at..];
-            let end = tail
-                .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
-                .unwrap_or(tail.len());
-            // A path that ends in `::` opens a `use` group, read whole above.
-            if !before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':')
-                && !tail[..end].ends_with("::")
-            {
-                paths.push(tail[..end].to_string());
-            }
-            rest = &tail[anchor.len()..];
-        }
+    // Inline paths, and paths through a child module (`command::Shell` in a folder's `mod.rs`).
+    let anchors = ["crate::", "super::", "self::"].map(String::from);
+    for anchor in anchors.iter().cloned().chain(children.iter().map(|child| format!("{child}::"))) {
+        paths.extend(inline_paths(code, &anchor));
     }
     paths.retain(|p| {
         let first = p.split("::").next().unwrap_or_default();
@@ -168,8 +136,29 @@ fn paths_in(code: &str, children: &BTreeSet<String>) -> Vec<String> {
     paths
 }
 
+/// The paths in `code` that start with `anchor`, where it starts a path (not mid-word).
+fn inline_paths(code: &str, anchor: &str) -> Vec<String> {
+    let mut paths = Vec::new();
+    let mut rest = code;
+    while let Some(at) = rest.find(anchor) {
+        let before = rest[..at].chars().last();
+        let tail = &rest[at..];
+        let end = tail
+            .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
+            .unwrap_or(tail.len());
+        // A path that ends in `::` opens a `use` group, read whole above.
+        if !before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':')
+            && !tail[..end].ends_with("::")
+        {
+            paths.push(tail[..end].to_string());
+        }
+        rest = &tail[anchor.len()..];
+    }
+    paths
+}
+
 /// The module a path names, as a path from the crate's root.
-fn absolute(path: &str, own: &[String], is_dir_module: bool) -> Vec<String> {
+fn absolute(path: &str, own: &[String]) -> Vec<String> {
     let mut segments: Vec<&str> = path.split("::").filter(|s| !s.is_empty()).collect();
     let mut base: Vec<String> = match segments.first().copied() {
         Some("crate") => {
@@ -186,9 +175,6 @@ fn absolute(path: &str, own: &[String], is_dir_module: bool) -> Vec<String> {
             while segments.first() == Some(&"super") {
                 segments.remove(0);
                 base.pop();
-            }
-            if !is_dir_module {
-                // `own` already names the file; one `super` took us to its folder's module.
             }
             base
         }
@@ -226,7 +212,7 @@ fn read_crate() -> Crate {
             .collect();
         let mut targets = BTreeSet::new();
         for path in paths_in(&code, &children) {
-            let mut module = absolute(&path, own, is_dir_module);
+            let mut module = absolute(&path, own);
             // The file that holds it: the longest prefix that is a file.
             while !module.is_empty() && !files.contains_key(&module) {
                 module.pop();

@@ -2,14 +2,13 @@
 //! value at fault. In lenient mode a Jinja string stands in for any scalar
 //! type, so arguments can be checked before their templates can be rendered.
 
-use std::fmt;
-
 use serde::de::{
     self, DeserializeOwned, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor,
 };
 
+use super::de_error::DeError;
 use super::node::{Node, NodeKind};
-use crate::diag::{Diag, DiagKind, Span, did_you_mean};
+use crate::diag::{Diag, DiagKind};
 
 /// Decodes a node strictly: every value must already have its final type.
 pub fn decode<T: DeserializeOwned>(node: &Node) -> Result<T, Diag> {
@@ -19,74 +18,6 @@ pub fn decode<T: DeserializeOwned>(node: &Node) -> Result<T, Diag> {
 /// Decodes a node where Jinja strings may later render to any type.
 pub fn decode_lenient<T: DeserializeOwned>(node: &Node) -> Result<T, Diag> {
     T::deserialize(NodeDe { node, lenient: true }).map_err(DeError::into_diag)
-}
-
-#[derive(Debug)]
-pub struct DeError {
-    kind: DiagKind,
-    span: Option<Span>,
-    help: Option<String>,
-}
-
-impl DeError {
-    fn into_diag(self) -> Diag {
-        Diag { kind: self.kind, span: self.span, help: self.help }
-    }
-    fn at(mut self, span: &Span) -> DeError {
-        self.span.get_or_insert_with(|| span.clone());
-        self
-    }
-}
-
-impl fmt::Display for DeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.kind.fmt(f)
-    }
-}
-
-impl std::error::Error for DeError {}
-
-impl de::Error for DeError {
-    fn custom<T: fmt::Display>(msg: T) -> Self {
-        DeError { kind: DiagKind::Invalid(msg.to_string()), span: None, help: None }
-    }
-    fn invalid_type(unexp: de::Unexpected, exp: &dyn de::Expected) -> Self {
-        let found = match unexp {
-            de::Unexpected::Str(_) => "a string".to_string(),
-            other => other.to_string(),
-        };
-        DeError {
-            kind: DiagKind::WrongType { expected: exp.to_string(), found },
-            span: None,
-            help: None,
-        }
-    }
-    fn unknown_field(field: &str, expected: &'static [&'static str]) -> Self {
-        let did_you_mean = did_you_mean(field, expected.iter().copied());
-        let help = (did_you_mean.is_none() && !expected.is_empty())
-            .then(|| format!("known arguments: {}", expected.join(", ")));
-        DeError {
-            kind: DiagKind::UnknownKey { what: "argument", key: field.into(), did_you_mean },
-            span: None,
-            help,
-        }
-    }
-    fn unknown_variant(variant: &str, expected: &'static [&'static str]) -> Self {
-        let did_you_mean = did_you_mean(variant, expected.iter().copied());
-        let help = Some(format!("one of: {}", expected.join(", ")));
-        DeError {
-            kind: DiagKind::UnknownKey { what: "value", key: variant.into(), did_you_mean },
-            span: None,
-            help,
-        }
-    }
-    fn missing_field(field: &'static str) -> Self {
-        DeError {
-            kind: DiagKind::MissingKey { what: "argument", key: field.into() },
-            span: None,
-            help: None,
-        }
-    }
 }
 
 /// Decodes a `Node` into a type, errors located at the node.

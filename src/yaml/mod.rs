@@ -2,6 +2,7 @@
 //! written, resolved the way Ansible (YAML 1.1) resolves scalars.
 
 mod de;
+mod de_error;
 mod fields;
 mod load;
 mod node;

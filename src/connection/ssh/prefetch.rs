@@ -10,9 +10,9 @@
 
 use std::collections::HashMap;
 
+use crate::connection::contract::{FileKind, PlannedRead, Privilege};
 use crate::connection::file_change::{FileChange, Leaves};
 use crate::connection::shell::{Inspection, Stats, Surveyed};
-use crate::connection::{FileKind, PlannedRead, Privilege};
 
 /// Paths one survey fetches at most: one `stat` and one `cat` command line.
 const SURVEY_SIZE: usize = 64;

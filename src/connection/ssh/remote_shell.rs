@@ -8,8 +8,9 @@
 use super::pipe::Pipe;
 use super::process_event::ProcessError;
 use super::remote_process::{Incoming, RemoteProcess};
+use crate::connection::contract::{Command, Output, Program, random_token};
+use crate::connection::shell;
 use crate::connection::shell_words::quote as q;
-use crate::connection::{Command, Output, Program, random_token, shell};
 use base64::Engine as _;
 
 pub struct RemoteShell {

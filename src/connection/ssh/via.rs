@@ -5,7 +5,7 @@ use super::keeper::kept::Kept;
 use super::link::{Link, lost};
 use super::pipe::Pipe;
 use super::settings::SshSettings;
-use crate::connection::ConnectionError;
+use crate::connection::contract::ConnectionError;
 
 pub enum Via {
     Own(Link),

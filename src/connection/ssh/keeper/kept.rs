@@ -10,7 +10,7 @@ use tokio::net::UnixStream;
 use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
 
 use super::{Request, failure_of, read_frame, serve, socket_path, tag, write_frame};
-use crate::connection::ConnectionError;
+use crate::connection::contract::ConnectionError;
 use crate::connection::ssh::link::unreachable;
 use crate::connection::ssh::process_event::Event;
 use crate::connection::ssh::settings::Reach;

@@ -22,7 +22,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use super::process_event::Event;
 use super::settings::Reach;
-use crate::connection::ConnectionError;
+use crate::connection::contract::ConnectionError;
 
 /// What a stream is for: check that the host is reachable (`command: None`), or start a process.
 #[derive(Serialize, Deserialize)]

@@ -1,0 +1,254 @@
+//! One host's SSH session: its connection (its own or the keeper's), the remote shell and host
+//! agent of each privilege on it, and what it already read of the host (the prefetch).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::{OnceCell, Semaphore};
+
+use super::pipe::Pipe;
+use super::prefetch::Prefetch;
+use super::process_event::{Event, ProcessError};
+use super::remote_agent::RemoteAgent;
+use super::remote_shell::RemoteShell;
+use super::settings::SshSettings;
+use super::via::Via;
+use crate::connection::agent::{self};
+use crate::connection::contract::{Command, ConnectionError, Output, Privilege};
+use crate::connection::shell_words::quote as q;
+
+/// Whether a request to the host agent may start it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Start {
+    IfNeeded,
+    OnlyIfRunning,
+}
+
+/// Why a request to a remote process failed.
+enum Failure {
+    Lost(ConnectionError),
+    TimedOut(Duration),
+}
+
+impl Failure {
+    fn timed_out(&self) -> bool {
+        matches!(self, Failure::TimedOut(_))
+    }
+
+    fn into_error(self, request: impl FnOnce() -> String) -> ConnectionError {
+        match self {
+            Failure::Lost(error) => error,
+            Failure::TimedOut(limit) => ConnectionError::Timeout(limit, request()),
+        }
+    }
+}
+
+/// One host's connection; reopened on demand when it drops.
+pub struct SshSession {
+    settings: SshSettings,
+    via: Via,
+    /// Bounds the short-lived exec channels; OpenSSH refuses past `MaxSessions`.
+    channels: Semaphore,
+    /// One shell per privilege in use, each on its own channel.
+    shells: tokio::sync::Mutex<HashMap<Privilege, RemoteShell>>,
+    /// One agent per privilege in use, or `None` where it cannot run.
+    agents: tokio::sync::Mutex<HashMap<Privilege, Option<RemoteAgent>>>,
+    /// Whether sudo asks for a password here, found once.
+    sudo_needs_password: OnceCell<bool>,
+    prefetch: Mutex<Prefetch>,
+}
+
+impl SshSession {
+    /// Connects and authenticates now, so an unreachable host is known before its first step.
+    pub async fn open(settings: SshSettings) -> Result<Arc<SshSession>, ConnectionError> {
+        let connection = Arc::new(SshSession {
+            via: Via::new(&settings)?,
+            channels: Semaphore::new(settings.max_sessions),
+            settings,
+            shells: tokio::sync::Mutex::new(HashMap::new()),
+            agents: tokio::sync::Mutex::new(HashMap::new()),
+            sudo_needs_password: OnceCell::new(),
+            prefetch: Mutex::new(Prefetch::default()),
+        });
+        connection.via.check().await?;
+        Ok(connection)
+    }
+
+    /// Runs one command line on a channel of its own (for probes before a shell exists).
+    async fn exec(&self, line: &str) -> Result<Output, ConnectionError> {
+        let _slot = self.channels.acquire().await.expect("channel semaphore");
+        let Pipe { mut reader, mut writer } = self.via.start(line).await?;
+        if let Err(e) = writer.eof().await {
+            return Err(self.lost(e).await);
+        }
+        let mut output = Output { rc: -1, stdout: Vec::new(), stderr: Vec::new() };
+        loop {
+            match reader.next().await {
+                Event::Stdout(data) => output.stdout.extend_from_slice(&data),
+                Event::Stderr(data) => output.stderr.extend_from_slice(&data),
+                Event::Exit(status) => output.rc = status as i32,
+                Event::Killed(_) | Event::Eof => {}
+                Event::Closed | Event::Gone => break,
+            }
+        }
+        Ok(output)
+    }
+
+    /// The command line that starts `program` with a privilege (under sudo when escalating),
+    /// and what to write before its first request. The login shell that sshd runs it with
+    /// `exec`s it: dash would otherwise stay as its parent, one process more, and a signal to
+    /// the channel would reach only that shell.
+    async fn launcher(
+        &self,
+        privilege: &Privilege,
+        program: &str,
+    ) -> Result<(String, Option<String>), ConnectionError> {
+        if !privilege.escalate {
+            return Ok((format!("exec {program}"), None));
+        }
+        let user = q(privilege.user.as_deref().unwrap_or("root"));
+        Ok(match &self.settings.become_password {
+            // The password is the first line the program's stdin carries; sudo reads it, the program the rest.
+            Some(password) if self.sudo_needs_password().await? => (
+                format!("exec sudo -S -p '' -u {user} -- {program}"),
+                Some(format!("{password}\n")),
+            ),
+            _ => (format!("exec sudo -n -u {user} -- {program}"), None),
+        })
+    }
+
+    /// Starts the shell that serves a privilege: `/bin/sh`, under sudo when escalating.
+    async fn start_shell(&self, privilege: &Privilege) -> Result<RemoteShell, ConnectionError> {
+        let (launcher, preamble) = self.launcher(privilege, "/bin/sh").await?;
+        tracing::debug!(escalate = privilege.escalate, user = ?privilege.user, "starting the remote shell");
+        let pipe = self.via.start(&launcher).await?;
+        match RemoteShell::start(pipe, preamble.as_deref().map(str::as_bytes)).await {
+            Ok(shell) => Ok(shell),
+            Err(ProcessError::Ended(_, reason)) if privilege.escalate => {
+                Err(ConnectionError::CannotBecome {
+                    user: privilege.user.clone().unwrap_or_else(|| "root".into()),
+                    reason,
+                })
+            }
+            Err(other) => Err(self.lost(other).await),
+        }
+    }
+
+    /// Starts the agent that serves a privilege; `None` where it cannot run (no perl, or sudo
+    /// refuses: the shell then says why).
+    async fn start_agent(
+        &self,
+        privilege: &Privilege,
+    ) -> Result<Option<RemoteAgent>, ConnectionError> {
+        let Some(perl) = &self.settings.perl else { return Ok(None) };
+        let (launcher, preamble) = self.launcher(privilege, &agent::launcher(perl)).await?;
+        tracing::debug!(escalate = privilege.escalate, user = ?privilege.user, "starting the host agent");
+        let pipe = self.via.start(&launcher).await?;
+        match RemoteAgent::start(pipe, preamble.as_deref().map(str::as_bytes)).await {
+            Ok(agent) => Ok(Some(agent)),
+            Err(error) => match self.lost(&error).await {
+                ConnectionError::Unsupported(_)
+                    if matches!(error, ProcessError::Ended(..) | ProcessError::Garbled(_)) =>
+                {
+                    tracing::debug!(%error, "no host agent here: the shell snippets serve");
+                    Ok(None)
+                }
+                lost => Err(lost),
+            },
+        }
+    }
+
+    /// Sends a request to the agent of a privilege, starting it first if `start` allows;
+    /// `None` when no agent runs there, so the shell snippets must serve.
+    pub(super) async fn ask_agent(
+        &self,
+        privilege: &Privilege,
+        request: &[u8],
+        start: Start,
+    ) -> Result<Option<agent::Reply>, ConnectionError> {
+        let mut agents = self.agents.lock().await;
+        if start == Start::IfNeeded && !agents.contains_key(privilege) {
+            let agent = self.start_agent(privilege).await?;
+            agents.insert(privilege.clone(), agent);
+        }
+        let Some(Some(agent)) = agents.get_mut(privilege) else { return Ok(None) };
+        tracing::trace!(bytes = request.len(), "agent request");
+        let outcome = self.bounded(agent.request(request)).await;
+        if let Err(failure) = &outcome
+            && let Some(Some(agent)) = agents.remove(privilege)
+            && failure.timed_out()
+        {
+            agent.abandon().await;
+        }
+        outcome
+            .map(Some)
+            .map_err(|failure| failure.into_error(|| "a request to the host agent".into()))
+    }
+
+    /// A request to a remote process, within the command timeout if one is set.
+    async fn bounded<T>(
+        &self,
+        request: impl Future<Output = Result<T, ProcessError>>,
+    ) -> Result<T, Failure> {
+        let outcome = match self.settings.command_timeout {
+            Some(limit) => {
+                tokio::time::timeout(limit, request).await.map_err(|_| Failure::TimedOut(limit))?
+            }
+            None => request.await,
+        };
+        match outcome {
+            Ok(reply) => Ok(reply),
+            Err(error) => Err(Failure::Lost(self.lost(error).await)),
+        }
+    }
+
+    /// Runs a command in the shell of its privilege, starting or restarting the shell as needed.
+    pub async fn run(
+        &self,
+        privilege: &Privilege,
+        command: &Command,
+    ) -> Result<Output, ConnectionError> {
+        if !command.look_only {
+            self.prefetch().forget();
+        }
+        let mut shells = self.shells.lock().await;
+        if !shells.contains_key(privilege) {
+            let shell = self.start_shell(privilege).await?;
+            shells.insert(privilege.clone(), shell);
+        }
+        let shell = shells.get_mut(privilege).expect("shell started");
+        // The command's words, never its stdin or environment (where secrets travel).
+        tracing::trace!(command = %command.display(), look_only = command.look_only, "shell request");
+        let outcome = self.bounded(shell.request(command)).await;
+        match &outcome {
+            Ok(output) => tracing::trace!(rc = output.rc, "shell reply"),
+            Err(failure) => {
+                tracing::debug!(timed_out = failure.timed_out(), "shell request failed")
+            }
+        }
+        if let Err(failure) = &outcome
+            && let Some(shell) = shells.remove(privilege)
+            && failure.timed_out()
+        {
+            shell.abandon().await;
+        }
+        outcome
+            .map_err(|failure| failure.into_error(|| command.display().chars().take(200).collect()))
+    }
+
+    async fn lost(&self, error: impl std::fmt::Display) -> ConnectionError {
+        self.via.lost(&self.settings, error).await
+    }
+
+    pub(super) fn prefetch(&self) -> std::sync::MutexGuard<'_, Prefetch> {
+        self.prefetch.lock().expect("prefetch lock")
+    }
+
+    async fn sudo_needs_password(&self) -> Result<bool, ConnectionError> {
+        self.sudo_needs_password
+            .get_or_try_init(|| async { Ok(self.exec("sudo -n true").await?.rc != 0) })
+            .await
+            .copied()
+    }
+}

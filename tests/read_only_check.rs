@@ -9,8 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use numarun::connection::{
-    Attrs, Command, Connection, ConnectionError, Local, Output, PlannedRead, Privilege, Program,
-    Stat,
+    Attrs, Command, Connection, ConnectionError, Local, Output, Privilege, Program, ReadPlan, Stat,
 };
 use numarun::diag::Source;
 use numarun::modules::{Check, HostReader, StepAccess, lookup};
@@ -82,7 +81,7 @@ impl Connection for Recording {
     async fn symlink(&self, target: &str, path: &str) -> Result<(), ConnectionError> {
         self.refuse(format!("link {path} to {target}"))
     }
-    fn prefetch(&self, _: Vec<(Privilege, Vec<PlannedRead>)>) {}
+    fn prefetch(&self, _: ReadPlan) {}
 }
 
 /// The programs a check may start: each only reads. A new probe is added here with the reason it

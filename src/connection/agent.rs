@@ -9,8 +9,9 @@
 
 use std::collections::HashMap;
 
-use super::contract::{Attrs, PlannedRead};
+use super::contract::Attrs;
 use super::file_change::{Action, FileChange};
+use super::read_plan::PlannedRead;
 use super::shell::{self, Stats, Surveyed};
 use crate::connection::shell_words::quote as q;
 

@@ -5,6 +5,9 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+use super::privilege::Privilege;
+use super::read_plan::ReadPlan;
+
 /// 128 random bits as hex, for names and markers no one can guess or collide with.
 pub fn random_token() -> String {
     use std::hash::{BuildHasher, Hasher};
@@ -24,15 +27,6 @@ pub enum Program {
         /// The shell that runs it.
         executable: String,
     },
-}
-
-/// Whether, and as whom, to run with raised privileges.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-pub struct Privilege {
-    /// Run as another user (sudo).
-    pub escalate: bool,
-    /// That user; root when `None`.
-    pub user: Option<String>,
 }
 
 /// A command for a host to run.
@@ -121,15 +115,6 @@ pub struct Stat {
     pub link_target: Option<String>,
 }
 
-/// A path a coming step will look at, and whether it will want the bytes too.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PlannedRead {
-    /// The path.
-    pub path: String,
-    /// Whether the check will want its bytes too, not only its stat.
-    pub content: bool,
-}
-
 /// Ownership and permissions to set; `None` leaves a property as it is.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Attrs {
@@ -198,7 +183,7 @@ pub trait Connection: Send + Sync {
     /// What the coming steps will look at, in order, by privilege; it replaces what was said
     /// before. A target where each look costs a round trip may fetch them together. What it
     /// returns must still be exact.
-    fn prefetch(&self, _upcoming: Vec<(Privilege, Vec<PlannedRead>)>) {}
+    fn prefetch(&self, _reads: ReadPlan) {}
     /// Runs a command as the connection's privilege.
     async fn run(&self, command: &Command) -> Result<Output, ConnectionError>;
     /// The file's bytes, or `None` when it does not exist.

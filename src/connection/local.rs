@@ -12,9 +12,10 @@ use async_trait::async_trait;
 use tokio::io::AsyncWriteExt;
 
 use super::contract::{
-    Attrs, Command, Connection, ConnectionError, FileKind, Output, Privilege, Program, Stat,
+    Attrs, Command, Connection, ConnectionError, FileKind, Output, Program, Stat,
 };
 use super::file_change::FileChange;
+use super::privilege::Privilege;
 use super::shell;
 
 /// This machine; under `become` as another user, file operations go

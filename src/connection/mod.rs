@@ -5,15 +5,18 @@ mod agent;
 pub mod contract;
 mod file_change;
 mod local;
+mod privilege;
+mod read_plan;
 mod shell;
 pub mod shell_words;
 pub(crate) mod ssh;
 
 pub use contract::{
-    Attrs, Command, Connection, ConnectionError, FileKind, Output, PlannedRead, Privilege, Program,
-    Stat, random_token,
+    Attrs, Command, Connection, ConnectionError, FileKind, Output, Program, Stat, random_token,
 };
 pub use local::Local;
+pub use privilege::Privilege;
+pub use read_plan::{PlannedRead, ReadPlan};
 
 /// The connection keeper's own program (`numarun-keeper --socket PATH`): serves until idle.
 pub use ssh::keeper::serve::main as keeper_main;

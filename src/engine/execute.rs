@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::attempt::Attempt;
 use super::host::{HostPhase, HostState};
-use crate::connection::{ConnectionError, PlannedRead, Privilege};
+use crate::connection::{ConnectionError, Privilege, ReadPlan};
 use crate::diag::Diag;
 use crate::events::Status;
 use crate::model::Step;
@@ -72,19 +72,12 @@ fn prepare(cx: &HostPhase<'_>, task: &Task<'_>, scope: &Arc<Scope>) -> Result<Pr
 /// that loops, is left out, and it costs nothing but its own round trip.
 pub fn announce(cx: &HostPhase<'_>, state: &HostState, tasks: &[Task]) {
     let Some(host) = state.target.as_deref() else { return };
-    let mut by_privilege: Vec<(Privilege, Vec<PlannedRead>)> = Vec::new();
+    let mut reads = ReadPlan::default();
     for task in tasks.iter().filter(|t| t.step.loop_items.is_none()) {
         let Ok(prepared) = prepare(cx, task, &cx.scope(state, &task.step.vars)) else { continue };
-        let upcoming = prepared.module.planned_reads();
-        if upcoming.is_empty() {
-            continue;
-        }
-        match by_privilege.iter_mut().find(|(p, _)| *p == prepared.privilege) {
-            Some((_, list)) => list.extend(upcoming),
-            None => by_privilege.push((prepared.privilege, upcoming)),
-        }
+        reads.add(prepared.privilege, prepared.module.planned_reads());
     }
-    host.prefetch(by_privilege);
+    host.prefetch(reads);
 }
 
 /// check → (apply → re-check) for one item; the heart of idempotence. The check reads through a

@@ -16,9 +16,10 @@ mod tests {
     use super::read::*;
     use super::write::*;
     use crate::connection::contract::{
-        Attrs, Command, Connection, ConnectionError, FileKind, Output, PlannedRead, Stat,
+        Attrs, Command, Connection, ConnectionError, FileKind, Output, Stat,
     };
     use crate::connection::file_change::FileChange;
+    use crate::connection::read_plan::PlannedRead;
     use std::sync::Arc;
 
     use async_trait::async_trait;

@@ -3,9 +3,8 @@
 
 use std::collections::HashMap;
 
-use crate::connection::contract::{
-    Command, Connection, ConnectionError, FileKind, Output, PlannedRead, Stat,
-};
+use crate::connection::contract::{Command, Connection, ConnectionError, FileKind, Output, Stat};
+use crate::connection::read_plan::PlannedRead;
 use crate::connection::shell_words::quote as q;
 
 /// The exit code a snippet uses for "nothing at that path".

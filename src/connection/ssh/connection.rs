@@ -8,9 +8,11 @@ use async_trait::async_trait;
 use super::prefetch::{Need, Refresh};
 use crate::connection::agent::{self, Changed};
 use crate::connection::contract::{
-    Attrs, Command, Connection, ConnectionError, FileKind, Output, PlannedRead, Privilege, Stat,
+    Attrs, Command, Connection, ConnectionError, FileKind, Output, Stat,
 };
 use crate::connection::file_change::FileChange;
+use crate::connection::privilege::Privilege;
+use crate::connection::read_plan::{PlannedRead, ReadPlan};
 use crate::connection::shell::{self, Delivery, Inspection};
 
 use super::session::{SshSession, Start};
@@ -128,8 +130,8 @@ impl Connection for SshConnection {
         })
     }
 
-    fn prefetch(&self, upcoming: Vec<(Privilege, Vec<PlannedRead>)>) {
-        self.connection.prefetch().plan(upcoming);
+    fn prefetch(&self, reads: ReadPlan) {
+        self.connection.prefetch().plan(reads);
     }
 
     async fn run(&self, command: &Command) -> Result<Output, ConnectionError> {

@@ -10,8 +10,10 @@
 
 use std::collections::HashMap;
 
-use crate::connection::contract::{FileKind, PlannedRead, Privilege};
+use crate::connection::contract::FileKind;
 use crate::connection::file_change::{FileChange, Leaves};
+use crate::connection::privilege::Privilege;
+use crate::connection::read_plan::{PlannedRead, ReadPlan};
 use crate::connection::shell::{Inspection, Stats, Surveyed};
 
 /// Paths one survey fetches at most: one `stat` and one `cat` command line.
@@ -39,8 +41,9 @@ pub struct Refresh {
 }
 
 impl Prefetch {
-    pub fn plan(&mut self, upcoming: Vec<(Privilege, Vec<PlannedRead>)>) {
-        self.upcoming = upcoming.into_iter().collect();
+    /// The reads to come, replacing those announced before.
+    pub fn plan(&mut self, reads: ReadPlan) {
+        self.upcoming = reads.into_map();
     }
 
     /// Looks one at a time from now on for this privilege.

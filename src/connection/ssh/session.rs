@@ -15,7 +15,8 @@ use super::remote_shell::RemoteShell;
 use super::settings::SshSettings;
 use super::via::Via;
 use crate::connection::agent::{self};
-use crate::connection::contract::{Command, ConnectionError, Output, Privilege};
+use crate::connection::contract::{Command, ConnectionError, Output};
+use crate::connection::privilege::Privilege;
 use crate::connection::shell_words::quote as q;
 
 /// Whether a request to the host agent may start it.

@@ -65,6 +65,15 @@ impl Command {
             Program::Shell { script, .. } => script.clone(),
         }
     }
+
+    /// The program alone, for diagnostics: a `no_log` step's words stay out of logs that are
+    /// not redacted.
+    pub fn program_name(&self) -> &str {
+        match &self.program {
+            Program::Argv(args) => args.first().map_or("", String::as_str),
+            Program::Shell { executable, .. } => executable,
+        }
+    }
 }
 
 /// What a command did.

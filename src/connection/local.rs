@@ -144,8 +144,12 @@ impl Connection for Local {
     }
 
     async fn run(&self, command: &Command) -> Result<Output, ConnectionError> {
-        // The command's words, never its stdin or environment (where secrets travel).
-        tracing::trace!(command = %command.display(), look_only = command.look_only, "local command");
+        // The program only: not its words (a `no_log` step's), stdin or environment.
+        tracing::trace!(
+            program = command.program_name(),
+            look_only = command.look_only,
+            "local command"
+        );
         let argv = match &command.program {
             Program::Argv(argv) => argv.clone(),
             Program::Shell { script, executable } => {

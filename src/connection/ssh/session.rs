@@ -219,8 +219,12 @@ impl SshSession {
             shells.insert(privilege.clone(), shell);
         }
         let shell = shells.get_mut(privilege).expect("shell started");
-        // The command's words, never its stdin or environment (where secrets travel).
-        tracing::trace!(command = %command.display(), look_only = command.look_only, "shell request");
+        // The program only: not its words (a `no_log` step's), stdin or environment.
+        tracing::trace!(
+            program = command.program_name(),
+            look_only = command.look_only,
+            "shell request"
+        );
         let outcome = self.bounded(shell.request(command)).await;
         match &outcome {
             Ok(output) => tracing::trace!(rc = output.rc, "shell reply"),

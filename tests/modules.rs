@@ -33,8 +33,10 @@ on_both_targets!(
     copy_keeps_mode_and_replaces_atomically,
     template_module,
     lineinfile_module,
+    lineinfile_on_a_file_an_earlier_step_makes,
     blockinfile_module,
     sysctl_module_drop_in,
+    sysfs_module_sets_every_file_a_pattern_names,
     cron_module_in_a_cron_file,
     command_and_shell_guards,
     unguarded_command_is_unknown_in_check_mode_and_later_steps_still_check,
@@ -356,6 +358,74 @@ fn unguarded_command_is_unknown_in_check_mode_and_later_steps_still_check(t: Tes
     assert_eq!(run.with_status("changed"), ["localhost:unguarded", "localhost:after"]);
 }
 
+/// A fake /sys: two CPUs' governors and a THP file that offers choices.
+fn sysfs_module_sets_every_file_a_pattern_names(t: Test) {
+    t.write("work/sys/cpu0/cpufreq/scaling_governor", "powersave\n");
+    t.write("work/sys/cpu1/cpufreq/scaling_governor", "performance\n");
+    t.write("work/sys/thp/enabled", "always [madvise] never\n");
+    t.write(
+        "play.yaml",
+        r#"
+- hosts: localhost
+  tasks:
+    - name: governor
+      sysfs: { path: "{dir}/work/sys/cpu*/cpufreq/scaling_governor", value: performance }
+    - name: thp
+      sysfs: { path: "{dir}/work/sys/thp/enabled", value: always }
+    - name: absent
+      sysfs: { path: "{dir}/work/sys/cpu*/cpufreq/nothing", value: x, missing: skip }
+      register: absent
+    - assert: { that: "not absent.present and not absent.changed" }
+"#,
+    );
+    converges(&t, &["governor", "thp"]);
+    assert_eq!(t.read("work/sys/cpu0/cpufreq/scaling_governor"), "performance\n");
+    assert_eq!(t.read("work/sys/thp/enabled"), "always\n");
+    // Without `missing: skip`, a setting the host lacks fails the step.
+    t.write(
+        "play.yaml",
+        "- hosts: localhost\n  tasks:\n    - name: lacking\n      sysfs: { path: \"{dir}/work/sys/none\", value: x }\n",
+    );
+    let lacking = t.run(&["play", "play.yaml"]);
+    assert_eq!(lacking.with_status("failed"), ["localhost:lacking"]);
+    assert!(lacking.stdout.contains("this host has no"), "{}", lacking.stdout);
+}
+
+/// A file an earlier step makes (a package's or initdb's config) is not there in a dry run: the
+/// edit is unknown there, done in a real run, and a failure when nothing makes the file.
+fn lineinfile_on_a_file_an_earlier_step_makes(t: Test) {
+    t.write(
+        "play.yaml",
+        r##"
+- hosts: localhost
+  tasks:
+    - name: made
+      copy: { dest: "{dir}/work/app.conf", content: "# made by its package\nport = 1\n" }
+    - name: edited
+      lineinfile: { path: "{dir}/work/app.conf", regexp: '^port', line: port = 2 }
+"##,
+    );
+    std::fs::create_dir(t.path().join("work")).unwrap();
+    let check = t.run(&["play", "play.yaml", "--check"]);
+    check.ok();
+    assert_eq!(check.with_status("unknown"), ["localhost:edited"]);
+    assert!(!t.path().join("work/app.conf").exists());
+    let run = t.run(&["play", "play.yaml"]);
+    assert_eq!(run.with_status("changed"), ["localhost:made", "localhost:edited"]);
+    assert_eq!(
+        std::fs::read_to_string(t.path().join("work/app.conf")).unwrap(),
+        "# made by its package\nport = 2\n"
+    );
+    // Nothing makes it: a real run fails, saying how to have it made.
+    t.write(
+        "play.yaml",
+        "- hosts: localhost\n  tasks:\n    - name: orphan\n      lineinfile: { path: \"{dir}/work/none.conf\", line: x }\n",
+    );
+    let orphan = t.run(&["play", "play.yaml"]);
+    assert_eq!(orphan.with_status("failed"), ["localhost:orphan"]);
+    assert!(orphan.stdout.contains("does not exist (create: true makes it)"), "{}", orphan.stdout);
+}
+
 fn command_failure_fails_the_host(t: Test) {
     t.write(
         "play.yaml",
@@ -483,6 +553,43 @@ fn cloud_init_iso_module(t: Test) {
         !t.tree("work").keys().any(|k| k.to_string_lossy().contains("partial")),
         "a partial ISO was left"
     );
+
+    // The host key from files ssh-keygen makes in the step before, as phase 3 does: a dry run
+    // cannot read them yet (unknown), a real run puts them in the seed, the output never shows
+    // the private key, and the seed's first-boot packages enable the guest agent.
+    t.write(
+        "play.yaml",
+        r#"
+- hosts: localhost
+  tasks:
+    - name: key
+      command:
+        argv: [ssh-keygen, -q, -t, ed25519, -N, "", -C, vm-three, -f, "{dir}/work/vm-three"]
+        creates: "{dir}/work/vm-three"
+    - name: seed
+      cloud_init_iso:
+        path: "{dir}/work/seed.iso"
+        hostname: vm-three
+        host_key_files: { ed25519: "{dir}/work/vm-three" }
+        packages: [qemu-guest-agent, python3, curl]
+"#,
+    );
+    let dry = t.run(&["play", "play.yaml", "--check"]);
+    dry.ok();
+    assert_eq!(dry.with_status("unknown"), ["localhost:seed"], "{}", dry.stdout);
+    let made = t.run(&["play", "play.yaml", "--diff", "-v"]);
+    made.ok();
+    assert_eq!(made.with_status("changed"), ["localhost:key", "localhost:seed"]);
+    let private = t.read("work/vm-three");
+    let secret_line = private.lines().nth(1).unwrap();
+    assert!(!made.stdout.contains(secret_line), "the private key was printed");
+    let user_data = extract("/user-data");
+    assert!(user_data.contains(secret_line), "the seed lacks the private key");
+    assert!(user_data.contains(t.read("work/vm-three.pub").trim()), "{user_data}");
+    for expected in ["- qemu-guest-agent", "package_update: true", "- enable"] {
+        assert!(user_data.contains(expected), "{expected} missing from\n{user_data}");
+    }
+    assert_eq!(t.run(&["play", "play.yaml"]).changed("localhost"), 0);
 }
 
 fn qemu_img_module(t: Test) {

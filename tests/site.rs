@@ -212,6 +212,17 @@ fn the_site_on_a_fresh_lab() {
         "{crontab}"
     );
 
+    // initdb's own postgresql.conf stays (its locale and time zone), includes numarun's folder,
+    // and the running server logs as storage-design.md says.
+    let conf = on_guest(DATA, "sudo cat /data/hot/postgresql/postgresql.conf");
+    assert!(conf.contains("\ninclude_dir = 'conf.d'\n"), "{conf}");
+    assert!(conf.lines().any(|l| l.starts_with("timezone =")), "initdb's lines are gone:\n{conf}");
+    let logging = on_guest(
+        DATA,
+        "sudo -u postgres psql -XAtc 'SHOW logging_collector' -c 'SHOW log_min_duration_statement'",
+    );
+    assert_eq!(logging.split_whitespace().collect::<Vec<_>>(), ["on", "1s"]);
+
     // One phase by its tag; a changed memory size reaches the running server through the handler.
     let show =
         || on_guest(DATA, "sudo -u postgres psql -XAtc 'SHOW shared_buffers'").trim().to_string();

@@ -67,6 +67,7 @@ static MODULES: &[ModuleSpec] = &[
     spec::<cluster::libvirt_verify::LibvirtVerify>("libvirt_verify", None, &[]),
     spec::<cluster::libvirt_disk::LibvirtDisk>("libvirt_disk", None, &[]),
     spec::<cluster::qemu_img::QemuImg>("qemu_img", None, &[]),
+    spec::<cluster::sysfs::Sysfs>("sysfs", None, &[]),
     spec::<cluster::cloud_init_iso::CloudInitIso>("cloud_init_iso", None, &[]),
     spec::<cluster::base_image::BaseImage>("base_image", None, &[]),
     spec::<cluster::libvirt_address::LibvirtAddress>("libvirt_address", None, &[]),

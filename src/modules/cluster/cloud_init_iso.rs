@@ -29,15 +29,50 @@ pub struct CloudInitIso {
     users: Vec<UserConfig>,
     /// `{ed25519: {private: ..., public: ...}}`: the VM's SSH host keys.
     host_keys: Option<Value>,
+    /// `{ed25519: PATH}`: the VM's SSH host keys as files on the hypervisor (`PATH` and
+    /// `PATH.pub`, as ssh-keygen writes them), read by the check: the private key never passes
+    /// through a template or an argument.
+    #[serde(default)]
+    host_key_files: std::collections::BTreeMap<String, String>,
     /// A network-config document (netplan version 2). Without one, cloud-init's fallback
     /// applies: DHCP on the first NIC, whatever the guest names it.
     network_config: Option<Value>,
+    /// Packages installed at first boot (the guide's `virt-customize --install`); the guest
+    /// agent among them is enabled and started, so libvirt can ask the guest for its address.
+    #[serde(default)]
+    packages: Vec<String>,
 }
 
 const SECRET: Attrs = Attrs { mode: Some(0o600), uid: None, gid: None, owner_best_effort: false };
 
+/// A VM's host key pair, by key type (`ed25519`).
+type HostKeys = serde_json::Map<String, serde_json::Value>;
+
 impl CloudInitIso {
-    fn documents(&self) -> Vec<(&'static str, String)> {
+    /// The host keys given inline and those read from `host_key_files`.
+    async fn host_keys(&self, host: &HostReader<'_>) -> Result<Option<HostKeys>, ModuleError> {
+        let mut keys: HostKeys = match &self.host_keys {
+            Some(inline) => serde_json::to_value(inline)
+                .ok()
+                .and_then(|v| v.as_object().cloned())
+                .unwrap_or_default(),
+            None => HostKeys::new(),
+        };
+        for (kind, path) in &self.host_key_files {
+            let mut pair = serde_json::Map::new();
+            for (part, file) in [("private", path.clone()), ("public", format!("{path}.pub"))] {
+                // Often made by the step before: a dry run cannot read it yet.
+                let bytes = host.read(&file).await?.ok_or_else(|| {
+                    ModuleError::NotYet(format!("no host key at {file} (ssh-keygen makes it)"))
+                })?;
+                pair.insert(part.into(), String::from_utf8_lossy(&bytes).into_owned().into());
+            }
+            keys.insert(kind.clone(), pair.into());
+        }
+        Ok((!keys.is_empty()).then_some(keys))
+    }
+
+    fn documents(&self, host_keys: Option<&HostKeys>) -> Vec<(&'static str, String)> {
         let users: Vec<serde_json::Value> = self
             .users
             .iter()
@@ -56,10 +91,9 @@ impl CloudInitIso {
             "users": users,
             "ssh_pwauth": false,
         });
-        if let Some(keys) = &self.host_keys {
-            let keys: serde_json::Value = serde_json::to_value(keys).unwrap_or_default();
+        if let Some(keys) = host_keys {
             let mut ssh_keys = serde_json::Map::new();
-            for (kind, pair) in keys.as_object().into_iter().flatten() {
+            for (kind, pair) in keys {
                 for part in ["private", "public"] {
                     if let Some(text) = pair.get(part).and_then(|v| v.as_str()) {
                         ssh_keys.insert(format!("{kind}_{part}"), text.into());
@@ -68,6 +102,14 @@ impl CloudInitIso {
             }
             config["ssh_keys"] = ssh_keys.into();
             config["ssh_deletekeys"] = true.into();
+        }
+        if !self.packages.is_empty() {
+            config["package_update"] = true.into();
+            config["packages"] = self.packages.clone().into();
+            if self.packages.iter().any(|p| p == "qemu-guest-agent") {
+                config["runcmd"] =
+                    serde_json::json!([["systemctl", "enable", "--now", "qemu-guest-agent"]]);
+            }
         }
         let yaml = |json: serde_json::Value| to_yaml(&json);
         let mut documents = vec![
@@ -86,17 +128,19 @@ impl CloudInitIso {
     }
 
     /// The documents as kept beside the ISO: each under a header naming it.
-    fn seed(&self) -> String {
-        self.documents().iter().map(|(name, text)| format!("--- {name}\n{text}")).collect()
+    fn seed(documents: &[(&'static str, String)]) -> String {
+        documents.iter().map(|(name, text)| format!("--- {name}\n{text}")).collect()
     }
 }
 
 #[async_trait]
 impl Module for CloudInitIso {
-    type Plan = ();
+    /// The documents to put in the ISO.
+    type Plan = Vec<(&'static str, String)>;
 
     async fn check(&self, host: &HostReader<'_>) -> Result<Check<Self::Plan>, ModuleError> {
-        let desired = self.seed();
+        let documents = self.documents(self.host_keys(host).await?.as_ref());
+        let desired = CloudInitIso::seed(&documents);
         let kept =
             host.read(&self.seed_file()).await?.map(|b| String::from_utf8_lossy(&b).into_owned());
         let iso = host.stat(&self.path).await?;
@@ -116,12 +160,13 @@ impl Module for CloudInitIso {
             after: names(&desired),
         };
         let verb = if iso.is_some() { "rebuild" } else { "build" };
-        Ok(Check::Change(Change { summary: format!("{verb} {}", self.path), diff: Some(diff) }, ()))
+        let change = Change { summary: format!("{verb} {}", self.path), diff: Some(diff) };
+        Ok(Check::Change(change, documents))
     }
 
     async fn apply(
         &self,
-        _plan: Self::Plan,
+        documents: Self::Plan,
         host: &HostWriter<'_>,
     ) -> Result<Outcome, ModuleError> {
         let made = host.run(Command::argv(["mktemp", "-d"])).await?;
@@ -129,10 +174,10 @@ impl Module for CloudInitIso {
         if made.rc != 0 || dir.is_empty() {
             return Err(ModuleError::failed("mktemp -d failed on the target"));
         }
-        let result = self.build(host, &dir).await;
+        let result = self.build(host, &dir, &documents).await;
         host.run(Command::argv(["rm", "-rf", "--", dir.as_str()])).await?;
         result?;
-        host.write(&self.seed_file(), self.seed().as_bytes(), SECRET).await?;
+        host.write(&self.seed_file(), CloudInitIso::seed(&documents).as_bytes(), SECRET).await?;
         Ok(Outcome::default())
     }
 }
@@ -140,10 +185,15 @@ impl Module for CloudInitIso {
 impl CloudInitIso {
     /// The ISO is made beside its final path and renamed there: a failed build leaves no
     /// half-written seed.
-    async fn build(&self, host: &HostWriter<'_>, dir: &str) -> Result<(), ModuleError> {
+    async fn build(
+        &self,
+        host: &HostWriter<'_>,
+        dir: &str,
+        documents: &[(&'static str, String)],
+    ) -> Result<(), ModuleError> {
         let seed = format!("{dir}/seed");
         host.mkdir(&seed, Attrs { mode: Some(0o700), ..SECRET }).await?;
-        for (name, text) in self.documents() {
+        for (name, text) in documents {
             host.write(&format!("{seed}/{name}"), text.as_bytes(), SECRET).await?;
         }
         let partial = format!("{}.numarun-partial", self.path);

@@ -12,5 +12,6 @@ pub(crate) mod libvirt_verify;
 pub(crate) mod numa_locality;
 pub(crate) mod perf_report;
 pub(crate) mod qemu_img;
+pub(crate) mod sysfs;
 pub(crate) mod topology_source;
 pub(crate) mod vm_plan;

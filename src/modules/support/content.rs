@@ -115,8 +115,10 @@ pub async fn edit(
     let (stat, before) = current(host, path).await?;
     let desired = match (&before, present) {
         (None, false) => None,
+        // Often an earlier step makes it (a config file its package or initdb writes): a dry run
+        // cannot know, a real run fails.
         (None, true) if !create => {
-            return Err(ModuleError::failed(format!(
+            return Err(ModuleError::NotYet(format!(
                 "{path} does not exist (create: true makes it)"
             )));
         }

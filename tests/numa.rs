@@ -342,3 +342,54 @@ fn accepted_rules_become_warnings_that_still_show() {
     assert_eq!(typo.code, 2);
     assert!(typo.stdout.contains("accept_rules: no rule `shared-cpus`"), "{}", typo.stdout);
 }
+
+/// A VM's static address must be on its bridge's network; here the "bridge" is `lo`, on
+/// 127.0.0.0/8 on every machine. An address elsewhere is refused naming the VM, the address and
+/// the bridge's network; one on it is accepted and reaches the seed's network-config.
+#[test]
+fn a_static_address_must_be_on_its_bridges_network() {
+    let t = Test::local();
+    fake_sysfs(&t.path().join("sys"));
+    let plan = |address: &str| {
+        let json = std::fs::read_to_string(project("examples/vm.cluster-numa.json")).unwrap();
+        json.replacen(
+            "\"bridge_network_interface\": \"br0\",",
+            &format!(
+                "\"bridge_network_interface\": \"lo\", \"network\": {{ \"address\": \"{address}\", \"gateway\": \"127.0.0.1\" }},"
+            ),
+            1,
+        )
+    };
+    let play = "- hosts: localhost\n  tasks:\n    - vm_plan: { plan_file: '{dir}/plan.json', topology: { sysfs: '{dir}/sys' } }\n\
+                \x20   - cloud_init_iso:\n        path: '{dir}/seed.iso'\n        hostname: \"{{ vm_plan.virtual_machines[0].name }}\"\n\
+                \x20       static_network: \"{{ vm_plan.virtual_machines[0].network }}\"\n";
+    t.write("play.yaml", play);
+
+    t.write("plan.json", &plan("10.9.8.7/24"));
+    let outside = t.run(&["play", "play.yaml"]);
+    assert_eq!(outside.code, 2, "{}{}", outside.stdout, outside.stderr);
+    assert!(
+        outside.stdout.contains(
+            "the static address 10.9.8.7/24 is outside its bridge lo, which is on 127.0.0.0/8"
+        ),
+        "{}",
+        outside.stdout
+    );
+    t.write("plan.json", &plan("not-an-address"));
+    let garbled = t.run(&["play", "play.yaml"]);
+    assert_eq!(garbled.code, 2);
+    assert!(
+        garbled.stdout.contains("is not an IPv4 address with its prefix length"),
+        "{}",
+        garbled.stdout
+    );
+
+    t.write("plan.json", &plan("127.0.0.9/8"));
+    t.run(&["play", "play.yaml"]).ok();
+    let seed = t.read("seed.iso.numarun-seed");
+    for expected in
+        ["--- network-config", "- 127.0.0.9/8", "via: 127.0.0.1", "name: en*", "dhcp4: false"]
+    {
+        assert!(seed.contains(expected), "{expected} missing from\n{seed}");
+    }
+}

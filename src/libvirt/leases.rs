@@ -1,5 +1,5 @@
 //! A domain's IPv4 address: from its network's DHCP leases (the newest for its MAC: a domain
-//! defined again keeps its old lease listed) or from the guest agent. The `virt` crate does
+//! defined again keeps its old lease listed), from the guest agent, or from the host's ARP table. The `virt` crate does
 //! not wrap the lease query; it is called through the raw bindings here, and only here.
 
 use std::ffi::{CStr, CString};
@@ -67,8 +67,17 @@ pub fn from_leases(
 
 /// The first IPv4 address outside loopback that the guest agent reports.
 pub fn from_agent(domain: &Domain) -> Result<Option<String>, Error> {
-    let interfaces =
-        domain.interface_addresses(sys::VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT, 0)?;
+    first_ipv4(domain, sys::VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT)
+}
+
+/// The IPv4 address the host's neighbour (ARP) table holds for one of the domain's MACs: a
+/// bridged VM whose address came from a DHCP server libvirt never sees, once it has talked.
+pub fn from_arp(domain: &Domain) -> Result<Option<String>, Error> {
+    first_ipv4(domain, sys::VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_ARP)
+}
+
+fn first_ipv4(domain: &Domain, source: u32) -> Result<Option<String>, Error> {
+    let interfaces = domain.interface_addresses(source, 0)?;
     Ok(interfaces
         .iter()
         .filter(|i| i.name != "lo")

@@ -45,6 +45,23 @@ pub struct VmSpec {
     /// The users its seed creates.
     #[serde(default)]
     pub user_configs: Vec<UserConfig>,
+    /// A static address on its bridge, for a LAN whose DHCP server libvirt never sees (numarun's
+    /// addition to the homonculus format; without it the VM asks DHCP).
+    #[serde(default)]
+    pub network: Option<StaticNetwork>,
+}
+
+/// A VM's static address, written into its seed's network-config.
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaticNetwork {
+    /// The address with its prefix length: `192.168.1.51/24`.
+    pub address: String,
+    /// The default route.
+    pub gateway: Option<String>,
+    /// DNS servers.
+    #[serde(default)]
+    pub nameservers: Vec<String>,
 }
 
 /// Where a VM's vCPUs, emulator threads and memory run.

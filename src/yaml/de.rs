@@ -174,6 +174,9 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_> {
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         match self.node.kind {
             NodeKind::Null => visitor.visit_none(),
+            // Rendered later, and checked then: it may render to nothing, or to a mapping whose
+            // required fields an empty stand-in would lack.
+            _ if self.template_placeholder() => visitor.visit_none(),
             _ => visitor.visit_some(self),
         }
     }

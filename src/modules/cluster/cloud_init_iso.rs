@@ -11,13 +11,15 @@ use minijinja::Value;
 use serde::Deserialize;
 
 use crate::connection::{Attrs, Command};
+use crate::diag::Diag;
 use crate::events::TextDiff;
 use crate::modules::contract::{Change, Check, Module, Outcome};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::host_writer::HostWriter;
-use crate::numa::plan::UserConfig;
+use crate::numa::plan::{StaticNetwork, UserConfig};
 use crate::template::to_yaml;
+use crate::yaml::Node;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -37,6 +39,9 @@ pub struct CloudInitIso {
     /// A network-config document (netplan version 2). Without one, cloud-init's fallback
     /// applies: DHCP on the first NIC, whatever the guest names it.
     network_config: Option<Value>,
+    /// The plan's static address (`network:` of a VM): written as the network-config, on the
+    /// guest's first ethernet NIC, for a LAN whose DHCP server libvirt never sees.
+    static_network: Option<StaticNetwork>,
     /// Packages installed at first boot (the guide's `virt-customize --install`); the guest
     /// agent among them is enabled and started, so libvirt can ask the guest for its address.
     #[serde(default)]
@@ -44,6 +49,23 @@ pub struct CloudInitIso {
 }
 
 const SECRET: Attrs = Attrs { mode: Some(0o600), uid: None, gid: None, owner_best_effort: false };
+
+/// A static address as netplan (version 2) has it, on the guest's first ethernet NIC whatever
+/// its name (`enp1s0`, `ens3`).
+fn netplan(network: &StaticNetwork) -> serde_json::Value {
+    let mut nic = serde_json::json!({
+        "match": { "name": "en*" },
+        "dhcp4": false,
+        "addresses": [network.address],
+    });
+    if let Some(gateway) = &network.gateway {
+        nic["routes"] = serde_json::json!([{ "to": "default", "via": gateway }]);
+    }
+    if !network.nameservers.is_empty() {
+        nic["nameservers"] = serde_json::json!({ "addresses": network.nameservers });
+    }
+    serde_json::json!({ "version": 2, "ethernets": { "primary": nic } })
+}
 
 /// A VM's host key pair, by key type (`ed25519`).
 type HostKeys = serde_json::Map<String, serde_json::Value>;
@@ -120,6 +142,9 @@ impl CloudInitIso {
             documents
                 .push(("network-config", yaml(serde_json::to_value(network).unwrap_or_default())));
         }
+        if let Some(network) = &self.static_network {
+            documents.push(("network-config", yaml(netplan(network))));
+        }
         documents
     }
 
@@ -135,6 +160,16 @@ impl CloudInitIso {
 
 #[async_trait]
 impl Module for CloudInitIso {
+    fn validate(&self, args: &Node) -> Result<(), Diag> {
+        match (&self.network_config, &self.static_network) {
+            (Some(_), Some(_)) => Err(Diag::invalid(
+                &args.span,
+                "`network_config` and `static_network` both say how the network is set up: give one",
+            )),
+            _ => Ok(()),
+        }
+    }
+
     /// The documents to put in the ISO.
     type Plan = Vec<(&'static str, String)>;
 

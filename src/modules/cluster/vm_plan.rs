@@ -6,7 +6,9 @@ use async_trait::async_trait;
 use minijinja::Value;
 use serde::Deserialize;
 
+use super::ipv4::Ipv4Net;
 use super::topology_source::TopologySource;
+use crate::connection::Command;
 use crate::modules::contract::{Check, Module, Outcome};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
@@ -69,6 +71,7 @@ impl Module for VmPlanModule {
 
     async fn check(&self, host: &HostReader<'_>) -> Result<Check<Self::Plan>, ModuleError> {
         let (plan, value) = self.load(host)?;
+        static_addresses_on_their_bridges(host, &plan).await?;
         let topology = self.topology.read(host).await?;
         let mut findings = validate(&plan, &topology, self.host_reserve_mb);
         let accepted = self
@@ -107,6 +110,41 @@ impl Module for VmPlanModule {
             ],
         }))
     }
+}
+
+/// Each static address must be on a network its bridge is on: a VM given an address outside it
+/// would boot unreachable. A bridge that does not exist (yet) is the domain's to refuse.
+async fn static_addresses_on_their_bridges(
+    host: &HostReader<'_>,
+    plan: &VmPlan,
+) -> Result<(), ModuleError> {
+    for vm in &plan.virtual_machines {
+        let Some(network) = &vm.network else { continue };
+        let wanted = Ipv4Net::parse(&network.address)
+            .map_err(|e| ModuleError::failed(format!("{}: network.address {e}", vm.name)))?;
+        let Some(bridge) = &vm.bridge_network_interface else { continue };
+        let shown =
+            host.probe(Command::argv(["ip", "-o", "-4", "addr", "show", "dev", bridge])).await?;
+        if shown.rc != 0 {
+            continue;
+        }
+        let text = String::from_utf8_lossy(&shown.stdout);
+        let networks: Vec<Ipv4Net> = text
+            .lines()
+            .filter_map(|line| line.split_whitespace().skip_while(|w| *w != "inet").nth(1))
+            .filter_map(|cidr| Ipv4Net::parse(cidr).ok())
+            .collect();
+        if !networks.is_empty() && !networks.iter().any(|n| n.contains(wanted.address)) {
+            let on: Vec<String> = networks.iter().map(Ipv4Net::network).collect();
+            return Err(ModuleError::failed(format!(
+                "{}: the static address {} is outside its bridge {bridge}, which is on {}",
+                vm.name,
+                network.address,
+                on.join(", ")
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Per VM, the CPU topology its guest is told: a vCPU pair on one core's threads is a core

@@ -300,6 +300,15 @@ fn until_retries_then_succeeds_or_fails() {
       delay: 0
       changed_when: false
     - assert: { that: "count.attempts == 3" }
+    - name: never true, ignored
+      command: echo kept
+      register: kept
+      until: false
+      retries: 1
+      delay: 0
+      ignore_errors: true
+    # As in Ansible, the last attempt's result stays registered, failed.
+    - assert: { that: ["kept.stdout == 'kept'", "kept.rc == 0", "kept.attempts == 2", "kept.failed"] }
     - name: never true
       command: "true"
       register: r

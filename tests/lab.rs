@@ -199,10 +199,45 @@ fn the_k3s_stand_in_serves_what_the_deploy_phase_needs() {
         &format!("{kubectl} get node k3s-worker-data -o jsonpath='{{.spec.taints}}'"),
     );
     assert_eq!(taints, r#"[{"effect":"NoSchedule","key":"workload","value":"data"}]"#);
+
+    // The stand-in schedules: a pod for the tainted node that does not tolerate its taint stays
+    // Pending with the reason kubectl shows; with the toleration it runs there.
+    let placed = |toleration: &str| {
+        format!(
+            "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {{name: lab-placed}}\nspec:\n  serviceName: lab-placed\n  replicas: 1\n\
+             \x20 selector: {{matchLabels: {{app: lab-placed}}}}\n  template:\n    metadata: {{labels: {{app: lab-placed}}}}\n\
+             \x20   spec: {{nodeSelector: {{kubernetes.io/hostname: k3s-worker-data}}, tolerations: [{toleration}], containers: [{{name: c, image: x}}]}}\n"
+        )
+    };
+    let pod = format!(
+        "{kubectl} get pod lab-placed-0 -o jsonpath='{{.status.phase}} {{.spec.nodeName}}|{{.status.conditions[0].message}}'"
+    );
+    for (toleration, expected) in [
+        (
+            "",
+            "Pending |0/4 nodes are available: 3 node(s) didn't match Pod's node affinity/selector, 1 node(s) had untolerated taint {workload: data}.",
+        ),
+        (
+            "{key: workload, operator: Equal, value: data, effect: NoSchedule}",
+            "Running k3s-worker-data|",
+        ),
+    ] {
+        on_guest(
+            "k3s-worker-slm-heavy",
+            &format!("cat > /tmp/lab-placed.yaml <<'EOF'\n{}EOF", placed(toleration)),
+        );
+        on_guest(
+            "k3s-worker-slm-heavy",
+            &format!(
+                "{kubectl} apply --server-side --field-manager=numarun -f /tmp/lab-placed.yaml"
+            ),
+        );
+        assert_eq!(on_guest("k3s-worker-slm-heavy", &pod), expected);
+    }
     on_guest(
         "k3s-worker-slm-heavy",
         &format!(
-            "{kubectl} delete statefulset lab-probe && {kubectl} taint nodes k3s-worker-data workload-"
+            "{kubectl} delete statefulset lab-probe lab-placed && {kubectl} taint nodes k3s-worker-data workload-"
         ),
     );
 }

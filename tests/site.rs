@@ -236,6 +236,30 @@ fn the_site_on_a_fresh_lab() {
     play(&t, "playbooks/site.yaml", &["--tags", "postgresql"]).ok();
     assert_eq!(show(), "512MB");
 
+    // The guide's 9.3, judged: a workload no node can take fails phase 9 naming its pods and the
+    // scheduler's reason; the StatefulSet may not share phase 6's data directory.
+    let nowhere =
+        play(&t, "playbooks/site.yaml", &["--tags", "deploy", "-e", "slm_node_workload=nowhere"]);
+    assert_eq!(nowhere.code, 2, "{}", nowhere.stdout);
+    assert!(
+        nowhere.stdout.contains("not placed: default/slm-inference-")
+            && nowhere.stdout.contains("node(s) didn't match Pod's node affinity/selector"),
+        "{}",
+        nowhere.stdout
+    );
+    play(&t, "playbooks/site.yaml", &["--tags", "deploy"]).ok();
+    let shared = play(
+        &t,
+        "playbooks/site.yaml",
+        &["--tags", "deploy", "-e", "k8s_postgresql_data=/data/hot/postgresql"],
+    );
+    assert_eq!(shared.code, 2, "{}", shared.stdout);
+    assert!(
+        shared.stdout.contains("are one\ndirectory") || shared.stdout.contains("are one directory"),
+        "{}",
+        shared.stdout
+    );
+
     // mkfs over the hot tier, by a playbook that names the wrong label, is refused; data stays.
     on_guest(DATA, "echo precious | sudo tee /data/hot/staging/keep >/dev/null");
     t.write("mkfs-again.yaml", "- hosts: data\n  tasks:\n    - filesystem: { dev: /dev/vdb, fstype: ext4, label: lake-storage }\n");

@@ -231,11 +231,15 @@ async fn run_item(
         match registered_scope(step, scope, &attempt).condition(until) {
             Ok(true) => break,
             Ok(false) if number < tries => tokio::time::sleep(pause).await,
+            // As in Ansible, the last attempt's result stays registered (its rc, its output),
+            // failed: what comes after may need to say why it never held.
             Ok(false) => {
-                attempt = Attempt::failed(format!(
+                let last = attempt.message.take().map(|m| format!(" (last: {m})"));
+                attempt.message = Some(format!(
                     "`until` still false after {tries} attempts{}",
-                    attempt.message.as_ref().map(|m| format!(" (last: {m})")).unwrap_or_default()
-                ))
+                    last.unwrap_or_default()
+                ));
+                attempt.status = Status::Failed;
             }
             Err(diag) => return Attempt::failed(diag.to_string()),
         }

@@ -236,6 +236,49 @@ fn the_site_on_a_fresh_lab() {
     play(&t, "playbooks/site.yaml", &["--tags", "postgresql"]).ok();
     assert_eq!(show(), "512MB");
 
+    // The version follows the guest's release (bookworm ships 15) unless the inventory names
+    // another; another comes from PGDG's repository, with its key from the controller, or the
+    // run stops before anything changes, saying what to set.
+    assert_eq!(on_guest(DATA, "ls /usr/lib/postgresql").trim(), "15");
+    let keyless = play(
+        &t,
+        "playbooks/site.yaml",
+        &["--tags", "postgresql", "--check", "-e", "pg_version=16"],
+    );
+    assert_eq!(keyless.code, 2, "{}", keyless.stdout);
+    assert!(
+        keyless
+            .stdout
+            .contains("postgresql-16 is not in bookworm's archive (it has 15): set pgdg_key_file"),
+        "{}",
+        keyless.stdout
+    );
+    t.write("pgdg.asc", "-----BEGIN PGP PUBLIC KEY BLOCK-----\n(a stand-in for PGDG's key)\n");
+    let key = format!("pgdg_key_file={}", t.path().join("pgdg.asc").display());
+    let pgdg = play(
+        &t,
+        "playbooks/site.yaml",
+        &["--tags", "postgresql", "--check", "-e", "pg_version=16", "-e", &key],
+    );
+    pgdg.ok();
+    let planned: Vec<String> = pgdg.with_status("changed");
+    for step in [
+        "PGDG's signing key, from the controller",
+        "PGDG's repository for this release, trusted for its own key only",
+        "PostgreSQL packages",
+    ] {
+        assert!(
+            planned.iter().any(|s| s.ends_with(step)),
+            "{step} not planned: {planned:?}\n{}",
+            pgdg.stdout
+        );
+    }
+    assert!(pgdg.stdout.contains("install postgresql-16"), "{}", pgdg.stdout);
+    assert!(
+        !on_guest(DATA, "ls /etc/apt/sources.list.d").contains("pgdg"),
+        "check mode added a repository"
+    );
+
     // The guide's 9.3, judged: a workload no node can take fails phase 9 naming its pods and the
     // scheduler's reason; the StatefulSet may not share phase 6's data directory.
     let nowhere =

@@ -1,12 +1,10 @@
 //! `blockinfile`: a block of lines between marker lines, replaced as a whole.
 
-use async_trait::async_trait;
 use serde::Deserialize;
 
 use crate::modules::error::ModuleError;
-use crate::modules::host_reader::HostReader;
 use crate::modules::support::attrs::{FileAttrs, Mode};
-use crate::modules::support::content::{self, ManagedFile, Wanted};
+use crate::modules::support::content::EditedInPlace;
 use crate::modules::support::lines;
 use crate::modules::support::lines::Presence;
 
@@ -46,7 +44,7 @@ fn end() -> String {
 }
 
 impl BlockInFile {
-    fn edit(&self, text: &str) -> Result<String, ModuleError> {
+    fn edited(&self, text: &str) -> Result<String, ModuleError> {
         let begin = self.marker.replace("{mark}", &self.marker_begin);
         let end = self.marker.replace("{mark}", &self.marker_end);
         let mut lines: Vec<&str> = text.lines().collect();
@@ -79,20 +77,24 @@ impl BlockInFile {
     }
 }
 
-#[async_trait]
-impl ManagedFile for BlockInFile {
-    fn managed_path(&self) -> Option<&str> {
-        Some(&self.path)
+impl EditedInPlace for BlockInFile {
+    fn path(&self) -> &str {
+        &self.path
     }
 
-    fn attrs(&self) -> FileAttrs {
+    fn present(&self) -> bool {
+        self.state == Presence::Present
+    }
+
+    fn create(&self) -> bool {
+        self.create
+    }
+
+    fn file_attrs(&self) -> FileAttrs {
         FileAttrs { mode: self.mode, owner: self.owner.clone(), group: self.group.clone() }
     }
 
-    async fn wanted(&self, host: &HostReader<'_>) -> Result<Wanted, ModuleError> {
-        content::edit(host, &self.path, self.state == Presence::Present, self.create, |text| {
-            self.edit(text)
-        })
-        .await
+    fn edit(&self, text: &str) -> Result<String, ModuleError> {
+        self.edited(text)
     }
 }

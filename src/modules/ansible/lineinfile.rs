@@ -1,14 +1,12 @@
 //! `lineinfile`: one line present (replacing what `regexp` matches) or absent;
 //! a rerun finds its line and never adds it twice.
 
-use async_trait::async_trait;
 use serde::Deserialize;
 
 use crate::diag::Diag;
 use crate::modules::error::ModuleError;
-use crate::modules::host_reader::HostReader;
 use crate::modules::support::attrs::{FileAttrs, Mode};
-use crate::modules::support::content::{self, ManagedFile, Wanted};
+use crate::modules::support::content::EditedInPlace;
 use crate::modules::support::lines;
 use crate::modules::support::lines::Presence;
 use crate::yaml::Node;
@@ -35,7 +33,7 @@ pub struct LineInFile {
 
 impl LineInFile {
     /// The file's new text; the same text back means nothing to do.
-    fn edit(&self, text: &str) -> Result<String, ModuleError> {
+    fn edited(&self, text: &str) -> Result<String, ModuleError> {
         let mut lines: Vec<&str> = text.lines().collect();
         let regexp = self.regexp.as_deref().map(lines::regex).transpose()?;
         let matches = |l: &str| match &regexp {
@@ -74,21 +72,25 @@ impl LineInFile {
     }
 }
 
-#[async_trait]
-impl ManagedFile for LineInFile {
-    fn managed_path(&self) -> Option<&str> {
-        Some(&self.path)
+impl EditedInPlace for LineInFile {
+    fn path(&self) -> &str {
+        &self.path
     }
 
-    fn attrs(&self) -> FileAttrs {
+    fn present(&self) -> bool {
+        self.state == Presence::Present
+    }
+
+    fn create(&self) -> bool {
+        self.create
+    }
+
+    fn file_attrs(&self) -> FileAttrs {
         FileAttrs { mode: self.mode, owner: self.owner.clone(), group: self.group.clone() }
     }
 
-    async fn wanted(&self, host: &HostReader<'_>) -> Result<Wanted, ModuleError> {
-        content::edit(host, &self.path, self.state == Presence::Present, self.create, |text| {
-            self.edit(text)
-        })
-        .await
+    fn edit(&self, text: &str) -> Result<String, ModuleError> {
+        self.edited(text)
     }
 
     fn validate(&self, args: &Node) -> Result<(), Diag> {

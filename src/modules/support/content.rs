@@ -54,6 +54,44 @@ pub trait ManagedFile: Send + Sync + std::fmt::Debug + 'static {
     }
 }
 
+/// A file whose text a module edits in place, by lines (`lineinfile`, `blockinfile`): the file
+/// module is then only its edit.
+pub trait EditedInPlace: Send + Sync + std::fmt::Debug + 'static {
+    /// The file.
+    fn path(&self) -> &str;
+    /// Whether what the edit puts in should be there (`state: present`).
+    fn present(&self) -> bool;
+    /// Whether a missing file is made (`create: true`).
+    fn create(&self) -> bool;
+    /// Mode and owner to give it.
+    fn file_attrs(&self) -> FileAttrs;
+    /// The file's text with the edit made.
+    fn edit(&self, text: &str) -> Result<String, ModuleError>;
+    /// Rules across arguments.
+    fn validate(&self, _args: &Node) -> Result<(), Diag> {
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl<T: EditedInPlace> ManagedFile for T {
+    fn managed_path(&self) -> Option<&str> {
+        Some(self.path())
+    }
+
+    fn attrs(&self) -> FileAttrs {
+        self.file_attrs()
+    }
+
+    async fn wanted(&self, host: &HostReader<'_>) -> Result<Wanted, ModuleError> {
+        edit(host, self.path(), self.present(), self.create(), |text| self.edit(text)).await
+    }
+
+    fn validate(&self, args: &Node) -> Result<(), Diag> {
+        EditedInPlace::validate(self, args)
+    }
+}
+
 #[async_trait]
 impl<T: ManagedFile> Module for T {
     type Plan = FileWrite;

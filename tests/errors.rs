@@ -18,6 +18,20 @@ const INVENTORY: &str = "all:\n  vars: { ansible_connection: local }\n  children
 
 const CASES: &[Case] = &[
     Case {
+        name: "empty_playbook",
+        playbook: "",
+        inventory: None,
+        extra: &[],
+        at: "play.yaml:1:1",
+    },
+    Case {
+        name: "playbook_without_a_phase",
+        playbook: "[]\n",
+        inventory: None,
+        extra: &[],
+        at: "play.yaml:1:1",
+    },
+    Case {
         name: "yaml_syntax",
         playbook: "- hosts: all\n  tasks:\n    - debug: { msg: [ }\n",
         inventory: None,

@@ -84,10 +84,18 @@ fn load_into(
     }
     chain.push(canonical);
     let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+    // As ansible-playbook: a file with nothing in it, or an empty list, is a mistake, not a run
+    // that does nothing and says it went well.
     let entries = match &root.kind {
-        NodeKind::Null => &[][..],
+        NodeKind::Null => {
+            return Err(Diag::invalid(&root.span, "empty playbook, nothing to do")
+                .with_help("a playbook is a list of phases (plays): `- hosts: …`"));
+        }
         _ => root.expect_seq("a playbook (a list of phases)")?,
     };
+    if entries.is_empty() {
+        return Err(Diag::invalid(&root.span, "a playbook must contain at least one phase (play)"));
+    }
     for entry in entries {
         if entry.get("import").or_else(|| entry.get("import_playbook")).is_some() {
             let mut fields = Fields::new(entry, "import key")?;

@@ -17,13 +17,7 @@ struct Case {
 const INVENTORY: &str = "all:\n  vars: { ansible_connection: local }\n  children:\n    data:\n      hosts:\n        db1:\n";
 
 const CASES: &[Case] = &[
-    Case {
-        name: "empty_playbook",
-        playbook: "",
-        inventory: None,
-        extra: &[],
-        at: "play.yaml:1:1",
-    },
+    Case { name: "empty_playbook", playbook: "", inventory: None, extra: &[], at: "play.yaml:1:1" },
     Case {
         name: "playbook_without_a_phase",
         playbook: "[]\n",

@@ -1,0 +1,71 @@
+//! The same content through ansible-core and numarun, where numarun claims Ansible's behaviour.
+//! `.ci/run` installs ansible-core (pinned) and names it in `NUMARUN_ANSIBLE_PLAYBOOK`; run
+//! elsewhere without it, these tests say so and pass, but under CI they fail without it.
+
+mod common;
+
+use common::Test;
+
+/// ansible-playbook, or `None` off CI when it is not installed.
+fn ansible_playbook() -> Option<String> {
+    match std::env::var("NUMARUN_ANSIBLE_PLAYBOOK") {
+        Ok(path) if std::path::Path::new(&path).exists() => Some(path),
+        _ if std::env::var_os("CI").is_some() => {
+            panic!("CI must set NUMARUN_ANSIBLE_PLAYBOOK to ansible-core's ansible-playbook")
+        }
+        _ => {
+            eprintln!("ansible-core not installed (NUMARUN_ANSIBLE_PLAYBOOK): skipped");
+            None
+        }
+    }
+}
+
+/// Runs a playbook through both on this machine; their exit codes and outputs.
+fn both(t: &Test, playbook: &str) -> Option<((i32, String), (i32, String))> {
+    let ansible = ansible_playbook()?;
+    t.write("play.yaml", playbook);
+    let out = std::process::Command::new(ansible)
+        .args([
+            "-i",
+            "localhost,",
+            "-c",
+            "local",
+            "-e",
+            "ansible_python_interpreter=/usr/bin/python3",
+            "play.yaml",
+        ])
+        .current_dir(t.path())
+        .env("ANSIBLE_NOCOLOR", "1")
+        .output()
+        .unwrap();
+    let text = |o: &std::process::Output| {
+        format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    };
+    let run = t.run(&["play", "play.yaml"]);
+    Some((
+        (out.status.code().unwrap_or(-1), text(&out)),
+        (run.code, format!("{}{}", run.stdout, run.stderr)),
+    ))
+}
+
+#[test]
+fn an_until_that_never_holds_keeps_the_last_result_registered() {
+    let t = Test::local();
+    let play = "- hosts: localhost\n  gather_facts: false\n  tasks:\n\
+                \x20   - command: echo kept\n      register: kept\n      until: kept.rc == 99\n      retries: 1\n      delay: 0\n      ignore_errors: true\n\
+                \x20   - assert: { that: [\"kept.stdout == 'kept'\", \"kept.rc == 0\", \"kept.failed\"] }\n";
+    let Some(((ansible, a_out), (numarun, n_out))) = both(&t, play) else { return };
+    assert_eq!(ansible, 0, "ansible-core:\n{a_out}");
+    assert_eq!(numarun, 0, "numarun:\n{n_out}");
+}
+
+#[test]
+fn an_empty_playbook_is_refused() {
+    for empty in ["", "[]\n"] {
+        let t = Test::local();
+        let Some(((ansible, a_out), (numarun, n_out))) = both(&t, empty) else { return };
+        assert_ne!(ansible, 0, "ansible-core ran {empty:?}:\n{a_out}");
+        assert_ne!(numarun, 0, "numarun ran {empty:?}:\n{n_out}");
+        assert!(n_out.contains("play.yaml"), "numarun does not name the file:\n{n_out}");
+    }
+}

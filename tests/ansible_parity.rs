@@ -69,3 +69,39 @@ fn an_empty_playbook_is_refused() {
         assert!(n_out.contains("play.yaml"), "numarun does not name the file:\n{n_out}");
     }
 }
+
+/// `-i a -i b`: hosts and groups are the union, and the later file wins on a variable both set.
+#[test]
+fn two_inventories_merge_and_the_later_one_wins() {
+    let t = Test::local();
+    let Some(ansible) = ansible_playbook() else { return };
+    t.write(
+        "a.yaml",
+        "all:\n  vars: { where: a, kept: from-a }\n  children:\n    web:\n      hosts:\n\
+         \x20       w1: { ansible_connection: local, port: 1 }\n",
+    );
+    t.write(
+        "b.yaml",
+        "all:\n  vars: { where: b }\n  children:\n    web:\n      vars: { tier: web }\n      hosts:\n\
+         \x20       w1: { port: 2 }\n    db:\n      hosts:\n        w1:\n",
+    );
+    t.write(
+        "play.yaml",
+        "- hosts: web\n  gather_facts: false\n  tasks:\n\
+         \x20   - copy:\n        dest: \"{{ out }}\"\n\
+         \x20       content: \"{{ where }} {{ kept }} {{ port }} {{ tier }} {{ groups['db'] | join(',') }}\\n\"\n",
+    );
+    let dir = t.path().display();
+    let out = std::process::Command::new(ansible)
+        .args(["-i", "a.yaml", "-i", "b.yaml", "-e", "ansible_python_interpreter=/usr/bin/python3"])
+        .args(["-e", &format!("out={dir}/by-ansible"), "play.yaml"])
+        .current_dir(t.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    let out_numarun = format!("out={dir}/by-numarun");
+    let run = t.run(&["play", "play.yaml", "-i", "a.yaml", "-i", "b.yaml", "-e", &out_numarun]);
+    run.ok();
+    assert_eq!(t.read("by-ansible"), "b from-a 2 web w1\n");
+    assert_eq!(t.read("by-numarun"), t.read("by-ansible"));
+}

@@ -18,9 +18,10 @@ use crate::yaml;
 #[derive(Args, Debug)]
 pub(super) struct PlayArgs {
     playbook: PathBuf,
-    /// Inventory file (YAML); without one, only `localhost` exists.
+    /// Inventory file (YAML), repeatable: later files add hosts and groups and win on variables.
+    /// Without one, only `localhost` exists.
     #[arg(short = 'i', long = "inventory")]
-    inventory: Option<PathBuf>,
+    inventory: Vec<PathBuf>,
     /// Run only steps with these tags (comma-separated, repeatable).
     #[arg(short = 't', long = "tags", value_delimiter = ',')]
     tags: Vec<String>,
@@ -77,9 +78,9 @@ pub(super) fn play(args: PlayArgs) -> Result<ExitCode, Diag> {
     // Listening from the start: an interrupt while the playbook loads stops the run before it begins.
     let stops = runtime.block_on(async { Stops::listen() });
     let playbook = Playbook::load(&args.playbook)?;
-    let mut inventory = match &args.inventory {
-        Some(path) => Inventory::load(path)?,
-        None => Inventory::implicit(),
+    let mut inventory = match args.inventory.is_empty() {
+        false => Inventory::load_all(&args.inventory)?,
+        true => Inventory::implicit(),
     };
     let same_dir = |a: &Path, b: &Path| a.canonicalize().ok() == b.canonicalize().ok();
     if !inventory.dir.as_deref().is_some_and(|dir| same_dir(dir, playbook.dir())) {

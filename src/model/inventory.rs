@@ -52,22 +52,41 @@ impl Inventory {
 
     /// Reads an inventory file (YAML), with `group_vars/` and `host_vars/` beside it.
     pub fn load(path: &Path) -> Result<Inventory, Diag> {
-        let root = yaml::load_file(path)?;
-        let mut inventory =
-            Inventory { dir: path.parent().map(Path::to_path_buf), ..Inventory::default() };
-        inventory.groups.insert(
-            "all".into(),
-            Group { name: "all".into(), span: Some(root.span.clone()), ..Group::default() },
-        );
-        if !matches!(root.kind, NodeKind::Null) {
-            for (name, body) in root.expect_map("an inventory")? {
-                let name = name.expect_str("a group name")?;
-                inventory.read_group(name, body)?;
+        Inventory::load_all(std::slice::from_ref(&path.to_path_buf()))
+    }
+
+    /// Reads several inventory files into one, as `ansible-playbook -i a -i b` does: groups and
+    /// hosts are the union, and where two files set the same variable the later file wins. The
+    /// `group_vars/` and `host_vars/` beside each file are read after all the files, in order.
+    /// `inventory_dir` is the first file's folder.
+    pub fn load_all(paths: &[PathBuf]) -> Result<Inventory, Diag> {
+        let mut inventory = Inventory {
+            dir: paths.first().and_then(|p| p.parent()).map(Path::to_path_buf),
+            ..Inventory::default()
+        };
+        for path in paths {
+            let root = yaml::load_file(path)?;
+            inventory
+                .groups
+                .entry("all".into())
+                .or_insert_with(|| Group { name: "all".into(), ..Group::default() })
+                .span
+                .get_or_insert_with(|| root.span.clone());
+            if !matches!(root.kind, NodeKind::Null) {
+                for (name, body) in root.expect_map("an inventory")? {
+                    let name = name.expect_str("a group name")?;
+                    inventory.read_group(name, body)?;
+                }
             }
         }
         inventory.link_top_level_groups();
-        if let Some(dir) = inventory.dir.clone() {
-            inventory.read_var_dirs(&dir)?;
+        let mut read: Vec<PathBuf> = Vec::new();
+        for dir in paths.iter().filter_map(|p| p.parent()) {
+            let canonical = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+            if !read.contains(&canonical) {
+                inventory.read_var_dirs(dir)?;
+                read.push(canonical);
+            }
         }
         Ok(inventory)
     }

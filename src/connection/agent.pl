@@ -98,17 +98,32 @@ sub owner_and_mode {
     return;
 }
 
+# Durable as well as atomic: the temporary's bytes reach the disk before the rename makes them
+# the file, and the folder's entry after it; otherwise a power cut can leave the new name on an
+# empty file. IO::Handle (for fsync) is loaded on the first write, as Fcntl is.
 sub write_file {
     my ($path, $temp, $mode, $uid, $gid, $best_effort, $content) = @_;
     require Fcntl;
+    require IO::Handle;
     sysopen(my $file, $temp, Fcntl::O_WRONLY() | Fcntl::O_CREAT() | Fcntl::O_EXCL(), 0666) or return "create $temp: $!";
     binmode $file;
     # Each step runs only if the ones before it succeeded: `//` moves on past an undefined result.
-    my $error = ((print {$file} $content) && close($file) ? undef : "write $temp: $!")
+    my $error = ((print {$file} $content) && $file->flush && $file->sync && close($file) ? undef : "write $temp: $!")
       // owner_and_mode($temp, $mode, $uid, $gid, $best_effort)
-      // (rename($temp, $path) ? undef : "rename $temp to $path: $!");
+      // (rename($temp, $path) ? undef : "rename $temp to $path: $!")
+      // sync_folder_of($path);
     unlink $temp if defined $error;
     return $error;
+}
+
+# fsync on the folder that holds `path`, so a rename into it is on the disk too.
+sub sync_folder_of {
+    my ($path) = @_;
+    my $folder = $path =~ m{^(.*)/[^/]*\z} ? ($1 eq '' ? '/' : $1) : '.';
+    sysopen(my $dir, $folder, Fcntl::O_RDONLY() | Fcntl::O_DIRECTORY()) or return "open $folder: $!";
+    my $synced = $dir->sync;
+    close $dir;
+    return $synced ? undef : "sync $folder: $!";
 }
 
 sub make_dir {

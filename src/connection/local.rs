@@ -102,11 +102,10 @@ fn temp_beside(path: &Path) -> io::Result<std::path::PathBuf> {
     )))
 }
 
+/// fsync on the folder that holds `path`, so a rename into it is on the disk too.
 fn sync_parent(path: &Path) -> io::Result<()> {
-    match path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        Some(dir) => fs::File::open(dir)?.sync_all(),
-        None => Ok(()),
-    }
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    fs::File::open(dir)?.sync_all()
 }
 
 fn write_atomic(path: &Path, content: &[u8], attrs: Attrs) -> io::Result<()> {

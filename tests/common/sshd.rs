@@ -189,6 +189,11 @@ impl Sshd {
         format!("[127.0.0.1]:{} {}\n", self.port, self.host_key)
     }
 
+    /// The daemon's process, which forks every session.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn scratch(&self) -> PathBuf {
         self.dir.join("scratch")
     }

@@ -48,7 +48,11 @@ impl Snippet {
         let temp = change.temporary().map(|t| q(&t));
         let text = match &change.action {
             Action::Write { content, attrs } => {
-                return write(&p, &temp.unwrap_or_default(), content, *attrs, delivery);
+                let folder = match std::path::Path::new(&change.path).parent() {
+                    Some(folder) if !folder.as_os_str().is_empty() => folder.to_string_lossy(),
+                    _ => ".".into(),
+                };
+                return write(&p, &folder, &temp.unwrap_or_default(), content, *attrs, delivery);
             }
             Action::Mkdir(attrs) => match attrs.mode {
                 // One process when the parent is there: `-m` gives the new folder its mode exactly.
@@ -112,10 +116,19 @@ pub enum Delivery {
 }
 
 /// Content goes on stdin to a new temporary file beside the target, is checked for length
-/// when a pipe could cut it short, then renamed over it (`-T`: never into a folder there). The
+/// when a pipe could cut it short, synced to the disk, then renamed over it (`-T`: never into a
+/// folder there), and the folder synced so the rename is on the disk too: without the first
+/// sync a power cut can leave the new name on an empty file (coreutils' `sync FILE` is fsync). The
 /// temporary's name is random and `set -C` creates it exclusively, so no `mktemp` is needed; a
 /// mode without execute or special bits comes from the umask it is created with, so no `chmod`.
-fn write(p: &str, temp: &str, content: &[u8], attrs: Attrs, delivery: Delivery) -> Snippet {
+fn write(
+    p: &str,
+    folder: &str,
+    temp: &str,
+    content: &[u8],
+    attrs: Attrs,
+    delivery: Delivery,
+) -> Snippet {
     let (umask, attrs) = match attrs.mode {
         Some(mode) if mode & !0o666 == 0 => {
             (format!("umask {:o}; ", !mode & 0o777), Attrs { mode: None, ..attrs })
@@ -123,7 +136,7 @@ fn write(p: &str, temp: &str, content: &[u8], attrs: Attrs, delivery: Delivery) 
         _ => (String::new(), attrs),
     };
     let text = format!(
-        "t={temp}; trap 'rm -f \"$t\"' EXIT; {umask}set -C; {copy} > \"$t\"{length}; true{attrs} && mv -fT -- \"$t\" {p} && trap - EXIT",
+        "t={temp}; trap 'rm -f \"$t\"' EXIT; {umask}set -C; {copy} > \"$t\"{length}; true{attrs} && sync -- \"$t\" && mv -fT -- \"$t\" {p} && trap - EXIT && sync -- {folder}",
         copy = if is_small_text(content) {
             "while IFS= read -r l; do printf '%s\\n' \"$l\"; done"
         } else {
@@ -139,6 +152,7 @@ fn write(p: &str, temp: &str, content: &[u8], attrs: Attrs, delivery: Delivery) 
             Delivery::Whole => " || exit 1".into(),
         },
         attrs = attr_commands(attrs, "\"$t\"", false, Some(p)),
+        folder = q(folder),
     );
     Snippet { text, stdin: Some(content.to_vec()) }
 }

@@ -25,6 +25,22 @@ real_kubectl() {
     echo "$candidate"
 }
 
+# The host's mirrors, through the lab's apt proxy on the bridge (a guest has no other way out).
+lab_apt_sources() {
+    local root=$1
+    host_sources | awk '{ line[$1 " " $2] = line[$1 " " $2] " " $3 } END { for (k in line) print "deb " k line[k] }' |
+        sort >"$root/etc/apt/sources.list"
+    echo "Acquire::http::Proxy \"http://$GATEWAY:$PROXY_PORT\";" >"$root/etc/apt/apt.conf.d/01numarun-lab-proxy"
+}
+
+# The guests by name, for /etc/hosts: no DNS server serves the bridge.
+lab_hosts() {
+    local guest
+    for guest in "${GUESTS[@]}"; do
+        echo "$NET.${OCTET[$guest]} $guest"
+    done
+}
+
 base_up() {
     local dir tmp mirror
     dir=$(base_dir)
@@ -46,18 +62,14 @@ customise_base() {
     local root=$1 guest
     # Each guest gets its own host keys; the base keeps none.
     rm -f "$root"/etc/ssh/ssh_host_*
-    host_sources | awk '{ line[$1 " " $2] = line[$1 " " $2] " " $3 } END { for (k in line) print "deb " k line[k] }' |
-        sort >"$root/etc/apt/sources.list"
-    echo "Acquire::http::Proxy \"http://$GATEWAY:$PROXY_PORT\";" >"$root/etc/apt/apt.conf.d/01numarun-lab-proxy"
+    lab_apt_sources "$root"
     # The guide's VMs are reached as an unprivileged admin with sudo, as cloud images set them up.
     chroot "$root" useradd --create-home --shell /bin/bash admin
     chroot "$root" usermod -p '*' admin
     echo 'admin ALL=(ALL) NOPASSWD: ALL' >"$root/etc/sudoers.d/admin"
     chmod 440 "$root/etc/sudoers.d/admin"
     install -m 755 "$(real_kubectl)" "$root/usr/local/bin/kubectl"
-    for guest in "${GUESTS[@]}"; do
-        echo "$NET.${OCTET[$guest]} $guest"
-    done >>"$root/etc/hosts"
+    lab_hosts >>"$root/etc/hosts"
     : >"$root/etc/machine-id"
     # No /run/nologin at boot: logins then never wait on systemd-user-sessions, which nspawn on a
     # cgroup v1 host now and then fails to start (status 219/CGROUP).

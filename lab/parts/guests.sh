@@ -36,7 +36,7 @@ first_boot_files() {
 write_known_hosts() {
     local guest file
     file="$(ssh_dir)/known_hosts"
-    for guest in "${GUESTS[@]}"; do
+    for guest in "${CONTAINERS[@]}"; do
         echo "$NET.${OCTET[$guest]},$guest $(cut -d' ' -f1,2 "$(guest_dir "$guest")/root/etc/ssh/ssh_host_ed25519_key.pub")"
     done >"$file.tmp"
     mv "$file.tmp" "$file"
@@ -66,7 +66,7 @@ guest_ssh() {
 
 guests_up() {
     local guest booted=()
-    for guest in "${GUESTS[@]}"; do
+    for guest in "${CONTAINERS[@]}"; do
         pid_alive "$(guest_pidfile "$guest")" && continue
         changed
         mount_guest_root "$guest"
@@ -111,7 +111,7 @@ guests_down() {
 
 guests_status() {
     local guest
-    for guest in "${GUESTS[@]}"; do
+    for guest in "${CONTAINERS[@]}"; do
         pid_alive "$(guest_pidfile "$guest")" || return 1
     done
 }

@@ -1,18 +1,27 @@
-# What the site's host phases take as input on the lab: a base image with its checksum (a blank
-# qcow2: the lab's domains are defined, started and pinned for real but boot no OS; the guests
-# stand in for their operating systems) and a file standing in for the data VM's HDD.
+# What the site's host phases take as input on the lab: a base image with its checksum and a file
+# standing in for the data VM's HDD. With containers, the base is a blank qcow2: the lab's domains
+# are defined, started and pinned for real but boot no OS, and the containers stand in for their
+# operating systems. With a real VM, it is the image `vm-image` builds, beside its kernel and initrd.
 # `down` also removes the lab's domains and the images the site made for them.
 
 images_dir() { echo "$LAB_DIR/images"; }
 SITE_IMAGES=/var/lib/libvirt/images/numarun-lab
 
 images_up() {
-    local dir
+    local dir file
     dir=$(images_dir)
     [ -f "$dir/base.qcow2.sha256" ] && [ -f "$dir/hdd.img" ] && return 0
     changed
     mkdir -p "$dir"
-    qemu-img create -q -f qcow2 "$dir/base.qcow2" 1G
+    if [ "$MODE" = real-vm ]; then
+        vm_image_up >/dev/null
+        # Hard links where the cache shares the filesystem: the image is hundreds of megabytes.
+        for file in base.qcow2 vmlinuz initrd.img; do
+            ln -f "$(vm_image_dir)/$file" "$dir/$file" 2>/dev/null || cp "$(vm_image_dir)/$file" "$dir/$file"
+        done
+    else
+        qemu-img create -q -f qcow2 "$dir/base.qcow2" 1G
+    fi
     sha256sum "$dir/base.qcow2" | cut -d' ' -f1 >"$dir/base.qcow2.sha256"
     truncate -s 1G "$dir/hdd.img"
 }

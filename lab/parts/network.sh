@@ -1,5 +1,6 @@
-# A private bridge on the host and one network namespace per guest, joined by a veth pair.
-# Guests reach the host and each other; there is no default route out.
+# A private bridge on the host and one network namespace per container guest, joined by a veth
+# pair. Guests reach the host and each other; there is no default route out. No DHCP server runs
+# on it: a real VM on it has the static address its seed gives it, as on a LAN libvirt never sees.
 
 netns() { echo "nrlab-${OCTET[$1]}"; }
 host_veth() { echo "nrlab-h${OCTET[$1]}"; }
@@ -12,7 +13,7 @@ network_up() {
         ip addr add "$GATEWAY/24" dev "$BRIDGE"
         ip link set "$BRIDGE" up
     fi
-    for guest in "${GUESTS[@]}"; do
+    for guest in "${CONTAINERS[@]}"; do
         ns=$(netns "$guest")
         ip netns list | grep -x "$ns\( .*\)\?" >/dev/null && continue
         changed
@@ -37,7 +38,7 @@ network_down() {
 network_status() {
     local guest
     ip link show "$BRIDGE" >/dev/null 2>&1 || return 1
-    for guest in "${GUESTS[@]}"; do
+    for guest in "${CONTAINERS[@]}"; do
         ip netns list | grep -x "$(netns "$guest")\( .*\)\?" >/dev/null || return 1
     done
 }

@@ -5,11 +5,15 @@
 # when this recipe changes.
 
 # python3-cffi-backend: debootstrap resolves no virtual packages, and cloud-init needs the one it provides.
-VM_IMAGE_PACKAGES=linux-image-cloud-amd64,cloud-init,python3-cffi-backend,openssh-server,systemd-sysv,sudo,ifupdown,isc-dhcp-client,iproute2,e2fsprogs,procps
+# The guide's 2.2 packages (qemu-guest-agent, python3, curl) are in it already, as in the cloud
+# images the guide starts from, so the seed's install finds them; cron for phase 11's crontab;
+# net-tools for the `route` that cloud-init's ifupdown renderer writes the default route with.
+VM_IMAGE_PACKAGES=linux-image-cloud-amd64,cloud-init,python3-cffi-backend,openssh-server,systemd-sysv,sudo,ifupdown,isc-dhcp-client,iproute2,e2fsprogs,procps,qemu-guest-agent,python3,curl,cron,ca-certificates,net-tools
 VM_IMAGE_SIZE=2G
 
 vm_image_dir() { echo "$CACHE_DIR/vm-image"; }
-vm_image_recipe() { sha256sum "$LAB_SRC/parts/vm-image.sh" | cut -c1-16; }
+# What the image depends on: this file and the guests' addresses (written into /etc/hosts).
+vm_image_recipe() { { cat "$LAB_SRC/parts/vm-image.sh"; declare -p OCTET; } | sha256sum | cut -c1-16; }
 
 vm_image_up() {
     local dir tmp mirror
@@ -48,5 +52,11 @@ configure_vm_image() {
     : >"$root/etc/machine-id"
     # Only the seed ISO: no probing of cloud metadata services that do not exist here.
     echo "datasource_list: [ NoCloud, None ]" >"$root/etc/cloud/cloud.cfg.d/90-numarun.cfg"
+    # Packages through the lab's proxy on the bridge, names from /etc/hosts, as the containers.
+    lab_apt_sources "$root"
+    lab_hosts >>"$root/etc/hosts"
+    # A locale the image has (C.UTF-8 is built into libc): cloud-init sets the system's own,
+    # and would fail its boot on the en_US.UTF-8 it otherwise assumes.
+    echo "LANG=C.UTF-8" >"$root/etc/default/locale"
     chroot "$root" apt-get clean
 }

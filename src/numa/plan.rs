@@ -49,6 +49,22 @@ pub struct VmSpec {
     /// addition to the homonculus format; without it the VM asks DHCP).
     #[serde(default)]
     pub network: Option<StaticNetwork>,
+    /// A kernel to boot directly, for an image without a bootloader (numarun's addition; the
+    /// lab's offline-built image has none).
+    #[serde(default)]
+    pub boot: Option<DirectBoot>,
+}
+
+/// A VM booted from a kernel and initrd on the host rather than from its disk's bootloader.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DirectBoot {
+    /// The kernel image, a path on the hypervisor.
+    pub kernel: String,
+    /// Its initrd.
+    pub initrd: String,
+    /// Its command line; the domain template's default names `/dev/vda` as the root.
+    pub cmdline: Option<String>,
 }
 
 /// A VM's static address, written into its seed's network-config.
@@ -62,6 +78,20 @@ pub struct StaticNetwork {
     /// DNS servers.
     #[serde(default)]
     pub nameservers: Vec<String>,
+    /// The NIC the address belongs to. `vm_plan` fills it in when the plan does not (see
+    /// [`stable_mac`]): the domain sets it and the seed matches it, which every cloud-init
+    /// renderer understands (Debian's ifupdown one ignores a match by interface name).
+    pub mac: Option<String>,
+}
+
+/// A MAC address for a VM, derived from its name (FNV-1a, stable across builds, unlike std's
+/// hasher), in QEMU's locally administered range `52:54:00`.
+pub fn stable_mac(name: &str) -> String {
+    let hash = name
+        .bytes()
+        .fold(0x811c_9dc5_u32, |hash, byte| (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193));
+    let [_, a, b, c] = hash.to_be_bytes();
+    format!("52:54:00:{a:02x}:{b:02x}:{c:02x}")
 }
 
 /// Where a VM's vCPUs, emulator threads and memory run.

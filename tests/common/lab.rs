@@ -18,9 +18,14 @@ pub fn inventory() -> String {
 
 /// Runs `lab/lab <command>`, one at a time within a test binary.
 pub fn lab(command: &str) -> Output {
+    lab_with(&[command])
+}
+
+/// Runs `lab/lab` with these arguments, one at a time within a test binary.
+pub fn lab_with(args: &[&str]) -> Output {
     static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    Command::new(project("lab/lab")).arg(command).output().expect("run lab/lab")
+    Command::new(project("lab/lab")).args(args).output().expect("run lab/lab")
 }
 
 /// Brings the lab up unless it is; false (the test skips) when not root.

@@ -50,16 +50,23 @@ pub struct CloudInitIso {
 
 const SECRET: Attrs = Attrs { mode: Some(0o600), uid: None, gid: None, owner_best_effort: false };
 
-/// A static address as netplan (version 2) has it, on the guest's first ethernet NIC whatever
-/// its name (`enp1s0`, `ens3`).
+/// A static address as netplan (version 2) has it: on the NIC with the plan's MAC, or else on
+/// the guest's first ethernet NIC whatever its name (`enp1s0`, `ens3`), which only netplan
+/// itself understands.
 fn netplan(network: &StaticNetwork) -> serde_json::Value {
+    let matched = match &network.mac {
+        Some(mac) => serde_json::json!({ "macaddress": mac }),
+        None => serde_json::json!({ "name": "en*" }),
+    };
     let mut nic = serde_json::json!({
-        "match": { "name": "en*" },
+        "match": matched,
         "dhcp4": false,
         "addresses": [network.address],
     });
     if let Some(gateway) = &network.gateway {
-        nic["routes"] = serde_json::json!([{ "to": "default", "via": gateway }]);
+        // `0.0.0.0/0`, not netplan's `default`: cloud-init before 23.1 (Debian 12 has 22.4)
+        // rejects the word and leaves the guest with no network at all (seen on the lab's VM).
+        nic["routes"] = serde_json::json!([{ "to": "0.0.0.0/0", "via": gateway }]);
     }
     if !network.nameservers.is_empty() {
         nic["nameservers"] = serde_json::json!({ "addresses": network.nameservers });

@@ -13,6 +13,7 @@ use crate::modules::contract::{Check, Module, Outcome};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::support::controller_file;
+use crate::numa::plan::stable_mac;
 use crate::numa::{
     DEFAULT_HOST_RESERVE_MB, Level, Rule, Topology, VmPlan, accept, map, validate, whole_cores,
 };
@@ -105,7 +106,7 @@ impl Module for VmPlanModule {
             msg: Some(msg),
             data: vec![("findings".into(), Value::from(listed))],
             facts: vec![
-                ("vm_plan".into(), value),
+                ("vm_plan".into(), with_macs(value)),
                 ("guest_topology".into(), guest_topology(&plan, &topology)),
             ],
         }))
@@ -145,6 +146,21 @@ async fn static_addresses_on_their_bridges(
         }
     }
     Ok(())
+}
+
+/// The plan as later phases read it: every static address bound to a MAC, the plan's own or one
+/// derived from the VM's name, which the domain sets and the seed matches.
+fn with_macs(plan: Value) -> Value {
+    let Ok(mut json) = serde_json::to_value(&plan) else { return plan };
+    for vm in json["virtual_machines"].as_array_mut().into_iter().flatten() {
+        let name = vm["name"].as_str().unwrap_or_default().to_string();
+        if let Some(network) = vm.get_mut("network").and_then(|n| n.as_object_mut())
+            && network.get("mac").is_none_or(|mac| mac.is_null())
+        {
+            network.insert("mac".into(), stable_mac(&name).into());
+        }
+    }
+    Value::from(minijinja::value::Serde(json))
 }
 
 /// Per VM, the CPU topology its guest is told: a vCPU pair on one core's threads is a core

@@ -211,6 +211,14 @@ const CASES: &[Case] = &[
 
 /// Errors found while running: they stop the host and name where the template was written.
 const RUNTIME_CASES: &[Case] = &[
+    // The step that names it, and every place it was looked for.
+    Case {
+        name: "missing_template_source",
+        playbook: "- hosts: localhost\n  tasks:\n    - name: render\n      template: { src: nothere.j2, dest: /tmp/never }\n",
+        inventory: None,
+        extra: &[],
+        at: "play.yaml:4:7",
+    },
     Case {
         name: "undefined_variable",
         playbook: "- hosts: localhost\n  tasks:\n    - debug: { msg: \"value {{ nope }}\" }\n",

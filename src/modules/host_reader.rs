@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use super::error::ModuleError;
 use crate::connection::{Command, Connection, ConnectionError, Output, Program, Stat};
-use crate::diag::Span;
+use crate::diag::{Diag, Span};
 use crate::redact::Redactor;
 use crate::template::Scope;
 
@@ -125,10 +125,12 @@ impl<'a> HostReader<'a> {
         }
         let candidates =
             self.search_dirs.iter().flat_map(|dir| [dir.join(subdir).join(src), dir.join(src)]);
-        candidates.into_iter().find(|p| p.is_file()).ok_or_else(|| {
-            let looked: Vec<String> =
-                self.search_dirs.iter().map(|d| d.join(subdir).display().to_string()).collect();
-            ModuleError::failed(format!("cannot find `{src}` in {}", looked.join(", ")))
+        candidates.clone().find(|p| p.is_file()).ok_or_else(|| {
+            // At the step, with every path tried, as Ansible's "Searched in:" lists them: the
+            // file the user meant is usually one folder away from one of these.
+            let looked: Vec<String> = candidates.map(|p| p.display().to_string()).collect();
+            let message = format!("cannot find `{src}`: looked for {}", looked.join(", "));
+            ModuleError::Diag(Diag::invalid(self.span, message))
         })
     }
 }

@@ -211,6 +211,14 @@ const CASES: &[Case] = &[
 
 /// Errors found while running: they stop the host and name where the template was written.
 const RUNTIME_CASES: &[Case] = &[
+    // A failure at run time names the step's place, as a load error does.
+    Case {
+        name: "failed_command_names_its_step",
+        playbook: "- hosts: localhost\n  tasks:\n    - name: fails\n      command: /bin/false\n",
+        inventory: None,
+        extra: &[],
+        at: "play.yaml:3:7",
+    },
     // The step that names it, and every place it was looked for.
     Case {
         name: "missing_template_source",

@@ -162,12 +162,31 @@ pub async fn run(
     if status == Status::Changed { step.notify.clone() } else { Vec::new() }
 }
 
-/// What may be shown of an attempt: nothing of a `no_log` step.
+/// What may be shown of an attempt: nothing of a `no_log` step. A failure says where its step
+/// is written, as a load error does, unless it already points somewhere (a template's line, an
+/// argument's): in a site of many files, "failed" alone leaves the user searching.
 fn visible(step: &Step, attempt: &Attempt) -> (Option<String>, Option<TextDiff>) {
-    if step.no_log {
-        return (Some(format!("{REDACTED} (no_log)")), None);
-    }
-    (attempt.message.clone(), attempt.diff.clone())
+    let message = match step.no_log {
+        true => Some(format!("{REDACTED} (no_log)")),
+        false => attempt.message.clone(),
+    };
+    let message = match (message, attempt.status) {
+        (Some(message), Status::Failed | Status::Ignored) if !located(&message) => {
+            Some(format!("{}: {message}", step.span))
+        }
+        (message, _) => message,
+    };
+    (message, if step.no_log { None } else { attempt.diff.clone() })
+}
+
+/// Does the message begin with a place, `file:line:col: `?
+fn located(message: &str) -> bool {
+    let Some((head, _)) = message.split_once(": ") else { return false };
+    let mut parts = head.rsplitn(3, ':');
+    let number = |part: Option<&str>| {
+        part.is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+    };
+    number(parts.next()) && number(parts.next()) && parts.next().is_some_and(|f| !f.is_empty())
 }
 
 fn loop_items(scope: &Arc<Scope>, node: &Node) -> Result<Vec<Result<Value, Diag>>, Diag> {

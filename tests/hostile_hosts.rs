@@ -1,0 +1,152 @@
+//! Hosts that misbehave: each is bounded by the timeouts the user set, reported as unreachable or
+//! failed with its reason, and never stalls the healthy host beside it.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::time::{Duration, Instant};
+
+use common::{Sshd, Test};
+
+/// A server on loopback that accepts and then does what `behave` says with each connection, for
+/// as long as the test lives.
+fn fake_server(behave: fn(std::net::TcpStream)) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            std::thread::spawn(move || behave(stream));
+        }
+    });
+    port
+}
+
+/// Holds the connection open, reading and discarding, and never writes.
+fn silent(mut stream: std::net::TcpStream) {
+    let mut buffer = [0u8; 4096];
+    while stream.read(&mut buffer).is_ok_and(|n| n > 0) {}
+}
+
+/// Sends an SSH banner, then reads the client's key exchange and never answers it.
+fn banner_then_silence(mut stream: std::net::TcpStream) {
+    let _ = stream.write_all(b"SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n");
+    silent(stream);
+}
+
+/// A play over a bad SSH host and a healthy local one, with a 2 s connect timeout and no retries.
+fn run_beside_a_healthy_host(port: u16) -> (common::Run, Duration) {
+    let t = Test::new();
+    t.write(
+        "inventory.yaml",
+        &format!(
+            "all:\n  hosts:\n    bad: {{ ansible_host: 127.0.0.1, ansible_port: {port}, ansible_user: nobody, \
+             ansible_ssh_timeout: 2, ansible_ssh_retries: 0 }}\n    good: {{ ansible_connection: local }}\n"
+        ),
+    );
+    t.write(
+        "play.yaml",
+        "- hosts: all\n  tasks:\n    - command: echo one\n      changed_when: false\n    - command: echo two\n      changed_when: false\n",
+    );
+    let started = Instant::now();
+    let run = t.run(&["play", "play.yaml"]);
+    (run, started.elapsed())
+}
+
+fn assert_bounded_and_reported(run: &common::Run, took: Duration, reason: &str) {
+    // A bound on a hang, not a speed goal: 2 s of timeout, with room for a loaded machine.
+    assert!(took < Duration::from_secs(30), "took {took:?}:\n{}", run.stdout);
+    assert_eq!(run.code, 4, "{}{}", run.stdout, run.stderr);
+    assert_eq!(run.recap("bad")["unreachable"], 1, "{}", run.stdout);
+    assert_eq!(run.recap("good")["ok"], 2, "{}", run.stdout);
+    assert!(run.stdout.contains(reason), "no `{reason}` in\n{}", run.stdout);
+}
+
+#[test]
+fn a_host_that_accepts_and_never_sends_a_banner_is_unreachable_within_its_timeout() {
+    let (run, took) = run_beside_a_healthy_host(fake_server(silent));
+    assert_bounded_and_reported(&run, took, "no answer within 2s");
+}
+
+#[test]
+fn a_host_that_stalls_in_the_key_exchange_is_unreachable_within_its_timeout() {
+    let (run, took) = run_beside_a_healthy_host(fake_server(banner_then_silence));
+    assert_bounded_and_reported(&run, took, "no answer within 2s");
+}
+
+/// sudo that wants a password nobody gave: a failure that says so, at once, not a prompt that
+/// waits for ever.
+#[test]
+fn sudo_asking_for_a_password_that_was_not_given_fails_saying_so() {
+    if !common::runs_as_root("a test sudo user") {
+        return;
+    }
+    common::sudo_user("nrprompt", Some("Pw-never-given"));
+    let t = Test::new();
+    let sshd = Sshd::start();
+    let known_hosts = t.path().join("known_hosts");
+    std::fs::write(&known_hosts, sshd.known_hosts_line()).unwrap();
+    let vars = sshd.vars(&known_hosts).replace("ansible_user: nrtest", "ansible_user: nrprompt");
+    t.write("inventory.yaml", &format!("all:\n  hosts:\n    h0: {vars}\n"));
+    t.write("play.yaml", "- hosts: all\n  tasks:\n    - command: id -u\n      become: true\n");
+    let started = Instant::now();
+    let run = t.run(&["play", "play.yaml"]);
+    assert!(started.elapsed() < Duration::from_secs(30), "{}", run.stdout);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("password"), "{}", run.stdout);
+}
+
+/// A write onto a full filesystem: the old file is left whole and the error says why.
+fn full_filesystem(over_ssh: bool) {
+    if !common::runs_as_root("a small tmpfs") {
+        return;
+    }
+    let t = if over_ssh { Test::over_ssh() } else { Test::local() };
+    // Over SSH the login user writes: inside its own scratch folder.
+    let base = t.sshd.as_ref().map_or_else(|| t.path().to_path_buf(), |sshd| sshd.scratch());
+    let disk = base.join("small");
+    std::fs::create_dir(&disk).unwrap();
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=256k,mode=0777", "tmpfs"])
+        .arg(&disk)
+        .status()
+        .unwrap();
+    assert!(mounted.success());
+    let unmount = Unmount(disk.clone());
+    let target = disk.join("app.conf");
+    std::fs::write(&target, "the old contents\n").unwrap();
+    std::fs::set_permissions(&target, std::os::unix::fs::PermissionsExt::from_mode(0o666)).unwrap();
+    // 400 KB onto 256 KB.
+    t.write(
+        "play.yaml",
+        &format!(
+            "- hosts: all\n  tasks:\n    - copy: {{ dest: {}, content: \"{{{{ 'x' * 400000 }}}}\" }}\n",
+            target.display()
+        ),
+    );
+    let run = t.run(&["play", "play.yaml"]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.to_lowercase().contains("no space"), "{}", run.stdout);
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "the old contents\n");
+    let left: Vec<_> = std::fs::read_dir(&disk).unwrap().flatten().map(|e| e.file_name()).collect();
+    assert_eq!(left.len(), 1, "a temporary was left behind: {left:?}");
+    drop(unmount);
+}
+
+struct Unmount(std::path::PathBuf);
+
+impl Drop for Unmount {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn a_full_filesystem_leaves_the_old_file_whole_and_says_no_space() {
+    full_filesystem(false);
+}
+
+#[test]
+fn a_full_filesystem_over_ssh_leaves_the_old_file_whole_and_says_no_space() {
+    full_filesystem(true);
+}

@@ -150,3 +150,42 @@ fn a_full_filesystem_leaves_the_old_file_whole_and_says_no_space() {
 fn a_full_filesystem_over_ssh_leaves_the_old_file_whole_and_says_no_space() {
     full_filesystem(true);
 }
+
+/// A host whose key changes between two runs, while the first run's connection is kept by the
+/// keeper (`ControlPersist`): the second run must not ride the kept connection past the check.
+/// The daemon is restarted on its port with a new key, as a reinstalled machine would be.
+#[test]
+fn a_host_key_that_changes_between_runs_through_the_keeper_is_refused() {
+    if !common::runs_as_root("a test sshd") {
+        return;
+    }
+    let t = Test::new();
+    let mut sshd = Sshd::start();
+    let known_hosts = t.path().join("known_hosts");
+    std::fs::write(&known_hosts, sshd.known_hosts_line()).unwrap();
+    let vars = sshd
+        .vars(&known_hosts)
+        .replace(" }", ", ansible_ssh_args: '-o ControlMaster=auto -o ControlPersist=30s' }");
+    t.write("inventory.yaml", &format!("all:\n  hosts:\n    h0: {vars}\n"));
+    t.write("play.yaml", "- hosts: all\n  tasks:\n    - command: \"true\"\n");
+    let keeper = [("XDG_RUNTIME_DIR", t.path())];
+    t.run_with_env(&["play", "play.yaml"], &keeper).ok();
+
+    sshd.kill();
+    let key = sshd.dir.join("host_key");
+    let _ = std::fs::remove_file(&key);
+    let _ = std::fs::remove_file(key.with_extension("pub"));
+    let made = std::process::Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(&key)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    sshd.restart();
+
+    let started = Instant::now();
+    let run = t.run_with_env(&["play", "play.yaml"], &keeper);
+    assert!(started.elapsed() < Duration::from_secs(60), "{}", run.stdout);
+    assert_eq!(run.code, 4, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("has CHANGED"), "{}{}", run.stdout, run.stderr);
+}

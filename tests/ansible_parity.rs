@@ -70,6 +70,26 @@ fn an_empty_playbook_is_refused() {
     }
 }
 
+/// Runs `play.yaml` with these inventories through both, each told where to write by `out`:
+/// `by-ansible` and `by-numarun` beside the play. Both must succeed.
+fn both_with_inventories(t: &Test, ansible: &str, inventories: &[&str]) {
+    let dir = t.path().display();
+    let inventory_args: Vec<&str> = inventories.iter().flat_map(|i| ["-i", *i]).collect();
+    let out = std::process::Command::new(ansible)
+        .args(&inventory_args)
+        .args(["-e", "ansible_python_interpreter=/usr/bin/python3"])
+        .args(["-e", &format!("out={dir}/by-ansible"), "play.yaml"])
+        .current_dir(t.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    let out_numarun = format!("out={dir}/by-numarun");
+    let mut args = vec!["play", "play.yaml"];
+    args.extend(&inventory_args);
+    args.extend(["-e", &out_numarun]);
+    t.run(&args).ok();
+}
+
 /// `-i a -i b`: hosts and groups are the union, and the later file wins on a variable both set.
 #[test]
 fn two_inventories_merge_and_the_later_one_wins() {
@@ -91,17 +111,37 @@ fn two_inventories_merge_and_the_later_one_wins() {
          \x20   - copy:\n        dest: \"{{ out }}\"\n\
          \x20       content: \"{{ where }} {{ kept }} {{ port }} {{ tier }} {{ groups['db'] | join(',') }}\\n\"\n",
     );
-    let dir = t.path().display();
-    let out = std::process::Command::new(ansible)
-        .args(["-i", "a.yaml", "-i", "b.yaml", "-e", "ansible_python_interpreter=/usr/bin/python3"])
-        .args(["-e", &format!("out={dir}/by-ansible"), "play.yaml"])
-        .current_dir(t.path())
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
-    let out_numarun = format!("out={dir}/by-numarun");
-    let run = t.run(&["play", "play.yaml", "-i", "a.yaml", "-i", "b.yaml", "-e", &out_numarun]);
-    run.ok();
+    both_with_inventories(&t, &ansible, &["a.yaml", "b.yaml"]);
     assert_eq!(t.read("by-ansible"), "b from-a 2 web w1\n");
     assert_eq!(t.read("by-numarun"), t.read("by-ansible"));
+}
+
+/// An INI inventory as people write them: ungrouped hosts, ranges, `:vars` with numbers, quoted
+/// strings and `true` (a string in INI), `:children`, `[all:vars]`; every host reports what it
+/// sees, through both.
+#[test]
+fn an_ini_inventory_reads_as_ansible_reads_it() {
+    let t = Test::local();
+    let Some(ansible) = ansible_playbook() else { return };
+    t.write(
+        "hosts",
+        "# the fleet\nlonely ansible_connection=local\n\n[web]\nweb[01:03] ansible_connection=local http_port=8080\n\n\
+         [db]\ndb-[a:b] ansible_connection=local\n\n[db:vars]\nreplicas=3\nmotd='hello world'\nenabled=true\nratio=1.5\n\n\
+         [servers:children]\nweb\ndb\n\n[servers:vars]\ntier=backend\n\n; last\n[all:vars]\nowner=ops\n",
+    );
+    t.write(
+        "play.yaml",
+        "- hosts: all\n  gather_facts: false\n  tasks:\n\
+         \x20   - copy:\n        dest: \"{{ out }}/{{ inventory_hostname }}\"\n\
+         \x20       content: \"{{ group_names | join(',') }} {{ http_port | default('-') }} {{ (replicas | default(0)) + 1 }}\
+          {{ motd | default('-') }} {{ enabled | default('-') }} {{ (enabled is string) if enabled is defined else '-' }}\
+          {{ ratio | default('-') }} {{ tier | default('-') }} {{ owner }} {{ groups['servers'] | sort | join(',') }}\\n\"\n",
+    );
+    for out in ["by-ansible", "by-numarun"] {
+        std::fs::create_dir(t.path().join(out)).unwrap();
+    }
+    both_with_inventories(&t, &ansible, &["hosts"]);
+    let ansible_saw = t.tree("by-ansible");
+    assert_eq!(ansible_saw.len(), 6, "{ansible_saw:?}");
+    assert_eq!(t.tree("by-numarun"), ansible_saw);
 }

@@ -367,3 +367,30 @@ fn a_file_that_never_ends_is_refused_at_the_bound() {
         run.stdout
     );
 }
+
+/// An INI inventory's mistakes are located like a YAML file's, and nothing runs.
+#[test]
+fn ini_inventory_errors_name_the_file_line_and_column() {
+    let cases = [
+        ("[web]\nweb1\n\n  [web:kids]\n", "hosts:4:3", "unknown type `kids`"),
+        ("[web]\nweb[01:x3]\n", "hosts:2:1", "`[01:x3]` is not a range"),
+        ("[web:vars]\nport 80\n", "hosts:2:1", "`port 80` is not `name=value`"),
+        ("[web\n", "hosts:1:1", "is not a section header"),
+    ];
+    for (ini, at, says) in cases {
+        let t = Test::new();
+        t.write("hosts", ini);
+        t.write(
+            "play.yaml",
+            "- hosts: all\n  tasks:\n    - file: { path: \"{dir}/made\", state: directory }\n",
+        );
+        let run = t.run(&["play", "play.yaml", "-i", "hosts"]);
+        assert_eq!(run.code, 1, "{ini}: {}{}", run.stdout, run.stderr);
+        let text = format!("{}{}", run.stdout, run.stderr);
+        assert!(
+            text.contains(at) && text.contains(says),
+            "{ini}: wanted {at} and {says} in\n{text}"
+        );
+        assert!(!t.path().join("made").exists());
+    }
+}

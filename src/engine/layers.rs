@@ -37,11 +37,11 @@ impl Layers {
                 groups.iter().map(|g| Arc::clone(&group_layers[g.name.as_str()])).collect();
             layers.push(Arc::new(host.vars.clone()));
             per_host.insert(host.name.clone(), layers);
-            let names: Vec<String> = groups
-                .iter()
-                .map(|g| g.name.clone())
-                .filter(|g| g != "all" && g != "ungrouped")
-                .collect();
+            // As ansible-core has it (checked in tests/ansible_parity.rs): sorted by name, every
+            // group but `all`, `ungrouped` included.
+            let mut names: Vec<String> =
+                groups.iter().map(|g| g.name.clone()).filter(|g| g != "all").collect();
+            names.sort();
             group_names.insert(host.name.clone(), Value::from(names));
         }
         let groups_value = Value::from_pairs(inventory.groups.keys().map(|g| {

@@ -1,11 +1,13 @@
-//! Ansible-shaped YAML inventory: groups with hosts, children and vars, plus
-//! `group_vars/` and `host_vars/` folders beside the inventory file.
+//! Ansible's inventory: groups with hosts, children and vars, from YAML or INI files (one or
+//! several), plus `group_vars/` and `host_vars/` folders beside each file.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use crate::diag::{Diag, Span};
+use super::ini_inventory::{self, IniSection};
+use crate::diag::{Diag, Source, Span};
 use crate::file_error::FileError;
+use crate::text_file;
 use crate::vars::VarMap;
 use crate::yaml::{self, Fields, Node, NodeKind};
 
@@ -65,18 +67,11 @@ impl Inventory {
             ..Inventory::default()
         };
         for path in paths {
-            let root = yaml::load_file(path)?;
-            inventory
-                .groups
-                .entry("all".into())
-                .or_insert_with(|| Group { name: "all".into(), ..Group::default() })
-                .span
-                .get_or_insert_with(|| root.span.clone());
-            if !matches!(root.kind, NodeKind::Null) {
-                for (name, body) in root.expect_map("an inventory")? {
-                    let name = name.expect_str("a group name")?;
-                    inventory.read_group(name, body)?;
-                }
+            if is_yaml(path) {
+                inventory.read_yaml(path)?;
+            } else {
+                let source = Source::new(path.display().to_string(), text_file::read(path)?);
+                inventory.read_ini(ini_inventory::parse(&source)?)?;
             }
         }
         inventory.link_top_level_groups();
@@ -91,12 +86,53 @@ impl Inventory {
         Ok(inventory)
     }
 
-    fn read_group(&mut self, name: &str, body: &Node) -> Result<(), Diag> {
-        let group = self
-            .groups
+    fn read_yaml(&mut self, path: &Path) -> Result<(), Diag> {
+        let root = yaml::load_file(path)?;
+        self.group_named("all").span.get_or_insert_with(|| root.span.clone());
+        if !matches!(root.kind, NodeKind::Null) {
+            for (name, body) in root.expect_map("an inventory")? {
+                let name = name.expect_str("a group name")?;
+                self.read_group(name, body)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// An INI inventory's sections, as groups: their hosts, children and variables.
+    fn read_ini(&mut self, sections: Vec<IniSection>) -> Result<(), Diag> {
+        for section in sections {
+            let name = section.group;
+            if let Some(span) = section.span {
+                self.group_named(&name).span.get_or_insert(span);
+            }
+            self.group_named(&name).vars.extend(section.vars);
+            for (child, span) in section.children {
+                if child == name || child == "all" {
+                    return Err(Diag::invalid(
+                        &span,
+                        format!("group `{child}` cannot be a child of `{name}`"),
+                    ));
+                }
+                self.group_named(&child).span.get_or_insert(span);
+                self.group_named(&name).children.insert(child);
+            }
+            for (host, vars) in section.hosts {
+                self.add_host(&host, vars);
+                self.group_named(&name).hosts.insert(host);
+            }
+        }
+        Ok(())
+    }
+
+    /// The group of this name, made empty when it is new.
+    fn group_named(&mut self, name: &str) -> &mut Group {
+        self.groups
             .entry(name.to_string())
-            .or_insert_with(|| Group { name: name.to_string(), ..Group::default() });
-        group.span.get_or_insert_with(|| body.span.clone());
+            .or_insert_with(|| Group { name: name.to_string(), ..Group::default() })
+    }
+
+    fn read_group(&mut self, name: &str, body: &Node) -> Result<(), Diag> {
+        self.group_named(name).span.get_or_insert_with(|| body.span.clone());
         if matches!(body.kind, NodeKind::Null) {
             return Ok(());
         }
@@ -242,6 +278,11 @@ impl Inventory {
         groups.sort_by_key(|g| (depth[g.name.as_str()], g.name.clone()));
         groups
     }
+}
+
+/// YAML by its extension, as Ansible's yaml plugin decides; any other file is INI.
+fn is_yaml(path: &Path) -> bool {
+    path.extension().and_then(|e| e.to_str()).is_some_and(|e| ["yaml", "yml", "json"].contains(&e))
 }
 
 /// `dir/name.yaml`, `dir/name.yml`, `dir/name` or every YAML file in `dir/name/`.

@@ -145,3 +145,31 @@ fn an_ini_inventory_reads_as_ansible_reads_it() {
     assert_eq!(ansible_saw.len(), 6, "{ansible_saw:?}");
     assert_eq!(t.tree("by-numarun"), ansible_saw);
 }
+
+/// `ansible.cfg` in the folder the command runs in names the inventory (relative to the file)
+/// and its defaults: no `-i` needed, through both.
+#[test]
+fn ansible_cfg_names_the_inventory_when_no_i_is_given() {
+    // No inventory.yaml: the test's runner would name it.
+    let t = Test::new();
+    let Some(ansible) = ansible_playbook() else { return };
+    std::fs::create_dir(t.path().join("inv")).unwrap();
+    t.write("inv/hosts", "[web]\nw1 ansible_connection=local\nw2 ansible_connection=local\n");
+    t.write(
+        "ansible.cfg",
+        "# the project's settings\n[defaults]\ninventory = inv/hosts\nforks = 1\nremote_user = deploy\n",
+    );
+    t.write(
+        "play.yaml",
+        "- hosts: web\n  gather_facts: false\n  tasks:\n\
+         \x20   - copy:\n        dest: \"{{ out }}/{{ inventory_hostname }}\"\n\
+         \x20       content: \"{{ groups['web'] | sort | join(',') }}\\n\"\n",
+    );
+    for out in ["by-ansible", "by-numarun"] {
+        std::fs::create_dir(t.path().join(out)).unwrap();
+    }
+    both_with_inventories(&t, &ansible, &[]);
+    let ansible_saw = t.tree("by-ansible");
+    assert_eq!(ansible_saw.len(), 2, "{ansible_saw:?}");
+    assert_eq!(t.tree("by-numarun"), ansible_saw);
+}

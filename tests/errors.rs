@@ -17,6 +17,14 @@ struct Case {
 const INVENTORY: &str = "all:\n  vars: { ansible_connection: local }\n  children:\n    data:\n      hosts:\n        db1:\n";
 
 const CASES: &[Case] = &[
+    // Which inventory was read (none), and how to name one.
+    Case {
+        name: "unknown_group_without_an_inventory",
+        playbook: "- hosts: web\n  tasks: []\n",
+        inventory: None,
+        extra: &[],
+        at: "play.yaml:1:10",
+    },
     Case { name: "empty_playbook", playbook: "", inventory: None, extra: &[], at: "play.yaml:1:1" },
     Case {
         name: "playbook_without_a_phase",

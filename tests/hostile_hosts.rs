@@ -189,3 +189,32 @@ fn a_host_key_that_changes_between_runs_through_the_keeper_is_refused() {
     assert_eq!(run.code, 4, "{}{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("has CHANGED"), "{}{}", run.stdout, run.stderr);
 }
+
+/// `ANSIBLE_SSH_ARGS` with `-o UserKnownHostsFile=…`, the way Ansible users point at their
+/// known hosts, is honoured: the host is known through it, and unknown without it.
+#[test]
+fn ansible_ssh_args_from_the_environment_name_the_known_hosts() {
+    if !common::runs_as_root("a test sshd") {
+        return;
+    }
+    let t = Test::new();
+    let sshd = Sshd::start();
+    let known_hosts = t.path().join("known_hosts");
+    std::fs::write(&known_hosts, sshd.known_hosts_line()).unwrap();
+    let vars = sshd.vars(&known_hosts);
+    let vars =
+        vars.replace(&format!(", ansible_ssh_known_hosts_file: {}", known_hosts.display()), "");
+    assert!(!vars.contains("known_hosts"), "{vars}");
+    t.write("inventory.yaml", &format!("all:\n  hosts:\n    h0: {vars}\n"));
+    t.write("play.yaml", "- hosts: all\n  tasks:\n    - command: \"true\"\n");
+    let empty = t.path().join("empty_home");
+    std::fs::create_dir(&empty).unwrap();
+    let unknown = t.run_with_env(&["play", "play.yaml"], &[("HOME", &empty)]);
+    assert_eq!(unknown.code, 4, "{}", unknown.stdout);
+    let args = format!("-o UserKnownHostsFile={}", known_hosts.display());
+    let known = t.run_with_env(
+        &["play", "play.yaml"],
+        &[("HOME", &empty), ("ANSIBLE_SSH_ARGS", std::path::Path::new(&args))],
+    );
+    known.ok();
+}

@@ -1,6 +1,7 @@
 //! The command line: its subcommands, located errors rendered with the line they point at, and
 //! an exit code for every ending.
 
+mod ansible_cfg;
 mod logging;
 mod play;
 mod validate;

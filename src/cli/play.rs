@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use clap::{ArgAction, Args};
 
+use super::ansible_cfg::AnsibleConfig;
 use crate::diag::{Diag, DiagKind, Source};
 use crate::engine::{Engine, RunOptions};
 use crate::exit::ExitCode;
@@ -18,8 +19,8 @@ use crate::yaml;
 #[derive(Args, Debug)]
 pub(super) struct PlayArgs {
     playbook: PathBuf,
-    /// Inventory file (YAML), repeatable: later files add hosts and groups and win on variables.
-    /// Without one, only `localhost` exists.
+    /// Inventory file (YAML or INI), repeatable: later files add hosts and groups and win on
+    /// variables. Without one, ansible.cfg's `inventory`, or else only `localhost`.
     #[arg(short = 'i', long = "inventory")]
     inventory: Vec<PathBuf>,
     /// Run only steps with these tags (comma-separated, repeatable).
@@ -40,9 +41,9 @@ pub(super) struct PlayArgs {
     /// Extra variables: KEY=VALUE, a YAML/JSON mapping, or @FILE. Highest precedence.
     #[arg(short = 'e', long = "extra-vars")]
     extra_vars: Vec<String>,
-    /// Hosts to run at once.
-    #[arg(short = 'f', long = "forks", default_value_t = 5)]
-    forks: usize,
+    /// Hosts to run at once (default: ansible.cfg's `forks`, or 5).
+    #[arg(short = 'f', long = "forks")]
+    forks: Option<usize>,
     /// More output (-v shows ok and skipped steps).
     #[arg(short = 'v', long = "verbose", action = ArgAction::Count)]
     verbose: u8,
@@ -78,10 +79,14 @@ pub(super) fn play(args: PlayArgs) -> Result<ExitCode, Diag> {
     // Listening from the start: an interrupt while the playbook loads stops the run before it begins.
     let stops = runtime.block_on(async { Stops::listen() });
     let playbook = Playbook::load(&args.playbook)?;
-    let mut inventory = match args.inventory.is_empty() {
-        false => Inventory::load_all(&args.inventory)?,
+    let config = AnsibleConfig::load()?;
+    tracing::debug!(file = ?config.file, "ansible configuration");
+    let inventories = if args.inventory.is_empty() { &config.inventory } else { &args.inventory };
+    let mut inventory = match inventories.is_empty() {
+        false => Inventory::load_all(inventories)?,
         true => Inventory::implicit(),
     };
+    inventory.set_defaults(config.host_defaults.clone());
     let same_dir = |a: &Path, b: &Path| a.canonicalize().ok() == b.canonicalize().ok();
     if !inventory.dir.as_deref().is_some_and(|dir| same_dir(dir, playbook.dir())) {
         inventory.read_var_dirs(playbook.dir())?;
@@ -125,7 +130,7 @@ pub(super) fn play(args: PlayArgs) -> Result<ExitCode, Diag> {
     let options = RunOptions {
         check: args.check,
         diff: args.diff,
-        forks: args.forks,
+        forks: args.forks.or(config.forks).unwrap_or(5),
         extra_vars,
         playbook_dir,
         become_password,

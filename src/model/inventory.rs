@@ -36,6 +36,8 @@ pub struct Inventory {
     pub(crate) groups: BTreeMap<String, Group>,
     /// Where `group_vars/` and `host_vars/` were looked for.
     pub(crate) dir: Option<PathBuf>,
+    /// The files read, in order; none for the implicit inventory.
+    pub(crate) sources: Vec<PathBuf>,
 }
 
 const GROUP_KEYS: &[&str] = &["hosts", "children", "vars"];
@@ -64,8 +66,10 @@ impl Inventory {
     pub fn load_all(paths: &[PathBuf]) -> Result<Inventory, Diag> {
         let mut inventory = Inventory {
             dir: paths.first().and_then(|p| p.parent()).map(Path::to_path_buf),
+            sources: paths.to_vec(),
             ..Inventory::default()
         };
+        inventory.group_named("all");
         for path in paths {
             if is_yaml(path) {
                 inventory.read_yaml(path)?;
@@ -227,6 +231,29 @@ impl Inventory {
             }
         }
         Ok(())
+    }
+
+    /// Which inventory this is, for a message about its hosts: the files read, or that none was
+    /// given, and how to name one.
+    pub fn described(&self) -> String {
+        match self.sources.as_slice() {
+            [] => "the implicit inventory, only `localhost` (`-i` or ansible.cfg's `inventory` \
+                   names one)"
+                .to_string(),
+            files => {
+                let files: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+                format!("{} (`-i` names another)", files.join(", "))
+            }
+        }
+    }
+
+    /// Ansible's configuration defaults (`remote_user`, `private_key_file`, …) as variables of
+    /// `all`, where the inventory does not set them there: below every inventory variable.
+    pub fn set_defaults(&mut self, defaults: VarMap) {
+        let all = self.group_named("all");
+        for (name, value) in defaults.0 {
+            all.vars.0.entry(name).or_insert(value);
+        }
     }
 
     /// Every host's name, in the order the inventory gives them.

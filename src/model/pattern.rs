@@ -15,10 +15,12 @@ pub enum PatternError {
     #[error("empty term in host pattern `{0}`")]
     EmptyTerm(String),
     /// A name that is no host or group.
-    #[error("no host or group named `{name}` in the inventory{}", .suggestion.as_ref().map(|s| format!("; did you mean `{s}`?")).unwrap_or_default())]
+    #[error("no host or group named `{name}` in {read}{}", .suggestion.as_ref().map(|s| format!("; did you mean `{s}`?")).unwrap_or_default())]
     Unknown {
         /// The name as written.
         name: String,
+        /// Which inventory was read, and how to name another.
+        read: String,
         /// The nearest host or group name, if one is close.
         suggestion: Option<String>,
     },
@@ -82,7 +84,11 @@ fn term_hosts(term: &str, inventory: &Inventory) -> Result<BTreeSet<String>, Pat
         return Ok(BTreeSet::from([term.to_string()]));
     }
     let names = inventory.groups.keys().map(String::as_str).chain(inventory.host_names());
-    Err(PatternError::Unknown { name: term.to_string(), suggestion: did_you_mean(term, names) })
+    Err(PatternError::Unknown {
+        name: term.to_string(),
+        read: inventory.described(),
+        suggestion: did_you_mean(term, names),
+    })
 }
 
 fn matching(inventory: &Inventory, keep: impl Fn(&str) -> bool) -> BTreeSet<String> {
@@ -127,7 +133,11 @@ mod tests {
         assert_eq!(select("~d\\d", &inv).unwrap(), ["d1"]);
         assert_eq!(
             select("wbe", &inv),
-            Err(PatternError::Unknown { name: "wbe".into(), suggestion: Some("web".into()) })
+            Err(PatternError::Unknown {
+                name: "wbe".into(),
+                read: inv.described(),
+                suggestion: Some("web".into())
+            })
         );
         assert_eq!(select("web:", &inv), Err(PatternError::EmptyTerm("web:".into())));
     }

@@ -218,3 +218,73 @@ fn ansible_ssh_args_from_the_environment_name_the_known_hosts() {
     );
     known.ok();
 }
+
+/// A wrong become password: sudo refuses it (three times, reading each from the same stdin
+/// that carries the requests) and the step fails saying so, within a bound, never waiting.
+#[test]
+fn a_wrong_become_password_fails_saying_so() {
+    if !common::runs_as_root("a test sudo user") {
+        return;
+    }
+    common::sudo_user("nrwrongpw", Some("Pw-the-right-one"));
+    let t = Test::new();
+    let sshd = Sshd::start();
+    let known_hosts = t.path().join("known_hosts");
+    std::fs::write(&known_hosts, sshd.known_hosts_line()).unwrap();
+    let vars = sshd.vars(&known_hosts).replace("ansible_user: nrtest", "ansible_user: nrwrongpw");
+    t.write(
+        "inventory.yaml",
+        &format!("all:\n  vars: {{ ansible_command_timeout: 60 }}\n  hosts:\n    h0: {vars}\n"),
+    );
+    t.write("play.yaml", "- hosts: all\n  tasks:\n    - command: id -u\n      become: true\n");
+    let started = Instant::now();
+    let run = t.run_with_env(
+        &["play", "play.yaml"],
+        &[("NUMARUN_BECOME_PASSWORD", std::path::Path::new("Pw-a-wrong-one"))],
+    );
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(40), "took {took:?}: {}", run.stdout);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("incorrect password"), "{}", run.stdout);
+    assert!(!run.stdout.contains("Pw-a-wrong-one"), "{}", run.stdout);
+}
+
+/// A host that authenticates and then never answers: its login runs a program that neither
+/// reads nor writes (a broken shell, a profile waiting on a terminal). Starting the remote shell
+/// is bounded by the connect timeout; before, with no command timeout set, the run waited for
+/// ever.
+#[test]
+fn a_host_whose_shell_never_answers_is_unreachable_within_its_timeout() {
+    if !common::runs_as_root("a test sshd") {
+        return;
+    }
+    let t = Test::new();
+    let sshd = Sshd::start_with("ForceCommand /bin/sleep 1000");
+    let known_hosts = t.path().join("known_hosts");
+    std::fs::write(&known_hosts, sshd.known_hosts_line()).unwrap();
+    let vars = sshd.vars(&known_hosts).replace(" }", ", ansible_ssh_timeout: 2 }");
+    t.write(
+        "inventory.yaml",
+        &format!("all:\n  hosts:\n    bad: {vars}\n    good: {{ ansible_connection: local }}\n"),
+    );
+    t.write(
+        "play.yaml",
+        "- hosts: all\n  tasks:\n    - command: echo one\n      changed_when: false\n    - command: echo two\n      changed_when: false\n",
+    );
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_numarun"))
+        .args(["play", "play.yaml", "-i", "inventory.yaml"])
+        .current_dir(t.path())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let status = common::finish(&mut child, Duration::from_secs(60), "a silent shell");
+    let mut stdout = String::new();
+    std::io::Read::read_to_string(child.stdout.as_mut().unwrap(), &mut stdout).unwrap();
+    assert_eq!(status.code(), Some(4), "{stdout}");
+    assert!(
+        stdout.contains("the host agent did not answer within 2s")
+            || stdout.contains("the remote shell did not answer within 2s"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("good") && !stdout.contains("failed: [good]"), "{stdout}");
+}

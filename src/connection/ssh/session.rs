@@ -76,8 +76,34 @@ impl SshSession {
         Ok(connection)
     }
 
-    /// Runs one command line on a channel of its own (for probes before a shell exists).
+    /// Starting a remote process (a channel opened, its command line sent, its first answer
+    /// read) is part of reaching the host, so the connect timeout bounds it. Without this bound
+    /// a host that authenticated and then went silent (a stopped sshd child, a login shell that
+    /// never answers, a link that drops every packet from here on) held the run for ever: no
+    /// command timeout is set by default, as in Ansible, and nothing else had a timer.
+    async fn starting<T>(
+        &self,
+        what: &str,
+        start: impl Future<Output = Result<T, ConnectionError>>,
+    ) -> Result<T, ConnectionError> {
+        let limit = self.settings.reach.connect_timeout;
+        match tokio::time::timeout(limit, start).await {
+            Ok(started) => started,
+            Err(_) => Err(super::link::unreachable(
+                &self.settings.reach,
+                format!("{what} did not answer within {limit:?}"),
+            )),
+        }
+    }
+
+    /// Runs one command line on a channel of its own (for probes before a shell exists), within
+    /// the connect timeout: it is one of the first things asked of a host.
     async fn exec(&self, line: &str) -> Result<Output, ConnectionError> {
+        self.via.check().await?;
+        self.starting("a probe", self.exec_unbounded(line)).await
+    }
+
+    async fn exec_unbounded(&self, line: &str) -> Result<Output, ConnectionError> {
         let _slot = self.channels.acquire().await.expect("channel semaphore");
         let Pipe { mut reader, mut writer } = self.via.start(line).await?;
         if let Err(e) = writer.eof().await {
@@ -123,8 +149,13 @@ impl SshSession {
     async fn start_shell(&self, privilege: &Privilege) -> Result<RemoteShell, ConnectionError> {
         let (launcher, preamble) = self.launcher(privilege, "/bin/sh").await?;
         tracing::debug!(escalate = privilege.escalate, user = ?privilege.user, "starting the remote shell");
-        let pipe = self.via.start(&launcher).await?;
-        match RemoteShell::start(pipe, preamble.as_deref().map(str::as_bytes)).await {
+        // Connected first, with its own timeout and retries (a booting VM's sshd restarts).
+        self.via.check().await?;
+        let started = self.starting("the remote shell", async {
+            let pipe = self.via.start(&launcher).await?;
+            Ok(RemoteShell::start(pipe, preamble.as_deref().map(str::as_bytes)).await)
+        });
+        match started.await? {
             Ok(shell) => Ok(shell),
             Err(ProcessError::Ended(_, reason)) if privilege.escalate => {
                 Err(ConnectionError::CannotBecome {
@@ -145,8 +176,13 @@ impl SshSession {
         let Some(perl) = &self.settings.perl else { return Ok(None) };
         let (launcher, preamble) = self.launcher(privilege, &agent::launcher(perl)).await?;
         tracing::debug!(escalate = privilege.escalate, user = ?privilege.user, "starting the host agent");
-        let pipe = self.via.start(&launcher).await?;
-        match RemoteAgent::start(pipe, preamble.as_deref().map(str::as_bytes)).await {
+        // Connected first, with its own timeout and retries (a booting VM's sshd restarts).
+        self.via.check().await?;
+        let started = self.starting("the host agent", async {
+            let pipe = self.via.start(&launcher).await?;
+            Ok(RemoteAgent::start(pipe, preamble.as_deref().map(str::as_bytes)).await)
+        });
+        match started.await? {
             Ok(agent) => Ok(Some(agent)),
             Err(error) => match self.lost(&error).await {
                 ConnectionError::Unsupported(_)

@@ -135,7 +135,7 @@ fn mutated_playbooks_load_or_say_why() {
 
 #[test]
 fn mutated_inventories_load_or_say_why() {
-    survives("inventory", &inputs("inventory", &["yaml"]), |path| {
+    survives("inventory", &inputs("inventory", &["yaml", "ini"]), |path| {
         Inventory::load(path).map(drop).map_err(|e| e.to_string())
     });
 }

@@ -90,6 +90,18 @@ fn both_with_inventories(t: &Test, ansible: &str, inventories: &[&str]) {
     t.run(&args).ok();
 }
 
+/// Runs `play.yaml` through both, each writing into a folder of its own (`out`), and compares
+/// what they wrote: the same files, modes and bytes, `files` of them.
+fn same_files_written(t: &Test, ansible: &str, inventories: &[&str], files: usize) {
+    for out in ["by-ansible", "by-numarun"] {
+        std::fs::create_dir(t.path().join(out)).unwrap();
+    }
+    both_with_inventories(t, ansible, inventories);
+    let ansible_saw = t.tree("by-ansible");
+    assert_eq!(ansible_saw.len(), files, "{ansible_saw:?}");
+    assert_eq!(t.tree("by-numarun"), ansible_saw);
+}
+
 /// `-i a -i b`: hosts and groups are the union, and the later file wins on a variable both set.
 #[test]
 fn two_inventories_merge_and_the_later_one_wins() {
@@ -137,13 +149,7 @@ fn an_ini_inventory_reads_as_ansible_reads_it() {
           {{ motd | default('-') }} {{ enabled | default('-') }} {{ (enabled is string) if enabled is defined else '-' }}\
           {{ ratio | default('-') }} {{ tier | default('-') }} {{ owner }} {{ groups['servers'] | sort | join(',') }}\\n\"\n",
     );
-    for out in ["by-ansible", "by-numarun"] {
-        std::fs::create_dir(t.path().join(out)).unwrap();
-    }
-    both_with_inventories(&t, &ansible, &["hosts"]);
-    let ansible_saw = t.tree("by-ansible");
-    assert_eq!(ansible_saw.len(), 6, "{ansible_saw:?}");
-    assert_eq!(t.tree("by-numarun"), ansible_saw);
+    same_files_written(&t, &ansible, &["hosts"], 6);
 }
 
 /// `ansible.cfg` in the folder the command runs in names the inventory (relative to the file)
@@ -165,11 +171,25 @@ fn ansible_cfg_names_the_inventory_when_no_i_is_given() {
          \x20   - copy:\n        dest: \"{{ out }}/{{ inventory_hostname }}\"\n\
          \x20       content: \"{{ groups['web'] | sort | join(',') }}\\n\"\n",
     );
-    for out in ["by-ansible", "by-numarun"] {
-        std::fs::create_dir(t.path().join(out)).unwrap();
-    }
-    both_with_inventories(&t, &ansible, &[]);
-    let ansible_saw = t.tree("by-ansible");
-    assert_eq!(ansible_saw.len(), 2, "{ansible_saw:?}");
-    assert_eq!(t.tree("by-numarun"), ansible_saw);
+    same_files_written(&t, &ansible, &[], 2);
+}
+
+/// `loop_control` as roles use it: a named loop variable, `index_var`, `extended` (`ansible_loop`
+/// with its place in the loop), a label and a pause, through both.
+#[test]
+fn loop_control_names_counts_and_places_each_item() {
+    let t = Test::local();
+    let Some(ansible) = ansible_playbook() else { return };
+    t.write(
+        "play.yaml",
+        "- hosts: localhost\n  gather_facts: false\n  tasks:\n\
+         \x20   - copy:\n        dest: \"{{ out }}/{{ idx }}-{{ fruit }}\"\n\
+         \x20       content: \"{{ ansible_loop.index }}/{{ ansible_loop.length }} {{ ansible_loop.index0 }}\
+          first={{ ansible_loop.first }} last={{ ansible_loop.last }} rev={{ ansible_loop.revindex }},{{ ansible_loop.revindex0 }}\
+          prev={{ ansible_loop.previtem | default('-') }} next={{ ansible_loop.nextitem | default('-') }}\
+          all={{ ansible_loop.allitems | join(',') }}\\n\"\n\
+         \x20     loop: [apple, banana, cherry]\n\
+         \x20     loop_control: { loop_var: fruit, index_var: idx, extended: true, label: \"{{ idx }}:{{ fruit }}\", pause: 0.1 }\n",
+    );
+    same_files_written(&t, &ansible, &[], 3);
 }

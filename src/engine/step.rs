@@ -13,6 +13,7 @@ use super::shared::Engine;
 use crate::diag::Diag;
 use crate::events::{Event, Status, StepReport, TextDiff};
 use crate::model::Step;
+use crate::model::step::LoopControl;
 use crate::redact::REDACTED;
 use crate::schedule::Task;
 use crate::template::Scope;
@@ -79,13 +80,15 @@ pub async fn run(
     match items {
         None => attempts.push((None, run_item(cx, state, task, &scope).await)),
         Some(items) => {
-            for item in items {
+            let all: Vec<Value> = items.iter().filter_map(|i| i.as_ref().ok().cloned()).collect();
+            for (index, item) in items.into_iter().enumerate() {
+                if let Some(pause) = step.loop_control.pause.filter(|p| index > 0 && *p > 0.0) {
+                    tokio::time::sleep(std::time::Duration::from_secs_f64(pause)).await;
+                }
                 let (item, attempt) = match item {
                     Err(diag) => (None, Attempt::failed(diag.to_string())),
                     Ok(item) => {
-                        let mut layer = VarMap::default();
-                        layer.insert_value(&step.loop_var, item.clone());
-                        let item_scope = scope.with(layer);
+                        let item_scope = scope.with(item_layer(&step.loop_control, &all, index));
                         let mut attempt = run_item(cx, state, task, &item_scope).await;
                         // As in Ansible, the next item sees the facts this one set.
                         if !attempt.facts.is_empty() {
@@ -95,7 +98,7 @@ pub async fn run(
                         (Some(item), attempt)
                     }
                 };
-                let label = item.as_ref().map(|i| label(step, &scope, i));
+                let label = item.as_ref().map(|i| label(step, &scope, i, &all, index));
                 let (message, diff) = visible(step, &attempt);
                 engine.bus.emit(Event::ItemResult(report(
                     attempt.status,
@@ -120,7 +123,7 @@ pub async fn run(
     let registered = if looped {
         let results: Vec<Value> = attempts
             .iter()
-            .map(|(item, a)| with_item(a.registered(), &step.loop_var, item))
+            .map(|(item, a)| with_item(a.registered(), &step.loop_control.var, item))
             .collect();
         Value::from_pairs([
             ("changed", Value::from(status == Status::Changed)),
@@ -197,16 +200,46 @@ fn loop_items(scope: &Arc<Scope>, node: &Node) -> Result<Vec<Result<Value, Diag>
     Ok(value.try_iter().map(|items| items.map(Ok).collect()).unwrap_or_default())
 }
 
-fn label(step: &Step, scope: &Arc<Scope>, item: &Value) -> String {
-    let Some(label) = &step.loop_label else {
+fn label(step: &Step, scope: &Arc<Scope>, item: &Value, all: &[Value], index: usize) -> String {
+    let Some(label) = &step.loop_control.label else {
         return item.as_str().map(str::to_string).unwrap_or_else(|| item.to_string());
     };
-    let mut layer = VarMap::default();
-    layer.insert_value(&step.loop_var, item.clone());
-    match scope.with(layer).render_value(label) {
+    match scope.with(item_layer(&step.loop_control, all, index)).render_value(label) {
         Ok(value) => value.as_str().map(str::to_string).unwrap_or_else(|| value.to_string()),
         Err(diag) => format!("<label: {diag}>"),
     }
+}
+
+/// What one item of a loop sees: the item, its index with `index_var`, and with `extended` its
+/// place in the loop as `ansible_loop` (Ansible's fields: `index` from 1, `index0`, `revindex`,
+/// `revindex0`, `first`, `last`, `length`, `allitems`, `previtem`, `nextitem`).
+fn item_layer(control: &LoopControl, all: &[Value], index: usize) -> VarMap {
+    let mut layer = VarMap::default();
+    layer.insert_value(&control.var, all.get(index).cloned().unwrap_or_default());
+    if let Some(var) = &control.index_var {
+        layer.insert_value(var, Value::from(index));
+    }
+    if control.extended {
+        let length = all.len();
+        let mut fields = vec![
+            ("allitems", Value::from(all.to_vec())),
+            ("index", Value::from(index + 1)),
+            ("index0", Value::from(index)),
+            ("revindex", Value::from(length - index)),
+            ("revindex0", Value::from(length - index - 1)),
+            ("first", Value::from(index == 0)),
+            ("last", Value::from(index + 1 == length)),
+            ("length", Value::from(length)),
+        ];
+        if index > 0 {
+            fields.push(("previtem", all[index - 1].clone()));
+        }
+        if index + 1 < length {
+            fields.push(("nextitem", all[index + 1].clone()));
+        }
+        layer.insert_value("ansible_loop", Value::from_pairs(fields));
+    }
+    layer
 }
 
 /// `when`, then the module with its retries, for one item.

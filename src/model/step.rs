@@ -35,8 +35,7 @@ pub struct Step {
     pub(crate) extra_args: Option<Node>,
     pub(crate) when: Vec<Node>,
     pub(crate) loop_items: Option<Node>,
-    pub(crate) loop_var: String,
-    pub(crate) loop_label: Option<Node>,
+    pub(crate) loop_control: LoopControl,
     pub(crate) register: Option<String>,
     pub(crate) notify: Vec<String>,
     pub(crate) listen: Vec<String>,
@@ -96,9 +95,9 @@ impl Step {
         let name = fields.get::<String>("name")?;
         let when = fields.take(&["when"]).map(conditions).unwrap_or_default();
         let loop_items = fields.take(&["loop", "with_items"]).cloned();
-        let (loop_var, loop_label) = match fields.take(&["loop_control"]) {
-            Some(control) => loop_control(control)?,
-            None => ("item".to_string(), None),
+        let loop_control = match fields.take(&["loop_control"]) {
+            Some(control) => LoopControl::from_node(control)?,
+            None => LoopControl::default(),
         };
         let register = fields.get::<String>("register")?;
         if let Some(register) = register.as_ref().filter(|r| !crate::vars::is_identifier(r)) {
@@ -145,8 +144,7 @@ impl Step {
             extra_args,
             when,
             loop_items,
-            loop_var,
-            loop_label,
+            loop_control,
             register,
             notify,
             listen,
@@ -198,10 +196,53 @@ pub(crate) fn tags_of(node: &Node) -> Result<Vec<String>, Diag> {
     names(node, true)
 }
 
-fn loop_control(node: &Node) -> Result<(String, Option<Node>), Diag> {
-    let mut fields = Fields::new(node, "loop_control key")?;
-    let loop_var = fields.get::<String>("loop_var")?.unwrap_or_else(|| "item".into());
-    let label = fields.take(&["label"]).cloned();
-    fields.finish(&["loop_var", "label"])?;
-    Ok((loop_var, label))
+/// `loop_control`: how a loop names its item, labels it, counts it and paces it.
+#[derive(Debug)]
+pub struct LoopControl {
+    /// The item's variable (`loop_var`, `item` by default).
+    pub(crate) var: String,
+    /// What a result shows of the item (`label`).
+    pub(crate) label: Option<Node>,
+    /// A variable holding the item's index from 0 (`index_var`).
+    pub(crate) index_var: Option<String>,
+    /// `ansible_loop` with the item's place in the loop (`extended`).
+    pub(crate) extended: bool,
+    /// Seconds to wait between items (`pause`).
+    pub(crate) pause: Option<f64>,
+}
+
+impl Default for LoopControl {
+    fn default() -> LoopControl {
+        LoopControl {
+            var: "item".into(),
+            label: None,
+            index_var: None,
+            extended: false,
+            pause: None,
+        }
+    }
+}
+
+impl LoopControl {
+    fn from_node(node: &Node) -> Result<LoopControl, Diag> {
+        let mut fields = Fields::new(node, "loop_control key")?;
+        let control = LoopControl {
+            var: fields.get::<String>("loop_var")?.unwrap_or_else(|| "item".into()),
+            label: fields.take(&["label"]).cloned(),
+            index_var: fields.get::<String>("index_var")?,
+            extended: fields.get::<bool>("extended")?.unwrap_or(false),
+            pause: fields.get::<f64>("pause")?,
+        };
+        // Accepted: numarun always keeps `ansible_loop.allitems` with `extended`.
+        let _ = fields.get::<bool>("extended_allitems")?;
+        fields.finish(&[
+            "loop_var",
+            "label",
+            "index_var",
+            "extended",
+            "extended_allitems",
+            "pause",
+        ])?;
+        Ok(control)
+    }
 }

@@ -84,8 +84,7 @@ fn sudo_asking_for_a_password_that_was_not_given_fails_saying_so() {
     common::sudo_user("nrprompt", Some("Pw-never-given"));
     let t = Test::new();
     let sshd = Sshd::start();
-    let known_hosts = t.path().join("known_hosts");
-    std::fs::write(&known_hosts, sshd.known_hosts_line()).unwrap();
+    let known_hosts = knowing(&t, &sshd);
     let vars = sshd.vars(&known_hosts).replace("ansible_user: nrtest", "ansible_user: nrprompt");
     t.write("inventory.yaml", &format!("all:\n  hosts:\n    h0: {vars}\n"));
     t.write("play.yaml", "- hosts: all\n  tasks:\n    - command: id -u\n      become: true\n");
@@ -94,6 +93,13 @@ fn sudo_asking_for_a_password_that_was_not_given_fails_saying_so() {
     assert!(started.elapsed() < Duration::from_secs(30), "{}", run.stdout);
     assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("password"), "{}", run.stdout);
+}
+
+/// A known_hosts file beside the test that knows this daemon, and its path.
+fn knowing(t: &Test, sshd: &Sshd) -> std::path::PathBuf {
+    let known_hosts = t.path().join("known_hosts");
+    std::fs::write(&known_hosts, sshd.known_hosts_line()).unwrap();
+    known_hosts
 }
 
 /// A write onto a full filesystem: the old file is left whole and the error says why.
@@ -161,8 +167,7 @@ fn a_host_key_that_changes_between_runs_through_the_keeper_is_refused() {
     }
     let t = Test::new();
     let mut sshd = Sshd::start();
-    let known_hosts = t.path().join("known_hosts");
-    std::fs::write(&known_hosts, sshd.known_hosts_line()).unwrap();
+    let known_hosts = knowing(&t, &sshd);
     let vars = sshd
         .vars(&known_hosts)
         .replace(" }", ", ansible_ssh_args: '-o ControlMaster=auto -o ControlPersist=30s' }");
@@ -199,8 +204,7 @@ fn ansible_ssh_args_from_the_environment_name_the_known_hosts() {
     }
     let t = Test::new();
     let sshd = Sshd::start();
-    let known_hosts = t.path().join("known_hosts");
-    std::fs::write(&known_hosts, sshd.known_hosts_line()).unwrap();
+    let known_hosts = knowing(&t, &sshd);
     let vars = sshd.vars(&known_hosts);
     let vars =
         vars.replace(&format!(", ansible_ssh_known_hosts_file: {}", known_hosts.display()), "");
@@ -229,8 +233,7 @@ fn a_wrong_become_password_fails_saying_so() {
     common::sudo_user("nrwrongpw", Some("Pw-the-right-one"));
     let t = Test::new();
     let sshd = Sshd::start();
-    let known_hosts = t.path().join("known_hosts");
-    std::fs::write(&known_hosts, sshd.known_hosts_line()).unwrap();
+    let known_hosts = knowing(&t, &sshd);
     let vars = sshd.vars(&known_hosts).replace("ansible_user: nrtest", "ansible_user: nrwrongpw");
     t.write(
         "inventory.yaml",
@@ -260,8 +263,7 @@ fn a_host_whose_shell_never_answers_is_unreachable_within_its_timeout() {
     }
     let t = Test::new();
     let sshd = Sshd::start_with("ForceCommand /bin/sleep 1000");
-    let known_hosts = t.path().join("known_hosts");
-    std::fs::write(&known_hosts, sshd.known_hosts_line()).unwrap();
+    let known_hosts = knowing(&t, &sshd);
     let vars = sshd.vars(&known_hosts).replace(" }", ", ansible_ssh_timeout: 2 }");
     t.write(
         "inventory.yaml",

@@ -7,6 +7,7 @@ use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
+use common::faulty_link::{Cut, Fault, FaultyLink, Way};
 use common::{Sshd, Test};
 
 /// A server on loopback that accepts and then does what `behave` says with each connection, for
@@ -289,4 +290,51 @@ fn a_host_whose_shell_never_answers_is_unreachable_within_its_timeout() {
         "{stdout}"
     );
     assert!(stdout.contains("good") && !stdout.contains("failed: [good]"), "{stdout}");
+}
+
+/// A link that stops carrying bytes a megabyte into an 8 MB upload, as a host that hangs or a
+/// network that starts dropping everything would: the sender's window fills and nothing answers.
+/// No timeout but the connect timeout is set; the keepalives it paces find the host gone, and the
+/// healthy host beside it finishes. Before keepalives were on by default, this run never ended.
+#[test]
+fn a_link_that_stalls_mid_upload_is_unreachable_within_its_timeouts() {
+    if !common::runs_as_root("a test sshd") {
+        return;
+    }
+    let t = Test::new();
+    let sshd = Sshd::start();
+    let link = FaultyLink::start(sshd.port);
+    link.cut(Some(Cut { way: Way::ToHost, after: 1 << 20, fault: Fault::Stall }));
+    let known_hosts = t.path().join("known_hosts");
+    std::fs::write(&known_hosts, format!("[127.0.0.1]:{} {}\n", link.port, sshd.host_key)).unwrap();
+    let vars = sshd.vars(&known_hosts).replace(
+        &format!("ansible_port: {}", sshd.port),
+        &format!("ansible_port: {}, ansible_ssh_timeout: 2, ansible_ssh_retries: 0", link.port),
+    );
+    t.write(
+        "inventory.yaml",
+        &format!("all:\n  hosts:\n    bad: {vars}\n    good: {{ ansible_connection: local }}\n"),
+    );
+    let noise: Vec<u8> =
+        (0..8u32 << 20).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    std::fs::write(t.path().join("noise"), noise).unwrap();
+    t.write(
+        "play.yaml",
+        &format!(
+            "- hosts: all\n  tasks:\n    - copy: {{ src: noise, dest: \"{{{{ '{}' if inventory_hostname == 'bad' else '{}' }}}}\" }}\n    - command: echo done\n      changed_when: false\n",
+            sshd.scratch().join("noise").display(),
+            t.path().join("noise-copy").display()
+        ),
+    );
+    let started = Instant::now();
+    let run = t.run(&["play", "play.yaml"]);
+    let took = started.elapsed();
+    // 2 s keepalives, given up after three unanswered: about 8 s. A bound on a hang, with room
+    // for a loaded machine, not a speed goal.
+    assert!(took < Duration::from_secs(40), "took {took:?}:\n{}", run.stdout);
+    assert_eq!(run.code, 4, "{}{}", run.stdout, run.stderr);
+    assert_eq!(run.recap("bad")["unreachable"], 1, "{}", run.stdout);
+    assert_eq!(run.recap("good")["ok"], 2, "{}", run.stdout);
+    assert!(link.relayed().0 >= 1 << 20, "the stall came before the upload");
+    assert!(!sshd.scratch().join("noise").exists(), "a partial upload took the file's name");
 }

@@ -28,6 +28,17 @@ wait_for() {
 }
 
 # Is the process in this pid file alive?
+# Writes a state file the way numarun writes a managed one: a temporary beside it, synced,
+# renamed over it, the folder synced; a power cut leaves the old contents or the new.
+write_state() {
+    local file=$1 text=$2 tmp
+    tmp=$(mktemp "$(dirname "$file")/.$(basename "$file").XXXXXX")
+    printf '%s\n' "$text" >"$tmp"
+    sync -- "$tmp"
+    mv -f -- "$tmp" "$file"
+    sync -- "$(dirname "$file")"
+}
+
 pid_alive() { [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
 # Stops the process in a pid file: TERM, then KILL after $2 seconds.

@@ -3,9 +3,10 @@
 
 #![allow(dead_code, unused_imports)]
 
+pub mod faulty_link;
 pub mod lab;
 mod sshd;
-pub use sshd::{Sshd, USER, client_key, signal, sudo_user};
+pub use sshd::{Sshd, USER, client_key, kill_tree, signal, sudo_user};
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -126,17 +127,7 @@ impl Test {
             .envs(env.iter().copied())
             .output()
             .expect("run numarun");
-        let events = fs::read_to_string(&log)
-            .map(|text| {
-                text.lines().map(|l| serde_json::from_str(l).expect("json event")).collect()
-            })
-            .unwrap_or_default();
-        Run {
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&output.stdout).into(),
-            stderr: String::from_utf8_lossy(&output.stderr).into(),
-            events,
-        }
+        Run::read(output, &log)
     }
 
     /// Over SSH, the remote user works on the files the test prepared: they become its own.
@@ -183,6 +174,21 @@ fn walk(root: &Path, dir: &Path, tree: &mut BTreeMap<PathBuf, String>) {
 }
 
 impl Run {
+    /// A finished run: its output, and the events its JSON log at `log` holds.
+    pub fn read(output: std::process::Output, log: &Path) -> Run {
+        let events = fs::read_to_string(log)
+            .map(|text| {
+                text.lines().map(|l| serde_json::from_str(l).expect("json event")).collect()
+            })
+            .unwrap_or_default();
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into(),
+            stderr: String::from_utf8_lossy(&output.stderr).into(),
+            events,
+        }
+    }
+
     pub fn ok(&self) -> &Run {
         assert_eq!(self.code, 0, "exit code\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
         self

@@ -210,9 +210,7 @@ impl Sshd {
 
     /// Kills the daemon and every session it forked, as a host that dies would.
     pub fn kill(&mut self) {
-        for pid in stop_tree(self.child.id()) {
-            signal(pid, libc::SIGKILL);
-        }
+        kill_tree(self.child.id());
         let _ = self.child.wait();
     }
 
@@ -227,6 +225,13 @@ impl Sshd {
     /// stay open, but nothing reads them. `kill` still ends it.
     pub fn freeze(&self) {
         stop_tree(self.child.id());
+    }
+}
+
+/// Kills a daemon a test started and every session it forked, as a host that dies would.
+pub fn kill_tree(pid: u32) {
+    for pid in stop_tree(pid) {
+        signal(pid, libc::SIGKILL);
     }
 }
 

@@ -48,7 +48,8 @@ pub struct Reach {
     /// a booting VM's sshd restarts.
     pub retries: u32,
     /// `-o ServerAliveInterval`: ask a silent host whether it is still there this often, and
-    /// give it up after `ServerAliveCountMax` (3) unanswered asks. Off by default, as in OpenSSH.
+    /// give it up after `ServerAliveCountMax` (3) unanswered asks. Unlike OpenSSH, on unless
+    /// set to 0: when not set, the interval is the connect timeout (see `server_alive`).
     pub server_alive: Option<(Duration, usize)>,
 }
 
@@ -122,6 +123,9 @@ impl SshSettings {
         let key_file = first(&["ansible_ssh_private_key_file", "ansible_private_key_file"])
             .map(PathBuf::from)
             .map(absolute);
+        let connect_timeout = seconds("ansible_ssh_timeout")?
+            .or(seconds("ansible_timeout")?)
+            .unwrap_or(Duration::from_secs(10));
         let reach = Reach {
             endpoint,
             jump,
@@ -137,14 +141,12 @@ impl SshSettings {
             pinned: var("ansible_ssh_host_key")
                 .map(|k| k.lines().map(str::to_string).filter(|l| !l.trim().is_empty()).collect())
                 .unwrap_or_default(),
-            connect_timeout: seconds("ansible_ssh_timeout")?
-                .or(seconds("ansible_timeout")?)
-                .unwrap_or(Duration::from_secs(10)),
+            connect_timeout,
             retries: match var("ansible_ssh_retries") {
                 Some(v) => v.parse().map_err(|_| bad("ansible_ssh_retries", &v, "a count"))?,
                 None => 0,
             },
-            server_alive: server_alive(&ssh_args)?,
+            server_alive: server_alive(&ssh_args, connect_timeout)?,
         };
         Ok(SshSettings {
             reach,
@@ -186,15 +188,24 @@ fn ssh_option(args: &str, name: &str) -> Option<String> {
 }
 
 /// `-o ServerAliveInterval=S` and `-o ServerAliveCountMax=N`, as OpenSSH reads them (0 is off).
-fn server_alive(args: &str) -> Result<Option<(Duration, usize)>, BadSetting> {
-    let number = |name: &str, default: u64| match ssh_option(args, name) {
-        Some(v) => v.parse::<u64>().map_err(|_| bad(name, &v, "a whole number")),
-        None => Ok(default),
+/// Where the interval is not set, it is the connect timeout, where OpenSSH's is off: a host that
+/// hangs, or a link that drops everything, after the connection is made would otherwise hold the
+/// run for ever (no command timeout is set by default, as in Ansible). A host that is merely busy
+/// still answers: sshd replies to keepalives while the command it runs says nothing.
+/// `tests/cut_connections.rs` stalls a run's connection at every offset: without this default,
+/// a stall once the shell runs never ended (one path to the kill test's recorded hang).
+fn server_alive(
+    args: &str,
+    connect_timeout: Duration,
+) -> Result<Option<(Duration, usize)>, BadSetting> {
+    let number = |name: &str| match ssh_option(args, name) {
+        Some(v) => v.parse::<u64>().map(Some).map_err(|_| bad(name, &v, "a whole number")),
+        None => Ok(None),
     };
-    let interval = number("ServerAliveInterval", 0)?;
-    let count = number("ServerAliveCountMax", 3)?;
+    let interval = number("ServerAliveInterval")?.map_or(connect_timeout, Duration::from_secs);
+    let count = number("ServerAliveCountMax")?.unwrap_or(3);
     // russh gives up after more than `count` unanswered asks: 0 would mean never.
-    Ok((interval > 0).then(|| (Duration::from_secs(interval), (count as usize).max(1))))
+    Ok((!interval.is_zero()).then(|| (interval, (count as usize).max(1))))
 }
 
 /// `-o ControlPersist=` as OpenSSH reads it: seconds, a time with a unit (`60s`, `10m`, `1h`),
@@ -236,13 +247,15 @@ mod tests {
         let args = "-o StrictHostKeyChecking=no -o ProxyJump=admin@10.0.0.1:2222 -oUserKnownHostsFile=/tmp/kh";
         assert_eq!(ssh_option(args, "proxyjump").as_deref(), Some("admin@10.0.0.1:2222"));
         assert_eq!(ssh_option(args, "UserKnownHostsFile").as_deref(), Some("/tmp/kh"));
-        assert_eq!(server_alive(args).unwrap(), None, "off unless asked for");
+        let timeout = Duration::from_secs(10);
+        assert_eq!(server_alive(args, timeout).unwrap(), Some((timeout, 3)), "on by default");
+        assert_eq!(server_alive("-o ServerAliveInterval=0", timeout).unwrap(), None, "0 is off");
         assert_eq!(
-            server_alive("-o ServerAliveInterval=15").unwrap(),
+            server_alive("-o ServerAliveInterval=15", timeout).unwrap(),
             Some((Duration::from_secs(15), 3))
         );
         assert!(
-            server_alive("-o ServerAliveCountMax=many -o ServerAliveInterval=5")
+            server_alive("-o ServerAliveCountMax=many -o ServerAliveInterval=5", timeout)
                 .unwrap_err()
                 .setting
                 == "ServerAliveCountMax"

@@ -67,6 +67,8 @@ pub struct HostRecap {
     pub skipped: usize,
     pub unreachable: usize,
     pub ignored: usize,
+    /// Failures a block's `rescue` took the host back from (no longer counted as failed).
+    pub rescued: usize,
 }
 
 impl HostRecap {

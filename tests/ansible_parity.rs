@@ -193,3 +193,109 @@ fn loop_control_names_counts_and_places_each_item() {
     );
     same_files_written(&t, &ansible, &[], 3);
 }
+
+/// Blocks (nested, with `when`, `vars`, `tags`) and `import_tasks` (with `vars`, importing
+/// again from its own folder), as a role's task files use them, through both: the same files.
+#[test]
+fn blocks_and_imported_tasks_hand_their_keywords_down() {
+    let t = Test::local();
+    let Some(ansible) = ansible_playbook() else { return };
+    t.write(
+        "play.yaml",
+        "- hosts: localhost\n  gather_facts: false\n  vars: { greeting: hello }\n  tasks:\n\
+         \x20   - name: configuration\n      block:\n\
+         \x20       - copy: { dest: \"{{ out }}/a.txt\", content: \"{{ greeting }} {{ who }}\\n\", mode: '0640' }\n\
+         \x20       - copy: { dest: \"{{ out }}/never.txt\", content: x }\n          when: false\n\
+         \x20       - block:\n            - copy: { dest: \"{{ out }}/nested.txt\", content: \"{{ who }} {{ level }}\\n\" }\n          vars: { level: inner }\n\
+         \x20     vars: { who: block }\n      when: greeting == 'hello'\n      tags: [config]\n\
+         \x20   - block:\n        - copy: { dest: \"{{ out }}/off.txt\", content: x }\n      when: greeting == 'bye'\n\
+         \x20   - import_tasks: tasks/extra.yaml\n      vars: { who: imported }\n",
+    );
+    t.write(
+        "tasks/extra.yaml",
+        "- copy: { dest: \"{{ out }}/extra.txt\", content: \"{{ who }}\\n\" }\n- import_tasks: more.yaml\n",
+    );
+    t.write(
+        "tasks/more.yaml",
+        "- copy: { dest: \"{{ out }}/more.txt\", content: \"more {{ who }}\\n\" }\n",
+    );
+    same_files_written(&t, &ansible, &[], 4);
+    // ansible-core's recap of the first run: ok=4 changed=4 skipped=2.
+    std::fs::create_dir(t.path().join("again")).unwrap();
+    let run = t.run(&["play", "play.yaml", "-e", &format!("out={}/again", t.path().display())]);
+    let recap = run.recap("localhost");
+    assert_eq!(
+        (&recap["ok"], &recap["changed"], &recap["skipped"]),
+        (&4.into(), &4.into(), &2.into())
+    );
+}
+
+/// The counts of ansible-playbook's recap line for a host: `ok=4 changed=3 … rescued=1`.
+fn ansible_recap(output: &str, host: &str) -> std::collections::BTreeMap<String, u64> {
+    let line = output
+        .lines()
+        .find(|l| l.starts_with(host) && l.contains("ok="))
+        .unwrap_or_else(|| panic!("no recap for {host} in\n{output}"));
+    line.split_whitespace()
+        .filter_map(|word| word.split_once('='))
+        .map(|(key, count)| (key.to_string(), count.parse().unwrap()))
+        .collect()
+}
+
+/// `rescue` and `always` as roles use them: a failure in a block's body sends the host to its
+/// rescue, which is told what failed (`ansible_failed_task`, `ansible_failed_result`) and takes
+/// the host back; `always` runs either way; a block with no rescue still fails the host after
+/// its `always`, and nothing after it runs. Both must write the same files, exit alike and count
+/// alike (`failed`, `rescued`).
+#[test]
+fn rescue_takes_a_host_back_and_always_runs_either_way() {
+    let t = Test::local();
+    let Some(ansible) = ansible_playbook() else { return };
+    t.write(
+        "play.yaml",
+        "- hosts: localhost\n  gather_facts: false\n  tasks:\n\
+         \x20   - block:\n        - name: breaks\n          command: /bin/false\n\
+         \x20       - copy: { dest: \"{{ out }}/never.txt\", content: x }\n\
+         \x20     rescue:\n        - copy: { dest: \"{{ out }}/rescued.txt\", content: \"{{ ansible_failed_task.name }} rc={{ ansible_failed_result.rc }}\\n\" }\n\
+         \x20     always:\n        - copy: { dest: \"{{ out }}/always.txt\", content: \"always\\n\", mode: '0600' }\n\
+         \x20   - block:\n        - block:\n            - copy: { dest: \"{{ out }}/inner.txt\", content: \"inner\\n\" }\n\
+         \x20         always:\n            - command: /bin/false\n\
+         \x20     rescue:\n        - copy: { dest: \"{{ out }}/outer-rescue.txt\", content: \"rc {{ ansible_failed_result.rc }}\\n\" }\n\
+         \x20   - block:\n        - command: /bin/false\n\
+         \x20     always:\n        - copy: { dest: \"{{ out }}/last-always.txt\", content: \"still\\n\" }\n\
+         \x20   - copy: { dest: \"{{ out }}/not-reached.txt\", content: x }\n",
+    );
+    let dir = t.path().display().to_string();
+    for out in ["by-ansible", "by-numarun"] {
+        std::fs::create_dir(t.path().join(out)).unwrap();
+    }
+    let by_ansible = std::process::Command::new(ansible)
+        .args([
+            "-i",
+            "localhost,",
+            "-c",
+            "local",
+            "-e",
+            "ansible_python_interpreter=/usr/bin/python3",
+        ])
+        .args(["-e", &format!("out={dir}/by-ansible"), "play.yaml"])
+        .current_dir(t.path())
+        .env("ANSIBLE_NOCOLOR", "1")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&by_ansible.stdout).into_owned();
+    let run = t.run(&["play", "play.yaml", "-e", &format!("out={dir}/by-numarun")]);
+    let recap = run.recap("localhost");
+    let mut counted_by_ansible = ansible_recap(&text, "localhost");
+    counted_by_ansible.remove("unreachable");
+    let counted_by_numarun: std::collections::BTreeMap<String, u64> =
+        counted_by_ansible.keys().map(|k| (k.clone(), recap[k].as_u64().unwrap())).collect();
+    assert_eq!(
+        (run.code, counted_by_numarun),
+        (by_ansible.status.code().unwrap(), counted_by_ansible),
+        "{text}\n{}",
+        run.stdout
+    );
+    assert_eq!(t.tree("by-numarun"), t.tree("by-ansible"));
+    assert_eq!(t.tree("by-ansible").len(), 5, "{:?}", t.tree("by-ansible"));
+}

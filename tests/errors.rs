@@ -27,6 +27,34 @@ const CASES: &[Case] = &[
     },
     Case { name: "empty_playbook", playbook: "", inventory: None, extra: &[], at: "play.yaml:1:1" },
     Case {
+        name: "rescue_in_a_handler",
+        playbook: "- hosts: localhost\n  tasks: []\n  handlers:\n    - block:\n        - debug: { msg: x }\n      rescue:\n        - debug: { msg: y }\n",
+        inventory: None,
+        extra: &[],
+        at: "play.yaml:7:9",
+    },
+    Case {
+        name: "block_keyword_misspelled",
+        playbook: "- hosts: localhost\n  tasks:\n    - block:\n        - debug: { msg: x }\n      whn: true\n",
+        inventory: None,
+        extra: &[],
+        at: "play.yaml:5:7",
+    },
+    Case {
+        name: "import_tasks_of_a_missing_file",
+        playbook: "- hosts: localhost\n  tasks:\n    - import_tasks: tasks/nope.yaml\n",
+        inventory: None,
+        extra: &[],
+        at: "play.yaml:3:21",
+    },
+    Case {
+        name: "include_tasks",
+        playbook: "- hosts: localhost\n  tasks:\n    - include_tasks: other.yaml\n",
+        inventory: None,
+        extra: &[],
+        at: "play.yaml:3:22",
+    },
+    Case {
         name: "playbook_without_a_phase",
         playbook: "[]\n",
         inventory: None,
@@ -401,4 +429,17 @@ fn ini_inventory_errors_name_the_file_line_and_column() {
         );
         assert!(!t.path().join("made").exists());
     }
+}
+
+/// Two task files that import each other: refused at load, naming the chain.
+#[test]
+fn task_files_that_import_each_other_are_refused() {
+    let t = Test::new();
+    t.write("play.yaml", "- hosts: localhost\n  tasks:\n    - import_tasks: a.yaml\n");
+    t.write("a.yaml", "- import_tasks: b.yaml\n");
+    t.write("b.yaml", "- debug: { msg: b }\n- import_tasks: a.yaml\n");
+    let run = t.run(&["play", "play.yaml"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("b.yaml:2:17"), "{}", run.stderr);
+    assert!(run.stderr.contains("imports itself"), "{}", run.stderr);
 }

@@ -21,6 +21,16 @@ pub struct HostState {
     pub recap: HostRecap,
     pub failed: bool,
     pub unreachable: bool,
+    /// The last step that failed here, for a block's `rescue`: `ansible_failed_task` and
+    /// `ansible_failed_result`.
+    pub last_failure: Option<Failure>,
+}
+
+/// A step that failed on a host: what a block's `rescue` is told of it.
+#[derive(Clone)]
+pub struct Failure {
+    pub task: minijinja::Value,
+    pub result: minijinja::Value,
 }
 
 impl HostState {
@@ -32,6 +42,7 @@ impl HostState {
             recap: HostRecap { host: name.to_string(), ..HostRecap::default() },
             failed: false,
             unreachable: false,
+            last_failure: None,
         }
     }
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::host::{HostPhase, HostState};
 use super::shared::Engine;
-use super::step;
+use super::{blocks, step};
 use crate::events::Event;
 use crate::model::Phase;
 use crate::schedule::ScheduledPhase;
@@ -55,17 +55,11 @@ pub async fn run(
     }
     super::execute::announce(&cx, state, &plan.steps);
     let mut notified: Vec<String> = Vec::new();
-    let total = plan.steps.len();
-    for (index, step) in plan.steps.iter().enumerate() {
-        if engine.is_interrupted() {
-            break;
-        }
-        let span = tracing::debug_span!("step", step = %step.step.title(), index = index + 1);
-        notified
-            .extend(step::run(&cx, state, step, false, (index + 1, total)).instrument(span).await);
-        if !state.is_active() {
-            return;
-        }
+    let items = blocks::tree(&plan.steps);
+    let mut progress = blocks::Progress { done: 0, total: plan.steps.len() };
+    blocks::run(&cx, state, &items, &mut progress, &mut notified).await;
+    if !state.is_active() {
+        return;
     }
     let handlers: Vec<_> = plan
         .handlers

@@ -2,6 +2,7 @@
 //! steps in order; handlers at the end of the phase. Each step is check → apply → re-check.
 
 mod attempt;
+mod blocks;
 mod execute;
 mod host;
 mod host_phase;

@@ -8,7 +8,7 @@ use minijinja::Value;
 
 use super::attempt::{Attempt, judge, overall, registered_scope, with_item};
 use super::execute::execute;
-use super::host::{HostPhase, HostState};
+use super::host::{Failure, HostPhase, HostState};
 use super::shared::Engine;
 use crate::diag::Diag;
 use crate::events::{Event, Status, StepReport, TextDiff};
@@ -141,13 +141,20 @@ pub async fn run(
         attempts.iter_mut().flat_map(|(_, a)| std::mem::take(&mut a.facts)).collect();
     keep_facts(engine, state, step, facts);
     if let Some(name) = &step.register {
-        Arc::make_mut(&mut state.facts).insert_value(name, registered);
+        Arc::make_mut(&mut state.facts).insert_value(name, registered.clone());
         engine.hostvars.publish(&state.name, &state.facts);
     }
 
     state.recap.count(status);
     match status {
-        Status::Failed => state.failed = true,
+        Status::Failed => {
+            state.failed = true;
+            let task = Value::from_pairs([
+                ("name", Value::from(step.title())),
+                ("action", Value::from(task.module.name)),
+            ]);
+            state.last_failure = Some(Failure { task, result: registered.clone() });
+        }
         Status::Unreachable => {
             state.unreachable = true;
             let message = attempts.iter().find_map(|(_, a)| a.message.clone()).unwrap_or_default();

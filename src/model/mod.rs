@@ -5,6 +5,7 @@ pub mod inventory;
 pub mod pattern;
 pub mod playbook;
 pub mod step;
+mod task_list;
 
 pub use inventory::Inventory;
 pub use playbook::{Phase, Playbook};

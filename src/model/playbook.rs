@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use super::step::{Step, tags_of};
+use super::task_list;
 use crate::diag::{Diag, Span};
 use crate::file_error::FileError;
 use crate::vars::VarMap;
@@ -143,11 +144,14 @@ fn parse_phase(node: &Node, inherited_tags: &[String], dir: &Path) -> Result<Pha
     let mut steps = Vec::new();
     for key in ["pre_tasks", "steps", "tasks", "post_tasks"] {
         if let Some(list) = fields.take(&[key]) {
-            steps.extend(parse_steps(list, false)?);
+            steps.extend(task_list::parse(list, false, dir, &mut Vec::new())?);
         }
     }
-    let mut handlers =
-        fields.take(&["handlers"]).map(|l| parse_steps(l, true)).transpose()?.unwrap_or_default();
+    let mut handlers = fields
+        .take(&["handlers"])
+        .map(|l| task_list::parse(l, true, dir, &mut Vec::new()))
+        .transpose()?
+        .unwrap_or_default();
     if let Some(environment) = fields.take(&["environment"]) {
         for step in steps.iter_mut().chain(handlers.iter_mut()) {
             step.environment.insert(0, environment.clone());
@@ -191,11 +195,4 @@ fn check_notifications(steps: &[Step], handlers: &[Step]) -> Result<(), Diag> {
         }
     }
     Ok(())
-}
-
-fn parse_steps(list: &Node, handlers: bool) -> Result<Vec<Step>, Diag> {
-    if matches!(list.kind, NodeKind::Null) {
-        return Ok(Vec::new());
-    }
-    list.expect_seq("a list of steps")?.iter().map(|s| Step::parse(s, handlers)).collect()
 }

@@ -53,6 +53,26 @@ pub struct Step {
     pub(crate) vars: VarMap,
     /// Environment mappings, the phase's first: a later one's key wins, as in Ansible.
     pub(crate) environment: Vec<Node>,
+    /// The blocks the step is in, the outermost first, and which part of each.
+    pub(crate) blocks: Vec<BlockPlace>,
+}
+
+/// Where a step sits in a block: which block (an id unique in the run) and which part of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BlockPlace {
+    pub(crate) id: usize,
+    pub(crate) part: BlockPart,
+}
+
+/// The three parts of an Ansible block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlockPart {
+    /// `block:` the steps themselves.
+    Body,
+    /// `rescue:` run on a host where a step of the body failed, which it then no longer is.
+    Rescue,
+    /// `always:` run after the body (and rescue) whatever happened, unless unreachable.
+    Always,
 }
 
 /// Every key a step may carry besides its module.
@@ -161,13 +181,14 @@ impl Step {
             ignore_errors,
             vars: step_vars,
             environment,
+            blocks: Vec::new(),
         };
         Ok(step)
     }
 }
 
 /// `when:` and friends: one condition or a list that must all hold.
-fn conditions(node: &Node) -> Vec<Node> {
+pub(crate) fn conditions(node: &Node) -> Vec<Node> {
     match &node.kind {
         NodeKind::Seq(items) => items.clone(),
         _ => vec![node.clone()],

@@ -107,8 +107,8 @@ impl Terminal {
                 style(format!("{:width$}", r.host)).green()
             };
             self.line(&format!(
-                "{host}  ok={:<4} changed={:<4} unknown={:<4} failed={:<4} skipped={:<4} unreachable={:<4} ignored={}",
-                r.ok, r.changed, r.unknown, r.failed, r.skipped, r.unreachable, r.ignored
+                "{host}  ok={:<4} changed={:<4} unknown={:<4} failed={:<4} skipped={:<4} unreachable={:<4} rescued={:<4} ignored={}",
+                r.ok, r.changed, r.unknown, r.failed, r.skipped, r.unreachable, r.rescued, r.ignored
             ));
         }
         let stopped = if interrupted {

@@ -1,0 +1,116 @@
+//! A host's steps as Ansible's blocks arrange them: the model flattens blocks into steps marked
+//! with their place (`BlockPlace`); here they are put back into a tree and run part by part.
+//! A failure in a block's body sends the host to its `rescue` (and it is no longer failed once
+//! that succeeds); its `always` runs after either, on a failed host too, which stays failed.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use tracing::Instrument;
+
+use super::host::{HostPhase, HostState};
+use super::step;
+use crate::model::step::BlockPart;
+use crate::schedule::Task;
+
+/// A step, or a block of them.
+pub enum Item<'t, 'p> {
+    Step(&'t Task<'p>),
+    Block { body: Vec<Item<'t, 'p>>, rescue: Vec<Item<'t, 'p>>, always: Vec<Item<'t, 'p>> },
+}
+
+/// The tree of blocks the steps were flattened from (those `--tags` left, in order).
+pub fn tree<'t, 'p>(tasks: &'t [Task<'p>]) -> Vec<Item<'t, 'p>> {
+    at_depth(tasks, 0)
+}
+
+fn at_depth<'t, 'p>(tasks: &'t [Task<'p>], depth: usize) -> Vec<Item<'t, 'p>> {
+    let mut items = Vec::new();
+    let mut rest = tasks;
+    while let Some(first) = rest.first() {
+        let Some(place) = first.step.blocks.get(depth) else {
+            items.push(Item::Step(first));
+            rest = &rest[1..];
+            continue;
+        };
+        // A block's steps are written together: body, rescue, always.
+        let end = rest
+            .iter()
+            .position(|t| t.step.blocks.get(depth).map(|p| p.id) != Some(place.id))
+            .unwrap_or(rest.len());
+        let (block, after) = rest.split_at(end);
+        let part = |wanted: BlockPart| {
+            let start = block.iter().position(|t| t.step.blocks[depth].part == wanted);
+            let len = block.iter().filter(|t| t.step.blocks[depth].part == wanted).count();
+            start.map_or(Vec::new(), |s| at_depth(&block[s..s + len], depth + 1))
+        };
+        items.push(Item::Block {
+            body: part(BlockPart::Body),
+            rescue: part(BlockPart::Rescue),
+            always: part(BlockPart::Always),
+        });
+        rest = after;
+    }
+    items
+}
+
+/// Counts steps as they run, for the progress each announces.
+pub struct Progress {
+    pub done: usize,
+    pub total: usize,
+}
+
+type Running<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
+
+/// Runs the items in order on one host while it is active, collecting the handlers notified.
+pub fn run<'a>(
+    cx: &'a HostPhase<'a>,
+    state: &'a mut HostState,
+    items: &'a [Item<'a, 'a>],
+    progress: &'a mut Progress,
+    notified: &'a mut Vec<String>,
+) -> Running<'a> {
+    Box::pin(async move {
+        for item in items {
+            if cx.engine.is_interrupted() || !state.is_active() {
+                return;
+            }
+            match item {
+                Item::Step(task) => {
+                    progress.done += 1;
+                    let place = (progress.done, progress.total);
+                    let span =
+                        tracing::debug_span!("step", step = %task.step.title(), index = place.0);
+                    notified
+                        .extend(step::run(cx, state, task, false, place).instrument(span).await);
+                }
+                Item::Block { body, rescue, always } => {
+                    run(cx, state, body, progress, notified).await;
+                    if state.failed && !state.unreachable && !rescue.is_empty() {
+                        rescued(state);
+                        run(cx, state, rescue, progress, notified).await;
+                    }
+                    if !always.is_empty() && !state.unreachable && !cx.engine.is_interrupted() {
+                        let failed = std::mem::replace(&mut state.failed, false);
+                        run(cx, state, always, progress, notified).await;
+                        state.failed |= failed;
+                    }
+                }
+            }
+        }
+    })
+}
+
+/// The host is taken back from its failure, as Ansible counts it: not failed, rescued; the rescue
+/// is told what failed.
+fn rescued(state: &mut HostState) {
+    state.failed = false;
+    state.recap.failed = state.recap.failed.saturating_sub(1);
+    state.recap.rescued += 1;
+    if let Some(failure) = &state.last_failure {
+        let facts = Arc::make_mut(&mut state.facts);
+        facts.insert_value("ansible_failed_task", failure.task.clone());
+        facts.insert_value("ansible_failed_result", failure.result.clone());
+    }
+}

@@ -1,0 +1,179 @@
+//! A list of tasks as Ansible writes one: steps, `block`s of steps (with `rescue` and `always`),
+//! and `import_tasks` of a file holding such a list. Blocks and imports are static, so they are
+//! read once and flattened into the steps they hold, each step taking on the keywords of the
+//! blocks and imports around it and marked with its place in each block (`BlockPlace`).
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use super::step::{BlockPart, BlockPlace, Step, tags_of};
+use crate::diag::Diag;
+use crate::vars::VarMap;
+use crate::yaml::{self, Fields, Node, NodeKind};
+
+/// The keywords a block or an import hands down to every step in it.
+const INHERITED_KEYS: &[&str] = &[
+    "name",
+    "when",
+    "tags",
+    "become",
+    "become_user",
+    "vars",
+    "environment",
+    "no_log",
+    "ignore_errors",
+    "check_mode",
+];
+
+/// What a block or an import hands down: its conditions and tags are added to each step's, its
+/// other keywords fill in what the step does not say itself.
+struct Inherited {
+    when: Vec<Node>,
+    tags: Vec<String>,
+    escalate: Option<bool>,
+    become_user: Option<String>,
+    vars: VarMap,
+    environment: Option<Node>,
+    no_log: bool,
+    ignore_errors: bool,
+    check_mode: Option<bool>,
+}
+
+impl Inherited {
+    fn take(fields: &mut Fields) -> Result<Inherited, Diag> {
+        fields.get::<String>("name")?;
+        Ok(Inherited {
+            when: fields.take(&["when"]).map(super::step::conditions).unwrap_or_default(),
+            tags: fields.take(&["tags"]).map(tags_of).transpose()?.unwrap_or_default(),
+            escalate: fields.get::<bool>("become")?,
+            become_user: fields.get::<String>("become_user")?,
+            vars: fields.take(&["vars"]).map(VarMap::from_node).transpose()?.unwrap_or_default(),
+            environment: fields.take(&["environment"]).cloned(),
+            no_log: fields.get::<bool>("no_log")?.unwrap_or(false),
+            ignore_errors: fields.get::<bool>("ignore_errors")?.unwrap_or(false),
+            check_mode: fields.get::<bool>("check_mode")?,
+        })
+    }
+
+    /// Hands the keywords down to a step inside: the outer conditions are checked first, the
+    /// step's own word wins where both speak. `no_log` and `ignore_errors` are on when either
+    /// side turns them on (a step cannot turn off an outer `no_log`: a secret stays hidden).
+    fn apply(&self, step: &mut Step) {
+        step.when.splice(0..0, self.when.iter().cloned());
+        for tag in &self.tags {
+            if !step.tags.contains(tag) {
+                step.tags.push(tag.clone());
+            }
+        }
+        step.escalate = step.escalate.or(self.escalate);
+        if step.become_user.is_none() {
+            step.become_user.clone_from(&self.become_user);
+        }
+        let mut vars = self.vars.clone();
+        vars.extend(std::mem::take(&mut step.vars));
+        step.vars = vars;
+        if let Some(environment) = &self.environment {
+            step.environment.insert(0, environment.clone());
+        }
+        step.no_log |= self.no_log;
+        step.ignore_errors |= self.ignore_errors;
+        step.check_mode = step.check_mode.or(self.check_mode);
+    }
+}
+
+/// Reads a list of tasks written in the file whose folder is `dir`; `chain` holds the files being
+/// imported, to refuse a file that imports itself.
+pub(crate) fn parse(
+    list: &Node,
+    handlers: bool,
+    dir: &Path,
+    chain: &mut Vec<PathBuf>,
+) -> Result<Vec<Step>, Diag> {
+    if matches!(list.kind, NodeKind::Null) {
+        return Ok(Vec::new());
+    }
+    let mut steps = Vec::new();
+    for entry in list.expect_seq("a list of steps")? {
+        if entry.get("block").is_some() {
+            steps.extend(block(entry, handlers, dir, chain)?);
+        } else if entry.get("import_tasks").is_some() {
+            steps.extend(import(entry, handlers, dir, chain)?);
+        } else if let Some(include) = entry.get("include_tasks").or_else(|| entry.get("include")) {
+            return Err(Diag::invalid(&include.span, "`include_tasks` is not supported yet")
+                .with_help("`import_tasks` reads the same file when the playbook is loaded"));
+        } else {
+            steps.push(Step::parse(entry, handlers)?);
+        }
+    }
+    Ok(steps)
+}
+
+/// Gives every block of a run its own id.
+static BLOCKS: AtomicUsize = AtomicUsize::new(0);
+
+/// A block's steps: its body, then its rescue, then its always part, each step marked with its
+/// place so that the engine can run the parts as Ansible does.
+fn block(
+    node: &Node,
+    handlers: bool,
+    dir: &Path,
+    chain: &mut Vec<PathBuf>,
+) -> Result<Vec<Step>, Diag> {
+    let mut fields = Fields::new(node, "block key")?;
+    let id = BLOCKS.fetch_add(1, Ordering::Relaxed);
+    let mut steps = Vec::new();
+    for (key, part) in
+        [("block", BlockPart::Body), ("rescue", BlockPart::Rescue), ("always", BlockPart::Always)]
+    {
+        let Some(list) = fields.take(&[key]) else { continue };
+        if handlers && part != BlockPart::Body {
+            return Err(Diag::invalid(&list.span, format!("`{key}` is not supported in handlers"))
+                .with_help("a block in the tasks can rescue; a handler's steps run in order"));
+        }
+        let mut part_steps = parse(list, handlers, dir, chain)?;
+        for step in &mut part_steps {
+            step.blocks.insert(0, BlockPlace { id, part });
+        }
+        steps.extend(part_steps);
+    }
+    let inherited = Inherited::take(&mut fields)?;
+    fields.finish(&[INHERITED_KEYS, &["block", "rescue", "always"]].concat())?;
+    steps.iter_mut().for_each(|step| inherited.apply(step));
+    Ok(steps)
+}
+
+fn import(
+    node: &Node,
+    handlers: bool,
+    dir: &Path,
+    chain: &mut Vec<PathBuf>,
+) -> Result<Vec<Step>, Diag> {
+    let mut fields = Fields::new(node, "import_tasks key")?;
+    let target = fields.take(&["import_tasks"]).expect("an import");
+    let path = dir.join(target.expect_str("a task file's path")?);
+    if !path.is_file() {
+        return Err(Diag::invalid(&target.span, format!("no task file at {}", path.display()))
+            .with_help("the path is taken from the folder of the file that imports it"));
+    }
+    let canonical =
+        path.canonicalize().map_err(|e| crate::file_error::FileError::read(&path, e))?;
+    if chain.contains(&canonical) {
+        return Err(Diag::invalid(
+            &target.span,
+            format!("{} imports itself (through {})", path.display(), shown(chain)),
+        ));
+    }
+    let inherited = Inherited::take(&mut fields)?;
+    fields.finish(&[INHERITED_KEYS, &["import_tasks"]].concat())?;
+    let list = yaml::load_file(&path)?;
+    chain.push(canonical);
+    let folder = path.parent().unwrap_or(Path::new("."));
+    let mut steps = parse(&list, handlers, folder, chain)?;
+    chain.pop();
+    steps.iter_mut().for_each(|step| inherited.apply(step));
+    Ok(steps)
+}
+
+fn shown(chain: &[PathBuf]) -> String {
+    chain.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" → ")
+}

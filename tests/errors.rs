@@ -48,6 +48,13 @@ const CASES: &[Case] = &[
         at: "play.yaml:3:21",
     },
     Case {
+        name: "role_not_found",
+        playbook: "- hosts: localhost\n  roles:\n    - role: webserver\n      port: 80\n",
+        inventory: None,
+        extra: &[],
+        at: "play.yaml:3:13",
+    },
+    Case {
         name: "include_tasks",
         playbook: "- hosts: localhost\n  tasks:\n    - include_tasks: other.yaml\n",
         inventory: None,
@@ -442,4 +449,17 @@ fn task_files_that_import_each_other_are_refused() {
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(run.stderr.contains("b.yaml:2:17"), "{}", run.stderr);
     assert!(run.stderr.contains("imports itself"), "{}", run.stderr);
+}
+
+/// Two roles that depend on each other: refused at load, naming the role and the chain.
+#[test]
+fn roles_that_depend_on_each_other_are_refused() {
+    let t = Test::new();
+    t.write("play.yaml", "- hosts: localhost\n  roles: [a]\n");
+    t.write("roles/a/meta/main.yml", "dependencies: [b]\n");
+    t.write("roles/b/meta/main.yml", "dependencies:\n  - role: a\n");
+    let run = t.run(&["play", "play.yaml"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("b/meta/main.yml:2:11"), "{}", run.stderr);
+    assert!(run.stderr.contains("role `a` depends on itself"), "{}", run.stderr);
 }

@@ -399,6 +399,15 @@ fn a_fleet_under_faults_ends_in_bound_reports_each_host_and_converges_after() {
         let recap = run.recap(&host);
         let count = |key: &str| recap[key].as_u64().unwrap();
         let counts = (count("ok"), count("changed"), count("failed"), count("unreachable"));
+        // What the run said of the host when it could not reach it, for a failure's message.
+        let said = run
+            .events
+            .iter()
+            .filter(|e| e["event"] == "host_unreachable" && e["host"] == host.as_str())
+            .map(|e| e["message"].to_string())
+            .collect::<Vec<_>>()
+            .join("; ");
+        let recap = format!("{recap} {said}");
         match fate(i) {
             Fate::Healthy => {
                 assert_eq!(counts, (30, 30, 0, 0), "{host}: {recap}");

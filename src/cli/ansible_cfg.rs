@@ -17,6 +17,9 @@ pub(super) struct AnsibleConfig {
     pub(super) inventory: Vec<PathBuf>,
     /// `[defaults] forks` / `ANSIBLE_FORKS`: used when no `-f` is given.
     pub(super) forks: Option<usize>,
+    /// `[defaults] roles_path` / `ANSIBLE_ROLES_PATH`: folders roles are looked for in, after
+    /// `roles/` beside the playbook.
+    pub(super) roles_path: Option<Vec<PathBuf>>,
     /// Connection and privilege defaults, as the inventory variables they stand for.
     pub(super) host_defaults: VarMap,
 }
@@ -64,6 +67,15 @@ impl AnsibleConfig {
                 .filter(|p| !p.is_empty())
                 .map(|p| resolve(p, from_file.is_some().then_some(base)))
                 .collect();
+        }
+        if let Some((list, from_file)) = setting("defaults", "roles_path", "ANSIBLE_ROLES_PATH") {
+            config.roles_path = Some(
+                list.split(':')
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty())
+                    .map(|p| resolve(p, from_file.is_some().then_some(base)))
+                    .collect(),
+            );
         }
         if let Some((forks, at)) = setting("defaults", "forks", "ANSIBLE_FORKS") {
             config.forks = Some(forks.parse().map_err(|_| {

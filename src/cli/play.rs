@@ -78,9 +78,9 @@ pub(super) fn play(args: PlayArgs) -> Result<ExitCode, Diag> {
         })?;
     // Listening from the start: an interrupt while the playbook loads stops the run before it begins.
     let stops = runtime.block_on(async { Stops::listen() });
-    let playbook = Playbook::load(&args.playbook)?;
     let config = AnsibleConfig::load()?;
     tracing::debug!(file = ?config.file, "ansible configuration");
+    let playbook = Playbook::load_with_roles(&args.playbook, config.roles_path.as_deref())?;
     let inventories = if args.inventory.is_empty() { &config.inventory } else { &args.inventory };
     let mut inventory = match inventories.is_empty() {
         false => Inventory::load_all(inventories)?,

@@ -74,7 +74,7 @@ pub fn announce(cx: &HostPhase<'_>, state: &HostState, tasks: &[Task]) {
     let Some(host) = state.target.as_deref() else { return };
     let mut reads = ReadPlan::default();
     for task in tasks.iter().filter(|t| t.step.loop_items.is_none()) {
-        let Ok(prepared) = prepare(cx, task, &cx.scope(state, &task.step.vars)) else { continue };
+        let Ok(prepared) = prepare(cx, task, &cx.scope(state, Some(task.step))) else { continue };
         reads.add(prepared.privilege, prepared.module.planned_reads());
     }
     host.prefetch(reads);
@@ -100,11 +100,12 @@ pub(super) async fn execute(
         return Attempt::failed("no connection".into());
     };
     let connection = host.elevated(&privilege);
+    let search_dirs = cx.search_dirs(task.step);
     let access = StepAccess {
         connection: connection.as_ref(),
         env: &env,
         scope,
-        search_dirs: &cx.search_dirs,
+        search_dirs: &search_dirs,
         span: &task.module_span,
         secrets: &cx.engine.bus.redactor,
     };

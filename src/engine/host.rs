@@ -8,7 +8,7 @@ use super::shared::Engine;
 use crate::connection::ssh::{Policy, SshConnection, SshSession, SshSettings};
 use crate::connection::{Connection, ConnectionError, Local};
 use crate::events::{Event, HostRecap};
-use crate::model::Phase;
+use crate::model::{Phase, Step};
 use crate::template::Scope;
 use crate::vars::VarMap;
 
@@ -62,12 +62,21 @@ pub struct HostPhase<'a> {
 }
 
 impl HostPhase<'_> {
-    /// The host's variables for a step, lowest precedence first.
-    pub fn scope(&self, state: &HostState, step_vars: &VarMap) -> Arc<Scope> {
-        let mut layers: Vec<Arc<VarMap>> = self.engine.layers.inventory(&state.name).to_vec();
+    /// The host's variables for a step (or for none), lowest precedence first: a role's
+    /// defaults below the inventory, its vars above the phase's, as in Ansible.
+    pub fn scope(&self, state: &HostState, step: Option<&Step>) -> Arc<Scope> {
+        let role = step.and_then(|s| s.role.as_deref());
+        // A phase without roles has no layers for them: its steps look up no more than before.
+        let of_roles = |vars: &Arc<VarMap>| (!vars.is_empty()).then(|| Arc::clone(vars));
+        let mut layers: Vec<Arc<VarMap>> =
+            of_roles(&self.phase.role_defaults).into_iter().collect();
+        layers.extend(role.map(|r| Arc::clone(&r.defaults)));
+        layers.extend(self.engine.layers.inventory(&state.name).iter().cloned());
         layers.push(Arc::clone(&self.phase_layer));
-        if !step_vars.is_empty() {
-            layers.push(Arc::new(step_vars.clone()));
+        layers.extend(of_roles(&self.phase.role_vars));
+        layers.extend(role.map(|r| Arc::clone(&r.vars)));
+        if let Some(step) = step.filter(|s| !s.vars.is_empty()) {
+            layers.push(Arc::new(step.vars.clone()));
         }
         layers.push(Arc::clone(&state.facts));
         layers.push(Arc::clone(&self.magic));
@@ -75,12 +84,18 @@ impl HostPhase<'_> {
         Scope::new(Arc::clone(&self.engine.templater), layers)
     }
 
+    /// Folders a step's relative `src:` is looked for in: its role's first, then the phase's.
+    pub fn search_dirs(&self, step: &Step) -> Vec<PathBuf> {
+        let role = step.role.as_ref().map(|r| r.dir.clone());
+        role.into_iter().chain(self.search_dirs.iter().cloned()).collect()
+    }
+
     /// Opens the host's connection, as its `ansible_connection` says.
     pub(super) async fn connect(
         &self,
         state: &HostState,
     ) -> Result<Arc<dyn Connection>, ConnectionError> {
-        let scope = self.scope(state, &VarMap::default());
+        let scope = self.scope(state, None);
         let variable_error = |e: crate::diag::Diag| {
             ConnectionError::Unreachable(format!("connection settings: {e}"))
         };

@@ -53,7 +53,7 @@ pub async fn run(
         total,
     });
     let started = Instant::now();
-    let mut scope = cx.scope(state, &step.vars);
+    let mut scope = cx.scope(state, Some(step));
     let host = state.name.clone();
     let report = |status, message, diff, item, looped| StepReport {
         host: host.clone(),
@@ -93,7 +93,7 @@ pub async fn run(
                         // As in Ansible, the next item sees the facts this one set.
                         if !attempt.facts.is_empty() {
                             keep_facts(engine, state, step, std::mem::take(&mut attempt.facts));
-                            scope = cx.scope(state, &step.vars);
+                            scope = cx.scope(state, Some(step));
                         }
                         (Some(item), attempt)
                     }
@@ -150,7 +150,7 @@ pub async fn run(
         Status::Failed => {
             state.failed = true;
             let task = Value::from_pairs([
-                ("name", Value::from(step.title())),
+                ("name", Value::from(step.own_title())),
                 ("action", Value::from(task.module.name)),
             ]);
             state.last_failure = Some(Failure { task, result: registered.clone() });

@@ -4,6 +4,9 @@ mod ini_inventory;
 pub mod inventory;
 pub mod pattern;
 pub mod playbook;
+pub mod role;
+pub mod role_context;
+mod role_search;
 pub mod step;
 mod task_list;
 

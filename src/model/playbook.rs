@@ -2,9 +2,12 @@
 //! pulling in phase files that are themselves playbooks.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use super::role;
+use super::role_search::RoleSearch;
 use super::step::{Step, tags_of};
-use super::task_list;
+use super::task_list::{self, Reader};
 use crate::diag::{Diag, Span};
 use crate::file_error::FileError;
 use crate::vars::VarMap;
@@ -24,6 +27,10 @@ pub struct Phase {
     pub(crate) become_user: Option<String>,
     /// The folder of the file that defines the phase: relative `src:` paths start here.
     pub(crate) dir: PathBuf,
+    /// The defaults of the phase's roles (below the inventory) and their vars (above the phase's
+    /// own), which every step of the phase sees, as in Ansible.
+    pub(crate) role_defaults: Arc<VarMap>,
+    pub(crate) role_vars: Arc<VarMap>,
 }
 
 /// A playbook: its phases, imports followed.
@@ -42,6 +49,7 @@ const PHASE_KEYS: &[&str] = &[
     "steps",
     "tasks",
     "pre_tasks",
+    "roles",
     "post_tasks",
     "handlers",
     "become",
@@ -52,10 +60,16 @@ const PHASE_KEYS: &[&str] = &[
 const IMPORT_KEYS: &[&str] = &["import", "import_playbook", "tags", "name"];
 
 impl Playbook {
-    /// Reads a playbook file and every file it imports.
+    /// Reads a playbook file and every file it imports, with roles on Ansible's default path.
     pub fn load(path: &Path) -> Result<Playbook, Diag> {
+        Playbook::load_with_roles(path, None)
+    }
+
+    /// Reads a playbook file and every file it imports; roles are looked for in `roles/` beside
+    /// each playbook file, then in `roles_path` (Ansible's default when `None`).
+    pub fn load_with_roles(path: &Path, roles_path: Option<&[PathBuf]>) -> Result<Playbook, Diag> {
         let mut phases = Vec::new();
-        load_into(path, &[], &mut vec![], &mut phases)?;
+        load_into(path, &[], &mut vec![], &mut phases, roles_path)?;
         Ok(Playbook { path: path.to_path_buf(), phases })
     }
 
@@ -70,6 +84,7 @@ fn load_into(
     inherited_tags: &[String],
     chain: &mut Vec<PathBuf>,
     phases: &mut Vec<Phase>,
+    roles_path: Option<&[PathBuf]>,
 ) -> Result<(), Diag> {
     let canonical = path.canonicalize().map_err(|e| FileError::read(path, e))?;
     let root = yaml::load_file(path)?;
@@ -112,16 +127,22 @@ fn load_into(
                     format!("no playbook at {}", file.display()),
                 ));
             }
-            load_into(&file, &tags, chain, phases)?;
+            load_into(&file, &tags, chain, phases, roles_path)?;
         } else {
-            phases.push(parse_phase(entry, inherited_tags, &dir)?);
+            let reader = Reader::new(RoleSearch::new(&dir, roles_path), role::import_role);
+            phases.push(parse_phase(entry, inherited_tags, &dir, reader)?);
         }
     }
     chain.pop();
     Ok(())
 }
 
-fn parse_phase(node: &Node, inherited_tags: &[String], dir: &Path) -> Result<Phase, Diag> {
+fn parse_phase(
+    node: &Node,
+    inherited_tags: &[String],
+    dir: &Path,
+    mut reader: Reader,
+) -> Result<Phase, Diag> {
     let mut fields = Fields::new(node, "phase key")?;
     let hosts_node = fields.require("hosts")?;
     let hosts = hosts_node.expect_str("a host pattern")?.to_string();
@@ -141,17 +162,27 @@ fn parse_phase(node: &Node, inherited_tags: &[String], dir: &Path) -> Result<Pha
             vars.extend(VarMap::from_node(&yaml::load_file(&path)?)?);
         }
     }
+    // As in Ansible: pre_tasks, the roles, the tasks, post_tasks.
     let mut steps = Vec::new();
-    for key in ["pre_tasks", "steps", "tasks", "post_tasks"] {
-        if let Some(list) = fields.take(&[key]) {
-            steps.extend(task_list::parse(list, false, dir, &mut Vec::new())?);
+    for key in ["pre_tasks", "roles", "steps", "tasks", "post_tasks"] {
+        let Some(list) = fields.take(&[key]) else { continue };
+        if key == "roles" {
+            if !matches!(list.kind, NodeKind::Null) {
+                for role in list.expect_seq("a list of roles")? {
+                    steps.extend(role::from_play(role, &mut reader)?);
+                }
+            }
+        } else {
+            steps.extend(task_list::parse(list, false, dir, &mut reader)?);
         }
     }
-    let mut handlers = fields
+    let own_handlers = fields
         .take(&["handlers"])
-        .map(|l| task_list::parse(l, true, dir, &mut Vec::new()))
+        .map(|l| task_list::parse(l, true, dir, &mut reader))
         .transpose()?
         .unwrap_or_default();
+    let mut handlers = std::mem::take(&mut reader.handlers);
+    handlers.extend(own_handlers);
     if let Some(environment) = fields.take(&["environment"]) {
         for step in steps.iter_mut().chain(handlers.iter_mut()) {
             step.environment.insert(0, environment.clone());
@@ -174,6 +205,8 @@ fn parse_phase(node: &Node, inherited_tags: &[String], dir: &Path) -> Result<Pha
         escalate,
         become_user,
         dir: dir.to_path_buf(),
+        role_defaults: Arc::new(reader.exposed_defaults),
+        role_vars: Arc::new(reader.exposed_vars),
     })
 }
 

@@ -55,6 +55,8 @@ pub struct Step {
     pub(crate) environment: Vec<Node>,
     /// The blocks the step is in, the outermost first, and which part of each.
     pub(crate) blocks: Vec<BlockPlace>,
+    /// The role the step is written in, if any: its variables and folder.
+    pub(crate) role: Option<std::sync::Arc<super::role_context::RoleContext>>,
 }
 
 /// Where a step sits in a block: which block (an id unique in the run) and which part of it.
@@ -102,8 +104,17 @@ pub const STEP_KEYS: &[&str] = &[
 ];
 
 impl Step {
-    /// What the step is called in output: its name, else its module.
+    /// What the step is called in output: its name, else its module; in a role, after the
+    /// role's name, as Ansible shows it (`web : install nginx`).
     pub fn title(&self) -> String {
+        match &self.role {
+            Some(role) => format!("{} : {}", role.name, self.own_title()),
+            None => self.own_title(),
+        }
+    }
+
+    /// The step's name, else its module: what `ansible_failed_task.name` says.
+    pub fn own_title(&self) -> String {
         let module =
             self.calls.first().map(|call| short_module_name(&call.name)).unwrap_or_default();
         self.name.clone().unwrap_or_else(|| module.to_string())
@@ -182,6 +193,7 @@ impl Step {
             vars: step_vars,
             environment,
             blocks: Vec::new(),
+            role: None,
         };
         Ok(step)
     }

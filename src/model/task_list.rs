@@ -6,13 +6,14 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use super::role_search::RoleSearch;
 use super::step::{BlockPart, BlockPlace, Step, tags_of};
 use crate::diag::Diag;
 use crate::vars::VarMap;
 use crate::yaml::{self, Fields, Node, NodeKind};
 
 /// The keywords a block or an import hands down to every step in it.
-const INHERITED_KEYS: &[&str] = &[
+pub(crate) const INHERITED_KEYS: &[&str] = &[
     "name",
     "when",
     "tags",
@@ -25,22 +26,59 @@ const INHERITED_KEYS: &[&str] = &[
     "check_mode",
 ];
 
-/// What a block or an import hands down: its conditions and tags are added to each step's, its
-/// other keywords fill in what the step does not say itself.
-struct Inherited {
+/// What a block, an import or a role entry hands down: its conditions and tags are added to each
+/// step's, its other keywords fill in what the step does not say itself.
+#[derive(Default)]
+pub(crate) struct Inherited {
     when: Vec<Node>,
     tags: Vec<String>,
     escalate: Option<bool>,
     become_user: Option<String>,
-    vars: VarMap,
+    pub(crate) vars: VarMap,
     environment: Option<Node>,
     no_log: bool,
     ignore_errors: bool,
     check_mode: Option<bool>,
 }
 
+/// What reading a phase's task lists carries along: the files being imported (to refuse a file
+/// that imports itself), where roles are found, the roles read so far, and their handlers.
+pub(crate) struct Reader {
+    chain: Vec<PathBuf>,
+    pub(crate) roles: RoleSearch,
+    /// The roles being read, to refuse a dependency cycle.
+    pub(crate) role_chain: Vec<PathBuf>,
+    /// Roles already read in this phase (folder and parameters): each runs once.
+    pub(crate) roles_seen: Vec<String>,
+    /// The handlers of the roles read, for the phase's handlers.
+    pub(crate) handlers: Vec<Step>,
+    /// The defaults and the vars of every role read, in order, for every step of the phase.
+    pub(crate) exposed_defaults: VarMap,
+    pub(crate) exposed_vars: VarMap,
+    /// Reads an `import_role` entry (the roles' own file, which reads task lists with this).
+    pub(crate) import_role: ImportRole,
+}
+
+/// How a task list's `import_role` entry becomes steps.
+pub(crate) type ImportRole = fn(&Node, &mut Reader) -> Result<Vec<Step>, Diag>;
+
+impl Reader {
+    pub(crate) fn new(roles: RoleSearch, import_role: ImportRole) -> Reader {
+        Reader {
+            chain: Vec::new(),
+            roles,
+            role_chain: Vec::new(),
+            roles_seen: Vec::new(),
+            handlers: Vec::new(),
+            exposed_defaults: VarMap::default(),
+            exposed_vars: VarMap::default(),
+            import_role,
+        }
+    }
+}
+
 impl Inherited {
-    fn take(fields: &mut Fields) -> Result<Inherited, Diag> {
+    pub(crate) fn take(fields: &mut Fields) -> Result<Inherited, Diag> {
         fields.get::<String>("name")?;
         Ok(Inherited {
             when: fields.take(&["when"]).map(super::step::conditions).unwrap_or_default(),
@@ -58,7 +96,7 @@ impl Inherited {
     /// Hands the keywords down to a step inside: the outer conditions are checked first, the
     /// step's own word wins where both speak. `no_log` and `ignore_errors` are on when either
     /// side turns them on (a step cannot turn off an outer `no_log`: a secret stays hidden).
-    fn apply(&self, step: &mut Step) {
+    pub(crate) fn apply(&self, step: &mut Step) {
         step.when.splice(0..0, self.when.iter().cloned());
         for tag in &self.tags {
             if !step.tags.contains(tag) {
@@ -81,13 +119,12 @@ impl Inherited {
     }
 }
 
-/// Reads a list of tasks written in the file whose folder is `dir`; `chain` holds the files being
-/// imported, to refuse a file that imports itself.
+/// Reads a list of tasks written in the file whose folder is `dir`.
 pub(crate) fn parse(
     list: &Node,
     handlers: bool,
     dir: &Path,
-    chain: &mut Vec<PathBuf>,
+    reader: &mut Reader,
 ) -> Result<Vec<Step>, Diag> {
     if matches!(list.kind, NodeKind::Null) {
         return Ok(Vec::new());
@@ -95,12 +132,17 @@ pub(crate) fn parse(
     let mut steps = Vec::new();
     for entry in list.expect_seq("a list of steps")? {
         if entry.get("block").is_some() {
-            steps.extend(block(entry, handlers, dir, chain)?);
+            steps.extend(block(entry, handlers, dir, reader)?);
         } else if entry.get("import_tasks").is_some() {
-            steps.extend(import(entry, handlers, dir, chain)?);
+            steps.extend(import(entry, handlers, dir, reader)?);
+        } else if entry.get("import_role").is_some() {
+            steps.extend((reader.import_role)(entry, reader)?);
         } else if let Some(include) = entry.get("include_tasks").or_else(|| entry.get("include")) {
             return Err(Diag::invalid(&include.span, "`include_tasks` is not supported yet")
                 .with_help("`import_tasks` reads the same file when the playbook is loaded"));
+        } else if let Some(include) = entry.get("include_role") {
+            return Err(Diag::invalid(&include.span, "`include_role` is not supported yet")
+                .with_help("`import_role` reads the same role when the playbook is loaded"));
         } else {
             steps.push(Step::parse(entry, handlers)?);
         }
@@ -113,12 +155,7 @@ static BLOCKS: AtomicUsize = AtomicUsize::new(0);
 
 /// A block's steps: its body, then its rescue, then its always part, each step marked with its
 /// place so that the engine can run the parts as Ansible does.
-fn block(
-    node: &Node,
-    handlers: bool,
-    dir: &Path,
-    chain: &mut Vec<PathBuf>,
-) -> Result<Vec<Step>, Diag> {
+fn block(node: &Node, handlers: bool, dir: &Path, reader: &mut Reader) -> Result<Vec<Step>, Diag> {
     let mut fields = Fields::new(node, "block key")?;
     let id = BLOCKS.fetch_add(1, Ordering::Relaxed);
     let mut steps = Vec::new();
@@ -130,7 +167,7 @@ fn block(
             return Err(Diag::invalid(&list.span, format!("`{key}` is not supported in handlers"))
                 .with_help("a block in the tasks can rescue; a handler's steps run in order"));
         }
-        let mut part_steps = parse(list, handlers, dir, chain)?;
+        let mut part_steps = parse(list, handlers, dir, reader)?;
         for step in &mut part_steps {
             step.blocks.insert(0, BlockPlace { id, part });
         }
@@ -142,12 +179,7 @@ fn block(
     Ok(steps)
 }
 
-fn import(
-    node: &Node,
-    handlers: bool,
-    dir: &Path,
-    chain: &mut Vec<PathBuf>,
-) -> Result<Vec<Step>, Diag> {
+fn import(node: &Node, handlers: bool, dir: &Path, reader: &mut Reader) -> Result<Vec<Step>, Diag> {
     let mut fields = Fields::new(node, "import_tasks key")?;
     let target = fields.take(&["import_tasks"]).expect("an import");
     let path = dir.join(target.expect_str("a task file's path")?);
@@ -157,19 +189,19 @@ fn import(
     }
     let canonical =
         path.canonicalize().map_err(|e| crate::file_error::FileError::read(&path, e))?;
-    if chain.contains(&canonical) {
+    if reader.chain.contains(&canonical) {
         return Err(Diag::invalid(
             &target.span,
-            format!("{} imports itself (through {})", path.display(), shown(chain)),
+            format!("{} imports itself (through {})", path.display(), shown(&reader.chain)),
         ));
     }
     let inherited = Inherited::take(&mut fields)?;
     fields.finish(&[INHERITED_KEYS, &["import_tasks"]].concat())?;
     let list = yaml::load_file(&path)?;
-    chain.push(canonical);
+    reader.chain.push(canonical);
     let folder = path.parent().unwrap_or(Path::new("."));
-    let mut steps = parse(&list, handlers, folder, chain)?;
-    chain.pop();
+    let mut steps = parse(&list, handlers, folder, reader)?;
+    reader.chain.pop();
     steps.iter_mut().for_each(|step| inherited.apply(step));
     Ok(steps)
 }

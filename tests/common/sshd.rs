@@ -104,9 +104,20 @@ fn prepare_machine_once() {
     run("usermod", &["-p", "*", USER]);
 }
 
-/// A free port on loopback (a race with other processes is possible, not likely).
+/// A free port on loopback, never one this test binary handed out before: the kernel may give
+/// a port just released to the next asker, and a test that starts hundreds of daemons at once
+/// would then start two on one port (the second fails to bind, and its host answers with the
+/// first one's key). A race with other processes is still possible, not likely.
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    static GIVEN: Mutex<Vec<u16>> = Mutex::new(Vec::new());
+    let mut given = GIVEN.lock().unwrap_or_else(|e| e.into_inner());
+    loop {
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        if !given.contains(&port) {
+            given.push(port);
+            return port;
+        }
+    }
 }
 
 impl Sshd {

@@ -1,0 +1,178 @@
+//! Ansible's roles: a folder of `tasks/`, `handlers/`, `defaults/`, `vars/`, `files/`,
+//! `templates/` and `meta/`, found on the role search path and read into the steps and handlers
+//! it adds to a phase. Each step of a role carries the role's context (`RoleContext`): its
+//! defaults (below the inventory), its vars (above the phase's), and its folder, where its files
+//! and templates are looked for first.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use super::role_context::RoleContext;
+use super::step::Step;
+use super::task_list::{self, INHERITED_KEYS, Inherited, Reader};
+use crate::diag::{Diag, Span};
+use crate::vars::VarMap;
+use crate::yaml::{self, Fields, Node, NodeKind};
+
+/// Which of a role's files to read: `main`, or another name (`tasks_from` and friends).
+#[derive(Default)]
+pub(crate) struct Entry {
+    pub(crate) tasks_from: Option<String>,
+    pub(crate) vars_from: Option<String>,
+    pub(crate) defaults_from: Option<String>,
+    pub(crate) handlers_from: Option<String>,
+}
+
+/// A role as a play's `roles:` names it: a name, or a mapping of `role:` (or `name:`), the
+/// keywords it hands down, and its parameters (every other key).
+pub(crate) fn from_play(node: &Node, reader: &mut Reader) -> Result<Vec<Step>, Diag> {
+    if let Some(name) = node.as_str() {
+        return load(name, &node.span, Inherited::default(), &Entry::default(), reader);
+    }
+    let mut fields = Fields::new(node, "role key")?;
+    let name_node = fields.take(&["role", "name"]).ok_or_else(|| {
+        Diag::invalid(&node.span, "a role entry names its role").with_help("`- role: NAME`")
+    })?;
+    let name = name_node.expect_str("a role name")?;
+    let mut inherited = Inherited::take(&mut fields)?;
+    // Every other key is a parameter of the role, above its own vars.
+    for (key, value) in fields.rest() {
+        let key = key.expect_str("a parameter name")?;
+        if key == "allow_duplicates" {
+            continue;
+        }
+        inherited.vars.0.insert(key.to_string(), crate::vars::VarValue::Written(value.clone()));
+    }
+    load(name, &name_node.span, inherited, &Entry::default(), reader)
+}
+
+/// Reads a role's steps (its dependencies' first) and adds its handlers to the reader's. A role
+/// already read in this phase with the same parameters adds nothing, as in Ansible, unless its
+/// `meta/` says `allow_duplicates: true`.
+pub(crate) fn load(
+    name: &str,
+    span: &Span,
+    inherited: Inherited,
+    entry: &Entry,
+    reader: &mut Reader,
+) -> Result<Vec<Step>, Diag> {
+    let dir = reader.roles.find(name, span)?;
+    let canonical = dir.canonicalize().unwrap_or_else(|_| dir.clone());
+    if reader.role_chain.contains(&canonical) {
+        let chain: Vec<String> =
+            reader.role_chain.iter().map(|p| p.display().to_string()).collect();
+        return Err(Diag::invalid(
+            span,
+            format!("role `{name}` depends on itself (through {})", chain.join(" → ")),
+        ));
+    }
+    let meta = read_list_or_map(&dir, "meta", None)?;
+    let allow_duplicates = meta
+        .as_ref()
+        .and_then(|m| m.get("allow_duplicates"))
+        .is_some_and(|v| matches!(v.kind, NodeKind::Bool(true)));
+    let identity = format!("{} {:?} {:?}", canonical.display(), inherited.vars, entry.tasks_from);
+    if !allow_duplicates && reader.roles_seen.contains(&identity) {
+        return Ok(Vec::new());
+    }
+    reader.roles_seen.push(identity);
+
+    reader.role_chain.push(canonical);
+    let mut steps = Vec::new();
+    let dependencies = meta.as_ref().and_then(|m| m.get("dependencies"));
+    if let Some(dependencies) = dependencies.filter(|d| !matches!(d.kind, NodeKind::Null)) {
+        for dependency in dependencies.expect_seq("a list of roles")? {
+            steps.extend(from_play(dependency, reader)?);
+        }
+    }
+    let defaults = vars_of(&dir, "defaults", entry.defaults_from.as_deref())?;
+    let mut vars = vars_of(&dir, "vars", entry.vars_from.as_deref())?;
+    // As in Ansible (`private_role_vars` off): every step of the phase sees each role's defaults
+    // and vars, a role's own steps see its own over the others'.
+    reader.exposed_defaults.extend(defaults.clone());
+    reader.exposed_vars.extend(vars.clone());
+    vars.insert_value("role_name", name.rsplit('/').next().unwrap_or(name).into());
+    vars.insert_value("role_path", dir.display().to_string().into());
+    let context = Arc::new(RoleContext {
+        name: name.to_string(),
+        defaults: Arc::new(defaults),
+        vars: Arc::new(vars),
+        dir: dir.clone(),
+    });
+    let own =
+        |list: Option<Node>, handlers: bool, reader: &mut Reader| -> Result<Vec<Step>, Diag> {
+            let Some(list) = list else { return Ok(Vec::new()) };
+            let folder = dir.join(if handlers { "handlers" } else { "tasks" });
+            let mut steps = task_list::parse(&list, handlers, &folder, reader)?;
+            for step in &mut steps {
+                step.role.get_or_insert_with(|| Arc::clone(&context));
+            }
+            Ok(steps)
+        };
+    let tasks = read_list_or_map(&dir, "tasks", entry.tasks_from.as_deref())?;
+    steps.extend(own(tasks, false, reader)?);
+    // A role's handlers join the phase once, however often the role is read.
+    let handlers_identity = format!("handlers {} {:?}", dir.display(), entry.handlers_from);
+    if !reader.roles_seen.contains(&handlers_identity) {
+        let handlers = read_list_or_map(&dir, "handlers", entry.handlers_from.as_deref())?;
+        let handlers = own(handlers, true, reader)?;
+        reader.handlers.extend(handlers);
+        reader.roles_seen.push(handlers_identity);
+    }
+    reader.role_chain.pop();
+    steps.iter_mut().for_each(|step| inherited.apply(step));
+    Ok(steps)
+}
+
+/// `FOLDER/NAME.yml` (or `.yaml`, or no extension) of a role; `NAME` is `main` unless given. A
+/// named file that is not there is an error; a missing `main` is an empty part.
+fn read_list_or_map(dir: &Path, folder: &str, name: Option<&str>) -> Result<Option<Node>, Diag> {
+    let base = dir.join(folder).join(name.unwrap_or("main"));
+    let candidates = ["yml", "yaml"].map(|ext| base.with_extension(ext));
+    let found = candidates.iter().chain([&base]).find(|p| p.is_file());
+    match (found, name) {
+        (Some(path), _) => yaml::load_file(path).map(Some),
+        (None, None) => Ok(None),
+        (None, Some(name)) => Err(Diag::new(
+            crate::diag::DiagKind::Invalid(format!(
+                "role {}: no {folder} file `{name}` (looked for {}.yml, .yaml and no extension)",
+                dir.display(),
+                base.display()
+            )),
+            None,
+        )),
+    }
+}
+
+fn vars_of(dir: &Path, folder: &str, name: Option<&str>) -> Result<VarMap, Diag> {
+    read_list_or_map(dir, folder, name)?
+        .map(|n| VarMap::from_node(&n))
+        .transpose()
+        .map(Option::unwrap_or_default)
+}
+
+/// `import_role`: a role's steps read where the task stands, its handlers the phase's.
+pub(crate) fn import_role(node: &Node, reader: &mut Reader) -> Result<Vec<Step>, Diag> {
+    let mut fields = Fields::new(node, "import_role key")?;
+    let target = fields.take(&["import_role"]).expect("an import");
+    let mut arguments = Fields::new(target, "import_role argument")?;
+    let name = arguments.require("name")?;
+    let entry = Entry {
+        tasks_from: arguments.get("tasks_from")?,
+        vars_from: arguments.get("vars_from")?,
+        defaults_from: arguments.get("defaults_from")?,
+        handlers_from: arguments.get("handlers_from")?,
+    };
+    arguments.get::<bool>("allow_duplicates")?;
+    arguments.finish(&[
+        "name",
+        "tasks_from",
+        "vars_from",
+        "defaults_from",
+        "handlers_from",
+        "allow_duplicates",
+    ])?;
+    let inherited = Inherited::take(&mut fields)?;
+    fields.finish(&[INHERITED_KEYS, &["import_role"]].concat())?;
+    load(name.expect_str("a role name")?, &name.span, inherited, &entry, reader)
+}

@@ -381,3 +381,22 @@ fn roles_are_found_on_the_configured_roles_path_and_take_their_entry_keywords() 
     assert_eq!(t.tree("by-numarun"), t.tree("by-ansible"));
     assert_eq!(t.tree("by-ansible").len(), 2, "{:?}", t.tree("by-ansible"));
 }
+
+/// The play keyword `connection: local` runs the play on this machine for hosts the inventory
+/// names without a connection; a host whose inventory says `ansible_connection` keeps it (the
+/// variable beats the keyword). Both must write the same files.
+#[test]
+fn the_connection_keyword_is_a_default_the_inventory_overrides() {
+    let t = Test::local();
+    let Some(ansible) = ansible_playbook() else { return };
+    t.write(
+        "hosts.yaml",
+        "all:\n  hosts:\n    web1: { ansible_host: 192.0.2.1 }\n    db1: { ansible_host: 192.0.2.2, ansible_connection: local }\n",
+    );
+    t.write(
+        "play.yaml",
+        "- hosts: all\n  gather_facts: false\n  connection: local\n  tasks:\n\
+         \x20   - copy: { dest: \"{{ out }}/{{ inventory_hostname }}\", content: \"{{ ansible_connection }}\\n\" }\n",
+    );
+    same_files_written(&t, &ansible, &["hosts.yaml"], 2);
+}

@@ -822,3 +822,28 @@ fn ask_become_pass_reads_the_password_from_the_terminal() {
     assert!(screen.contains("BECOME password:"), "{screen}");
     assert!(!screen.contains(password), "the password was echoed:\n{screen}");
 }
+
+/// The play keywords `remote_user` and `port` reach a host whose inventory names neither; an
+/// inventory that names them wins over the keywords, as in Ansible.
+#[test]
+fn remote_user_and_port_keywords_reach_a_host_and_the_inventory_wins() {
+    let t = Test::new();
+    let sshd = Sshd::start();
+    inventory_of(&t, &[&sshd], "", |d, known_hosts| {
+        d.vars(known_hosts)
+            .replace(&format!("ansible_port: {}, ", d.port), "")
+            .replace(&format!("ansible_user: {}, ", common::USER), "")
+    });
+    let play = |user: &str, port: u16| {
+        format!(
+            "- hosts: all\n  remote_user: {user}\n  port: {port}\n  tasks:\n    - command: id -un\n      register: who\n      changed_when: false\n    - assert: {{ that: \"who.stdout == '{}'\" }}\n",
+            common::USER
+        )
+    };
+    t.write("play.yaml", &play(common::USER, sshd.port));
+    t.run(&["play", "play.yaml"]).ok();
+    // A wrong user and port in the keywords lose to the inventory's.
+    inventory(&t, &[&sshd], "");
+    t.write("play.yaml", &play("nobody", 1));
+    t.run(&["play", "play.yaml"]).ok();
+}

@@ -69,7 +69,7 @@ impl HostPhase<'_> {
         // A phase without roles has no layers for them: its steps look up no more than before.
         let of_roles = |vars: &Arc<VarMap>| (!vars.is_empty()).then(|| Arc::clone(vars));
         let mut layers: Vec<Arc<VarMap>> =
-            of_roles(&self.phase.role_defaults).into_iter().collect();
+            of_roles(&self.phase.under_inventory).into_iter().collect();
         layers.extend(role.map(|r| Arc::clone(&r.defaults)));
         layers.extend(self.engine.layers.inventory(&state.name).iter().cloned());
         layers.push(Arc::clone(&self.phase_layer));

@@ -27,9 +27,10 @@ pub struct Phase {
     pub(crate) become_user: Option<String>,
     /// The folder of the file that defines the phase: relative `src:` paths start here.
     pub(crate) dir: PathBuf,
-    /// The defaults of the phase's roles (below the inventory) and their vars (above the phase's
-    /// own), which every step of the phase sees, as in Ansible.
-    pub(crate) role_defaults: Arc<VarMap>,
+    /// Below the inventory: the play's connection keywords (`connection`, `remote_user`, `port`)
+    /// and the defaults of its roles; above the phase's own variables, its roles' vars. Every step
+    /// of the phase sees both, as in Ansible.
+    pub(crate) under_inventory: Arc<VarMap>,
     pub(crate) role_vars: Arc<VarMap>,
 }
 
@@ -55,6 +56,9 @@ const PHASE_KEYS: &[&str] = &[
     "become",
     "become_user",
     "gather_facts",
+    "connection",
+    "remote_user",
+    "port",
     "environment",
 ];
 const IMPORT_KEYS: &[&str] = &["import", "import_playbook", "tags", "name"];
@@ -190,6 +194,22 @@ fn parse_phase(
     }
     let escalate = fields.get::<bool>("become")?;
     let become_user = fields.get::<String>("become_user")?;
+    // The play's connection keywords are the defaults of the variables they stand for: the
+    // inventory's own `ansible_connection`, `ansible_user` or `ansible_port` wins, as in Ansible.
+    let mut keyword_defaults = VarMap::default();
+    for (keyword, variable) in [
+        ("connection", "ansible_connection"),
+        ("remote_user", "ansible_user"),
+        ("port", "ansible_port"),
+    ] {
+        if let Some(value) = fields.take(&[keyword]) {
+            keyword_defaults
+                .0
+                .insert(variable.into(), crate::vars::VarValue::Written(value.clone()));
+        }
+    }
+    let mut under_inventory = keyword_defaults;
+    under_inventory.extend(std::mem::take(&mut reader.exposed_defaults));
     // numarun gathers no facts implicitly: `host_facts` is an explicit step.
     fields.get::<bool>("gather_facts")?;
     fields.finish(PHASE_KEYS)?;
@@ -205,7 +225,7 @@ fn parse_phase(
         escalate,
         become_user,
         dir: dir.to_path_buf(),
-        role_defaults: Arc::new(reader.exposed_defaults),
+        under_inventory: Arc::new(under_inventory),
         role_vars: Arc::new(reader.exposed_vars),
     })
 }

@@ -400,3 +400,31 @@ fn the_connection_keyword_is_a_default_the_inventory_overrides() {
     );
     same_files_written(&t, &ansible, &["hosts.yaml"], 2);
 }
+
+/// The `with_*` loops roles still use: `with_dict`, `with_together` (the shorter list padded),
+/// `with_sequence` (`end` and `count`, `stride`, `format`), `with_subelements` (with
+/// `skip_missing`), `with_nested`, `with_items` (flattening one level), `with_fileglob` (under
+/// `files/`). Both must write the same files.
+#[test]
+fn with_loops_make_the_items_ansible_makes() {
+    let t = Test::local();
+    let Some(ansible) = ansible_playbook() else { return };
+    t.write("files/conf/a.conf", "a\n");
+    t.write("files/conf/b.conf", "b\n");
+    t.write("files/conf/c.txt", "c\n");
+    t.write(
+        "play.yaml",
+        "- hosts: localhost\n  gather_facts: false\n  vars:\n\
+         \x20   users:\n      - { name: alice, keys: [k1, k2] }\n      - { name: bob, keys: [k3] }\n      - { name: carol }\n\
+         \x20   ports: { http: 80, https: 443 }\n  tasks:\n\
+         \x20   - copy: { dest: \"{{ out }}/dict-{{ item.key }}\", content: \"port {{ item.value }}\\n\" }\n      with_dict: \"{{ ports }}\"\n\
+         \x20   - copy: { dest: \"{{ out }}/together-{{ item.0 }}\", content: \"v {{ item.1 | default('-', true) }}\\n\" }\n      with_together: [[a, b, c], [1, 2]]\n\
+         \x20   - copy: { dest: \"{{ out }}/{{ item }}\", content: \"seq\\n\" }\n      with_sequence: start=1 end=5 stride=2 format=web%02d\n\
+         \x20   - copy: { dest: \"{{ out }}/count-{{ item }}\", content: \"n\\n\" }\n      with_sequence: count=2\n\
+         \x20   - copy: { dest: \"{{ out }}/sub-{{ item.0.name }}-{{ item.1 }}\", content: \"key\\n\" }\n      with_subelements: [\"{{ users }}\", keys, { skip_missing: true }]\n\
+         \x20   - copy: { dest: \"{{ out }}/nested-{{ item.0 }}-{{ item.1 }}\", content: \"x\\n\" }\n      with_nested: [[x, y], [1, 2]]\n\
+         \x20   - copy: { dest: \"{{ out }}/items-{{ item }}\", content: \"i\\n\" }\n      with_items: [[p, q], r]\n\
+         \x20   - copy: { src: \"{{ item }}\", dest: \"{{ out }}/glob-{{ item | basename }}\" }\n      with_fileglob: [\"conf/*.conf\"]\n",
+    );
+    same_files_written(&t, &ansible, &[], 22);
+}

@@ -55,6 +55,13 @@ const CASES: &[Case] = &[
         at: "play.yaml:3:13",
     },
     Case {
+        name: "two_loops_on_a_step",
+        playbook: "- hosts: localhost\n  tasks:\n    - debug: { msg: \"{{ item }}\" }\n      loop: [1]\n      with_items: [2]\n",
+        inventory: None,
+        extra: &[],
+        at: "play.yaml:5:19",
+    },
+    Case {
         name: "include_tasks",
         playbook: "- hosts: localhost\n  tasks:\n    - include_tasks: other.yaml\n",
         inventory: None,

@@ -8,6 +8,7 @@ mod host;
 mod host_phase;
 mod hostvars;
 mod layers;
+mod loop_items;
 mod options;
 mod phases;
 mod shared;

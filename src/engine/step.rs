@@ -9,8 +9,8 @@ use minijinja::Value;
 use super::attempt::{Attempt, judge, overall, registered_scope, with_item};
 use super::execute::execute;
 use super::host::{Failure, HostPhase, HostState};
+use super::loop_items;
 use super::shared::Engine;
-use crate::diag::Diag;
 use crate::events::{Event, Status, StepReport, TextDiff};
 use crate::model::Step;
 use crate::model::step::LoopControl;
@@ -18,7 +18,6 @@ use crate::redact::REDACTED;
 use crate::schedule::Task;
 use crate::template::Scope;
 use crate::vars::VarMap;
-use crate::yaml::Node;
 
 /// Makes facts a step set the host's, redacted from then on when the step is `no_log`.
 fn keep_facts(engine: &Engine, state: &mut HostState, step: &Step, facts: Vec<(String, Value)>) {
@@ -71,10 +70,12 @@ pub async fn run(
 
     let items = match &step.loop_items {
         None => None,
-        Some(node) => match loop_items(&scope, node) {
-            Ok(items) => Some(items),
-            Err(diag) => Some(vec![Err(diag)]),
-        },
+        Some(node) => {
+            match loop_items::items(&scope, step.loop_kind, node, &cx.search_dirs(step)) {
+                Ok(items) => Some(items.into_iter().map(Ok).collect()),
+                Err(diag) => Some(vec![Err(diag)]),
+            }
+        }
     };
     let mut attempts: Vec<(Option<Value>, Attempt)> = Vec::new();
     match items {
@@ -197,14 +198,6 @@ fn located(message: &str) -> bool {
         part.is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
     };
     number(parts.next()) && number(parts.next()) && parts.next().is_some_and(|f| !f.is_empty())
-}
-
-fn loop_items(scope: &Arc<Scope>, node: &Node) -> Result<Vec<Result<Value, Diag>>, Diag> {
-    let value = scope.render_value(node)?;
-    if value.as_str().is_some() || value.try_iter().is_err() {
-        return Err(node.wrong_type("a list to loop over"));
-    }
-    Ok(value.try_iter().map(|items| items.map(Ok).collect()).unwrap_or_default())
 }
 
 fn label(step: &Step, scope: &Arc<Scope>, item: &Value, all: &[Value], index: usize) -> String {

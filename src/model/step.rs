@@ -35,6 +35,8 @@ pub struct Step {
     pub(crate) extra_args: Option<Node>,
     pub(crate) when: Vec<Node>,
     pub(crate) loop_items: Option<Node>,
+    /// How the loop's value becomes its items: `loop`, or one of Ansible's `with_*` lookups.
+    pub(crate) loop_kind: LoopKind,
     pub(crate) loop_control: LoopControl,
     pub(crate) register: Option<String>,
     pub(crate) notify: Vec<String>,
@@ -57,6 +59,42 @@ pub struct Step {
     pub(crate) blocks: Vec<BlockPlace>,
     /// The role the step is written in, if any: its variables and folder.
     pub(crate) role: Option<std::sync::Arc<super::role_context::RoleContext>>,
+}
+
+/// How a loop's value becomes its items, as Ansible's `loop` and `with_*` lookups make them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoopKind {
+    /// `loop` and `with_list`: the list as it is.
+    List,
+    /// `with_items`: the list, lists in it flattened one level.
+    Items,
+    /// `with_dict`: a mapping's entries as `{key, value}`, in its order.
+    Dict,
+    /// `with_together`: lists side by side, the shorter padded with nothing.
+    Together,
+    /// `with_sequence`: numbers from `start`/`end`/`count`/`stride`, formatted by `format`.
+    Sequence,
+    /// `with_subelements`: `[list, key]`: each element with each item of its `key` list.
+    Subelements,
+    /// `with_nested`: every combination of the lists' items.
+    Nested,
+    /// `with_fileglob`: the files on this machine that match the patterns.
+    Fileglob,
+}
+
+impl LoopKind {
+    /// The step keys that loop, and how each makes its items.
+    pub const KEYS: &[(&str, LoopKind)] = &[
+        ("loop", LoopKind::List),
+        ("with_list", LoopKind::List),
+        ("with_items", LoopKind::Items),
+        ("with_dict", LoopKind::Dict),
+        ("with_together", LoopKind::Together),
+        ("with_sequence", LoopKind::Sequence),
+        ("with_subelements", LoopKind::Subelements),
+        ("with_nested", LoopKind::Nested),
+        ("with_fileglob", LoopKind::Fileglob),
+    ];
 }
 
 /// Where a step sits in a block: which block (an id unique in the run) and which part of it.
@@ -83,6 +121,13 @@ pub const STEP_KEYS: &[&str] = &[
     "when",
     "loop",
     "with_items",
+    "with_list",
+    "with_dict",
+    "with_together",
+    "with_sequence",
+    "with_subelements",
+    "with_nested",
+    "with_fileglob",
     "loop_control",
     "register",
     "notify",
@@ -125,7 +170,18 @@ impl Step {
         let mut fields = Fields::new(node, "step key")?;
         let name = fields.get::<String>("name")?;
         let when = fields.take(&["when"]).map(conditions).unwrap_or_default();
-        let loop_items = fields.take(&["loop", "with_items"]).cloned();
+        let mut loops = LoopKind::KEYS
+            .iter()
+            .filter_map(|(key, kind)| fields.node().get(key).map(|_| (*key, *kind)));
+        let (loop_items, loop_kind) = match (loops.next(), loops.next()) {
+            (Some(_), Some((second, _))) => {
+                let at = &fields.node().get(second).expect("present").span;
+                return Err(Diag::invalid(at, format!("`{second}`: a step has one loop"))
+                    .with_help("keep `loop` (or one `with_*`) and drop the others"));
+            }
+            (Some((key, kind)), None) => (fields.take(&[key]).cloned(), kind),
+            (None, _) => (None, LoopKind::List),
+        };
         let loop_control = match fields.take(&["loop_control"]) {
             Some(control) => LoopControl::from_node(control)?,
             None => LoopControl::default(),
@@ -175,6 +231,7 @@ impl Step {
             extra_args,
             when,
             loop_items,
+            loop_kind,
             loop_control,
             register,
             notify,

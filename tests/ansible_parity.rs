@@ -428,3 +428,64 @@ fn with_loops_make_the_items_ansible_makes() {
     );
     same_files_written(&t, &ansible, &[], 22);
 }
+
+/// Gathered facts, as playbooks use them, through both on this machine: the distribution and
+/// its version, family, names, memory, CPUs, kernel, architecture, the default IPv4 route, the
+/// addresses, the service and package managers, the user, the mounts and block devices, the
+/// date, the environment; as `ansible_facts.NAME` and as `ansible_NAME`. The same files, the
+/// same recap (gathering counts as a step, as in Ansible).
+#[test]
+fn gathered_facts_are_the_facts_ansible_gathers() {
+    let t = Test::local();
+    let Some(ansible) = ansible_playbook() else { return };
+    let facts = [
+        "ansible_distribution",
+        "ansible_distribution_version",
+        "ansible_distribution_major_version",
+        "ansible_distribution_release",
+        "ansible_os_family",
+        "ansible_hostname",
+        "ansible_fqdn",
+        "ansible_memtotal_mb",
+        "ansible_processor_vcpus",
+        "ansible_processor_cores",
+        "ansible_architecture",
+        "ansible_kernel",
+        "ansible_system",
+        "ansible_default_ipv4.address",
+        "ansible_default_ipv4.interface",
+        "ansible_default_ipv4.gateway",
+        "ansible_default_ipv4.netmask",
+        "ansible_all_ipv4_addresses | sort",
+        "ansible_service_mgr",
+        "ansible_pkg_mgr",
+        "ansible_user_id",
+        "ansible_user_dir",
+        "ansible_env.HOME",
+        "ansible_mounts | map(attribute='mount') | sort",
+        "ansible_mounts | map(attribute='size_total') | list",
+        "ansible_devices.keys() | sort",
+        "ansible_date_time.date",
+        "ansible_facts.distribution",
+        "ansible_facts['os_family']",
+    ];
+    let tasks: String = facts
+        .iter()
+        .enumerate()
+        .map(|(i, fact)| {
+            format!(
+                "    - copy: {{ dest: \"{{{{ out }}}}/{i:02}\", content: \"{{{{ {fact} }}}};\" }}\n"
+            )
+        })
+        .collect();
+    t.write("play.yaml", &format!("- hosts: localhost\n  gather_facts: true\n  tasks:\n{tasks}"));
+    let (ansible_code, ansible_counts, numarun_code, numarun_counts) = both_counted(&t, &ansible);
+    assert_eq!((numarun_code, numarun_counts), (ansible_code, ansible_counts));
+    let (by_numarun, by_ansible) = (t.tree("by-numarun"), t.tree("by-ansible"));
+    for file in by_ansible.keys() {
+        let read = |dir: &str| std::fs::read_to_string(t.path().join(dir).join(file)).unwrap();
+        let fact = facts[file.to_string_lossy().parse::<usize>().unwrap()];
+        assert_eq!(read("by-numarun"), read("by-ansible"), "{fact}");
+    }
+    assert_eq!(by_numarun.len(), facts.len());
+}

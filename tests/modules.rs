@@ -278,6 +278,7 @@ fn sysctl_module_live_value_in_private_netns() {
         "play.yaml",
         r#"
 - hosts: localhost
+  gather_facts: false
   tasks:
     - name: forward
       sysctl: { name: net.ipv4.ip_forward, value: "1", sysctl_file: "{dir}/work/fw.conf" }

@@ -35,7 +35,8 @@ fn play(t: &Test, playbook: &str, extra: &[&str]) -> Run {
     let (playbook, inventory) = (project(playbook), inventory());
     let mut args = vec!["play", playbook.as_str(), "-i", inventory.as_str()];
     args.extend(extra);
-    t.run(&args)
+    // As the README's command runs it: every play gathers facts first (once per host).
+    t.run_with_env(&args, &[("ANSIBLE_GATHERING", std::path::Path::new("implicit"))])
 }
 
 fn total_changed(run: &Run) -> u64 {

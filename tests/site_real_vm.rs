@@ -19,7 +19,8 @@ fn play(t: &Test, extra: &[&str]) -> Run {
     let (lab, real_vm) = (project("inventory/lab.yaml"), project("inventory/lab-real-vm.yaml"));
     let mut args = vec!["play", site.as_str(), "-i", lab.as_str(), "-i", real_vm.as_str()];
     args.extend(extra);
-    t.run(&args)
+    // As the README's command runs it: every play gathers facts first (once per host).
+    t.run_with_env(&args, &[("ANSIBLE_GATHERING", std::path::Path::new("implicit"))])
 }
 
 fn total_changed(run: &Run) -> u64 {

@@ -847,3 +847,41 @@ fn remote_user_and_port_keywords_reach_a_host_and_the_inventory_wins() {
     t.write("play.yaml", &play("nobody", 1));
     t.run(&["play", "play.yaml"]).ok();
 }
+
+/// Facts over SSH: the play gathers first (the login user's own facts), once per host per run
+/// however many plays follow (Ansible's smart gathering); `gather_facts: false` costs nothing;
+/// `setup` as a step with `filter` and `gather_subset` sets only what was asked for.
+#[test]
+fn facts_are_gathered_once_per_host_and_setup_takes_a_filter() {
+    let t = Test::new();
+    let sshd = Sshd::start();
+    inventory(&t, &[&sshd], "");
+    t.write(
+        "play.yaml",
+        &format!(
+            "- hosts: all\n  tasks:\n    - assert: {{ that: [\"ansible_user_id == '{user}'\", \"ansible_facts.user_id == '{user}'\", \"ansible_distribution | length > 0\", \"ansible_memtotal_mb > 0\"] }}\n\
+             - hosts: all\n  tasks:\n    - assert: {{ that: \"ansible_hostname | length > 0\" }}\n\
+             - hosts: all\n  gather_facts: false\n  tasks:\n    - setup: {{ filter: 'ansible_distribution*', gather_subset: ['!all'] }}\n      register: only\n\
+             \x20   - assert: {{ that: [\"only.ansible_facts.distribution is defined\", \"only.ansible_facts.user_id is not defined\", \"only.ansible_facts.mounts is not defined\"] }}\n",
+            user = common::USER
+        ),
+    );
+    let run = t.run_with_env(
+        &["play", "play.yaml"],
+        &[("ANSIBLE_GATHERING", std::path::Path::new("implicit"))],
+    );
+    run.ok();
+    let gathered = run.steps().iter().filter(|s| s["step"] == "Gathering Facts").count();
+    assert_eq!(gathered, 1, "{}", run.stdout);
+    assert_eq!(run.recap("h0")["ok"], 5, "{}", run.stdout);
+    // Without gathering, the play asks the host nothing it did not ask for.
+    t.write(
+        "play.yaml",
+        "- hosts: all\n  gather_facts: false\n  tasks:\n    - debug: { msg: hi }\n",
+    );
+    let quiet = t.run_with_env(
+        &["play", "play.yaml"],
+        &[("ANSIBLE_GATHERING", std::path::Path::new("implicit"))],
+    );
+    assert_eq!(quiet.recap("h0")["ok"], 1, "{}", quiet.stdout);
+}

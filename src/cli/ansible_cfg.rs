@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::diag::{Diag, DiagKind, Source, Span};
+use crate::model::{Gathering, LoadSettings};
 use crate::vars::VarMap;
 
 /// The settings numarun takes from Ansible's configuration.
@@ -17,9 +18,9 @@ pub(super) struct AnsibleConfig {
     pub(super) inventory: Vec<PathBuf>,
     /// `[defaults] forks` / `ANSIBLE_FORKS`: used when no `-f` is given.
     pub(super) forks: Option<usize>,
-    /// `[defaults] roles_path` / `ANSIBLE_ROLES_PATH`: folders roles are looked for in, after
-    /// `roles/` beside the playbook.
-    pub(super) roles_path: Option<Vec<PathBuf>>,
+    /// `[defaults] roles_path` / `ANSIBLE_ROLES_PATH` and `[defaults] gathering` /
+    /// `ANSIBLE_GATHERING`: how playbooks are read.
+    pub(super) load: LoadSettings,
     /// Connection and privilege defaults, as the inventory variables they stand for.
     pub(super) host_defaults: VarMap,
 }
@@ -69,13 +70,29 @@ impl AnsibleConfig {
                 .collect();
         }
         if let Some((list, from_file)) = setting("defaults", "roles_path", "ANSIBLE_ROLES_PATH") {
-            config.roles_path = Some(
+            config.load.roles_path = Some(
                 list.split(':')
                     .map(str::trim)
                     .filter(|p| !p.is_empty())
                     .map(|p| resolve(p, from_file.is_some().then_some(base)))
                     .collect(),
             );
+        }
+        if let Some((gathering, at)) = setting("defaults", "gathering", "ANSIBLE_GATHERING") {
+            config.load.gathering = match gathering.as_str() {
+                "implicit" | "smart" => Gathering::Implicit,
+                "explicit" => Gathering::Explicit,
+                other => {
+                    let message = format!("gathering = {other}: implicit, explicit or smart");
+                    return Err(match at {
+                        Some(span) => Diag::invalid(&span, message),
+                        None => Diag::new(
+                            DiagKind::Invalid(format!("ANSIBLE_GATHERING: {message}")),
+                            None,
+                        ),
+                    });
+                }
+            };
         }
         if let Some((forks, at)) = setting("defaults", "forks", "ANSIBLE_FORKS") {
             config.forks = Some(forks.parse().map_err(|_| {

@@ -80,7 +80,7 @@ pub(super) fn play(args: PlayArgs) -> Result<ExitCode, Diag> {
     let stops = runtime.block_on(async { Stops::listen() });
     let config = AnsibleConfig::load()?;
     tracing::debug!(file = ?config.file, "ansible configuration");
-    let playbook = Playbook::load_with_roles(&args.playbook, config.roles_path.as_deref())?;
+    let playbook = Playbook::load_with(&args.playbook, &config.load)?;
     let inventories = if args.inventory.is_empty() { &config.inventory } else { &args.inventory };
     let mut inventory = match inventories.is_empty() {
         false => Inventory::load_all(inventories)?,

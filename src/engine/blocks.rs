@@ -77,6 +77,9 @@ pub fn run<'a>(
                 return;
             }
             match item {
+                Item::Step(task) if task.step.implicit_facts && state.facts_gathered => {
+                    progress.done += 1;
+                }
                 Item::Step(task) => {
                     progress.done += 1;
                     let place = (progress.done, progress.total);
@@ -84,6 +87,7 @@ pub fn run<'a>(
                         tracing::debug_span!("step", step = %task.step.title(), index = place.0);
                     notified
                         .extend(step::run(cx, state, task, false, place).instrument(span).await);
+                    state.facts_gathered |= task.module.name == "setup" && state.is_active();
                 }
                 Item::Block { body, rescue, always } => {
                     run(cx, state, body, progress, notified).await;

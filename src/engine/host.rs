@@ -24,6 +24,8 @@ pub struct HostState {
     /// The last step that failed here, for a block's `rescue`: `ansible_failed_task` and
     /// `ansible_failed_result`.
     pub last_failure: Option<Failure>,
+    /// `setup` ran here: a later play's own gathering is skipped (Ansible's smart gathering).
+    pub facts_gathered: bool,
 }
 
 /// A step that failed on a host: what a block's `rescue` is told of it.
@@ -43,6 +45,7 @@ impl HostState {
             failed: false,
             unreachable: false,
             last_failure: None,
+            facts_gathered: false,
         }
     }
 

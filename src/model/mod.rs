@@ -11,5 +11,5 @@ pub mod step;
 mod task_list;
 
 pub use inventory::Inventory;
-pub use playbook::{Phase, Playbook};
+pub use playbook::{Gathering, LoadSettings, Phase, Playbook};
 pub use step::Step;

@@ -34,6 +34,27 @@ pub struct Phase {
     pub(crate) role_vars: Arc<VarMap>,
 }
 
+/// What the configuration says about reading playbooks.
+#[derive(Debug, Default, Clone)]
+pub struct LoadSettings {
+    /// `roles_path`: where roles are looked for after `roles/` beside the playbook (Ansible's
+    /// default path when `None`).
+    pub roles_path: Option<Vec<PathBuf>>,
+    /// `gathering`: whether a play without `gather_facts` gathers.
+    pub gathering: Gathering,
+}
+
+/// Ansible's `gathering` setting.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub enum Gathering {
+    /// `implicit` and `smart` (numarun gathers once per host per run either way): a play
+    /// gathers unless `gather_facts: false`.
+    #[default]
+    Implicit,
+    /// `explicit`: only a play with `gather_facts: true` gathers.
+    Explicit,
+}
+
 /// A playbook: its phases, imports followed.
 #[derive(Debug)]
 pub struct Playbook {
@@ -56,6 +77,8 @@ const PHASE_KEYS: &[&str] = &[
     "become",
     "become_user",
     "gather_facts",
+    "gather_subset",
+    "gather_timeout",
     "connection",
     "remote_user",
     "port",
@@ -64,16 +87,15 @@ const PHASE_KEYS: &[&str] = &[
 const IMPORT_KEYS: &[&str] = &["import", "import_playbook", "tags", "name"];
 
 impl Playbook {
-    /// Reads a playbook file and every file it imports, with roles on Ansible's default path.
+    /// Reads a playbook file and every file it imports, with Ansible's default settings.
     pub fn load(path: &Path) -> Result<Playbook, Diag> {
-        Playbook::load_with_roles(path, None)
+        Playbook::load_with(path, &LoadSettings::default())
     }
 
-    /// Reads a playbook file and every file it imports; roles are looked for in `roles/` beside
-    /// each playbook file, then in `roles_path` (Ansible's default when `None`).
-    pub fn load_with_roles(path: &Path, roles_path: Option<&[PathBuf]>) -> Result<Playbook, Diag> {
+    /// Reads a playbook file and every file it imports, as the configuration says.
+    pub fn load_with(path: &Path, settings: &LoadSettings) -> Result<Playbook, Diag> {
         let mut phases = Vec::new();
-        load_into(path, &[], &mut vec![], &mut phases, roles_path)?;
+        load_into(path, &[], &mut vec![], &mut phases, settings)?;
         Ok(Playbook { path: path.to_path_buf(), phases })
     }
 
@@ -88,7 +110,7 @@ fn load_into(
     inherited_tags: &[String],
     chain: &mut Vec<PathBuf>,
     phases: &mut Vec<Phase>,
-    roles_path: Option<&[PathBuf]>,
+    settings: &LoadSettings,
 ) -> Result<(), Diag> {
     let canonical = path.canonicalize().map_err(|e| FileError::read(path, e))?;
     let root = yaml::load_file(path)?;
@@ -131,10 +153,11 @@ fn load_into(
                     format!("no playbook at {}", file.display()),
                 ));
             }
-            load_into(&file, &tags, chain, phases, roles_path)?;
+            load_into(&file, &tags, chain, phases, settings)?;
         } else {
-            let reader = Reader::new(RoleSearch::new(&dir, roles_path), role::import_role);
-            phases.push(parse_phase(entry, inherited_tags, &dir, reader)?);
+            let roles = RoleSearch::new(&dir, settings.roles_path.as_deref());
+            let reader = Reader::new(roles, role::import_role);
+            phases.push(parse_phase(entry, inherited_tags, &dir, reader, settings.gathering)?);
         }
     }
     chain.pop();
@@ -146,6 +169,7 @@ fn parse_phase(
     inherited_tags: &[String],
     dir: &Path,
     mut reader: Reader,
+    gathering: Gathering,
 ) -> Result<Phase, Diag> {
     let mut fields = Fields::new(node, "phase key")?;
     let hosts_node = fields.require("hosts")?;
@@ -211,7 +235,14 @@ fn parse_phase(
     let mut under_inventory = keyword_defaults;
     under_inventory.extend(std::mem::take(&mut reader.exposed_defaults));
     // numarun gathers no facts implicitly: `host_facts` is an explicit step.
-    fields.get::<bool>("gather_facts")?;
+    // As in Ansible, a play gathers facts first unless told not to; the engine skips a host
+    // whose facts an earlier play gathered (Ansible's `gathering = smart`).
+    if fields.get::<bool>("gather_facts")?.unwrap_or(gathering != Gathering::Explicit) {
+        let subset = fields.take(&["gather_subset"]);
+        steps.insert(0, gathering_facts(subset)?);
+    }
+    fields.take(&["gather_subset"]);
+    fields.get::<u64>("gather_timeout")?;
     fields.finish(PHASE_KEYS)?;
     check_notifications(&steps, &handlers)?;
     Ok(Phase {
@@ -228,6 +259,23 @@ fn parse_phase(
         under_inventory: Arc::new(under_inventory),
         role_vars: Arc::new(reader.exposed_vars),
     })
+}
+
+/// The play's own "Gathering Facts" step: `setup`, tagged `always`, with the play's
+/// `gather_subset`.
+fn gathering_facts(subset: Option<&Node>) -> Result<Step, Diag> {
+    let source = crate::diag::Source::new(
+        "(gather_facts)",
+        "name: Gathering Facts\nsetup: {}\ntags: [always]\n",
+    );
+    let node = yaml::load_str(source)?;
+    let mut step = Step::parse(&node, false)?;
+    step.implicit_facts = true;
+    if let (Some(subset), Some(call)) = (subset, step.calls.first_mut()) {
+        let key = Node::new(NodeKind::Str("gather_subset".into()), subset.span.clone());
+        call.value = Node::new(NodeKind::Map(vec![(key, subset.clone())]), call.value.span.clone());
+    }
+    Ok(step)
 }
 
 /// Every `notify` must reach a handler of the phase, by name or `listen`.

@@ -59,6 +59,9 @@ pub struct Step {
     pub(crate) blocks: Vec<BlockPlace>,
     /// The role the step is written in, if any: its variables and folder.
     pub(crate) role: Option<std::sync::Arc<super::role_context::RoleContext>>,
+    /// The play's own fact gathering, not written by the user: skipped on a host whose facts
+    /// an earlier play gathered.
+    pub(crate) implicit_facts: bool,
 }
 
 /// How a loop's value becomes its items, as Ansible's `loop` and `with_*` lookups make them.
@@ -251,6 +254,7 @@ impl Step {
             environment,
             blocks: Vec::new(),
             role: None,
+            implicit_facts: false,
         };
         Ok(step)
     }

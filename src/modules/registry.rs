@@ -60,6 +60,7 @@ static MODULES: &[ModuleSpec] = &[
     spec::<ansible::sysctl::Sysctl>("sysctl", None, &[]),
     spec::<ansible::assert::Assert>("assert", None, &["that"]),
     spec::<ansible::set_fact::SetFact>("set_fact", None, &[]),
+    spec::<ansible::setup::Setup>("setup", None, &[]),
     spec::<ansible::debug::Debug>("debug", None, &["var"]),
     spec::<cluster::host_facts::HostFacts>("host_facts", None, &[]),
     spec::<cluster::vm_plan::VmPlanModule>("vm_plan", None, &[]),

@@ -13,5 +13,8 @@ pub(crate) mod mount;
 pub(crate) mod package;
 pub(crate) mod service;
 pub(crate) mod set_fact;
+pub(crate) mod setup;
+pub(crate) mod setup_facts;
+pub(crate) mod setup_storage;
 pub(crate) mod sysctl;
 pub(crate) mod template;

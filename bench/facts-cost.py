@@ -24,13 +24,16 @@ def wall(work, gather):
         f.write(f"- hosts: all\n  gather_facts: {str(gather).lower()}\n  tasks:\n"
                 "    - command: 'true'\n      changed_when: false\n")
     started = time.perf_counter()
-    subprocess.run([NUMARUN, "play", "play.yaml", "-i", "inventory.yaml", "-f", str(HOSTS),
-                    "-e", "ansible_ssh_args="], cwd=work, check=True, stdout=subprocess.DEVNULL)
+    run = subprocess.run([NUMARUN, "play", "play.yaml", "-i", "inventory.yaml", "-f", str(HOSTS),
+                          "-e", "ansible_ssh_args="], cwd=work, stdout=subprocess.PIPE, text=True)
+    if run.returncode != 0:
+        sys.exit(f"numarun failed:\n{run.stdout}")
     return time.perf_counter() - started
 
 
 prepare_user()
 with tempfile.TemporaryDirectory(prefix="numarun-facts-cost-") as work:
+    os.chmod(work, 0o755)  # sshd reads the client's public key here as the login user
     fleet = Fleet(work, HOSTS)
     try:
         fleet.ansible_inventory(os.path.join(work, "inventory.yaml"))

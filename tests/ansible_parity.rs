@@ -489,3 +489,22 @@ fn gathered_facts_are_the_facts_ansible_gathers() {
     }
     assert_eq!(by_numarun.len(), facts.len());
 }
+
+/// Arguments written as one `key=value` string, as older playbooks and many roles write them:
+/// quoted values with spaces, a mode, a `yes`, Jinja inside, and a command's own options
+/// (`creates=`, `chdir=`) inside its free form. Both must write the same files.
+#[test]
+fn key_value_argument_strings_read_as_ansible_reads_them() {
+    let t = Test::local();
+    let Some(ansible) = ansible_playbook() else { return };
+    t.write(
+        "play.yaml",
+        "- hosts: localhost\n  gather_facts: false\n  tasks:\n\
+         \x20   - file: path={{ out }}/d state=directory mode=0750\n\
+         \x20   - copy: dest={{ out }}/d/a.txt content=\"hello world\" mode=0640\n\
+         \x20   - lineinfile: path={{ out }}/d/b.txt line='key = value' create=yes\n\
+         \x20   - command: touch {{ out }}/d/c.txt creates={{ out }}/d/c.txt\n\
+         \x20   - shell: echo made > made.txt chdir={{ out }}/d\n",
+    );
+    same_files_written(&t, &ansible, &[], 5);
+}

@@ -62,6 +62,13 @@ const CASES: &[Case] = &[
         at: "play.yaml:5:19",
     },
     Case {
+        name: "free_form_word_without_a_value",
+        playbook: "- hosts: localhost\n  tasks:\n    - file: /tmp/x state=touch\n",
+        inventory: None,
+        extra: &[],
+        at: "play.yaml:3:13",
+    },
+    Case {
         name: "include_tasks",
         playbook: "- hosts: localhost\n  tasks:\n    - include_tasks: other.yaml\n",
         inventory: None,

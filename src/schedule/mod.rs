@@ -1,6 +1,7 @@
 //! What a run will do, decided before anything runs: every step resolved to its module, which
 //! hosts each phase touches after `--limit`, and which steps survive `--tags`/`--skip-tags`.
 
+mod free_form;
 mod phases;
 mod selection;
 mod task;

@@ -2,6 +2,7 @@
 //! step of a playbook before anything runs is what makes a mistyped module or argument an error
 //! of the playbook, not of a host.
 
+use super::free_form;
 use crate::diag::{Diag, DiagKind, Span, did_you_mean};
 use crate::model::Step;
 use crate::model::step::{ModuleCall, STEP_KEYS};
@@ -63,18 +64,16 @@ fn module_call(step: &Step) -> Result<(&'static ModuleSpec, &ModuleCall), Diag> 
     })
 }
 
-/// Turns `command: ls -l` into `{cmd: "ls -l"}` and folds in the `args:` key.
+/// Turns `command: ls -l` into `{cmd: "ls -l"}`, `file: path=/x state=touch` into a mapping,
+/// and folds in the `args:` key.
 fn normalize_args(spec: &ModuleSpec, value: &Node, extra: Option<&Node>) -> Result<Node, Diag> {
     let mut entries = match &value.kind {
         NodeKind::Null => Vec::new(),
         NodeKind::Map(entries) => entries.clone(),
-        NodeKind::Str(_) if spec.free_form.is_some() => {
-            let key = Node::new(
-                NodeKind::Str(spec.free_form.unwrap_or_default().into()),
-                value.span.clone(),
-            );
-            vec![(key, value.clone())]
-        }
+        NodeKind::Str(text) => match spec.free_form {
+            Some(free_form) => free_form::command(value, text, free_form),
+            None => free_form::key_values(value, text)?,
+        },
         _ => return Err(value.wrong_type(&format!("the arguments of `{}` (a mapping)", spec.name))),
     };
     if let Some(extra) = extra {

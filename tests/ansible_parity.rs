@@ -265,10 +265,7 @@ fn rescue_takes_a_host_back_and_always_runs_either_way() {
          \x20     always:\n        - copy: { dest: \"{{ out }}/last-always.txt\", content: \"still\\n\" }\n\
          \x20   - copy: { dest: \"{{ out }}/not-reached.txt\", content: x }\n",
     );
-    let (ansible_code, ansible_counts, numarun_code, numarun_counts) = both_counted(&t, &ansible);
-    assert_eq!((numarun_code, numarun_counts), (ansible_code, ansible_counts));
-    assert_eq!(t.tree("by-numarun"), t.tree("by-ansible"));
-    assert_eq!(t.tree("by-ansible").len(), 5, "{:?}", t.tree("by-ansible"));
+    same_outcome(&t, &ansible, 5);
 }
 
 /// A web-server role in the shape published roles have: defaults, vars, a template and a file of
@@ -315,13 +312,20 @@ fn a_role_with_defaults_vars_handlers_files_and_a_dependency_runs_as_in_ansible(
          \x20 tasks:\n    - import_role: { name: web, tasks_from: extra }\n\
          \x20   - copy: { dest: \"{{ out }}/after.txt\", content: \"after {{ web_port | default('none') }}\\n\" }\n",
     );
-    let (ansible_code, ansible_counts, numarun_code, numarun_counts) = both_counted(&t, &ansible);
-    assert_eq!((numarun_code, numarun_counts), (ansible_code, ansible_counts));
-    assert_eq!(t.tree("by-numarun"), t.tree("by-ansible"));
-    assert_eq!(t.tree("by-ansible").len(), 8, "{:?}", t.tree("by-ansible"));
+    same_outcome(&t, &ansible, 8);
 }
 
 type Counts = std::collections::BTreeMap<String, u64>;
+
+/// Runs `play.yaml` through both (`both_counted`): the same exit code, the same recap counts, and
+/// the same `files` files written.
+fn same_outcome(t: &Test, ansible: &str, files: usize) {
+    let (ansible_code, ansible_counts, numarun_code, numarun_counts) = both_counted(t, ansible);
+    assert_eq!((numarun_code, numarun_counts), (ansible_code, ansible_counts));
+    let written = t.tree("by-ansible");
+    assert_eq!(written.len(), files, "{written:?}");
+    assert_eq!(t.tree("by-numarun"), written);
+}
 
 /// Runs `play.yaml` on this machine through both, each writing into a folder of its own (`out`:
 /// `by-ansible`, `by-numarun`); each one's exit code and recap counts (those both keep).
@@ -376,10 +380,7 @@ fn roles_are_found_on_the_configured_roles_path_and_take_their_entry_keywords() 
          \x20   - { role: users, user: bob, greeting: hello }\n\
          \x20   - role: users\n      user: carol\n      when: false\n",
     );
-    let (ansible_code, ansible_counts, numarun_code, numarun_counts) = both_counted(&t, &ansible);
-    assert_eq!((numarun_code, numarun_counts), (ansible_code, ansible_counts));
-    assert_eq!(t.tree("by-numarun"), t.tree("by-ansible"));
-    assert_eq!(t.tree("by-ansible").len(), 2, "{:?}", t.tree("by-ansible"));
+    same_outcome(&t, &ansible, 2);
 }
 
 /// The play keyword `connection: local` runs the play on this machine for hosts the inventory

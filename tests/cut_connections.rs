@@ -31,16 +31,8 @@ impl Bench {
         let t = Test::new();
         let sshd = Sshd::start();
         let link = FaultyLink::start(sshd.port);
-        let known_hosts = t.path().join("known_hosts");
-        std::fs::write(&known_hosts, format!("[127.0.0.1]:{} {}\n", link.port, sshd.host_key))
-            .unwrap();
-        let vars = sshd.vars(&known_hosts).replace(
-            &format!("ansible_port: {}", sshd.port),
-            &format!(
-                "ansible_port: {}, ansible_ssh_timeout: {TIMEOUT_S}, ansible_ssh_retries: 0{extra_vars}",
-                link.port
-            ),
-        );
+        let settings = format!(", ansible_ssh_timeout: {TIMEOUT_S}, ansible_ssh_retries: 0");
+        let vars = link.host_vars(&sshd, t.path(), &format!("{settings}{extra_vars}"));
         t.write("inventory.yaml", &format!("all:\n  hosts:\n    h0: {vars}\n"));
         t.write(
             "play.yaml",

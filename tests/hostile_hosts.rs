@@ -305,12 +305,7 @@ fn a_link_that_stalls_mid_upload_is_unreachable_within_its_timeouts() {
     let sshd = Sshd::start();
     let link = FaultyLink::start(sshd.port);
     link.cut(Some(Cut { way: Way::ToHost, after: 1 << 20, fault: Fault::Stall }));
-    let known_hosts = t.path().join("known_hosts");
-    std::fs::write(&known_hosts, format!("[127.0.0.1]:{} {}\n", link.port, sshd.host_key)).unwrap();
-    let vars = sshd.vars(&known_hosts).replace(
-        &format!("ansible_port: {}", sshd.port),
-        &format!("ansible_port: {}, ansible_ssh_timeout: 2, ansible_ssh_retries: 0", link.port),
-    );
+    let vars = link.host_vars(&sshd, t.path(), ", ansible_ssh_timeout: 2, ansible_ssh_retries: 0");
     t.write(
         "inventory.yaml",
         &format!("all:\n  hosts:\n    bad: {vars}\n    good: {{ ansible_connection: local }}\n"),

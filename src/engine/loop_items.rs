@@ -139,10 +139,11 @@ fn sequence(spec: &str) -> Result<Vec<Value>, String> {
     if stride == 0 {
         return Err("`with_sequence`: a stride of 0 never ends".into());
     }
+    let format = Format::parse(&format)?;
     let mut items = Vec::new();
     let mut n = start;
     while (stride > 0 && n <= end) || (stride < 0 && n >= end) {
-        items.push(Value::from(printf(&format, n)?));
+        items.push(Value::from(format.number(n)));
         n += stride;
     }
     Ok(items)
@@ -155,27 +156,42 @@ fn parse_number(text: &str) -> Option<i64> {
     }
 }
 
-/// One number through a printf format with one conversion: `%d`, `%x`, `%o`, `%s`, with a
-/// zero-padded width (`%02d`).
-fn printf(format: &str, n: i64) -> Result<String, String> {
-    let re = regex::Regex::new(r"%(0?)(\d*)([dixXos])").expect("a valid pattern");
-    let Some(found) = re.captures(format) else {
-        return Err(format!("`format={format}` in `with_sequence`: one of %d, %x, %o, %s"));
-    };
-    let width: usize = found[2].parse().unwrap_or(0);
-    let digits = match &found[3] {
-        "x" => format!("{n:x}"),
-        "X" => format!("{n:X}"),
-        "o" => format!("{n:o}"),
-        _ => n.to_string(),
-    };
-    let padded = match (&found[1], digits.len() < width) {
-        ("0", true) => format!("{}{digits}", "0".repeat(width - digits.len())),
-        (_, true) => format!("{}{digits}", " ".repeat(width - digits.len())),
-        _ => digits,
-    };
-    let whole = found.get(0).expect("the match");
-    Ok(format!("{}{padded}{}", &format[..whole.start()], &format[whole.end()..]))
+/// A printf format with one conversion: `%d`, `%x`, `%o`, `%s`, with a zero-padded width
+/// (`%02d`); read once per loop.
+struct Format {
+    before: String,
+    after: String,
+    zero: bool,
+    width: usize,
+    conversion: char,
+}
+
+impl Format {
+    fn parse(format: &str) -> Result<Format, String> {
+        let re = regex::Regex::new(r"%(0?)(\d*)([dixXos])").expect("a valid pattern");
+        let Some(found) = re.captures(format) else {
+            return Err(format!("`format={format}` in `with_sequence`: one of %d, %x, %o, %s"));
+        };
+        let whole = found.get(0).expect("the match");
+        Ok(Format {
+            before: format[..whole.start()].to_string(),
+            after: format[whole.end()..].to_string(),
+            zero: &found[1] == "0",
+            width: found[2].parse().unwrap_or(0),
+            conversion: found[3].chars().next().unwrap_or('d'),
+        })
+    }
+
+    fn number(&self, n: i64) -> String {
+        let digits = match self.conversion {
+            'x' => format!("{n:x}"),
+            'X' => format!("{n:X}"),
+            'o' => format!("{n:o}"),
+            _ => n.to_string(),
+        };
+        let pad = if self.zero { "0" } else { " " }.repeat(self.width.saturating_sub(digits.len()));
+        format!("{}{pad}{digits}{}", self.before, self.after)
+    }
 }
 
 /// `with_subelements: [list, 'key']` (and `{skip_missing: true}`): `[element, item]` for each

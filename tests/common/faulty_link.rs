@@ -88,6 +88,18 @@ impl FaultyLink {
         self.relayed.iter().for_each(|count| count.store(0, Ordering::SeqCst));
     }
 
+    /// Inventory variables that reach `sshd` through this relay, with the settings `extra`
+    /// (`, key: value` pairs); the known_hosts file in `dir` knows the daemon by the relay's port.
+    pub fn host_vars(&self, sshd: &super::Sshd, dir: &std::path::Path, extra: &str) -> String {
+        let known_hosts = dir.join("known_hosts");
+        std::fs::write(&known_hosts, format!("[127.0.0.1]:{} {}\n", self.port, sshd.host_key))
+            .unwrap();
+        sshd.vars(&known_hosts).replace(
+            &format!("ansible_port: {}", sshd.port),
+            &format!("ansible_port: {}{extra}", self.port),
+        )
+    }
+
     /// Bytes relayed each way over every connection so far: (to the host, from the host).
     pub fn relayed(&self) -> (usize, usize) {
         (self.relayed[0].load(Ordering::SeqCst), self.relayed[1].load(Ordering::SeqCst))

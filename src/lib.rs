@@ -21,4 +21,5 @@ pub(crate) mod schedule;
 pub mod template;
 pub(crate) mod text_file;
 pub(crate) mod vars;
+pub mod vault;
 pub mod yaml;

@@ -2,6 +2,7 @@
 //! to any reporter.
 
 use std::sync::RwLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use minijinja::value::{Value, ValueKind};
 
@@ -18,6 +19,8 @@ const MIN_SECRET_LEN: usize = 4;
 #[derive(Debug, Default)]
 pub struct Redactor {
     secrets: RwLock<Vec<String>>,
+    /// How many of the vault's decrypted values have been taken in.
+    vault_taken: AtomicUsize,
 }
 
 impl Redactor {
@@ -77,8 +80,20 @@ impl Redactor {
         }
     }
 
+    /// Takes in what the vault decrypted since last asked: a vaulted file can be read at any
+    /// time (a template, a role's vars), and its values are secrets from then on.
+    fn take_vault_secrets(&self) {
+        let taken = self.vault_taken.load(Ordering::Acquire);
+        let new = crate::vault::revealed_after(taken);
+        if !new.is_empty() {
+            new.iter().for_each(|secret| self.add(secret));
+            self.vault_taken.fetch_max(taken + new.len(), Ordering::AcqRel);
+        }
+    }
+
     /// Whether `text` holds any secret.
     pub fn reveals(&self, text: &str) -> bool {
+        self.take_vault_secrets();
         self.secrets
             .read()
             .expect("redactor lock")
@@ -88,6 +103,7 @@ impl Redactor {
 
     /// Replaces every secret in the text.
     pub fn scrub(&self, text: &mut String) {
+        self.take_vault_secrets();
         let secrets = self.secrets.read().expect("redactor lock");
         for secret in secrets.iter() {
             if text.contains(secret.as_str()) {

@@ -1,24 +1,10 @@
-//! The same content through ansible-core and numarun, where numarun claims Ansible's behaviour.
-//! `.ci/run` installs ansible-core (pinned) and names it in `NUMARUN_ANSIBLE_PLAYBOOK`; run
-//! elsewhere without it, these tests say so and pass, but under CI they fail without it.
+//! The same content through ansible-core and numarun, where numarun claims Ansible's behaviour
+//! (`common::ansible` runs both).
 
 mod common;
 
 use common::Test;
-
-/// ansible-playbook, or `None` off CI when it is not installed.
-fn ansible_playbook() -> Option<String> {
-    match std::env::var("NUMARUN_ANSIBLE_PLAYBOOK") {
-        Ok(path) if std::path::Path::new(&path).exists() => Some(path),
-        _ if std::env::var_os("CI").is_some() => {
-            panic!("CI must set NUMARUN_ANSIBLE_PLAYBOOK to ansible-core's ansible-playbook")
-        }
-        _ => {
-            eprintln!("ansible-core not installed (NUMARUN_ANSIBLE_PLAYBOOK): skipped");
-            None
-        }
-    }
-}
+use common::ansible::{ansible_playbook, both_counted, same_outcome};
 
 /// Runs a playbook through both on this machine; their exit codes and outputs.
 fn both(t: &Test, playbook: &str) -> Option<((i32, String), (i32, String))> {
@@ -230,18 +216,6 @@ fn blocks_and_imported_tasks_hand_their_keywords_down() {
     );
 }
 
-/// The counts of ansible-playbook's recap line for a host: `ok=4 changed=3 … rescued=1`.
-fn ansible_recap(output: &str, host: &str) -> std::collections::BTreeMap<String, u64> {
-    let line = output
-        .lines()
-        .find(|l| l.starts_with(host) && l.contains("ok="))
-        .unwrap_or_else(|| panic!("no recap for {host} in\n{output}"));
-    line.split_whitespace()
-        .filter_map(|word| word.split_once('='))
-        .map(|(key, count)| (key.to_string(), count.parse().unwrap()))
-        .collect()
-}
-
 /// `rescue` and `always` as roles use them: a failure in a block's body sends the host to its
 /// rescue, which is told what failed (`ansible_failed_task`, `ansible_failed_result`) and takes
 /// the host back; `always` runs either way; a block with no rescue still fails the host after
@@ -313,50 +287,6 @@ fn a_role_with_defaults_vars_handlers_files_and_a_dependency_runs_as_in_ansible(
          \x20   - copy: { dest: \"{{ out }}/after.txt\", content: \"after {{ web_port | default('none') }}\\n\" }\n",
     );
     same_outcome(&t, &ansible, 8);
-}
-
-type Counts = std::collections::BTreeMap<String, u64>;
-
-/// Runs `play.yaml` through both (`both_counted`): the same exit code, the same recap counts, and
-/// the same `files` files written.
-fn same_outcome(t: &Test, ansible: &str, files: usize) {
-    let (ansible_code, ansible_counts, numarun_code, numarun_counts) = both_counted(t, ansible);
-    assert_eq!((numarun_code, numarun_counts), (ansible_code, ansible_counts));
-    let written = t.tree("by-ansible");
-    assert_eq!(written.len(), files, "{written:?}");
-    assert_eq!(t.tree("by-numarun"), written);
-}
-
-/// Runs `play.yaml` on this machine through both, each writing into a folder of its own (`out`:
-/// `by-ansible`, `by-numarun`); each one's exit code and recap counts (those both keep).
-fn both_counted(t: &Test, ansible: &str) -> (i32, Counts, i32, Counts) {
-    let dir = t.path().display().to_string();
-    for out in ["by-ansible", "by-numarun"] {
-        std::fs::create_dir(t.path().join(out)).unwrap();
-    }
-    let by_ansible = std::process::Command::new(ansible)
-        .args([
-            "-i",
-            "localhost,",
-            "-c",
-            "local",
-            "-e",
-            "ansible_python_interpreter=/usr/bin/python3",
-        ])
-        .args(["-e", &format!("out={dir}/by-ansible"), "play.yaml"])
-        .current_dir(t.path())
-        .env("ANSIBLE_NOCOLOR", "1")
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&by_ansible.stdout).into_owned();
-    let run = t.run(&["play", "play.yaml", "-e", &format!("out={dir}/by-numarun")]);
-    let recap = run.recap("localhost");
-    let mut counted_by_ansible = ansible_recap(&text, "localhost");
-    counted_by_ansible.remove("unreachable");
-    let counted_by_numarun =
-        counted_by_ansible.keys().map(|k| (k.clone(), recap[k].as_u64().unwrap())).collect();
-    eprintln!("ansible-core:\n{text}\nnumarun:\n{}{}", run.stdout, run.stderr);
-    (by_ansible.status.code().unwrap(), counted_by_ansible, run.code, counted_by_numarun)
 }
 
 /// `roles_path` in ansible.cfg names where roles are found; a role's parameters, `when` and

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 /// The top-level modules, lowest layer first. A module may use those of lower layers only.
 const LAYERS: &[&[&str]] = &[
-    &["events", "exit", "file_error"],
+    &["events", "exit", "file_error", "vault"],
     &["diag", "text_file"],
     &["redact", "yaml"],
     &["vars", "numa", "connection", "report"],

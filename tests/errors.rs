@@ -245,6 +245,13 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "unsupported_yaml_tag",
+        playbook: "- hosts: localhost\n  vars:\n    secret: !include abc\n  tasks: []\n",
+        inventory: None,
+        extra: &[],
+        at: "play.yaml:3:13",
+    },
+    Case {
+        name: "vault_value_without_a_password",
         playbook: "- hosts: localhost\n  vars:\n    secret: !vault abc\n  tasks: []\n",
         inventory: None,
         extra: &[],

@@ -801,72 +801,14 @@ fn thirty_hosts_at_once_converge() {
 fn ask_become_pass_reads_the_password_from_the_terminal() {
     let password = "Pw-typed-at-the-prompt";
     let (t, _sshd, _perl) = sudo_with_password("nrtyped", password, "");
-    // `script` gives numarun a terminal whose keyboard is this pipe.
-    let mut session = std::process::Command::new("script")
-        .args([
-            "-qec",
-            &format!("{} play play.yaml -i inventory.yaml -K", env!("CARGO_BIN_EXE_numarun")),
-            "/dev/null",
-        ])
-        .current_dir(t.path())
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Typed only once numarun has turned the terminal's echo off: typed before, the terminal
-    // itself would echo it (a fixed sleep here once lost that race on a loaded machine).
-    wait_for_hidden_input(session.id());
-    std::io::Write::write_all(session.stdin.as_mut().unwrap(), format!("{password}\n").as_bytes())
-        .unwrap();
-    let output = session.wait_with_output().unwrap();
-    let screen = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{screen}");
+    let (status, screen) = common::terminal::type_at_hidden_prompt(
+        t.path(),
+        &["play", "play.yaml", "-i", "inventory.yaml", "-K"],
+        password,
+    );
+    assert!(status.success(), "{screen}");
     assert!(screen.contains("BECOME password:"), "{screen}");
     assert!(!screen.contains(password), "the password was echoed:\n{screen}");
-}
-
-/// Waits until the numarun under `script` (pid `session`) reads its terminal with echo off.
-fn wait_for_hidden_input(session: u32) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        assert!(Instant::now() < deadline, "numarun never turned its terminal's echo off");
-        if let Some(tty) = descendant_named(session, "numarun")
-            .and_then(|pid| std::fs::read_link(format!("/proc/{pid}/fd/0")).ok())
-        {
-            let settings =
-                std::process::Command::new("stty").arg("-F").arg(&tty).arg("-a").output();
-            let settings = settings.map(|o| String::from_utf8_lossy(&o.stdout).into_owned());
-            if settings.is_ok_and(|s| s.split_whitespace().any(|w| w == "-echo")) {
-                return;
-            }
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-/// A process below `pid` whose name is `name`.
-fn descendant_named(pid: u32, name: &str) -> Option<u32> {
-    let parent_of = |p: u32| -> Option<u32> {
-        let stat = std::fs::read_to_string(format!("/proc/{p}/stat")).ok()?;
-        stat.rsplit(')').next()?.split_whitespace().nth(1)?.parse().ok()
-    };
-    let all: Vec<u32> = std::fs::read_dir("/proc")
-        .ok()?
-        .flatten()
-        .filter_map(|e| e.file_name().to_str()?.parse().ok())
-        .collect();
-    all.into_iter().find(|&p| {
-        let named =
-            std::fs::read_to_string(format!("/proc/{p}/comm")).is_ok_and(|c| c.trim() == name);
-        let mut up = parent_of(p);
-        while let Some(parent) = up.filter(|&q| q > 1) {
-            if parent == pid {
-                return named;
-            }
-            up = parent_of(parent);
-        }
-        false
-    })
 }
 
 /// The play keywords `remote_user` and `port` reach a host whose inventory names neither; an

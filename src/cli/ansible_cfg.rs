@@ -23,6 +23,10 @@ pub(super) struct AnsibleConfig {
     pub(super) load: LoadSettings,
     /// Connection and privilege defaults, as the inventory variables they stand for.
     pub(super) host_defaults: VarMap,
+    /// `[defaults] vault_identity_list` / `ANSIBLE_VAULT_IDENTITY_LIST`: `ID@SOURCE`s tried first.
+    pub(super) vault_identities: Vec<String>,
+    /// `[defaults] vault_password_file` / `ANSIBLE_VAULT_PASSWORD_FILE`.
+    pub(super) vault_password_file: Option<PathBuf>,
 }
 
 /// Setting → the inventory variable it is the default of, with its `ANSIBLE_*` variable.
@@ -77,6 +81,21 @@ impl AnsibleConfig {
                     .map(|p| resolve(p, from_file.is_some().then_some(base)))
                     .collect(),
             );
+        }
+        if let Some((list, _)) =
+            setting("defaults", "vault_identity_list", "ANSIBLE_VAULT_IDENTITY_LIST")
+        {
+            config.vault_identities = list
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect();
+        }
+        if let Some((file, from_file)) =
+            setting("defaults", "vault_password_file", "ANSIBLE_VAULT_PASSWORD_FILE")
+        {
+            config.vault_password_file = Some(resolve(&file, from_file.is_some().then_some(base)));
         }
         if let Some((gathering, at)) = setting("defaults", "gathering", "ANSIBLE_GATHERING") {
             config.load.gathering = match gathering.as_str() {

@@ -5,6 +5,7 @@ mod ansible_cfg;
 mod logging;
 mod play;
 mod validate;
+mod vault_passwords;
 
 use std::io::IsTerminal;
 

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use clap::{ArgAction, Args};
 
 use super::ansible_cfg::AnsibleConfig;
+use super::vault_passwords::VaultArgs;
 use crate::diag::{Diag, DiagKind, Source};
 use crate::engine::{Engine, RunOptions};
 use crate::exit::ExitCode;
@@ -65,6 +66,8 @@ pub(super) struct PlayArgs {
     /// Write numarun's internal diagnostics (debug level, or as NUMARUN_LOG says) to FILE.
     #[arg(long = "log-file")]
     log_file: Option<PathBuf>,
+    #[command(flatten)]
+    vault: VaultArgs,
 }
 
 pub(super) fn play(args: PlayArgs) -> Result<ExitCode, Diag> {
@@ -80,6 +83,10 @@ pub(super) fn play(args: PlayArgs) -> Result<ExitCode, Diag> {
     let stops = runtime.block_on(async { Stops::listen() });
     let config = AnsibleConfig::load()?;
     tracing::debug!(file = ?config.file, "ansible configuration");
+    // Before anything is read: any file read may be vaulted.
+    crate::vault::install(
+        args.vault.keyring(&config.vault_identities, config.vault_password_file.as_deref())?,
+    );
     let playbook = Playbook::load_with(&args.playbook, &config.load)?;
     let inventories = if args.inventory.is_empty() { &config.inventory } else { &args.inventory };
     let mut inventory = match inventories.is_empty() {

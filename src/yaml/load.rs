@@ -11,10 +11,25 @@ use crate::diag::{Diag, DiagKind, Source, Span};
 /// Aliases may not expand a document beyond this many nodes (billion laughs).
 const MAX_NODES: usize = 200_000;
 
-/// Reads and parses one YAML file (a single document).
+/// Reads and parses one YAML file (a single document). A vaulted file is decrypted, and every
+/// string value in it becomes a secret.
 pub fn load_file(path: &Path) -> Result<Node, Diag> {
-    let text = crate::text_file::read(path)?;
-    load_str(Source::new(path.display().to_string(), text))
+    let (text, vaulted) = crate::text_file::read_telling(path)?;
+    let node = load_str(Source::new(path.display().to_string(), text))?;
+    if vaulted {
+        reveal_values(&node);
+    }
+    Ok(node)
+}
+
+/// Marks every string value under the node secret (a mapping's keys are names, not secrets).
+fn reveal_values(node: &Node) {
+    match &node.kind {
+        NodeKind::Str(text) => crate::vault::reveal(text),
+        NodeKind::Seq(items) => items.iter().for_each(reveal_values),
+        NodeKind::Map(entries) => entries.iter().for_each(|(_, value)| reveal_values(value)),
+        _ => {}
+    }
 }
 
 /// Parses a source holding a single YAML document; an empty one is null.
@@ -241,6 +256,12 @@ fn resolve_scalar(
 ) -> Result<NodeKind, Diag> {
     let text = value;
     if let Some(tag) = tag {
+        if tag.handle == "!" && tag.suffix == "vault" {
+            // `!vault |` holds a value `ansible-vault encrypt_string` wrote.
+            return crate::vault::decrypt(text)
+                .map(NodeKind::Str)
+                .map_err(|e| Diag::at(span, DiagKind::Invalid(format!("this !vault value: {e}"))));
+        }
         if !tag.is_yaml_core_schema() {
             return Err(Diag::at(
                 span,

@@ -3,9 +3,11 @@
 
 #![allow(dead_code, unused_imports)]
 
+pub mod ansible;
 pub mod faulty_link;
 pub mod lab;
 mod sshd;
+pub mod terminal;
 pub use sshd::{Sshd, USER, client_key, kill_tree, signal, sudo_user};
 
 use std::collections::BTreeMap;

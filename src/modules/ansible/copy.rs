@@ -20,6 +20,9 @@ pub struct CopyModule {
     /// With `force: false` an existing file is left as it is.
     #[serde(default = "yes")]
     force: bool,
+    /// A vaulted `src` is decrypted unless `decrypt: false`, as in Ansible.
+    #[serde(default = "yes")]
+    decrypt: bool,
     mode: Option<Mode>,
     owner: Option<String>,
     group: Option<String>,
@@ -44,7 +47,10 @@ impl ManagedFile for CopyModule {
             (Some(content), _) => (content.clone().into_bytes(), None),
             (None, Some(src)) => {
                 let path = host.find_source(src, "files")?;
-                let bytes = std::fs::read(&path).map_err(|e| FileError::read(&path, e))?;
+                let mut bytes = std::fs::read(&path).map_err(|e| FileError::read(&path, e))?;
+                if self.decrypt && bytes.starts_with(b"$ANSIBLE_VAULT") {
+                    bytes = crate::text_file::read(&path)?.into_bytes();
+                }
                 (bytes, path.file_name().map(|n| n.to_string_lossy().into_owned()))
             }
             (None, None) => return Err(ModuleError::failed("`copy` needs `content` or `src`")),

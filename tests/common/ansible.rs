@@ -1,0 +1,79 @@
+//! ansible-core as the reference: the same content run through `ansible-playbook` and numarun,
+//! compared on what they did. `.ci/run` installs ansible-core (pinned) and names it in
+//! `NUMARUN_ANSIBLE_PLAYBOOK`; elsewhere without it, the tests that use it say so and pass, but
+//! under CI they fail without it.
+
+use super::Test;
+
+/// ansible-playbook, or `None` off CI when it is not installed.
+pub fn ansible_playbook() -> Option<String> {
+    match std::env::var("NUMARUN_ANSIBLE_PLAYBOOK") {
+        Ok(path) if std::path::Path::new(&path).exists() => Some(path),
+        _ if std::env::var_os("CI").is_some() => {
+            panic!("CI must set NUMARUN_ANSIBLE_PLAYBOOK to ansible-core's ansible-playbook")
+        }
+        _ => {
+            eprintln!("ansible-core not installed (NUMARUN_ANSIBLE_PLAYBOOK): skipped");
+            None
+        }
+    }
+}
+
+/// The counts of ansible-playbook's recap line for a host: `ok=4 changed=3 … rescued=1`.
+pub fn ansible_recap(output: &str, host: &str) -> Counts {
+    let line = output
+        .lines()
+        .find(|l| l.starts_with(host) && l.contains("ok="))
+        .unwrap_or_else(|| panic!("no recap for {host} in\n{output}"));
+    line.split_whitespace()
+        .filter_map(|word| word.split_once('='))
+        .map(|(key, count)| (key.to_string(), count.parse().unwrap()))
+        .collect()
+}
+
+pub type Counts = std::collections::BTreeMap<String, u64>;
+
+/// Runs `play.yaml` through both (`both_counted`): the same exit code, the same recap counts, and
+/// the same `files` files written.
+pub fn same_outcome(t: &Test, ansible: &str, files: usize) {
+    let (ansible_code, ansible_counts, numarun_code, numarun_counts) = both_counted(t, ansible);
+    assert_eq!((numarun_code, numarun_counts), (ansible_code, ansible_counts));
+    let written = t.tree("by-ansible");
+    assert_eq!(written.len(), files, "{written:?}");
+    assert_eq!(t.tree("by-numarun"), written);
+}
+
+/// Runs `play.yaml` on this machine through both, each writing into a folder of its own (`out`:
+/// `by-ansible`, `by-numarun`); each one's exit code and recap counts (those both keep).
+pub fn both_counted(t: &Test, ansible: &str) -> (i32, Counts, i32, Counts) {
+    let dir = t.path().display().to_string();
+    for out in ["by-ansible", "by-numarun"] {
+        std::fs::create_dir(t.path().join(out)).unwrap();
+    }
+    let (ansible_code, text) =
+        run_ansible(t, ansible, &["-e", &format!("out={dir}/by-ansible"), "play.yaml"]);
+    let run = t.run(&["play", "play.yaml", "-e", &format!("out={dir}/by-numarun")]);
+    let recap = run.recap("localhost");
+    let mut counted_by_ansible = ansible_recap(&text, "localhost");
+    counted_by_ansible.remove("unreachable");
+    let counted_by_numarun =
+        counted_by_ansible.keys().map(|k| (k.clone(), recap[k].as_u64().unwrap())).collect();
+    eprintln!("ansible-core:\n{text}\nnumarun:\n{}{}", run.stdout, run.stderr);
+    (ansible_code, counted_by_ansible, run.code, counted_by_numarun)
+}
+
+/// Runs ansible-playbook in the test's folder on this machine (`localhost`, a local connection)
+/// with these further arguments; its exit code and its output (stdout, then stderr).
+pub fn run_ansible(t: &Test, ansible: &str, args: &[&str]) -> (i32, String) {
+    let out = std::process::Command::new(ansible)
+        .args(["-i", "localhost,", "-c", "local"])
+        .args(["-e", "ansible_python_interpreter=/usr/bin/python3"])
+        .args(args)
+        .current_dir(t.path())
+        .env("ANSIBLE_NOCOLOR", "1")
+        .output()
+        .unwrap();
+    let text =
+        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (out.status.code().unwrap_or(-1), text)
+}

@@ -69,11 +69,11 @@ const CASES: &[Case] = &[
         at: "play.yaml:3:13",
     },
     Case {
-        name: "include_tasks",
-        playbook: "- hosts: localhost\n  tasks:\n    - include_tasks: other.yaml\n",
+        name: "include_removed",
+        playbook: "- hosts: localhost\n  tasks:\n    - include: other.yaml\n",
         inventory: None,
         extra: &[],
-        at: "play.yaml:3:22",
+        at: "play.yaml:3:16",
     },
     Case {
         name: "playbook_without_a_phase",

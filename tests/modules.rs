@@ -43,6 +43,7 @@ on_both_targets!(
     command_failure_fails_the_host,
     assert_set_fact_debug_change_nothing,
     failed_assert_names_the_condition,
+    include_vars_and_include_tasks_converge,
 );
 
 /// The run-twice contract, with `expected` the steps the first run changes.
@@ -478,6 +479,28 @@ fn assert_set_fact_debug_change_nothing(t: Test) {
     let run = t.run(&["play", "play.yaml"]);
     assert!(run.stdout.contains("answer=42"));
     assert!(run.stdout.contains("words = ['a', 'b']"), "{}", run.stdout);
+}
+
+/// The steps an include reads run on the target like any other, check mode included; the
+/// variables `include_vars` reads are templated when used.
+fn include_vars_and_include_tasks_converge(t: Test) {
+    t.write(
+        "vars/site.yml",
+        "greeting: hello
+message: \"{{ greeting }} from {{ part }}\"\n",
+    );
+    t.write(
+        "parts/write.yml",
+        "- copy: { dest: \"{dir}/work/{{ part }}.txt\", content: \"{{ message }}\\n\", mode: '0640' }\n",
+    );
+    t.write(
+        "play.yaml",
+        "- hosts: localhost\n  tasks:\n    - include_vars: site.yml\n\
+         \x20   - include_tasks: parts/write.yml\n      loop: [one, two]\n      loop_control: { loop_var: part }\n",
+    );
+    std::fs::create_dir(t.path().join("work")).unwrap();
+    converges(&t, &["copy", "copy"]);
+    assert_eq!(t.read("work/two.txt"), "hello from two\n");
 }
 
 fn failed_assert_names_the_condition(t: Test) {

@@ -141,6 +141,7 @@ pub(super) fn play(args: PlayArgs) -> Result<ExitCode, Diag> {
         extra_vars,
         playbook_dir,
         become_password,
+        selection,
     };
     let engine = Engine::new(&inventory, options, bus);
     let summary = runtime.block_on(stops.run_until_done(

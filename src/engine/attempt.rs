@@ -22,11 +22,20 @@ pub(super) struct Attempt {
     /// What `register` stores.
     pub(super) result: Vec<(String, Value)>,
     pub(super) facts: Vec<(String, Value)>,
+    /// Variables as written, templated when read (`include_vars`).
+    pub(super) vars: VarMap,
 }
 
 impl Attempt {
     pub(super) fn new(status: Status, message: Option<String>) -> Attempt {
-        Attempt { status, message, diff: None, result: Vec::new(), facts: Vec::new() }
+        Attempt {
+            status,
+            message,
+            diff: None,
+            result: Vec::new(),
+            facts: Vec::new(),
+            vars: VarMap::default(),
+        }
     }
 
     pub(super) fn failed(message: String) -> Attempt {

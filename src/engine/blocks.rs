@@ -2,6 +2,8 @@
 //! with their place (`BlockPlace`); here they are put back into a tree and run part by part.
 //! A failure in a block's body sends the host to its `rescue` (and it is no longer failed once
 //! that succeeds); its `always` runs after either, on a failed host too, which stays failed.
+//! An `include_tasks` reached here brings its file's steps, run in its place as a tree of
+//! their own.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -10,6 +12,7 @@ use std::sync::Arc;
 use tracing::Instrument;
 
 use super::host::{HostPhase, HostState};
+use super::include;
 use super::step;
 use crate::model::step::BlockPart;
 use crate::schedule::Task;
@@ -59,6 +62,8 @@ fn at_depth<'t, 'p>(tasks: &'t [Task<'p>], depth: usize) -> Vec<Item<'t, 'p>> {
 pub struct Progress {
     pub done: usize,
     pub total: usize,
+    /// How many `include_tasks` deep the steps running are.
+    pub includes: usize,
 }
 
 type Running<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
@@ -79,6 +84,21 @@ pub fn run<'a>(
             match item {
                 Item::Step(task) if task.step.implicit_facts && state.facts_gathered => {
                     progress.done += 1;
+                }
+                Item::Step(task) if task.module.name == "include_tasks" => {
+                    progress.done += 1;
+                    let place = (progress.done, progress.total);
+                    let inclusions = include::include(cx, state, task, place, progress.includes);
+                    progress.includes += 1;
+                    for inclusion in &inclusions {
+                        let tasks = inclusion.tasks(cx);
+                        progress.total += tasks.len();
+                        run(cx, state, &tree(&tasks), progress, notified).await;
+                        if !state.is_active() {
+                            break;
+                        }
+                    }
+                    progress.includes -= 1;
                 }
                 Item::Step(task) => {
                     progress.done += 1;

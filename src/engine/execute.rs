@@ -179,6 +179,7 @@ pub(super) async fn execute(
             diff: change.and_then(|c| c.diff),
             result: outcome.data,
             facts: outcome.facts,
+            vars: outcome.vars,
         },
         Err(error) => Attempt::from_error(error),
     }

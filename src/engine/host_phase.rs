@@ -56,7 +56,7 @@ pub async fn run(
     super::execute::announce(&cx, state, &plan.steps);
     let mut notified: Vec<String> = Vec::new();
     let items = blocks::tree(&plan.steps);
-    let mut progress = blocks::Progress { done: 0, total: plan.steps.len() };
+    let mut progress = blocks::Progress { done: 0, total: plan.steps.len(), includes: 0 };
     blocks::run(&cx, state, &items, &mut progress, &mut notified).await;
     if !state.is_active() {
         return;

@@ -7,6 +7,7 @@ mod execute;
 mod host;
 mod host_phase;
 mod hostvars;
+mod include;
 mod layers;
 mod loop_items;
 mod options;

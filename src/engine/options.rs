@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use crate::schedule::Selection;
 use crate::vars::VarMap;
 
 #[derive(Debug, Clone)]
@@ -14,4 +15,6 @@ pub struct RunOptions {
     pub playbook_dir: PathBuf,
     /// From `-K`: used where no `ansible_become_password` is set.
     pub become_password: Option<String>,
+    /// `--tags` and `--skip-tags`, for the steps an `include_tasks` reads while running.
+    pub selection: Selection,
 }

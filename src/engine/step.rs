@@ -19,12 +19,16 @@ use crate::schedule::Task;
 use crate::template::Scope;
 use crate::vars::VarMap;
 
-/// Makes facts a step set the host's, redacted from then on when the step is `no_log`.
-fn keep_facts(engine: &Engine, state: &mut HostState, step: &Step, facts: Vec<(String, Value)>) {
-    if facts.is_empty() {
+/// Makes facts (and variables as written) a step set the host's, the facts redacted from then
+/// on when the step is `no_log`.
+fn keep_facts(engine: &Engine, state: &mut HostState, step: &Step, attempt: &mut Attempt) {
+    let facts = std::mem::take(&mut attempt.facts);
+    let vars = std::mem::take(&mut attempt.vars);
+    if facts.is_empty() && vars.is_empty() {
         return;
     }
     let map = Arc::make_mut(&mut state.facts);
+    map.extend(vars);
     for (name, value) in facts {
         if step.no_log {
             engine.bus.redactor.add_value(&value);
@@ -92,8 +96,8 @@ pub async fn run(
                         let item_scope = scope.with(item_layer(&step.loop_control, &all, index));
                         let mut attempt = run_item(cx, state, task, &item_scope).await;
                         // As in Ansible, the next item sees the facts this one set.
-                        if !attempt.facts.is_empty() {
-                            keep_facts(engine, state, step, std::mem::take(&mut attempt.facts));
+                        if !attempt.facts.is_empty() || !attempt.vars.is_empty() {
+                            keep_facts(engine, state, step, &mut attempt);
                             scope = cx.scope(state, Some(step));
                         }
                         (Some(item), attempt)
@@ -138,9 +142,9 @@ pub async fn run(
     if step.no_log {
         engine.bus.redactor.add_result(&registered);
     }
-    let facts: Vec<(String, Value)> =
-        attempts.iter_mut().flat_map(|(_, a)| std::mem::take(&mut a.facts)).collect();
-    keep_facts(engine, state, step, facts);
+    for (_, attempt) in &mut attempts {
+        keep_facts(engine, state, step, attempt);
+    }
     if let Some(name) = &step.register {
         Arc::make_mut(&mut state.facts).insert_value(name, registered.clone());
         engine.hostvars.publish(&state.name, &state.facts);
@@ -213,7 +217,7 @@ fn label(step: &Step, scope: &Arc<Scope>, item: &Value, all: &[Value], index: us
 /// What one item of a loop sees: the item, its index with `index_var`, and with `extended` its
 /// place in the loop as `ansible_loop` (Ansible's fields: `index` from 1, `index0`, `revindex`,
 /// `revindex0`, `first`, `last`, `length`, `allitems`, `previtem`, `nextitem`).
-fn item_layer(control: &LoopControl, all: &[Value], index: usize) -> VarMap {
+pub(super) fn item_layer(control: &LoopControl, all: &[Value], index: usize) -> VarMap {
     let mut layer = VarMap::default();
     layer.insert_value(&control.var, all.get(index).cloned().unwrap_or_default());
     if let Some(var) = &control.index_var {

@@ -32,6 +32,8 @@ pub struct Phase {
     /// of the phase sees both, as in Ansible.
     pub(crate) under_inventory: Arc<VarMap>,
     pub(crate) role_vars: Arc<VarMap>,
+    /// Where its roles are found: an included task file may import one.
+    pub(crate) roles: RoleSearch,
 }
 
 /// What the configuration says about reading playbooks.
@@ -258,6 +260,7 @@ fn parse_phase(
         dir: dir.to_path_buf(),
         under_inventory: Arc::new(under_inventory),
         role_vars: Arc::new(reader.exposed_vars),
+        roles: reader.roles,
     })
 }
 

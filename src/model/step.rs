@@ -44,6 +44,9 @@ pub struct Step {
     pub(crate) escalate: Option<bool>,
     pub(crate) become_user: Option<String>,
     pub(crate) tags: Vec<String>,
+    /// The tags written on the step itself, before blocks and imports add theirs: an
+    /// `include_tasks`' own tags select the include, not the steps it includes.
+    pub(crate) own_tags: Vec<String>,
     pub(crate) changed_when: Option<Vec<Node>>,
     pub(crate) failed_when: Option<Vec<Node>>,
     pub(crate) until: Option<Node>,
@@ -241,6 +244,7 @@ impl Step {
             listen,
             escalate,
             become_user,
+            own_tags: tags.clone(),
             tags,
             changed_when,
             failed_when,

@@ -13,7 +13,7 @@ use crate::vars::VarMap;
 use crate::yaml::{self, Fields, Node, NodeKind};
 
 /// The keywords a block or an import hands down to every step in it.
-pub(crate) const INHERITED_KEYS: &[&str] = &[
+pub const INHERITED_KEYS: &[&str] = &[
     "name",
     "when",
     "tags",
@@ -29,7 +29,7 @@ pub(crate) const INHERITED_KEYS: &[&str] = &[
 /// What a block, an import or a role entry hands down: its conditions and tags are added to each
 /// step's, its other keywords fill in what the step does not say itself.
 #[derive(Default)]
-pub(crate) struct Inherited {
+pub struct Inherited {
     when: Vec<Node>,
     tags: Vec<String>,
     escalate: Option<bool>,
@@ -137,9 +137,11 @@ pub(crate) fn parse(
             steps.extend(import(entry, handlers, dir, reader)?);
         } else if entry.get("import_role").is_some() {
             steps.extend((reader.import_role)(entry, reader)?);
-        } else if let Some(include) = entry.get("include_tasks").or_else(|| entry.get("include")) {
-            return Err(Diag::invalid(&include.span, "`include_tasks` is not supported yet")
-                .with_help("`import_tasks` reads the same file when the playbook is loaded"));
+        } else if let Some(include) = entry.get("include") {
+            return Err(Diag::invalid(&include.span, "`include` was removed from Ansible (2.16)")
+                .with_help("`include_tasks` reads a task file when it is reached, `import_tasks` when the playbook is loaded"));
+        } else if entry.get("include_tasks").is_some() {
+            steps.push(include_step(entry, handlers)?);
         } else if let Some(include) = entry.get("include_role") {
             return Err(Diag::invalid(&include.span, "`include_role` is not supported yet")
                 .with_help("`import_role` reads the same role when the playbook is loaded"));
@@ -148,6 +150,38 @@ pub(crate) fn parse(
         }
     }
     Ok(steps)
+}
+
+/// The keywords an `include_tasks` takes, as ansible-core's `TaskInclude` does: the others
+/// (`become`, `environment` …) go under its `apply:`, for the steps it includes.
+const INCLUDE_KEYS: &[&str] = &[
+    "include_tasks",
+    "ansible.builtin.include_tasks",
+    "args",
+    "ignore_errors",
+    "loop",
+    "loop_control",
+    "name",
+    "no_log",
+    "register",
+    "tags",
+    "vars",
+    "when",
+];
+
+/// An `include_tasks`: a step the engine runs by reading the file it names.
+fn include_step(entry: &Node, handlers: bool) -> Result<Step, Diag> {
+    for (key, _) in entry.expect_map("an include")? {
+        let word = key.scalar_text();
+        if !INCLUDE_KEYS.contains(&word.as_str()) && !word.starts_with("with_") {
+            return Err(Diag::invalid(
+                &key.span,
+                format!("`{word}` is not a keyword of `include_tasks`"),
+            )
+            .with_help("keywords for the included steps go under its `apply:`"));
+        }
+    }
+    Step::parse(entry, handlers)
 }
 
 /// Gives every block of a run its own id.

@@ -86,6 +86,8 @@ pub struct Outcome {
     pub data: Vec<(String, Value)>,
     /// Variables for the host (`set_fact`).
     pub facts: Vec<(String, Value)>,
+    /// Variables for the host as written, templated when read (`include_vars`).
+    pub vars: crate::vars::VarMap,
 }
 
 impl Outcome {

@@ -119,13 +119,27 @@ impl<'a> HostReader<'a> {
 
     /// A controller-side file named by `src:`, looked up as Ansible does.
     pub fn find_source(&self, src: &str, subdir: &str) -> Result<PathBuf, ModuleError> {
+        self.find(src, subdir, std::path::Path::is_file)
+    }
+
+    /// A controller-side folder (`include_vars`' `dir`), looked up as a file is.
+    pub fn find_source_folder(&self, src: &str, subdir: &str) -> Result<PathBuf, ModuleError> {
+        self.find(src, subdir, std::path::Path::is_dir)
+    }
+
+    fn find(
+        &self,
+        src: &str,
+        subdir: &str,
+        wanted: fn(&std::path::Path) -> bool,
+    ) -> Result<PathBuf, ModuleError> {
         let path = std::path::Path::new(src);
         if path.is_absolute() {
             return Ok(path.to_path_buf());
         }
         let candidates =
             self.search_dirs.iter().flat_map(|dir| [dir.join(subdir).join(src), dir.join(src)]);
-        candidates.clone().find(|p| p.is_file()).ok_or_else(|| {
+        candidates.clone().find(|p| wanted(p)).ok_or_else(|| {
             // At the step, with every path tried, as Ansible's "Searched in:" lists them: the
             // file the user meant is usually one folder away from one of these.
             let looked: Vec<String> = candidates.map(|p| p.display().to_string()).collect();

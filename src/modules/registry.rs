@@ -60,6 +60,8 @@ static MODULES: &[ModuleSpec] = &[
     spec::<ansible::sysctl::Sysctl>("sysctl", None, &[]),
     spec::<ansible::assert::Assert>("assert", None, &["that"]),
     spec::<ansible::set_fact::SetFact>("set_fact", None, &[]),
+    spec::<ansible::include_vars::IncludeVars>("include_vars", Some("file"), &[]),
+    spec::<ansible::include_tasks::IncludeTasks>("include_tasks", Some("file"), &[]),
     spec::<ansible::setup::Setup>("setup", None, &[]),
     spec::<ansible::debug::Debug>("debug", None, &["var"]),
     spec::<cluster::host_facts::HostFacts>("host_facts", None, &[]),

@@ -36,7 +36,13 @@ pub type Counts = std::collections::BTreeMap<String, u64>;
 /// Runs `play.yaml` through both (`both_counted`): the same exit code, the same recap counts, and
 /// the same `files` files written.
 pub fn same_outcome(t: &Test, ansible: &str, files: usize) {
-    let (ansible_code, ansible_counts, numarun_code, numarun_counts) = both_counted(t, ansible);
+    same_outcome_with(t, ansible, files, &[]);
+}
+
+/// `same_outcome`, both given these further arguments (`-t`, `--skip-tags` …).
+pub fn same_outcome_with(t: &Test, ansible: &str, files: usize, args: &[&str]) {
+    let (ansible_code, ansible_counts, numarun_code, numarun_counts) =
+        both_counted_with(t, ansible, args);
     assert_eq!((numarun_code, numarun_counts), (ansible_code, ansible_counts));
     let written = t.tree("by-ansible");
     assert_eq!(written.len(), files, "{written:?}");
@@ -46,13 +52,21 @@ pub fn same_outcome(t: &Test, ansible: &str, files: usize) {
 /// Runs `play.yaml` on this machine through both, each writing into a folder of its own (`out`:
 /// `by-ansible`, `by-numarun`); each one's exit code and recap counts (those both keep).
 pub fn both_counted(t: &Test, ansible: &str) -> (i32, Counts, i32, Counts) {
+    both_counted_with(t, ansible, &[])
+}
+
+/// `both_counted`, both given these further arguments.
+pub fn both_counted_with(t: &Test, ansible: &str, args: &[&str]) -> (i32, Counts, i32, Counts) {
     let dir = t.path().display().to_string();
     for out in ["by-ansible", "by-numarun"] {
+        let _ = std::fs::remove_dir_all(t.path().join(out));
         std::fs::create_dir(t.path().join(out)).unwrap();
     }
+    let out = format!("out={dir}/by-ansible");
     let (ansible_code, text) =
-        run_ansible(t, ansible, &["-e", &format!("out={dir}/by-ansible"), "play.yaml"]);
-    let run = t.run(&["play", "play.yaml", "-e", &format!("out={dir}/by-numarun")]);
+        run_ansible(t, ansible, &[&["-e", out.as_str(), "play.yaml"], args].concat());
+    let out = format!("out={dir}/by-numarun");
+    let run = t.run(&[&["play", "play.yaml", "-e", out.as_str()], args].concat());
     let recap = run.recap("localhost");
     let mut counted_by_ansible = ansible_recap(&text, "localhost");
     counted_by_ansible.remove("unreachable");

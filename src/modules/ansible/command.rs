@@ -162,7 +162,7 @@ impl CommandArgs {
                 ("stderr".into(), Value::from(stderr)),
                 ("cmd".into(), Value::from(command.display())),
             ],
-            facts: Vec::new(),
+            ..Outcome::default()
         })
     }
 }

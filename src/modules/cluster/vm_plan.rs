@@ -109,6 +109,7 @@ impl Module for VmPlanModule {
                 ("vm_plan".into(), with_macs(value)),
                 ("guest_topology".into(), guest_topology(&plan, &topology)),
             ],
+            ..Outcome::default()
         }))
     }
 }

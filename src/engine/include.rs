@@ -1,0 +1,161 @@
+//! `include_tasks`, run where a host reaches it (Ansible's dynamic include): per loop item, its
+//! `when`, then the file its (templated) `file` names is read, its steps resolved and selected
+//! by `--tags` as the playbook's were, and run in place on this host. Each inclusion counts ok,
+//! a skipped include skipped, as in ansible-core's recap.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use minijinja::Value;
+
+use super::host::{Failure, HostPhase, HostState};
+use super::loop_items;
+use super::step::item_layer;
+use crate::events::{Event, Status, StepReport};
+use crate::model::Step;
+use crate::model::include::{read_included, take_on_include};
+use crate::schedule::{Task, step_tags};
+use crate::vars::VarMap;
+
+/// Includes nested deeper than this are a file including itself.
+const MAX_DEPTH: usize = 32;
+
+/// One file included for one loop item (or once).
+pub struct Inclusion {
+    path: PathBuf,
+    steps: Vec<Step>,
+}
+
+/// Runs an `include_tasks` step on one host, `depth` includes deep, at `place` in the progress:
+/// the files it includes, for the caller to run in order (none when skipped or failed).
+pub fn include(
+    cx: &HostPhase<'_>,
+    state: &mut HostState,
+    task: &Task<'_>,
+    (index, total): (usize, usize),
+    depth: usize,
+) -> Vec<Inclusion> {
+    let step = task.step;
+    let started = Instant::now();
+    let engine = cx.engine;
+    let host = state.name.clone();
+    engine.bus.emit(Event::StepStart {
+        host: host.clone(),
+        phase: cx.phase.name.clone(),
+        step: step.title(),
+        index,
+        total,
+    });
+    let report = |status, message| StepReport {
+        host: host.clone(),
+        phase: cx.phase.name.clone(),
+        step: step.title(),
+        item: None,
+        status,
+        message,
+        diff: None,
+        handler: false,
+        looped: false,
+        check_mode: engine.options.check,
+        duration_ms: started.elapsed().as_millis() as u64,
+    };
+    let included = match depth {
+        MAX_DEPTH.. => Err(format!("includes nested {MAX_DEPTH} deep: a file includes itself?")),
+        _ => read(cx, state, task),
+    };
+    let inclusions = match included {
+        Ok(inclusions) => inclusions,
+        Err(message) => {
+            // As in ansible-core, an include that cannot be read fails the host even under
+            // `ignore_errors`: the steps it stands for cannot run.
+            let message = format!("{}: {message}", step.span);
+            state.recap.count(Status::Failed);
+            state.failed = true;
+            let failed_task = Value::from_pairs([
+                ("name", Value::from(step.own_title())),
+                ("action", Value::from("include_tasks")),
+            ]);
+            let result = Value::from_pairs([
+                ("failed", Value::from(true)),
+                ("msg", Value::from(message.clone())),
+            ]);
+            state.last_failure = Some(Failure { task: failed_task, result });
+            engine.bus.emit(Event::StepResult(report(Status::Failed, Some(message))));
+            return Vec::new();
+        }
+    };
+    if inclusions.is_empty() {
+        state.recap.count(Status::Skipped);
+        engine.bus.emit(Event::StepResult(report(Status::Skipped, None)));
+    }
+    for inclusion in &inclusions {
+        state.recap.count(Status::Ok);
+        let message = format!("included: {}", inclusion.path.display());
+        engine.bus.emit(Event::StepResult(report(Status::Ok, Some(message))));
+    }
+    inclusions
+}
+
+impl Inclusion {
+    /// Its steps resolved (they were checked when read), those `--tags` selects.
+    pub fn tasks(&self, cx: &HostPhase<'_>) -> Vec<Task<'_>> {
+        self.steps
+            .iter()
+            .filter_map(|s| Task::resolve(s).ok())
+            .filter(|t| cx.engine.options.selection.selects(&step_tags(cx.phase, t.step)))
+            .collect()
+    }
+}
+
+/// The files the include names on this host, one per loop item whose `when` holds, read and
+/// resolved; or why not.
+fn read(cx: &HostPhase<'_>, state: &HostState, task: &Task<'_>) -> Result<Vec<Inclusion>, String> {
+    let step = task.step;
+    let scope = cx.scope(state, Some(step));
+    let layers: Vec<VarMap> = match &step.loop_items {
+        None => vec![VarMap::default()],
+        Some(node) => {
+            let all = loop_items::items(&scope, step.loop_kind, node, &cx.search_dirs(step))
+                .map_err(|e| e.to_string())?;
+            (0..all.len()).map(|index| item_layer(&step.loop_control, &all, index)).collect()
+        }
+    };
+    let mut inclusions = Vec::new();
+    for layer in layers {
+        let scope = scope.with(layer.clone());
+        let mut holds = true;
+        for condition in &step.when {
+            holds &= scope.condition(condition).map_err(|e| e.to_string())?;
+        }
+        if !holds {
+            continue;
+        }
+        let file = task.args.get("file").ok_or("`include_tasks` names no file")?;
+        let file = scope.render_value(file).map_err(|e| e.to_string())?;
+        let file = file.as_str().ok_or("`file` is not a path")?.to_string();
+        let path = locate(cx, step, &file)?;
+        let mut steps = read_included(&path, task.args.get("apply"), &cx.phase.roles)
+            .map_err(|e| e.to_string())?;
+        for included in &mut steps {
+            take_on_include(included, step, &layer);
+            Task::resolve(included).map_err(|e| e.to_string())?;
+        }
+        inclusions.push(Inclusion { path, steps });
+    }
+    Ok(inclusions)
+}
+
+/// The task file: beside the file the include is written in, then in its role's `tasks/`, then
+/// in the play's folder.
+fn locate(cx: &HostPhase<'_>, step: &Step, file: &str) -> Result<PathBuf, String> {
+    let written_in = PathBuf::from(&step.span.source.name);
+    let mut candidates: Vec<PathBuf> =
+        written_in.parent().map(|d| d.join(file)).into_iter().collect();
+    candidates.extend(step.role.as_ref().map(|r| r.dir.join("tasks").join(file)));
+    candidates.push(cx.phase.dir.join(file));
+    candidates.dedup();
+    candidates.iter().find(|p| p.is_file()).cloned().ok_or_else(|| {
+        let looked: Vec<String> = candidates.iter().map(|p| p.display().to_string()).collect();
+        format!("no task file `{file}`: looked for {}", looked.join(", "))
+    })
+}

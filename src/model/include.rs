@@ -1,0 +1,71 @@
+//! A task file read when the run reaches the `include_tasks` that names it (Ansible's dynamic
+//! include): its path and its loop are known only then, per host.
+
+use std::path::Path;
+
+use super::role;
+use super::role_search::RoleSearch;
+use super::step::Step;
+use super::task_list::{self, INHERITED_KEYS, Inherited, Reader};
+use crate::diag::Diag;
+use crate::yaml::{self, Fields, Node};
+
+/// The steps of the task file at `path`, each taking on the include's `apply:` keywords. A role
+/// it imports is found on `roles`.
+pub fn read_included(
+    path: &Path,
+    apply: Option<&Node>,
+    roles: &RoleSearch,
+) -> Result<Vec<Step>, Diag> {
+    let list = yaml::load_file(path)?;
+    let mut reader = Reader::new(roles.clone(), role::import_role);
+    let folder = path.parent().unwrap_or(Path::new("."));
+    let mut steps = task_list::parse(&list, false, folder, &mut reader)?;
+    if let Some(handler) = reader.handlers.first() {
+        return Err(Diag::invalid(
+            &handler.span,
+            "a role imported by an included task file brings handlers, which numarun does not take in while running",
+        )
+        .with_help("import the role in the play (`roles:` or `import_role` in its tasks)"));
+    }
+    if let Some(apply) = apply {
+        let inherited = applied(apply)?;
+        steps.iter_mut().for_each(|step| inherited.apply(step));
+    }
+    Ok(steps)
+}
+
+/// The keywords of an include's `apply:`, checked (also before the run, by the module).
+pub fn applied(apply: &Node) -> Result<Inherited, Diag> {
+    let mut fields = Fields::new(apply, "`apply` key")?;
+    let inherited = Inherited::take(&mut fields)?;
+    fields.finish(INHERITED_KEYS)?;
+    Ok(inherited)
+}
+
+/// What an included step takes on from the `include_tasks` that read it: the include's
+/// variables and the loop item it was included for (`item`), its role, and the keywords the
+/// blocks, imports and roles around the include handed down (ansible-core refuses `become` and
+/// the like on an include itself, so those can have come only from around it). The include's
+/// own tags and `when` select the include, not its steps.
+pub fn take_on_include(step: &mut Step, include: &Step, item: &crate::vars::VarMap) {
+    let mut vars = include.vars.clone();
+    vars.extend(item.clone());
+    vars.extend(std::mem::take(&mut step.vars));
+    step.vars = vars;
+    if step.role.is_none() {
+        step.role.clone_from(&include.role);
+    }
+    for tag in include.tags.iter().filter(|t| !include.own_tags.contains(t)) {
+        if !step.tags.contains(tag) {
+            step.tags.push(tag.clone());
+        }
+    }
+    step.escalate = step.escalate.or(include.escalate);
+    if step.become_user.is_none() {
+        step.become_user.clone_from(&include.become_user);
+    }
+    step.environment.splice(0..0, include.environment.iter().cloned());
+    step.no_log |= include.no_log;
+    step.check_mode = step.check_mode.or(include.check_mode);
+}

@@ -251,6 +251,20 @@ const CASES: &[Case] = &[
         at: "play.yaml:3:13",
     },
     Case {
+        name: "strategy_linear",
+        playbook: "- hosts: localhost\n  strategy: linear\n  tasks: []\n",
+        inventory: None,
+        extra: &[],
+        at: "play.yaml:2:13",
+    },
+    Case {
+        name: "serial_not_a_count",
+        playbook: "- hosts: localhost\n  serial: [1, half]\n  tasks: []\n",
+        inventory: None,
+        extra: &[],
+        at: "play.yaml:2:15",
+    },
+    Case {
         name: "vault_value_without_a_password",
         playbook: "- hosts: localhost\n  vars:\n    secret: !vault abc\n  tasks: []\n",
         inventory: None,

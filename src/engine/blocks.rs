@@ -12,8 +12,8 @@ use std::sync::Arc;
 use tracing::Instrument;
 
 use super::host::{HostPhase, HostState};
-use super::include;
 use super::step;
+use super::{include, meta};
 use crate::model::step::BlockPart;
 use crate::schedule::Task;
 
@@ -78,12 +78,20 @@ pub fn run<'a>(
 ) -> Running<'a> {
     Box::pin(async move {
         for item in items {
-            if cx.engine.is_interrupted() || !state.is_active() {
+            if cx.engine.is_interrupted()
+                || !state.is_active()
+                || state.ended
+                || cx.control.is_ended()
+            {
                 return;
             }
             match item {
                 Item::Step(task) if task.step.implicit_facts && state.facts_gathered => {
                     progress.done += 1;
+                }
+                Item::Step(task) if task.module.name == "meta" => {
+                    progress.done += 1;
+                    meta::run(cx, state, task, notified).await;
                 }
                 Item::Step(task) if task.module.name == "include_tasks" => {
                     progress.done += 1;

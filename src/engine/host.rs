@@ -3,12 +3,15 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Instant;
 
+use super::play_control::PlayControl;
 use super::shared::Engine;
 use crate::connection::ssh::{Policy, SshConnection, SshSession, SshSettings};
 use crate::connection::{Connection, ConnectionError, Local};
-use crate::events::{Event, HostRecap};
+use crate::events::{Event, HostRecap, Status, StepReport};
 use crate::model::{Phase, Step};
+use crate::schedule::Task;
 use crate::template::Scope;
 use crate::vars::VarMap;
 
@@ -26,6 +29,8 @@ pub struct HostState {
     pub last_failure: Option<Failure>,
     /// `setup` ran here: a later play's own gathering is skipped (Ansible's smart gathering).
     pub facts_gathered: bool,
+    /// `meta: end_host` ended the phase for this host (which is not failed).
+    pub ended: bool,
 }
 
 /// A step that failed on a host: what a block's `rescue` is told of it.
@@ -46,6 +51,7 @@ impl HostState {
             unreachable: false,
             last_failure: None,
             facts_gathered: false,
+            ended: false,
         }
     }
 
@@ -62,6 +68,10 @@ pub struct HostPhase<'a> {
     pub phase_layer: Arc<VarMap>,
     pub magic: Arc<VarMap>,
     pub search_dirs: Vec<PathBuf>,
+    /// The phase's handlers, for those the host's changes notify.
+    pub handlers: &'a [Task<'a>],
+    /// What the phase's hosts share.
+    pub control: &'a PlayControl,
 }
 
 impl HostPhase<'_> {
@@ -85,6 +95,30 @@ impl HostPhase<'_> {
         layers.push(Arc::clone(&self.magic));
         layers.push(Arc::clone(self.engine.layers.extra()));
         Scope::new(Arc::clone(&self.engine.templater), layers)
+    }
+
+    /// The report of a step the engine runs itself (`meta`, `include_tasks`): no item, no diff.
+    pub fn report(
+        &self,
+        host: &str,
+        step: &Step,
+        status: Status,
+        message: Option<String>,
+        started: Instant,
+    ) -> StepReport {
+        StepReport {
+            host: host.to_string(),
+            phase: self.phase.name.clone(),
+            step: step.title(),
+            item: None,
+            status,
+            message,
+            diff: None,
+            handler: false,
+            looped: false,
+            check_mode: step.check_mode.unwrap_or(self.engine.options.check),
+            duration_ms: started.elapsed().as_millis() as u64,
+        }
     }
 
     /// Folders a step's relative `src:` is looked for in: its role's first, then the phase's.

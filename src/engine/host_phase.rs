@@ -5,13 +5,13 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::host::{HostPhase, HostState};
+use super::play_control::PlayControl;
 use super::shared::Engine;
-use super::{blocks, step};
+use super::{blocks, handlers};
 use crate::events::Event;
 use crate::model::Phase;
 use crate::schedule::ScheduledPhase;
 use crate::vars::VarMap;
-use tracing::Instrument;
 
 /// Folders a relative `src:` is searched in: the phase file's, the playbook's, the project's.
 fn search_dirs(phase: &Phase, playbook_dir: &std::path::Path) -> Vec<PathBuf> {
@@ -28,6 +28,7 @@ pub async fn run(
     plan: &ScheduledPhase<'_>,
     phase_layer: Arc<VarMap>,
     play_hosts: &[String],
+    control: &PlayControl,
 ) {
     let hostvars = minijinja::Value::from_dyn_object(Arc::clone(&engine.hostvars));
     let magic = Arc::new(engine.layers.magic(&state.name, play_hosts, &engine.options, &hostvars));
@@ -37,6 +38,8 @@ pub async fn run(
         phase_layer,
         magic,
         search_dirs: search_dirs(plan.phase, &engine.options.playbook_dir),
+        handlers: &plan.handlers,
+        control,
     };
     if state.target.is_none() {
         match cx.connect(state).await {
@@ -58,33 +61,15 @@ pub async fn run(
     let items = blocks::tree(&plan.steps);
     let mut progress = blocks::Progress { done: 0, total: plan.steps.len(), includes: 0 };
     blocks::run(&cx, state, &items, &mut progress, &mut notified).await;
-    if !state.is_active() {
+    if !state.is_active() && plan.phase.rollout.any_errors_fatal {
+        control.end();
+    }
+    if !state.is_active() || control.is_ended() {
+        state.ended = false;
         return;
     }
-    let handlers: Vec<_> = plan
-        .handlers
-        .iter()
-        .filter(|h| {
-            notified.iter().any(|n| h.step.name.as_deref() == Some(n) || h.step.listen.contains(n))
-        })
-        .collect();
-    if engine.is_interrupted() {
-        // Said, not run: a change whose handler never ran will not notify it again next time.
-        if !handlers.is_empty() {
-            let names: Vec<String> = handlers.iter().map(|h| h.step.title()).collect();
-            let message = format!(
-                "interrupted before its notified handlers ran: {}; run them by hand",
-                names.join(", ")
-            );
-            engine.bus.emit(Event::Warning { host: state.name.clone(), message });
-        }
-        return;
+    if !state.ended {
+        handlers::run_notified(&cx, state, &mut notified).await;
     }
-    for (index, handler) in handlers.iter().enumerate() {
-        let span = tracing::debug_span!("handler", step = %handler.step.title());
-        step::run(&cx, state, handler, true, (index + 1, handlers.len())).instrument(span).await;
-        if !state.is_active() {
-            return;
-        }
-    }
+    state.ended = false;
 }

@@ -11,7 +11,7 @@ use minijinja::Value;
 use super::host::{Failure, HostPhase, HostState};
 use super::loop_items;
 use super::step::item_layer;
-use crate::events::{Event, Status, StepReport};
+use crate::events::{Event, Status};
 use crate::model::Step;
 use crate::model::include::{read_included, take_on_include};
 use crate::schedule::{Task, step_tags};
@@ -46,19 +46,7 @@ pub fn include(
         index,
         total,
     });
-    let report = |status, message| StepReport {
-        host: host.clone(),
-        phase: cx.phase.name.clone(),
-        step: step.title(),
-        item: None,
-        status,
-        message,
-        diff: None,
-        handler: false,
-        looped: false,
-        check_mode: engine.options.check,
-        duration_ms: started.elapsed().as_millis() as u64,
-    };
+    let report = |status, message| cx.report(&host, step, status, message, started);
     let included = match depth {
         MAX_DEPTH.. => Err(format!("includes nested {MAX_DEPTH} deep: a file includes itself?")),
         _ => read(cx, state, task),

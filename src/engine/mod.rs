@@ -4,14 +4,17 @@
 mod attempt;
 mod blocks;
 mod execute;
+mod handlers;
 mod host;
 mod host_phase;
 mod hostvars;
 mod include;
 mod layers;
 mod loop_items;
+mod meta;
 mod options;
 mod phases;
+mod play_control;
 mod shared;
 mod step;
 mod summary;

@@ -1,5 +1,6 @@
-//! A run: phases in order; in a phase, hosts concurrently up to `--forks`, each host's steps in
-//! order, then the handlers its changes notified.
+//! A run: phases in order; in a phase, its hosts batch by batch (`serial`; one batch without),
+//! a batch's hosts concurrently up to `--forks`, each host's steps in order, then the handlers
+//! its changes notified.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -11,6 +12,7 @@ use tracing::Instrument;
 
 use super::host::HostState;
 use super::host_phase;
+use super::play_control::PlayControl;
 use super::shared::Engine;
 use super::summary::Summary;
 use crate::events::{Event, HostRecap};
@@ -45,6 +47,9 @@ impl Engine {
                 last_phase.insert(host, index);
             }
         }
+        // A batch's failures past the play's limit stop the run (`max_fail_percentage`,
+        // `any_errors_fatal`): no later batch or phase starts.
+        let mut stopped = false;
         for (index, plan) in plans.iter().enumerate() {
             if self.is_interrupted() {
                 break;
@@ -65,25 +70,56 @@ impl Engine {
             let phase_layer = Arc::new(plan.phase.vars.clone());
             let phase_span =
                 tracing::info_span!("phase", phase = %plan.phase.name, hosts = active.len());
-            let runs = active.iter().map(|name| {
-                let host_span = tracing::info_span!(parent: &phase_span, "host", host = %name);
-                let mut state = hosts.remove(name).expect("host state");
-                let forks = &forks;
-                let phase_layer = Arc::clone(&phase_layer);
-                let play_hosts = &active;
-                let done = last_phase.get(name.as_str()) == Some(&index);
-                async move {
-                    let _permit = forks.acquire().await.expect("semaphore open");
-                    host_phase::run(self, &mut state, plan, phase_layer, play_hosts).await;
-                    if done {
-                        state.target = None;
-                    }
-                    state
+            let rollout = &plan.phase.rollout;
+            for batch in rollout.batches(&active) {
+                if self.is_interrupted() {
+                    break;
                 }
-                .instrument(host_span)
-            });
-            for state in join_all(runs).await {
-                hosts.insert(state.name.clone(), state);
+                let control = PlayControl::default();
+                let runs = batch.iter().map(|name| {
+                    let host_span = tracing::info_span!(parent: &phase_span, "host", host = %name);
+                    let mut state = hosts.remove(name).expect("host state");
+                    let forks = &forks;
+                    let phase_layer = Arc::clone(&phase_layer);
+                    let play_hosts = &active;
+                    let done = last_phase.get(name.as_str()) == Some(&index);
+                    let control = &control;
+                    async move {
+                        let _permit = forks.acquire().await.expect("semaphore open");
+                        host_phase::run(self, &mut state, plan, phase_layer, play_hosts, control)
+                            .await;
+                        if done {
+                            state.target = None;
+                        }
+                        state
+                    }
+                    .instrument(host_span)
+                });
+                for state in join_all(runs).await {
+                    hosts.insert(state.name.clone(), state);
+                }
+                let failed: Vec<&str> =
+                    batch.iter().filter(|h| !hosts[*h].is_active()).map(String::as_str).collect();
+                if rollout.stops_after(failed.len(), batch.len()) {
+                    let why = match rollout.any_errors_fatal {
+                        true => "any_errors_fatal".to_string(),
+                        false => format!(
+                            "max_fail_percentage {}",
+                            rollout.max_fail_percentage.unwrap_or_default()
+                        ),
+                    };
+                    let message = format!(
+                        "{} of {} hosts of the batch failed ({why}): the run stops here",
+                        failed.len(),
+                        batch.len()
+                    );
+                    self.bus.emit(Event::Warning { host: failed.join(","), message });
+                    stopped = true;
+                    break;
+                }
+            }
+            if stopped {
+                break;
             }
         }
         let recap: Vec<HostRecap> = order.iter().map(|h| hosts[h].recap.clone()).collect();

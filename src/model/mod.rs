@@ -8,6 +8,7 @@ pub mod playbook;
 pub mod role;
 pub mod role_context;
 mod role_search;
+pub mod rollout;
 pub mod step;
 mod task_list;
 

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use super::role;
 use super::role_search::RoleSearch;
+use super::rollout::{ROLLOUT_KEYS, Rollout};
 use super::step::{Step, tags_of};
 use super::task_list::{self, Reader};
 use crate::diag::{Diag, Span};
@@ -34,6 +35,8 @@ pub struct Phase {
     pub(crate) role_vars: Arc<VarMap>,
     /// Where its roles are found: an included task file may import one.
     pub(crate) roles: RoleSearch,
+    /// `serial`, `max_fail_percentage`, `any_errors_fatal`.
+    pub(crate) rollout: Rollout,
 }
 
 /// What the configuration says about reading playbooks.
@@ -245,7 +248,8 @@ fn parse_phase(
     }
     fields.take(&["gather_subset"]);
     fields.get::<u64>("gather_timeout")?;
-    fields.finish(PHASE_KEYS)?;
+    let rollout = Rollout::take(&mut fields)?;
+    fields.finish(&[PHASE_KEYS, ROLLOUT_KEYS].concat())?;
     check_notifications(&steps, &handlers)?;
     Ok(Phase {
         name,
@@ -261,6 +265,7 @@ fn parse_phase(
         under_inventory: Arc::new(under_inventory),
         role_vars: Arc::new(reader.exposed_vars),
         roles: reader.roles,
+        rollout,
     })
 }
 

@@ -57,11 +57,7 @@ pub fn both_counted(t: &Test, ansible: &str) -> (i32, Counts, i32, Counts) {
 
 /// `both_counted`, both given these further arguments.
 pub fn both_counted_with(t: &Test, ansible: &str, args: &[&str]) -> (i32, Counts, i32, Counts) {
-    let dir = t.path().display().to_string();
-    for out in ["by-ansible", "by-numarun"] {
-        let _ = std::fs::remove_dir_all(t.path().join(out));
-        std::fs::create_dir(t.path().join(out)).unwrap();
-    }
+    let dir = fresh_outputs(t);
     let out = format!("out={dir}/by-ansible");
     let (ansible_code, text) =
         run_ansible(t, ansible, &[&["-e", out.as_str(), "play.yaml"], args].concat());
@@ -90,4 +86,49 @@ pub fn run_ansible(t: &Test, ansible: &str, args: &[&str]) -> (i32, String) {
     let text =
         format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     (out.status.code().unwrap_or(-1), text)
+}
+
+/// Runs `play.yaml` through both with the inventory `inventory` (its hosts local), each writing
+/// into a folder of its own (`out`); asserts the same exit code, the same recap counts for each
+/// of `hosts` (a host ansible-core never reached counts nothing, as numarun shows it), and the
+/// same `files` written.
+pub fn same_outcome_on(t: &Test, ansible: &str, inventory: &str, hosts: &[&str], files: usize) {
+    let dir = fresh_outputs(t);
+    let out = format!("out={dir}/by-ansible");
+    let (ansible_code, text) =
+        run_ansible(t, ansible, &["-i", inventory, "-e", out.as_str(), "play.yaml"]);
+    let out = format!("out={dir}/by-numarun");
+    let run = t.run(&["play", "play.yaml", "-i", inventory, "-e", out.as_str()]);
+    eprintln!("ansible-core:\n{text}\nnumarun:\n{}{}", run.stdout, run.stderr);
+    for host in hosts {
+        let recap = run.recap(host);
+        let by_ansible = match text.lines().any(|l| l.starts_with(host) && l.contains("ok=")) {
+            true => ansible_recap(&text, host),
+            false => ["ok", "changed", "failed", "skipped", "rescued", "ignored"]
+                .iter()
+                .map(|k| (k.to_string(), 0))
+                .collect(),
+        };
+        let by_numarun: Counts = by_ansible
+            .keys()
+            .filter(|k| *k != "unreachable")
+            .map(|k| (k.clone(), recap[k].as_u64().unwrap()))
+            .collect();
+        let by_ansible: Counts =
+            by_ansible.into_iter().filter(|(k, _)| k != "unreachable").collect();
+        assert_eq!(by_numarun, by_ansible, "recap of {host}");
+    }
+    assert_eq!(run.code, ansible_code, "exit codes");
+    let written = t.tree("by-ansible");
+    assert_eq!(written.len(), files, "{written:?}");
+    assert_eq!(t.tree("by-numarun"), written);
+}
+
+/// Empty `by-ansible` and `by-numarun` folders in the test's folder, which it returns.
+fn fresh_outputs(t: &Test) -> String {
+    for out in ["by-ansible", "by-numarun"] {
+        let _ = std::fs::remove_dir_all(t.path().join(out));
+        std::fs::create_dir(t.path().join(out)).unwrap();
+    }
+    t.path().display().to_string()
 }

@@ -11,6 +11,7 @@ pub(crate) mod filesystem;
 pub(crate) mod include_tasks;
 pub(crate) mod include_vars;
 pub(crate) mod lineinfile;
+pub(crate) mod meta;
 pub(crate) mod mount;
 pub(crate) mod package;
 pub(crate) mod service;

@@ -1,0 +1,45 @@
+//! `meta`: an action on the run itself, not on the host. The engine runs it (see
+//! `engine/meta.rs`); as a module it only names the actions numarun knows.
+
+use async_trait::async_trait;
+use serde::Deserialize;
+
+use crate::modules::contract::{Check, Module};
+use crate::modules::error::ModuleError;
+use crate::modules::host_reader::HostReader;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Meta {
+    /// `meta: flush_handlers`.
+    pub free_form: MetaAction,
+}
+
+/// The `meta` actions numarun runs.
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum MetaAction {
+    /// Runs the handlers notified so far on this host, now.
+    FlushHandlers,
+    /// Nothing.
+    Noop,
+    /// Ends the play for every host (without failing them).
+    EndPlay,
+    /// Ends the play's current batch (`serial`); without `serial`, the play.
+    EndBatch,
+    /// Ends the play for this host (without failing it).
+    EndHost,
+    /// Forgets the facts gathered for this host.
+    ClearFacts,
+    /// Reads the inventory again: numarun's inventory is read once, so nothing.
+    RefreshInventory,
+}
+
+#[async_trait]
+impl Module for Meta {
+    type Plan = ();
+
+    async fn check(&self, _host: &HostReader<'_>) -> Result<Check<Self::Plan>, ModuleError> {
+        Err(ModuleError::failed("`meta` is run by the engine, not as a module"))
+    }
+}

@@ -13,7 +13,7 @@ use tracing::Instrument;
 
 use super::host::{HostPhase, HostState};
 use super::step;
-use super::{include, meta};
+use super::{include, meta, run_once};
 use crate::model::step::BlockPart;
 use crate::schedule::Task;
 
@@ -113,8 +113,11 @@ pub fn run<'a>(
                     let place = (progress.done, progress.total);
                     let span =
                         tracing::debug_span!("step", step = %task.step.title(), index = place.0);
-                    notified
-                        .extend(step::run(cx, state, task, false, place).instrument(span).await);
+                    let ran = match task.step.delegation.run_once {
+                        true => run_once::run(cx, state, task, place).instrument(span).await,
+                        false => step::run(cx, state, task, false, place).instrument(span).await,
+                    };
+                    notified.extend(ran);
                     state.facts_gathered |= task.module.name == "setup" && state.is_active();
                 }
                 Item::Block { body, rescue, always } => {

@@ -73,7 +73,9 @@ fn prepare(cx: &HostPhase<'_>, task: &Task<'_>, scope: &Arc<Scope>) -> Result<Pr
 pub fn announce(cx: &HostPhase<'_>, state: &HostState, tasks: &[Task]) {
     let Some(host) = state.target.as_deref() else { return };
     let mut reads = ReadPlan::default();
-    for task in tasks.iter().filter(|t| t.step.loop_items.is_none()) {
+    // A delegated step reads on its delegate, not here.
+    let here = |t: &&Task| t.step.loop_items.is_none() && t.step.delegation.to.is_none();
+    for task in tasks.iter().filter(here) {
         let Ok(prepared) = prepare(cx, task, &cx.scope(state, Some(task.step))) else { continue };
         reads.add(prepared.privilege, prepared.module.planned_reads());
     }
@@ -96,8 +98,9 @@ pub(super) async fn execute(
             Ok(prepared) => prepared,
             Err(diag) => return Attempt::failed(diag.to_string()),
         };
-    let Some(host) = state.target.as_deref() else {
-        return Attempt::failed("no connection".into());
+    let host = match cx.connection_for(state, step, scope).await {
+        Ok(host) => host,
+        Err(error) => return Attempt::from_error(ModuleError::Connection(error)),
     };
     let connection = host.elevated(&privilege);
     let search_dirs = cx.search_dirs(task.step);

@@ -148,21 +148,25 @@ impl HostPhase<'_> {
                 )));
             }
         }
-        let failure = std::cell::RefCell::new(None);
-        let lookup = |name: &str| match scope.get(name) {
-            Ok(value) => value
-                .filter(|v| !v.is_none())
-                .map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())),
-            Err(e) => {
-                failure.borrow_mut().get_or_insert(e);
-                None
+        // Read before the connection is awaited: the lookup's cell must not live across it.
+        let settings = {
+            let failure = std::cell::RefCell::new(None);
+            let lookup = |name: &str| match scope.get(name) {
+                Ok(value) => value
+                    .filter(|v| !v.is_none())
+                    .map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())),
+                Err(e) => {
+                    failure.borrow_mut().get_or_insert(e);
+                    None
+                }
+            };
+            let settings = SshSettings::from_vars(&state.name, &lookup)
+                .map_err(|e| ConnectionError::Unreachable(e.to_string()));
+            if let Some(e) = failure.take() {
+                return Err(variable_error(e));
             }
+            settings
         };
-        let settings = SshSettings::from_vars(&state.name, &lookup)
-            .map_err(|e| ConnectionError::Unreachable(e.to_string()));
-        if let Some(e) = failure.take() {
-            return Err(variable_error(e));
-        }
         let mut settings = settings?;
         settings.become_password =
             settings.become_password.or_else(|| self.engine.options.become_password.clone());

@@ -3,6 +3,7 @@
 
 mod attempt;
 mod blocks;
+mod delegate;
 mod execute;
 mod handlers;
 mod host;
@@ -15,6 +16,7 @@ mod meta;
 mod options;
 mod phases;
 mod play_control;
+mod run_once;
 mod shared;
 mod step;
 mod summary;

@@ -75,7 +75,7 @@ impl Engine {
                 if self.is_interrupted() {
                     break;
                 }
-                let control = PlayControl::default();
+                let control = PlayControl::new(&batch);
                 let runs = batch.iter().map(|name| {
                     let host_span = tracing::info_span!(parent: &phase_span, "host", host = %name);
                     let mut state = hosts.remove(name).expect("host state");
@@ -88,6 +88,7 @@ impl Engine {
                         let _permit = forks.acquire().await.expect("semaphore open");
                         host_phase::run(self, &mut state, plan, phase_layer, play_hosts, control)
                             .await;
+                        control.leave(&state.name);
                         if done {
                             state.target = None;
                         }

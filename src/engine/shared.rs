@@ -1,11 +1,13 @@
 //! The run-wide state every host's run reads: `Engine`.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::hostvars::HostVars;
 use super::layers::Layers;
 use super::options::RunOptions;
+use crate::connection::Connection;
 use crate::events::Event;
 use crate::model::Inventory;
 use crate::report::Bus;
@@ -19,6 +21,8 @@ pub struct Engine {
     pub(super) templater: Arc<Templater>,
     pub(super) layers: Arc<Layers>,
     pub(super) hostvars: Arc<HostVars>,
+    /// Connections to the hosts steps are delegated to, by name, kept for the run.
+    pub(super) delegates: tokio::sync::Mutex<HashMap<String, Arc<dyn Connection>>>,
     interrupted: AtomicBool,
 }
 
@@ -27,7 +31,15 @@ impl Engine {
         let layers = Arc::new(Layers::new(inventory, &options));
         let templater = Arc::new(Templater::with_secrets(Arc::clone(&bus.redactor)));
         let hostvars = Arc::new(HostVars::new(Arc::clone(&layers), Arc::clone(&templater)));
-        Engine { options, bus, templater, layers, hostvars, interrupted: AtomicBool::new(false) }
+        Engine {
+            options,
+            bus,
+            templater,
+            layers,
+            hostvars,
+            delegates: tokio::sync::Mutex::default(),
+            interrupted: AtomicBool::new(false),
+        }
     }
 
     /// Stops the run cleanly: steps running now finish, no other starts, the recap is written.

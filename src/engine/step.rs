@@ -10,6 +10,7 @@ use super::attempt::{Attempt, judge, overall, registered_scope, with_item};
 use super::execute::execute;
 use super::host::{Failure, HostPhase, HostState};
 use super::loop_items;
+use super::play_control::Leaves;
 use super::shared::Engine;
 use crate::events::{Event, Status, StepReport, TextDiff};
 use crate::model::Step;
@@ -24,6 +25,16 @@ use crate::vars::VarMap;
 fn keep_facts(engine: &Engine, state: &mut HostState, step: &Step, attempt: &mut Attempt) {
     let facts = std::mem::take(&mut attempt.facts);
     let vars = std::mem::take(&mut attempt.vars);
+    keep(engine, state, step, facts, vars);
+}
+
+fn keep(
+    engine: &Engine,
+    state: &mut HostState,
+    step: &Step,
+    facts: Vec<(String, Value)>,
+    vars: VarMap,
+) {
     if facts.is_empty() && vars.is_empty() {
         return;
     }
@@ -44,8 +55,33 @@ pub async fn run(
     state: &mut HostState,
     task: &Task<'_>,
     handler: bool,
-    (index, total): (usize, usize),
+    place: (usize, usize),
 ) -> Vec<String> {
+    run_leaving(cx, state, task, handler, place).await.0
+}
+
+/// Takes what a step run once on another host of the batch left: its registered result and
+/// its facts. A failure there ends the play here too (ansible-core stops the batch).
+pub(super) fn take_leaves(cx: &HostPhase<'_>, state: &mut HostState, step: &Step, left: &Leaves) {
+    if left.status == Status::Failed {
+        state.ended = true;
+        return;
+    }
+    keep(cx.engine, state, step, left.facts.clone(), left.vars.clone());
+    if let Some(name) = &step.register {
+        Arc::make_mut(&mut state.facts).insert_value(name, left.registered.clone());
+        cx.engine.hostvars.publish(&state.name, &state.facts);
+    }
+}
+
+/// Runs a step, and says what it left for the host (`take_leaves` gives it to others).
+pub(super) async fn run_leaving(
+    cx: &HostPhase<'_>,
+    state: &mut HostState,
+    task: &Task<'_>,
+    handler: bool,
+    (index, total): (usize, usize),
+) -> (Vec<String>, Leaves) {
     let step = task.step;
     let engine = cx.engine;
     engine.bus.emit(Event::StepStart {
@@ -142,7 +178,10 @@ pub async fn run(
     if step.no_log {
         engine.bus.redactor.add_result(&registered);
     }
+    let mut left = Leaves { status, registered: registered.clone(), ..Leaves::default() };
     for (_, attempt) in &mut attempts {
+        left.facts.extend(attempt.facts.iter().cloned());
+        left.vars.extend(attempt.vars.clone());
         keep_facts(engine, state, step, attempt);
     }
     if let Some(name) = &step.register {
@@ -174,7 +213,8 @@ pub async fn run(
     let (message, diff) = if looped { (None, None) } else { visible(step, &attempts[0].1) };
     tracing::debug!(?status, elapsed_ms = started.elapsed().as_millis() as u64, "step done");
     engine.bus.emit(Event::StepResult(report(status, message, diff, None, looped)));
-    if status == Status::Changed { step.notify.clone() } else { Vec::new() }
+    let notified = if status == Status::Changed { step.notify.clone() } else { Vec::new() };
+    (notified, left)
 }
 
 /// What may be shown of an attempt: nothing of a `no_log` step. A failure says where its step

@@ -1,5 +1,6 @@
 //! A step (Ansible's task): one module call plus the keys that steer it.
 
+use super::delegation::Delegation;
 use crate::diag::{Diag, Span};
 use crate::vars::VarMap;
 use crate::yaml::{Fields, Node, NodeKind};
@@ -47,6 +48,8 @@ pub struct Step {
     /// The tags written on the step itself, before blocks and imports add theirs: an
     /// `include_tasks`' own tags select the include, not the steps it includes.
     pub(crate) own_tags: Vec<String>,
+    /// `delegate_to`, `run_once`.
+    pub(crate) delegation: Delegation,
     pub(crate) changed_when: Option<Vec<Node>>,
     pub(crate) failed_when: Option<Vec<Node>>,
     pub(crate) until: Option<Node>,
@@ -152,6 +155,10 @@ pub const STEP_KEYS: &[&str] = &[
     "vars",
     "args",
     "environment",
+    "delegate_to",
+    "delegate_facts",
+    "run_once",
+    "local_action",
 ];
 
 impl Step {
@@ -221,6 +228,12 @@ impl Step {
         let no_log = fields.get::<bool>("no_log")?.unwrap_or(false);
         let check_mode = fields.get::<bool>("check_mode")?;
         let ignore_errors = fields.get::<bool>("ignore_errors")?.unwrap_or(false);
+        let mut delegation = Delegation::take(&mut fields)?;
+        let local_action = fields.take(&["local_action"]).map(local_action).transpose()?;
+        if local_action.is_some() {
+            let localhost = Node::new(NodeKind::Str("localhost".into()), node.span.clone());
+            delegation.to = Some(localhost);
+        }
 
         let calls = fields
             .rest()
@@ -229,6 +242,7 @@ impl Step {
                 span: key.span.clone(),
                 value: value.clone(),
             })
+            .chain(local_action)
             .collect();
         let step = Step {
             name,
@@ -245,6 +259,7 @@ impl Step {
             escalate,
             become_user,
             own_tags: tags.clone(),
+            delegation,
             tags,
             changed_when,
             failed_when,
@@ -261,6 +276,31 @@ impl Step {
             implicit_facts: false,
         };
         Ok(step)
+    }
+}
+
+/// `local_action: {module: copy, dest: …}` or `local_action: command echo hi`: the module it
+/// names, with the rest as its arguments.
+fn local_action(node: &Node) -> Result<ModuleCall, Diag> {
+    let call = |name: &str, value: NodeKind| ModuleCall {
+        name: name.to_string(),
+        span: node.span.clone(),
+        value: Node::new(value, node.span.clone()),
+    };
+    match &node.kind {
+        NodeKind::Map(entries) => {
+            let module = entries.iter().find(|(k, _)| k.as_str() == Some("module"));
+            let Some((_, name)) = module else {
+                return Err(Diag::invalid(&node.span, "`local_action` names no `module`"));
+            };
+            let rest = entries.iter().filter(|(k, _)| k.as_str() != Some("module")).cloned();
+            Ok(call(name.expect_str("a module name")?, NodeKind::Map(rest.collect())))
+        }
+        NodeKind::Str(text) => {
+            let (name, args) = text.trim().split_once(' ').unwrap_or((text.trim(), ""));
+            Ok(call(name, NodeKind::Str(args.trim().to_string())))
+        }
+        _ => Err(node.wrong_type("`local_action` (a module and its arguments)")),
     }
 }
 

@@ -439,3 +439,25 @@ fn key_value_argument_strings_read_as_ansible_reads_them() {
     );
     same_files_written(&t, &ansible, &[], 5);
 }
+
+/// Symbolic modes, absolute and relative, on new and existing files and folders (`X`, a umask-
+/// bound `+x`, a class copied from another), set the bits ansible-core sets.
+#[test]
+fn symbolic_modes_set_the_bits_ansible_sets() {
+    let t = Test::local();
+    let Some(ansible) = ansible_playbook() else { return };
+    t.write(
+        "play.yaml",
+        "- hosts: localhost\n  gather_facts: false\n  tasks:\n\
+         \x20   - file: { path: \"{{ out }}/d\", state: directory, mode: 'u=rwx,g=rx,o=' }\n\
+         \x20   - file: { path: \"{{ out }}/x\", state: directory, mode: 'a=rX' }\n\
+         \x20   - copy: { dest: \"{{ out }}/d/f\", content: \"x\\n\", mode: 'u=rw,go=r' }\n\
+         \x20   - copy: { dest: \"{{ out }}/run\", content: \"x\\n\", mode: '0644' }\n\
+         \x20   - file: { path: \"{{ out }}/run\", mode: '+x' }\n\
+         \x20   - copy: { dest: \"{{ out }}/g\", content: \"x\\n\", mode: '0740' }\n\
+         \x20   - file: { path: \"{{ out }}/g\", mode: 'g=u,o-rwx' }\n\
+         \x20   - template: { src: t.j2, dest: \"{{ out }}/t\", mode: 'u=rw,g=rw,o=' }\n",
+    );
+    t.write("t.j2", "two is {{ 1 + 1 }}\n");
+    same_outcome(&t, &ansible, 6);
+}

@@ -44,6 +44,7 @@ on_both_targets!(
     assert_set_fact_debug_change_nothing,
     failed_assert_names_the_condition,
     include_vars_and_include_tasks_converge,
+    symbolic_modes_converge,
 );
 
 /// The run-twice contract, with `expected` the steps the first run changes.
@@ -501,6 +502,30 @@ message: \"{{ greeting }} from {{ part }}\"\n",
     std::fs::create_dir(t.path().join("work")).unwrap();
     converges(&t, &["copy", "copy"]);
     assert_eq!(t.read("work/two.txt"), "hello from two\n");
+}
+
+/// Symbolic modes, absolute and relative, set the bits chmod would and then change nothing.
+fn symbolic_modes_converge(t: Test) {
+    t.write("work/script", "#!/bin/sh\n");
+    std::fs::set_permissions(
+        t.path().join("work/script"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o644),
+    )
+    .unwrap();
+    t.write(
+        "play.yaml",
+        "- hosts: localhost\n  tasks:\n\
+         \x20   - file: { path: \"{dir}/work/d\", state: directory, mode: 'u=rwx,g=rx,o=' }\n\
+         \x20   - copy: { dest: \"{dir}/work/d/f\", content: \"x\\n\", mode: 'u=rw,go=r' }\n\
+         \x20   - file: { path: \"{dir}/work/script\", mode: 'u+x,g-r' }\n",
+    );
+    converges(&t, &["file", "copy", "file"]);
+    let mode = |p: &str| {
+        std::os::unix::fs::PermissionsExt::mode(
+            &std::fs::metadata(t.path().join(p)).unwrap().permissions(),
+        ) & 0o7777
+    };
+    assert_eq!((mode("work/d"), mode("work/d/f"), mode("work/script")), (0o750, 0o644, 0o704));
 }
 
 fn failed_assert_names_the_condition(t: Test) {

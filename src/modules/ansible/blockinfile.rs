@@ -91,7 +91,7 @@ impl EditedInPlace for BlockInFile {
     }
 
     fn file_attrs(&self) -> FileAttrs {
-        FileAttrs { mode: self.mode, owner: self.owner.clone(), group: self.group.clone() }
+        FileAttrs { mode: self.mode.clone(), owner: self.owner.clone(), group: self.group.clone() }
     }
 
     fn edit(&self, text: &str) -> Result<String, ModuleError> {

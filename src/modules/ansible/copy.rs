@@ -39,7 +39,7 @@ impl ManagedFile for CopyModule {
     }
 
     fn attrs(&self) -> FileAttrs {
-        FileAttrs { mode: self.mode, owner: self.owner.clone(), group: self.group.clone() }
+        FileAttrs { mode: self.mode.clone(), owner: self.owner.clone(), group: self.group.clone() }
     }
 
     async fn wanted(&self, host: &HostReader<'_>) -> Result<Wanted, ModuleError> {

@@ -129,7 +129,7 @@ impl Cron {
     }
 
     fn file_attrs() -> FileAttrs {
-        FileAttrs { mode: Some(Mode(0o644)), ..FileAttrs::default() }
+        FileAttrs { mode: Some(Mode::Bits(0o644)), ..FileAttrs::default() }
     }
 }
 

@@ -42,7 +42,7 @@ pub struct FileModule {
 
 impl FileModule {
     fn attrs(&self) -> FileAttrs {
-        FileAttrs { mode: self.mode, owner: self.owner.clone(), group: self.group.clone() }
+        FileAttrs { mode: self.mode.clone(), owner: self.owner.clone(), group: self.group.clone() }
     }
 
     fn change(&self, summary: String, wanted: &Attrs, stat: Option<&Stat>) -> Check<FilePlan> {
@@ -139,8 +139,9 @@ impl Module for FileModule {
     type Plan = FilePlan;
 
     async fn check(&self, host: &HostReader<'_>) -> Result<Check<Self::Plan>, ModuleError> {
-        let wanted = self.attrs().resolve(host).await?;
         let stat = host.stat(&self.path).await?;
+        let folder = self.state == State::Directory;
+        let wanted = self.attrs().resolve(host, stat.as_ref(), folder).await?;
         self.assess(stat.as_ref(), &wanted)
     }
 

@@ -159,7 +159,7 @@ impl Module for Mount {
         let wanted = self.fstab_wanted(host).await?;
         // A new fstab is world-readable, as every system's is; an existing one keeps its mode.
         let attrs = FileAttrs {
-            mode: wanted.stat.is_none().then_some(Mode(0o644)),
+            mode: wanted.stat.is_none().then_some(Mode::Bits(0o644)),
             ..FileAttrs::default()
         };
         let (mut summary, diff, fstab) = match content::check(host, &wanted, &attrs).await? {

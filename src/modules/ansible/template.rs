@@ -25,7 +25,7 @@ impl ManagedFile for TemplateModule {
     }
 
     fn attrs(&self) -> FileAttrs {
-        FileAttrs { mode: self.mode, owner: self.owner.clone(), group: self.group.clone() }
+        FileAttrs { mode: self.mode.clone(), owner: self.owner.clone(), group: self.group.clone() }
     }
 
     async fn wanted(&self, host: &HostReader<'_>) -> Result<Wanted, ModuleError> {

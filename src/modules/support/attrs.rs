@@ -2,13 +2,32 @@
 
 use serde::{Deserialize, Deserializer};
 
-use crate::connection::{Attrs, PlannedRead, Stat};
+use super::symbolic_mode::SymbolicMode;
+use crate::connection::{Attrs, FileKind, PlannedRead, Stat};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 
-/// Permission bits, written as a quoted octal string (`'0644'`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Mode(pub u32);
+/// Permission bits, written as a quoted octal string (`'0644'`) or a symbolic mode (`u=rw,g=r`,
+/// `u+x`), which is applied to the bits the file has.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mode {
+    Bits(u32),
+    Symbolic(SymbolicMode),
+}
+
+impl Mode {
+    /// The bits wanted for a file that has `current` (or is still to be made: a folder when
+    /// `folder`).
+    pub fn bits(&self, current: Option<&Stat>, folder: bool) -> u32 {
+        match (self, current) {
+            (Mode::Bits(bits), _) => *bits,
+            (Mode::Symbolic(mode), Some(stat)) => {
+                mode.apply(stat.mode, stat.kind == FileKind::Directory)
+            }
+            (Mode::Symbolic(mode), None) => mode.for_new(folder),
+        }
+    }
+}
 
 impl<'de> Deserialize<'de> for Mode {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Mode, D::Error> {
@@ -17,23 +36,24 @@ impl<'de> Deserialize<'de> for Mode {
         impl serde::de::Visitor<'_> for ModeVisitor {
             type Value = Mode;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a quoted octal mode such as '0644'")
+                f.write_str(
+                    "a quoted octal mode such as '0644', or a symbolic one such as 'u=rw,g=r'",
+                )
             }
             fn visit_str<E: Error>(self, s: &str) -> Result<Mode, E> {
                 if crate::yaml::is_template(s) {
                     // Checked again once rendered.
-                    return Ok(Mode(0));
+                    return Ok(Mode::Bits(0));
                 }
                 let digits = s.strip_prefix("0o").unwrap_or(s);
-                if digits.is_empty()
-                    || digits.len() > 5
-                    || !digits.bytes().all(|b| (b'0'..=b'7').contains(&b))
-                {
-                    return Err(E::custom(format!(
-                        "`{s}` is not an octal mode such as '0644' (symbolic modes are not supported)"
-                    )));
+                let octal = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
+                if !octal {
+                    return SymbolicMode::parse(s).map(Mode::Symbolic).map_err(E::custom);
                 }
-                u32::from_str_radix(digits, 8).map(Mode).map_err(E::custom)
+                if digits.len() > 5 || !digits.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
+                    return Err(E::custom(format!("`{s}` is not an octal mode such as '0644'")));
+                }
+                u32::from_str_radix(digits, 8).map(Mode::Bits).map_err(E::custom)
             }
             fn visit_i64<E: Error>(self, v: i64) -> Result<Mode, E> {
                 Err(E::custom(format!(
@@ -70,11 +90,17 @@ impl FileAttrs {
         files
     }
 
-    /// Resolves user and group names to ids on the target itself.
-    pub async fn resolve(&self, host: &HostReader<'_>) -> Result<Attrs, ModuleError> {
+    /// Resolves user and group names to ids on the target itself, and a symbolic mode against
+    /// what is there (`current`; a file still to be made is a folder when `folder`).
+    pub async fn resolve(
+        &self,
+        host: &HostReader<'_>,
+        current: Option<&Stat>,
+        folder: bool,
+    ) -> Result<Attrs, ModuleError> {
         Ok(Attrs {
             owner_best_effort: false,
-            mode: self.mode.map(|m| m.0),
+            mode: self.mode.as_ref().map(|m| m.bits(current, folder)),
             uid: match &self.owner {
                 Some(owner) => Some(account_id(host, "/etc/passwd", owner, "user").await?),
                 None => None,

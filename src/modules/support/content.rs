@@ -172,7 +172,7 @@ pub async fn check(
     attrs: &FileAttrs,
 ) -> Result<Check<FileWrite>, ModuleError> {
     let Some(desired) = wanted.desired.as_deref() else { return Ok(Check::Ok(Outcome::default())) };
-    let resolved = attrs.resolve(host).await?;
+    let resolved = attrs.resolve(host, wanted.stat.as_ref(), false).await?;
     let path = wanted.path.as_str();
     let mut plan = FileWrite {
         path: path.to_string(),

@@ -4,3 +4,4 @@ pub(crate) mod attrs;
 pub(crate) mod content;
 pub(crate) mod controller_file;
 pub(crate) mod lines;
+pub(crate) mod symbolic_mode;

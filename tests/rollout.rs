@@ -77,3 +77,25 @@ fn meta_actions_act_as_in_ansible() {
     );
     same_outcome_on(&t, &ansible, "hosts.ini", HOSTS, 4 * 4 + 2);
 }
+
+/// `force_handlers` (the play keyword, or ansible.cfg's): a host that fails after notifying
+/// still runs the handler, and stays failed; without it, it does not.
+#[test]
+fn force_handlers_run_what_a_failed_host_notified() {
+    let Some(ansible) = ansible_playbook() else { return };
+    let t = fleet();
+    let play = |force: &str| {
+        format!(
+            "- hosts: web\n  gather_facts: false\n{force}  tasks:\n\
+             \x20   - copy: {{ dest: \"{{{{ out }}}}/{{{{ inventory_hostname }}}}\", content: \"x\\n\" }}\n      notify: handled\n\
+             \x20   - command: /bin/false\n      when: inventory_hostname in ['web1', 'web3']\n\
+             \x20 handlers:\n    - name: handled\n      copy: {{ dest: \"{{{{ out }}}}/{{{{ inventory_hostname }}}}-handled\", content: \"x\\n\" }}\n"
+        )
+    };
+    t.write("play.yaml", &play("  force_handlers: true\n"));
+    same_outcome_on(&t, &ansible, "hosts.ini", HOSTS, 8);
+    t.write("play.yaml", &play(""));
+    same_outcome_on(&t, &ansible, "hosts.ini", HOSTS, 6);
+    t.write("ansible.cfg", "[defaults]\nforce_handlers = True\n");
+    same_outcome_on(&t, &ansible, "hosts.ini", HOSTS, 8);
+}

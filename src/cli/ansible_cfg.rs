@@ -23,6 +23,8 @@ pub(super) struct AnsibleConfig {
     pub(super) load: LoadSettings,
     /// Connection and privilege defaults, as the inventory variables they stand for.
     pub(super) host_defaults: VarMap,
+    /// `[defaults] force_handlers` / `ANSIBLE_FORCE_HANDLERS`.
+    pub(super) force_handlers: bool,
     /// `[defaults] vault_identity_list` / `ANSIBLE_VAULT_IDENTITY_LIST`: `ID@SOURCE`s tried first.
     pub(super) vault_identities: Vec<String>,
     /// `[defaults] vault_password_file` / `ANSIBLE_VAULT_PASSWORD_FILE`.
@@ -81,6 +83,10 @@ impl AnsibleConfig {
                     .map(|p| resolve(p, from_file.is_some().then_some(base)))
                     .collect(),
             );
+        }
+        if let Some((value, _)) = setting("defaults", "force_handlers", "ANSIBLE_FORCE_HANDLERS") {
+            config.force_handlers =
+                matches!(value.to_lowercase().as_str(), "true" | "yes" | "1" | "on");
         }
         if let Some((list, _)) =
             setting("defaults", "vault_identity_list", "ANSIBLE_VAULT_IDENTITY_LIST")

@@ -66,6 +66,12 @@ pub(super) struct PlayArgs {
     /// Write numarun's internal diagnostics (debug level, or as NUMARUN_LOG says) to FILE.
     #[arg(long = "log-file")]
     log_file: Option<PathBuf>,
+    /// Start at the first step with this name (or matching it as a glob).
+    #[arg(long = "start-at-task")]
+    start_at_task: Option<String>,
+    /// Run the notified handlers of a host even when it failed.
+    #[arg(long = "force-handlers")]
+    force_handlers: bool,
     #[command(flatten)]
     vault: VaultArgs,
 }
@@ -106,6 +112,7 @@ pub(super) fn play(args: PlayArgs) -> Result<ExitCode, Diag> {
         tags: args.tags.clone(),
         skip_tags: args.skip_tags.clone(),
         limit: args.limit.clone(),
+        start_at_task: args.start_at_task.clone(),
     };
     let plans = schedule::schedule(&playbook, &inventory, &selection)?;
 
@@ -141,6 +148,7 @@ pub(super) fn play(args: PlayArgs) -> Result<ExitCode, Diag> {
         extra_vars,
         playbook_dir,
         become_password,
+        force_handlers: args.force_handlers || config.force_handlers,
         selection,
     };
     let engine = Engine::new(&inventory, options, bus);

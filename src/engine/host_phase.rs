@@ -64,12 +64,15 @@ pub async fn run(
     if !state.is_active() && plan.phase.rollout.any_errors_fatal {
         control.end();
     }
-    if !state.is_active() || control.is_ended() {
-        state.ended = false;
-        return;
-    }
-    if !state.ended {
+    // `force_handlers`: a failed host (not an unreachable one) still runs what it notified,
+    // and stays failed.
+    let forced = state.failed
+        && !state.unreachable
+        && plan.phase.force_handlers.unwrap_or(engine.options.force_handlers);
+    if (state.is_active() || forced) && !control.is_ended() && !state.ended {
+        let failed = std::mem::replace(&mut state.failed, false);
         handlers::run_notified(&cx, state, &mut notified).await;
+        state.failed |= failed;
     }
     state.ended = false;
 }

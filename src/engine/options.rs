@@ -15,6 +15,9 @@ pub struct RunOptions {
     pub playbook_dir: PathBuf,
     /// From `-K`: used where no `ansible_become_password` is set.
     pub become_password: Option<String>,
+    /// `--force-handlers` (or ansible.cfg's `force_handlers`): a failed host runs its notified
+    /// handlers, unless its play says otherwise.
+    pub force_handlers: bool,
     /// `--tags` and `--skip-tags`, for the steps an `include_tasks` reads while running.
     pub selection: Selection,
 }

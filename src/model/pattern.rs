@@ -97,7 +97,8 @@ fn matching(inventory: &Inventory, keep: impl Fn(&str) -> bool) -> BTreeSet<Stri
     groups.chain(hosts).collect()
 }
 
-fn glob_regex(glob: &str) -> String {
+/// A shell glob (`*`, `?`, `[..]`) as an anchored regular expression.
+pub fn glob_regex(glob: &str) -> String {
     let mut re = String::from("^");
     for c in glob.chars() {
         match c {

@@ -37,6 +37,8 @@ pub struct Phase {
     pub(crate) roles: RoleSearch,
     /// `serial`, `max_fail_percentage`, `any_errors_fatal`.
     pub(crate) rollout: Rollout,
+    /// `force_handlers`: a failed host still runs the handlers it notified.
+    pub(crate) force_handlers: Option<bool>,
 }
 
 /// What the configuration says about reading playbooks.
@@ -88,6 +90,7 @@ const PHASE_KEYS: &[&str] = &[
     "remote_user",
     "port",
     "environment",
+    "force_handlers",
 ];
 const IMPORT_KEYS: &[&str] = &["import", "import_playbook", "tags", "name"];
 
@@ -249,6 +252,7 @@ fn parse_phase(
     fields.take(&["gather_subset"]);
     fields.get::<u64>("gather_timeout")?;
     let rollout = Rollout::take(&mut fields)?;
+    let force_handlers = fields.get::<bool>("force_handlers")?;
     fields.finish(&[PHASE_KEYS, ROLLOUT_KEYS].concat())?;
     check_notifications(&steps, &handlers)?;
     Ok(Phase {
@@ -266,6 +270,7 @@ fn parse_phase(
         role_vars: Arc::new(reader.exposed_vars),
         roles: reader.roles,
         rollout,
+        force_handlers,
     })
 }
 

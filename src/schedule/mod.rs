@@ -4,6 +4,7 @@
 mod free_form;
 mod phases;
 mod selection;
+mod start_at;
 mod task;
 
 pub use phases::{ScheduledPhase, schedule, step_tags};

@@ -38,7 +38,7 @@ pub fn schedule<'a>(
             phase.handlers.iter().map(Task::resolve).collect::<Result<Vec<_>, Diag>>()?;
         resolved.push((phase, steps, handlers));
     }
-    resolved
+    let mut phases = resolved
         .into_iter()
         .map(|(phase, steps, handlers)| {
             let mut hosts = pattern::select(&phase.hosts, inventory)
@@ -52,7 +52,11 @@ pub fn schedule<'a>(
                 .collect();
             Ok(ScheduledPhase { phase, hosts, steps, handlers })
         })
-        .collect()
+        .collect::<Result<Vec<_>, Diag>>()?;
+    if let Some(name) = &selection.start_at_task {
+        super::start_at::start_at(&mut phases, name)?;
+    }
+    Ok(phases)
 }
 
 /// A step's tags: its own and its phase's.

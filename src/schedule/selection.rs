@@ -1,4 +1,4 @@
-//! What the command line selects: `--tags`, `--skip-tags`, `--limit`.
+//! What the command line selects: `--tags`, `--skip-tags`, `--limit`, `--start-at-task`.
 
 /// What the command line selects: `--tags`, `--skip-tags`, `--limit`.
 #[derive(Debug, Clone, Default)]
@@ -6,6 +6,8 @@ pub struct Selection {
     pub tags: Vec<String>,
     pub skip_tags: Vec<String>,
     pub limit: Option<String>,
+    /// `--start-at-task`: the name (or glob) of the step the run starts at.
+    pub start_at_task: Option<String>,
 }
 
 impl Selection {

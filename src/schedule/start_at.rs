@@ -1,0 +1,43 @@
+//! `--start-at-task NAME`: the run starts at the first step whose name (or `role : name`) is
+//! NAME or matches it as a glob, as ansible-core finds it; every step before it, the implicit
+//! fact gathering included, is left out, and later phases run whole. A name no step has is an
+//! error before anything runs (ansible-core runs nothing and says so after).
+
+use regex::Regex;
+
+use super::phases::ScheduledPhase;
+use crate::diag::{Diag, DiagKind};
+use crate::model::pattern::glob_regex;
+
+/// Leaves out every step before the first one `name` names.
+pub fn start_at(phases: &mut [ScheduledPhase<'_>], name: &str) -> Result<(), Diag> {
+    let glob = Regex::new(&glob_regex(name)).ok();
+    let named = |title: &str| title == name || glob.as_ref().is_some_and(|g| g.is_match(title));
+    let mut found = false;
+    for phase in phases.iter_mut() {
+        if found {
+            break;
+        }
+        let first = phase
+            .steps
+            .iter()
+            .position(|t| t.step.name.as_deref().is_some_and(&named) || named(&t.step.title()));
+        match first {
+            Some(at) => {
+                phase.steps.drain(..at);
+                found = true;
+            }
+            None => phase.steps.clear(),
+        }
+    }
+    match found {
+        true => Ok(()),
+        false => Err(Diag::new(
+            DiagKind::Invalid(format!(
+                "--start-at-task `{name}`: no step has that name (the steps `include_tasks` reads \
+                 are named only when it runs)"
+            )),
+            None,
+        )),
+    }
+}

@@ -54,7 +54,7 @@ pub fn schedule<'a>(
         })
         .collect::<Result<Vec<_>, Diag>>()?;
     if let Some(name) = &selection.start_at_task {
-        super::start_at::start_at(&mut phases, name)?;
+        super::start_at::start_at(phases.iter_mut().map(|p| &mut p.steps), name)?;
     }
     Ok(phases)
 }

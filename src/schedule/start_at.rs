@@ -5,12 +5,15 @@
 
 use regex::Regex;
 
-use super::phases::ScheduledPhase;
+use super::task::Task;
 use crate::diag::{Diag, DiagKind};
 use crate::model::pattern::glob_regex;
 
-/// Leaves out every step before the first one `name` names.
-pub fn start_at(phases: &mut [ScheduledPhase<'_>], name: &str) -> Result<(), Diag> {
+/// Leaves out every step before the first one `name` names, in the phases' step lists.
+pub fn start_at<'s, 'a: 's>(
+    phases: impl Iterator<Item = &'s mut Vec<Task<'a>>>,
+    name: &str,
+) -> Result<(), Diag> {
     let glob = Regex::new(&glob_regex(name)).ok();
     let named = |title: &str| title == name || glob.as_ref().is_some_and(|g| g.is_match(title));
     let mut found = false;

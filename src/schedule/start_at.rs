@@ -17,20 +17,19 @@ pub fn start_at<'s, 'a: 's>(
     let glob = Regex::new(&glob_regex(name)).ok();
     let named = |title: &str| title == name || glob.as_ref().is_some_and(|g| g.is_match(title));
     let mut found = false;
-    for phase in phases.iter_mut() {
+    for steps in phases {
         if found {
             break;
         }
-        let first = phase
-            .steps
+        let first = steps
             .iter()
             .position(|t| t.step.name.as_deref().is_some_and(&named) || named(&t.step.title()));
         match first {
             Some(at) => {
-                phase.steps.drain(..at);
+                steps.drain(..at);
                 found = true;
             }
-            None => phase.steps.clear(),
+            None => steps.clear(),
         }
     }
     match found {

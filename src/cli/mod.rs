@@ -4,6 +4,7 @@
 mod ansible_cfg;
 mod logging;
 mod play;
+mod prompts;
 mod validate;
 mod vault_passwords;
 

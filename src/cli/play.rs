@@ -93,7 +93,7 @@ pub(super) fn play(args: PlayArgs) -> Result<ExitCode, Diag> {
     crate::vault::install(
         args.vault.keyring(&config.vault_identities, config.vault_password_file.as_deref())?,
     );
-    let playbook = Playbook::load_with(&args.playbook, &config.load)?;
+    let mut playbook = Playbook::load_with(&args.playbook, &config.load)?;
     let inventories = if args.inventory.is_empty() { &config.inventory } else { &args.inventory };
     let mut inventory = match inventories.is_empty() {
         false => Inventory::load_all(inventories)?,
@@ -108,6 +108,11 @@ pub(super) fn play(args: PlayArgs) -> Result<ExitCode, Diag> {
     for spec in &args.extra_vars {
         extra_vars.extend(parse_extra_vars(spec)?);
     }
+    let listing = args.syntax_check || args.list_hosts || args.list_tasks || args.list_tags;
+    let prompted_secrets = match listing {
+        true => Vec::new(),
+        false => super::prompts::answer(&mut playbook, &extra_vars)?,
+    };
     let selection = Selection {
         tags: args.tags.clone(),
         skip_tags: args.skip_tags.clone(),
@@ -132,6 +137,7 @@ pub(super) fn play(args: PlayArgs) -> Result<ExitCode, Diag> {
         reporters.push(Box::new(log));
     }
     let bus = Arc::new(Bus::new(reporters));
+    prompted_secrets.iter().for_each(|secret| bus.redactor.add(secret));
     // Absolute, as Ansible's `playbook_dir`.
     let become_password = match args.ask_become_pass {
         true => Some(rpassword::prompt_password("BECOME password: ").map_err(|e| {

@@ -6,6 +6,7 @@ mod ini_inventory;
 pub mod inventory;
 pub mod pattern;
 pub mod playbook;
+pub mod prompt;
 pub mod role;
 pub mod role_context;
 mod role_search;

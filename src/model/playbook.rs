@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use super::prompt::Prompt;
 use super::role;
 use super::role_search::RoleSearch;
 use super::rollout::{ROLLOUT_KEYS, Rollout};
@@ -39,6 +40,8 @@ pub struct Phase {
     pub(crate) rollout: Rollout,
     /// `force_handlers`: a failed host still runs the handlers it notified.
     pub(crate) force_handlers: Option<bool>,
+    /// `vars_prompt`: asked before the run, answers set as the phase's variables.
+    pub(crate) prompts: Vec<Prompt>,
 }
 
 /// What the configuration says about reading playbooks.
@@ -91,6 +94,7 @@ const PHASE_KEYS: &[&str] = &[
     "port",
     "environment",
     "force_handlers",
+    "vars_prompt",
 ];
 const IMPORT_KEYS: &[&str] = &["import", "import_playbook", "tags", "name"];
 
@@ -105,6 +109,22 @@ impl Playbook {
         let mut phases = Vec::new();
         load_into(path, &[], &mut vec![], &mut phases, settings)?;
         Ok(Playbook { path: path.to_path_buf(), phases })
+    }
+
+    /// Every phase's `vars_prompt`, answered by `answer` (a prompt answered `None` is left
+    /// unset, as one `-e` already sets); the answers become the phase's variables.
+    pub fn answer_prompts(
+        &mut self,
+        mut answer: impl FnMut(&Prompt) -> Result<Option<String>, Diag>,
+    ) -> Result<(), Diag> {
+        for phase in &mut self.phases {
+            for prompt in phase.prompts.clone() {
+                if let Some(value) = answer(&prompt)? {
+                    phase.vars.insert_value(&prompt.name, value.into());
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The folder the playbook is in (relative paths start there).
@@ -253,6 +273,7 @@ fn parse_phase(
     fields.get::<u64>("gather_timeout")?;
     let rollout = Rollout::take(&mut fields)?;
     let force_handlers = fields.get::<bool>("force_handlers")?;
+    let prompts = fields.take(&["vars_prompt"]).map(Prompt::list).transpose()?.unwrap_or_default();
     fields.finish(&[PHASE_KEYS, ROLLOUT_KEYS].concat())?;
     check_notifications(&steps, &handlers)?;
     Ok(Phase {
@@ -271,6 +292,7 @@ fn parse_phase(
         roles: reader.roles,
         rollout,
         force_handlers,
+        prompts,
     })
 }
 

@@ -107,3 +107,46 @@ fn keywords_an_include_does_not_take_are_refused() {
     assert!(run.stderr.contains("`become` is not a keyword of `include_tasks`"), "{}", run.stderr);
     assert!(run.stderr.contains("apply:"), "{}", run.stderr);
 }
+
+/// `include_role` as roles are included in the field: per item of a loop, under `when`, with
+/// `tasks_from` and `vars_from`, `apply:` tags, a dependency, a handler its steps notify, its
+/// defaults private to its own steps; both must write the same files and count alike, with and
+/// without `-t`.
+#[test]
+fn include_role_runs_as_in_ansible() {
+    let Some(ansible) = ansible_playbook() else { return };
+    let t = Test::local();
+    t.write(
+        "roles/base/tasks/main.yml",
+        "- copy: { dest: \"{{ out }}/base-{{ site }}\", content: \"base\\n\" }\n",
+    );
+    t.write("roles/site/meta/main.yml", "dependencies: [base]\n");
+    t.write("roles/site/defaults/main.yml", "port: 80\n");
+    t.write("roles/site/vars/tls.yml", "port: 443\n");
+    t.write(
+        "roles/site/tasks/main.yml",
+        "- copy: { dest: \"{{ out }}/{{ site }}.conf\", content: \"{{ site }} on {{ port }}\\n\" }\n  notify: reload\n",
+    );
+    t.write(
+        "roles/site/tasks/remove.yml",
+        "- file: { path: \"{{ out }}/{{ site }}.conf\", state: absent }\n",
+    );
+    t.write(
+        "roles/site/handlers/main.yml",
+        "- name: reload\n  copy: { dest: \"{{ out }}/reloaded\", content: \"reloaded\\n\" }\n",
+    );
+    t.write(
+        "play.yaml",
+        "- hosts: localhost\n  gather_facts: false\n  tasks:\n\
+         \x20   - include_role: { name: site }\n      vars: { site: \"{{ item }}\" }\n      loop: [alpha, beta]\n\
+         \x20   - include_role: { name: site, vars_from: tls, apply: { tags: [tls] } }\n      vars: { site: gamma }\n      tags: [tls]\n\
+         \x20   - include_role: { name: site, tasks_from: remove }\n      vars: { site: beta }\n      when: out is defined\n\
+         \x20   - include_role: { name: \"{{ 'si' ~ 'te' }}\" }\n      vars: { site: never }\n      when: false\n\
+         \x20   - copy: { dest: \"{{ out }}/port\", content: \"{{ port | default('private') }}\\n\" }\n",
+    );
+    // The dependency runs once (for the first inclusion), as in ansible-core.
+    same_outcome(&t, &ansible, 5);
+    assert_eq!(t.read("by-numarun/gamma.conf"), "gamma on 443\n");
+    assert_eq!(t.read("by-numarun/port"), "private\n");
+    same_outcome_with(&t, &ansible, 3, &["-t", "tls"]);
+}

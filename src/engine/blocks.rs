@@ -93,7 +93,9 @@ pub fn run<'a>(
                     progress.done += 1;
                     meta::run(cx, state, task, notified).await;
                 }
-                Item::Step(task) if task.module.name == "include_tasks" => {
+                Item::Step(task)
+                    if matches!(task.module.name, "include_tasks" | "include_role") =>
+                {
                     progress.done += 1;
                     let place = (progress.done, progress.total);
                     let inclusions = include::include(cx, state, task, place, progress.includes);

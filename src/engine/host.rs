@@ -31,6 +31,8 @@ pub struct HostState {
     pub facts_gathered: bool,
     /// `meta: end_host` ended the phase for this host (which is not failed).
     pub ended: bool,
+    /// The roles run in this phase on this host (each runs once), for `include_role`.
+    pub roles_seen: Vec<String>,
 }
 
 /// A step that failed on a host: what a block's `rescue` is told of it.
@@ -52,6 +54,7 @@ impl HostState {
             last_failure: None,
             facts_gathered: false,
             ended: false,
+            roles_seen: Vec::new(),
         }
     }
 

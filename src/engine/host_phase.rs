@@ -56,6 +56,7 @@ pub async fn run(
             }
         }
     }
+    state.roles_seen.clone_from(&plan.phase.roles_seen);
     super::execute::announce(&cx, state, &plan.steps);
     let mut notified: Vec<String> = Vec::new();
     let items = blocks::tree(&plan.steps);

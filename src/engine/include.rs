@@ -13,16 +13,17 @@ use super::loop_items;
 use super::step::item_layer;
 use crate::events::{Event, Status};
 use crate::model::Step;
-use crate::model::include::{read_included, take_on_include};
+use crate::model::include::{read_included, read_included_role, take_on_include};
 use crate::schedule::{Task, step_tags};
 use crate::vars::VarMap;
 
 /// Includes nested deeper than this are a file including itself.
 const MAX_DEPTH: usize = 32;
 
-/// One file included for one loop item (or once).
+/// One file (or role) included for one loop item (or once).
 pub struct Inclusion {
-    path: PathBuf,
+    /// What was included, as the output names it: a file's path, a role's name.
+    shown: String,
     steps: Vec<Step>,
 }
 
@@ -49,7 +50,12 @@ pub fn include(
     let report = |status, message| cx.report(&host, step, status, message, started);
     let included = match depth {
         MAX_DEPTH.. => Err(format!("includes nested {MAX_DEPTH} deep: a file includes itself?")),
-        _ => read(cx, state, task),
+        _ => {
+            let mut seen = std::mem::take(&mut state.roles_seen);
+            let read = read(cx, state, task, &mut seen);
+            state.roles_seen = seen;
+            read
+        }
     };
     let inclusions = match included {
         Ok(inclusions) => inclusions,
@@ -78,7 +84,7 @@ pub fn include(
     }
     for inclusion in &inclusions {
         state.recap.count(Status::Ok);
-        let message = format!("included: {}", inclusion.path.display());
+        let message = format!("included: {}", inclusion.shown);
         engine.bus.emit(Event::StepResult(report(Status::Ok, Some(message))));
     }
     inclusions
@@ -97,7 +103,12 @@ impl Inclusion {
 
 /// The files the include names on this host, one per loop item whose `when` holds, read and
 /// resolved; or why not.
-fn read(cx: &HostPhase<'_>, state: &HostState, task: &Task<'_>) -> Result<Vec<Inclusion>, String> {
+fn read(
+    cx: &HostPhase<'_>,
+    state: &HostState,
+    task: &Task<'_>,
+    seen: &mut Vec<String>,
+) -> Result<Vec<Inclusion>, String> {
     let step = task.step;
     let scope = cx.scope(state, Some(step));
     let layers: Vec<VarMap> = match &step.loop_items {
@@ -118,19 +129,58 @@ fn read(cx: &HostPhase<'_>, state: &HostState, task: &Task<'_>) -> Result<Vec<In
         if !holds {
             continue;
         }
-        let file = task.args.get("file").ok_or("`include_tasks` names no file")?;
-        let file = scope.render_value(file).map_err(|e| e.to_string())?;
-        let file = file.as_str().ok_or("`file` is not a path")?.to_string();
-        let path = locate(cx, step, &file)?;
-        let mut steps = read_included(&path, task.args.get("apply"), &cx.phase.roles)
-            .map_err(|e| e.to_string())?;
+        let (shown, mut steps) = match task.module.name {
+            "include_role" => role(cx, task, &scope, seen)?,
+            _ => {
+                let file = task.args.get("file").ok_or("`include_tasks` names no file")?;
+                let file = scope.render_value(file).map_err(|e| e.to_string())?;
+                let file = file.as_str().ok_or("`file` is not a path")?.to_string();
+                let path = locate(cx, step, &file)?;
+                let steps = read_included(&path, task.args.get("apply"), &cx.phase.roles)
+                    .map_err(|e| e.to_string())?;
+                (path.display().to_string(), steps)
+            }
+        };
         for included in &mut steps {
             take_on_include(included, step, &layer);
             Task::resolve(included).map_err(|e| e.to_string())?;
         }
-        inclusions.push(Inclusion { path, steps });
+        inclusions.push(Inclusion { shown, steps });
     }
     Ok(inclusions)
+}
+
+/// The role an `include_role` names on this host: its name and its steps. Its handlers are the
+/// phase's already when it is named without Jinja; a templated one bringing handlers is refused.
+fn role(
+    cx: &HostPhase<'_>,
+    task: &Task<'_>,
+    scope: &std::sync::Arc<crate::template::Scope>,
+    seen: &mut Vec<String>,
+) -> Result<(String, Vec<Step>), String> {
+    // `apply:` is taken as written: its keywords are rendered per included step.
+    let mut arguments = task.args.clone();
+    if let crate::yaml::NodeKind::Map(entries) = &mut arguments.kind {
+        for (_, value) in entries.iter_mut().filter(|(k, _)| k.as_str() != Some("apply")) {
+            *value = scope.render(value).map_err(|e| e.to_string())?;
+        }
+    }
+    let (steps, handlers) =
+        read_included_role(&arguments, &cx.phase.roles, seen).map_err(|e| e.to_string())?;
+    let known = |h: &Step| {
+        cx.handlers.iter().any(|k| {
+            k.step.span.start == h.span.start && k.step.span.source.name == h.span.source.name
+        })
+    };
+    if let Some(unknown) = handlers.iter().find(|h| !known(h)) {
+        return Err(format!(
+            "the role brings handlers ({}), which numarun takes in only from a role named without \
+             Jinja",
+            unknown.title()
+        ));
+    }
+    let name = arguments.get("name").map(|n| n.scalar_text()).unwrap_or_default();
+    Ok((name, steps))
 }
 
 /// The task file: beside the file the include is written in, then in its role's `tasks/`, then

@@ -18,7 +18,7 @@ pub fn read_included(
     roles: &RoleSearch,
 ) -> Result<Vec<Step>, Diag> {
     let list = yaml::load_file(path)?;
-    let mut reader = Reader::new(roles.clone(), role::import_role);
+    let mut reader = Reader::new(roles.clone(), role::read_role);
     let folder = path.parent().unwrap_or(Path::new("."));
     let mut steps = task_list::parse(&list, false, folder, &mut reader)?;
     if let Some(handler) = reader.handlers.first() {
@@ -33,6 +33,29 @@ pub fn read_included(
         steps.iter_mut().for_each(|step| inherited.apply(step));
     }
     Ok(steps)
+}
+
+/// The steps of the role an `include_role` names (`arguments`, rendered for this host), its
+/// dependencies' first unless `seen` has them (the roles this host has run in the phase, which
+/// grows by them), each taking on the include's `apply:` keywords; and the role's handlers (the
+/// phase has those of a role named without Jinja already).
+pub fn read_included_role(
+    arguments: &Node,
+    roles: &RoleSearch,
+    seen: &mut Vec<String>,
+) -> Result<(Vec<Step>, Vec<Step>), Diag> {
+    let (name, entry) = role::entry_of(arguments, true)?;
+    let mut reader = Reader::new(roles.clone(), role::read_role);
+    reader.roles_seen = std::mem::take(seen);
+    let loaded =
+        role::load(&name.scalar_text(), &name.span, Inherited::default(), &entry, &mut reader);
+    *seen = std::mem::take(&mut reader.roles_seen);
+    let mut steps = loaded?;
+    if let Some(apply) = arguments.get("apply") {
+        let inherited = applied(apply)?;
+        steps.iter_mut().for_each(|step| inherited.apply(step));
+    }
+    Ok((steps, reader.handlers))
 }
 
 /// The keywords of an include's `apply:`, checked (also before the run, by the module).

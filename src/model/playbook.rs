@@ -42,6 +42,8 @@ pub struct Phase {
     pub(crate) force_handlers: Option<bool>,
     /// `vars_prompt`: asked before the run, answers set as the phase's variables.
     pub(crate) prompts: Vec<Prompt>,
+    /// The roles the phase read (each runs once), for the roles an `include_role` reads later.
+    pub(crate) roles_seen: Vec<String>,
 }
 
 /// What the configuration says about reading playbooks.
@@ -184,7 +186,7 @@ fn load_into(
             load_into(&file, &tags, chain, phases, settings)?;
         } else {
             let roles = RoleSearch::new(&dir, settings.roles_path.as_deref());
-            let reader = Reader::new(roles, role::import_role);
+            let reader = Reader::new(roles, role::read_role);
             phases.push(parse_phase(entry, inherited_tags, &dir, reader, settings.gathering)?);
         }
     }
@@ -289,6 +291,7 @@ fn parse_phase(
         dir: dir.to_path_buf(),
         under_inventory: Arc::new(under_inventory),
         role_vars: Arc::new(reader.exposed_vars),
+        roles_seen: reader.roles_seen,
         roles: reader.roles,
         rollout,
         force_handlers,

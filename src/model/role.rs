@@ -14,6 +14,9 @@ use crate::diag::{Diag, Span};
 use crate::vars::VarMap;
 use crate::yaml::{self, Fields, Node, NodeKind};
 
+/// How the roles read so far note that a role's handlers joined the phase.
+const HANDLERS: &str = "handlers ";
+
 /// Which of a role's files to read: `main`, or another name (`tasks_from` and friends).
 #[derive(Default)]
 pub(crate) struct Entry {
@@ -21,6 +24,9 @@ pub(crate) struct Entry {
     pub(crate) vars_from: Option<String>,
     pub(crate) defaults_from: Option<String>,
     pub(crate) handlers_from: Option<String>,
+    /// Read for an `include_role`: its defaults and vars are its own steps' only (Ansible's
+    /// `public: false`), and it runs each time it is included.
+    pub(crate) private: bool,
 }
 
 /// A role as a play's `roles:` names it: a name, or a mapping of `role:` (or `name:`), the
@@ -72,10 +78,12 @@ pub(crate) fn load(
         .and_then(|m| m.get("allow_duplicates"))
         .is_some_and(|v| matches!(v.kind, NodeKind::Bool(true)));
     let identity = format!("{} {:?} {:?}", canonical.display(), inherited.vars, entry.tasks_from);
-    if !allow_duplicates && reader.roles_seen.contains(&identity) {
+    if !allow_duplicates && !entry.private && reader.roles_seen.contains(&identity) {
         return Ok(Vec::new());
     }
-    reader.roles_seen.push(identity);
+    if !entry.private {
+        reader.roles_seen.push(identity);
+    }
 
     reader.role_chain.push(canonical);
     let mut steps = Vec::new();
@@ -89,8 +97,10 @@ pub(crate) fn load(
     let mut vars = vars_of(&dir, "vars", entry.vars_from.as_deref())?;
     // As in Ansible (`private_role_vars` off): every step of the phase sees each role's defaults
     // and vars, a role's own steps see its own over the others'.
-    reader.exposed_defaults.extend(defaults.clone());
-    reader.exposed_vars.extend(vars.clone());
+    if !entry.private {
+        reader.exposed_defaults.extend(defaults.clone());
+        reader.exposed_vars.extend(vars.clone());
+    }
     vars.insert_value("role_name", name.rsplit('/').next().unwrap_or(name).into());
     vars.insert_value("role_path", dir.display().to_string().into());
     let context = Arc::new(RoleContext {
@@ -112,7 +122,7 @@ pub(crate) fn load(
     let tasks = read_list_or_map(&dir, "tasks", entry.tasks_from.as_deref())?;
     steps.extend(own(tasks, false, reader)?);
     // A role's handlers join the phase once, however often the role is read.
-    let handlers_identity = format!("handlers {} {:?}", dir.display(), entry.handlers_from);
+    let handlers_identity = format!("{HANDLERS}{} {:?}", dir.display(), entry.handlers_from);
     if !reader.roles_seen.contains(&handlers_identity) {
         let handlers = read_list_or_map(&dir, "handlers", entry.handlers_from.as_deref())?;
         let handlers = own(handlers, true, reader)?;
@@ -151,28 +161,74 @@ fn vars_of(dir: &Path, folder: &str, name: Option<&str>) -> Result<VarMap, Diag>
         .map(Option::unwrap_or_default)
 }
 
+/// An `import_role` (its steps read here, where it stands) or an `include_role` (a step the
+/// engine runs, reading the role when a host reaches it); either way the role's handlers join
+/// the phase's now, so what its steps notify is known before the run. An `include_role` whose
+/// name or files are templated is read only when reached.
+pub(crate) fn read_role(node: &Node, reader: &mut Reader) -> Result<Vec<Step>, Diag> {
+    let Some(arguments) = node.get("include_role") else { return import_role(node, reader) };
+    let step = task_list::include_step(node, false)?;
+    let (name, entry) = entry_of(arguments, true)?;
+    let written = [Some(name.scalar_text()), entry.tasks_from.clone(), entry.vars_from.clone()]
+        .into_iter()
+        .chain([entry.defaults_from.clone(), entry.handlers_from.clone()]);
+    if !written.flatten().any(|text| crate::yaml::is_template(&text)) {
+        // Read now for its handlers (and its mistakes); its steps are read again when reached,
+        // so reading it here must not count its dependencies as run, nor share their variables.
+        let seen = reader.roles_seen.clone();
+        let defaults = reader.exposed_defaults.clone();
+        let vars = reader.exposed_vars.clone();
+        load(&name.scalar_text(), &name.span, Inherited::default(), &entry, reader)?;
+        let handlers_read = reader.roles_seen.split_off(seen.len());
+        reader.roles_seen = seen;
+        reader.roles_seen.extend(handlers_read.into_iter().filter(|s| s.starts_with(HANDLERS)));
+        reader.exposed_defaults = defaults;
+        reader.exposed_vars = vars;
+    }
+    Ok(vec![step])
+}
+
 /// `import_role`: a role's steps read where the task stands, its handlers the phase's.
-pub(crate) fn import_role(node: &Node, reader: &mut Reader) -> Result<Vec<Step>, Diag> {
+fn import_role(node: &Node, reader: &mut Reader) -> Result<Vec<Step>, Diag> {
     let mut fields = Fields::new(node, "import_role key")?;
     let target = fields.take(&["import_role"]).expect("an import");
-    let mut arguments = Fields::new(target, "import_role argument")?;
+    let (name, entry) = entry_of(target, false)?;
+    let inherited = Inherited::take(&mut fields)?;
+    fields.finish(&[INHERITED_KEYS, &["import_role"]].concat())?;
+    load(name.expect_str("a role name")?, &name.span, inherited, &entry, reader)
+}
+
+/// The arguments of `import_role` or `include_role`: the role's name and which files to read.
+pub(crate) fn entry_of(arguments: &Node, include: bool) -> Result<(&Node, Entry), Diag> {
+    let what = if include { "include_role argument" } else { "import_role argument" };
+    let mut arguments = Fields::new(arguments, what)?;
     let name = arguments.require("name")?;
     let entry = Entry {
         tasks_from: arguments.get("tasks_from")?,
         vars_from: arguments.get("vars_from")?,
         defaults_from: arguments.get("defaults_from")?,
         handlers_from: arguments.get("handlers_from")?,
+        private: include,
     };
     arguments.get::<bool>("allow_duplicates")?;
-    arguments.finish(&[
+    let mut known = vec![
         "name",
         "tasks_from",
         "vars_from",
         "defaults_from",
         "handlers_from",
         "allow_duplicates",
-    ])?;
-    let inherited = Inherited::take(&mut fields)?;
-    fields.finish(&[INHERITED_KEYS, &["import_role"]].concat())?;
-    load(name.expect_str("a role name")?, &name.span, inherited, &entry, reader)
+    ];
+    if include {
+        arguments.take(&["apply"]);
+        if let Some(public) = arguments.take(&["public"])
+            && !matches!(public.kind, NodeKind::Bool(false))
+        {
+            return Err(Diag::invalid(&public.span, "`public: true` is not supported yet")
+                .with_help("`import_role` shares a role's defaults and vars with the whole play"));
+        }
+        known.extend(["apply", "public"]);
+    }
+    arguments.finish(&known)?;
+    Ok((name, entry))
 }

@@ -55,15 +55,16 @@ pub(crate) struct Reader {
     /// The defaults and the vars of every role read, in order, for every step of the phase.
     pub(crate) exposed_defaults: VarMap,
     pub(crate) exposed_vars: VarMap,
-    /// Reads an `import_role` entry (the roles' own file, which reads task lists with this).
-    pub(crate) import_role: ImportRole,
+    /// Reads an `import_role` or `include_role` entry (the roles' own file, which reads task
+    /// lists with this).
+    pub(crate) read_role: ReadRole,
 }
 
-/// How a task list's `import_role` entry becomes steps.
-pub(crate) type ImportRole = fn(&Node, &mut Reader) -> Result<Vec<Step>, Diag>;
+/// How a task list's `import_role` or `include_role` entry becomes steps.
+pub(crate) type ReadRole = fn(&Node, &mut Reader) -> Result<Vec<Step>, Diag>;
 
 impl Reader {
-    pub(crate) fn new(roles: RoleSearch, import_role: ImportRole) -> Reader {
+    pub(crate) fn new(roles: RoleSearch, read_role: ReadRole) -> Reader {
         Reader {
             chain: Vec::new(),
             roles,
@@ -72,7 +73,7 @@ impl Reader {
             handlers: Vec::new(),
             exposed_defaults: VarMap::default(),
             exposed_vars: VarMap::default(),
-            import_role,
+            read_role,
         }
     }
 }
@@ -135,16 +136,13 @@ pub(crate) fn parse(
             steps.extend(block(entry, handlers, dir, reader)?);
         } else if entry.get("import_tasks").is_some() {
             steps.extend(import(entry, handlers, dir, reader)?);
-        } else if entry.get("import_role").is_some() {
-            steps.extend((reader.import_role)(entry, reader)?);
+        } else if entry.get("import_role").is_some() || entry.get("include_role").is_some() {
+            steps.extend((reader.read_role)(entry, reader)?);
         } else if let Some(include) = entry.get("include") {
             return Err(Diag::invalid(&include.span, "`include` was removed from Ansible (2.16)")
                 .with_help("`include_tasks` reads a task file when it is reached, `import_tasks` when the playbook is loaded"));
         } else if entry.get("include_tasks").is_some() {
             steps.push(include_step(entry, handlers)?);
-        } else if let Some(include) = entry.get("include_role") {
-            return Err(Diag::invalid(&include.span, "`include_role` is not supported yet")
-                .with_help("`import_role` reads the same role when the playbook is loaded"));
         } else {
             steps.push(Step::parse(entry, handlers)?);
         }
@@ -152,11 +150,13 @@ pub(crate) fn parse(
     Ok(steps)
 }
 
-/// The keywords an `include_tasks` takes, as ansible-core's `TaskInclude` does: the others
-/// (`become`, `environment` …) go under its `apply:`, for the steps it includes.
+/// The keywords an `include_tasks` or `include_role` takes, as ansible-core's `TaskInclude`
+/// does: the others (`become`, `environment` …) go under its `apply:`, for the steps it includes.
 const INCLUDE_KEYS: &[&str] = &[
     "include_tasks",
     "ansible.builtin.include_tasks",
+    "include_role",
+    "ansible.builtin.include_role",
     "args",
     "ignore_errors",
     "loop",
@@ -169,16 +169,14 @@ const INCLUDE_KEYS: &[&str] = &[
     "when",
 ];
 
-/// An `include_tasks`: a step the engine runs by reading the file it names.
-fn include_step(entry: &Node, handlers: bool) -> Result<Step, Diag> {
+/// An `include_tasks` or `include_role`: a step the engine runs by reading what it names.
+pub(crate) fn include_step(entry: &Node, handlers: bool) -> Result<Step, Diag> {
+    let kind = if entry.get("include_role").is_some() { "include_role" } else { "include_tasks" };
     for (key, _) in entry.expect_map("an include")? {
         let word = key.scalar_text();
         if !INCLUDE_KEYS.contains(&word.as_str()) && !word.starts_with("with_") {
-            return Err(Diag::invalid(
-                &key.span,
-                format!("`{word}` is not a keyword of `include_tasks`"),
-            )
-            .with_help("keywords for the included steps go under its `apply:`"));
+            return Err(Diag::invalid(&key.span, format!("`{word}` is not a keyword of `{kind}`"))
+                .with_help("keywords for the included steps go under its `apply:`"));
         }
     }
     Step::parse(entry, handlers)

@@ -62,6 +62,7 @@ static MODULES: &[ModuleSpec] = &[
     spec::<ansible::set_fact::SetFact>("set_fact", None, &[]),
     spec::<ansible::include_vars::IncludeVars>("include_vars", Some("file"), &[]),
     spec::<ansible::include_tasks::IncludeTasks>("include_tasks", Some("file"), &[]),
+    spec::<ansible::include_role::IncludeRole>("include_role", None, &[]),
     spec::<ansible::meta::Meta>("meta", Some("free_form"), &[]),
     spec::<ansible::setup::Setup>("setup", None, &[]),
     spec::<ansible::debug::Debug>("debug", None, &["var"]),

@@ -8,6 +8,7 @@ pub(crate) mod cron;
 pub(crate) mod debug;
 pub(crate) mod file;
 pub(crate) mod filesystem;
+pub(crate) mod include_role;
 pub(crate) mod include_tasks;
 pub(crate) mod include_vars;
 pub(crate) mod lineinfile;

@@ -22,6 +22,7 @@ from fleet import Fleet, prepare_user
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCENARIOS = ["first", "no-op", "check"]
 OWN_CONNECTIONS = "numarun-no-persist"
+PACKAGING = ["plain"]  # what the cells measured: set once from --packaging
 
 
 class Tool:
@@ -36,11 +37,13 @@ class Tool:
         return argv + ([self.check_flag] if check else [])
 
 
-def tools(work, venv, numarun):
+def tools(work, venv, numarun, packaging="plain"):
+    """`packaging`: `plain`, the steps in the play; `role`, the same steps as a role, facts
+    gathered first (pyinfra: a `@deploy` that reads facts first)."""
     with open(os.path.join(work, "site.yaml"), "w") as f:
-        f.write(workload.ansible_playbook())
+        f.write(workload.ansible_role(work) if packaging == "role" else workload.ansible_playbook())
     with open(os.path.join(work, "deploy.py"), "w") as f:
-        f.write(workload.pyinfra_deploy())
+        f.write(workload.pyinfra_deploy(packaged=packaging == "role"))
     with open(os.path.join(work, "ansible.cfg"), "w") as f:
         f.write(
             "[defaults]\nhost_key_checking = True\nretry_files_enabled = False\n"
@@ -119,7 +122,7 @@ def one(tool, fleet, work, n, scenario):
 
 def compare(args, work, numarun, venv):
     cells = []
-    all_tools = [t for t in tools(work, venv, numarun) if t.name in args.tools]
+    all_tools = [t for t in tools(work, venv, numarun, args.packaging) if t.name in args.tools]
     numarun_tool = all_tools[0]
     for n in args.hosts:
         fleet = Fleet(work, n)
@@ -150,7 +153,7 @@ def compare(args, work, numarun, venv):
 def summarise(tool, hosts, scenario, runs):
     walls = [r["wall"] for r in runs]
     return dict(
-        tool=tool, hosts=hosts, scenario=scenario, runs=len(runs),
+        tool=tool, hosts=hosts, scenario=scenario, runs=len(runs), packaging=PACKAGING[0],
         wall_median=statistics.median(walls), wall_min=min(walls), wall_max=max(walls),
         controller_cpu_median=statistics.median(r["controller_cpu"] for r in runs),
         host_cpu_median=statistics.median(r["host_cpu"] for r in runs),
@@ -201,7 +204,8 @@ def scale(args, work, numarun):
 
 
 def markdown(report):
-    lines = [f"Measured {report['date']} on {report['machine']}, with `{report['command']}`.", ""]
+    lines = [f"Measured {report['date']} on {report['machine']}, with `{report['command']}`"
+             f" (workload packaged: {report['packaging']}).", ""]
     if report["cells"]:
         lines += ["| hosts | scenario | tool | runs | wall median (s) | min | max | controller CPU (s) | host CPU (s) | peak RSS (MB) |",
                   "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|"]
@@ -229,7 +233,10 @@ def main():
     parser.add_argument("--scale-hosts", type=int, default=300, help="0 skips the scale run")
     parser.add_argument("--out", default=os.path.join(HERE, "results"))
     parser.add_argument("--command", default="bash bench/peers.sh")
+    parser.add_argument("--packaging", choices=["plain", "role"], default="plain",
+                        help="role: the same steps as a role, with facts gathered first")
     args = parser.parse_args()
+    PACKAGING[0] = args.packaging
     prepare_user()
     work = tempfile.mkdtemp(prefix="numarun-bench-")
     os.chmod(work, 0o755)
@@ -245,15 +252,16 @@ def main():
     report = dict(
         date=datetime.date.today().isoformat(),
         machine=f"{os.cpu_count()} CPUs, {round(os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30)} GiB, {platform.platform()}",
-        command=args.command, steps_per_host=workload.STEPS,
+        command=args.command, steps_per_host=workload.STEPS, packaging=args.packaging,
         peers=[v for v in versions if v.split("==")[0] in ("ansible-core", "pyinfra")],
         cells=cells, ratios=ratios(cells), scale=scale_rows,
     )
     os.makedirs(args.out, exist_ok=True)
-    with open(os.path.join(args.out, "peers.json"), "w") as f:
+    name = "peers" if args.packaging == "plain" else f"peers-{args.packaging}"
+    with open(os.path.join(args.out, f"{name}.json"), "w") as f:
         json.dump(report, f, indent=2)
     table = markdown(report)
-    with open(os.path.join(args.out, "peers.md"), "w") as f:
+    with open(os.path.join(args.out, f"{name}.md"), "w") as f:
         f.write(table)
     print(table)
 

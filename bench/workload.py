@@ -33,11 +33,32 @@ def build_command(root, i):
 
 def ansible_playbook():
     """The Ansible playbook; `root` is each host's scratch directory, from the inventory."""
+    return "- hosts: all\n  gather_facts: false\n  tasks:\n" + "\n".join(ansible_tasks(TEMPLATE)) + "\n"
+
+
+def ansible_role(work):
+    """The same steps packaged as published roles are: `roles/bench` with its template in its
+    own `templates/`, run by a play that gathers facts first (Ansible's default). Writes the role
+    under `work` and returns the playbook."""
+    role = os.path.join(work, "roles", "bench")
+    os.makedirs(os.path.join(role, "tasks"), exist_ok=True)
+    os.makedirs(os.path.join(role, "templates"), exist_ok=True)
+    with open(os.path.join(role, "templates", "app.conf.j2"), "w") as f:
+        f.write(open(TEMPLATE).read())
+    # A task file is a top-level list: every line four columns less indented than in a play.
+    tasks = ["\n".join(line[4:] for line in t.split("\n")) for t in ansible_tasks("app.conf.j2")]
+    with open(os.path.join(role, "tasks", "main.yml"), "w") as f:
+        f.write("\n".join(tasks) + "\n")
+    return "- hosts: all\n  gather_facts: true\n  roles: [bench]\n"
+
+
+def ansible_tasks(template):
+    """The steps as Ansible tasks, indented for a play's `tasks:`."""
     tasks = []
     for d, mode in DIRS:
         tasks.append(f"    - file: {{ path: '{{{{ root }}}}/{d}', state: directory, mode: '{mode:04o}' }}")
     for i, dest in TEMPLATES:
-        tasks.append(f"    - template: {{ src: '{TEMPLATE}', dest: '{{{{ root }}}}/{dest}', mode: '0644' }}\n      vars: {{ index: {i} }}")
+        tasks.append(f"    - template: {{ src: '{template}', dest: '{{{{ root }}}}/{dest}', mode: '0644' }}\n      vars: {{ index: {i} }}")
     for i, dest in COPIES:
         content = copy_content(i, "{{ inventory_hostname }}").replace("\n", "\\n")
         tasks.append(f"    - copy: {{ dest: '{{{{ root }}}}/{dest}', content: \"{content}\", mode: '0640' }}")
@@ -53,11 +74,13 @@ def ansible_playbook():
         tasks.append(f"    - file: {{ path: '{{{{ root }}}}/{path}', src: '{target}', state: link }}")
     for _ in range(TRIVIAL):
         tasks.append("    - command: /bin/true\n      changed_when: false")
-    return "- hosts: all\n  gather_facts: false\n  tasks:\n" + "\n".join(tasks) + "\n"
+    return tasks
 
 
-def pyinfra_deploy():
-    """The same steps in pyinfra's idiom: `host.data.root`, a fact for the `creates` guard."""
+def pyinfra_deploy(packaged=False):
+    """The same steps in pyinfra's idiom: `host.data.root`, a fact for the `creates` guard.
+    `packaged`: pyinfra's nearest to a role with facts, the operations in a `@deploy` function
+    that first reads the facts a role would branch on (pyinfra gathers none up front)."""
     out = [
         "from io import StringIO",
         "from pyinfra import host",
@@ -87,7 +110,18 @@ def pyinfra_deploy():
         out.append(f"files.link(path=f'{{root}}/{path}', target='{target}')")
     for _ in range(TRIVIAL):
         out.append("server.shell(commands=['/bin/true'])")
-    return "\n".join(out) + "\n"
+    if not packaged:
+        return "\n".join(out) + "\n"
+    header, body = out[:7], out[7:]
+    facts = ["host.get_fact(LinuxDistribution)", "host.get_fact(Hostname)", "host.get_fact(Kernel)",
+             "host.get_fact(Arch)", "host.get_fact(Date)", "host.get_fact(Mounts)"]
+    lines = header + [
+        "from pyinfra.api import deploy",
+        "from pyinfra.facts.server import Arch, Date, Hostname, Kernel, LinuxDistribution, Mounts",
+        "@deploy('bench')",
+        "def bench():",
+    ] + ["    " + fact for fact in facts] + ["    " + line for line in "\n".join(body).split("\n")] + ["bench()"]
+    return "\n".join(lines) + "\n"
 
 
 def expected_state(host):

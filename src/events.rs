@@ -85,7 +85,11 @@ impl HostRecap {
                 self.unknown += 1;
             }
             Status::Failed => self.failed += 1,
-            Status::Ignored => self.ignored += 1,
+            // As ansible-core counts a failure `ignore_errors` lets pass: ok, and ignored.
+            Status::Ignored => {
+                self.ok += 1;
+                self.ignored += 1;
+            }
             Status::Skipped => self.skipped += 1,
             Status::Unreachable => self.unreachable += 1,
         }

@@ -506,3 +506,17 @@ fn start_at_task_skips_what_comes_before_the_named_step() {
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(run.stderr.contains("--start-at-task `nope`: no step has that name"), "{}", run.stderr);
 }
+
+/// A failure `ignore_errors` lets pass counts ok and ignored, as ansible-core counts it.
+#[test]
+fn an_ignored_failure_counts_ok_and_ignored() {
+    let t = Test::local();
+    let Some(ansible) = ansible_playbook() else { return };
+    t.write(
+        "play.yaml",
+        "- hosts: localhost\n  gather_facts: false\n  tasks:\n\
+         \x20   - assert: { that: 1 == 2 }\n      ignore_errors: true\n\
+         \x20   - copy: { dest: \"{{ out }}/after\", content: \"x\\n\" }\n",
+    );
+    same_outcome(&t, &ansible, 1);
+}

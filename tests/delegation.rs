@@ -66,3 +66,24 @@ fn a_delegated_step_runs_over_the_delegates_connection() {
         std::os::unix::fs::MetadataExt::uid(&std::fs::metadata(t.path().join("seen")).unwrap());
     assert_eq!(owner, unsafe { libc::geteuid() });
 }
+
+/// `ignore_unreachable`: a step whose delegate cannot be reached counts ignored (and ok, as
+/// ansible-core counts it) and the host goes on; without it the host is unreachable and stops.
+#[test]
+fn ignore_unreachable_lets_a_host_go_on_past_an_unreachable_delegate() {
+    let Some(ansible) = ansible_playbook() else { return };
+    let t = Test::local();
+    // Nothing listens on port 1: the connection is refused at once.
+    t.write(
+        "hosts.ini",
+        "app1 ansible_connection=local\nghost ansible_host=127.0.0.1 ansible_port=1 ansible_connection=ssh\n",
+    );
+    t.write(
+        "play.yaml",
+        "- hosts: app1\n  gather_facts: false\n  tasks:\n\
+         \x20   - command: echo hi\n      delegate_to: ghost\n      ignore_unreachable: true\n\
+         \x20   - block:\n        - command: echo again\n          delegate_to: ghost\n      ignore_unreachable: true\n\
+         \x20   - copy: { dest: \"{{ out }}/after\", content: \"x\\n\" }\n",
+    );
+    same_outcome_on(&t, &ansible, "hosts.ini", &["app1"], 1);
+}

@@ -160,7 +160,11 @@ pub(super) async fn run_leaving(
     }
 
     let looped = step.loop_items.is_some();
-    let status = overall(attempts.iter().map(|(_, a)| a.status), looped);
+    let mut status = overall(attempts.iter().map(|(_, a)| a.status), looped);
+    // `ignore_unreachable`: counted as ansible-core counts it, and the host goes on.
+    if status == Status::Unreachable && step.ignore_unreachable {
+        status = Status::Ignored;
+    }
     let registered = if looped {
         let results: Vec<Value> = attempts
             .iter()

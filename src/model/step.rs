@@ -58,6 +58,9 @@ pub struct Step {
     pub(crate) no_log: bool,
     pub(crate) check_mode: Option<bool>,
     pub(crate) ignore_errors: bool,
+    /// An unreachable result (a lost connection, an unreachable delegate) is counted ignored and
+    /// the host goes on.
+    pub(crate) ignore_unreachable: bool,
     pub(crate) vars: VarMap,
     /// Environment mappings, the phase's first: a later one's key wins, as in Ansible.
     pub(crate) environment: Vec<Node>,
@@ -152,6 +155,7 @@ pub const STEP_KEYS: &[&str] = &[
     "no_log",
     "check_mode",
     "ignore_errors",
+    "ignore_unreachable",
     "vars",
     "args",
     "environment",
@@ -228,6 +232,7 @@ impl Step {
         let no_log = fields.get::<bool>("no_log")?.unwrap_or(false);
         let check_mode = fields.get::<bool>("check_mode")?;
         let ignore_errors = fields.get::<bool>("ignore_errors")?.unwrap_or(false);
+        let ignore_unreachable = fields.get::<bool>("ignore_unreachable")?.unwrap_or(false);
         let mut delegation = Delegation::take(&mut fields)?;
         let local_action = fields.take(&["local_action"]).map(local_action).transpose()?;
         if local_action.is_some() {
@@ -269,6 +274,7 @@ impl Step {
             no_log,
             check_mode,
             ignore_errors,
+            ignore_unreachable,
             vars: step_vars,
             environment,
             blocks: Vec::new(),

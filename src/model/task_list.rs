@@ -23,6 +23,7 @@ pub const INHERITED_KEYS: &[&str] = &[
     "environment",
     "no_log",
     "ignore_errors",
+    "ignore_unreachable",
     "check_mode",
 ];
 
@@ -38,6 +39,7 @@ pub struct Inherited {
     environment: Option<Node>,
     no_log: bool,
     ignore_errors: bool,
+    ignore_unreachable: bool,
     check_mode: Option<bool>,
 }
 
@@ -90,6 +92,7 @@ impl Inherited {
             environment: fields.take(&["environment"]).cloned(),
             no_log: fields.get::<bool>("no_log")?.unwrap_or(false),
             ignore_errors: fields.get::<bool>("ignore_errors")?.unwrap_or(false),
+            ignore_unreachable: fields.get::<bool>("ignore_unreachable")?.unwrap_or(false),
             check_mode: fields.get::<bool>("check_mode")?,
         })
     }
@@ -116,6 +119,7 @@ impl Inherited {
         }
         step.no_log |= self.no_log;
         step.ignore_errors |= self.ignore_errors;
+        step.ignore_unreachable |= self.ignore_unreachable;
         step.check_mode = step.check_mode.or(self.check_mode);
     }
 }

@@ -87,3 +87,27 @@ fn ignore_unreachable_lets_a_host_go_on_past_an_unreachable_delegate() {
     );
     same_outcome_on(&t, &ansible, "hosts.ini", &["app1"], 1);
 }
+
+/// `delegate_facts`: the facts a delegated step sets (`set_fact`, gathered facts) are the
+/// delegate's: seen through `hostvars` at once, and as its own in its next play; the host that
+/// ran the step has none of them.
+#[test]
+fn delegated_facts_belong_to_the_delegate() {
+    let Some(ansible) = ansible_playbook() else { return };
+    let t = Test::local();
+    t.write(
+        "hosts.ini",
+        "[app]\napp1 ansible_connection=local\n[db]\ndb1 ansible_connection=local\n",
+    );
+    t.write(
+        "play.yaml",
+        "- hosts: app\n  gather_facts: false\n  tasks:\n\
+         \x20   - set_fact: { tier: database }\n      delegate_to: db1\n      delegate_facts: true\n\
+         \x20   - setup: { gather_subset: [min] }\n      delegate_to: db1\n      delegate_facts: true\n\
+         \x20   - copy: { dest: \"{{ out }}/app1\", content: \"{{ hostvars['db1'].tier }} {{ tier | default('none') }} {{ hostvars['db1'].ansible_facts.system }} {{ ansible_facts.system | default('none') }}\\n\" }\n\
+         - hosts: db\n  gather_facts: false\n  tasks:\n\
+         \x20   - copy: { dest: \"{{ out }}/db1\", content: \"{{ tier }} {{ ansible_system }}\\n\" }\n",
+    );
+    same_outcome_on(&t, &ansible, "hosts.ini", &["app1", "db1"], 2);
+    assert_eq!(t.read("by-numarun/app1"), "database none Linux none\n");
+}

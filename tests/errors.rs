@@ -265,6 +265,13 @@ const CASES: &[Case] = &[
         at: "play.yaml:2:15",
     },
     Case {
+        name: "become_method_su",
+        playbook: "- hosts: localhost\n  tasks:\n    - command: id\n      become: true\n      become_method: su\n",
+        inventory: None,
+        extra: &[],
+        at: "play.yaml:5:22",
+    },
+    Case {
         name: "vault_value_without_a_password",
         playbook: "- hosts: localhost\n  vars:\n    secret: !vault abc\n  tasks: []\n",
         inventory: None,
@@ -289,6 +296,15 @@ const CASES: &[Case] = &[
 
 /// Errors found while running: they stop the host and name where the template was written.
 const RUNTIME_CASES: &[Case] = &[
+    // The inventory asks for a way to become that numarun does not have: the step fails, not
+    // quietly run with sudo.
+    Case {
+        name: "become_method_variable_su",
+        playbook: "- hosts: localhost\n  vars: { ansible_become_method: su }\n  tasks:\n    - command: id\n      become: true\n",
+        inventory: None,
+        extra: &[],
+        at: "play.yaml:4:7",
+    },
     // A failure at run time names the step's place, as a load error does.
     Case {
         name: "failed_command_names_its_step",

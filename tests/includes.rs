@@ -110,7 +110,7 @@ fn keywords_an_include_does_not_take_are_refused() {
 
 /// `include_role` as roles are included in the field: per item of a loop, under `when`, with
 /// `tasks_from` and `vars_from`, `apply:` tags, a dependency, a handler its steps notify, its
-/// defaults private to its own steps; both must write the same files and count alike, with and
+/// defaults private to its own steps unless `public: true`; both must write the same files and count alike, with and
 /// without `-t`.
 #[test]
 fn include_role_runs_as_in_ansible() {
@@ -142,10 +142,14 @@ fn include_role_runs_as_in_ansible() {
          \x20   - include_role: { name: site, vars_from: tls, apply: { tags: [tls] } }\n      vars: { site: gamma }\n      tags: [tls]\n\
          \x20   - include_role: { name: site, tasks_from: remove }\n      vars: { site: beta }\n      when: out is defined\n\
          \x20   - include_role: { name: \"{{ 'si' ~ 'te' }}\" }\n      vars: { site: never }\n      when: false\n\
-         \x20   - copy: { dest: \"{{ out }}/port\", content: \"{{ port | default('private') }}\\n\" }\n",
+         \x20   - copy: { dest: \"{{ out }}/port\", content: \"{{ port | default('private') }}\\n\" }\n\
+         \x20   - include_role: { name: site, tasks_from: remove, public: true }\n      vars: { site: alpha }\n\
+         \x20   - copy: { dest: \"{{ out }}/port-public\", content: \"port {{ port }}\\n\" }\n",
     );
-    // The dependency runs once (for the first inclusion), as in ansible-core.
+    // The dependency runs once (for the first inclusion), as in ansible-core; after a `public`
+    // include, the role's defaults are the play's.
     same_outcome(&t, &ansible, 5);
+    assert_eq!(t.read("by-numarun/port-public"), "port 80\n");
     assert_eq!(t.read("by-numarun/gamma.conf"), "gamma on 443\n");
     assert_eq!(t.read("by-numarun/port"), "private\n");
     same_outcome_with(&t, &ansible, 3, &["-t", "tls"]);

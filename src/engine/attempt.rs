@@ -24,6 +24,9 @@ pub(super) struct Attempt {
     pub(super) facts: Vec<(String, Value)>,
     /// Variables as written, templated when read (`include_vars`).
     pub(super) vars: VarMap,
+    /// The host it ran on for this one (`delegate_to`): under `delegate_facts`, its facts are
+    /// that host's.
+    pub(super) delegate: Option<String>,
 }
 
 impl Attempt {
@@ -35,6 +38,7 @@ impl Attempt {
             result: Vec::new(),
             facts: Vec::new(),
             vars: VarMap::default(),
+            delegate: None,
         }
     }
 

@@ -120,7 +120,9 @@ pub fn run<'a>(
                         false => step::run(cx, state, task, false, place).instrument(span).await,
                     };
                     notified.extend(ran);
-                    state.facts_gathered |= task.module.name == "setup" && state.is_active();
+                    state.facts_gathered |= task.module.name == "setup"
+                        && !task.step.delegation.facts
+                        && state.is_active();
                 }
                 Item::Block { body, rescue, always } => {
                     run(cx, state, body, progress, notified).await;

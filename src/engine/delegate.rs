@@ -11,15 +11,17 @@ use crate::model::Step;
 use crate::template::Scope;
 
 impl HostPhase<'_> {
-    /// The connection `step` runs over for this host.
+    /// The connection `step` runs over for this host, and the delegate's name if another's.
     pub(super) async fn connection_for(
         &self,
         state: &HostState,
         step: &Step,
         scope: &Arc<Scope>,
-    ) -> Result<Arc<dyn Connection>, ConnectionError> {
-        let own =
-            || state.target.clone().ok_or(ConnectionError::Unreachable("no connection".into()));
+    ) -> Result<(Arc<dyn Connection>, Option<String>), ConnectionError> {
+        let own = || {
+            let target = state.target.clone();
+            target.map(|t| (t, None)).ok_or(ConnectionError::Unreachable("no connection".into()))
+        };
         let Some(node) = &step.delegation.to else { return own() };
         let delegate = scope
             .render_value(node)
@@ -31,10 +33,10 @@ impl HostPhase<'_> {
         }
         let mut delegates = self.engine.delegates.lock().await;
         if let Some(connection) = delegates.get(&delegate) {
-            return Ok(Arc::clone(connection));
+            return Ok((Arc::clone(connection), Some(delegate)));
         }
         let connection = self.connect(&HostState::new(&delegate)).await?;
-        delegates.insert(delegate, Arc::clone(&connection));
-        Ok(connection)
+        delegates.insert(delegate.clone(), Arc::clone(&connection));
+        Ok((connection, Some(delegate)))
     }
 }

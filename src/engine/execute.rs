@@ -64,6 +64,9 @@ fn prepare(cx: &HostPhase<'_>, task: &Task<'_>, scope: &Arc<Scope>) -> Result<Pr
         .clone()
         .or_else(|| cx.phase.become_user.clone())
         .or_else(|| from_vars("ansible_become_user").map(|v| v.to_string()));
+    if let Some(method) = from_vars("ansible_become_method").filter(|_| escalate) {
+        crate::model::become_method::check(&method.to_string(), &step.span)?;
+    }
     Ok(Prepared { module, privilege: Privilege { escalate, user } })
 }
 
@@ -98,8 +101,8 @@ pub(super) async fn execute(
             Ok(prepared) => prepared,
             Err(diag) => return Attempt::failed(diag.to_string()),
         };
-    let host = match cx.connection_for(state, step, scope).await {
-        Ok(host) => host,
+    let (host, delegate) = match cx.connection_for(state, step, scope).await {
+        Ok(found) => found,
         Err(error) => return Attempt::from_error(ModuleError::Connection(error)),
     };
     let connection = host.elevated(&privilege);
@@ -183,6 +186,7 @@ pub(super) async fn execute(
             result: outcome.data,
             facts: outcome.facts,
             vars: outcome.vars,
+            delegate,
         },
         Err(error) => Attempt::from_error(error),
     }

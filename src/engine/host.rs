@@ -31,8 +31,17 @@ pub struct HostState {
     pub facts_gathered: bool,
     /// `meta: end_host` ended the phase for this host (which is not failed).
     pub ended: bool,
-    /// The roles run in this phase on this host (each runs once), for `include_role`.
-    pub roles_seen: Vec<String>,
+    /// What this host's `include_role`s left in the phase.
+    pub included_roles: IncludedRoles,
+}
+
+/// What a host's `include_role`s leave in a phase: the roles run (each runs once), and the
+/// defaults and vars of those included with `public: true`, seen by the host's later steps.
+#[derive(Debug, Clone, Default)]
+pub struct IncludedRoles {
+    pub seen: Vec<String>,
+    pub defaults: Arc<VarMap>,
+    pub vars: Arc<VarMap>,
 }
 
 /// A step that failed on a host: what a block's `rescue` is told of it.
@@ -54,7 +63,7 @@ impl HostState {
             last_failure: None,
             facts_gathered: false,
             ended: false,
-            roles_seen: Vec::new(),
+            included_roles: IncludedRoles::default(),
         }
     }
 
@@ -86,10 +95,12 @@ impl HostPhase<'_> {
         let of_roles = |vars: &Arc<VarMap>| (!vars.is_empty()).then(|| Arc::clone(vars));
         let mut layers: Vec<Arc<VarMap>> =
             of_roles(&self.phase.under_inventory).into_iter().collect();
+        layers.extend(of_roles(&state.included_roles.defaults));
         layers.extend(role.map(|r| Arc::clone(&r.defaults)));
         layers.extend(self.engine.layers.inventory(&state.name).iter().cloned());
         layers.push(Arc::clone(&self.phase_layer));
         layers.extend(of_roles(&self.phase.role_vars));
+        layers.extend(of_roles(&state.included_roles.vars));
         layers.extend(role.map(|r| Arc::clone(&r.vars)));
         if let Some(step) = step.filter(|s| !s.vars.is_empty()) {
             layers.push(Arc::new(step.vars.clone()));

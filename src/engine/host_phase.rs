@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::host::{HostPhase, HostState};
+use super::host::{HostPhase, HostState, IncludedRoles};
 use super::play_control::PlayControl;
 use super::shared::Engine;
 use super::{blocks, handlers};
@@ -56,7 +56,12 @@ pub async fn run(
             }
         }
     }
-    state.roles_seen.clone_from(&plan.phase.roles_seen);
+    if let Some(given) = engine.hostvars.take_given(&state.name) {
+        Arc::make_mut(&mut state.facts).extend(given);
+        engine.hostvars.publish(&state.name, &state.facts);
+    }
+    state.included_roles =
+        IncludedRoles { seen: plan.phase.roles_seen.clone(), ..IncludedRoles::default() };
     super::execute::announce(&cx, state, &plan.steps);
     let mut notified: Vec<String> = Vec::new();
     let items = blocks::tree(&plan.steps);

@@ -16,11 +16,13 @@ pub struct HostVars {
     templater: Arc<Templater>,
     /// Each host's facts as of its last finished step.
     facts: RwLock<HashMap<String, Arc<VarMap>>>,
+    /// Facts other hosts' steps set for a host (`delegate_facts`), until the host takes them.
+    given: RwLock<HashMap<String, VarMap>>,
 }
 
 impl HostVars {
     pub fn new(layers: Arc<Layers>, templater: Arc<Templater>) -> HostVars {
-        HostVars { layers, templater, facts: RwLock::new(HashMap::new()) }
+        HostVars { layers, templater, facts: RwLock::default(), given: RwLock::default() }
     }
 
     /// Makes a host's facts visible to the others.
@@ -28,10 +30,24 @@ impl HostVars {
         self.facts.write().expect("hostvars lock").insert(host.to_string(), Arc::clone(facts));
     }
 
+    /// Facts for `host` that another host's step set (`delegate_facts`).
+    pub fn give(&self, host: &str, facts: VarMap) {
+        let mut given = self.given.write().expect("hostvars lock");
+        given.entry(host.to_string()).or_default().extend(facts);
+    }
+
+    /// The facts given to `host` since it last took them: its own from now on.
+    pub fn take_given(&self, host: &str) -> Option<VarMap> {
+        self.given.write().expect("hostvars lock").remove(host)
+    }
+
     fn scope(&self, host: &str) -> Arc<Scope> {
         let mut layers = self.layers.inventory(host).to_vec();
         if let Some(facts) = self.facts.read().expect("hostvars lock").get(host) {
             layers.push(Arc::clone(facts));
+        }
+        if let Some(given) = self.given.read().expect("hostvars lock").get(host) {
+            layers.push(Arc::new(given.clone()));
         }
         let mut identity = VarMap::default();
         identity.insert_value("inventory_hostname", host.into());

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use minijinja::Value;
 
-use super::host::{Failure, HostPhase, HostState};
+use super::host::{Failure, HostPhase, HostState, IncludedRoles};
 use super::loop_items;
 use super::step::item_layer;
 use crate::events::{Event, Status};
@@ -51,9 +51,9 @@ pub fn include(
     let included = match depth {
         MAX_DEPTH.. => Err(format!("includes nested {MAX_DEPTH} deep: a file includes itself?")),
         _ => {
-            let mut seen = std::mem::take(&mut state.roles_seen);
-            let read = read(cx, state, task, &mut seen);
-            state.roles_seen = seen;
+            let mut roles = std::mem::take(&mut state.included_roles);
+            let read = read(cx, state, task, &mut roles);
+            state.included_roles = roles;
             read
         }
     };
@@ -107,7 +107,7 @@ fn read(
     cx: &HostPhase<'_>,
     state: &HostState,
     task: &Task<'_>,
-    seen: &mut Vec<String>,
+    roles: &mut IncludedRoles,
 ) -> Result<Vec<Inclusion>, String> {
     let step = task.step;
     let scope = cx.scope(state, Some(step));
@@ -130,7 +130,7 @@ fn read(
             continue;
         }
         let (shown, mut steps) = match task.module.name {
-            "include_role" => role(cx, task, &scope, seen)?,
+            "include_role" => role(cx, task, &scope, roles)?,
             _ => {
                 let file = task.args.get("file").ok_or("`include_tasks` names no file")?;
                 let file = scope.render_value(file).map_err(|e| e.to_string())?;
@@ -152,11 +152,12 @@ fn read(
 
 /// The role an `include_role` names on this host: its name and its steps. Its handlers are the
 /// phase's already when it is named without Jinja; a templated one bringing handlers is refused.
+/// With `public: true`, its defaults and vars join what this host's later steps see.
 fn role(
     cx: &HostPhase<'_>,
     task: &Task<'_>,
     scope: &std::sync::Arc<crate::template::Scope>,
-    seen: &mut Vec<String>,
+    included: &mut IncludedRoles,
 ) -> Result<(String, Vec<Step>), String> {
     // `apply:` is taken as written: its keywords are rendered per included step.
     let mut arguments = task.args.clone();
@@ -165,8 +166,9 @@ fn role(
             *value = scope.render(value).map_err(|e| e.to_string())?;
         }
     }
-    let (steps, handlers) =
-        read_included_role(&arguments, &cx.phase.roles, seen).map_err(|e| e.to_string())?;
+    let role = read_included_role(&arguments, &cx.phase.roles, &mut included.seen)
+        .map_err(|e| e.to_string())?;
+    let handlers = role.handlers;
     let known = |h: &Step| {
         cx.handlers.iter().any(|k| {
             k.step.span.start == h.span.start && k.step.span.source.name == h.span.source.name
@@ -180,7 +182,10 @@ fn role(
         ));
     }
     let name = arguments.get("name").map(|n| n.scalar_text()).unwrap_or_default();
-    Ok((name, steps))
+    // Empty unless `public: true`.
+    std::sync::Arc::make_mut(&mut included.defaults).extend(role.defaults);
+    std::sync::Arc::make_mut(&mut included.vars).extend(role.vars);
+    Ok((name, role.steps))
 }
 
 /// The task file: beside the file the include is written in, then in its role's `tasks/`, then

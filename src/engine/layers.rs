@@ -2,7 +2,7 @@
 //! before children), the host, the phase, the step, facts and registered
 //! results, magic variables and the loop item, then `-e` above all.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use minijinja::Value;
@@ -31,10 +31,15 @@ impl Layers {
             .collect();
         let mut per_host = HashMap::new();
         let mut group_names = HashMap::new();
+        // Below everything, as in Ansible: a host that gathered nothing has empty `ansible_facts`
+        // (so `ansible_facts.x | default(…)` reads), not an undefined one.
+        let mut before_facts = VarMap::default();
+        before_facts.insert_value("ansible_facts", Value::from(BTreeMap::<String, Value>::new()));
+        let before_facts = Arc::new(before_facts);
         for host in &inventory.hosts {
             let groups = inventory.groups_of(&host.name);
-            let mut layers: Vec<Arc<VarMap>> =
-                groups.iter().map(|g| Arc::clone(&group_layers[g.name.as_str()])).collect();
+            let mut layers: Vec<Arc<VarMap>> = vec![Arc::clone(&before_facts)];
+            layers.extend(groups.iter().map(|g| Arc::clone(&group_layers[g.name.as_str()])));
             layers.push(Arc::new(host.vars.clone()));
             per_host.insert(host.name.clone(), layers);
             // As ansible-core has it (checked in tests/ansible_parity.rs): sorted by name, every

@@ -24,8 +24,16 @@ use crate::vars::VarMap;
 /// on when the step is `no_log`.
 fn keep_facts(engine: &Engine, state: &mut HostState, step: &Step, attempt: &mut Attempt) {
     let facts = std::mem::take(&mut attempt.facts);
-    let vars = std::mem::take(&mut attempt.vars);
-    keep(engine, state, step, facts, vars);
+    let mut vars = std::mem::take(&mut attempt.vars);
+    match attempt.delegate.as_deref().filter(|_| step.delegation.facts) {
+        // `delegate_facts`: the delegate's, seen through `hostvars` now and by its own steps
+        // from its next play.
+        Some(delegate) if !(facts.is_empty() && vars.is_empty()) => {
+            facts.into_iter().for_each(|(name, value)| vars.insert_value(&name, value));
+            engine.hostvars.give(delegate, vars);
+        }
+        _ => keep(engine, state, step, facts, vars),
+    }
 }
 
 fn keep(

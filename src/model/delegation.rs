@@ -2,7 +2,7 @@
 //! one) and `run_once` (one host of the batch runs it, and every host takes its result).
 
 use crate::diag::Diag;
-use crate::yaml::{Fields, Node, NodeKind};
+use crate::yaml::{Fields, Node};
 
 /// A step's delegation keywords.
 #[derive(Debug, Clone, Default)]
@@ -12,19 +12,21 @@ pub struct Delegation {
     pub to: Option<Node>,
     /// One host of the batch runs the step; its registered result and facts are every host's.
     pub run_once: bool,
+    /// The facts the step sets are the delegate's, not the host's (`delegate_facts`).
+    pub facts: bool,
 }
 
 impl Delegation {
     /// Reads a step's delegation keywords.
     pub fn take(fields: &mut Fields) -> Result<Delegation, Diag> {
         let to = fields.take(&["delegate_to"]).cloned();
-        if let Some(node) = fields.take(&["delegate_facts"])
-            && !matches!(node.kind, NodeKind::Bool(false))
-        {
-            return Err(Diag::invalid(&node.span, "`delegate_facts` is not supported yet")
-                .with_help("the facts a delegated step sets are the host's it runs for"));
+        let facts = fields.get::<bool>("delegate_facts")?.unwrap_or(false);
+        if facts && to.is_none() {
+            let at = &fields.node().span;
+            return Err(Diag::invalid(at, "`delegate_facts` without `delegate_to`")
+                .with_help("name the host whose facts these are with `delegate_to`"));
         }
         let run_once = fields.get::<bool>("run_once")?.unwrap_or(false);
-        Ok(Delegation { to, run_once })
+        Ok(Delegation { to, run_once, facts })
     }
 }

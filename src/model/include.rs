@@ -8,6 +8,7 @@ use super::role_search::RoleSearch;
 use super::step::Step;
 use super::task_list::{self, INHERITED_KEYS, Inherited, Reader};
 use crate::diag::Diag;
+use crate::vars::VarMap;
 use crate::yaml::{self, Fields, Node};
 
 /// The steps of the task file at `path`, each taking on the include's `apply:` keywords. A role
@@ -35,15 +36,27 @@ pub fn read_included(
     Ok(steps)
 }
 
-/// The steps of the role an `include_role` names (`arguments`, rendered for this host), its
-/// dependencies' first unless `seen` has them (the roles this host has run in the phase, which
-/// grows by them), each taking on the include's `apply:` keywords; and the role's handlers (the
-/// phase has those of a role named without Jinja already).
+/// A role an `include_role` read.
+pub struct IncludedRole {
+    /// Its steps, its dependencies' first.
+    pub steps: Vec<Step>,
+    /// Its handlers (the phase has those of a role named without Jinja already).
+    pub handlers: Vec<Step>,
+    /// With `public: true`, its (and its dependencies') defaults, for the rest of the play on
+    /// this host; empty otherwise.
+    pub defaults: VarMap,
+    /// With `public: true`, its (and its dependencies') vars, likewise.
+    pub vars: VarMap,
+}
+
+/// The role an `include_role` names (`arguments`, rendered for this host), its dependencies
+/// unless `seen` has them (the roles this host has run in the phase, which grows by them), each
+/// step taking on the include's `apply:` keywords.
 pub fn read_included_role(
     arguments: &Node,
     roles: &RoleSearch,
     seen: &mut Vec<String>,
-) -> Result<(Vec<Step>, Vec<Step>), Diag> {
+) -> Result<IncludedRole, Diag> {
     let (name, entry) = role::entry_of(arguments, true)?;
     let mut reader = Reader::new(roles.clone(), role::read_role);
     reader.roles_seen = std::mem::take(seen);
@@ -55,7 +68,12 @@ pub fn read_included_role(
         let inherited = applied(apply)?;
         steps.iter_mut().for_each(|step| inherited.apply(step));
     }
-    Ok((steps, reader.handlers))
+    Ok(IncludedRole {
+        steps,
+        handlers: reader.handlers,
+        defaults: reader.exposed_defaults,
+        vars: reader.exposed_vars,
+    })
 }
 
 /// The keywords of an include's `apply:`, checked (also before the run, by the module).

@@ -1,5 +1,6 @@
 //! Plain data for what the user wrote: playbooks, phases, steps, inventory.
 
+pub mod become_method;
 pub mod delegation;
 pub mod include;
 mod ini_inventory;

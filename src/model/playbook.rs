@@ -97,6 +97,7 @@ const PHASE_KEYS: &[&str] = &[
     "environment",
     "force_handlers",
     "vars_prompt",
+    "become_method",
 ];
 const IMPORT_KEYS: &[&str] = &["import", "import_playbook", "tags", "name"];
 
@@ -255,8 +256,12 @@ fn parse_phase(
         ("connection", "ansible_connection"),
         ("remote_user", "ansible_user"),
         ("port", "ansible_port"),
+        ("become_method", "ansible_become_method"),
     ] {
         if let Some(value) = fields.take(&[keyword]) {
+            if keyword == "become_method" {
+                super::become_method::check(&value.scalar_text(), &value.span)?;
+            }
             keyword_defaults
                 .0
                 .insert(variable.into(), crate::vars::VarValue::Written(value.clone()));

@@ -24,16 +24,25 @@ pub(crate) struct Entry {
     pub(crate) vars_from: Option<String>,
     pub(crate) defaults_from: Option<String>,
     pub(crate) handlers_from: Option<String>,
-    /// Read for an `include_role`: its defaults and vars are its own steps' only (Ansible's
-    /// `public: false`), and it runs each time it is included.
-    pub(crate) private: bool,
+    /// Read for an `include_role`: it runs each time it is included.
+    pub(crate) dynamic: bool,
+    /// Its defaults and vars are seen by the play's other steps too (`import_role`, `roles:`,
+    /// `include_role` with `public: true`), not only by its own.
+    pub(crate) public: bool,
+}
+
+impl Entry {
+    /// A role as `roles:` and dependencies name it: `main` files, shared with the play.
+    fn in_play() -> Entry {
+        Entry { public: true, ..Entry::default() }
+    }
 }
 
 /// A role as a play's `roles:` names it: a name, or a mapping of `role:` (or `name:`), the
 /// keywords it hands down, and its parameters (every other key).
 pub(crate) fn from_play(node: &Node, reader: &mut Reader) -> Result<Vec<Step>, Diag> {
     if let Some(name) = node.as_str() {
-        return load(name, &node.span, Inherited::default(), &Entry::default(), reader);
+        return load(name, &node.span, Inherited::default(), &Entry::in_play(), reader);
     }
     let mut fields = Fields::new(node, "role key")?;
     let name_node = fields.take(&["role", "name"]).ok_or_else(|| {
@@ -49,7 +58,7 @@ pub(crate) fn from_play(node: &Node, reader: &mut Reader) -> Result<Vec<Step>, D
         }
         inherited.vars.0.insert(key.to_string(), crate::vars::VarValue::Written(value.clone()));
     }
-    load(name, &name_node.span, inherited, &Entry::default(), reader)
+    load(name, &name_node.span, inherited, &Entry::in_play(), reader)
 }
 
 /// Reads a role's steps (its dependencies' first) and adds its handlers to the reader's. A role
@@ -78,10 +87,10 @@ pub(crate) fn load(
         .and_then(|m| m.get("allow_duplicates"))
         .is_some_and(|v| matches!(v.kind, NodeKind::Bool(true)));
     let identity = format!("{} {:?} {:?}", canonical.display(), inherited.vars, entry.tasks_from);
-    if !allow_duplicates && !entry.private && reader.roles_seen.contains(&identity) {
+    if !allow_duplicates && !entry.dynamic && reader.roles_seen.contains(&identity) {
         return Ok(Vec::new());
     }
-    if !entry.private {
+    if !entry.dynamic {
         reader.roles_seen.push(identity);
     }
 
@@ -97,7 +106,7 @@ pub(crate) fn load(
     let mut vars = vars_of(&dir, "vars", entry.vars_from.as_deref())?;
     // As in Ansible (`private_role_vars` off): every step of the phase sees each role's defaults
     // and vars, a role's own steps see its own over the others'.
-    if !entry.private {
+    if entry.public {
         reader.exposed_defaults.extend(defaults.clone());
         reader.exposed_vars.extend(vars.clone());
     }
@@ -203,12 +212,13 @@ pub(crate) fn entry_of(arguments: &Node, include: bool) -> Result<(&Node, Entry)
     let what = if include { "include_role argument" } else { "import_role argument" };
     let mut arguments = Fields::new(arguments, what)?;
     let name = arguments.require("name")?;
-    let entry = Entry {
+    let mut entry = Entry {
         tasks_from: arguments.get("tasks_from")?,
         vars_from: arguments.get("vars_from")?,
         defaults_from: arguments.get("defaults_from")?,
         handlers_from: arguments.get("handlers_from")?,
-        private: include,
+        dynamic: include,
+        public: !include,
     };
     arguments.get::<bool>("allow_duplicates")?;
     let mut known = vec![
@@ -221,12 +231,7 @@ pub(crate) fn entry_of(arguments: &Node, include: bool) -> Result<(&Node, Entry)
     ];
     if include {
         arguments.take(&["apply"]);
-        if let Some(public) = arguments.take(&["public"])
-            && !matches!(public.kind, NodeKind::Bool(false))
-        {
-            return Err(Diag::invalid(&public.span, "`public: true` is not supported yet")
-                .with_help("`import_role` shares a role's defaults and vars with the whole play"));
-        }
+        entry.public = arguments.get::<bool>("public")?.unwrap_or(false);
         known.extend(["apply", "public"]);
     }
     arguments.finish(&known)?;

@@ -146,6 +146,7 @@ pub const STEP_KEYS: &[&str] = &[
     "listen",
     "become",
     "become_user",
+    "become_method",
     "tags",
     "changed_when",
     "failed_when",
@@ -218,8 +219,9 @@ impl Step {
             return Err(Diag::invalid(&node.span, "`listen` belongs on handlers"));
         }
         let tags = fields.take(&["tags"]).map(|n| names(n, true)).transpose()?.unwrap_or_default();
-        let step_vars =
+        let mut step_vars =
             fields.take(&["vars"]).map(VarMap::from_node).transpose()?.unwrap_or_default();
+        super::become_method::into_vars(&mut fields, &mut step_vars)?;
         let extra_args = fields.take(&["args"]).cloned();
         let environment = fields.take(&["environment"]).cloned().into_iter().collect();
         let changed_when = fields.take(&["changed_when"]).map(conditions);

@@ -19,6 +19,7 @@ pub const INHERITED_KEYS: &[&str] = &[
     "tags",
     "become",
     "become_user",
+    "become_method",
     "vars",
     "environment",
     "no_log",
@@ -88,7 +89,12 @@ impl Inherited {
             tags: fields.take(&["tags"]).map(tags_of).transpose()?.unwrap_or_default(),
             escalate: fields.get::<bool>("become")?,
             become_user: fields.get::<String>("become_user")?,
-            vars: fields.take(&["vars"]).map(VarMap::from_node).transpose()?.unwrap_or_default(),
+            vars: {
+                let mut vars =
+                    fields.take(&["vars"]).map(VarMap::from_node).transpose()?.unwrap_or_default();
+                super::become_method::into_vars(fields, &mut vars)?;
+                vars
+            },
             environment: fields.take(&["environment"]).cloned(),
             no_log: fields.get::<bool>("no_log")?.unwrap_or(false),
             ignore_errors: fields.get::<bool>("ignore_errors")?.unwrap_or(false),

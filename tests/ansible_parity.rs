@@ -175,9 +175,12 @@ fn loop_control_names_counts_and_places_each_item() {
           prev={{ ansible_loop.previtem | default('-') }} next={{ ansible_loop.nextitem | default('-') }}\
           all={{ ansible_loop.allitems | join(',') }}\\n\"\n\
          \x20     loop: [apple, banana, cherry]\n\
-         \x20     loop_control: { loop_var: fruit, index_var: idx, extended: true, label: \"{{ idx }}:{{ fruit }}\", pause: 0.1 }\n",
+         \x20     loop_control: { loop_var: fruit, index_var: idx, extended: true, label: \"{{ idx }}:{{ fruit }}\", pause: 0.1 }\n\
+         \x20     register: copied\n\
+         \x20   - copy:\n        dest: \"{{ out }}/registered\"\n\
+         \x20       content: \"{% for r in copied.results %}{{ r.ansible_loop_var }}={{ r.fruit }} {{ r.ansible_index_var }}={{ r.idx }};{% endfor %}\\n\"\n",
     );
-    same_files_written(&t, &ansible, &[], 3);
+    same_files_written(&t, &ansible, &[], 4);
 }
 
 /// Blocks (nested, with `when`, `vars`, `tags`) and `import_tasks` (with `vars`, importing

@@ -9,6 +9,7 @@ use crate::connection::ConnectionError;
 use crate::diag::Diag;
 use crate::events::{Status, TextDiff};
 use crate::model::Step;
+use crate::model::step::LoopControl;
 use crate::modules::ModuleError;
 use crate::template::Scope;
 use crate::vars::VarMap;
@@ -95,7 +96,13 @@ pub(super) fn overall(statuses: impl Iterator<Item = Status>, looped: bool) -> S
 }
 
 /// A loop item's result carries its item under the loop variable's name, as in Ansible.
-pub(super) fn with_item(result: Value, loop_var: &str, item: &Option<Value>) -> Value {
+pub(super) fn with_item(
+    result: Value,
+    control: &LoopControl,
+    item: &Option<Value>,
+    index: usize,
+) -> Value {
+    let loop_var = control.var.as_str();
     match item {
         Some(item) => {
             let mut fields: Vec<(Value, Value)> = result
@@ -106,6 +113,11 @@ pub(super) fn with_item(result: Value, loop_var: &str, item: &Option<Value>) -> 
                 .collect();
             fields.push((Value::from(loop_var), item.clone()));
             fields.push((Value::from("ansible_loop_var"), Value::from(loop_var)));
+            // As ansible-core registers it: the index under its name, and the name.
+            if let Some(index_var) = &control.index_var {
+                fields.push((Value::from(index_var.as_str()), Value::from(index)));
+                fields.push((Value::from("ansible_index_var"), Value::from(index_var.as_str())));
+            }
             Value::from_pairs(fields)
         }
         None => result,

@@ -176,7 +176,8 @@ pub(super) async fn run_leaving(
     let registered = if looped {
         let results: Vec<Value> = attempts
             .iter()
-            .map(|(item, a)| with_item(a.registered(), &step.loop_control.var, item))
+            .enumerate()
+            .map(|(index, (item, a))| with_item(a.registered(), &step.loop_control, item, index))
             .collect();
         Value::from_pairs([
             ("changed", Value::from(status == Status::Changed)),

@@ -199,7 +199,7 @@ impl Scope {
 
     /// Renders a template file; errors point into that file.
     pub fn render_file(self: &Arc<Self>, name: &str, text: &str) -> Result<String, Diag> {
-        self.templater.render(name, text, &self.context()).map_err(|e| {
+        self.templater.render_file(name, text, &self.context()).map_err(|e| {
             let source = Source::new(name, text);
             let span = match (e.range(), e.line()) {
                 (Some(range), _) => Span::new(&source, range.start, range.end),

@@ -13,7 +13,10 @@ pub const OMIT: &str = "__numarun_omit_place_holder__";
 
 /// The Jinja environment, set up as Ansible's.
 pub struct Templater {
+    /// For strings in playbooks, inventories and variables.
     env: Environment<'static>,
+    /// For template files.
+    files: Environment<'static>,
 }
 
 impl Default for Templater {
@@ -33,9 +36,9 @@ impl Templater {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
-        // Ansible's template defaults: blocks eat their newline, files keep their last one.
+        // A string in a playbook keeps every newline, as ansible-core renders it (checked in
+        // tests/ansible_parity.rs); a template file's blocks eat theirs (below).
         let syntax = minijinja::syntax::SyntaxConfig::builder()
-            .trim_blocks(true)
             .keep_trailing_newline(true)
             .build()
             .expect("valid syntax config");
@@ -48,10 +51,28 @@ impl Templater {
             secrets.add_value(&value);
             value
         });
-        Templater { env }
+        // The `template` module's defaults: blocks eat their newline, files keep their last one.
+        let mut files = env.clone();
+        let syntax = minijinja::syntax::SyntaxConfig::builder()
+            .trim_blocks(true)
+            .keep_trailing_newline(true)
+            .build()
+            .expect("valid syntax config");
+        files.set_syntax(syntax);
+        Templater { env, files }
     }
 
-    /// Renders a whole template (a file or a string) to text.
+    /// Renders a template file (the `template` module's) to text.
+    pub fn render_file(
+        &self,
+        name: &str,
+        source: &str,
+        ctx: &Value,
+    ) -> Result<String, minijinja::Error> {
+        self.files.template_from_named_str(name, source)?.render(ctx)
+    }
+
+    /// Renders a string of a playbook or inventory to text.
     pub fn render(
         &self,
         name: &str,

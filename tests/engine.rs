@@ -461,7 +461,7 @@ fn filters_behave_like_ansible() {
           - "'/data/hot/pg.conf' | basename == 'pg.conf' and '/data/hot/pg.conf' | dirname == '/data/hot'"
           - "'2G' | human_to_bytes == 2147483648"
           - "(true | ternary('a', 'b')) == 'a'"
-          - "\"it's\" | quote == \"'it'\\\\''s'\""
+          - "\"it's\" | quote == \"'it'\\\"'\\\"'s'\""
           - "{'k': [1, 2]} | to_json == '{\"k\":[1,2]}'"
           - "({'k': 'v'} | to_yaml) == 'k: v\\n'"
           - "lookup('env', 'HOME') | length > 0"

@@ -45,6 +45,10 @@ on_both_targets!(
     failed_assert_names_the_condition,
     include_vars_and_include_tasks_converge,
     symbolic_modes_converge,
+    replace_module,
+    fetch_module,
+    reading_modules_register_and_change_nothing,
+    tempfile_makes_a_new_one_each_run_and_none_in_check_mode,
 );
 
 /// The run-twice contract, with `expected` the steps the first run changes.
@@ -901,4 +905,103 @@ fn perf_report_judges_measurements_and_writes_json_and_markdown() {
         (json["passed"].clone(), json["measurements"][1]["verdict"].clone()),
         (false.into(), "pass".into())
     );
+}
+
+fn replace_module(t: Test) {
+    t.write("work/pg.conf", "port = 5432\n#listen_addresses = 'localhost'\nmax_connections = 100\n")
+        .write(
+            "play.yaml",
+            r#"
+- hosts: localhost
+  vars: { w: "{dir}/work" }
+  tasks:
+    - name: listen
+      replace: { path: "{{ w }}/pg.conf", regexp: "^#listen_addresses = '(\\w+)'$", replace: "listen_addresses = '*' # was \\1" }
+    - name: between
+      replace: { path: "{{ w }}/pg.conf", regexp: '\d+', replace: '200', after: 'max_connections', before: '\n' }
+    - name: nothing
+      replace: { path: "{{ w }}/pg.conf", regexp: 'absent', replace: 'x' }
+"#,
+        );
+    converges(&t, &["listen", "between"]);
+    assert_eq!(
+        t.read("work/pg.conf"),
+        "port = 5432\nlisten_addresses = '*' # was localhost\nmax_connections = 200\n"
+    );
+}
+
+fn fetch_module(t: Test) {
+    t.write("work/etc/app.conf", "key = value\n").write(
+        "play.yaml",
+        r#"
+- hosts: localhost
+  tasks:
+    - name: fetch
+      fetch: { src: "{dir}/work/etc/app.conf", dest: "{dir}/work/fetched" }
+    - name: flat
+      fetch: { src: "{dir}/work/etc/app.conf", dest: "{dir}/work/flat.conf", flat: true }
+"#,
+    );
+    converges(&t, &["fetch", "flat"]);
+    let dir = t.path().display().to_string();
+    let fetched =
+        format!("work/fetched/localhost/{}/work/etc/app.conf", dir.trim_start_matches('/'));
+    assert_eq!(t.read(&fetched), "key = value\n");
+    assert_eq!(t.read("work/flat.conf"), "key = value\n");
+}
+
+/// stat, find, slurp, wait_for and pause read the host (and wait): every run is ok, and what
+/// they register is what is there.
+fn reading_modules_register_and_change_nothing(t: Test) {
+    t.write("work/a.log", "one\n").write("work/b.txt", "two\n").write(
+        "play.yaml",
+        r#"
+- hosts: localhost
+  vars: { w: "{dir}/work" }
+  tasks:
+    - stat: { path: "{{ w }}/a.log" }
+      register: st
+    - find: { paths: "{{ w }}", patterns: "*.log" }
+      register: found
+    - slurp: { src: "{{ w }}/b.txt" }
+      register: slurped
+    - wait_for: { path: "{{ w }}/a.log", search_regex: one, timeout: 5 }
+    - pause: { seconds: 0 }
+    - assert:
+        that:
+          - st.stat.exists and st.stat.isreg and st.stat.size == 4
+          - found.matched == 1 and found.files[0].path is search('a.log$')
+          - (slurped.content | b64decode) == 'two\n'
+"#,
+    );
+    converges(&t, &[]);
+}
+
+fn tempfile_makes_a_new_one_each_run_and_none_in_check_mode(t: Test) {
+    t.write(
+        "play.yaml",
+        r#"
+- hosts: localhost
+  tasks:
+    - name: made
+      tempfile: { path: "{dir}/work", prefix: job., state: directory }
+      register: made
+    - copy: { dest: "{{ made.path }}/x", content: "x" }
+      when: not ansible_check_mode
+"#,
+    );
+    std::fs::create_dir_all(t.path().join("work")).unwrap();
+    let check = t.run(&["play", "play.yaml", "--check"]);
+    assert_eq!(check.with_status("changed"), ["localhost:made"], "{}", check.stdout);
+    assert!(t.tree("work").is_empty(), "check mode made a temporary folder");
+    t.run(&["play", "play.yaml"]).ok();
+    t.run(&["play", "play.yaml"]).ok();
+    let made: Vec<String> = t
+        .tree("work")
+        .keys()
+        .map(|p| p.display().to_string())
+        .filter(|p| !p.contains('/'))
+        .collect();
+    assert_eq!(made.len(), 2, "{made:?}");
+    assert!(made.iter().all(|name| name.starts_with("job.") && name.len() == 12), "{made:?}");
 }

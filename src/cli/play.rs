@@ -138,13 +138,13 @@ pub(super) fn play(args: PlayArgs) -> Result<ExitCode, Diag> {
     }
     let bus = Arc::new(Bus::new(reporters));
     prompted_secrets.iter().for_each(|secret| bus.redactor.add(secret));
-    // Absolute, as Ansible's `playbook_dir`.
     let become_password = match args.ask_become_pass {
         true => Some(rpassword::prompt_password("BECOME password: ").map_err(|e| {
             Diag::new(DiagKind::Invalid(format!("cannot read the password: {e}")), None)
         })?),
         false => None,
     };
+    // Absolute, as Ansible's `playbook_dir`.
     let playbook_dir =
         playbook.dir().canonicalize().unwrap_or_else(|_| playbook.dir().to_path_buf());
     let options = RunOptions {

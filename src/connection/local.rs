@@ -108,7 +108,9 @@ fn sync_parent(path: &Path) -> io::Result<()> {
     fs::File::open(dir)?.sync_all()
 }
 
-fn write_atomic(path: &Path, content: &[u8], attrs: Attrs) -> io::Result<()> {
+/// Writes a file whole and durably: a reader (or a crash) sees the old bytes or the new, never a
+/// part.
+pub fn write_atomic(path: &Path, content: &[u8], attrs: Attrs) -> io::Result<()> {
     let temp = temp_beside(path)?;
     let result = (|| {
         let mut file = OpenOptions::new().write(true).create_new(true).mode(0o666).open(&temp)?;

@@ -14,7 +14,7 @@ pub(crate) mod ssh;
 pub use contract::{
     Attrs, Command, Connection, ConnectionError, FileKind, Output, Program, Stat, random_token,
 };
-pub use local::Local;
+pub use local::{Local, write_atomic};
 pub use privilege::Privilege;
 pub use read_plan::{PlannedRead, ReadPlan};
 

@@ -15,9 +15,16 @@ use crate::vars::VarMap;
 
 /// Folders a relative `src:` is searched in: the phase file's, the playbook's, the project's.
 fn search_dirs(phase: &Phase, playbook_dir: &std::path::Path) -> Vec<PathBuf> {
-    let mut dirs = vec![phase.dir.clone(), playbook_dir.to_path_buf()];
-    dirs.extend(playbook_dir.parent().map(std::path::Path::to_path_buf));
-    dirs.dedup();
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    let candidates = [Some(phase.dir.as_path()), Some(playbook_dir), playbook_dir.parent()];
+    // Absolute, so that one folder named two ways (`` and the playbook's) is searched once.
+    for dir in candidates.into_iter().flatten() {
+        let dir = if dir.as_os_str().is_empty() { std::path::Path::new(".") } else { dir };
+        let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+        if !dirs.contains(&dir) {
+            dirs.push(dir);
+        }
+    }
     dirs
 }
 

@@ -1,7 +1,7 @@
 //! A loop's items: the value of `loop` (or of a `with_*` key) rendered for the host, then made
 //! into items the way Ansible's lookup of that name makes them.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use minijinja::Value;
@@ -79,7 +79,7 @@ pub(super) fn items(
             let mut found = Vec::new();
             for pattern in terms(&value) {
                 let pattern = pattern.as_str().ok_or_else(|| wrong("file patterns"))?.to_string();
-                found.extend(fileglob(&pattern, search_dirs));
+                found.extend(crate::template::fileglob(&pattern, search_dirs));
             }
             found.into_iter().map(|p| Value::from(p.display().to_string())).collect()
         }
@@ -220,33 +220,4 @@ fn subelements(value: &Value) -> Result<Vec<Value>, String> {
         }
     }
     Ok(items)
-}
-
-/// The files (not folders) on this machine matching a pattern (`*`, `?`) in its last part,
-/// sorted; a relative pattern is looked for under `files/` of the first folder holding a match.
-fn fileglob(pattern: &str, search_dirs: &[PathBuf]) -> Vec<PathBuf> {
-    let pattern = Path::new(pattern);
-    let (folder, name) = (pattern.parent().unwrap_or(Path::new("")), pattern.file_name());
-    let Some(name) = name.and_then(|n| n.to_str()) else { return Vec::new() };
-    let regex = format!("^{}$", regex::escape(name).replace(r"\*", ".*").replace(r"\?", "."));
-    let Ok(matcher) = regex::Regex::new(&regex) else { return Vec::new() };
-    let folders: Vec<PathBuf> = if pattern.is_absolute() {
-        vec![folder.to_path_buf()]
-    } else {
-        search_dirs.iter().flat_map(|d| [d.join("files").join(folder), d.join(folder)]).collect()
-    };
-    for folder in folders {
-        let Ok(entries) = std::fs::read_dir(&folder) else { continue };
-        let mut found: Vec<PathBuf> = entries
-            .flatten()
-            .filter(|e| e.path().is_file())
-            .filter(|e| e.file_name().to_str().is_some_and(|n| matcher.is_match(n)))
-            .map(|e| std::path::absolute(e.path()).unwrap_or_else(|_| e.path()))
-            .collect();
-        if !found.is_empty() {
-            found.sort();
-            return found;
-        }
-    }
-    Vec::new()
 }

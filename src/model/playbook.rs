@@ -132,7 +132,8 @@ impl Playbook {
 
     /// The folder the playbook is in (relative paths start there).
     pub fn dir(&self) -> &Path {
-        self.path.parent().unwrap_or(Path::new("."))
+        // `play.yaml`'s parent is the empty path, which no one can open: it means `.`.
+        self.path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."))
     }
 }
 

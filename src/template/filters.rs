@@ -1,12 +1,15 @@
-//! The Ansible filters, tests and lookups that minijinja lacks or spells differently.
+//! The Ansible filters over text and data that minijinja lacks or spells differently: JSON and
+//! YAML, regular expressions, base64, mappings.
 
 use std::sync::LazyLock;
 
 use base64::Engine as _;
 use minijinja::value::{Kwargs, Rest, Value, ValueKind};
-use minijinja::{Environment, Error, ErrorKind, State};
+use minijinja::{Environment, Error, ErrorKind};
 use regex::Regex;
 
+use super::filter_error::invalid;
+use super::python_regex::python_replacement;
 use super::to_yaml::to_yaml;
 
 pub fn register(env: &mut Environment<'static>) {
@@ -27,44 +30,9 @@ pub fn register(env: &mut Environment<'static>) {
     env.add_filter("dict2items", dict2items);
     env.add_filter("items2dict", items2dict);
     env.add_filter("ternary", ternary);
-    env.add_filter("quote", |s: String| crate::connection::shell_words::quote(&s));
-    env.add_filter("basename", |s: String| s.rsplit('/').next().unwrap_or_default().to_string());
-    env.add_filter("dirname", dirname);
+    env.add_filter("quote", |s: String| shlex_quote(&s));
     env.add_filter("human_to_bytes", human_to_bytes);
     env.add_filter("split", split);
-    env.add_function("lookup", lookup);
-    env.add_test("search", |value: String, pattern: String| {
-        Regex::new(&pattern).map(|re| re.is_match(&value)).map_err(|e| invalid(e.to_string()))
-    });
-    env.add_test("match", |value: String, pattern: String| {
-        Regex::new(&format!("^(?:{pattern})"))
-            .map(|re| re.is_match(&value))
-            .map_err(|e| invalid(e.to_string()))
-    });
-    env.add_test("regex", |value: String, pattern: String| {
-        Regex::new(&pattern).map(|re| re.is_match(&value)).map_err(|e| invalid(e.to_string()))
-    });
-    for (name, field, wanted) in [
-        ("succeeded", "failed", false),
-        ("success", "failed", false),
-        ("failed", "failed", true),
-        ("failure", "failed", true),
-        ("changed", "changed", true),
-        ("change", "changed", true),
-        ("skipped", "skipped", true),
-        ("skip", "skipped", true),
-    ] {
-        env.add_test(name, move |result: Value| {
-            result
-                .get_attr(field)
-                .map(|v| v.is_true() == wanted)
-                .unwrap_or(!wanted && field == "failed")
-        });
-    }
-}
-
-fn invalid(message: impl Into<String>) -> Error {
-    Error::new(ErrorKind::InvalidOperation, message.into())
 }
 
 /// Ansible's `bool`: "yes", "on", "1", "true" are true; anything else is false.
@@ -133,18 +101,6 @@ fn build_regex(pattern: &str, kwargs: &Kwargs) -> Result<Regex, Error> {
         .multi_line(multiline)
         .build()
         .map_err(|e| invalid(format!("bad regular expression: {e}")))
-}
-
-/// Python's `\1` and `\g<name>` become the regex crate's `${1}` and `${name}`.
-fn python_replacement(replacement: &str) -> String {
-    static BACKREF: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r"\\(\d+)|\\g<(\w+)>|\$").unwrap());
-    BACKREF
-        .replace_all(replacement, |c: &regex::Captures| match (c.get(1), c.get(2)) {
-            (Some(n), _) | (_, Some(n)) => format!("${{{}}}", n.as_str()),
-            _ => "$$".to_string(),
-        })
-        .into_owned()
 }
 
 fn regex_replace(
@@ -274,13 +230,14 @@ fn ternary(condition: Value, if_true: Value, if_false: Value, if_none: Option<Va
     }
 }
 
-/// Python's `os.path.dirname`: everything before the last slash, trailing slashes trimmed.
-fn dirname(path: String) -> String {
-    let head = &path[..path.rfind('/').map_or(0, |i| i + 1)];
-    if head.bytes().all(|b| b == b'/') {
-        head.to_string()
-    } else {
-        head.trim_end_matches('/').to_string()
+/// Python's `shlex.quote`, which Ansible's `quote` is: safe words as they are, anything else in
+/// single quotes with each `'` written `'"'"'`.
+fn shlex_quote(text: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "_@%+=:,./-".contains(c);
+    match text {
+        "" => "''".into(),
+        t if t.chars().all(safe) => t.into(),
+        t => format!("'{}'", t.replace('\'', "'\"'\"'")),
     }
 }
 
@@ -315,28 +272,4 @@ fn split(value: String, separator: Option<String>) -> Vec<String> {
         Some(sep) => value.split(sep.as_str()).map(str::to_string).collect(),
         None => value.split_whitespace().map(str::to_string).collect(),
     }
-}
-
-/// `lookup('env', 'HOME')` and `lookup('file', 'path')`; several names join with commas.
-fn lookup(state: &State, kind: String, names: Rest<String>) -> Result<Value, Error> {
-    let values: Result<Vec<String>, Error> = names
-        .iter()
-        .map(|name| match kind.as_str() {
-            "env" => Ok(std::env::var(name).unwrap_or_default()),
-            "file" => {
-                let base = state
-                    .lookup("playbook_dir")
-                    .map(|v| v.to_string())
-                    .unwrap_or_else(|| ".".into());
-                let path = std::path::Path::new(&base).join(name);
-                crate::text_file::read(&path)
-                    .map(|s| s.trim_end_matches('\n').to_string())
-                    .map_err(|e| invalid(format!("lookup('file', '{name}'): {e}")))
-            }
-            other => {
-                Err(invalid(format!("lookup plugin `{other}` is not supported (env, file are)")))
-            }
-        })
-        .collect();
-    Ok(Value::from(values?.join(",")))
 }

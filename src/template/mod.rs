@@ -1,13 +1,27 @@
 //! Jinja as Ansible users know it: minijinja with strict undefined variables,
 //! Ansible's everyday filters, and `when:` expressions on the same engine.
 
+mod ansible_tests;
+mod backslashes;
+mod controller_files;
 mod convert;
+mod digest_filters;
+mod filter_error;
 mod filters;
+mod list_filters;
+mod lookups;
+mod password;
+mod path_filters;
+mod python_regex;
 mod scope;
+mod syntax;
 mod templater;
 mod to_yaml;
+mod version;
 
+pub use controller_files::fileglob;
 pub use convert::{node_to_value, value_to_node};
+pub use python_regex::{fnmatch_regex, python_replacement};
 pub use scope::Scope;
 pub use templater::{OMIT, Templater, sole_expression};
 pub use to_yaml::to_yaml;

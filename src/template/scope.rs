@@ -9,7 +9,9 @@ use std::sync::{Arc, Mutex};
 use minijinja::ErrorKind;
 use minijinja::value::{Enumerator, Object, ObjectRepr, Value};
 
+use super::backslashes;
 use super::convert::{node_to_value, value_to_node};
+use super::lookups::SELF;
 use super::templater::{OMIT, Templater, sole_expression};
 use crate::diag::{Diag, DiagKind, Source, Span};
 use crate::vars::{VarMap, VarValue};
@@ -150,10 +152,10 @@ impl Scope {
     /// A string with Jinja: a lone `{{ expr }}` keeps its value's type, anything else is text.
     pub fn render_str(self: &Arc<Self>, text: &str, span: &Span) -> Result<Value, Diag> {
         match sole_expression(text) {
-            Some(expr) => self.eval(expr, span),
+            Some(expr) => self.eval(&backslashes::in_expression(expr), span),
             None => self
                 .templater
-                .render("<string>", text, &self.context())
+                .render("<string>", &backslashes::in_template(text), &self.context())
                 .map(Value::from)
                 .map_err(|e| self.error(e, text, false, span)),
         }
@@ -282,7 +284,10 @@ impl Object for Scope {
     }
 
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        self.resolve(key.as_str()?)
+        match key.as_str()? {
+            SELF => Some(self.context()),
+            name => self.resolve(name),
+        }
     }
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {

@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use minijinja::{Environment, UndefinedBehavior, Value};
 
-use super::filters;
+use super::syntax::ansible_syntax;
+use super::{ansible_tests, digest_filters, filters, list_filters, lookups, path_filters};
 use crate::redact::Redactor;
 
 /// What `default(omit)` renders to; an argument holding it is dropped.
@@ -13,10 +14,7 @@ pub const OMIT: &str = "__numarun_omit_place_holder__";
 
 /// The Jinja environment, set up as Ansible's.
 pub struct Templater {
-    /// For strings in playbooks, inventories and variables.
     env: Environment<'static>,
-    /// For template files.
-    files: Environment<'static>,
 }
 
 impl Default for Templater {
@@ -36,30 +34,24 @@ impl Templater {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
-        // A string in a playbook keeps every newline, as ansible-core renders it (checked in
-        // tests/ansible_parity.rs); a template file's blocks eat theirs (below).
-        let syntax = minijinja::syntax::SyntaxConfig::builder()
-            .keep_trailing_newline(true)
-            .build()
-            .expect("valid syntax config");
-        env.set_syntax(syntax);
+        // Strings and template files alike: blocks eat their newline, and the text keeps as many
+        // newlines at its end as its source had (`render`), as ansible-core renders both
+        // (checked in tests/ansible_parity.rs and tests/ansible_modules.rs).
+        env.set_syntax(ansible_syntax());
         env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
         env.add_global("omit", OMIT);
         filters::register(&mut env);
+        path_filters::register(&mut env);
+        list_filters::register(&mut env);
+        digest_filters::register(&mut env);
+        ansible_tests::register(&mut env);
+        lookups::register(&mut env, Arc::clone(&secrets));
         // `{{ lookup('env', 'TOKEN') | secret }}`: redacted everywhere from then on.
         env.add_filter("secret", move |value: Value| {
             secrets.add_value(&value);
             value
         });
-        // The `template` module's defaults: blocks eat their newline, files keep their last one.
-        let mut files = env.clone();
-        let syntax = minijinja::syntax::SyntaxConfig::builder()
-            .trim_blocks(true)
-            .keep_trailing_newline(true)
-            .build()
-            .expect("valid syntax config");
-        files.set_syntax(syntax);
-        Templater { env, files }
+        Templater { env }
     }
 
     /// Renders a template file (the `template` module's) to text.
@@ -69,7 +61,7 @@ impl Templater {
         source: &str,
         ctx: &Value,
     ) -> Result<String, minijinja::Error> {
-        self.files.template_from_named_str(name, source)?.render(ctx)
+        self.render(name, source, ctx)
     }
 
     /// Renders a string of a playbook or inventory to text.
@@ -79,7 +71,13 @@ impl Templater {
         source: &str,
         ctx: &Value,
     ) -> Result<String, minijinja::Error> {
-        self.env.template_from_named_str(name, source)?.render(ctx)
+        let mut text = self.env.template_from_named_str(name, source)?.render(ctx)?;
+        // Jinja drops the source's last newline and a block may eat one before it; ansible-core
+        // puts back as many as the source ended with.
+        let wanted = trailing_newlines(source);
+        let had = trailing_newlines(&text);
+        text.extend(std::iter::repeat_n('\n', wanted.saturating_sub(had)));
+        Ok(text)
     }
 
     /// Evaluates a bare expression such as a `when:` condition.
@@ -111,4 +109,9 @@ pub fn sole_expression(s: &str) -> Option<&str> {
     let inner = s.strip_prefix("{{")?.strip_suffix("}}")?;
     (!inner.contains("{{") && !inner.contains("}}") && !inner.contains("{%"))
         .then_some(inner.trim())
+}
+
+/// How many newlines a text ends with.
+fn trailing_newlines(text: &str) -> usize {
+    text.len() - text.trim_end_matches('\n').len()
 }

@@ -3,5 +3,7 @@
 pub(crate) mod attrs;
 pub(crate) mod content;
 pub(crate) mod controller_file;
+pub(crate) mod digest;
 pub(crate) mod lines;
+pub(crate) mod stat_fields;
 pub(crate) mod symbolic_mode;

@@ -1,0 +1,29 @@
+//! `fail`: stops the host with a message, as a play's guard (`when:`) asks.
+
+use async_trait::async_trait;
+use serde::Deserialize;
+
+use crate::modules::contract::{Check, Module, Outcome};
+use crate::modules::error::ModuleError;
+use crate::modules::host_reader::HostReader;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fail {
+    #[serde(default = "default_msg")]
+    msg: String,
+}
+
+/// Ansible's words when none are given.
+fn default_msg() -> String {
+    "Failed as requested from task".into()
+}
+
+#[async_trait]
+impl Module for Fail {
+    type Plan = ();
+
+    async fn check(&self, _host: &HostReader<'_>) -> Result<Check<()>, ModuleError> {
+        Ok(Check::Ok(Outcome { failed: true, msg: Some(self.msg.clone()), ..Outcome::default() }))
+    }
+}

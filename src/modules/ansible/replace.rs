@@ -1,0 +1,69 @@
+//! `replace`: every match of a regular expression in a file replaced (Python's `re.sub`
+//! with `MULTILINE`, `\1` back-references), optionally only between `after` and `before`. A
+//! rerun finds nothing left to replace once the replacement no longer matches.
+
+use serde::Deserialize;
+
+use crate::modules::error::ModuleError;
+use crate::modules::support::attrs::{FileAttrs, Mode};
+use crate::modules::support::content::EditedInPlace;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Replace {
+    #[serde(alias = "dest", alias = "destfile", alias = "name")]
+    path: String,
+    regexp: String,
+    #[serde(default)]
+    replace: String,
+    after: Option<String>,
+    before: Option<String>,
+    mode: Option<Mode>,
+    owner: Option<String>,
+    group: Option<String>,
+}
+
+fn compile(pattern: &str) -> Result<regex::Regex, ModuleError> {
+    regex::Regex::new(pattern)
+        .map_err(|e| ModuleError::failed(format!("Unable to process replace due to error: {e}")))
+}
+
+impl Replace {
+    /// The part of the text the replacement applies to, as a byte range: between `after` and
+    /// `before` (the whole text when neither is given); `None` when they do not match.
+    fn section(&self, text: &str) -> Result<Option<std::ops::Range<usize>>, ModuleError> {
+        let pattern = match (&self.after, &self.before) {
+            (None, None) => return Ok(Some(0..text.len())),
+            (Some(a), Some(b)) => format!("(?s){a}(?P<subsection>.*?){b}"),
+            (Some(a), None) => format!("(?s){a}(?P<subsection>.*)"),
+            (None, Some(b)) => format!("(?s)(?P<subsection>.*){b}"),
+        };
+        Ok(compile(&pattern)?.captures(text).and_then(|c| c.name("subsection")).map(|m| m.range()))
+    }
+}
+
+impl EditedInPlace for Replace {
+    fn path(&self) -> &str {
+        &self.path
+    }
+
+    fn present(&self) -> bool {
+        true
+    }
+
+    fn create(&self) -> bool {
+        false
+    }
+
+    fn file_attrs(&self) -> FileAttrs {
+        FileAttrs { mode: self.mode.clone(), owner: self.owner.clone(), group: self.group.clone() }
+    }
+
+    fn edit(&self, text: &str) -> Result<String, ModuleError> {
+        let Some(range) = self.section(text)? else { return Ok(text.to_string()) };
+        let regexp = compile(&format!("(?m){}", self.regexp))?;
+        let replacement = crate::template::python_replacement(&self.replace);
+        let replaced = regexp.replace_all(&text[range.clone()], replacement.as_str());
+        Ok(format!("{}{replaced}{}", &text[..range.start], &text[range.end..]))
+    }
+}

@@ -1,0 +1,84 @@
+//! `tempfile`: a new, private temporary file or folder on the host (`mktemp`), its path in the
+//! result. Each run makes a new one, so it always changes; a dry run says so and makes none.
+
+use async_trait::async_trait;
+use minijinja::Value;
+use serde::Deserialize;
+
+use crate::connection::Command;
+use crate::diag::Diag;
+use crate::modules::contract::{Change, Check, Module, Outcome};
+use crate::modules::error::ModuleError;
+use crate::modules::host_reader::HostReader;
+use crate::modules::host_writer::HostWriter;
+use crate::yaml::Node;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TempFile {
+    #[serde(default)]
+    state: Kind,
+    /// The folder to make it in; the host's `$TMPDIR` or `/tmp` by default.
+    path: Option<String>,
+    #[serde(default = "default_prefix")]
+    prefix: String,
+    #[serde(default)]
+    suffix: String,
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Kind {
+    #[default]
+    File,
+    Directory,
+}
+
+fn default_prefix() -> String {
+    "ansible.".into()
+}
+
+#[async_trait]
+impl Module for TempFile {
+    type Plan = ();
+
+    async fn check(&self, _host: &HostReader<'_>) -> Result<Check<()>, ModuleError> {
+        let what = match self.state {
+            Kind::File => "file",
+            Kind::Directory => "directory",
+        };
+        let place = self.path.as_deref().unwrap_or("$TMPDIR");
+        Ok(Check::Always(Change::new(format!("make a temporary {what} in {place}")), ()))
+    }
+
+    async fn apply(&self, _plan: (), host: &HostWriter<'_>) -> Result<Outcome, ModuleError> {
+        // Python's mkstemp draws eight characters; so do mktemp's eight X's.
+        let mut argv: Vec<String> =
+            ["/bin/sh", "-c", r#"exec mktemp -p "${IN:-${TMPDIR:-/tmp}}" "$@""#, "mktemp"]
+                .map(String::from)
+                .into();
+        if self.state == Kind::Directory {
+            argv.push("-d".into());
+        }
+        if !self.suffix.is_empty() {
+            argv.push(format!("--suffix={}", self.suffix));
+        }
+        argv.extend(["--".into(), format!("{}XXXXXXXX", self.prefix)]);
+        let mut mktemp = Command::argv(argv);
+        mktemp.env.push(("IN".into(), self.path.clone().unwrap_or_default()));
+        let path = host.stdout_of(mktemp, "mktemp").await?;
+        Ok(Outcome { data: vec![("path".into(), Value::from(path))], ..Outcome::default() })
+    }
+
+    fn validate(&self, args: &Node) -> Result<(), Diag> {
+        for (name, part) in [("prefix", &self.prefix), ("suffix", &self.suffix)] {
+            if part.contains('/') {
+                return Err(Diag::invalid(
+                    args.get(name).map_or(&args.span, |n| &n.span),
+                    format!("{name} must be a file name, not a path: `{part}`"),
+                ));
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,199 @@
+//! The modules roles register and decide on (`stat`, `find`, `slurp`, `fail`) and the ones that
+//! act (`replace`, `tempfile`, `fetch`, `wait_for`, `pause`), run by ansible-core and by numarun
+//! from the same playbook over the same files: the registered results each writes out, the
+//! files changed and the recap must be the same.
+
+mod common;
+
+use common::Test;
+use common::ansible::{ansible_playbook, both_counted};
+
+/// Runs `play.yaml` through both, then compares every file each wrote under its `out`, by
+/// text first (readable when it fails), then kind, mode and owner.
+fn same_files(t: &Test, ansible: &str, expected_files: usize) {
+    let (ansible_code, ansible_counts, numarun_code, numarun_counts) = both_counted(t, ansible);
+    let by_ansible = t.tree("by-ansible");
+    for path in by_ansible.keys() {
+        let (a, n) =
+            (t.path().join("by-ansible").join(path), t.path().join("by-numarun").join(path));
+        if a.is_file() {
+            assert_eq!(
+                std::fs::read_to_string(&n).unwrap_or_default(),
+                std::fs::read_to_string(&a).unwrap_or_default(),
+                "{}",
+                path.display()
+            );
+        }
+    }
+    assert_eq!((numarun_code, numarun_counts), (ansible_code, ansible_counts));
+    assert_eq!(t.tree("by-numarun"), by_ansible);
+    assert_eq!(by_ansible.len(), expected_files, "{by_ansible:?}");
+}
+
+/// A web root as a role would find it: configuration, logs of two ages and sizes, a hidden
+/// file, a nested folder, a link.
+fn web_root(t: &Test) {
+    t.write("srv/site.conf", "listen 80;\nserver_name example.org;\nroot /srv/www;\n")
+        .write("srv/logs/access.log", &"GET / 200\n".repeat(300))
+        .write("srv/logs/error.log", "oops\n")
+        .write("srv/logs/old/2025.log.gz", "gz")
+        .write("srv/.env", "SECRET=1\n")
+        .write("srv/www/index.html", "<h1>hi</h1>\n");
+    std::os::unix::fs::symlink("site.conf", t.path().join("srv/current.conf")).unwrap();
+    let mode = |path: &str, mode: u32| {
+        std::fs::set_permissions(
+            t.path().join(path),
+            std::os::unix::fs::PermissionsExt::from_mode(mode),
+        )
+        .unwrap()
+    };
+    mode("srv/site.conf", 0o640);
+    mode("srv/www/index.html", 0o755);
+}
+
+#[test]
+fn stat_find_slurp_and_fail_register_what_ansible_registers() {
+    let Some(ansible) = ansible_playbook() else { return };
+    let t = Test::local();
+    web_root(&t);
+    let fields = "exists mode isreg isdir islnk size checksum pw_name gr_name uid readable writeable executable xusr roth isuid mimetype charset";
+    let stat_line = |var: &str| {
+        fields
+            .split(' ')
+            .map(|f| format!("{f}={{{{ {var}.stat.{f} | default('-') }}}}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let play = format!(
+        r#"- hosts: localhost
+  gather_facts: false
+  vars:
+    srv: "{{{{ playbook_dir }}}}/srv"
+  tasks:
+    - stat: {{ path: "{{{{ srv }}}}/site.conf" }}
+      register: conf
+    - stat: {{ path: "{{{{ srv }}}}/current.conf", checksum_algorithm: sha256 }}
+      register: link
+    - stat: {{ path: "{{{{ srv }}}}/current.conf", follow: true, get_mime: false }}
+      register: followed
+    - stat: {{ path: "{{{{ srv }}}}/www" }}
+      register: dir
+    - stat: {{ path: "{{{{ srv }}}}/absent" }}
+      register: missing
+    - copy:
+        dest: "{{{{ out }}}}/stat"
+        content: |
+          {conf}
+          {link} target={{{{ link.stat.lnk_target }}}} source={{{{ link.stat.lnk_source | basename }}}}
+          {followed}
+          {dir}
+          {missing} keys={{{{ missing.stat | list | join(',') }}}}
+    - find: {{ paths: "{{{{ srv }}}}", patterns: "*.log,*.conf", recurse: true }}
+      register: logs
+    - find: {{ paths: ["{{{{ srv }}}}/logs", "{{{{ srv }}}}/nowhere"], patterns: '^(access|error)\.log$', use_regex: true }}
+      register: by_regex
+    - find: {{ paths: "{{{{ srv }}}}", file_type: directory, recurse: true, depth: 1 }}
+      register: dirs
+    - find: {{ paths: "{{{{ srv }}}}", hidden: true, excludes: "*.html" }}
+      register: hidden
+    - find: {{ paths: "{{{{ srv }}}}", recurse: true, contains: "^server_name", size: "10" }}
+      register: contains
+    - find: {{ paths: "{{{{ srv }}}}/logs", size: 1k, age: -1d, get_checksum: true }}
+      register: big
+    - find: {{ paths: "{{{{ srv }}}}", recurse: true, mode: "0755", file_type: any }}
+      register: exec
+    - find: {{ paths: "{{{{ srv }}}}", file_type: link }}
+      register: links
+    - copy:
+        dest: "{{{{ out }}}}/find"
+        content: |
+          {{% for r in [logs, by_regex, dirs, hidden, contains, big, exec, links] %}}
+          {{{{ r.files | map(attribute='path') | map('relpath', srv) | sort | join(',') }}}} matched={{{{ r.matched }}}} examined={{{{ r.examined }}}} {{{{ r.msg }}}} skipped={{{{ r.skipped_paths | length }}}}
+          {{% endfor %}}
+          {{{{ (logs.files | selectattr('path', 'search', 'site.conf') | first).mode }}}} {{{{ (big.files | first).checksum }}}} {{{{ (big.files | first).pw_name }}}} {{{{ (exec.files | sort(attribute='path') | map(attribute='isdir') | list) }}}}
+    - slurp: {{ src: "{{{{ srv }}}}/site.conf" }}
+      register: slurped
+    - copy:
+        dest: "{{{{ out }}}}/slurp"
+        content: "{{{{ slurped.encoding }}}} {{{{ slurped.source | basename }}}}\n{{{{ slurped.content | b64decode }}}}"
+    - slurp: {{ src: "{{{{ srv }}}}/absent" }}
+      register: unslurped
+      ignore_errors: true
+    - fail: {{ msg: "never" }}
+      when: conf.stat.size > 1000000
+    - block:
+        - fail: {{ msg: "config too small: {{{{ conf.stat.size }}}}" }}
+          when: conf.stat.exists
+      rescue:
+        - copy: {{ dest: "{{{{ out }}}}/fail", content: "{{{{ ansible_failed_result.msg }}}} {{{{ unslurped.failed }}}}\n" }}
+    - fail:
+      ignore_errors: true
+      register: plain
+    - copy: {{ dest: "{{{{ out }}}}/fail_default", content: "{{{{ plain.msg }}}}\n" }}
+"#,
+        conf = stat_line("conf"),
+        link = stat_line("link"),
+        followed = stat_line("followed"),
+        dir = stat_line("dir"),
+        missing = stat_line("missing"),
+    );
+    t.write("play.yaml", &play);
+    same_files(&t, &ansible, 5);
+}
+
+#[test]
+fn replace_tempfile_fetch_wait_for_and_pause_act_as_in_ansible() {
+    let Some(ansible) = ansible_playbook() else { return };
+    let t = Test::local();
+    web_root(&t);
+    let play = r#"- hosts: localhost
+  gather_facts: false
+  vars:
+    srv: "{{ playbook_dir }}/srv"
+  tasks:
+    - copy: { src: "{{ srv }}/site.conf", dest: "{{ out }}/site.conf", mode: "0644" }
+    - replace: { path: "{{ out }}/site.conf", regexp: '^listen (\d+);$', replace: 'listen 8\1; # was \1' }
+      register: replaced
+    - replace: { path: "{{ out }}/site.conf", regexp: 'example\.org', replace: 'example.net', after: 'server_name', before: ';' }
+    - replace: { path: "{{ out }}/site.conf", regexp: '^root (/srv/www);$', replace: 'root \g<1>/public;\n# moved' }
+    - replace: { path: "{{ out }}/site.conf", regexp: 'nowhere', replace: 'x' }
+      register: unchanged
+    - replace: { path: "{{ out }}/site.conf", regexp: 'listen', replace: 'x', after: 'no such line' }
+    - tempfile: { state: directory, prefix: build., suffix: .d }
+      register: tmpdir
+    - tempfile: { path: "{{ tmpdir.path }}", prefix: part. }
+      register: tmpfile
+    - stat: { path: "{{ tmpfile.path }}" }
+      register: tmpstat
+    - file: { path: "{{ tmpdir.path }}", state: absent }
+    - fetch: { src: "{{ srv }}/www/index.html", dest: "{{ out }}/fetched" }
+      register: fetched
+    - fetch: { src: "{{ srv }}/site.conf", dest: "{{ out }}/flat/", flat: true }
+    - fetch: { src: "{{ srv }}/absent", dest: "{{ out }}/fetched", fail_on_missing: false }
+      register: not_fetched
+    - fetch: { src: "{{ srv }}/site.conf", dest: "{{ out }}/flat/", flat: true }
+      register: fetched_again
+    - wait_for: { path: "{{ srv }}/site.conf", search_regex: "server_name", timeout: 5 }
+      register: waited
+    - wait_for: { path: "{{ srv }}/absent", state: absent, timeout: 5 }
+    - wait_for: { port: 1, state: stopped, timeout: 5 }
+    - wait_for: { path: "{{ srv }}/absent", timeout: 1, msg: "no {{ 'absent' }}" }
+      register: timed_out
+      ignore_errors: true
+    - pause: { seconds: 1 }
+      register: paused
+    - copy:
+        dest: "{{ out }}/results"
+        content: |
+          {{ replaced.changed }} {{ unchanged.changed }}
+          {{ tmpdir.path | basename is match('build\..{8}\.d$') }} {{ tmpfile.path | dirname == tmpdir.path }} {{ tmpfile.path | basename is match('part\..{8}$') }} {{ tmpstat.stat.mode }} {{ tmpstat.stat.isreg }}
+          {{ fetched.changed }} {{ fetched.dest | relpath(out) }} {{ fetched.checksum }} {{ fetched.md5sum }}
+          {{ not_fetched.changed }} {{ not_fetched.msg }}
+          {{ fetched_again.changed }} {{ fetched_again.dest | relpath(out) }}
+          {{ waited.elapsed }} {{ waited.path | basename }} {{ timed_out.failed }} {{ timed_out.msg }}
+          {{ paused.delta }} {{ paused.user_input == '' }} {{ paused.echo }} {{ paused.stdout is match('Paused for 1\.\d+ seconds') }}
+"#;
+    t.write("play.yaml", play);
+    // fetched/localhost/tmp/.tmpX/srv/www/index.html (seven), flat/ and its file, results, site.conf.
+    same_files(&t, &ansible, 11);
+}

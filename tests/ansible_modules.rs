@@ -197,3 +197,94 @@ fn replace_tempfile_fetch_wait_for_and_pause_act_as_in_ansible() {
     // fetched/localhost/tmp/.tmpX/srv/www/index.html (seven), flat/ and its file, results, site.conf.
     same_files(&t, &ansible, 11);
 }
+
+/// Removes the accounts the account tests make, whatever a run left.
+fn remove_accounts() {
+    let _ = std::process::Command::new("userdel").args(["-r", "nrusr_alice"]).output();
+    for group in ["nrgrp_ops", "nrgrp_dev", "nrgrp_web"] {
+        let _ = std::process::Command::new("groupdel").arg(group).output();
+    }
+}
+
+/// `user` and `group` as a users role writes them: groups made with and without a gid, a user
+/// with a uid, a primary group, supplementary groups and a password hash, then changed (shell,
+/// one more group appended): ansible-core and numarun make the same accounts, and numarun's
+/// second run changes only what the play undoes and redoes.
+#[test]
+fn user_and_group_make_the_accounts_ansible_makes() {
+    let Some(ansible) = ansible_playbook() else { return };
+    if !common::is_root() {
+        eprintln!("not root: skipped");
+        return;
+    }
+    let t = Test::local();
+    let play = r#"- hosts: localhost
+  gather_facts: false
+  tasks:
+    - group: { name: nrgrp_ops, gid: 4871 }
+    - group: { name: nrgrp_dev, system: true }
+    - group: { name: nrgrp_web }
+    - user:
+        name: nrusr_alice
+        uid: 4871
+        group: nrgrp_ops
+        groups: [nrgrp_dev]
+        comment: Alice Ops
+        shell: /bin/sh
+        home: /home/nrusr_alice
+        password: "$6$salt$3ZC7HJNcvzu.bbSgXFwTHwnpOrlwgnhROyK3kaHnkmqrDEx5m2ZJwtrZKkvRwQGxFKoBnPPeWAcyBebiRRXXO."
+      register: created
+    - user: { name: nrusr_alice, shell: /bin/bash, groups: nrgrp_web, append: true }
+      register: changed_shell
+    - user: { name: nrusr_alice, groups: nrgrp_web, append: true }
+      register: unchanged
+    - group: { name: nrgrp_gone }
+      register: made
+    - group: { name: nrgrp_gone, state: absent }
+    - user: { name: nrusr_nobody, state: absent }
+      register: absent
+    - command: getent passwd nrusr_alice
+      register: passwd
+    - command: getent shadow nrusr_alice
+      register: shadow
+    - command: id -Gn nrusr_alice
+      register: ids
+    - command: getent group nrgrp_ops
+      register: ops
+    - copy:
+        dest: "{{ out }}/accounts"
+        content: |
+          {{ passwd.stdout }}
+          {{ shadow.stdout.split(':')[1] }}
+          {{ ids.stdout.split() | sort | join(',') }}
+          {{ ops.stdout }}
+          {{ created.uid }} {{ created.group }} {{ created.home }} {{ created.shell }} {{ created.changed }} {{ created.name }} {{ created.state }}
+          {{ changed_shell.changed }} {{ unchanged.changed }} {{ made.changed }} {{ made.gid is number }} {{ absent.changed }} {{ absent.state }}
+"#;
+    t.write("play.yaml", play);
+    remove_accounts();
+    for out in ["by-ansible", "by-numarun"] {
+        let _ = std::fs::create_dir_all(t.path().join(out));
+    }
+    let dir = t.path().display().to_string();
+    let (ansible_code, text) = common::ansible::run_ansible(
+        &t,
+        &ansible,
+        &["-e", &format!("out={dir}/by-ansible"), "play.yaml"],
+    );
+    let ansible_recap = common::ansible::ansible_recap(&text, "localhost");
+    remove_accounts();
+    let run = t.run(&["play", "play.yaml", "-e", &format!("out={dir}/by-numarun")]);
+    let again = t.run(&["play", "play.yaml", "-e", &format!("out={dir}/by-numarun")]);
+    remove_accounts();
+    eprintln!("ansible-core:\n{text}\nnumarun:\n{}{}", run.stdout, run.stderr);
+    assert_eq!(ansible_code, 0);
+    assert_eq!(t.read("by-numarun/accounts"), t.read("by-ansible/accounts"));
+    assert_eq!(run.code, 0);
+    for key in ["ok", "changed", "failed", "skipped"] {
+        assert_eq!(run.recap("localhost")[key].as_u64().unwrap(), ansible_recap[key], "{key}");
+    }
+    // Again: the play sets the shell and groups one way, then another (two changes), makes and
+    // removes a group (two), and runs four commands; nothing else changes.
+    assert_eq!(again.changed("localhost"), 8, "the second run\n{}", again.stdout);
+}

@@ -49,6 +49,7 @@ on_both_targets!(
     fetch_module,
     reading_modules_register_and_change_nothing,
     tempfile_makes_a_new_one_each_run_and_none_in_check_mode,
+    user_and_group_converge,
 );
 
 /// The run-twice contract, with `expected` the steps the first run changes.
@@ -1004,4 +1005,42 @@ fn tempfile_makes_a_new_one_each_run_and_none_in_check_mode(t: Test) {
         .collect();
     assert_eq!(made.len(), 2, "{made:?}");
     assert!(made.iter().all(|name| name.starts_with("job.") && name.len() == 12), "{made:?}");
+}
+
+/// Accounts of a name of this test's own (the two targets run side by side), made with
+/// `become`, converged; then removed, which converges too.
+fn user_and_group_converge(t: Test) {
+    if !is_root() {
+        return;
+    }
+    common::sudo_user(common::USER, None);
+    let suffix: String = t.path().file_name().unwrap().to_string_lossy().to_lowercase();
+    let suffix: String = suffix.chars().filter(char::is_ascii_alphanumeric).collect();
+    let (user, group) = (format!("nru{suffix}"), format!("nrg{suffix}"));
+    let group_step = |state: &str| {
+        format!("    - name: group\n      group: {{ name: {group}, state: {state} }}\n")
+    };
+    let user_step = |state: &str| {
+        format!(
+            "    - name: user\n      user: {{ name: {user}, group: {group}, groups: [adm], shell: /bin/sh, comment: Test, create_home: false, state: {state} }}\n"
+        )
+    };
+    let play = |steps: String| format!("- hosts: localhost\n  become: true\n  tasks:\n{steps}");
+    // With the group still to be made, a dry run cannot know the user step: unknown, not failed.
+    t.write("play.yaml", &play(group_step("present") + &user_step("present")));
+    let dry = t.run(&["play", "play.yaml", "--check"]);
+    assert_eq!(dry.with_status("unknown"), ["localhost:user"], "{}", dry.stdout);
+    t.write("play.yaml", &play(group_step("present")));
+    converges(&t, &["group"]);
+    t.write("play.yaml", &play(group_step("present") + &user_step("present")));
+    converges(&t, &["user"]);
+    let passwd = std::fs::read_to_string("/etc/passwd").unwrap();
+    let line = passwd.lines().find(|l| l.starts_with(&format!("{user}:"))).unwrap_or_default();
+    assert!(line.ends_with(&format!(":Test:/home/{user}:/bin/sh")), "{line}");
+    let adm = std::fs::read_to_string("/etc/group").unwrap();
+    assert!(adm.lines().any(|l| l.starts_with("adm:") && l.contains(&user)), "{adm}");
+    // A group cannot go while it is someone's primary group: the user goes first.
+    t.write("play.yaml", &play(user_step("absent") + &group_step("absent")));
+    converges(&t, &["user", "group"]);
+    assert!(!std::fs::read_to_string("/etc/group").unwrap().contains(&format!("{group}:")));
 }

@@ -89,6 +89,8 @@ static MODULES: &[ModuleSpec] = &[
     spec::<ansible::fetch::Fetch>("fetch", None, &[]),
     spec::<ansible::pause::Pause>("pause", None, &[]),
     spec::<ansible::wait_for::WaitFor>("wait_for", None, &[]),
+    spec::<ansible::user::User>("user", None, &[]),
+    spec::<ansible::group::GroupModule>("group", None, &[]),
     spec::<ansible::fail::Fail>("fail", None, &[]),
     spec::<ansible::slurp::Slurp>("slurp", None, &[]),
     spec::<ansible::replace::Replace>("replace", None, &[]),

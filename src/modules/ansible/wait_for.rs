@@ -63,8 +63,9 @@ while :; do
 done
 "#;
 
-/// Whether `$HOST:$PORT` accepts a TCP connection (Perl is on every host numarun's agent runs on).
-const PORT_OPEN: &str = r#"perl -MIO::Socket::INET -e 'exit(IO::Socket::INET->new(PeerAddr => $ARGV[0], PeerPort => $ARGV[1], Proto => "tcp", Timeout => 1) ? 0 : 1)' "$HOST" "$PORT""#;
+/// Whether `$HOST:$PORT` accepts a TCP connection, by the first of Perl, bash's `/dev/tcp` and
+/// `nc` the host has (a host without Perl is served by numarun's shell, see `connection`).
+const PORT_OPEN: &str = r#"if command -v perl >/dev/null 2>&1; then perl -MIO::Socket::INET -e 'exit(IO::Socket::INET->new(PeerAddr => $ARGV[0], PeerPort => $ARGV[1], Proto => "tcp", Timeout => 1) ? 0 : 1)' "$HOST" "$PORT"; elif command -v bash >/dev/null 2>&1; then timeout 2 bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$HOST" "$PORT" 2>/dev/null; else nc -z -w 1 "$HOST" "$PORT"; fi"#;
 
 impl WaitFor {
     fn condition(&self) -> String {
@@ -74,7 +75,7 @@ impl WaitFor {
                 r#"[ -r "$WAIT_PATH" ] && grep -qE -- "$SEARCH" "$WAIT_PATH""#.into()
             }
             (Some(_), _, _) => r#"[ -e "$WAIT_PATH" ]"#.into(),
-            (None, Some(_), State::Stopped | State::Absent) => format!("! {PORT_OPEN}"),
+            (None, Some(_), State::Stopped | State::Absent) => format!("! {{ {PORT_OPEN}; }}"),
             (None, Some(_), _) => PORT_OPEN.into(),
             (None, None, _) => "true".into(),
         }

@@ -1,5 +1,6 @@
 //! What several modules share: a file's content and attributes, line editing, controller files.
 
+pub(crate) mod accounts;
 pub(crate) mod attrs;
 pub(crate) mod content;
 pub(crate) mod controller_file;

@@ -288,3 +288,68 @@ fn user_and_group_make_the_accounts_ansible_makes() {
     // removes a group (two), and runs four commands; nothing else changes.
     assert_eq!(again.changed("localhost"), 8, "the second run\n{}", again.stdout);
 }
+
+/// The arguments roles pass to the file modules numarun had before: `lineinfile`'s
+/// `search_string` and `backrefs`, `blockinfile`'s blank lines around the block, `template`'s
+/// whitespace and line ends, `backup` and `validate`, `command`'s `strip_empty_ends` and
+/// `$VAR` expansion.
+#[test]
+fn the_older_file_modules_take_ansibles_further_arguments() {
+    let Some(ansible) = ansible_playbook() else { return };
+    let t = Test::local();
+    t.write("sshd_config", "Port 22\n#PermitRootLogin yes\nPasswordAuthentication yes\n")
+        .write(
+            "templates/motd.j2",
+            "Welcome\n    {% if admin %}\n    admin: {{ admin }}\n    {% endif %}\nbye\n",
+        )
+        .write("hosts", "127.0.0.1 localhost\n\n# end\n");
+    let play = r##"- hosts: localhost
+  gather_facts: false
+  vars:
+    admin: ops
+  environment:
+    GREETING: hello
+  tasks:
+    - copy: { src: sshd_config, dest: "{{ out }}/sshd_config" }
+    - copy: { src: hosts, dest: "{{ out }}/hosts" }
+    - lineinfile: { path: "{{ out }}/sshd_config", search_string: "PermitRootLogin", line: "PermitRootLogin no", backup: true }
+      register: with_backup
+    - lineinfile: { path: "{{ out }}/sshd_config", regexp: '^Port (22)$', line: 'Port 2\1', backrefs: true }
+    - lineinfile: { path: "{{ out }}/sshd_config", regexp: '^NoSuchLine (.*)$', line: 'Added \1', backrefs: true }
+      register: no_backref
+    - lineinfile: { path: "{{ out }}/sshd_config", search_string: "PasswordAuthentication", state: absent }
+    - lineinfile: { path: "{{ out }}/sshd_config", line: "UsePAM yes", validate: "grep -q UsePAM %s" }
+    - lineinfile: { path: "{{ out }}/sshd_config", line: "Broken", validate: "grep -q NotThere %s" }
+      register: invalid
+      ignore_errors: true
+    - blockinfile: { path: "{{ out }}/hosts", block: "10.0.0.1 db", insertbefore: "^# end", prepend_newline: true, append_newline: true }
+    - blockinfile: { path: "{{ out }}/hosts", marker: "# {mark} web", block: "10.0.0.2 web", prepend_newline: true, append_newline: true }
+    - template: { src: motd.j2, dest: "{{ out }}/motd_default" }
+    - template: { src: motd.j2, dest: "{{ out }}/motd_lstrip", lstrip_blocks: true }
+    - template: { src: motd.j2, dest: "{{ out }}/motd_untrimmed", trim_blocks: false }
+    - template: { src: motd.j2, dest: "{{ out }}/motd_crlf", newline_sequence: '\r\n', output_encoding: utf-8 }
+    - copy: { content: "x\n", dest: "{{ out }}/validated", validate: "test -s %s", backup: true }
+    - command: printf 'a\n\n\n'
+      register: stripped
+    - command: { cmd: "printf 'a\n\n'", strip_empty_ends: false }
+      register: kept
+    - command: echo $GREETING ${GREETING} $NOT_SET_ANYWHERE ~
+      register: expanded
+    - command: { cmd: "echo $GREETING", expand_argument_vars: false }
+      register: literal
+    - find: { paths: "{{ out }}", patterns: "sshd_config.*~" }
+      register: backups
+    - file: { path: "{{ item.path }}", state: absent }
+      loop: "{{ backups.files }}"
+      loop_control: { label: backup }
+    - copy:
+        dest: "{{ out }}/results"
+        content: |
+          {{ with_backup.backup is match('.*/sshd_config\.\d+\.\d{4}-\d\d-\d\d@\d\d:\d\d:\d\d~$') }} {{ backups.matched }}
+          {{ no_backref.changed }} {{ invalid.failed }}
+          [{{ stripped.stdout }}] {{ kept.stdout | length }} {{ kept.stdout_lines | length }}
+          {{ expanded.stdout == 'hello hello $NOT_SET_ANYWHERE ' ~ lookup('env', 'HOME') }} {{ literal.stdout }}
+"##;
+    t.write("play.yaml", play);
+    same_files(&t, &ansible, 8);
+}

@@ -50,6 +50,7 @@ on_both_targets!(
     reading_modules_register_and_change_nothing,
     tempfile_makes_a_new_one_each_run_and_none_in_check_mode,
     user_and_group_converge,
+    file_modules_further_arguments_converge,
 );
 
 /// The run-twice contract, with `expected` the steps the first run changes.
@@ -1043,4 +1044,35 @@ fn user_and_group_converge(t: Test) {
     t.write("play.yaml", &play(user_step("absent") + &group_step("absent")));
     converges(&t, &["user", "group"]);
     assert!(!std::fs::read_to_string("/etc/group").unwrap().contains(&format!("{group}:")));
+}
+
+/// `search_string`, `backrefs`, `validate`, the blank lines around a block and `lstrip_blocks`:
+/// each changes once, then finds nothing to do.
+fn file_modules_further_arguments_converge(t: Test) {
+    t.write("work/sshd", "Port 22\n#PermitRootLogin yes\n")
+        .write("work/hosts", "127.0.0.1 localhost\n# end\n")
+        .write("templates/t.j2", "a\n    {% if true %}\n    b\n    {% endif %}\n")
+        .write(
+            "play.yaml",
+            r##"
+- hosts: localhost
+  vars: { w: "{dir}/work" }
+  tasks:
+    - name: search
+      lineinfile: { path: "{{ w }}/sshd", search_string: PermitRootLogin, line: PermitRootLogin no, validate: "grep -q '^PermitRootLogin no$' %s" }
+    - name: backrefs
+      lineinfile: { path: "{{ w }}/sshd", regexp: '^Port (22)$', line: 'Port 2\1', backrefs: true }
+    - name: block
+      blockinfile: { path: "{{ w }}/hosts", block: "10.0.0.1 db", insertbefore: "^# end", prepend_newline: true, append_newline: true }
+    - name: template
+      template: { src: t.j2, dest: "{{ w }}/t", lstrip_blocks: true }
+"##,
+        );
+    converges(&t, &["search", "backrefs", "block", "template"]);
+    assert_eq!(t.read("work/sshd"), "Port 222\nPermitRootLogin no\n");
+    assert_eq!(
+        t.read("work/hosts"),
+        "127.0.0.1 localhost\n\n# BEGIN ANSIBLE MANAGED BLOCK\n10.0.0.1 db\n# END ANSIBLE MANAGED BLOCK\n\n# end\n"
+    );
+    assert_eq!(t.read("work/t"), "a\n    b\n");
 }

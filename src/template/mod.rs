@@ -23,5 +23,6 @@ pub use controller_files::fileglob;
 pub use convert::{node_to_value, value_to_node};
 pub use python_regex::{fnmatch_regex, python_replacement};
 pub use scope::Scope;
+pub use syntax::Whitespace;
 pub use templater::{OMIT, Templater, sole_expression};
 pub use to_yaml::to_yaml;

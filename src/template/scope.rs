@@ -12,6 +12,7 @@ use minijinja::value::{Enumerator, Object, ObjectRepr, Value};
 use super::backslashes;
 use super::convert::{node_to_value, value_to_node};
 use super::lookups::SELF;
+use super::syntax::Whitespace;
 use super::templater::{OMIT, Templater, sole_expression};
 use crate::diag::{Diag, DiagKind, Source, Span};
 use crate::vars::{VarMap, VarValue};
@@ -200,8 +201,13 @@ impl Scope {
     }
 
     /// Renders a template file; errors point into that file.
-    pub fn render_file(self: &Arc<Self>, name: &str, text: &str) -> Result<String, Diag> {
-        self.templater.render_file(name, text, &self.context()).map_err(|e| {
+    pub fn render_file(
+        self: &Arc<Self>,
+        name: &str,
+        text: &str,
+        whitespace: Whitespace,
+    ) -> Result<String, Diag> {
+        self.templater.render_file(name, text, &self.context(), whitespace).map_err(|e| {
             let source = Source::new(name, text);
             let span = match (e.range(), e.line()) {
                 (Some(range), _) => Span::new(&source, range.start, range.end),

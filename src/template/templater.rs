@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use minijinja::{Environment, UndefinedBehavior, Value};
 
-use super::syntax::ansible_syntax;
+use super::syntax::{Whitespace, ansible_syntax};
 use super::{ansible_tests, digest_filters, filters, list_filters, lookups, path_filters};
 use crate::redact::Redactor;
 
@@ -54,14 +54,22 @@ impl Templater {
         Templater { env }
     }
 
-    /// Renders a template file (the `template` module's) to text.
+    /// Renders a template file (the `template` module's) to text, its whitespace read as
+    /// `whitespace` says.
     pub fn render_file(
         &self,
         name: &str,
         source: &str,
         ctx: &Value,
+        whitespace: Whitespace,
     ) -> Result<String, minijinja::Error> {
-        self.render(name, source, ctx)
+        if whitespace == Whitespace::default() {
+            return self.render(name, source, ctx);
+        }
+        let mut env = self.env.clone();
+        env.set_syntax(whitespace.syntax());
+        let text = env.template_from_named_str(name, source)?.render(ctx)?;
+        Ok(with_trailing_newlines(source, text))
     }
 
     /// Renders a string of a playbook or inventory to text.
@@ -71,13 +79,8 @@ impl Templater {
         source: &str,
         ctx: &Value,
     ) -> Result<String, minijinja::Error> {
-        let mut text = self.env.template_from_named_str(name, source)?.render(ctx)?;
-        // Jinja drops the source's last newline and a block may eat one before it; ansible-core
-        // puts back as many as the source ended with.
-        let wanted = trailing_newlines(source);
-        let had = trailing_newlines(&text);
-        text.extend(std::iter::repeat_n('\n', wanted.saturating_sub(had)));
-        Ok(text)
+        let text = self.env.template_from_named_str(name, source)?.render(ctx)?;
+        Ok(with_trailing_newlines(source, text))
     }
 
     /// Evaluates a bare expression such as a `when:` condition.
@@ -109,6 +112,15 @@ pub fn sole_expression(s: &str) -> Option<&str> {
     let inner = s.strip_prefix("{{")?.strip_suffix("}}")?;
     (!inner.contains("{{") && !inner.contains("}}") && !inner.contains("{%"))
         .then_some(inner.trim())
+}
+
+/// Jinja drops the source's last newline and a block may eat one before it; ansible-core puts
+/// back as many as the source ended with.
+fn with_trailing_newlines(source: &str, mut text: String) -> String {
+    let wanted = trailing_newlines(source);
+    let had = trailing_newlines(&text);
+    text.extend(std::iter::repeat_n('\n', wanted.saturating_sub(had)));
+    text
 }
 
 /// How many newlines a text ends with.

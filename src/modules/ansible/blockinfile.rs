@@ -7,6 +7,7 @@ use crate::modules::support::attrs::{FileAttrs, Mode};
 use crate::modules::support::content::EditedInPlace;
 use crate::modules::support::lines;
 use crate::modules::support::lines::Presence;
+use crate::modules::support::safe_write::Safety;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -27,6 +28,20 @@ pub struct BlockInFile {
     insertbefore: Option<String>,
     #[serde(default)]
     create: bool,
+    /// A blank line before the block, unless one is there or the block starts the file.
+    #[serde(default)]
+    prepend_newline: bool,
+    /// A blank line after the block, unless one is there or the block ends the file.
+    #[serde(default)]
+    append_newline: bool,
+    /// Keep the replaced file beside it (`backup_file` in the result).
+    #[serde(default)]
+    backup: bool,
+    /// A command that must accept the new file (`%s`) before it replaces the old.
+    validate: Option<String>,
+    /// Accepted for Ansible's playbooks; every write is atomic anyway.
+    #[serde(default, rename = "unsafe_writes")]
+    _unsafe_writes: bool,
     mode: Option<Mode>,
     owner: Option<String>,
     group: Option<String>,
@@ -58,20 +73,29 @@ impl BlockInFile {
                 .collect(),
             _ => Vec::new(),
         };
-        match (start, stop) {
+        let mut at = match (start, stop) {
             (Some(s), Some(e)) => {
-                lines.splice(s..=e, block);
+                lines.drain(s..=e);
+                s
             }
-            _ if block.is_empty() => {}
-            _ => {
-                let at = lines::insert_position(
-                    &lines,
-                    self.insertafter.as_deref(),
-                    self.insertbefore.as_deref(),
-                    false,
-                )?;
-                lines.splice(at..at, block);
-            }
+            _ if block.is_empty() => return Ok(lines::rejoin(text, &lines)),
+            _ => lines::insert_position(
+                &lines,
+                self.insertafter.as_deref(),
+                self.insertbefore.as_deref(),
+                false,
+            )?,
+        };
+        // As ansible-core's: only where a block is written, and never doubling a blank line.
+        let written = !block.is_empty();
+        if written && self.prepend_newline && at > 0 && !lines[at - 1].is_empty() {
+            lines.insert(at, "");
+            at += 1;
+        }
+        let after = at + block.len();
+        lines.splice(at..at, block);
+        if written && self.append_newline && after < lines.len() && !lines[after].is_empty() {
+            lines.insert(after, "");
         }
         Ok(lines::rejoin(text, &lines))
     }
@@ -88,6 +112,10 @@ impl EditedInPlace for BlockInFile {
 
     fn create(&self) -> bool {
         self.create
+    }
+
+    fn safety(&self) -> Safety {
+        Safety::new(self.backup, self.validate.clone())
     }
 
     fn file_attrs(&self) -> FileAttrs {

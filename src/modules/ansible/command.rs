@@ -34,6 +34,12 @@ pub struct CommandArgs {
     #[serde(default)]
     env: BTreeMap<String, String>,
     executable: Option<String>,
+    /// Trailing line ends taken off stdout and stderr, as Ansible's default.
+    #[serde(default = "yes")]
+    strip_empty_ends: bool,
+    /// `command`'s `$VAR` and `~` in its words expanded with the host's environment.
+    #[serde(default = "yes")]
+    expand_argument_vars: bool,
 }
 
 fn yes() -> bool {
@@ -137,10 +143,23 @@ impl CommandArgs {
         Ok(Check::Unknown(reason.into(), command))
     }
 
-    async fn apply(&self, command: Command, host: &HostWriter<'_>) -> Result<Outcome, ModuleError> {
+    async fn apply(
+        &self,
+        mut command: Command,
+        host: &HostWriter<'_>,
+    ) -> Result<Outcome, ModuleError> {
+        if self.expand_argument_vars {
+            expand_words(&mut command, host).await?;
+        }
         let output = host.run(command.clone()).await?;
-        let stdout = String::from_utf8_lossy(&output.stdout).trim_end_matches('\n').to_string();
-        let stderr = String::from_utf8_lossy(&output.stderr).trim_end_matches('\n').to_string();
+        let text = |bytes: &[u8]| {
+            let text = String::from_utf8_lossy(bytes);
+            match self.strip_empty_ends {
+                true => text.trim_end_matches(['\r', '\n']).to_string(),
+                false => text.into_owned(),
+            }
+        };
+        let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
         let lines = |s: &str| Value::from(s.lines().map(str::to_string).collect::<Vec<_>>());
         let failed = output.rc != 0;
         let msg = failed.then(|| {
@@ -203,4 +222,34 @@ impl Module for ShellModule {
     fn planned_reads(&self) -> Vec<PlannedRead> {
         self.0.planned_reads()
     }
+}
+
+/// `command`'s words with `$NAME`, `${NAME}` and a leading `~` expanded from the host's
+/// environment, as Ansible's `command` does (Python's `expandvars` and `expanduser`: a name
+/// not set stays as written). The environment is asked for only when a word needs it.
+async fn expand_words(command: &mut Command, host: &HostWriter<'_>) -> Result<(), ModuleError> {
+    let Program::Argv(argv) = &mut command.program else { return Ok(()) };
+    if !argv.iter().any(|w| w.contains('$') || w.starts_with('~')) {
+        return Ok(());
+    }
+    let mut env = Command::argv(["env"]);
+    env.env = command.env.clone();
+    let listing = host.stdout_of(env, "env").await?;
+    let vars: BTreeMap<&str, &str> = listing.lines().filter_map(|l| l.split_once('=')).collect();
+    let re = regex::Regex::new(r"\$(\w+|\{[^}]*\})").expect("valid");
+    for word in argv.iter_mut() {
+        let mut expanded = re
+            .replace_all(word, |c: &regex::Captures| {
+                let name = c[1].trim_start_matches('{').trim_end_matches('}');
+                vars.get(name).map_or_else(|| c[0].to_string(), |v| v.to_string())
+            })
+            .into_owned();
+        if (expanded == "~" || expanded.starts_with("~/"))
+            && let Some(home) = vars.get("HOME")
+        {
+            expanded = format!("{home}{}", &expanded[1..]);
+        }
+        *word = expanded;
+    }
+    Ok(())
 }

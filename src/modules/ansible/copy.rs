@@ -9,6 +9,7 @@ use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::support::attrs::{FileAttrs, Mode};
 use crate::modules::support::content::{self, ManagedFile, Wanted};
+use crate::modules::support::safe_write::Safety;
 use crate::yaml::Node;
 
 #[derive(Debug, Deserialize)]
@@ -23,6 +24,14 @@ pub struct CopyModule {
     /// A vaulted `src` is decrypted unless `decrypt: false`, as in Ansible.
     #[serde(default = "yes")]
     decrypt: bool,
+    /// Keep the replaced file beside it (`backup_file` in the result).
+    #[serde(default)]
+    backup: bool,
+    /// A command that must accept the new file (`%s`) before it replaces the old.
+    validate: Option<String>,
+    /// Accepted for Ansible's playbooks; every write is atomic anyway.
+    #[serde(default, rename = "unsafe_writes")]
+    _unsafe_writes: bool,
     mode: Option<Mode>,
     owner: Option<String>,
     group: Option<String>,
@@ -36,6 +45,10 @@ fn yes() -> bool {
 impl ManagedFile for CopyModule {
     fn managed_path(&self) -> Option<&str> {
         (!self.dest.ends_with('/')).then_some(self.dest.as_str())
+    }
+
+    fn safety(&self) -> Safety {
+        Safety::new(self.backup, self.validate.clone())
     }
 
     fn attrs(&self) -> FileAttrs {

@@ -170,7 +170,9 @@ impl Module for Cron {
 
     async fn apply(&self, plan: Self::Plan, host: &HostWriter<'_>) -> Result<Outcome, ModuleError> {
         match plan {
-            CronWrite::File(write) => content::write(host, write).await?,
+            CronWrite::File(write) => {
+                content::write(host, write).await?;
+            }
             CronWrite::Crontab(after) => {
                 // crontab installs what it reads from stdin in one rename.
                 let mut install = self.crontab(&["-"]);

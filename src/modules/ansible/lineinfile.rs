@@ -9,6 +9,7 @@ use crate::modules::support::attrs::{FileAttrs, Mode};
 use crate::modules::support::content::EditedInPlace;
 use crate::modules::support::lines;
 use crate::modules::support::lines::Presence;
+use crate::modules::support::safe_write::Safety;
 use crate::yaml::Node;
 
 #[derive(Debug, Deserialize)]
@@ -17,7 +18,13 @@ pub struct LineInFile {
     #[serde(alias = "dest", alias = "destfile", alias = "name")]
     path: String,
     line: Option<String>,
+    #[serde(alias = "regex")]
     regexp: Option<String>,
+    /// A literal text a line contains, in place of `regexp`.
+    search_string: Option<String>,
+    /// With `regexp`: the matching line becomes `line` with `\1` expanded; no match, no change.
+    #[serde(default)]
+    backrefs: bool,
     #[serde(default)]
     state: Presence,
     insertafter: Option<String>,
@@ -26,6 +33,14 @@ pub struct LineInFile {
     firstmatch: bool,
     #[serde(default)]
     create: bool,
+    /// Keep the replaced file beside it (`backup_file` in the result).
+    #[serde(default)]
+    backup: bool,
+    /// A command that must accept the new file (`%s`) before it replaces the old.
+    validate: Option<String>,
+    /// Accepted for Ansible's playbooks; every write is atomic anyway.
+    #[serde(default, rename = "unsafe_writes")]
+    _unsafe_writes: bool,
     mode: Option<Mode>,
     owner: Option<String>,
     group: Option<String>,
@@ -34,11 +49,13 @@ pub struct LineInFile {
 impl LineInFile {
     /// The file's new text; the same text back means nothing to do.
     fn edited(&self, text: &str) -> Result<String, ModuleError> {
-        let mut lines: Vec<&str> = text.lines().collect();
+        let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
         let regexp = self.regexp.as_deref().map(lines::regex).transpose()?;
-        let matches = |l: &str| match &regexp {
-            Some(re) => re.is_match(l),
-            None => Some(l) == self.line.as_deref(),
+        let search = self.search_string.as_deref();
+        let matches = |l: &str| match (&regexp, search) {
+            (Some(re), _) => re.is_match(l),
+            (None, Some(s)) => l.contains(s),
+            (None, None) => Some(l) == self.line.as_deref(),
         };
         match self.state {
             Presence::Absent => lines.retain(|l| !matches(l)),
@@ -47,19 +64,30 @@ impl LineInFile {
                 let found: Vec<usize> = lines
                     .iter()
                     .enumerate()
-                    .filter(|(_, l)| regexp.as_ref().is_some_and(|re| re.is_match(l)))
+                    .filter(|(_, l)| (regexp.is_some() || search.is_some()) && matches(l))
                     .map(|(i, _)| i)
                     .collect();
                 let target = if self.firstmatch { found.first() } else { found.last() };
-                if let Some(&i) = target {
-                    lines[i] = line;
-                } else if !lines.contains(&line) {
-                    let position = self.position(&lines)?;
-                    lines.insert(position, line);
+                match (target, &regexp) {
+                    (Some(&i), Some(re)) if self.backrefs => {
+                        let caps = re.captures(&lines[i]).expect("matched");
+                        let mut expanded = String::new();
+                        caps.expand(&crate::template::python_replacement(line), &mut expanded);
+                        lines[i] = expanded;
+                    }
+                    (Some(&i), _) => lines[i] = line.to_string(),
+                    (None, _) if self.backrefs => {}
+                    (None, _) if !lines.iter().any(|l| l == line) => {
+                        let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+                        let position = self.position(&refs)?;
+                        lines.insert(position, line.to_string());
+                    }
+                    (None, _) => {}
                 }
             }
         }
-        Ok(lines::rejoin(text, &lines))
+        let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+        Ok(lines::rejoin(text, &refs))
     }
 
     fn position(&self, lines: &[&str]) -> Result<usize, ModuleError> {
@@ -85,6 +113,10 @@ impl EditedInPlace for LineInFile {
         self.create
     }
 
+    fn safety(&self) -> Safety {
+        Safety { backup_key: "backup", ..Safety::new(self.backup, self.validate.clone()) }
+    }
+
     fn file_attrs(&self) -> FileAttrs {
         FileAttrs { mode: self.mode.clone(), owner: self.owner.clone(), group: self.group.clone() }
     }
@@ -98,8 +130,19 @@ impl EditedInPlace for LineInFile {
             Presence::Present if self.line.is_none() => {
                 Err(Diag::invalid(&args.span, "state: present needs `line`"))
             }
-            Presence::Absent if self.line.is_none() && self.regexp.is_none() => {
-                Err(Diag::invalid(&args.span, "state: absent needs `regexp` or `line`"))
+            Presence::Absent
+                if self.line.is_none() && self.regexp.is_none() && self.search_string.is_none() =>
+            {
+                Err(Diag::invalid(
+                    &args.span,
+                    "state: absent needs `regexp`, `search_string` or `line`",
+                ))
+            }
+            _ if self.regexp.is_some() && self.search_string.is_some() => {
+                Err(Diag::invalid(&args.span, "give `regexp` or `search_string`, not both"))
+            }
+            _ if self.backrefs && self.regexp.is_none() => {
+                Err(Diag::invalid(&args.span, "`backrefs` needs `regexp`"))
             }
             _ if self.insertafter.is_some() && self.insertbefore.is_some() => {
                 Err(Diag::invalid(&args.span, "give `insertafter` or `insertbefore`, not both"))

@@ -7,6 +7,7 @@ use serde::Deserialize;
 use crate::modules::error::ModuleError;
 use crate::modules::support::attrs::{FileAttrs, Mode};
 use crate::modules::support::content::EditedInPlace;
+use crate::modules::support::safe_write::Safety;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -18,6 +19,14 @@ pub struct Replace {
     replace: String,
     after: Option<String>,
     before: Option<String>,
+    /// Keep the replaced file beside it (`backup_file` in the result).
+    #[serde(default)]
+    backup: bool,
+    /// A command that must accept the new file (`%s`) before it replaces the old.
+    validate: Option<String>,
+    /// Accepted for Ansible's playbooks; every write is atomic anyway.
+    #[serde(default, rename = "unsafe_writes")]
+    _unsafe_writes: bool,
     mode: Option<Mode>,
     owner: Option<String>,
     group: Option<String>,
@@ -53,6 +62,10 @@ impl EditedInPlace for Replace {
 
     fn create(&self) -> bool {
         false
+    }
+
+    fn safety(&self) -> Safety {
+        Safety::new(self.backup, self.validate.clone())
     }
 
     fn file_attrs(&self) -> FileAttrs {

@@ -3,25 +3,88 @@
 use async_trait::async_trait;
 use serde::Deserialize;
 
+use crate::diag::Diag;
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::support::attrs::{FileAttrs, Mode};
 use crate::modules::support::content::{self, ManagedFile, Wanted};
+use crate::modules::support::safe_write::Safety;
+use crate::template::Whitespace;
+use crate::yaml::Node;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TemplateModule {
     src: String,
     dest: String,
+    #[serde(default = "yes")]
+    trim_blocks: bool,
+    #[serde(default)]
+    lstrip_blocks: bool,
+    #[serde(default)]
+    newline_sequence: NewlineSequence,
+    /// Only `utf-8` (numarun's templates are UTF-8 text).
+    output_encoding: Option<String>,
+    /// Keep the replaced file beside it (`backup_file` in the result).
+    #[serde(default)]
+    backup: bool,
+    /// A command that must accept the new file (`%s`) before it replaces the old.
+    validate: Option<String>,
+    /// Accepted for Ansible's playbooks; every write is atomic anyway.
+    #[serde(default, rename = "unsafe_writes")]
+    _unsafe_writes: bool,
     mode: Option<Mode>,
     owner: Option<String>,
     group: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// The line end the rendered file is written with: the characters, or as playbooks usually
+/// write them, escaped (`'\r\n'`).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+enum NewlineSequence {
+    #[default]
+    #[serde(rename = "\n", alias = "\\n")]
+    Lf,
+    #[serde(rename = "\r\n", alias = "\\r\\n")]
+    CrLf,
+    #[serde(rename = "\r", alias = "\\r")]
+    Cr,
+}
+
+impl NewlineSequence {
+    fn text(self) -> &'static str {
+        match self {
+            NewlineSequence::Lf => "\n",
+            NewlineSequence::CrLf => "\r\n",
+            NewlineSequence::Cr => "\r",
+        }
+    }
 }
 
 #[async_trait]
 impl ManagedFile for TemplateModule {
     fn managed_path(&self) -> Option<&str> {
         Some(&self.dest)
+    }
+
+    fn safety(&self) -> Safety {
+        Safety::new(self.backup, self.validate.clone())
+    }
+
+    fn validate(&self, args: &Node) -> Result<(), Diag> {
+        match self.output_encoding.as_deref().map(str::to_ascii_lowercase).as_deref() {
+            None | Some("utf-8" | "utf8") => Ok(()),
+            Some(other) => Err(Diag::invalid(
+                args.get("output_encoding").map_or(&args.span, |n| &n.span),
+                format!(
+                    "output_encoding `{other}` is not supported: templates are written as utf-8"
+                ),
+            )),
+        }
     }
 
     fn attrs(&self) -> FileAttrs {
@@ -31,7 +94,14 @@ impl ManagedFile for TemplateModule {
     async fn wanted(&self, host: &HostReader<'_>) -> Result<Wanted, ModuleError> {
         let source = host.find_source(&self.src, "templates")?;
         let text = crate::text_file::read(&source)?;
-        let desired = host.scope.render_file(&source.display().to_string(), &text)?.into_bytes();
+        let whitespace =
+            Whitespace { trim_blocks: self.trim_blocks, lstrip_blocks: self.lstrip_blocks };
+        let rendered = host.scope.render_file(&source.display().to_string(), &text, whitespace)?;
+        let desired = match self.newline_sequence {
+            NewlineSequence::Lf => rendered,
+            other => rendered.replace('\n', other.text()),
+        }
+        .into_bytes();
         let (stat, before) = content::current(host, &self.dest).await?;
         Ok(Wanted {
             path: self.dest.clone(),

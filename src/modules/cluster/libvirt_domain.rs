@@ -73,7 +73,7 @@ impl LibvirtDomain {
             (Some(template), None) => {
                 let path = host.find_source(template, "templates")?;
                 let text = crate::text_file::read(&path)?;
-                host.scope.render_file(&path.display().to_string(), &text)?
+                host.scope.render_file(&path.display().to_string(), &text, Default::default())?
             }
             (None, Some(xml)) => xml.clone(),
             _ => return Err(ModuleError::failed("`libvirt_domain` needs `template` or `xml`")),

@@ -15,6 +15,7 @@ use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::host_writer::HostWriter;
 use crate::modules::support::attrs::{FileAttrs, differences, keep_existing};
+use crate::modules::support::safe_write::Safety;
 use crate::yaml::Node;
 
 /// What a file module wants: the bytes `path` should hold, beside what it holds now.
@@ -38,6 +39,9 @@ pub struct FileWrite {
     attrs: Attrs,
     /// A missing folder to make first.
     make_dir: Option<String>,
+    /// `validate` and `backup`, and whether there is a file to back up.
+    safety: Safety,
+    existed: bool,
 }
 
 /// A module whose whole job is the content and attributes of one file.
@@ -48,6 +52,10 @@ pub trait ManagedFile: Send + Sync + std::fmt::Debug + 'static {
     /// The file, when it is known before `wanted` reads.
     fn managed_path(&self) -> Option<&str> {
         None
+    }
+    /// `backup` and `validate`, for the modules that take them.
+    fn safety(&self) -> Safety {
+        Safety::default()
     }
     fn validate(&self, _args: &Node) -> Result<(), Diag> {
         Ok(())
@@ -67,6 +75,10 @@ pub trait EditedInPlace: Send + Sync + std::fmt::Debug + 'static {
     fn file_attrs(&self) -> FileAttrs;
     /// The file's text with the edit made.
     fn edit(&self, text: &str) -> Result<String, ModuleError>;
+    /// `backup` and `validate`.
+    fn safety(&self) -> Safety {
+        Safety::default()
+    }
     /// Rules across arguments.
     fn validate(&self, _args: &Node) -> Result<(), Diag> {
         Ok(())
@@ -87,7 +99,12 @@ impl<T: EditedInPlace> ManagedFile for T {
         edit(host, self.path(), self.present(), self.create(), |text| self.edit(text)).await
     }
 
+    fn safety(&self) -> Safety {
+        EditedInPlace::safety(self)
+    }
+
     fn validate(&self, args: &Node) -> Result<(), Diag> {
+        EditedInPlace::safety(self).check_arguments(&args.span)?;
         EditedInPlace::validate(self, args)
     }
 }
@@ -97,15 +114,17 @@ impl<T: ManagedFile> Module for T {
     type Plan = FileWrite;
 
     async fn check(&self, host: &HostReader<'_>) -> Result<Check<FileWrite>, ModuleError> {
-        check(host, &self.wanted(host).await?, &self.attrs()).await
+        let check = check(host, &self.wanted(host).await?, &self.attrs()).await?;
+        Ok(check.map_plan(|plan| FileWrite { safety: self.safety(), ..plan }))
     }
 
     async fn apply(&self, plan: FileWrite, host: &HostWriter<'_>) -> Result<Outcome, ModuleError> {
-        write(host, plan).await?;
-        Ok(Outcome::default())
+        let backup = write(host, plan).await?;
+        Ok(Outcome { data: backup.into_iter().collect(), ..Outcome::default() })
     }
 
     fn validate(&self, args: &Node) -> Result<(), Diag> {
+        self.safety().check_arguments(&args.span)?;
         ManagedFile::validate(self, args)
     }
 
@@ -179,6 +198,8 @@ pub async fn check(
         content: desired.to_vec(),
         attrs: keep_existing(resolved, wanted.stat.as_ref()),
         make_dir: None,
+        safety: Safety::default(),
+        existed: wanted.before.is_some(),
     };
     let Some(before) = wanted.before.as_deref() else {
         let diff = text_diff(path, b"", desired);
@@ -210,14 +231,20 @@ pub async fn check(
     Ok(Check::Change(Change { summary: format!("{path}: {}", changes.join(", ")), diff }, plan))
 }
 
-/// Carries out a write the check decided: the folder first if it was missing, then the file,
-/// atomically.
-pub async fn write(host: &HostWriter<'_>, plan: FileWrite) -> Result<(), ModuleError> {
+/// Carries out a write the check decided: the folder first if it was missing, the new content
+/// validated and the old file backed up if asked, then the file, atomically. The backup's
+/// `backup_file` for the result.
+pub async fn write(
+    host: &HostWriter<'_>,
+    plan: FileWrite,
+) -> Result<Option<(String, minijinja::Value)>, ModuleError> {
     if let Some(dir) = &plan.make_dir {
         host.mkdir(dir, Attrs::default()).await?;
     }
+    plan.safety.validate(host, &plan.path, &plan.content, plan.attrs).await?;
+    let backup = plan.safety.back_up(host, &plan.path, plan.existed).await?;
     host.write(&plan.path, &plan.content, plan.attrs).await?;
-    Ok(())
+    Ok(backup)
 }
 
 /// A diff when both sides are text.

@@ -6,5 +6,6 @@ pub(crate) mod content;
 pub(crate) mod controller_file;
 pub(crate) mod digest;
 pub(crate) mod lines;
+pub(crate) mod safe_write;
 pub(crate) mod stat_fields;
 pub(crate) mod symbolic_mode;

@@ -353,3 +353,61 @@ fn the_older_file_modules_take_ansibles_further_arguments() {
     t.write("play.yaml", play);
     same_files(&t, &ansible, 8);
 }
+
+/// `get_url` (a download, a file kept by its checksum or by the server's "not modified", a
+/// checksum that does not match) and `uri` (JSON, content, a status asked for, a method the
+/// server refuses) against a real web server, through both.
+#[test]
+fn get_url_and_uri_fetch_as_in_ansible() {
+    let Some(ansible) = ansible_playbook() else { return };
+    let t = Test::local();
+    t.write("www/tool.sh", "#!/bin/sh\necho tool\n")
+        .write("www/data.json", "{\"name\": \"numarun\", \"sizes\": [1, 2]}\n");
+    let web = common::web::WebServer::serve(&t.path().join("www"));
+    let sha256 = {
+        let out = std::process::Command::new("sha256sum")
+            .arg(t.path().join("www/tool.sh"))
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap().split_whitespace().next().unwrap().to_string()
+    };
+    let play = format!(
+        r#"- hosts: localhost
+  gather_facts: false
+  vars:
+    base: "http://127.0.0.1:{port}"
+  tasks:
+    - get_url: {{ url: "{{{{ base }}}}/tool.sh", dest: "{{{{ out }}}}/tool", mode: "0755" }}
+      register: first
+    - get_url: {{ url: "{{{{ base }}}}/tool.sh", dest: "{{{{ out }}}}/tool", mode: "0755" }}
+      register: again
+    - get_url: {{ url: "{{{{ base }}}}/tool.sh", dest: "{{{{ out }}}}/tool", checksum: "sha256:{sha256}" }}
+      register: by_checksum
+    - get_url: {{ url: "{{{{ base }}}}/tool.sh", dest: "{{{{ out }}}}/bad", checksum: "sha256:{zeros}" }}
+      register: bad
+      ignore_errors: true
+    - uri: {{ url: "{{{{ base }}}}/data.json" }}
+      register: data
+    - uri: {{ url: "{{{{ base }}}}/tool.sh", return_content: true }}
+      register: text
+    - uri: {{ url: "{{{{ base }}}}/missing", status_code: [404] }}
+      register: missing
+    - uri: {{ url: "{{{{ base }}}}/missing" }}
+      register: failed
+      ignore_errors: true
+    - stat: {{ path: "{{{{ out }}}}/bad" }}
+      register: bad_file
+    - copy:
+        dest: "{{{{ out }}}}/results"
+        content: |
+          {{{{ first.changed }}}} {{{{ again.changed }}}} {{{{ by_checksum.changed }}}} {{{{ bad.failed }}}} {{{{ bad_file.stat.exists }}}} {{{{ first.dest | basename }}}}
+          {{{{ data.status }}}} {{{{ data.json.name }}}} {{{{ data.json.sizes | sum }}}} {{{{ data.content_type }}}} {{{{ data.redirected }}}} {{{{ data.content is defined }}}}
+          {{{{ text.status }}}} {{{{ text.content | trim }}}} {{{{ text.content_length }}}}
+          {{{{ missing.status }}}} {{{{ missing.failed }}}} {{{{ failed.status }}}} {{{{ failed.failed }}}} {{{{ failed.content is defined }}}}
+"#,
+        port = web.port,
+        zeros = "0".repeat(64),
+    );
+    t.write("play.yaml", &play);
+    same_files(&t, &ansible, 2);
+}

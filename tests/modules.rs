@@ -51,6 +51,7 @@ on_both_targets!(
     tempfile_makes_a_new_one_each_run_and_none_in_check_mode,
     user_and_group_converge,
     file_modules_further_arguments_converge,
+    get_url_and_uri,
 );
 
 /// The run-twice contract, with `expected` the steps the first run changes.
@@ -1075,4 +1076,45 @@ fn file_modules_further_arguments_converge(t: Test) {
         "127.0.0.1 localhost\n\n# BEGIN ANSIBLE MANAGED BLOCK\n10.0.0.1 db\n# END ANSIBLE MANAGED BLOCK\n\n# end\n"
     );
     assert_eq!(t.read("work/t"), "a\n    b\n");
+}
+
+/// A download converges (kept by its checksum, then by the server's "not modified"); a GET
+/// changes nothing; a POST is unknown in a dry run and sent only in a real one.
+fn get_url_and_uri(t: Test) {
+    t.write("www/tool.sh", "#!/bin/sh\necho tool\n");
+    let web = common::web::WebServer::serve(&t.path().join("www"));
+    t.write(
+        "play.yaml",
+        &format!(
+            r#"
+- hosts: localhost
+  vars: {{ w: "{{dir}}/work", base: "http://127.0.0.1:{port}" }}
+  tasks:
+    - name: download
+      get_url: {{ url: "{{{{ base }}}}/tool.sh", dest: "{{{{ w }}}}/tool", mode: "0755" }}
+    - name: verified
+      get_url: {{ url: "{{{{ base }}}}/tool.sh", dest: "{{{{ w }}}}/tool2", checksum: "sha1:{sha1}" }}
+    - uri: {{ url: "{{{{ base }}}}/tool.sh", return_content: true }}
+      register: got
+    - assert: {{ that: ["got.status == 200", "'echo tool' in got.content"] }}
+"#,
+            port = web.port,
+            sha1 = "0d5f24983b6bf4de4df8206e45d9804d4959d66c",
+        ),
+    );
+    std::fs::create_dir_all(t.path().join("work")).unwrap();
+    converges(&t, &["download", "verified"]);
+    assert!(t.tree("work")[std::path::Path::new("tool")].starts_with("file 755"));
+    t.write(
+        "post.yaml",
+        &format!(
+            "- hosts: localhost\n  tasks:\n    - name: post\n      uri: {{ url: \"http://127.0.0.1:{}/\", method: POST, body: {{ a: 1 }}, body_format: json, status_code: 501 }}\n",
+            web.port
+        ),
+    );
+    let dry = t.run(&["play", "post.yaml", "--check"]);
+    assert_eq!(dry.with_status("unknown"), ["localhost:post"], "{}", dry.stdout);
+    let sent = t.run(&["play", "post.yaml"]);
+    sent.ok();
+    assert_eq!(sent.with_status("changed"), ["localhost:post"], "{}", sent.stdout);
 }

@@ -90,6 +90,8 @@ static MODULES: &[ModuleSpec] = &[
     spec::<ansible::pause::Pause>("pause", None, &[]),
     spec::<ansible::wait_for::WaitFor>("wait_for", None, &[]),
     spec::<ansible::user::User>("user", None, &[]),
+    spec::<ansible::get_url::GetUrl>("get_url", None, &[]),
+    spec::<ansible::uri::Uri>("uri", None, &[]),
     spec::<ansible::group::GroupModule>("group", None, &[]),
     spec::<ansible::fail::Fail>("fail", None, &[]),
     spec::<ansible::slurp::Slurp>("slurp", None, &[]),

@@ -8,6 +8,7 @@ pub mod faulty_link;
 pub mod lab;
 mod sshd;
 pub mod terminal;
+pub mod web;
 pub use sshd::{Sshd, USER, client_key, kill_tree, signal, sudo_user};
 
 use std::collections::BTreeMap;

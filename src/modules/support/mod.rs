@@ -4,6 +4,7 @@ pub(crate) mod accounts;
 pub(crate) mod attrs;
 pub(crate) mod content;
 pub(crate) mod controller_file;
+pub(crate) mod curl;
 pub(crate) mod digest;
 pub(crate) mod lines;
 pub(crate) mod safe_write;

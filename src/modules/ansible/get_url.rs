@@ -1,0 +1,197 @@
+//! `get_url`: a file downloaded on the host (with curl) to `dest`. An existing file is kept
+//! when its `checksum` matches, or, without one, when the server has nothing newer (or the
+//! same bytes); a download whose checksum does not match is never put in place.
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use minijinja::Value;
+use serde::Deserialize;
+
+use crate::connection::{Attrs, Command, PlannedRead};
+use crate::modules::contract::{Change, Check, Module, Outcome};
+use crate::modules::error::ModuleError;
+use crate::modules::host_reader::HostReader;
+use crate::modules::host_writer::HostWriter;
+use crate::modules::support::attrs::{FileAttrs, Mode, differences, keep_existing};
+use crate::modules::support::curl::Request;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GetUrl {
+    url: String,
+    dest: String,
+    /// `ALGORITHM:HEX` (`sha256:…`).
+    #[serde(default)]
+    checksum: String,
+    #[serde(default)]
+    force: bool,
+    #[serde(default = "ten")]
+    timeout: u64,
+    #[serde(default)]
+    headers: BTreeMap<String, String>,
+    #[serde(alias = "username")]
+    url_username: Option<String>,
+    #[serde(alias = "password")]
+    url_password: Option<String>,
+    #[serde(default = "yes")]
+    validate_certs: bool,
+    mode: Option<Mode>,
+    owner: Option<String>,
+    group: Option<String>,
+}
+
+fn ten() -> u64 {
+    10
+}
+fn yes() -> bool {
+    true
+}
+
+/// What apply does: download (and check), or only set the attributes.
+#[derive(Debug)]
+pub struct Fetch {
+    download: bool,
+    attrs: Attrs,
+}
+
+impl GetUrl {
+    fn request(&self) -> Request {
+        Request {
+            url: self.url.clone(),
+            headers: self.headers.clone(),
+            credentials: self
+                .url_username
+                .clone()
+                .map(|user| (user, self.url_password.clone().unwrap_or_default())),
+            timeout_secs: self.timeout,
+            follow_redirects: true,
+            validate_certs: self.validate_certs,
+            ..Request::default()
+        }
+    }
+
+    /// `(program, hex digest)` of `checksum`, when given.
+    fn expected(&self) -> Result<Option<(&'static str, String)>, ModuleError> {
+        if self.checksum.is_empty() {
+            return Ok(None);
+        }
+        let (algorithm, hex) = self.checksum.split_once(':').ok_or_else(|| {
+            ModuleError::failed("The checksum parameter has to be in format <algorithm>:<checksum>")
+        })?;
+        let program = match algorithm {
+            "md5" => "md5sum",
+            "sha1" => "sha1sum",
+            "sha224" => "sha224sum",
+            "sha256" => "sha256sum",
+            "sha384" => "sha384sum",
+            "sha512" => "sha512sum",
+            other => {
+                return Err(ModuleError::failed(format!(
+                    "checksum algorithm `{other}` is not supported"
+                )));
+            }
+        };
+        Ok(Some((program, hex.trim().to_lowercase())))
+    }
+
+    fn attrs(&self) -> FileAttrs {
+        FileAttrs { mode: self.mode.clone(), owner: self.owner.clone(), group: self.group.clone() }
+    }
+
+    fn outcome(&self, msg: &str) -> Outcome {
+        Outcome {
+            msg: Some(msg.into()),
+            data: vec![
+                ("dest".into(), Value::from(self.dest.as_str())),
+                ("url".into(), Value::from(self.url.as_str())),
+            ],
+            ..Outcome::default()
+        }
+    }
+}
+
+/// A file's digest by a coreutils program on the host.
+async fn digest(host: &HostReader<'_>, program: &str, path: &str) -> Result<String, ModuleError> {
+    let sum = host.probe_stdout(Command::argv([program, "--", path]), program).await?;
+    Ok(sum.split_whitespace().next().unwrap_or_default().to_string())
+}
+
+#[async_trait]
+impl Module for GetUrl {
+    type Plan = Fetch;
+
+    async fn check(&self, host: &HostReader<'_>) -> Result<Check<Fetch>, ModuleError> {
+        let expected = self.expected()?;
+        let stat = host.stat(&self.dest).await?;
+        let attrs = self.attrs().resolve(host, stat.as_ref(), false).await?;
+        let download = |why: &str| {
+            Ok(Check::Change(
+                Change::new(format!("download {} to {} ({why})", self.url, self.dest)),
+                Fetch { download: true, attrs: keep_existing(attrs, stat.as_ref()) },
+            ))
+        };
+        let Some(stat) = &stat else { return download("not there") };
+        let same = match (&expected, self.force) {
+            (Some((program, hex)), false) => digest(host, program, &self.dest).await? == *hex,
+            _ => {
+                // Only what the server has newer than the file, then only if its bytes differ.
+                let mut request = self.request();
+                request.newer_than = (!self.force).then(|| self.dest.clone());
+                let probe = request.piped("sha1sum", ["-f", "-o", "-"]);
+                let remote = host.probe_stdout(probe, "curl").await?;
+                let remote = remote.split_whitespace().next().unwrap_or_default().to_string();
+                // An empty answer is the server's "not modified" (an empty file on the server
+                // reads the same: then the file is kept).
+                const EMPTY_SHA1: &str = "da39a3ee5e6b4b0d3255bfef95601890afd80709";
+                remote == EMPTY_SHA1 || remote == digest(host, "sha1sum", &self.dest).await?
+            }
+        };
+        if !same {
+            return download("it differs");
+        }
+        let changes = differences(&attrs, stat);
+        if changes.is_empty() {
+            return Ok(Check::Ok(self.outcome("file already exists")));
+        }
+        Ok(Check::Change(
+            Change::new(format!("{}: {}", self.dest, changes.join(", "))),
+            Fetch { download: false, attrs },
+        ))
+    }
+
+    async fn apply(&self, plan: Fetch, host: &HostWriter<'_>) -> Result<Outcome, ModuleError> {
+        if plan.download {
+            let partial = format!("{}.numarun-partial", self.dest);
+            let fetched = host.run(self.request().command(["-f", "-o", partial.as_str()])).await?;
+            if fetched.rc != 0 {
+                let _ = host.remove(&partial).await;
+                return Err(ModuleError::failed(format!(
+                    "Request failed: {}",
+                    fetched.stderr_text().trim()
+                )));
+            }
+            if let Some((program, hex)) = self.expected()? {
+                let got = digest(host, program, &partial).await?;
+                if got != hex {
+                    host.remove(&partial).await?;
+                    return Err(ModuleError::failed(format!(
+                        "The checksum for {} did not match {hex}; it was {got}.",
+                        self.dest
+                    )));
+                }
+            }
+            host.run_ok(
+                Command::argv(["mv", "-f", "--", partial.as_str(), self.dest.as_str()]),
+                "mv",
+            )
+            .await?;
+        }
+        host.set_attrs(&self.dest, plan.attrs).await?;
+        Ok(self.outcome("OK"))
+    }
+
+    fn planned_reads(&self) -> Vec<PlannedRead> {
+        vec![PlannedRead { path: self.dest.clone(), content: false }]
+    }
+}

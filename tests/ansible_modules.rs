@@ -337,6 +337,10 @@ fn the_older_file_modules_take_ansibles_further_arguments() {
       register: expanded
     - command: { cmd: "echo $GREETING", expand_argument_vars: false }
       register: literal
+    - copy: { src: "{{ out }}/hosts", dest: "{{ out }}/hosts.copy", remote_src: true }
+    - file: { path: "{{ out }}/tree/a", state: directory, mode: "0777" }
+    - copy: { content: "b\n", dest: "{{ out }}/tree/a/b.txt", mode: "0666" }
+    - file: { path: "{{ out }}/tree", state: directory, mode: "u=rwX,g=rX,o=", recurse: true }
     - find: { paths: "{{ out }}", patterns: "sshd_config.*~" }
       register: backups
     - file: { path: "{{ item.path }}", state: absent }
@@ -351,7 +355,8 @@ fn the_older_file_modules_take_ansibles_further_arguments() {
           {{ expanded.stdout == 'hello hello $NOT_SET_ANYWHERE ' ~ lookup('env', 'HOME') }} {{ literal.stdout }}
 "##;
     t.write("play.yaml", play);
-    same_files(&t, &ansible, 8);
+    // Eight files, the remote copy, and tree/, tree/a, tree/a/b.txt.
+    same_files(&t, &ansible, 12);
 }
 
 /// `get_url` (a download, a file kept by its checksum or by the server's "not modified", a
@@ -407,6 +412,65 @@ fn get_url_and_uri_fetch_as_in_ansible() {
 "#,
         port = web.port,
         zeros = "0".repeat(64),
+    );
+    t.write("play.yaml", &play);
+    same_files(&t, &ansible, 2);
+}
+
+/// A public key of a fresh key pair of `kind`, as `TYPE BASE64`.
+fn public_key(t: &Test, kind: &str, name: &str) -> String {
+    let path = t.path().join(name);
+    let made = std::process::Command::new("ssh-keygen")
+        .args(["-q", "-t", kind, "-N", "", "-f"])
+        .arg(&path)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let public = std::fs::read_to_string(path.with_extension("pub")).unwrap();
+    public.split_whitespace().take(2).collect::<Vec<_>>().join(" ")
+}
+
+/// `known_hosts`: added, found again (also hashed), replaced by a new key of the same type,
+/// joined by a key of another type, removed by key: the same file from both.
+#[test]
+fn known_hosts_edits_the_file_as_ansible_does() {
+    let Some(ansible) = ansible_playbook() else { return };
+    let t = Test::local();
+    let (old, new, other) = (
+        public_key(&t, "ed25519", "old"),
+        public_key(&t, "ed25519", "new"),
+        public_key(&t, "ecdsa", "other"),
+    );
+    t.write("seed", &format!("keep.example {other}\nweb.example {old}\n"));
+    let play = format!(
+        r#"- hosts: localhost
+  gather_facts: false
+  tasks:
+    - copy: {{ src: seed, dest: "{{{{ out }}}}/known_hosts" }}
+    - known_hosts: {{ path: "{{{{ out }}}}/known_hosts", name: web.example, key: "web.example {old}" }}
+      register: same
+    - known_hosts: {{ path: "{{{{ out }}}}/known_hosts", name: web.example, key: "web.example {new}" }}
+      register: replaced
+    - known_hosts: {{ path: "{{{{ out }}}}/known_hosts", name: web.example, key: "web.example {other}" }}
+      register: added
+    - known_hosts: {{ path: "{{{{ out }}}}/known_hosts", name: db.example, key: "db.example {new}", state: absent }}
+      register: not_there
+    - known_hosts: {{ path: "{{{{ out }}}}/known_hosts", name: keep.example, key: "keep.example {other}", state: absent }}
+      register: removed
+    - known_hosts: {{ path: "{{{{ out }}}}/hashed", name: db.example, key: "db.example {new}", hash_host: true }}
+    - known_hosts: {{ path: "{{{{ out }}}}/hashed", name: db.example, key: "db.example {new}", hash_host: true }}
+      register: hashed_again
+    - known_hosts: {{ path: "{{{{ out }}}}/hashed", name: db.example, key: "db.example {new}" }}
+      register: plain_again
+    - command: cat "{{{{ out }}}}/hashed"
+      register: hashed
+    - file: {{ path: "{{{{ out }}}}/hashed", state: absent }}
+    - copy:
+        dest: "{{{{ out }}}}/results"
+        content: |
+          {{{{ same.changed }}}} {{{{ replaced.changed }}}} {{{{ added.changed }}}} {{{{ not_there.changed }}}} {{{{ removed.changed }}}}
+          {{{{ hashed_again.changed }}}} {{{{ plain_again.changed }}}} {{{{ hashed.stdout is match('^\|1\|[^|]+\|[^ ]+ ssh-ed25519 ') }}}}
+"#
     );
     t.write("play.yaml", &play);
     same_files(&t, &ansible, 2);

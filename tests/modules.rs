@@ -52,6 +52,7 @@ on_both_targets!(
     user_and_group_converge,
     file_modules_further_arguments_converge,
     get_url_and_uri,
+    known_hosts_recurse_and_remote_src_converge,
 );
 
 /// The run-twice contract, with `expected` the steps the first run changes.
@@ -1117,4 +1118,40 @@ fn get_url_and_uri(t: Test) {
     let sent = t.run(&["play", "post.yaml"]);
     sent.ok();
     assert_eq!(sent.with_status("changed"), ["localhost:post"], "{}", sent.stdout);
+}
+
+/// `known_hosts` (plain and hashed), `file` with `recurse` and `copy` with `remote_src`: each
+/// changes once, then finds nothing to do.
+fn known_hosts_recurse_and_remote_src_converge(t: Test) {
+    let key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHtL0K3bQ0mWnJtVxvJ7mC2rKxYdLq8l4yq3j7cF0d9a";
+    t.write("work/known", "other.example ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOtherKeyOtherKeyOtherKeyOtherKeyOtherKey\n")
+        .write("work/tree/a/b.txt", "b\n")
+        .write("work/tree/c.txt", "c\n")
+        .write("work/source.conf", "from the host\n")
+        .write(
+            "play.yaml",
+            &format!(
+                r#"
+- hosts: localhost
+  vars: {{ w: "{{dir}}/work" }}
+  tasks:
+    - name: plain
+      known_hosts: {{ path: "{{{{ w }}}}/known", name: web.example, key: "web.example {key}" }}
+    - name: hashed
+      known_hosts: {{ path: "{{{{ w }}}}/known", name: db.example, key: "db.example {key}", hash_host: true }}
+    - name: recurse
+      file: {{ path: "{{{{ w }}}}/tree", state: directory, mode: "u=rwX,g=rX,o=", recurse: true }}
+    - name: remote
+      copy: {{ src: "{{{{ w }}}}/source.conf", dest: "{{{{ w }}}}/copied.conf", remote_src: true }}
+"#
+            ),
+        );
+    converges(&t, &["plain", "hashed", "recurse", "remote"]);
+    let known = t.read("work/known");
+    assert!(known.contains(&format!("\nweb.example {key}\n")), "{known}");
+    assert!(known.lines().last().unwrap().starts_with("|1|"), "{known}");
+    let tree = t.tree("work/tree");
+    assert!(tree[std::path::Path::new("a")].starts_with("dir 750"), "{tree:?}");
+    assert!(tree[std::path::Path::new("a/b.txt")].starts_with("file 640"), "{tree:?}");
+    assert_eq!(t.read("work/copied.conf"), "from the host\n");
 }

@@ -24,6 +24,9 @@ pub struct CopyModule {
     /// A vaulted `src` is decrypted unless `decrypt: false`, as in Ansible.
     #[serde(default = "yes")]
     decrypt: bool,
+    /// `src` is a file on the host, not on the controller.
+    #[serde(default)]
+    remote_src: bool,
     /// Keep the replaced file beside it (`backup_file` in the result).
     #[serde(default)]
     backup: bool,
@@ -58,6 +61,19 @@ impl ManagedFile for CopyModule {
     async fn wanted(&self, host: &HostReader<'_>) -> Result<Wanted, ModuleError> {
         let (desired, name) = match (&self.content, &self.src) {
             (Some(content), _) => (content.clone().into_bytes(), None),
+            (None, Some(src)) if self.remote_src => {
+                let bytes = match host.inspect(src).await? {
+                    Some((_, Some(bytes))) => bytes,
+                    Some(_) => {
+                        return Err(ModuleError::failed(format!(
+                            "{src} on the host is a directory: copying a folder is not supported"
+                        )));
+                    }
+                    // Often an earlier step makes it: a dry run cannot know, a real run fails.
+                    None => return Err(ModuleError::NotYet(format!("Source {src} not found"))),
+                };
+                (bytes, src.rsplit('/').next().map(str::to_string))
+            }
             (None, Some(src)) => {
                 let path = host.find_source(src, "files")?;
                 let mut bytes = std::fs::read(&path).map_err(|e| FileError::read(&path, e))?;

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use serde::Deserialize;
 
-use crate::connection::{Attrs, FileKind, PlannedRead, Stat};
+use crate::connection::{Attrs, Command, FileKind, PlannedRead, Stat};
 use crate::diag::Diag;
 use crate::modules::contract::{Change, Check, Module, Outcome};
 use crate::modules::error::ModuleError;
@@ -35,6 +35,9 @@ pub struct FileModule {
     src: Option<String>,
     #[serde(default)]
     force: bool,
+    /// With `state: directory`: the attributes given to everything inside too.
+    #[serde(default)]
+    recurse: bool,
     mode: Option<Mode>,
     owner: Option<String>,
     group: Option<String>,
@@ -50,6 +53,7 @@ impl FileModule {
             wanted: *wanted,
             exists: stat.is_some(),
             relink: stat.and_then(|s| s.link_target.as_deref()) != self.src.as_deref(),
+            inside: Vec::new(),
         };
         Check::Change(Change::new(summary), plan)
     }
@@ -132,6 +136,50 @@ pub struct FilePlan {
     /// Something is at the path now.
     exists: bool,
     relink: bool,
+    /// With `recurse`: the paths inside whose attributes differ, and what they get.
+    inside: Vec<(String, Attrs)>,
+}
+
+/// Lists what is inside a folder (not following links): kind, mode, owner, group, path.
+const LIST_INSIDE: &str = r#"find "$1" -mindepth 1 -printf '%y %m %U %G %p\0'"#;
+
+impl FileModule {
+    /// With `recurse`, each file and folder inside `path` whose attributes differ from what
+    /// `attrs` resolves to for it (links are left as they are).
+    async fn inside(&self, host: &HostReader<'_>) -> Result<Vec<(String, Attrs)>, ModuleError> {
+        if !self.recurse || self.state != State::Directory || host.stat(&self.path).await?.is_none()
+        {
+            return Ok(Vec::new());
+        }
+        let listing = host
+            .probe_ok(Command::argv(["/bin/sh", "-c", LIST_INSIDE, "file", &self.path]), "find")
+            .await?;
+        let mut differing = Vec::new();
+        for record in String::from_utf8_lossy(&listing.stdout).split('\0').filter(|r| !r.is_empty())
+        {
+            let fields: Vec<&str> = record.splitn(5, ' ').collect();
+            let [kind, mode, uid, gid, path] = fields[..] else { continue };
+            let kind = match kind {
+                "d" => FileKind::Directory,
+                "f" => FileKind::File,
+                _ => continue,
+            };
+            let stat = Stat {
+                kind,
+                mode: u32::from_str_radix(mode, 8).unwrap_or(0),
+                uid: uid.parse().unwrap_or(0),
+                gid: gid.parse().unwrap_or(0),
+                size: 0,
+                link_target: None,
+            };
+            let wanted =
+                self.attrs().resolve(host, Some(&stat), kind == FileKind::Directory).await?;
+            if !differences(&wanted, &stat).is_empty() {
+                differing.push((path.to_string(), wanted));
+            }
+        }
+        Ok(differing)
+    }
 }
 
 #[async_trait]
@@ -142,7 +190,19 @@ impl Module for FileModule {
         let stat = host.stat(&self.path).await?;
         let folder = self.state == State::Directory;
         let wanted = self.attrs().resolve(host, stat.as_ref(), folder).await?;
-        self.assess(stat.as_ref(), &wanted)
+        let inside = self.inside(host).await?;
+        let check = match (self.assess(stat.as_ref(), &wanted)?, inside.is_empty()) {
+            (check, true) => check,
+            (Check::Ok(_), false) => {
+                let summary = format!("{}: {} paths inside", self.path, inside.len());
+                Check::Change(
+                    Change::new(summary),
+                    FilePlan { wanted, exists: true, relink: false, inside: Vec::new() },
+                )
+            }
+            (check, false) => check,
+        };
+        Ok(check.map_plan(|plan| FilePlan { inside, ..plan }))
     }
 
     fn planned_reads(&self) -> Vec<PlannedRead> {
@@ -152,7 +212,7 @@ impl Module for FileModule {
     }
 
     async fn apply(&self, plan: FilePlan, host: &HostWriter<'_>) -> Result<Outcome, ModuleError> {
-        let FilePlan { wanted, exists, relink } = plan;
+        let FilePlan { wanted, exists, relink, inside } = plan;
         let path = self.path.as_str();
         match self.state {
             State::Absent => host.remove(path).await?,
@@ -169,6 +229,9 @@ impl Module for FileModule {
             }
             _ => host.set_attrs(path, wanted).await?,
         }
+        for (inner, attrs) in inside {
+            host.set_attrs(&inner, attrs).await?;
+        }
         Ok(Outcome::default())
     }
 
@@ -178,6 +241,9 @@ impl Module for FileModule {
                 &args.span,
                 "state: link needs `src`, the path the link points to",
             )),
+            _ if self.recurse && self.state != State::Directory => {
+                Err(Diag::invalid(&args.span, "`recurse` only applies to state: directory"))
+            }
             (State::Link, Some(_)) | (_, None) => Ok(()),
             (_, Some(_)) => Err(Diag::invalid(&args.span, "`src` only applies to state: link")),
         }

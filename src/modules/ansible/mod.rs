@@ -16,6 +16,7 @@ pub(crate) mod group;
 pub(crate) mod include_role;
 pub(crate) mod include_tasks;
 pub(crate) mod include_vars;
+pub(crate) mod known_hosts;
 pub(crate) mod lineinfile;
 pub(crate) mod meta;
 pub(crate) mod mount;

@@ -475,3 +475,50 @@ fn known_hosts_edits_the_file_as_ansible_does() {
     t.write("play.yaml", &play);
     same_files(&t, &ansible, 2);
 }
+
+/// `unarchive`: a gzip tarball from the controller and an xz one already on the host, each
+/// unpacked once, found unpacked the second time, `creates`, `exclude` and `list_files`.
+#[test]
+fn unarchive_unpacks_as_ansible_does() {
+    let Some(ansible) = ansible_playbook() else { return };
+    let t = Test::local();
+    t.write("app/bin/run", "#!/bin/sh\necho run\n").write("app/etc/app.conf", "level 3\n");
+    std::fs::set_permissions(
+        t.path().join("app/bin/run"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    std::fs::create_dir_all(t.path().join("files")).unwrap();
+    for (name, flag) in [("files/app.tar.gz", "-czf"), ("app.tar.xz", "-cJf")] {
+        let made = std::process::Command::new("tar")
+            .args([flag, name, "--owner=0", "--group=0", "app"])
+            .current_dir(t.path())
+            .status()
+            .unwrap();
+        assert!(made.success());
+    }
+    let play = r#"- hosts: localhost
+  gather_facts: false
+  tasks:
+    - file: { path: "{{ out }}/{{ item }}", state: directory }
+      loop: [a, b, c]
+    - unarchive: { src: app.tar.gz, dest: "{{ out }}/a", list_files: true }
+      register: first
+    - unarchive: { src: app.tar.gz, dest: "{{ out }}/a" }
+      register: again
+    - unarchive: { src: "{{ playbook_dir }}/app.tar.xz", dest: "{{ out }}/b", remote_src: true, exclude: [app/etc/app.conf] }
+      register: remote
+    - unarchive: { src: "{{ playbook_dir }}/app.tar.xz", dest: "{{ out }}/b", remote_src: true, exclude: [app/etc/app.conf] }
+      register: remote_again
+    - unarchive: { src: app.tar.gz, dest: "{{ out }}/c", creates: "{{ out }}/a/app" }
+      register: created
+    - copy:
+        dest: "{{ out }}/results"
+        content: |
+          {{ first.changed }} {{ again.changed }} {{ remote.changed }} {{ remote_again.changed }} {{ created.changed }}
+          {{ first.files | sort | join(',') }} {{ first.handler }}
+"#;
+    t.write("play.yaml", play);
+    // a/ with app/, bin/, run, etc/, app.conf; b/ without app.conf; c/ empty; results.
+    same_files(&t, &ansible, 6 + 5 + 1 + 1);
+}

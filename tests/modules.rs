@@ -53,6 +53,7 @@ on_both_targets!(
     file_modules_further_arguments_converge,
     get_url_and_uri,
     known_hosts_recurse_and_remote_src_converge,
+    unarchive_converges,
 );
 
 /// The run-twice contract, with `expected` the steps the first run changes.
@@ -1154,4 +1155,24 @@ fn known_hosts_recurse_and_remote_src_converge(t: Test) {
     assert!(tree[std::path::Path::new("a")].starts_with("dir 750"), "{tree:?}");
     assert!(tree[std::path::Path::new("a/b.txt")].starts_with("file 640"), "{tree:?}");
     assert_eq!(t.read("work/copied.conf"), "from the host\n");
+}
+
+/// A tarball from the controller unpacked once, then found unpacked (over SSH as a user who
+/// cannot keep the archive's owners, whose differences then do not count).
+fn unarchive_converges(t: Test) {
+    t.write("app/bin/run", "#!/bin/sh\n").write("app/conf", "x\n");
+    std::fs::create_dir_all(t.path().join("files")).unwrap();
+    std::fs::create_dir_all(t.path().join("work/into")).unwrap();
+    let made = std::process::Command::new("tar")
+        .args(["-czf", "files/app.tgz", "--owner=0", "--group=0", "app"])
+        .current_dir(t.path())
+        .status()
+        .unwrap();
+    assert!(made.success());
+    t.write(
+        "play.yaml",
+        "- hosts: localhost\n  tasks:\n    - name: unpack\n      unarchive: { src: app.tgz, dest: \"{dir}/work/into\" }\n",
+    );
+    converges(&t, &["unpack"]);
+    assert_eq!(t.read("work/into/app/conf"), "x\n");
 }

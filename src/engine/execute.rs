@@ -134,7 +134,12 @@ pub(super) async fn execute(
             |outcome: &Outcome| if outcome.failed { Status::Failed } else { Status::Changed };
         let (status, outcome, change) = match checked {
             Check::Ok(outcome) => {
-                (if outcome.failed { Status::Failed } else { Status::Ok }, outcome, None)
+                let status = match (outcome.failed, outcome.skipped) {
+                    (true, _) => Status::Failed,
+                    (false, true) => Status::Skipped,
+                    (false, false) => Status::Ok,
+                };
+                (status, outcome, None)
             }
             Check::Change(change, _) if check_mode => {
                 (Status::Changed, Outcome::msg(change.summary.clone()), Some(change))

@@ -80,6 +80,9 @@ impl Check<()> {
 pub struct Outcome {
     /// The step failed.
     pub failed: bool,
+    /// The module found nothing to do and says so as a skip (`unarchive`'s `creates`), as
+    /// ansible-core counts it.
+    pub skipped: bool,
     /// What to say about it.
     pub msg: Option<String>,
     /// The registered result's fields beyond `changed`, `failed`, `skipped` and `msg`.

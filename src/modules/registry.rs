@@ -93,6 +93,7 @@ static MODULES: &[ModuleSpec] = &[
     spec::<ansible::get_url::GetUrl>("get_url", None, &[]),
     spec::<ansible::uri::Uri>("uri", None, &[]),
     spec::<ansible::known_hosts::KnownHosts>("known_hosts", None, &[]),
+    spec::<ansible::unarchive::Unarchive>("unarchive", None, &[]),
     spec::<ansible::group::GroupModule>("group", None, &[]),
     spec::<ansible::fail::Fail>("fail", None, &[]),
     spec::<ansible::slurp::Slurp>("slurp", None, &[]),

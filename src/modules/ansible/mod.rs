@@ -33,6 +33,7 @@ pub(crate) mod stat;
 pub(crate) mod sysctl;
 pub(crate) mod tempfile;
 pub(crate) mod template;
+pub(crate) mod unarchive;
 pub(crate) mod uri;
 pub(crate) mod user;
 pub(crate) mod wait_for;

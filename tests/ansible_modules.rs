@@ -522,3 +522,90 @@ fn unarchive_unpacks_as_ansible_does() {
     // a/ with app/, bin/, run, etc/, app.conf; b/ without app.conf; c/ empty; results.
     same_files(&t, &ansible, 6 + 5 + 1 + 1);
 }
+
+/// `cron` in a cron.d file: a job, a job changed in place, a disabled one, a special time,
+/// variables placed at the top and after another, one removed: the same file from both.
+#[test]
+fn cron_writes_the_file_ansible_writes() {
+    let Some(ansible) = ansible_playbook() else { return };
+    let t = Test::local();
+    let play = r##"- hosts: localhost
+  gather_facts: false
+  tasks:
+    - copy: { content: "# the admin's\n0 1 * * * root /usr/bin/true\n", dest: "{{ out }}/jobs" }
+    - cron: { name: monitor, minute: "*/5", job: /usr/local/bin/monitor.sh, user: root, cron_file: "{{ out }}/jobs" }
+    - cron: { name: monitor, minute: "*/10", job: /usr/local/bin/monitor.sh, user: root, cron_file: "{{ out }}/jobs" }
+    - cron: { name: paused, hour: "3", job: /usr/local/bin/backup.sh, disabled: true, user: root, cron_file: "{{ out }}/jobs" }
+    - cron: { name: nightly, special_time: daily, job: /usr/local/bin/nightly.sh, user: root, cron_file: "{{ out }}/jobs" }
+    - cron: { name: PATH, env: true, job: /usr/local/bin:/usr/bin:/bin, user: root, cron_file: "{{ out }}/jobs" }
+    - cron: { name: MAILTO, env: true, job: ops@example.org, insertafter: PATH, user: root, cron_file: "{{ out }}/jobs" }
+    - cron: { name: SHELL, env: true, job: /bin/sh, user: root, cron_file: "{{ out }}/jobs" }
+    - cron: { name: SHELL, env: true, state: absent, user: root, cron_file: "{{ out }}/jobs" }
+    - cron: { name: nightly, state: absent, user: root, cron_file: "{{ out }}/jobs" }
+    - cron: { name: monitor, minute: "*/10", job: /usr/local/bin/monitor.sh, user: root, cron_file: "{{ out }}/jobs" }
+      register: unchanged
+    - copy: { content: "changed {{ unchanged.changed }}\n", dest: "{{ out }}/results" }
+"##;
+    t.write("play.yaml", play);
+    same_files(&t, &ansible, 2);
+}
+
+/// `apt` with a `.deb` (installed once, upgraded by a newer one), `latest` on a package no
+/// source offers newer, `absent` with `purge` (its configuration file goes too), and
+/// `autoremove` as a dry run (apt's own simulation, on this machine, through both).
+#[test]
+fn apt_installs_upgrades_and_purges_as_ansible_does() {
+    let Some(ansible) = ansible_playbook() else { return };
+    if !common::is_root() {
+        eprintln!("not root: skipped");
+        return;
+    }
+    let t = Test::local();
+    let (v1, v2) = (
+        common::debian::package(&t, "nrtest-hello", "1.0"),
+        common::debian::package(&t, "nrtest-hello", "1.1"),
+    );
+    let purge = || {
+        let _ = std::process::Command::new("dpkg").args(["--purge", "nrtest-hello"]).output();
+    };
+    let play = format!(
+        r#"- hosts: localhost
+  gather_facts: false
+  tasks:
+    - apt: {{ deb: "{v1}" }}
+      register: installed
+    - apt: {{ deb: "{v1}" }}
+      register: again
+    - apt: {{ deb: "{v2}" }}
+      register: upgraded
+    - apt: {{ name: nrtest-hello, state: latest }}
+      register: latest
+    - apt: {{ name: nrtest-hello }}
+      register: present
+    - command: cat /usr/share/nrtest-hello/README
+      register: readme
+    - apt: {{ autoremove: true }}
+      check_mode: true
+      register: autoremove
+    - apt: {{ name: nrtest-hello, state: absent, purge: true }}
+      register: purged
+    - apt: {{ name: nrtest-hello, state: absent, purge: true }}
+      register: purged_again
+    - stat: {{ path: /etc/nrtest-hello.conf }}
+      register: conffile
+    - copy:
+        dest: "{{{{ out }}}}/results"
+        content: |
+          {{{{ installed.changed }}}} {{{{ again.changed }}}} {{{{ upgraded.changed }}}} {{{{ latest.changed }}}} {{{{ present.changed }}}} {{{{ readme.stdout }}}}
+          {{{{ autoremove.changed }}}} {{{{ purged.changed }}}} {{{{ purged_again.changed }}}} {{{{ conffile.stat.exists }}}}
+"#
+    );
+    t.write("play.yaml", &play);
+    purge();
+    let result =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| same_files(&t, &ansible, 1)));
+    purge();
+    if let Err(failure) = result {
+        std::panic::resume_unwind(failure);
+    }
+}

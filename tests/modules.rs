@@ -54,6 +54,7 @@ on_both_targets!(
     get_url_and_uri,
     known_hosts_recurse_and_remote_src_converge,
     unarchive_converges,
+    apt_deb_converges,
 );
 
 /// The run-twice contract, with `expected` the steps the first run changes.
@@ -763,8 +764,8 @@ fn cron_module_in_a_cron_file(t: Test) {
     converges(&t, &["set", "nightly"]);
     assert_eq!(
         t.read("work/cron"),
-        "# the admin's\n0 1 * * * root /usr/bin/true\n#numarun: monitor\n*/5 * * * * root /usr/local/bin/monitor.sh\n\
-         #numarun: nightly\n@daily root /usr/local/bin/nightly.sh\n"
+        "# the admin's\n0 1 * * * root /usr/bin/true\n#Ansible: monitor\n*/5 * * * * root /usr/local/bin/monitor.sh\n\
+         #Ansible: nightly\n@daily root /usr/local/bin/nightly.sh\n"
     );
     // A changed schedule replaces the job in place; removing it leaves the admin's lines.
     t.write(
@@ -775,7 +776,7 @@ fn cron_module_in_a_cron_file(t: Test) {
     t.run(&["play", "play.yaml"]).ok();
     assert_eq!(
         t.read("work/cron"),
-        "# the admin's\n0 1 * * * root /usr/bin/true\n#numarun: monitor\n*/10 * * * * root /usr/local/bin/monitor.sh\n"
+        "# the admin's\n0 1 * * * root /usr/bin/true\n#Ansible: monitor\n*/10 * * * * root /usr/local/bin/monitor.sh\n"
     );
 }
 
@@ -1175,4 +1176,39 @@ fn unarchive_converges(t: Test) {
     );
     converges(&t, &["unpack"]);
     assert_eq!(t.read("work/into/app/conf"), "x\n");
+}
+
+/// A `.deb` of a name of this test's own (the targets run side by side) installed, upgraded
+/// and purged with `become`; each step changes once.
+fn apt_deb_converges(t: Test) {
+    if !is_root() {
+        return;
+    }
+    common::sudo_user(common::USER, None);
+    let suffix: String = t.path().file_name().unwrap().to_string_lossy().to_lowercase();
+    let name = format!(
+        "nrtest-{}",
+        suffix.chars().filter(char::is_ascii_alphanumeric).collect::<String>()
+    );
+    let (v1, v2) =
+        (common::debian::package(&t, &name, "1.0"), common::debian::package(&t, &name, "2.0"));
+    common::debian::purge(&name);
+    let play = |steps: &str| format!("- hosts: localhost\n  become: true\n  tasks:\n{steps}");
+    t.write("play.yaml", &play(&format!("    - name: install\n      apt: {{ deb: \"{v1}\" }}\n")));
+    converges(&t, &["install"]);
+    t.write("play.yaml", &play(&format!("    - name: upgrade\n      apt: {{ deb: \"{v2}\" }}\n")));
+    converges(&t, &["upgrade"]);
+    assert_eq!(
+        std::fs::read_to_string(format!("/usr/share/{name}/README")).unwrap(),
+        "version 2.0\n"
+    );
+    t.write(
+        "play.yaml",
+        &play(&format!(
+            "    - name: purge\n      apt: {{ name: {name}, state: absent, purge: true }}\n"
+        )),
+    );
+    converges(&t, &["purge"]);
+    assert!(!std::path::Path::new(&format!("/etc/{name}.conf")).exists());
+    common::debian::purge(&name);
 }

@@ -4,6 +4,7 @@
 #![allow(dead_code, unused_imports)]
 
 pub mod ansible;
+pub mod debian;
 pub mod faulty_link;
 pub mod lab;
 mod sshd;

@@ -1,6 +1,8 @@
-//! `cron`: one named job in a user's crontab (or a /etc/cron.d file), next to whatever else is
-//! there. The job is found by its marker comment, so every foreign line survives; the guide's
-//! `echo … | crontab -` replaced the whole crontab.
+//! `cron`: one named job (or, with `env`, one variable) in a user's crontab or a /etc/cron.d
+//! file, next to whatever else is there. A job is found by its marker comment, `#Ansible: NAME`
+//! as ansible-core writes it (so a crontab Ansible managed is taken over, not doubled; numarun's
+//! older `#numarun: NAME` is recognised and rewritten), and every foreign line survives; the
+//! guide's `echo … | crontab -` replaced the whole crontab.
 
 use async_trait::async_trait;
 use serde::Deserialize;
@@ -41,7 +43,20 @@ pub struct Cron {
     cron_file: Option<String>,
     #[serde(default)]
     state: Presence,
+    /// The job is kept, commented out.
+    #[serde(default)]
+    disabled: bool,
+    /// `name=job` is an environment variable of the crontab, not a job.
+    #[serde(default)]
+    env: bool,
+    /// With `env`: the variable goes after (or before) this one; the top by default.
+    insertafter: Option<String>,
+    insertbefore: Option<String>,
 }
+
+/// The marker ansible-core writes above a job, and numarun's before it wrote the same.
+const MARKER: &str = "#Ansible: ";
+const OLD_MARKER: &str = "#numarun: ";
 
 fn any() -> String {
     "*".into()
@@ -49,7 +64,11 @@ fn any() -> String {
 
 impl Cron {
     fn marker(&self) -> String {
-        format!("#numarun: {}", self.name)
+        format!("{MARKER}{}", self.name)
+    }
+
+    fn is_marker(&self, line: &str) -> bool {
+        [MARKER, OLD_MARKER].iter().any(|m| line.strip_prefix(m) == Some(self.name.as_str()))
     }
 
     fn entry(&self) -> String {
@@ -63,18 +82,22 @@ impl Cron {
             Some(_) => format!(" {}", self.user.as_deref().unwrap_or("root")),
             None => String::new(),
         };
-        format!("{when}{user} {}", self.job.as_deref().unwrap_or_default())
+        let disabled = if self.disabled { "#" } else { "" };
+        format!("{disabled}{when}{user} {}", self.job.as_deref().unwrap_or_default())
     }
 
-    /// The crontab with this job once, right after its marker; every other line as it was.
+    /// The crontab with this job (or variable) once; every other line as it was.
     fn edit(&self, text: &str) -> String {
+        if self.env {
+            return self.edit_env(text);
+        }
         let marker = self.marker();
         let entry = self.entry();
         let mut kept: Vec<&str> = Vec::new();
         let mut lines = text.lines();
         let mut placed = self.state == Presence::Absent;
         while let Some(line) = lines.next() {
-            if line != marker {
+            if !self.is_marker(line) {
                 kept.push(line);
                 continue;
             }
@@ -86,6 +109,37 @@ impl Cron {
         }
         if !placed {
             kept.extend([marker.as_str(), entry.as_str()]);
+        }
+        lines::rejoin(text, &kept)
+    }
+
+    /// The crontab with `name=job` once: replaced where it is, or put after `insertafter`,
+    /// before `insertbefore`, or at the top, as ansible-core places it.
+    fn edit_env(&self, text: &str) -> String {
+        let declares =
+            |line: &str, name: &str| line.split_once('=').is_some_and(|(n, _)| n.trim() == name);
+        // Quoted, as ansible-core writes it.
+        let declaration = format!("{}=\"{}\"", self.name, self.job.as_deref().unwrap_or_default());
+        let mut kept: Vec<&str> = text.lines().collect();
+        let at = kept.iter().position(|l| declares(l, &self.name));
+        match (self.state, at) {
+            (Presence::Absent, Some(i)) => {
+                kept.remove(i);
+            }
+            (Presence::Absent, None) => {}
+            (Presence::Present, Some(i)) => kept[i] = declaration.as_str(),
+            (Presence::Present, None) => {
+                let after = self
+                    .insertafter
+                    .as_deref()
+                    .and_then(|n| kept.iter().position(|l| declares(l, n)));
+                let before = self
+                    .insertbefore
+                    .as_deref()
+                    .and_then(|n| kept.iter().position(|l| declares(l, n)));
+                let i = after.map(|i| i + 1).or(before).unwrap_or(0);
+                kept.insert(i, declaration.as_str());
+            }
         }
         lines::rejoin(text, &kept)
     }
@@ -184,6 +238,12 @@ impl Module for Cron {
     }
 
     fn validate(&self, args: &Node) -> Result<(), Diag> {
+        if (self.insertafter.is_some() || self.insertbefore.is_some()) && !self.env {
+            return Err(Diag::invalid(
+                &args.span,
+                "Insertafter and insertbefore parameters are valid only with env=yes",
+            ));
+        }
         if self.state == Presence::Present && self.job.as_deref().is_none_or(str::is_empty) {
             return Err(Diag::invalid(&args.span, "state: present needs `job`"));
         }

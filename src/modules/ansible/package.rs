@@ -1,6 +1,9 @@
-//! `apt` (also `package`): Debian packages installed or removed. The package cache is refreshed
-//! only when something is to be installed and the cache is older than `cache_valid_time`, so a
-//! host that already has everything costs one dpkg query.
+//! `apt` (also `package`): Debian packages installed (or upgraded, `latest`), removed (or
+//! purged), a `.deb` on the host installed, packages nothing needs removed (`autoremove`). The
+//! package cache is refreshed only when something is to be installed and the cache is older than
+//! `cache_valid_time`, so a host that already has everything costs one dpkg query; what
+//! `latest` and `autoremove` would do is apt's own simulation (`apt-get -s`), which changes
+//! nothing.
 
 use async_trait::async_trait;
 use serde::Deserialize;
@@ -19,13 +22,22 @@ enum State {
     #[default]
     Present,
     Absent,
+    Latest,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Package {
-    #[serde(alias = "pkg")]
-    name: OneOrMany<String>,
+    #[serde(alias = "pkg", alias = "package")]
+    name: Option<OneOrMany<String>>,
+    /// A `.deb` file on the host, installed unless that version is.
+    deb: Option<String>,
+    /// With `state: absent` (and `autoremove`): configuration files go too.
+    #[serde(default)]
+    purge: bool,
+    /// Packages installed only as dependencies that nothing needs any more are removed.
+    #[serde(default)]
+    autoremove: bool,
     #[serde(default)]
     state: State,
     /// Refresh the package lists before installing (only when something is installed).
@@ -50,7 +62,7 @@ const CACHE_IS_FRESH: &str = r#"ls /var/lib/apt/lists/*_Packages* >/dev/null 2>&
 
 impl Package {
     fn names(&self) -> &[String] {
-        self.name.as_slice()
+        self.name.as_ref().map_or(&[], OneOrMany::as_slice)
     }
 
     /// The packages whose installed state is not the wanted one.
@@ -69,10 +81,13 @@ impl Package {
             return Err(ModuleError::failed(format!("dpkg-query: {}", output.stderr_text())));
         }
         let listed = String::from_utf8_lossy(&output.stdout);
+        // A purge also takes what a removal left: a package's configuration files.
+        let present =
+            |status: &str| status == "installed" || (self.purge && status == "config-files");
         let installed: Vec<&str> = listed
             .lines()
             .filter_map(|l| l.split_once(' '))
-            .filter(|(_, status)| *status == "installed")
+            .filter(|(_, status)| present(status))
             .map(|(name, _)| name)
             .collect();
         let is_installed =
@@ -80,13 +95,68 @@ impl Package {
         Ok(self
             .names()
             .iter()
-            .filter(|n| is_installed(n) != (self.state == State::Present))
+            .filter(|n| is_installed(n) != (self.state != State::Absent))
             .cloned()
             .collect())
     }
 
+    /// What apt would do, by its own simulation: the packages on its lines starting `verb`
+    /// (`Inst`, `Remv`, `Purg`).
+    async fn simulated(
+        &self,
+        host: &HostReader<'_>,
+        args: &[&str],
+        verbs: &[&str],
+    ) -> Result<Vec<String>, ModuleError> {
+        let mut argv = vec!["apt-get", "-s", "-q"];
+        argv.extend_from_slice(args);
+        let mut simulate = Command::argv(argv);
+        simulate.env.push(("LC_ALL".into(), "C".into()));
+        let output = host.probe_ok(simulate, "apt-get -s").await?;
+        Ok(String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .filter_map(|l| l.split_once(' '))
+            .filter(|(verb, _)| verbs.contains(verb))
+            .filter_map(|(_, rest)| rest.split_whitespace().next().map(str::to_string))
+            .collect())
+    }
+
+    /// The `.deb` when the version it holds is not the one installed.
+    async fn deb_pending(&self, host: &HostReader<'_>) -> Result<Option<String>, ModuleError> {
+        let Some(deb) = &self.deb else { return Ok(None) };
+        let fields = Command::argv(["dpkg-deb", "-f", deb.as_str(), "Package", "Version"]);
+        let fields = host.probe_stdout(fields, "dpkg-deb -f").await?;
+        let field = |name: &str| {
+            fields
+                .lines()
+                .find_map(|l| l.strip_prefix(name))
+                .map(|v| v.trim_start_matches(':').trim().to_string())
+        };
+        let (Some(name), Some(version)) = (field("Package"), field("Version")) else {
+            return Err(ModuleError::failed(format!("{deb} is not a Debian package")));
+        };
+        let query = Command::argv([
+            "dpkg-query",
+            "-W",
+            "-f",
+            "${db:Status-Status} ${Version}",
+            "--",
+            name.as_str(),
+        ]);
+        let installed = String::from_utf8_lossy(&host.probe(query).await?.stdout).into_owned();
+        let path = if deb.starts_with('/') { deb.clone() } else { format!("./{deb}") };
+        Ok((installed.trim() != format!("installed {version}")).then_some(path))
+    }
+
     fn apt_get(&self, verb: &str, packages: &[String]) -> Command {
-        let mut argv = vec!["apt-get".to_string(), "-q".into(), "-y".into()];
+        // Waits for another apt or dpkg to finish, as ansible-core's apt does (60 s).
+        let mut argv = vec![
+            "apt-get".to_string(),
+            "-q".into(),
+            "-y".into(),
+            "-o".into(),
+            "DPkg::Lock::Timeout=60".into(),
+        ];
         match self.install_recommends {
             Some(true) => argv.push("--install-recommends".into()),
             Some(false) => argv.push("--no-install-recommends".into()),
@@ -100,29 +170,92 @@ impl Package {
     }
 }
 
+/// What apply does, as the check found it.
+#[derive(Debug, Default)]
+pub struct AptPlan {
+    /// Names (and `.deb` paths) to install or upgrade.
+    install: Vec<String>,
+    /// Names to remove (or purge).
+    remove: Vec<String>,
+    autoremove: bool,
+}
+
 #[async_trait]
 impl Module for Package {
-    /// The packages whose state is not the wanted one.
-    type Plan = Vec<String>;
+    type Plan = AptPlan;
 
     async fn check(&self, host: &HostReader<'_>) -> Result<Check<Self::Plan>, ModuleError> {
-        let pending = self.pending(host).await?;
-        if pending.is_empty() {
-            return Ok(Check::Ok(Outcome::default()));
+        let mut plan = AptPlan::default();
+        match self.state {
+            State::Absent => plan.remove = self.pending(host).await?,
+            State::Present => plan.install = self.pending(host).await?,
+            State::Latest if self.names().is_empty() => {}
+            State::Latest => {
+                let mut args = vec!["install"];
+                args.extend(self.names().iter().map(String::as_str));
+                plan.install = self.simulated(host, &args, &["Inst"]).await?;
+            }
         }
-        let verb = if self.state == State::Present { "install" } else { "remove" };
-        Ok(Check::Change(Change::new(format!("{verb} {}", pending.join(" "))), pending))
+        plan.install.extend(self.deb_pending(host).await?);
+        if self.autoremove {
+            let args: &[&str] =
+                if self.purge { &["autoremove", "--purge"] } else { &["autoremove"] };
+            plan.autoremove = !self.simulated(host, args, &["Remv", "Purg"]).await?.is_empty();
+        }
+        let mut said = Vec::new();
+        if !plan.install.is_empty() {
+            said.push(format!("install {}", plan.install.join(" ")));
+        }
+        if !plan.remove.is_empty() {
+            let verb = if self.purge { "purge" } else { "remove" };
+            said.push(format!("{verb} {}", plan.remove.join(" ")));
+        }
+        if plan.autoremove {
+            said.push("remove what nothing needs".into());
+        }
+        match said.is_empty() {
+            true => Ok(Check::Ok(Outcome::default())),
+            false => Ok(Check::Change(Change::new(said.join("; ")), plan)),
+        }
     }
 
-    async fn apply(
-        &self,
-        pending: Vec<String>,
-        host: &HostWriter<'_>,
-    ) -> Result<Outcome, ModuleError> {
-        if self.state == State::Absent {
-            host.run_ok(self.apt_get("remove", &pending), "apt-get remove").await?;
-            return Ok(Outcome::default());
+    async fn apply(&self, plan: AptPlan, host: &HostWriter<'_>) -> Result<Outcome, ModuleError> {
+        if !plan.remove.is_empty() {
+            let verb = if self.purge { "purge" } else { "remove" };
+            host.run_ok(self.apt_get(verb, &plan.remove), "apt-get remove").await?;
         }
+        if !plan.install.is_empty() {
+            self.install(&plan.install, host).await?;
+        }
+        if plan.autoremove {
+            let purge = if self.purge { vec!["--purge".to_string()] } else { Vec::new() };
+            host.run_ok(self.apt_get("autoremove", &purge), "apt-get autoremove").await?;
+        }
+        Ok(Outcome::default())
+    }
+
+    fn validate(&self, args: &Node) -> Result<(), Diag> {
+        let bad = self
+            .names()
+            .iter()
+            .find(|n| n.is_empty() || n.starts_with('-') || n.contains(char::is_whitespace));
+        match bad {
+            Some(name) => Err(Diag::invalid(&args.span, format!("`{name}` is not a package name"))),
+            None if self.names().is_empty() && self.deb.is_none() && !self.autoremove => {
+                Err(Diag::invalid(&args.span, "give `name`, `deb` or `autoremove: true`"))
+            }
+            None => Ok(()),
+        }
+    }
+}
+
+impl Package {
+    /// Installs `pending`, refreshing the package lists first when asked and they are stale.
+    async fn install(
+        &self,
+        pending: &[String],
+        host: &HostWriter<'_>,
+    ) -> Result<crate::connection::Output, ModuleError> {
         if self.update_cache {
             let age = self.cache_valid_time.to_string();
             if host
@@ -152,21 +285,6 @@ impl Module for Package {
                 .await?;
             }
         }
-        host.run_ok(self.apt_get("install", &pending), "apt-get install").await?;
-        Ok(Outcome::default())
-    }
-
-    fn validate(&self, args: &Node) -> Result<(), Diag> {
-        let bad = self
-            .names()
-            .iter()
-            .find(|n| n.is_empty() || n.starts_with('-') || n.contains(char::is_whitespace));
-        match bad {
-            Some(name) => Err(Diag::invalid(&args.span, format!("`{name}` is not a package name"))),
-            None if self.names().is_empty() => {
-                Err(Diag::invalid(&args.span, "`name` lists no package"))
-            }
-            None => Ok(()),
-        }
+        host.run_ok(self.apt_get("install", pending), "apt-get install").await
     }
 }

@@ -53,12 +53,14 @@ enum State {
 }
 
 /// Polls `$CONDITION` every `$SLEEP` seconds after `$DELAY`, until it holds (exit 0) or
-/// `$TIMEOUT` seconds have passed (exit 3); prints the seconds it took.
-const WAIT: &str = r#"start=$(date +%s)
+/// `$TIMEOUT` seconds have passed (exit 3); prints the whole seconds it took, as ansible-core
+/// counts them (by the nanosecond clock: a whole-second clock would count a tick as a second).
+const WAIT: &str = r#"start=$(date +%s%N)
+took() { echo $(( ($(date +%s%N) - start) / 1000000000 )); }
 sleep "$DELAY"
 while :; do
-  if eval "$CONDITION"; then echo $(( $(date +%s) - start )); exit 0; fi
-  if [ $(( $(date +%s) - start )) -ge "$TIMEOUT" ]; then echo $(( $(date +%s) - start )); exit 3; fi
+  if eval "$CONDITION"; then took; exit 0; fi
+  if [ "$(took)" -ge "$TIMEOUT" ]; then took; exit 3; fi
   sleep "$SLEEP"
 done
 "#;

@@ -64,13 +64,15 @@ fn hostile_values_stay_one_argument(t: Test) {
 - hosts: localhost
   vars_files: [values.json]
   tasks:
+    # `$NAME` in a command's words is the host's variable by default, as in Ansible
+    # (tests/ansible_modules.rs); here every byte must arrive as written.
     - name: argv
-      command: { argv: [printf, "%s", "{{ item }}"] }
+      command: { argv: [printf, "%s", "{{ item }}"], expand_argument_vars: false }
       loop: "{{ hostile }}"
       register: printed
       changed_when: false
     - name: command line string, split as words
-      command: "printf %s {{ item | quote }}"
+      command: { cmd: "printf %s {{ item | quote }}", expand_argument_vars: false }
       loop: "{{ hostile }}"
       register: split
       changed_when: false

@@ -335,6 +335,75 @@ fn the_connection_keyword_is_a_default_the_inventory_overrides() {
     same_files_written(&t, &ansible, &["hosts.yaml"], 2);
 }
 
+/// `become_method: su` over SSH: the login user becomes another with that user's password (as
+/// su asks), runs a command and writes a file as it; a wrong password fails the step. (ansible-core
+/// needs world-readable temporary files to hand its module to an unprivileged user; numarun
+/// sends none.)
+/// ansible-core types the password at su's prompt on a terminal; numarun writes it to su's
+/// stdin. Both must count and record the same.
+#[test]
+fn become_method_su_becomes_the_user_ansible_becomes() {
+    let t = Test::local();
+    let Some(ansible) = ansible_playbook() else { return };
+    common::sudo_user("nrsuparity", Some("Pw-su-parity-1"));
+    let sshd = common::Sshd::start();
+    let shared = sshd.scratch().join("shared");
+    std::fs::create_dir_all(&shared).unwrap();
+    std::fs::set_permissions(&shared, std::os::unix::fs::PermissionsExt::from_mode(0o1777))
+        .unwrap();
+    let known_hosts = t.path().join("known_hosts");
+    std::fs::write(&known_hosts, sshd.known_hosts_line()).unwrap();
+    t.write(
+        "hosts.yaml",
+        &format!(
+            "all:\n  hosts:\n    target:\n      ansible_connection: ssh\n      ansible_host: 127.0.0.1\n      ansible_port: {}\n      ansible_user: {}\n      ansible_ssh_private_key_file: {}\n      ansible_ssh_common_args: -o UserKnownHostsFile={}\n      ansible_become_password: Pw-su-parity-1\n      ansible_shell_allow_world_readable_temp: true\n",
+            sshd.port,
+            common::USER,
+            common::client_key().display(),
+            known_hosts.display()
+        ),
+    );
+    t.write(
+        "play.yaml",
+        &format!(
+            r#"- hosts: target
+  gather_facts: false
+  vars: {{ shared: {} }}
+  tasks:
+    - command: id -un
+      become: true
+      become_method: su
+      become_user: nrsuparity
+      register: who
+      changed_when: false
+    - copy: {{ dest: "{{{{ shared }}}}/{{{{ out | basename }}}}", content: "x\n", mode: "0640" }}
+      become: true
+      become_method: su
+      become_user: nrsuparity
+      register: made
+    - stat: {{ path: "{{{{ shared }}}}/{{{{ out | basename }}}}" }}
+      register: st
+    - copy:
+        dest: "{{{{ out }}}}/result"
+        content: "{{{{ who.stdout }}}} {{{{ made.changed }}}} {{{{ st.stat.pw_name }}}} {{{{ st.stat.mode }}}}\n"
+      delegate_to: localhost
+"#,
+            shared.display()
+        ),
+    );
+    common::ansible::same_outcome_on(&t, &ansible, "hosts.yaml", &["target"], 1);
+    assert_eq!(t.read("by-numarun/result"), "nrsuparity True nrsuparity 0640\n");
+    // A wrong password: su refuses, the step fails, the play goes on past it.
+    let hosts = t.read("hosts.yaml").replace("Pw-su-parity-1", "not-the-password");
+    t.write("hosts.yaml", &hosts);
+    t.write(
+        "play.yaml",
+        "- hosts: target\n  gather_facts: false\n  tasks:\n    - command: id -un\n      become: true\n      become_method: su\n      become_user: nrsuparity\n      ignore_errors: true\n      register: refused\n    - copy: { dest: \"{{ out }}/refused\", content: \"refused={{ refused.failed }}\\n\" }\n      delegate_to: localhost\n",
+    );
+    common::ansible::same_outcome_on(&t, &ansible, "hosts.yaml", &["target"], 1);
+    assert_eq!(t.read("by-numarun/refused"), "refused=True\n");
+}
+
 /// The `with_*` loops roles still use: `with_dict`, `with_together` (the shorter list padded),
 /// `with_sequence` (`end` and `count`, `stride`, `format`), `with_subelements` (with
 /// `skip_missing`), `with_nested`, `with_items` (flattening one level), `with_fileglob` (under

@@ -265,8 +265,8 @@ const CASES: &[Case] = &[
         at: "play.yaml:2:15",
     },
     Case {
-        name: "become_method_su",
-        playbook: "- hosts: localhost\n  tasks:\n    - command: id\n      become: true\n      become_method: su\n",
+        name: "become_method_doas",
+        playbook: "- hosts: localhost\n  tasks:\n    - command: id\n      become: true\n      become_method: doas\n",
         inventory: None,
         extra: &[],
         at: "play.yaml:5:22",
@@ -299,8 +299,8 @@ const RUNTIME_CASES: &[Case] = &[
     // The inventory asks for a way to become that numarun does not have: the step fails, not
     // quietly run with sudo.
     Case {
-        name: "become_method_variable_su",
-        playbook: "- hosts: localhost\n  vars: { ansible_become_method: su }\n  tasks:\n    - command: id\n      become: true\n",
+        name: "become_method_variable_doas",
+        playbook: "- hosts: localhost\n  vars: { ansible_become_method: doas }\n  tasks:\n    - command: id\n      become: true\n",
         inventory: None,
         extra: &[],
         at: "play.yaml:4:7",

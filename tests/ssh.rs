@@ -356,27 +356,42 @@ fn sudo_with_password(user: &str, password: &str, vars: &str) -> (Test, Sshd, Lo
     (t, sshd, perl)
 }
 
+/// Runs `play.yaml` at `-vvv` with this become password (and these further arguments and
+/// environment); its exit code and output, which must not hold the password.
+fn play_with_become_password(
+    t: &Test,
+    password: &str,
+    args: &[&str],
+    env: Vec<(String, String)>,
+) -> (Option<i32>, String) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_numarun"))
+        .args([&["play", "play.yaml", "-i", "inventory.yaml", "-vvv"], args].concat())
+        .current_dir(t.path())
+        .env("NUMARUN_BECOME_PASSWORD", password)
+        .envs(env)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(!text.contains(password), "the password is in the output:\n{text}");
+    (output.status.code(), text)
+}
+
 #[test]
 fn become_with_a_password_sends_it_on_stdin_and_never_prints_it() {
     // Through the keeper, the password is one more byte of stdin it relays.
     for vars in ["", PERSIST] {
         let password = "Pw-5ecret-for-sudo";
         let (t, sshd, perl) = sudo_with_password("nrpass", password, vars);
-        let output = std::process::Command::new(env!("CARGO_BIN_EXE_numarun"))
-            .args(["play", "play.yaml", "-i", "inventory.yaml", "-vvv", "--log-file", "trace.log"])
-            .current_dir(t.path())
-            .env("NUMARUN_BECOME_PASSWORD", password)
-            .env("NUMARUN_LOG", "numarun=trace")
-            .envs(keeper_env(&t))
-            .output()
-            .unwrap();
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        assert!(output.status.success(), "{vars}: {text}");
-        assert!(!text.contains(password));
+        let mut env: Vec<(String, String)> =
+            keeper_env(&t).iter().map(|(k, v)| (k.to_string(), v.display().to_string())).collect();
+        env.push(("NUMARUN_LOG".into(), "numarun=trace".into()));
+        let (code, text) =
+            play_with_become_password(&t, password, &["--log-file", "trace.log"], env);
+        assert_eq!(code, Some(0), "{vars}: {text}");
         // The run's diagnostics follow it down to the host, and never hold the password.
         let log = std::fs::read_to_string(t.path().join("trace.log")).unwrap();
         assert!(!log.contains(password), "{vars}: the password is in the log");
@@ -410,6 +425,47 @@ fn become_with_a_password_sends_it_on_stdin_and_never_prints_it() {
             0
         );
     }
+}
+
+/// `become_method: su` asks for the target user's password, not the login user's: the login
+/// user here may sudo without one, so only su can fail on a wrong password. A right one runs
+/// commands and writes files as the target; a wrong one stops the host, saying su refused, and
+/// never prints it.
+#[test]
+fn become_method_su_hands_the_target_users_password_to_su() {
+    let password = "Pw-5ecret-for-su";
+    common::sudo_user("nrsutarget", Some(password));
+    let t = Test::new();
+    let sshd = Sshd::start();
+    inventory(&t, &[&sshd], "");
+    let shared = sshd.scratch().join("shared");
+    std::fs::create_dir_all(&shared).unwrap();
+    std::fs::set_permissions(&shared, std::os::unix::fs::PermissionsExt::from_mode(0o1777))
+        .unwrap();
+    t.write(
+        "play.yaml",
+        &format!(
+            "- hosts: all\n  become: true\n  become_method: su\n  become_user: nrsutarget\n  tasks:\n    - command: id -un\n      register: who\n      changed_when: false\n    - assert: {{ that: \"who.stdout == 'nrsutarget'\" }}\n    - copy: {{ dest: {}/by-su, content: x, mode: '0600' }}\n",
+            shared.display()
+        ),
+    );
+    let with = |password: &str| play_with_become_password(&t, password, &[], Vec::new());
+    let (code, text) = with(password);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("changed=1"), "{text}");
+    let owner =
+        std::os::unix::fs::MetadataExt::uid(&std::fs::metadata(shared.join("by-su")).unwrap());
+    let target = std::process::Command::new("id").args(["-u", "nrsutarget"]).output().unwrap();
+    assert_eq!(owner.to_string(), String::from_utf8_lossy(&target.stdout).trim());
+    let (code, text) = with(password);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("changed=0"), "{text}");
+    let (code, text) = with("Not-the-password");
+    assert_ne!(code, Some(0), "{text}");
+    assert!(
+        text.contains("cannot become nrsutarget") && text.contains("Authentication failure"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -15,7 +15,7 @@ use super::contract::{
     Attrs, Command, Connection, ConnectionError, FileKind, Output, Program, Stat,
 };
 use super::file_change::FileChange;
-use super::privilege::Privilege;
+use super::privilege::{BecomeMethod, Privilege};
 use super::shell;
 
 /// This machine; under `become` as another user, file operations go
@@ -60,18 +60,31 @@ fn is_root() -> bool {
     unsafe { libc::geteuid() == 0 }
 }
 
-/// The argument vector with `sudo`/`runuser` in front when privileges change.
-fn privileged(argv: Vec<String>, privilege: &Privilege) -> Vec<String> {
+/// The argument vector with `sudo`/`runuser` in front when privileges change. Here `su`
+/// could only read its password from the command's own stdin, so it serves only where no
+/// password is asked: numarun running as root, which `runuser` (su without PAM's password
+/// conversation) serves for either method.
+fn privileged(argv: Vec<String>, privilege: &Privilege) -> Result<Vec<String>, ConnectionError> {
     if !privilege.escalate {
-        return argv;
+        return Ok(argv);
     }
     let user = privilege.user.as_deref().unwrap_or("root");
-    let prefix: Vec<String> = match (is_root(), user) {
-        (true, "root") => return argv,
-        (true, user) => vec!["runuser".into(), "-u".into(), user.into(), "--".into()],
-        (false, user) => vec!["sudo".into(), "-n".into(), "-u".into(), user.into(), "--".into()],
+    let prefix: Vec<String> = match (is_root(), privilege.method, user) {
+        (true, _, "root") => return Ok(argv),
+        (true, _, user) => vec!["runuser".into(), "-u".into(), user.into(), "--".into()],
+        (false, BecomeMethod::Sudo, user) => {
+            vec!["sudo".into(), "-n".into(), "-u".into(), user.into(), "--".into()]
+        }
+        (false, BecomeMethod::Su, user) => {
+            return Err(ConnectionError::CannotBecome {
+                user: user.into(),
+                reason: "su on this machine needs numarun to run as root (it would ask for a \
+                         password on a terminal); use become_method: sudo"
+                    .into(),
+            });
+        }
     };
-    prefix.into_iter().chain(argv).collect()
+    Ok(prefix.into_iter().chain(argv).collect())
 }
 
 fn apply_attrs(path: &Path, attrs: Attrs) -> io::Result<()> {
@@ -157,7 +170,7 @@ impl Connection for Local {
                 vec![executable.clone(), "-c".into(), script.clone()]
             }
         };
-        let argv = privileged(argv, &self.privilege);
+        let argv = privileged(argv, &self.privilege)?;
         let (program, args) = argv
             .split_first()
             .ok_or_else(|| ConnectionError::Unsupported("empty command".into()))?;

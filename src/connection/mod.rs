@@ -15,7 +15,7 @@ pub use contract::{
     Attrs, Command, Connection, ConnectionError, FileKind, Output, Program, Stat, random_token,
 };
 pub use local::{Local, write_atomic};
-pub use privilege::Privilege;
+pub use privilege::{BecomeMethod, Privilege};
 pub use read_plan::{PlannedRead, ReadPlan};
 
 /// The connection keeper's own program (`numarun-keeper --socket PATH`): serves until idle.

@@ -64,10 +64,11 @@ fn prepare(cx: &HostPhase<'_>, task: &Task<'_>, scope: &Arc<Scope>) -> Result<Pr
         .clone()
         .or_else(|| cx.phase.become_user.clone())
         .or_else(|| from_vars("ansible_become_user").map(|v| v.to_string()));
-    if let Some(method) = from_vars("ansible_become_method").filter(|_| escalate) {
-        crate::model::become_method::check(&method.to_string(), &step.span)?;
-    }
-    Ok(Prepared { module, privilege: Privilege { escalate, user } })
+    let method = match from_vars("ansible_become_method").filter(|_| escalate) {
+        Some(method) => crate::model::become_method::check(&method.to_string(), &step.span)?,
+        None => Default::default(),
+    };
+    Ok(Prepared { module, privilege: Privilege { escalate, user, method } })
 }
 
 /// Tells the host what the phase's steps will look at, so it can fetch their looks together.

@@ -1,24 +1,23 @@
 //! `become_method` (the keyword) and `ansible_become_method` (the variable): numarun becomes
-//! another user with sudo, its password written to sudo's stdin. `su` and the others read a
-//! password from a terminal, which numarun's sessions do not have; they are refused, saying so,
-//! rather than quietly run with sudo.
+//! another user with sudo or su, a password written to their stdin. The others (`doas`,
+//! `pbrun`, `machinectl`, …) are refused, saying so, rather than quietly run with sudo.
 
+use crate::connection::BecomeMethod;
 use crate::diag::{Diag, Span};
 use crate::vars::{VarMap, VarValue};
 use crate::yaml::Fields;
 
-/// Whether numarun can become another user this way.
-pub fn check(method: &str, span: &Span) -> Result<(), Diag> {
-    match method {
-        "sudo" => Ok(()),
-        other => Err(Diag::invalid(
+/// The method a `become_method` names, if numarun can become another user this way.
+pub fn check(method: &str, span: &Span) -> Result<BecomeMethod, Diag> {
+    BecomeMethod::named(method).ok_or_else(|| {
+        Diag::invalid(
             span,
-            format!("become_method `{other}` is not supported: numarun becomes with sudo only"),
+            format!("become_method `{method}` is not supported: numarun becomes with sudo or su"),
         )
         .with_help(
-            "use become_method: sudo (the default); for a password, -K or ansible_become_password",
-        )),
-    }
+            "use become_method: sudo (the default) or su; for a password, -K or ansible_become_password",
+        )
+    })
 }
 
 /// A step's or a block's `become_method`, checked, as the variable it stands for in `vars`.

@@ -16,7 +16,7 @@ use super::settings::SshSettings;
 use super::via::Via;
 use crate::connection::agent::{self};
 use crate::connection::contract::{Command, ConnectionError, Output};
-use crate::connection::privilege::Privilege;
+use crate::connection::privilege::{BecomeMethod, Privilege};
 use crate::connection::shell_words::quote as q;
 
 /// Whether a request to the host agent may start it.
@@ -57,6 +57,8 @@ pub struct SshSession {
     agents: tokio::sync::Mutex<HashMap<Privilege, Option<RemoteAgent>>>,
     /// Whether sudo asks for a password here, found once.
     sudo_needs_password: OnceCell<bool>,
+    /// Whether the login user is root (su then asks no password), found once.
+    login_is_root: OnceCell<bool>,
     prefetch: Mutex<Prefetch>,
 }
 
@@ -70,6 +72,7 @@ impl SshSession {
             shells: tokio::sync::Mutex::new(HashMap::new()),
             agents: tokio::sync::Mutex::new(HashMap::new()),
             sudo_needs_password: OnceCell::new(),
+            login_is_root: OnceCell::new(),
             prefetch: Mutex::new(Prefetch::default()),
         });
         connection.via.check().await?;
@@ -122,10 +125,11 @@ impl SshSession {
         Ok(output)
     }
 
-    /// The command line that starts `program` with a privilege (under sudo when escalating),
-    /// and what to write before its first request. The login shell that sshd runs it with
-    /// `exec`s it: dash would otherwise stay as its parent, one process more, and a signal to
-    /// the channel would reach only that shell.
+    /// The command line that starts `program` with a privilege (under sudo or su when
+    /// escalating), and what to write before its first request: the password, which sudo
+    /// (`-S`) and su read from stdin, the program then reading the rest. The login shell that
+    /// sshd runs it with `exec`s it: dash would otherwise stay as its parent, one process more,
+    /// and a signal to the channel would reach only that shell.
     async fn launcher(
         &self,
         privilege: &Privilege,
@@ -134,18 +138,39 @@ impl SshSession {
         if !privilege.escalate {
             return Ok((format!("exec {program}"), None));
         }
-        let user = q(privilege.user.as_deref().unwrap_or("root"));
-        Ok(match &self.settings.become_password {
-            // The password is the first line the program's stdin carries; sudo reads it, the program the rest.
-            Some(password) if self.sudo_needs_password().await? => (
-                format!("exec sudo -S -p '' -u {user} -- {program}"),
-                Some(format!("{password}\n")),
-            ),
-            _ => (format!("exec sudo -n -u {user} -- {program}"), None),
+        let target = privilege.user.as_deref().unwrap_or("root");
+        let user = q(target);
+        let password = self.settings.become_password.as_ref().map(|p| format!("{p}\n"));
+        Ok(match privilege.method {
+            BecomeMethod::Sudo => match password {
+                Some(line) if self.sudo_needs_password().await? => {
+                    (format!("exec sudo -S -p '' -u {user} -- {program}"), Some(line))
+                }
+                _ => (format!("exec sudo -n -u {user} -- {program}"), None),
+            },
+            // `-s`: the target's own shell may be nologin (a service account), as it often is.
+            BecomeMethod::Su => {
+                let line =
+                    format!("exec su -s /bin/sh {user} -c {}", q(&format!("exec {program}")));
+                match (self.login_is_root().await?, password) {
+                    (true, _) => (line, None),
+                    (false, Some(password)) => (line, Some(password)),
+                    // Without a password su would take the first request as one.
+                    (false, None) => {
+                        return Err(ConnectionError::CannotBecome {
+                            user: target.to_string(),
+                            reason: format!(
+                                "su asks for {target}'s password: give it with -K \
+                                 (--ask-become-pass) or ansible_become_password"
+                            ),
+                        });
+                    }
+                }
+            }
         })
     }
 
-    /// Starts the shell that serves a privilege: `/bin/sh`, under sudo when escalating.
+    /// Starts the shell that serves a privilege: `/bin/sh`, under sudo or su when escalating.
     async fn start_shell(&self, privilege: &Privilege) -> Result<RemoteShell, ConnectionError> {
         let (launcher, preamble) = self.launcher(privilege, "/bin/sh").await?;
         tracing::debug!(escalate = privilege.escalate, user = ?privilege.user, "starting the remote shell");
@@ -160,7 +185,8 @@ impl SshSession {
             Err(ProcessError::Ended(_, reason)) if privilege.escalate => {
                 Err(ConnectionError::CannotBecome {
                     user: privilege.user.clone().unwrap_or_else(|| "root".into()),
-                    reason,
+                    // su's prompt comes before its verdict, on the same line.
+                    reason: reason.replace("Password: ", ""),
                 })
             }
             Err(other) => Err(self.lost(other).await),
@@ -284,6 +310,15 @@ impl SshSession {
 
     pub(super) fn prefetch(&self) -> std::sync::MutexGuard<'_, Prefetch> {
         self.prefetch.lock().expect("prefetch lock")
+    }
+
+    async fn login_is_root(&self) -> Result<bool, ConnectionError> {
+        self.login_is_root
+            .get_or_try_init(|| async {
+                Ok(String::from_utf8_lossy(&self.exec("id -u").await?.stdout).trim() == "0")
+            })
+            .await
+            .copied()
     }
 
     async fn sudo_needs_password(&self) -> Result<bool, ConnectionError> {

@@ -80,6 +80,14 @@ fn list_path_and_digest_filters_render_as_in_ansible() {
             ("checksum", "{{ 'numarun' | checksum }} {{ 'numarun' | md5 }} {{ 'numarun' | sha1 }}"),
             ("uuid", "{{ 'web1' | to_uuid }}"),
             (
+                "password_hash",
+                "{{ 'S3cret!' | password_hash('sha512', 'mysalt') }} {{ 'S3cret!' | password_hash('sha256', salt='abc', rounds=5000) }} {{ 'S3cret!' | password_hash('md5', 'saltsalt') }} {{ 'x' | password_hash(salt='s', rounds=1000) }}",
+            ),
+            (
+                "password_hash_salted",
+                "{{ ('pw' | password_hash('sha512')).split('$')[2] }} {{ ('pw' | password_hash('sha512')).split('$')[3] | length }} {{ ('pw' | password_hash('sha512', salt_size=10)).split('$')[3] | length }}",
+            ),
+            (
                 "paths",
                 "{{ '/etc/nginx/nginx.conf' | basename }} {{ '/etc/nginx/' | dirname }} {{ 'a/./b/../c' | normpath }}",
             ),

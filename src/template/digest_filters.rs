@@ -1,4 +1,5 @@
-//! Ansible's digest filters: `hash('sha256')`, `checksum`, `md5`, `sha1`, `to_uuid`.
+//! Ansible's digest filters: `hash('sha256')`, `checksum`, `md5`, `sha1`, `to_uuid`,
+//! `password_hash`.
 
 use minijinja::{Environment, Error};
 use ring::digest;
@@ -18,6 +19,7 @@ pub fn register(env: &mut Environment<'static>) {
     env.add_filter("sha1", |data: String| hash(&data, "sha1"));
     env.add_filter("md5", |data: String| hash(&data, "md5"));
     env.add_filter("to_uuid", to_uuid);
+    env.add_filter("password_hash", super::password_hash::filter);
 }
 
 /// The hex digest of the text's UTF-8 bytes.

@@ -11,6 +11,7 @@ mod filters;
 mod list_filters;
 mod lookups;
 mod password;
+mod password_hash;
 mod path_filters;
 mod python_regex;
 mod scope;

@@ -102,7 +102,7 @@ fn alphabet(chars: Option<&str>) -> Vec<char> {
 }
 
 /// `length` characters drawn evenly from `alphabet` by the system's secure generator.
-fn random(alphabet: &[char], length: usize) -> Result<String, String> {
+pub(super) fn random(alphabet: &[char], length: usize) -> Result<String, String> {
     if alphabet.is_empty() {
         return Err("no characters to make a password of".into());
     }

@@ -359,6 +359,72 @@ fn the_older_file_modules_take_ansibles_further_arguments() {
     same_files(&t, &ansible, 12);
 }
 
+/// `file`'s hard links (made, kept, refused over a file, forced), its times (Ansible's format, a
+/// format of the play's, `now`, which changes on every run), and `follow` (on, the link's file
+/// changes; off, the link is left as it is), and a step without `state` taking what is there.
+#[test]
+fn file_hard_links_times_and_follow_act_as_in_ansible() {
+    let Some(ansible) = ansible_playbook() else { return };
+    let t = Test::local();
+    let play = r##"- hosts: localhost
+  gather_facts: false
+  tasks:
+    - copy: { content: "shared\n", dest: "{{ out }}/existing" }
+    - copy: { content: "mine\n", dest: "{{ out }}/other" }
+    - copy: { content: "behind\n", dest: "{{ out }}/real", mode: "0600" }
+    - file: { path: "{{ out }}/link", src: real, state: link }
+    - file: { path: "{{ out }}/hard", src: "{{ out }}/existing", state: hard }
+      register: hard
+    - file: { path: "{{ out }}/hard", src: "{{ out }}/existing", state: hard }
+      register: hard_again
+    - file: { path: "{{ out }}/other", src: "{{ out }}/existing", state: hard }
+      register: refused
+      ignore_errors: true
+    - file: { path: "{{ out }}/other", src: "{{ out }}/missing", state: hard, force: true }
+      register: no_src
+      ignore_errors: true
+    - file: { path: "{{ out }}/other", src: "{{ out }}/existing", state: hard, force: true }
+      register: forced
+    - file: { path: "{{ out }}/stamped", state: touch, modification_time: "202312241830.05", access_time: "202412241830.00" }
+    - file: { path: "{{ out }}/stamped", modification_time: "202312241830.05", access_time: "202412241830.00" }
+      register: stamped_again
+    - file: { path: "{{ out }}/stamped", modification_time: "2023-01-02", modification_time_format: "%Y-%m-%d" }
+      register: own_format
+    - file: { path: "{{ out }}/stamped", modification_time: now }
+      register: now
+    - file: { path: "{{ out }}/stamped", modification_time: "24.12.2023" }
+      register: bad_time
+      ignore_errors: true
+    - file: { path: "{{ out }}/link", mode: "0640" }
+      register: followed
+    - file: { path: "{{ out }}/link", mode: "0644", follow: false }
+      register: not_followed
+      ignore_errors: true
+    - file: { path: "{{ out }}/d", state: directory }
+    - file: { path: "{{ out }}/d", mode: "0700" }
+      register: folder_without_state
+    - stat: { path: "{{ out }}/hard" }
+      register: h
+    - stat: { path: "{{ out }}/existing" }
+      register: e
+    - stat: { path: "{{ out }}/other" }
+      register: o
+    - stat: { path: "{{ out }}/stamped", get_checksum: false }
+      register: s
+    - copy:
+        dest: "{{ out }}/results"
+        content: |
+          {{ hard.changed }} {{ hard_again.changed }} {{ refused.failed }} {{ no_src.failed }} {{ forced.changed }}
+          {{ h.stat.inode == e.stat.inode }} {{ o.stat.inode == e.stat.inode }} {{ e.stat.nlink }}
+          {{ stamped_again.changed }} {{ own_format.changed }} {{ now.changed }} {{ bad_time.failed }}
+          {{ s.stat.mtime > 1700000000 }} {{ followed.changed }} {{ not_followed.failed }}
+          {{ folder_without_state.changed }}
+"##;
+    t.write("play.yaml", play);
+    // existing, other, real, link, hard, stamped, d, results.
+    same_files(&t, &ansible, 8);
+}
+
 /// `get_url` (a download, a file kept by its checksum or by the server's "not modified", a
 /// checksum that does not match) and `uri` (JSON, content, a status asked for, a method the
 /// server refuses) against a real web server, through both.

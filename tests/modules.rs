@@ -29,6 +29,7 @@ on_both_targets!(
     qemu_img_module,
     file_module,
     file_refuses_to_replace_a_file_with_a_link,
+    file_hard_links_times_and_follow_converge,
     copy_module,
     copy_keeps_mode_and_replaces_atomically,
     template_module,
@@ -131,6 +132,52 @@ fn file_refuses_to_replace_a_file_with_a_link(t: Test) {
         run.stdout
     );
     assert_eq!(t.read("work/f"), "data");
+}
+
+/// `state: hard` (made, and over a file only with `force`), times set from Ansible's format
+/// and from one of the play's, and `follow` acting on the file a link points to. (The access
+/// time is in the future: reading the file, as this test does between runs, moves an access
+/// time in the past to now under the `relatime` mount option.)
+fn file_hard_links_times_and_follow_converge(t: Test) {
+    t.write("work/existing", "shared\n")
+        .write("work/other", "replaced\n")
+        .write("work/real", "behind a link\n")
+        .write(
+            "play.yaml",
+            r#"
+- hosts: localhost
+  vars: { w: "{dir}/work" }
+  tasks:
+    - name: hard
+      file: { path: "{{ w }}/h", src: "{{ w }}/existing", state: hard }
+    - name: hard over a file
+      file: { path: "{{ w }}/other", src: "{{ w }}/existing", state: hard, force: true }
+    - name: times
+      file:
+        path: "{{ w }}/stamped"
+        state: touch
+        modification_time: "202312241830.05"
+        access_time: "24/12/2099 06:00"
+        access_time_format: "%d/%m/%Y %H:%M"
+    - name: follow
+      file: { path: "{{ w }}/link", mode: "0640" }
+"#,
+        );
+    std::os::unix::fs::symlink("real", t.path().join("work/link")).unwrap();
+    converges(&t, &["hard", "hard over a file", "times", "follow"]);
+    use std::os::unix::fs::MetadataExt;
+    let meta = |p: &str| std::fs::metadata(t.path().join("work").join(p)).unwrap();
+    assert_eq!(meta("h").ino(), meta("existing").ino());
+    assert_eq!(meta("other").ino(), meta("existing").ino());
+    assert_eq!(t.read("work/other"), "shared\n");
+    let local = |when: &str| {
+        let out = std::process::Command::new("date").args(["-d", when, "+%s"]).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().parse::<i64>().unwrap()
+    };
+    assert_eq!(meta("stamped").mtime(), local("2023-12-24 18:30:05"));
+    assert_eq!(meta("stamped").atime(), local("2099-12-24 06:00:00"));
+    assert_eq!(meta("real").mode() & 0o7777, 0o640);
+    assert!(std::fs::symlink_metadata(t.path().join("work/link")).unwrap().is_symlink());
 }
 
 fn copy_module(t: Test) {

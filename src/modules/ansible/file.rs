@@ -1,4 +1,5 @@
-//! `file`: directories, empty files, links and absence, with mode and owner.
+//! `file`: directories, empty files, links (symbolic and hard) and absence, with mode, owner
+//! and times.
 
 use async_trait::async_trait;
 use serde::Deserialize;
@@ -10,6 +11,7 @@ use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::host_writer::HostWriter;
 use crate::modules::support::attrs::{FileAttrs, Mode, differences};
+use crate::modules::support::timestamps::{self, DEFAULT_FORMAT, TimesPlan, Timestamps, When};
 use crate::yaml::Node;
 
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
@@ -23,15 +25,17 @@ enum State {
     Touch,
     Absent,
     Link,
+    /// A hard link to `src`.
+    Hard,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileModule {
     #[serde(alias = "dest", alias = "name")]
     path: String,
-    #[serde(default)]
-    state: State,
+    /// Unset: what is at the path now (as ansible-core reads it), else a file.
+    state: Option<State>,
     src: Option<String>,
     #[serde(default)]
     force: bool,
@@ -41,27 +45,107 @@ pub struct FileModule {
     mode: Option<Mode>,
     owner: Option<String>,
     group: Option<String>,
+    /// A link at `path` stands for its target (for `state: file`, `directory` and `touch`); a
+    /// hard link to a symbolic link links its target.
+    #[serde(default = "yes")]
+    follow: bool,
+    access_time: Option<String>,
+    access_time_format: Option<String>,
+    modification_time: Option<String>,
+    modification_time_format: Option<String>,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl FileModule {
+    fn state(&self) -> State {
+        self.state.unwrap_or_default()
+    }
+
+    /// This step with its state settled: when none is given, what is at the path (a link
+    /// left a link without `follow`, its file's with it), else a file (a folder to recurse).
+    fn settled(&self, stat: Option<&Stat>) -> FileModule {
+        let (state, src) = match (self.state, stat) {
+            (Some(state), _) => (state, self.src.clone()),
+            (None, None) if self.recurse => (State::Directory, None),
+            (None, None) => (State::File, None),
+            (None, Some(stat)) => match stat.kind {
+                FileKind::Directory => (State::Directory, None),
+                FileKind::Symlink if !self.follow => (State::Link, stat.link_target.clone()),
+                _ => (State::File, None),
+            },
+        };
+        FileModule { state: Some(state), src, ..self.clone() }
+    }
+
     fn attrs(&self) -> FileAttrs {
         FileAttrs { mode: self.mode.clone(), owner: self.owner.clone(), group: self.group.clone() }
     }
 
-    fn change(&self, summary: String, wanted: &Attrs, stat: Option<&Stat>) -> Check<FilePlan> {
+    fn timestamps(&self) -> Result<Timestamps, ModuleError> {
+        let when = |value: &Option<String>, format: &Option<String>| {
+            When::parse(
+                value.as_deref(),
+                format.as_deref().unwrap_or(DEFAULT_FORMAT),
+                When::Preserve,
+            )
+        };
+        Ok(Timestamps {
+            access: when(&self.access_time, &self.access_time_format)?,
+            modification: when(&self.modification_time, &self.modification_time_format)?,
+        })
+    }
+
+    fn change(
+        &self,
+        path: &str,
+        summary: String,
+        wanted: &Attrs,
+        stat: Option<&Stat>,
+    ) -> Check<FilePlan> {
         let plan = FilePlan {
+            target: path.to_string(),
             wanted: *wanted,
             exists: stat.is_some(),
-            relink: stat.and_then(|s| s.link_target.as_deref()) != self.src.as_deref(),
+            relink: self.state() == State::Hard
+                || stat.and_then(|s| s.link_target.as_deref()) != self.src.as_deref(),
             inside: Vec::new(),
+            times: TimesPlan::default(),
+            settled: None,
         };
         Check::Change(Change::new(summary), plan)
     }
 
+    /// The path the step acts on: `path`, or with `follow` the file a link there points to.
+    async fn target(
+        &self,
+        host: &HostReader<'_>,
+        stat: Option<Stat>,
+    ) -> Result<(String, Option<Stat>), ModuleError> {
+        let follows = matches!(self.state(), State::File | State::Directory | State::Touch);
+        match &stat {
+            Some(link) if link.kind == FileKind::Symlink && self.follow && follows => {
+                let real = host
+                    .probe_stdout(Command::argv(["readlink", "-m", "--", &self.path]), "readlink")
+                    .await?;
+                let stat = host.stat(&real).await?;
+                Ok((real, stat))
+            }
+            _ => Ok((self.path.clone(), stat)),
+        }
+    }
+
     /// What stands in the way, or what must change, given what is at `path`.
-    fn assess(&self, stat: Option<&Stat>, wanted: &Attrs) -> Result<Check<FilePlan>, ModuleError> {
-        let path = &self.path;
-        let change = |summary: String| self.change(summary, wanted, stat);
+    async fn assess(
+        &self,
+        host: &HostReader<'_>,
+        path: &str,
+        stat: Option<&Stat>,
+        wanted: &Attrs,
+    ) -> Result<Check<FilePlan>, ModuleError> {
+        let change = |summary: String| self.change(path, summary, wanted, stat);
         let attr_changes = |stat: &Stat| {
             let changes = differences(wanted, stat);
             if changes.is_empty() {
@@ -73,7 +157,7 @@ impl FileModule {
         let wrong_kind = |stat: &Stat, wanted: &str| {
             ModuleError::failed(format!("{path} is a {}, not a {wanted}", kind_name(stat.kind)))
         };
-        Ok(match (self.state, stat) {
+        Ok(match (self.state(), stat) {
             (State::Absent, None) => Check::Ok(Outcome::default()),
             (State::Absent, Some(stat)) => {
                 change(format!("remove {} {path}", kind_name(stat.kind)))
@@ -116,8 +200,64 @@ impl FileModule {
                     kind_name(stat.kind)
                 )));
             }
+            (State::Hard, stat) => {
+                let src = self.src.as_deref().unwrap_or_default();
+                match hard_link(host, path, src, stat).await? {
+                    HardLink::Made => attr_changes(stat.expect("a hard link exists")),
+                    HardLink::Missing => change(format!("hard link {path} → {src}")),
+                    HardLink::Other(_) if self.force => {
+                        change(format!("replace {path} with a hard link to {src}"))
+                    }
+                    HardLink::Other(what) => {
+                        return Err(ModuleError::failed(format!(
+                            "Cannot link, {what} exists at destination {path} (force: true \
+                             replaces it)"
+                        )));
+                    }
+                }
+            }
         })
     }
+}
+
+/// What stands at a hard link's path.
+enum HardLink {
+    Missing,
+    /// The same file as `src`, or (as ansible-core counts it) a symbolic link to `src`.
+    Made,
+    /// Something else, named.
+    Other(&'static str),
+}
+
+/// Whether `path` is `src`'s file: the same device and inode. `src` must exist.
+async fn hard_link(
+    host: &HostReader<'_>,
+    path: &str,
+    src: &str,
+    stat: Option<&Stat>,
+) -> Result<HardLink, ModuleError> {
+    let script = r#"stat -L -c '%d:%i' -- "$2" || exit 3; [ -e "$1" ] || [ -L "$1" ] || exit 0
+stat -c '%d:%i %h' -- "$1""#;
+    let answer = host.probe(Command::argv(["/bin/sh", "-c", script, "hard", path, src])).await?;
+    if answer.rc == 3 {
+        return Err(ModuleError::failed(format!("src does not exist: {src}")));
+    }
+    let text = String::from_utf8_lossy(&answer.stdout);
+    let mut lines = text.lines();
+    let (source, here) = (lines.next().unwrap_or(""), lines.next().unwrap_or(""));
+    Ok(match stat {
+        None => HardLink::Missing,
+        Some(stat) if stat.kind == FileKind::Symlink => match stat.link_target.as_deref() {
+            Some(target) if target == src => HardLink::Made,
+            _ => HardLink::Other("a symbolic link"),
+        },
+        Some(stat) if stat.kind == FileKind::Directory => HardLink::Other("a directory"),
+        Some(_) => match here.split_once(' ') {
+            Some((inode, _)) if inode == source => HardLink::Made,
+            Some((_, links)) if links != "1" => HardLink::Other("a different hard link"),
+            _ => HardLink::Other("a file"),
+        },
+    })
 }
 
 fn kind_name(kind: FileKind) -> &'static str {
@@ -132,12 +272,19 @@ fn kind_name(kind: FileKind) -> &'static str {
 /// What apply does: the attributes check resolved, and whether a link must be (re)pointed.
 #[derive(Debug)]
 pub struct FilePlan {
+    /// The path acted on (with `follow`, where a link at `path` points).
+    target: String,
     wanted: Attrs,
     /// Something is at the path now.
     exists: bool,
+    /// The (symbolic or hard) link must be made anew.
     relink: bool,
     /// With `recurse`: the paths inside whose attributes differ, and what they get.
     inside: Vec<(String, Attrs)>,
+    /// Access and modification times to set.
+    times: TimesPlan,
+    /// The step with its state settled by what check found.
+    settled: Option<FileModule>,
 }
 
 /// Lists what is inside a folder (not following links): kind, mode, owner, group, path.
@@ -146,13 +293,17 @@ const LIST_INSIDE: &str = r#"find "$1" -mindepth 1 -printf '%y %m %U %G %p\0'"#;
 impl FileModule {
     /// With `recurse`, each file and folder inside `path` whose attributes differ from what
     /// `attrs` resolves to for it (links are left as they are).
-    async fn inside(&self, host: &HostReader<'_>) -> Result<Vec<(String, Attrs)>, ModuleError> {
-        if !self.recurse || self.state != State::Directory || host.stat(&self.path).await?.is_none()
-        {
+    async fn inside(
+        &self,
+        host: &HostReader<'_>,
+        path: &str,
+        exists: bool,
+    ) -> Result<Vec<(String, Attrs)>, ModuleError> {
+        if !self.recurse || self.state() != State::Directory || !exists {
             return Ok(Vec::new());
         }
         let listing = host
-            .probe_ok(Command::argv(["/bin/sh", "-c", LIST_INSIDE, "file", &self.path]), "find")
+            .probe_ok(Command::argv(["/bin/sh", "-c", LIST_INSIDE, "file", path]), "find")
             .await?;
         let mut differing = Vec::new();
         for record in String::from_utf8_lossy(&listing.stdout).split('\0').filter(|r| !r.is_empty())
@@ -188,21 +339,9 @@ impl Module for FileModule {
 
     async fn check(&self, host: &HostReader<'_>) -> Result<Check<Self::Plan>, ModuleError> {
         let stat = host.stat(&self.path).await?;
-        let folder = self.state == State::Directory;
-        let wanted = self.attrs().resolve(host, stat.as_ref(), folder).await?;
-        let inside = self.inside(host).await?;
-        let check = match (self.assess(stat.as_ref(), &wanted)?, inside.is_empty()) {
-            (check, true) => check,
-            (Check::Ok(_), false) => {
-                let summary = format!("{}: {} paths inside", self.path, inside.len());
-                Check::Change(
-                    Change::new(summary),
-                    FilePlan { wanted, exists: true, relink: false, inside: Vec::new() },
-                )
-            }
-            (check, false) => check,
-        };
-        Ok(check.map_plan(|plan| FilePlan { inside, ..plan }))
+        let settled = self.settled(stat.as_ref());
+        let check = settled.check_settled(host, stat).await?;
+        Ok(check.map_plan(|plan| FilePlan { settled: Some(settled), ..plan }))
     }
 
     fn planned_reads(&self) -> Vec<PlannedRead> {
@@ -212,14 +351,86 @@ impl Module for FileModule {
     }
 
     async fn apply(&self, plan: FilePlan, host: &HostWriter<'_>) -> Result<Outcome, ModuleError> {
-        let FilePlan { wanted, exists, relink, inside } = plan;
-        let path = self.path.as_str();
-        match self.state {
+        plan.settled.clone().unwrap_or_else(|| self.clone()).apply_settled(plan, host).await
+    }
+
+    fn validate(&self, args: &Node) -> Result<(), Diag> {
+        let linking = matches!(self.state, Some(State::Link | State::Hard));
+        match (linking, &self.src) {
+            (true, None) => Err(Diag::invalid(
+                &args.span,
+                "state: link and state: hard need `src`, the path the link points to",
+            )),
+            _ if self.recurse && !matches!(self.state, None | Some(State::Directory)) => {
+                Err(Diag::invalid(&args.span, "`recurse` only applies to state: directory"))
+            }
+            (true, Some(_)) | (_, None) => Ok(()),
+            (false, Some(_)) => {
+                Err(Diag::invalid(&args.span, "`src` only applies to state: link and hard"))
+            }
+        }
+    }
+}
+
+impl FileModule {
+    async fn check_settled(
+        &self,
+        host: &HostReader<'_>,
+        stat: Option<Stat>,
+    ) -> Result<Check<FilePlan>, ModuleError> {
+        let (path, stat) = self.target(host, stat).await?;
+        let folder = self.state() == State::Directory;
+        let wanted = self.attrs().resolve(host, stat.as_ref(), folder).await?;
+        let inside = self.inside(host, &path, stat.is_some()).await?;
+        let mut check = self.assess(host, &path, stat.as_ref(), &wanted).await?;
+        let unchanged = |summary: String| {
+            let plan = FilePlan {
+                target: path.clone(),
+                wanted,
+                exists: true,
+                relink: false,
+                inside: Vec::new(),
+                times: TimesPlan::default(),
+                settled: None,
+            };
+            Check::Change(Change::new(summary), plan)
+        };
+        if !inside.is_empty() && matches!(check, Check::Ok(_)) {
+            check = unchanged(format!("{path}: {} paths inside", inside.len()));
+        }
+        // Times, for what is (or will be) there; a link's own are left alone.
+        let timed = !matches!(self.state(), State::Absent | State::Link);
+        let timestamps = self.timestamps()?;
+        if timed && !timestamps.preserved() {
+            let existing = stat.as_ref().map(|_| path.as_str());
+            let (times, summary) = timestamps.plan(host, existing).await?;
+            if !times.is_empty() && matches!(check, Check::Ok(_)) {
+                check = unchanged(format!("{path}: {}", summary.join(", ")));
+            }
+            check = check.map_plan(|plan| FilePlan { times, ..plan });
+            // `now` is never reached: ansible-core counts it a change on every run.
+            if timestamps.always_change()
+                && let Check::Change(change, plan) = check
+            {
+                check = Check::Always(change, plan);
+            }
+        }
+        Ok(check.map_plan(|plan| FilePlan { inside, ..plan }))
+    }
+
+    async fn apply_settled(
+        &self,
+        plan: FilePlan,
+        host: &HostWriter<'_>,
+    ) -> Result<Outcome, ModuleError> {
+        let FilePlan { target, wanted, exists, relink, inside, times, settled: _ } = plan;
+        let path = target.as_str();
+        let src = self.src.as_deref().unwrap_or_default();
+        match self.state() {
             State::Absent => host.remove(path).await?,
             State::Directory if !exists => host.mkdir(path, wanted).await?,
             State::Touch if !exists => host.write(path, b"", wanted).await?,
             State::Link => {
-                let src = self.src.as_deref().unwrap_or_default();
                 if relink {
                     host.symlink(src, path).await?;
                 }
@@ -227,25 +438,26 @@ impl Module for FileModule {
                     host.set_attrs(path, Attrs { mode: None, ..wanted }).await?;
                 }
             }
+            State::Hard => {
+                if relink {
+                    // Made aside and renamed over what is there: a reader never finds no file.
+                    let follow = if self.follow { "-L" } else { "-P" };
+                    let script = r#"tmp="$(dirname -- "$2")/.$(basename -- "$2").numarun-hard-$$"
+ln "$3" -- "$1" "$tmp" && mv -f -- "$tmp" "$2" || { rm -f -- "$tmp"; exit 1; }"#;
+                    host.run_ok(
+                        Command::argv(["/bin/sh", "-c", script, "hard", src, path, follow]),
+                        "ln",
+                    )
+                    .await?;
+                }
+                host.set_attrs(path, wanted).await?;
+            }
             _ => host.set_attrs(path, wanted).await?,
         }
         for (inner, attrs) in inside {
             host.set_attrs(&inner, attrs).await?;
         }
+        timestamps::apply(&times, host, path).await?;
         Ok(Outcome::default())
-    }
-
-    fn validate(&self, args: &Node) -> Result<(), Diag> {
-        match (self.state, &self.src) {
-            (State::Link, None) => Err(Diag::invalid(
-                &args.span,
-                "state: link needs `src`, the path the link points to",
-            )),
-            _ if self.recurse && self.state != State::Directory => {
-                Err(Diag::invalid(&args.span, "`recurse` only applies to state: directory"))
-            }
-            (State::Link, Some(_)) | (_, None) => Ok(()),
-            (_, Some(_)) => Err(Diag::invalid(&args.span, "`src` only applies to state: link")),
-        }
     }
 }

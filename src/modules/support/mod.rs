@@ -10,3 +10,4 @@ pub(crate) mod lines;
 pub(crate) mod safe_write;
 pub(crate) mod stat_fields;
 pub(crate) mod symbolic_mode;
+pub(crate) mod timestamps;

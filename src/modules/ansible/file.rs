@@ -11,6 +11,8 @@ use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::host_writer::HostWriter;
 use crate::modules::support::attrs::{FileAttrs, Mode, differences};
+use crate::modules::support::hard_link::{self, HardLink};
+use crate::modules::support::recurse;
 use crate::modules::support::timestamps::{self, DEFAULT_FORMAT, TimesPlan, Timestamps, When};
 use crate::yaml::Node;
 
@@ -202,7 +204,7 @@ impl FileModule {
             }
             (State::Hard, stat) => {
                 let src = self.src.as_deref().unwrap_or_default();
-                match hard_link(host, path, src, stat).await? {
+                match hard_link::survey(host, path, src, stat).await? {
                     HardLink::Made => attr_changes(stat.expect("a hard link exists")),
                     HardLink::Missing => change(format!("hard link {path} → {src}")),
                     HardLink::Other(_) if self.force => {
@@ -218,46 +220,6 @@ impl FileModule {
             }
         })
     }
-}
-
-/// What stands at a hard link's path.
-enum HardLink {
-    Missing,
-    /// The same file as `src`, or (as ansible-core counts it) a symbolic link to `src`.
-    Made,
-    /// Something else, named.
-    Other(&'static str),
-}
-
-/// Whether `path` is `src`'s file: the same device and inode. `src` must exist.
-async fn hard_link(
-    host: &HostReader<'_>,
-    path: &str,
-    src: &str,
-    stat: Option<&Stat>,
-) -> Result<HardLink, ModuleError> {
-    let script = r#"stat -L -c '%d:%i' -- "$2" || exit 3; [ -e "$1" ] || [ -L "$1" ] || exit 0
-stat -c '%d:%i %h' -- "$1""#;
-    let answer = host.probe(Command::argv(["/bin/sh", "-c", script, "hard", path, src])).await?;
-    if answer.rc == 3 {
-        return Err(ModuleError::failed(format!("src does not exist: {src}")));
-    }
-    let text = String::from_utf8_lossy(&answer.stdout);
-    let mut lines = text.lines();
-    let (source, here) = (lines.next().unwrap_or(""), lines.next().unwrap_or(""));
-    Ok(match stat {
-        None => HardLink::Missing,
-        Some(stat) if stat.kind == FileKind::Symlink => match stat.link_target.as_deref() {
-            Some(target) if target == src => HardLink::Made,
-            _ => HardLink::Other("a symbolic link"),
-        },
-        Some(stat) if stat.kind == FileKind::Directory => HardLink::Other("a directory"),
-        Some(_) => match here.split_once(' ') {
-            Some((inode, _)) if inode == source => HardLink::Made,
-            Some((_, links)) if links != "1" => HardLink::Other("a different hard link"),
-            _ => HardLink::Other("a file"),
-        },
-    })
 }
 
 fn kind_name(kind: FileKind) -> &'static str {
@@ -285,52 +247,6 @@ pub struct FilePlan {
     times: TimesPlan,
     /// The step with its state settled by what check found.
     settled: Option<FileModule>,
-}
-
-/// Lists what is inside a folder (not following links): kind, mode, owner, group, path.
-const LIST_INSIDE: &str = r#"find "$1" -mindepth 1 -printf '%y %m %U %G %p\0'"#;
-
-impl FileModule {
-    /// With `recurse`, each file and folder inside `path` whose attributes differ from what
-    /// `attrs` resolves to for it (links are left as they are).
-    async fn inside(
-        &self,
-        host: &HostReader<'_>,
-        path: &str,
-        exists: bool,
-    ) -> Result<Vec<(String, Attrs)>, ModuleError> {
-        if !self.recurse || self.state() != State::Directory || !exists {
-            return Ok(Vec::new());
-        }
-        let listing = host
-            .probe_ok(Command::argv(["/bin/sh", "-c", LIST_INSIDE, "file", path]), "find")
-            .await?;
-        let mut differing = Vec::new();
-        for record in String::from_utf8_lossy(&listing.stdout).split('\0').filter(|r| !r.is_empty())
-        {
-            let fields: Vec<&str> = record.splitn(5, ' ').collect();
-            let [kind, mode, uid, gid, path] = fields[..] else { continue };
-            let kind = match kind {
-                "d" => FileKind::Directory,
-                "f" => FileKind::File,
-                _ => continue,
-            };
-            let stat = Stat {
-                kind,
-                mode: u32::from_str_radix(mode, 8).unwrap_or(0),
-                uid: uid.parse().unwrap_or(0),
-                gid: gid.parse().unwrap_or(0),
-                size: 0,
-                link_target: None,
-            };
-            let wanted =
-                self.attrs().resolve(host, Some(&stat), kind == FileKind::Directory).await?;
-            if !differences(&wanted, &stat).is_empty() {
-                differing.push((path.to_string(), wanted));
-            }
-        }
-        Ok(differing)
-    }
 }
 
 #[async_trait]
@@ -381,7 +297,10 @@ impl FileModule {
         let (path, stat) = self.target(host, stat).await?;
         let folder = self.state() == State::Directory;
         let wanted = self.attrs().resolve(host, stat.as_ref(), folder).await?;
-        let inside = self.inside(host, &path, stat.is_some()).await?;
+        let inside = match self.recurse && self.state() == State::Directory && stat.is_some() {
+            true => recurse::differing_inside(host, &path, &self.attrs()).await?,
+            false => Vec::new(),
+        };
         let mut check = self.assess(host, &path, stat.as_ref(), &wanted).await?;
         let unchanged = |summary: String| {
             let plan = FilePlan {
@@ -440,15 +359,7 @@ impl FileModule {
             }
             State::Hard => {
                 if relink {
-                    // Made aside and renamed over what is there: a reader never finds no file.
-                    let follow = if self.follow { "-L" } else { "-P" };
-                    let script = r#"tmp="$(dirname -- "$2")/.$(basename -- "$2").numarun-hard-$$"
-ln "$3" -- "$1" "$tmp" && mv -f -- "$tmp" "$2" || { rm -f -- "$tmp"; exit 1; }"#;
-                    host.run_ok(
-                        Command::argv(["/bin/sh", "-c", script, "hard", src, path, follow]),
-                        "ln",
-                    )
-                    .await?;
+                    hard_link::make(host, src, path, self.follow).await?;
                 }
                 host.set_attrs(path, wanted).await?;
             }

@@ -29,11 +29,15 @@ fn bringing_the_lab_up_again_changes_nothing() {
     assert!(status.status.success(), "{}", text(&status.stdout));
 }
 
+/// Held by the tests that look at or change a guest's name.
+static NAMES: Mutex<()> = Mutex::new(());
+
 #[test]
 fn every_guest_answers_as_itself_with_no_way_out() {
     if !lab_up() {
         return;
     }
+    let _names = NAMES.lock().unwrap_or_else(|e| e.into_inner());
     let t = Test::new();
     let run = play(
         &t,
@@ -50,6 +54,88 @@ fn every_guest_answers_as_itself_with_no_way_out() {
         assert_eq!(run.recap(guest)["ok"], 4, "{guest}: {}", run.stdout);
         assert_eq!(on_guest(guest, "hostname").trim(), guest);
     }
+}
+
+/// `hostname` on a real systemd guest: renamed (its file, the kernel's name and the facts the
+/// next steps see), renamed again to no change, and back; and `service` taking the `pattern`
+/// and `sleep` that ansible-core ignores under systemd.
+#[test]
+fn hostname_renames_a_systemd_guest_and_back() {
+    if !lab_up() {
+        return;
+    }
+    let _names = NAMES.lock().unwrap_or_else(|e| e.into_inner());
+    let guest = "k3s-worker-tasks";
+    let t = Test::new();
+    let rename = |name: &str| {
+        format!(
+            "- hosts: {guest}\n  become: true\n  tasks:\n\
+             \x20   - hostname: {{ name: {name} }}\n\
+             \x20   - assert: {{ that: \"ansible_hostname == '{short}'\" }}\n\
+             \x20   - service: {{ name: cron, state: started, pattern: /usr/sbin/cron, sleep: 1 }}\n",
+            short = name.split('.').next().unwrap()
+        )
+    };
+    let renamed = play(&t, &rename("nr-renamed.lab.example"), &[]);
+    renamed.ok();
+    assert_eq!(renamed.changed(guest), 1, "{}", renamed.stdout);
+    assert_eq!(on_guest(guest, "hostname").trim(), "nr-renamed.lab.example");
+    assert_eq!(on_guest(guest, "cat /etc/hostname"), "nr-renamed.lab.example\n");
+    let again = play(&t, &rename("nr-renamed.lab.example"), &[]);
+    assert_eq!(again.changed(guest), 0, "{}", again.stdout);
+    let back = play(&t, &rename(guest), &[]);
+    back.ok();
+    assert_eq!(back.changed(guest), 1, "{}", back.stdout);
+    assert_eq!(on_guest(guest, "hostname").trim(), guest);
+    assert_eq!(play(&t, &rename(guest), &["--check"]).changed(guest), 0);
+}
+
+/// The same renames through ansible-core and numarun, on the same real guest (with python3, so
+/// ansible-core's module runs there): the same changes, names and facts.
+#[test]
+fn hostname_renames_as_ansible_core_does() {
+    if !lab_up() {
+        return;
+    }
+    let Some(ansible) = common::ansible::ansible_playbook() else { return };
+    let _names = NAMES.lock().unwrap_or_else(|e| e.into_inner());
+    let t = Test::new();
+    t.write(
+        "hosts.yaml",
+        // `ansible_connection` said: the reference run is given `-c local` for its other tests.
+        "all:\n  hosts:\n    k3s-worker-tasks:\n      ansible_connection: ssh\n      ansible_host: 10.99.0.14\n      ansible_user: admin\n\
+         \x20     ansible_ssh_private_key_file: /var/lib/numarun-lab/ssh/id_ed25519\n\
+         \x20     ansible_ssh_common_args: -o UserKnownHostsFile=/var/lib/numarun-lab/ssh/known_hosts\n",
+    );
+    t.write(
+        "play.yaml",
+        r#"- hosts: k3s-worker-tasks
+  gather_facts: false
+  become: true
+  tasks:
+    - hostname: { name: nr-parity.lab.example }
+      register: first
+    - hostname: { name: nr-parity.lab.example }
+      register: second
+    - command: hostname
+      register: kernel
+      changed_when: false
+    - set_fact: { renamed_to: "{{ ansible_hostname }} {{ ansible_nodename }}" }
+    - hostname: { name: k3s-worker-tasks }
+      register: back
+    - copy:
+        dest: "{{ out }}/result"
+        content: "{{ first.changed }} {{ second.changed }} {{ kernel.stdout }} {{ renamed_to }} {{ back.changed }} {{ ansible_hostname }} {{ first.name }}\n"
+      delegate_to: localhost
+      become: false
+"#,
+    );
+    common::ansible::same_outcome_on(&t, &ansible, "hosts.yaml", &["k3s-worker-tasks"], 1);
+    assert_eq!(
+        t.read("by-numarun/result"),
+        "True False nr-parity.lab.example nr-parity nr-parity.lab.example True k3s-worker-tasks nr-parity.lab.example\n"
+    );
+    assert_eq!(on_guest("k3s-worker-tasks", "hostname").trim(), "k3s-worker-tasks");
 }
 
 #[test]

@@ -13,6 +13,7 @@ pub(crate) mod filesystem;
 pub(crate) mod find;
 pub(crate) mod get_url;
 pub(crate) mod group;
+pub(crate) mod hostname;
 pub(crate) mod include_role;
 pub(crate) mod include_tasks;
 pub(crate) mod include_vars;

@@ -33,6 +33,13 @@ pub struct Service {
     /// Reload systemd's view of unit files when one changed on disk.
     #[serde(default, alias = "daemon-reload")]
     daemon_reload: bool,
+    /// For init scripts without a status (a `ps` line to look for) and ones that stop late (a
+    /// pause inside a restart): systemd knows its units' state and waits for a stop, so
+    /// ansible-core ignores both under systemd, and so does numarun.
+    #[serde(default, rename = "pattern")]
+    _pattern: Option<String>,
+    #[serde(default, rename = "sleep")]
+    _sleep: Option<u64>,
 }
 
 /// What systemd says of the unit now.

@@ -425,6 +425,44 @@ fn file_hard_links_times_and_follow_act_as_in_ansible() {
     same_files(&t, &ansible, 8);
 }
 
+/// `copy` of a controller folder (itself, and what is inside it, over a folder that has some of
+/// it already), `directory_mode`, and a `checksum` that does or does not match.
+#[test]
+fn copy_of_a_folder_copies_what_ansible_copies() {
+    let Some(ansible) = ansible_playbook() else { return };
+    let t = Test::local();
+    t.write("files/site/index.html", "<h1>hi</h1>\n")
+        .write("files/site/css/main.css", "h1 { color: red }\n")
+        .write("files/site/css/print.css", "body { margin: 0 }\n");
+    std::fs::create_dir_all(t.path().join("files/site/empty")).unwrap();
+    let play = r##"- hosts: localhost
+  gather_facts: false
+  tasks:
+    - copy: { src: site, dest: "{{ out }}/www", directory_mode: "0750", mode: "0640" }
+      register: folder
+    - copy: { src: site, dest: "{{ out }}/www", directory_mode: "0750", mode: "0640" }
+      register: folder_again
+    - file: { path: "{{ out }}/flat", state: directory }
+    - copy: { content: "stale\n", dest: "{{ out }}/flat/index.html" }
+    - copy: { src: "site/", dest: "{{ out }}/flat" }
+      register: contents
+    - copy: { src: "site/", dest: "{{ out }}/kept", force: false }
+    - copy: { content: "x\n", dest: "{{ out }}/summed", checksum: 6fcf9dfbd479ed82697fee719b9f8c610a11ff2a }
+      register: summed
+    - copy: { content: "y\n", dest: "{{ out }}/summed", checksum: 6fcf9dfbd479ed82697fee719b9f8c610a11ff2a }
+      register: wrong_sum
+      ignore_errors: true
+    - copy:
+        dest: "{{ out }}/results"
+        content: |
+          {{ folder.changed }} {{ folder_again.changed }} {{ contents.changed }} {{ summed.changed }} {{ wrong_sum.failed }}
+"##;
+    t.write("play.yaml", play);
+    // www/site, its css/ and empty/, 3 files; flat's 3 files, css/, empty/; kept's the same;
+    // summed; results.
+    same_files(&t, &ansible, 21);
+}
+
 /// `get_url` (a download, a file kept by its checksum or by the server's "not modified", a
 /// checksum that does not match) and `uri` (JSON, content, a status asked for, a method the
 /// server refuses) against a real web server, through both.

@@ -32,6 +32,7 @@ on_both_targets!(
     file_hard_links_times_and_follow_converge,
     copy_module,
     copy_keeps_mode_and_replaces_atomically,
+    copy_of_a_folder_converges,
     template_module,
     lineinfile_module,
     lineinfile_on_a_file_an_earlier_step_makes,
@@ -134,6 +135,14 @@ fn file_refuses_to_replace_a_file_with_a_link(t: Test) {
     assert_eq!(t.read("work/f"), "data");
 }
 
+/// Writes `play.yaml`: these steps on this machine, with `w` the test's `work` folder.
+fn play_on_work(t: &Test, tasks: &str) {
+    t.write(
+        "play.yaml",
+        &format!("- hosts: localhost\n  vars: {{ w: \"{{dir}}/work\" }}\n  tasks:{tasks}"),
+    );
+}
+
 /// `state: hard` (made, and over a file only with `force`), times set from Ansible's format
 /// and from one of the play's, and `follow` acting on the file a link points to. (The access
 /// time is in the future: reading the file, as this test does between runs, moves an access
@@ -141,13 +150,10 @@ fn file_refuses_to_replace_a_file_with_a_link(t: Test) {
 fn file_hard_links_times_and_follow_converge(t: Test) {
     t.write("work/existing", "shared\n")
         .write("work/other", "replaced\n")
-        .write("work/real", "behind a link\n")
-        .write(
-            "play.yaml",
-            r#"
-- hosts: localhost
-  vars: { w: "{dir}/work" }
-  tasks:
+        .write("work/real", "behind a link\n");
+    play_on_work(
+        &t,
+        r#"
     - name: hard
       file: { path: "{{ w }}/h", src: "{{ w }}/existing", state: hard }
     - name: hard over a file
@@ -162,7 +168,7 @@ fn file_hard_links_times_and_follow_converge(t: Test) {
     - name: follow
       file: { path: "{{ w }}/link", mode: "0640" }
 "#,
-        );
+    );
     std::os::unix::fs::symlink("real", t.path().join("work/link")).unwrap();
     converges(&t, &["hard", "hard over a file", "times", "follow"]);
     use std::os::unix::fs::MetadataExt;
@@ -178,6 +184,43 @@ fn file_hard_links_times_and_follow_converge(t: Test) {
     assert_eq!(meta("stamped").atime(), local("2099-12-24 06:00:00"));
     assert_eq!(meta("real").mode() & 0o7777, 0o640);
     assert!(std::fs::symlink_metadata(t.path().join("work/link")).unwrap().is_symlink());
+}
+
+/// `copy` of a controller folder: the folder itself (`src: site`) with `directory_mode` for the
+/// folders it makes, and what is inside it (`src: site/`); and a `checksum` the content has.
+fn copy_of_a_folder_converges(t: Test) {
+    t.write("files/site/index.html", "<h1>hi</h1>\n")
+        .write("files/site/css/main.css", "h1 { color: red }\n")
+        .write("work/flat/index.html", "stale\n");
+    play_on_work(
+        &t,
+        r#"
+    - name: folder
+      copy: { src: site, dest: "{{ w }}/www", directory_mode: "0750", mode: "0640" }
+    - name: contents
+      copy: { src: "site/", dest: "{{ w }}/flat" }
+    - name: checksum
+      copy: { content: "x\n", dest: "{{ w }}/c", checksum: 6fcf9dfbd479ed82697fee719b9f8c610a11ff2a }
+"#,
+    );
+    std::fs::create_dir_all(t.path().join("files/site/empty")).unwrap();
+    converges(&t, &["folder", "contents", "checksum"]);
+    let tree = t.tree("work");
+    let entry = |p: &str| tree[std::path::Path::new(p)].split(' ').take(2).collect::<Vec<_>>();
+    assert_eq!(entry("www/site"), ["dir", "750"]);
+    assert_eq!(entry("www/site/css"), ["dir", "750"]);
+    assert_eq!(entry("www/site/empty"), ["dir", "750"]);
+    assert_eq!(entry("www/site/css/main.css"), ["file", "640"]);
+    assert_eq!(t.read("work/flat/index.html"), "<h1>hi</h1>\n");
+    assert_eq!(t.read("work/flat/css/main.css"), "h1 { color: red }\n");
+    t.write(
+        "play.yaml",
+        "- hosts: localhost\n  tasks:\n    - copy: { content: \"y\\n\", dest: \"{dir}/work/c\", checksum: 6fcf9dfbd479ed82697fee719b9f8c610a11ff2a }\n",
+    );
+    let refused = t.run(&["play", "play.yaml"]);
+    assert_eq!(refused.code, 2, "{}", refused.stdout);
+    assert!(refused.stdout.contains("does not match the expected checksum"), "{}", refused.stdout);
+    assert_eq!(t.read("work/c"), "x\n");
 }
 
 fn copy_module(t: Test) {

@@ -1,14 +1,22 @@
-//! `copy`: a file with given content, or a copy of a controller-side file.
+//! `copy`: a file with given content, a copy of a controller-side file or of a host file, or a
+//! copy of a controller folder (`support::folder_copy`).
+
+use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
 use serde::Deserialize;
 
+use crate::connection::PlannedRead;
 use crate::diag::Diag;
 use crate::file_error::FileError;
+use crate::modules::contract::{Check, Module, Outcome};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
+use crate::modules::host_writer::HostWriter;
 use crate::modules::support::attrs::{FileAttrs, Mode};
-use crate::modules::support::content::{self, ManagedFile, Wanted};
+use crate::modules::support::content::{self, FileWrite, Wanted};
+use crate::modules::support::digest::sha1_hex;
+use crate::modules::support::folder_copy::{self, FolderCopy, FolderPlan};
 use crate::modules::support::safe_write::Safety;
 use crate::yaml::Node;
 
@@ -32,6 +40,10 @@ pub struct CopyModule {
     backup: bool,
     /// A command that must accept the new file (`%s`) before it replaces the old.
     validate: Option<String>,
+    /// The SHA-1 the copied content must have; a copy that does not is refused.
+    checksum: Option<String>,
+    /// The mode of the folders a folder copy makes.
+    directory_mode: Option<Mode>,
     /// Accepted for Ansible's playbooks; every write is atomic anyway.
     #[serde(default, rename = "unsafe_writes")]
     _unsafe_writes: bool,
@@ -44,18 +56,35 @@ fn yes() -> bool {
     true
 }
 
-#[async_trait]
-impl ManagedFile for CopyModule {
-    fn managed_path(&self) -> Option<&str> {
-        (!self.dest.ends_with('/')).then_some(self.dest.as_str())
+/// A copy of one file, or of a folder.
+#[derive(Debug)]
+pub enum CopyPlan {
+    File(FileWrite),
+    Folder(FolderPlan),
+}
+
+impl CopyModule {
+    fn attrs(&self) -> FileAttrs {
+        FileAttrs { mode: self.mode.clone(), owner: self.owner.clone(), group: self.group.clone() }
     }
 
     fn safety(&self) -> Safety {
         Safety::new(self.backup, self.validate.clone())
     }
 
-    fn attrs(&self) -> FileAttrs {
-        FileAttrs { mode: self.mode.clone(), owner: self.owner.clone(), group: self.group.clone() }
+    /// A controller file's bytes, a vaulted one decrypted unless `decrypt: false`.
+    fn read_source(&self, path: &Path) -> Result<Vec<u8>, ModuleError> {
+        let bytes = std::fs::read(path).map_err(|e| FileError::read(path, e))?;
+        if self.decrypt && bytes.starts_with(b"$ANSIBLE_VAULT") {
+            return Ok(crate::text_file::read(path)?.into_bytes());
+        }
+        Ok(bytes)
+    }
+
+    /// `src` when it names a folder on the controller.
+    fn source_folder(&self, host: &HostReader<'_>) -> Option<PathBuf> {
+        let src = self.src.as_deref().filter(|_| !self.remote_src && self.content.is_none())?;
+        host.find_source_folder(src.trim_end_matches('/'), "files").ok()
     }
 
     async fn wanted(&self, host: &HostReader<'_>) -> Result<Wanted, ModuleError> {
@@ -66,7 +95,7 @@ impl ManagedFile for CopyModule {
                     Some((_, Some(bytes))) => bytes,
                     Some(_) => {
                         return Err(ModuleError::failed(format!(
-                            "{src} on the host is a directory: copying a folder is not supported"
+                            "{src} on the host is a directory: copying a host folder is not supported"
                         )));
                     }
                     // Often an earlier step makes it: a dry run cannot know, a real run fails.
@@ -76,14 +105,20 @@ impl ManagedFile for CopyModule {
             }
             (None, Some(src)) => {
                 let path = host.find_source(src, "files")?;
-                let mut bytes = std::fs::read(&path).map_err(|e| FileError::read(&path, e))?;
-                if self.decrypt && bytes.starts_with(b"$ANSIBLE_VAULT") {
-                    bytes = crate::text_file::read(&path)?.into_bytes();
-                }
+                let bytes = self.read_source(&path)?;
                 (bytes, path.file_name().map(|n| n.to_string_lossy().into_owned()))
             }
             (None, None) => return Err(ModuleError::failed("`copy` needs `content` or `src`")),
         };
+        if let Some(expected) = &self.checksum
+            && !expected.eq_ignore_ascii_case(&sha1_hex(&desired))
+        {
+            return Err(ModuleError::failed(format!(
+                "Copied file does not match the expected checksum: {expected} is not the SHA-1 of \
+                 what `copy` would write ({})",
+                sha1_hex(&desired)
+            )));
+        }
         // Like Ansible: a destination ending in `/` is a directory to copy into.
         let path = match (self.dest.ends_with('/'), name) {
             (true, Some(name)) => format!("{}{name}", self.dest),
@@ -94,7 +129,61 @@ impl ManagedFile for CopyModule {
         Ok(Wanted { path, stat, before, desired, make_parents: false })
     }
 
+    /// A folder copy's check: into `dest` (`src/`), or into `dest/NAME` (`src`).
+    async fn check_folder(
+        &self,
+        host: &HostReader<'_>,
+        folder: &Path,
+    ) -> Result<Check<FolderPlan>, ModuleError> {
+        let src = self.src.as_deref().unwrap_or_default();
+        let base = match (src.ends_with('/'), folder.file_name()) {
+            (false, Some(name)) => {
+                format!("{}/{}", self.dest.trim_end_matches('/'), name.to_string_lossy())
+            }
+            _ => self.dest.clone(),
+        };
+        let read = |path: &Path| self.read_source(path);
+        let copy = FolderCopy {
+            file_attrs: self.attrs(),
+            folder_attrs: FileAttrs {
+                mode: self.directory_mode.clone(),
+                owner: self.owner.clone(),
+                group: self.group.clone(),
+            },
+            force: self.force,
+            read: &read,
+        };
+        copy.check(host, folder, &base).await
+    }
+}
+
+#[async_trait]
+impl Module for CopyModule {
+    type Plan = CopyPlan;
+
+    async fn check(&self, host: &HostReader<'_>) -> Result<Check<CopyPlan>, ModuleError> {
+        if let Some(folder) = self.source_folder(host) {
+            return Ok(self.check_folder(host, &folder).await?.map_plan(CopyPlan::Folder));
+        }
+        let check = content::check(host, &self.wanted(host).await?, &self.attrs()).await?;
+        Ok(check.map_plan(|plan| CopyPlan::File(plan.with_safety(self.safety()))))
+    }
+
+    async fn apply(&self, plan: CopyPlan, host: &HostWriter<'_>) -> Result<Outcome, ModuleError> {
+        match plan {
+            CopyPlan::File(write) => {
+                let backup = content::write(host, write).await?;
+                Ok(Outcome { data: backup.into_iter().collect(), ..Outcome::default() })
+            }
+            CopyPlan::Folder(plan) => {
+                folder_copy::apply(plan, host).await?;
+                Ok(Outcome::default())
+            }
+        }
+    }
+
     fn validate(&self, args: &Node) -> Result<(), Diag> {
+        self.safety().check_arguments(&args.span)?;
         match (&self.content, &self.src) {
             (Some(_), Some(_)) => {
                 Err(Diag::invalid(&args.span, "give `content` or `src`, not both"))
@@ -102,5 +191,11 @@ impl ManagedFile for CopyModule {
             (None, None) => Err(Diag::invalid(&args.span, "`copy` needs `content` or `src`")),
             _ => Ok(()),
         }
+    }
+
+    fn planned_reads(&self) -> Vec<PlannedRead> {
+        let single =
+            !self.dest.ends_with('/') && !self.src.as_deref().is_some_and(|s| s.ends_with('/'));
+        content::planned_reads(&self.attrs(), single.then_some(self.dest.as_str()))
     }
 }

@@ -35,11 +35,6 @@ pub struct Fetched {
     content: Vec<u8>,
 }
 
-fn sha1(bytes: &[u8]) -> String {
-    let digest = ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, bytes);
-    digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
-}
-
 impl Fetch {
     /// Where the file goes on the controller, as Ansible's fetch works it out.
     fn destination(&self, host: &HostReader<'_>) -> Result<std::path::PathBuf, ModuleError> {
@@ -99,7 +94,7 @@ impl Module for Fetch {
             }
         };
         let dest = self.destination(host)?;
-        let checksum = sha1(&content);
+        let checksum = crate::modules::support::digest::sha1_hex(&content);
         let data = vec![
             ("dest".into(), Value::from(dest.display().to_string())),
             ("checksum".into(), Value::from(checksum.as_str())),
@@ -125,7 +120,10 @@ impl Module for Fetch {
         crate::connection::write_atomic(&plan.dest, &plan.content, Attrs::default())
             .map_err(failed)?;
         let written = std::fs::read(&plan.dest).map_err(failed)?;
-        let (checksum, remote) = (sha1(&written), sha1(&plan.content));
+        let (checksum, remote) = (
+            crate::modules::support::digest::sha1_hex(&written),
+            crate::modules::support::digest::sha1_hex(&plan.content),
+        );
         if self.validate_checksum && checksum != remote {
             return Err(ModuleError::failed("checksum mismatch"));
         }

@@ -109,13 +109,33 @@ impl<T: EditedInPlace> ManagedFile for T {
     }
 }
 
+impl FileWrite {
+    /// The same write, backed up and validated as `safety` says.
+    pub fn with_safety(self, safety: Safety) -> FileWrite {
+        FileWrite { safety, ..self }
+    }
+}
+
+/// What a managed file's check reads: its attributes' account files, the file, its folder.
+pub fn planned_reads(attrs: &FileAttrs, path: Option<&str>) -> Vec<PlannedRead> {
+    let mut reads = attrs.planned_reads();
+    if let Some(path) = path {
+        reads.push(PlannedRead { path: path.to_string(), content: true });
+        // A missing file's folder is read too.
+        if let Some(dir) = parent_dir(path) {
+            reads.push(PlannedRead { path: dir, content: false });
+        }
+    }
+    reads
+}
+
 #[async_trait]
 impl<T: ManagedFile> Module for T {
     type Plan = FileWrite;
 
     async fn check(&self, host: &HostReader<'_>) -> Result<Check<FileWrite>, ModuleError> {
         let check = check(host, &self.wanted(host).await?, &self.attrs()).await?;
-        Ok(check.map_plan(|plan| FileWrite { safety: self.safety(), ..plan }))
+        Ok(check.map_plan(|plan| plan.with_safety(self.safety())))
     }
 
     async fn apply(&self, plan: FileWrite, host: &HostWriter<'_>) -> Result<Outcome, ModuleError> {
@@ -129,15 +149,7 @@ impl<T: ManagedFile> Module for T {
     }
 
     fn planned_reads(&self) -> Vec<PlannedRead> {
-        let mut reads = self.attrs().planned_reads();
-        if let Some(path) = self.managed_path() {
-            reads.push(PlannedRead { path: path.to_string(), content: true });
-            // A missing file's folder is read too.
-            if let Some(dir) = parent_dir(path) {
-                reads.push(PlannedRead { path: dir, content: false });
-            }
-        }
-        reads
+        planned_reads(&self.attrs(), self.managed_path())
     }
 }
 

@@ -6,6 +6,7 @@ pub(crate) mod content;
 pub(crate) mod controller_file;
 pub(crate) mod curl;
 pub(crate) mod digest;
+pub(crate) mod folder_copy;
 pub(crate) mod hard_link;
 pub(crate) mod lines;
 pub(crate) mod recurse;

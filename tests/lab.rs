@@ -32,6 +32,9 @@ fn bringing_the_lab_up_again_changes_nothing() {
 /// Held by the tests that look at or change a guest's name.
 static NAMES: Mutex<()> = Mutex::new(());
 
+/// Held by the tests that use or change `k3s-worker-tasks`' packages and APT sources.
+static APT: Mutex<()> = Mutex::new(());
+
 #[test]
 fn every_guest_answers_as_itself_with_no_way_out() {
     if !lab_up() {
@@ -54,6 +57,17 @@ fn every_guest_answers_as_itself_with_no_way_out() {
         assert_eq!(run.recap(guest)["ok"], 4, "{guest}: {}", run.stdout);
         assert_eq!(on_guest(guest, "hostname").trim(), guest);
     }
+}
+
+/// `hosts.yaml`: the guest `k3s-worker-tasks` as both ansible-core and numarun reach it.
+fn tasks_guest_inventory(t: &Test) {
+    t.write(
+        "hosts.yaml",
+        // `ansible_connection` said: the reference run is given `-c local` for its other tests.
+        "all:\n  hosts:\n    k3s-worker-tasks:\n      ansible_connection: ssh\n      ansible_host: 10.99.0.14\n      ansible_user: admin\n\
+         \x20     ansible_ssh_private_key_file: /var/lib/numarun-lab/ssh/id_ed25519\n\
+         \x20     ansible_ssh_common_args: -o UserKnownHostsFile=/var/lib/numarun-lab/ssh/known_hosts\n",
+    );
 }
 
 /// `hostname` on a real systemd guest: renamed (its file, the kernel's name and the facts the
@@ -100,13 +114,7 @@ fn hostname_renames_as_ansible_core_does() {
     let Some(ansible) = common::ansible::ansible_playbook() else { return };
     let _names = NAMES.lock().unwrap_or_else(|e| e.into_inner());
     let t = Test::new();
-    t.write(
-        "hosts.yaml",
-        // `ansible_connection` said: the reference run is given `-c local` for its other tests.
-        "all:\n  hosts:\n    k3s-worker-tasks:\n      ansible_connection: ssh\n      ansible_host: 10.99.0.14\n      ansible_user: admin\n\
-         \x20     ansible_ssh_private_key_file: /var/lib/numarun-lab/ssh/id_ed25519\n\
-         \x20     ansible_ssh_common_args: -o UserKnownHostsFile=/var/lib/numarun-lab/ssh/known_hosts\n",
-    );
+    tasks_guest_inventory(&t);
     t.write(
         "play.yaml",
         r#"- hosts: k3s-worker-tasks
@@ -136,6 +144,70 @@ fn hostname_renames_as_ansible_core_does() {
         "True False nr-parity.lab.example nr-parity nr-parity.lab.example True k3s-worker-tasks nr-parity.lab.example\n"
     );
     assert_eq!(on_guest("k3s-worker-tasks", "hostname").trim(), "k3s-worker-tasks");
+}
+
+/// `apt_repository` on a real Debian guest, through ansible-core and numarun from the same
+/// play: a new source in a file of its own, added twice (changed once), a commented-out one
+/// enabled where it stands, and the new one removed (its file with it). The play cleans up
+/// after itself, so each run starts from the same guest. (`update_cache: false`: the guests
+/// reach no mirror but the lab's proxy, and these sources are made up.)
+#[test]
+fn apt_repository_edits_sources_as_ansible_core_does() {
+    if !lab_up() {
+        return;
+    }
+    let _apt = APT.lock().unwrap_or_else(|e| e.into_inner());
+    let guest = "k3s-worker-tasks";
+    let t = Test::new();
+    tasks_guest_inventory(&t);
+    t.write(
+        "play.yaml",
+        r##"- hosts: k3s-worker-tasks
+  gather_facts: false
+  become: true
+  vars:
+    new: deb [arch=amd64] http://deb.example.invalid/debian bookworm main
+    extra: /etc/apt/sources.list.d/extra.list
+  tasks:
+    - copy: { dest: "{{ extra }}", content: "#deb http://mirror.example.invalid/debian  bookworm contrib # later\n" }
+    - apt_repository: { repo: "{{ new }}", update_cache: false }
+      register: added
+    - apt_repository: { repo: "{{ new }}", update_cache: false }
+      register: again
+    - apt_repository: { repo: "deb http://mirror.example.invalid/debian bookworm contrib", update_cache: false }
+      register: enabled
+    - command: cat /etc/apt/sources.list.d/deb_example_invalid_debian.list {{ extra }}
+      register: written
+      changed_when: false
+    - apt_repository: { repo: "{{ new }}", state: absent, update_cache: false }
+      register: removed
+    - stat: { path: /etc/apt/sources.list.d/deb_example_invalid_debian.list }
+      register: gone
+    - file: { path: "{{ extra }}", state: absent }
+    - copy:
+        dest: "{{ out }}/result"
+        content: |
+          {{ added.changed }} {{ again.changed }} {{ enabled.changed }} {{ removed.changed }} {{ gone.stat.exists }}
+          {{ added.sources_added | join(',') }} | {{ removed.sources_removed | join(',') }} | {{ added.state }} {{ added.repo }}
+          {{ written.stdout }}
+      delegate_to: localhost
+      become: false
+"##,
+    );
+    // The run-twice contract on the guest, by numarun alone.
+    let out = format!("out={}", t.path().display());
+    let first = t.run(&["play", "play.yaml", "-i", "hosts.yaml", "-e", &out]);
+    first.ok();
+    assert_eq!(first.changed(guest), 6, "{}", first.stdout);
+    let text = t.read("result");
+    assert!(
+        text.contains("# later\n") && text.starts_with("True False True True False\n"),
+        "{text}"
+    );
+    if let Some(ansible) = common::ansible::ansible_playbook() {
+        common::ansible::same_outcome_on(&t, &ansible, "hosts.yaml", &[guest], 1);
+    }
+    assert!(!guest_ssh(guest, "test -e /etc/apt/sources.list.d/extra.list").status.success());
 }
 
 #[test]
@@ -170,6 +242,7 @@ fn guests_install_packages_through_the_proxy_and_reach_nothing_else() {
     if !lab_up() {
         return;
     }
+    let _apt = APT.lock().unwrap_or_else(|e| e.into_inner());
     let t = Test::new();
     // The package manager of a guest, as the site's package steps will drive it.
     let playbook = "- hosts: k3s-worker-tasks\n  tasks:\n\

@@ -100,6 +100,7 @@ static MODULES: &[ModuleSpec] = &[
     spec::<ansible::replace::Replace>("replace", None, &[]),
     spec::<ansible::tempfile::TempFile>("tempfile", None, &[]),
     spec::<ansible::hostname::Hostname>("hostname", None, &[]),
+    spec::<ansible::apt_repository::AptRepository>("apt_repository", None, &[]),
     spec::<cluster::numa_locality::NumaLocality>("numa_locality", None, &[]),
     spec::<cluster::perf_report::PerfReport>("perf_report", None, &[]),
 ];

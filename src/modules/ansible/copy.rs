@@ -84,7 +84,8 @@ impl CopyModule {
     /// `src` when it names a folder on the controller.
     fn source_folder(&self, host: &HostReader<'_>) -> Option<PathBuf> {
         let src = self.src.as_deref().filter(|_| !self.remote_src && self.content.is_none())?;
-        host.find_source_folder(src.trim_end_matches('/'), "files").ok()
+        // An absolute `src` comes back as it is, folder or not.
+        host.find_source_folder(src.trim_end_matches('/'), "files").ok().filter(|p| p.is_dir())
     }
 
     async fn wanted(&self, host: &HostReader<'_>) -> Result<Wanted, ModuleError> {

@@ -1,6 +1,7 @@
 //! What several modules share: a file's content and attributes, line editing, controller files.
 
 pub(crate) mod accounts;
+pub(crate) mod apt_sources;
 pub(crate) mod attrs;
 pub(crate) mod content;
 pub(crate) mod controller_file;

@@ -146,6 +146,18 @@ fn hostname_renames_as_ansible_core_does() {
     assert_eq!(on_guest("k3s-worker-tasks", "hostname").trim(), "k3s-worker-tasks");
 }
 
+/// `play.yaml` for `k3s-worker-tasks` (`hosts.yaml`), with its APT held; `None` without a lab.
+fn apt_guest_play(playbook: &str) -> Option<(Test, std::sync::MutexGuard<'static, ()>)> {
+    if !lab_up() {
+        return None;
+    }
+    let apt = APT.lock().unwrap_or_else(|e| e.into_inner());
+    let t = Test::new();
+    tasks_guest_inventory(&t);
+    t.write("play.yaml", playbook);
+    Some((t, apt))
+}
+
 /// `apt_repository` on a real Debian guest, through ansible-core and numarun from the same
 /// play: a new source in a file of its own, added twice (changed once), a commented-out one
 /// enabled where it stands, and the new one removed (its file with it). The play cleans up
@@ -153,15 +165,8 @@ fn hostname_renames_as_ansible_core_does() {
 /// reach no mirror but the lab's proxy, and these sources are made up.)
 #[test]
 fn apt_repository_edits_sources_as_ansible_core_does() {
-    if !lab_up() {
-        return;
-    }
-    let _apt = APT.lock().unwrap_or_else(|e| e.into_inner());
     let guest = "k3s-worker-tasks";
-    let t = Test::new();
-    tasks_guest_inventory(&t);
-    t.write(
-        "play.yaml",
+    let Some((t, _apt)) = apt_guest_play(
         r##"- hosts: k3s-worker-tasks
   gather_facts: false
   become: true
@@ -193,7 +198,9 @@ fn apt_repository_edits_sources_as_ansible_core_does() {
       delegate_to: localhost
       become: false
 "##,
-    );
+    ) else {
+        return;
+    };
     // The run-twice contract on the guest, by numarun alone.
     let out = format!("out={}", t.path().display());
     let first = t.run(&["play", "play.yaml", "-i", "hosts.yaml", "-e", &out]);
@@ -208,6 +215,73 @@ fn apt_repository_edits_sources_as_ansible_core_does() {
         common::ansible::same_outcome_on(&t, &ansible, "hosts.yaml", &[guest], 1);
     }
     assert!(!guest_ssh(guest, "test -e /etc/apt/sources.list.d/extra.list").status.success());
+}
+
+/// `deb822_repository` on a real Debian guest, through ansible-core and numarun from the same
+/// play: a `.sources` file with lists, flags and a key given inline, written once, then removed.
+#[test]
+fn deb822_repository_writes_the_file_ansible_core_writes() {
+    let guest = "k3s-worker-tasks";
+    let Some((t, _apt)) = apt_guest_play(
+        r##"- hosts: k3s-worker-tasks
+  gather_facts: false
+  become: true
+  tasks:
+    - deb822_repository: &example
+        name: Example Repo_1
+        uris: http://deb.example.invalid/debian
+        suites: bookworm
+        components: [main, contrib]
+        architectures: amd64
+        enabled: true
+        trusted: false
+        signed_by: |
+          -----BEGIN PGP PUBLIC KEY BLOCK-----
+
+          mDMEZmFrZRYJKwYBBAHaRw8BAQdA
+          -----END PGP PUBLIC KEY BLOCK-----
+      register: written
+    - deb822_repository: *example
+      register: again
+    - slurp: { src: /etc/apt/sources.list.d/example-repo-1.sources }
+      register: file
+    - stat: { path: /etc/apt/sources.list.d/example-repo-1.sources }
+      register: st
+    - deb822_repository: { name: Example Repo_1, state: absent }
+      register: removed
+    - deb822_repository: { name: Example Repo_1, state: absent }
+      register: removed_again
+    - copy:
+        dest: "{{ out }}/result"
+        content: |
+          {{ written.changed }} {{ again.changed }} {{ removed.changed }} {{ removed_again.changed }} {{ written.dest }} {{ st.stat.mode }}
+          {{ file.content | b64decode }}
+      delegate_to: localhost
+      become: false
+"##,
+    ) else {
+        return;
+    };
+    // ansible-core's module needs python3-debian there; a run cut short may have left its file.
+    on_guest(guest, "sudo apt-get install -y -qq python3-debian >/dev/null");
+    on_guest(guest, "sudo rm -f /etc/apt/sources.list.d/example-repo-1.sources");
+    let out = format!("out={}", t.path().display());
+    let first = t.run(&["play", "play.yaml", "-i", "hosts.yaml", "-e", &out]);
+    first.ok();
+    let text = t.read("result");
+    assert!(
+        text.starts_with(
+            "True False True False /etc/apt/sources.list.d/example-repo-1.sources 0644\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("Signed-By:\n    -----BEGIN PGP PUBLIC KEY BLOCK-----\n    .\n"),
+        "{text}"
+    );
+    if let Some(ansible) = common::ansible::ansible_playbook() {
+        common::ansible::same_outcome_on(&t, &ansible, "hosts.yaml", &[guest], 1);
+    }
 }
 
 #[test]

@@ -6,6 +6,7 @@ pub(crate) mod blockinfile;
 pub(crate) mod command;
 pub(crate) mod copy;
 pub(crate) mod cron;
+pub(crate) mod deb822_repository;
 pub(crate) mod debug;
 pub(crate) mod fail;
 pub(crate) mod fetch;

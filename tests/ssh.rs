@@ -468,6 +468,66 @@ fn become_method_su_hands_the_target_users_password_to_su() {
     );
 }
 
+/// `wait_for_connection` first in a play: a host whose sshd is not up yet is waited for and the
+/// play goes on; one that never comes up is unreachable once the step's timeout has passed.
+#[test]
+fn wait_for_connection_waits_for_a_host_that_comes_up() {
+    let t = Test::new();
+    let mut sshd = Sshd::start();
+    inventory(&t, &[&sshd], "");
+    sshd.stop_listening();
+    let play = |timeout: u32| {
+        format!(
+            "- hosts: all\n  gather_facts: false\n  tasks:\n\
+             \x20   - wait_for_connection: {{ timeout: {timeout}, sleep: 1 }}\n\
+             \x20   - command: id -un\n      register: who\n      changed_when: false\n\
+             \x20   - assert: {{ that: \"who.stdout == '{USER}'\" }}\n"
+        )
+    };
+    t.write("play.yaml", &play(2));
+    let began = Instant::now();
+    let never = t.run(&["play", "play.yaml"]);
+    assert_eq!(never.recap("h0")["unreachable"], 1, "{}", never.stdout);
+    assert!(began.elapsed() >= Duration::from_secs(2), "gave up at once: {}", never.stdout);
+    t.write("play.yaml", &play(60));
+    let restarter = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_secs(3));
+        sshd.restart();
+        sshd
+    });
+    let run = t.run(&["play", "play.yaml"]);
+    let mut sshd = restarter.join().unwrap();
+    run.ok();
+    assert_eq!(run.recap("h0")["ok"], 3, "{}", run.stdout);
+    // Mid-play, as after a reboot: the connection drops, and the step waits for a new one.
+    let marker = sshd.scratch().join("first-step-done");
+    t.write(
+        "play.yaml",
+        &format!(
+            "- hosts: all\n  gather_facts: false\n  tasks:\n\
+             \x20   - command: touch {}\n\
+             \x20   - wait_for_connection: {{ delay: 2, timeout: 60 }}\n\
+             \x20   - command: id -un\n",
+            marker.display()
+        ),
+    );
+    let bouncer = std::thread::spawn(move || {
+        // Killed once the first step has run: the wait then finds no connection.
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !marker.exists() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        sshd.kill();
+        std::thread::sleep(Duration::from_secs(5));
+        sshd.restart();
+        sshd
+    });
+    let rebooted = t.run(&["play", "play.yaml"]);
+    let _sshd = bouncer.join().unwrap();
+    rebooted.ok();
+    assert_eq!(rebooted.changed("h0"), 2, "{}", rebooted.stdout);
+}
+
 #[test]
 fn a_command_timeout_closes_its_channel_and_the_host_goes_on() {
     let t = Test::new();

@@ -3,11 +3,13 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use super::host::{HostPhase, HostState, IncludedRoles};
 use super::play_control::PlayControl;
 use super::shared::Engine;
 use super::{blocks, handlers};
+use crate::connection::{Connection, ConnectionError};
 use crate::events::Event;
 use crate::model::Phase;
 use crate::schedule::ScheduledPhase;
@@ -49,7 +51,7 @@ pub async fn run(
         control,
     };
     if state.target.is_none() {
-        match cx.connect(state).await {
+        match connect(&cx, state, plan).await {
             Ok(target) => state.target = Some(target),
             Err(e) => {
                 state.unreachable = true;
@@ -88,4 +90,33 @@ pub async fn run(
         state.failed |= failed;
     }
     state.ended = false;
+}
+
+/// Opens the host's connection. When the phase begins with `wait_for_connection` (a VM still
+/// booting), a host that cannot be reached yet is tried again every second for as long as that
+/// step would wait (its `delay` and `timeout` as written; 600 s when templated).
+async fn connect(
+    cx: &HostPhase<'_>,
+    state: &HostState,
+    plan: &ScheduledPhase<'_>,
+) -> Result<Arc<dyn Connection>, ConnectionError> {
+    let patience = plan.steps.first().filter(|t| t.module.name == "wait_for_connection").map(|t| {
+        let seconds = |key: &str, default: u64| {
+            t.args.get(key).and_then(|n| n.scalar_text().parse().ok()).unwrap_or(default)
+        };
+        Duration::from_secs(seconds("delay", 0) + seconds("timeout", 600))
+    });
+    let began = Instant::now();
+    loop {
+        match cx.connect(state).await {
+            Ok(target) => return Ok(target),
+            Err(error) => match patience {
+                Some(patience) if began.elapsed() < patience => {
+                    tracing::debug!(%error, "not reachable yet: waiting for the connection");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+                _ => return Err(error),
+            },
+        }
+    }
 }

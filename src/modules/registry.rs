@@ -89,6 +89,7 @@ static MODULES: &[ModuleSpec] = &[
     spec::<ansible::fetch::Fetch>("fetch", None, &[]),
     spec::<ansible::pause::Pause>("pause", None, &[]),
     spec::<ansible::wait_for::WaitFor>("wait_for", None, &[]),
+    spec::<ansible::wait_for_connection::WaitForConnection>("wait_for_connection", None, &[]),
     spec::<ansible::user::User>("user", None, &[]),
     spec::<ansible::get_url::GetUrl>("get_url", None, &[]),
     spec::<ansible::uri::Uri>("uri", None, &[]),

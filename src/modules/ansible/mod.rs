@@ -40,3 +40,4 @@ pub(crate) mod unarchive;
 pub(crate) mod uri;
 pub(crate) mod user;
 pub(crate) mod wait_for;
+pub(crate) mod wait_for_connection;

@@ -1,0 +1,74 @@
+//! `wait_for_connection`: waits until the host runs a command again (after a reboot, or a VM
+//! that is still booting), trying every `sleep` seconds for up to `timeout`, each try bounded
+//! by `connect_timeout`. A dropped SSH connection is opened anew at each try. It waits in check
+//! mode too, where ansible-core skips: a dry run past it then speaks of a host that answers.
+//! A host that cannot be reached when its play begins is waited for by the engine, when this
+//! is the play's first step (`engine::host_phase`).
+
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use minijinja::Value;
+use serde::Deserialize;
+
+use crate::connection::Command;
+use crate::modules::contract::{Check, Module, Outcome};
+use crate::modules::error::ModuleError;
+use crate::modules::host_reader::HostReader;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WaitForConnection {
+    #[serde(default)]
+    delay: u64,
+    #[serde(default = "one")]
+    sleep: u64,
+    #[serde(default = "ten_minutes")]
+    timeout: u64,
+    #[serde(default = "five")]
+    connect_timeout: u64,
+}
+
+fn one() -> u64 {
+    1
+}
+
+fn five() -> u64 {
+    5
+}
+
+fn ten_minutes() -> u64 {
+    600
+}
+
+#[async_trait]
+impl Module for WaitForConnection {
+    type Plan = ();
+
+    async fn check(&self, host: &HostReader<'_>) -> Result<Check<()>, ModuleError> {
+        let began = Instant::now();
+        tokio::time::sleep(Duration::from_secs(self.delay)).await;
+        let deadline = began + Duration::from_secs(self.delay + self.timeout);
+        let attempt = Duration::from_secs(self.connect_timeout.max(1));
+        loop {
+            let reply = tokio::time::timeout(attempt, host.probe(Command::argv(["true"]))).await;
+            let why = match reply {
+                Ok(Ok(output)) if output.rc == 0 => break,
+                Ok(Ok(output)) => format!("`true` exited {}", output.rc),
+                Ok(Err(error)) => error.to_string(),
+                Err(_) => format!("no answer within {}s", attempt.as_secs()),
+            };
+            if Instant::now() + Duration::from_secs(self.sleep) >= deadline {
+                return Err(ModuleError::failed(format!(
+                    "timed out waiting for ping module test: {why}"
+                )));
+            }
+            tokio::time::sleep(Duration::from_secs(self.sleep)).await;
+        }
+        let elapsed = began.elapsed().as_secs();
+        Ok(Check::Ok(Outcome {
+            data: vec![("elapsed".into(), Value::from(elapsed))],
+            ..Outcome::default()
+        }))
+    }
+}

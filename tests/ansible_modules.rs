@@ -463,6 +463,43 @@ fn copy_of_a_folder_copies_what_ansible_copies() {
     same_files(&t, &ansible, 21);
 }
 
+/// `apt_key` into a keyring of the test's: a key from `data` (its id read from it), again, by
+/// `file`, removed by its long id, and a malformed id refused.
+#[test]
+fn apt_key_adds_and_removes_as_ansible_does() {
+    let Some(ansible) = ansible_playbook() else { return };
+    let t = Test::local();
+    let (armored, id) = common::gpg_key(t.path());
+    t.write("key.asc", &armored);
+    let play = format!(
+        r##"- hosts: localhost
+  gather_facts: false
+  vars: {{ keyring: "{{{{ out }}}}.gpg" }}
+  tasks:
+    - file: {{ path: "{{{{ keyring }}}}", state: absent }}
+    - apt_key: {{ data: "{{{{ lookup('file', 'key.asc') }}}}", keyring: "{{{{ keyring }}}}" }}
+      register: added
+    - apt_key: {{ data: "{{{{ lookup('file', 'key.asc') }}}}", keyring: "{{{{ keyring }}}}" }}
+      register: again
+    - apt_key: {{ id: "{id}", keyring: "{{{{ keyring }}}}", state: absent }}
+      register: removed
+    - apt_key: {{ file: "{{{{ playbook_dir }}}}/key.asc", keyring: "{{{{ keyring }}}}" }}
+      register: from_file
+    - apt_key: {{ id: "12345", keyring: "{{{{ keyring }}}}", state: absent }}
+      register: bad_id
+      ignore_errors: true
+    - copy:
+        dest: "{{{{ out }}}}/results"
+        content: |
+          {{{{ added.changed }}}} {{{{ again.changed }}}} {{{{ removed.changed }}}} {{{{ from_file.changed }}}} {{{{ bad_id.failed }}}}
+          {{{{ added.fp }}}} {{{{ added.short_id }}}} {{{{ added.key_id }}}} {{{{ added.before | length }}}} {{{{ added.after | length }}}} {{{{ again.before | length }}}}
+"##
+    );
+    t.write("play.yaml", &play);
+    same_files(&t, &ansible, 1);
+    assert!(t.read("by-numarun/results").starts_with("True False True True True\n"));
+}
+
 /// `get_url` (a download, a file kept by its checksum or by the server's "not modified", a
 /// checksum that does not match) and `uri` (JSON, content, a status asked for, a method the
 /// server refuses) against a real web server, through both.

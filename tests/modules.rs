@@ -57,6 +57,7 @@ on_both_targets!(
     known_hosts_recurse_and_remote_src_converge,
     unarchive_converges,
     apt_deb_converges,
+    apt_key_converges,
 );
 
 /// The run-twice contract, with `expected` the steps the first run changes.
@@ -1304,4 +1305,37 @@ fn apt_deb_converges(t: Test) {
     converges(&t, &["purge"]);
     assert!(!std::path::Path::new(&format!("/etc/{name}.conf")).exists());
     common::debian::purge(&name);
+}
+
+/// `apt_key` into a keyring of the test's (APT's own is the machine's): a key added from
+/// `data`, then removed by its id.
+fn apt_key_converges(t: Test) {
+    if !runs_as_root("apt-key") {
+        return;
+    }
+    let (armored, id) = common::gpg_key(t.path());
+    t.write("key.asc", &armored).write("work/.keep", "");
+    play_on_work(
+        &t,
+        r#"
+    - name: add
+      apt_key: { data: "{{ lookup('file', 'key.asc') }}", keyring: "{{ w }}/test.gpg" }
+      become: true
+"#,
+    );
+    converges(&t, &["add"]);
+    let listed = std::process::Command::new("gpg")
+        .args(["--no-default-keyring", "--keyring"])
+        .arg(t.path().join("work/test.gpg"))
+        .args(["--with-colons", "--list-keys"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&listed.stdout).contains(&id));
+    play_on_work(
+        &t,
+        &format!(
+            "\n    - name: remove\n      apt_key: {{ id: \"{id}\", keyring: \"{{{{ w }}}}/test.gpg\", state: absent }}\n      become: true\n"
+        ),
+    );
+    converges(&t, &["remove"]);
 }

@@ -102,6 +102,7 @@ static MODULES: &[ModuleSpec] = &[
     spec::<ansible::tempfile::TempFile>("tempfile", None, &[]),
     spec::<ansible::hostname::Hostname>("hostname", None, &[]),
     spec::<ansible::apt_repository::AptRepository>("apt_repository", None, &[]),
+    spec::<ansible::apt_key::AptKey>("apt_key", None, &[]),
     spec::<ansible::deb822_repository::Deb822Repository>("deb822_repository", None, &[]),
     spec::<cluster::numa_locality::NumaLocality>("numa_locality", None, &[]),
     spec::<cluster::perf_report::PerfReport>("perf_report", None, &[]),

@@ -234,3 +234,33 @@ impl Run {
         self.recap(host)["changed"].as_u64().unwrap()
     }
 }
+
+/// An OpenPGP public key made for the test (ed25519, no passphrase), armored, and its long id.
+pub fn gpg_key(dir: &Path) -> (String, String) {
+    let home = dir.join(".gnupg-maker");
+    fs::create_dir_all(&home).unwrap();
+    fs::set_permissions(&home, fs::Permissions::from_mode(0o700)).unwrap();
+    let gpg = |args: &[&str]| {
+        let out = Command::new("gpg")
+            .args(["--batch", "--homedir"])
+            .arg(&home)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "gpg {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    gpg(&[
+        "--passphrase",
+        "",
+        "--quick-gen-key",
+        "numarun test <test@example.invalid>",
+        "ed25519",
+        "sign",
+        "never",
+    ]);
+    let armored = gpg(&["--armor", "--export"]);
+    let listing = gpg(&["--with-colons", "--list-keys"]);
+    let id = listing.lines().find(|l| l.starts_with("pub")).unwrap().split(':').nth(4).unwrap();
+    (armored, id.to_string())
+}

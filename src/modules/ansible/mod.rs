@@ -1,5 +1,6 @@
 //! Modules that take Ansible's arguments (and aliases) and return its results.
 
+pub(crate) mod apt_key;
 pub(crate) mod apt_repository;
 pub(crate) mod assert;
 pub(crate) mod blockinfile;

@@ -250,7 +250,9 @@ impl Module for AptKey {
                 (self.apt_key(&recv), "fetch the key")
             }
             _ => {
-                return Err(ModuleError::failed("No key to add: give data, file, url or keyserver"));
+                return Err(ModuleError::failed(
+                    "No key to add: give data, file, url or keyserver",
+                ));
             }
         };
         let output = host.run(command).await?;

@@ -1,8 +1,9 @@
 //! `copy` of a controller folder: every folder and file under it, as ansible-core copies them.
 //! `src` ending in `/` copies what is inside into `dest`; without it, the folder itself (so
 //! into `dest/NAME`). Folders that are missing (`dest` and those above it too) are made with
-//! `directory_mode` (the host's default without it); existing ones keep theirs. Each file is a managed file of its own
-//! (content, mode, owner), so a rerun changes nothing and a dry run names each file.
+//! `directory_mode` (the host's default without it); existing ones keep theirs. Each file is a
+//! managed file of its own (content, mode, owner), so a rerun changes nothing and a dry run
+//! names each file.
 
 use std::path::{Path, PathBuf};
 

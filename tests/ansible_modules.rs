@@ -426,7 +426,8 @@ fn file_hard_links_times_and_follow_act_as_in_ansible() {
 }
 
 /// `copy` of a controller folder (itself, and what is inside it, over a folder that has some of
-/// it already), `directory_mode`, and a `checksum` that does or does not match.
+/// it already), of a folder on the host (`remote_src`), `directory_mode`, and a `checksum` that
+/// does or does not match.
 #[test]
 fn copy_of_a_folder_copies_what_ansible_copies() {
     let Some(ansible) = ansible_playbook() else { return };
@@ -447,6 +448,10 @@ fn copy_of_a_folder_copies_what_ansible_copies() {
     - copy: { src: "site/", dest: "{{ out }}/flat" }
       register: contents
     - copy: { src: "site/", dest: "{{ out }}/kept", force: false }
+    - copy: { src: "{{ out }}/www/site", dest: "{{ out }}/mirror", remote_src: true, directory_mode: "0700" }
+      register: remote
+    - copy: { src: "{{ out }}/www/site/", dest: "{{ out }}/mirror", remote_src: true, directory_mode: "0700" }
+      register: remote_contents
     - copy: { content: "x\n", dest: "{{ out }}/summed", checksum: 6fcf9dfbd479ed82697fee719b9f8c610a11ff2a }
       register: summed
     - copy: { content: "y\n", dest: "{{ out }}/summed", checksum: 6fcf9dfbd479ed82697fee719b9f8c610a11ff2a }
@@ -456,11 +461,12 @@ fn copy_of_a_folder_copies_what_ansible_copies() {
         dest: "{{ out }}/results"
         content: |
           {{ folder.changed }} {{ folder_again.changed }} {{ contents.changed }} {{ summed.changed }} {{ wrong_sum.failed }}
+          {{ remote.changed }} {{ remote_contents.changed }}
 "##;
     t.write("play.yaml", play);
     // www/site, its css/ and empty/, 3 files; flat's 3 files, css/, empty/; kept's the same;
-    // summed; results.
-    same_files(&t, &ansible, 21);
+    // summed; results; then mirror/ with a copy of site/ in it, and site's contents beside.
+    same_files(&t, &ansible, 21 + 12);
 }
 
 /// `apt_key` into a keyring of the test's: a key from `data` (its id read from it), again, by

@@ -189,11 +189,12 @@ fn file_hard_links_times_and_follow_converge(t: Test) {
 
 /// `copy` of a controller folder: the folder itself (`src: site`) with `directory_mode` for the
 /// folders it makes, and what is inside it (`src: site/`); a `checksum` the content has; and an
-/// absolute `src` that is a file, not a folder.
+/// absolute `src` that is a file, not a folder; and a folder on the host (`remote_src`).
 fn copy_of_a_folder_converges(t: Test) {
     t.write("files/site/index.html", "<h1>hi</h1>\n")
         .write("files/site/css/main.css", "h1 { color: red }\n")
-        .write("work/flat/index.html", "stale\n");
+        .write("work/flat/index.html", "stale\n")
+        .write("work/on-host/conf/app.conf", "port = 80\n");
     play_on_work(
         &t,
         r#"
@@ -205,10 +206,13 @@ fn copy_of_a_folder_converges(t: Test) {
       copy: { content: "x\n", dest: "{{ w }}/c", checksum: 6fcf9dfbd479ed82697fee719b9f8c610a11ff2a }
     - name: absolute file
       copy: { src: "{dir}/files/site/index.html", dest: "{{ w }}/abs.html" }
+    - name: host folder
+      copy: { src: "{{ w }}/on-host", dest: "{{ w }}/mirror", remote_src: true }
 "#,
     );
     std::fs::create_dir_all(t.path().join("files/site/empty")).unwrap();
-    converges(&t, &["folder", "contents", "checksum", "absolute file"]);
+    converges(&t, &["folder", "contents", "checksum", "absolute file", "host folder"]);
+    assert_eq!(t.read("work/mirror/on-host/conf/app.conf"), "port = 80\n");
     let tree = t.tree("work");
     let entry = |p: &str| tree[std::path::Path::new(p)].split(' ').take(2).collect::<Vec<_>>();
     assert_eq!(entry("www/site"), ["dir", "750"]);

@@ -1,12 +1,13 @@
 //! `copy`: a file with given content, a copy of a controller-side file or of a host file, or a
-//! copy of a controller folder (`support::folder_copy`).
+//! copy of a folder, the controller's or the host's (`support::folder_copy`).
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
 use serde::Deserialize;
 
-use crate::connection::PlannedRead;
+use crate::connection::{Command, FileKind, PlannedRead};
 use crate::diag::Diag;
 use crate::file_error::FileError;
 use crate::modules::contract::{Check, Module, Outcome};
@@ -16,7 +17,7 @@ use crate::modules::host_writer::HostWriter;
 use crate::modules::support::attrs::{FileAttrs, Mode};
 use crate::modules::support::content::{self, FileWrite, Wanted};
 use crate::modules::support::digest::sha1_hex;
-use crate::modules::support::folder_copy::{self, FolderCopy, FolderPlan};
+use crate::modules::support::folder_copy::{self, Entry, FolderCopy, FolderPlan};
 use crate::modules::support::safe_write::Safety;
 use crate::yaml::Node;
 
@@ -94,11 +95,7 @@ impl CopyModule {
             (None, Some(src)) if self.remote_src => {
                 let bytes = match host.inspect(src).await? {
                     Some((_, Some(bytes))) => bytes,
-                    Some(_) => {
-                        return Err(ModuleError::failed(format!(
-                            "{src} on the host is a directory: copying a host folder is not supported"
-                        )));
-                    }
+                    Some(_) => return Err(ModuleError::failed(format!("{src} is not a file"))),
                     // Often an earlier step makes it: a dry run cannot know, a real run fails.
                     None => return Err(ModuleError::NotYet(format!("Source {src} not found"))),
                 };
@@ -130,32 +127,100 @@ impl CopyModule {
         Ok(Wanted { path, stat, before, desired, make_parents: false })
     }
 
-    /// A folder copy's check: into `dest` (`src/`), or into `dest/NAME` (`src`).
+    /// A folder copy's check: into `dest` (`src/`), or into `dest/NAME` (`src`), from the
+    /// controller's folder, or (`remote_src`) the host's.
     async fn check_folder(
         &self,
         host: &HostReader<'_>,
-        folder: &Path,
+        folder: Folder,
     ) -> Result<Check<FolderPlan>, ModuleError> {
         let src = self.src.as_deref().unwrap_or_default();
-        let base = match (src.ends_with('/'), folder.file_name()) {
+        let name = Path::new(src.trim_end_matches('/')).file_name();
+        let base = match (src.ends_with('/'), name) {
             (false, Some(name)) => {
                 format!("{}/{}", self.dest.trim_end_matches('/'), name.to_string_lossy())
             }
             _ => self.dest.clone(),
         };
-        let read = |path: &Path| self.read_source(path);
+        let (root, entries, on_host) = match &folder {
+            Folder::Controller(path) => (None, folder_copy::walk(path)?, HashMap::new()),
+            Folder::Host => host_folder(host, src).await?,
+        };
+        let read = |inner: &Path| match &folder {
+            Folder::Controller(path) => self.read_source(&path.join(inner)),
+            Folder::Host => on_host.get(inner).cloned().ok_or_else(|| {
+                ModuleError::failed(format!("{} vanished from {src}", inner.display()))
+            }),
+        };
+        // A host folder's copy keeps its folders' modes, where `directory_mode` is not used, as
+        // ansible-core's `remote_src` copy does.
+        let directory_mode = match folder {
+            Folder::Controller(_) => self.directory_mode.clone(),
+            Folder::Host => None,
+        };
         let copy = FolderCopy {
             file_attrs: self.attrs(),
             folder_attrs: FileAttrs {
-                mode: self.directory_mode.clone(),
+                mode: directory_mode,
                 owner: self.owner.clone(),
                 group: self.group.clone(),
             },
             force: self.force,
             read: &read,
         };
-        copy.check(host, folder, &base).await
+        copy.check(host, src, root, entries, &base).await
     }
+
+    /// `src` when it names a folder: on the controller, or with `remote_src` on the host.
+    async fn folder(&self, host: &HostReader<'_>) -> Result<Option<Folder>, ModuleError> {
+        match &self.src {
+            Some(src) if self.remote_src => {
+                let stat = host.stat(src.trim_end_matches('/')).await?;
+                Ok(stat.filter(|s| s.kind == FileKind::Directory).map(|_| Folder::Host))
+            }
+            _ => Ok(self.source_folder(host).map(Folder::Controller)),
+        }
+    }
+}
+
+/// Where a folder copy's source is.
+enum Folder {
+    Controller(PathBuf),
+    /// `src` on the host (`remote_src`).
+    Host,
+}
+
+/// A folder on the host: its own mode, what is under it (as `folder_copy::walk` lists a
+/// controller folder, with modes), and the bytes of each file in it (read now: the check must
+/// know them).
+async fn host_folder(
+    host: &HostReader<'_>,
+    src: &str,
+) -> Result<(Option<u32>, Vec<Entry>, HashMap<PathBuf, Vec<u8>>), ModuleError> {
+    let list = r#"cd "$1" && stat -L -c '%a' . && find . -mindepth 1 -follow \( -type d -o -type f \) -printf '%y %m %P\0' | LC_ALL=C sort -z -k3"#;
+    let listing = host
+        .probe_ok(Command::argv(["/bin/sh", "-c", list, "list", src]), "listing the folder")
+        .await?;
+    let text = String::from_utf8_lossy(&listing.stdout);
+    let (root, records) = text.split_once('\n').unwrap_or(("", ""));
+    let mut entries = Vec::new();
+    let mut contents = HashMap::new();
+    let top = src.trim_end_matches('/');
+    for record in records.split('\0').filter(|r| !r.is_empty()) {
+        let mut fields = record.splitn(3, ' ');
+        let (Some(kind), Some(mode), Some(inner)) = (fields.next(), fields.next(), fields.next())
+        else {
+            continue;
+        };
+        let path = PathBuf::from(inner);
+        let folder = kind == "d";
+        if !folder {
+            let bytes = host.read(&format!("{top}/{inner}")).await?.unwrap_or_default();
+            contents.insert(path.clone(), bytes);
+        }
+        entries.push(Entry { path, folder, mode: u32::from_str_radix(mode, 8).ok() });
+    }
+    Ok((u32::from_str_radix(root.trim(), 8).ok(), entries, contents))
 }
 
 #[async_trait]
@@ -163,8 +228,8 @@ impl Module for CopyModule {
     type Plan = CopyPlan;
 
     async fn check(&self, host: &HostReader<'_>) -> Result<Check<CopyPlan>, ModuleError> {
-        if let Some(folder) = self.source_folder(host) {
-            return Ok(self.check_folder(host, &folder).await?.map_plan(CopyPlan::Folder));
+        if let Some(folder) = self.folder(host).await? {
+            return Ok(self.check_folder(host, folder).await?.map_plan(CopyPlan::Folder));
         }
         let check = content::check(host, &self.wanted(host).await?, &self.attrs()).await?;
         Ok(check.map_plan(|plan| CopyPlan::File(plan.with_safety(self.safety()))))

@@ -1,4 +1,5 @@
-//! `copy` of a controller folder: every folder and file under it, as ansible-core copies them.
+//! `copy` of a folder (on the controller, or with `remote_src` on the host): every folder and
+//! file under it, as ansible-core copies them.
 //! `src` ending in `/` copies what is inside into `dest`; without it, the folder itself (so
 //! into `dest/NAME`). Folders that are missing (`dest` and those above it too) are made with
 //! `directory_mode` (the host's default without it); existing ones keep theirs. Each file is a
@@ -13,7 +14,7 @@ use crate::modules::contract::{Change, Check, Outcome};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::host_writer::HostWriter;
-use crate::modules::support::attrs::FileAttrs;
+use crate::modules::support::attrs::{FileAttrs, Mode};
 use crate::modules::support::content::{self, FileWrite, Wanted};
 
 /// What a folder copy does: the folders to make (parents first), then the files to write.
@@ -31,12 +32,29 @@ pub struct FolderCopy<'a> {
     pub folder_attrs: FileAttrs,
     /// An existing file is replaced.
     pub force: bool,
-    /// Reads a controller file (a vaulted one decrypted, as `copy` does).
+    /// Reads a source file, by its path below the source folder.
     pub read: &'a (dyn Fn(&Path) -> Result<Vec<u8>, ModuleError> + Sync),
 }
 
-/// Everything under `root`, folders before what is in them, by name: (path below root, is folder).
-fn walk(root: &Path) -> Result<Vec<(PathBuf, bool)>, ModuleError> {
+/// A file or folder of the source, by its path below the source folder.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub path: PathBuf,
+    pub folder: bool,
+    /// The source's own mode, kept in the copy (a copy on the host keeps modes, as
+    /// ansible-core's `remote_src` copy does); `None`: the copy's arguments decide.
+    pub mode: Option<u32>,
+}
+
+/// Everything under a controller folder, folders before what is in them, by name.
+pub fn walk(root: &Path) -> Result<Vec<Entry>, ModuleError> {
+    Ok(walk_paths(root)?
+        .into_iter()
+        .map(|(path, folder)| Entry { path, folder, mode: None })
+        .collect())
+}
+
+fn walk_paths(root: &Path) -> Result<Vec<(PathBuf, bool)>, ModuleError> {
     let mut found = Vec::new();
     let mut entries: Vec<_> = std::fs::read_dir(root)
         .map_err(|e| FileError::read(root, e))?
@@ -49,7 +67,8 @@ fn walk(root: &Path) -> Result<Vec<(PathBuf, bool)>, ModuleError> {
         let name = PathBuf::from(entry.file_name());
         if path.is_dir() {
             found.push((name.clone(), true));
-            found.extend(walk(&path)?.into_iter().map(|(inner, dir)| (name.join(inner), dir)));
+            found
+                .extend(walk_paths(&path)?.into_iter().map(|(inner, dir)| (name.join(inner), dir)));
         } else {
             found.push((name, false));
         }
@@ -58,11 +77,14 @@ fn walk(root: &Path) -> Result<Vec<(PathBuf, bool)>, ModuleError> {
 }
 
 impl FolderCopy<'_> {
-    /// What copying the controller folder `source` to `base` on the host would change.
+    /// What copying the folder `source` (`root`: its own mode, kept as its entries' are; then
+    /// its `entries`, as `walk` lists them) to `base` on the host would change.
     pub async fn check(
         &self,
         host: &HostReader<'_>,
-        source: &Path,
+        source: &str,
+        root: Option<u32>,
+        entries: Vec<Entry>,
         base: &str,
     ) -> Result<Check<FolderPlan>, ModuleError> {
         let mut plan = FolderPlan::default();
@@ -82,35 +104,35 @@ impl FolderCopy<'_> {
             let attrs = self.folder_attrs.resolve(host, None, true).await?;
             plan.folders.push((folder, attrs));
         }
-        let folders = std::iter::once((PathBuf::new(), true)).chain(walk(source)?);
-        for (inner, is_folder) in folders {
+        let top = Entry { path: PathBuf::new(), folder: true, mode: root };
+        for Entry { path: inner, folder, mode } in std::iter::once(top).chain(entries) {
             let path = match inner.as_os_str().is_empty() {
                 true => base.to_string(),
                 false => format!("{base}/{}", inner.display()),
             };
-            if is_folder {
+            if folder {
                 match host.stat(&path).await? {
                     None => {
-                        let attrs = self.folder_attrs.resolve(host, None, true).await?;
+                        let mut attrs = self.folder_attrs.resolve(host, None, true).await?;
+                        attrs.mode = mode.or(attrs.mode);
                         plan.folders.push((path, attrs));
                     }
                     Some(stat) if stat.kind == FileKind::Directory => {}
                     Some(_) => {
                         return Err(ModuleError::failed(format!(
-                            "{path} is not a directory: cannot copy the folder {} into it",
-                            source.display()
+                            "{path} is not a directory: cannot copy the folder {source} into it"
                         )));
                     }
                 }
                 continue;
             }
             let (stat, before) = content::current(host, &path).await?;
-            let desired = (before.is_none() || self.force)
-                .then(|| (self.read)(&source.join(&inner)))
-                .transpose()?;
+            let desired =
+                (before.is_none() || self.force).then(|| (self.read)(&inner)).transpose()?;
             let wanted = Wanted { path, stat, before, desired, make_parents: false };
-            if let Check::Change(_, write) = content::check(host, &wanted, &self.file_attrs).await?
-            {
+            let kept = FileAttrs { mode: mode.map(Mode::Bits), ..self.file_attrs.clone() };
+            let attrs = if self.file_attrs.mode.is_some() { &self.file_attrs } else { &kept };
+            if let Check::Change(_, write) = content::check(host, &wanted, attrs).await? {
                 made += usize::from(wanted.before.is_none());
                 plan.files.push(write);
             }

@@ -96,21 +96,9 @@ impl AptKey {
         Command::argv(argv)
     }
 
-    /// The keys in the keyring, long ids (short ones when `short`).
-    async fn listed(&self, run: impl AsyncRun, short: bool) -> Result<Vec<String>, ModuleError> {
-        let list = self.apt_key(&["adv", "--list-public-keys", "--keyid-format=long"]);
-        let output = run.run(list).await?;
-        if output.rc != 0 {
-            return Err(ModuleError::failed(format!(
-                "Unable to list public keys: {}",
-                output.stderr_text().trim()
-            )));
-        }
-        let ids = key_ids(&String::from_utf8_lossy(&output.stdout));
-        Ok(ids
-            .into_iter()
-            .map(|id| if short { id[id.len().saturating_sub(8)..].to_string() } else { id })
-            .collect())
+    /// The command that lists the keyring's keys.
+    fn list(&self) -> Command {
+        self.apt_key(&["adv", "--list-public-keys", "--keyid-format=long"])
     }
 
     /// The key's bytes from `url`, fetched on the host.
@@ -188,24 +176,19 @@ async fn gpg_first_key(
         .ok_or_else(|| ModuleError::failed(format!("Unable to extract key from '{what}'")))
 }
 
-/// Runs a command for a check (a probe) or for apply, so one listing serves both.
-#[async_trait]
-trait AsyncRun: Send {
-    async fn run(&self, command: Command) -> Result<crate::connection::Output, ModuleError>;
-}
-
-#[async_trait]
-impl AsyncRun for &HostReader<'_> {
-    async fn run(&self, command: Command) -> Result<crate::connection::Output, ModuleError> {
-        self.probe(command).await
+/// The keys a listing shows, long ids (short ones when `short`).
+fn listed(output: crate::connection::Output, short: bool) -> Result<Vec<String>, ModuleError> {
+    if output.rc != 0 {
+        return Err(ModuleError::failed(format!(
+            "Unable to list public keys: {}",
+            output.stderr_text().trim()
+        )));
     }
-}
-
-#[async_trait]
-impl AsyncRun for &HostWriter<'_> {
-    async fn run(&self, command: Command) -> Result<crate::connection::Output, ModuleError> {
-        HostWriter::run(self, command).await
-    }
+    let ids = key_ids(&String::from_utf8_lossy(&output.stdout));
+    Ok(ids
+        .into_iter()
+        .map(|id| if short { id[id.len().saturating_sub(8)..].to_string() } else { id })
+        .collect())
 }
 
 #[async_trait]
@@ -224,7 +207,7 @@ impl Module for AptKey {
         // writes nothing.
         let before = match &self.keyring {
             Some(keyring) if host.stat(keyring).await?.is_none() => Vec::new(),
-            _ => self.listed(host, short).await?,
+            _ => listed(host.probe(self.list()).await?, short)?,
         };
         let present = before.contains(if short { &id.short } else { &id.long });
         let summary = match (self.state, present) {
@@ -263,7 +246,7 @@ impl Module for AptKey {
             )));
         }
         let short = id.full.len() == 8;
-        let after = self.listed(host, short).await?;
+        let after = listed(host.run(self.list()).await?, short)?;
         let present = after.contains(if short { &id.short } else { &id.long });
         if present != (self.state == Presence::Present) {
             return Err(ModuleError::failed(format!(

@@ -6,7 +6,9 @@ mod common;
 
 use std::sync::Mutex;
 
-use common::lab::{GUESTS, guest_ssh, inventory, lab, lab_up, on_guest, project, text};
+use common::lab::{
+    GUESTS, guest_ssh, inventory, lab, lab_up, on_guest, project, tasks_guest_play, text,
+};
 use common::{Run, Test};
 
 fn play(t: &Test, playbook: &str, extra: &[&str]) -> Run {
@@ -59,17 +61,6 @@ fn every_guest_answers_as_itself_with_no_way_out() {
     }
 }
 
-/// `hosts.yaml`: the guest `k3s-worker-tasks` as both ansible-core and numarun reach it.
-fn tasks_guest_inventory(t: &Test) {
-    t.write(
-        "hosts.yaml",
-        // `ansible_connection` said: the reference run is given `-c local` for its other tests.
-        "all:\n  hosts:\n    k3s-worker-tasks:\n      ansible_connection: ssh\n      ansible_host: 10.99.0.14\n      ansible_user: admin\n\
-         \x20     ansible_ssh_private_key_file: /var/lib/numarun-lab/ssh/id_ed25519\n\
-         \x20     ansible_ssh_common_args: -o UserKnownHostsFile=/var/lib/numarun-lab/ssh/known_hosts\n",
-    );
-}
-
 /// `hostname` on a real systemd guest: renamed (its file, the kernel's name and the facts the
 /// next steps see), renamed again to no change, and back; and `service` taking the `pattern`
 /// and `sleep` that ansible-core ignores under systemd.
@@ -108,15 +99,9 @@ fn hostname_renames_a_systemd_guest_and_back() {
 /// ansible-core's module runs there): the same changes, names and facts.
 #[test]
 fn hostname_renames_as_ansible_core_does() {
-    if !lab_up() {
-        return;
-    }
     let Some(ansible) = common::ansible::ansible_playbook() else { return };
-    let _names = NAMES.lock().unwrap_or_else(|e| e.into_inner());
-    let t = Test::new();
-    tasks_guest_inventory(&t);
-    t.write(
-        "play.yaml",
+    let Some((t, _names)) = tasks_guest_play(
+        &NAMES,
         r#"- hosts: k3s-worker-tasks
   gather_facts: false
   become: true
@@ -137,25 +122,15 @@ fn hostname_renames_as_ansible_core_does() {
       delegate_to: localhost
       become: false
 "#,
-    );
+    ) else {
+        return;
+    };
     common::ansible::same_outcome_on(&t, &ansible, "hosts.yaml", &["k3s-worker-tasks"], 1);
     assert_eq!(
         t.read("by-numarun/result"),
         "True False nr-parity.lab.example nr-parity nr-parity.lab.example True k3s-worker-tasks nr-parity.lab.example\n"
     );
     assert_eq!(on_guest("k3s-worker-tasks", "hostname").trim(), "k3s-worker-tasks");
-}
-
-/// `play.yaml` for `k3s-worker-tasks` (`hosts.yaml`), with its APT held; `None` without a lab.
-fn apt_guest_play(playbook: &str) -> Option<(Test, std::sync::MutexGuard<'static, ()>)> {
-    if !lab_up() {
-        return None;
-    }
-    let apt = APT.lock().unwrap_or_else(|e| e.into_inner());
-    let t = Test::new();
-    tasks_guest_inventory(&t);
-    t.write("play.yaml", playbook);
-    Some((t, apt))
 }
 
 /// `apt_repository` on a real Debian guest, through ansible-core and numarun from the same
@@ -166,7 +141,8 @@ fn apt_guest_play(playbook: &str) -> Option<(Test, std::sync::MutexGuard<'static
 #[test]
 fn apt_repository_edits_sources_as_ansible_core_does() {
     let guest = "k3s-worker-tasks";
-    let Some((t, _apt)) = apt_guest_play(
+    let Some((t, _apt)) = tasks_guest_play(
+        &APT,
         r##"- hosts: k3s-worker-tasks
   gather_facts: false
   become: true
@@ -222,7 +198,8 @@ fn apt_repository_edits_sources_as_ansible_core_does() {
 #[test]
 fn deb822_repository_writes_the_file_ansible_core_writes() {
     let guest = "k3s-worker-tasks";
-    let Some((t, _apt)) = apt_guest_play(
+    let Some((t, _apt)) = tasks_guest_play(
+        &APT,
         r##"- hosts: k3s-worker-tasks
   gather_facts: false
   become: true

@@ -51,7 +51,8 @@ start_guest() {
         for dev in "${!DISK_SIZE[@]}"; do binds+=("--bind=$(disk_loop "$dev"):/dev/$dev" "--bind=$(disk_loop "$dev")"); done
     fi
     # --register=no --keep-unit: there is no systemd (nor machined) as PID 1 on the host.
-    setsid systemd-nspawn --boot --register=no --keep-unit --quiet --console=read-only \
+    # guest-machine boots the guest again when it reboots.
+    setsid "$LAB_SRC/parts/guest-machine" --boot --register=no --keep-unit --quiet --console=read-only \
         --directory="$dir/root" --machine="$guest" --network-namespace-path="/run/netns/$(netns "$guest")" \
         --resolv-conf=off "${binds[@]}" </dev/null >"$dir/console.log" 2>&1 &
     echo $! >"$(guest_pidfile "$guest")"

@@ -101,6 +101,7 @@ static MODULES: &[ModuleSpec] = &[
     spec::<ansible::replace::Replace>("replace", None, &[]),
     spec::<ansible::tempfile::TempFile>("tempfile", None, &[]),
     spec::<ansible::hostname::Hostname>("hostname", None, &[]),
+    spec::<ansible::reboot::Reboot>("reboot", None, &[]),
     spec::<ansible::apt_repository::AptRepository>("apt_repository", None, &[]),
     spec::<ansible::apt_key::AptKey>("apt_key", None, &[]),
     spec::<ansible::deb822_repository::Deb822Repository>("deb822_repository", None, &[]),

@@ -87,3 +87,30 @@ pub fn virsh(args: &[&str]) -> String {
         .expect("run virsh");
     text(&out.stdout) + &text(&out.stderr)
 }
+
+/// `hosts.yaml`: the guest `k3s-worker-tasks` as both ansible-core and numarun reach it.
+pub fn tasks_guest_inventory(t: &super::Test) {
+    t.write(
+        "hosts.yaml",
+        // `ansible_connection` said: the reference run is given `-c local` for its other tests.
+        "all:\n  hosts:\n    k3s-worker-tasks:\n      ansible_connection: ssh\n      ansible_host: 10.99.0.14\n      ansible_user: admin\n\
+         \x20     ansible_ssh_private_key_file: /var/lib/numarun-lab/ssh/id_ed25519\n\
+         \x20     ansible_ssh_common_args: -o UserKnownHostsFile=/var/lib/numarun-lab/ssh/known_hosts\n",
+    );
+}
+
+/// `play.yaml` for `k3s-worker-tasks` (`hosts.yaml`), with `lock` held for the tests that use
+/// the same part of the guest; `None` without a lab.
+pub fn tasks_guest_play(
+    lock: &'static Mutex<()>,
+    playbook: &str,
+) -> Option<(super::Test, std::sync::MutexGuard<'static, ()>)> {
+    if !lab_up() {
+        return None;
+    }
+    let held = lock.lock().unwrap_or_else(|e| e.into_inner());
+    let t = super::Test::new();
+    tasks_guest_inventory(&t);
+    t.write("play.yaml", playbook);
+    Some((t, held))
+}

@@ -26,6 +26,7 @@ pub(crate) mod meta;
 pub(crate) mod mount;
 pub(crate) mod package;
 pub(crate) mod pause;
+pub(crate) mod reboot;
 pub(crate) mod replace;
 pub(crate) mod service;
 pub(crate) mod set_fact;

@@ -5,23 +5,28 @@ mod ansible_cfg;
 mod logging;
 mod play;
 mod prompts;
+mod shell_help;
 mod validate;
 mod vault_passwords;
 
 use std::io::IsTerminal;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::diag::Diag;
 use crate::exit::ExitCode;
 use play::{PlayArgs, play};
+use shell_help::{CompletionsArgs, ManArgs, completions, man};
 use validate::{ValidateArgs, validate};
+
+/// The version and the commit it was built from (`build.rs`).
+const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("NUMARUN_COMMIT"), ")");
 
 /// The command line as clap parses it.
 #[derive(Parser, Debug)]
 #[command(
     name = "numarun",
-    version,
+    version = VERSION,
     about = "Agentless, idempotent orchestration for NUMA-pinned VM clusters"
 )]
 pub struct Cli {
@@ -35,6 +40,10 @@ enum Command {
     Play(PlayArgs),
     /// Check a VM plan against a host's NUMA topology and draw its placement.
     Validate(ValidateArgs),
+    /// Print a completion script for bash, zsh or fish.
+    Completions(CompletionsArgs),
+    /// Print a manual page (roff) for numarun or one of its subcommands.
+    Man(ManArgs),
 }
 
 /// Runs the command line and returns the process's exit code.
@@ -62,6 +71,8 @@ pub fn main() -> i32 {
     match cli.command {
         Command::Play(args) => play(args),
         Command::Validate(args) => validate(args),
+        Command::Completions(args) => completions(args, Cli::command()),
+        Command::Man(args) => man(args, Cli::command()),
     }
     .unwrap_or_else(|diag| {
         eprintln!("{}", render(&diag));

@@ -16,6 +16,7 @@ pub mod model;
 pub mod modules;
 pub mod numa;
 pub mod redact;
+pub mod reference;
 pub(crate) mod report;
 pub(crate) mod schedule;
 pub mod template;

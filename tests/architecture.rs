@@ -18,7 +18,7 @@ const LAYERS: &[&[&str]] = &[
     &["libvirt", "template"],
     &["model"],
     &["modules"],
-    &["schedule"],
+    &["schedule", "reference"],
     &["engine"],
     &["cli"],
 ];

@@ -87,7 +87,8 @@ fn manual_pages_render_and_list_every_option() {
     if !have("groff") {
         return;
     }
-    for sub in [None, Some("play"), Some("validate"), Some("completions"), Some("man")] {
+    let subcommands = ["play", "validate", "doc", "schema", "completions", "man"];
+    for sub in std::iter::once(None).chain(subcommands.map(Some)) {
         let mut args = vec!["man"];
         args.extend(sub);
         let roff = stdout(&numarun(&args));

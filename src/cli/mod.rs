@@ -5,6 +5,7 @@ mod ansible_cfg;
 mod logging;
 mod play;
 mod prompts;
+mod reference;
 mod shell_help;
 mod validate;
 mod vault_passwords;
@@ -16,6 +17,7 @@ use clap::{CommandFactory, Parser, Subcommand};
 use crate::diag::Diag;
 use crate::exit::ExitCode;
 use play::{PlayArgs, play};
+use reference::{DocArgs, SchemaArgs, doc, schema};
 use shell_help::{CompletionsArgs, ManArgs, completions, man};
 use validate::{ValidateArgs, validate};
 
@@ -40,6 +42,10 @@ enum Command {
     Play(PlayArgs),
     /// Check a VM plan against a host's NUMA topology and draw its placement.
     Validate(ValidateArgs),
+    /// Describe the modules: a line each, or one module's arguments, check mode and results.
+    Doc(DocArgs),
+    /// Print a JSON Schema for playbooks, task files or inventories, for an editor.
+    Schema(SchemaArgs),
     /// Print a completion script for bash, zsh or fish.
     Completions(CompletionsArgs),
     /// Print a manual page (roff) for numarun or one of its subcommands.
@@ -71,6 +77,8 @@ pub fn main() -> i32 {
     match cli.command {
         Command::Play(args) => play(args),
         Command::Validate(args) => validate(args),
+        Command::Doc(args) => doc(args),
+        Command::Schema(args) => schema(args),
         Command::Completions(args) => completions(args, Cli::command()),
         Command::Man(args) => man(args, Cli::command()),
     }

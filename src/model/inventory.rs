@@ -40,7 +40,8 @@ pub struct Inventory {
     pub(crate) sources: Vec<PathBuf>,
 }
 
-const GROUP_KEYS: &[&str] = &["hosts", "children", "vars"];
+/// The keys of a group in a YAML inventory.
+pub const GROUP_KEYS: &[&str] = &["hosts", "children", "vars"];
 
 impl Inventory {
     /// The inventory Ansible assumes when none is given: only `localhost`.

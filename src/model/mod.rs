@@ -13,7 +13,7 @@ pub mod role_context;
 mod role_search;
 pub mod rollout;
 pub mod step;
-mod task_list;
+pub mod task_list;
 
 pub use inventory::Inventory;
 pub use playbook::{Gathering, LoadSettings, Phase, Playbook};

@@ -74,7 +74,8 @@ pub struct Playbook {
     pub(crate) phases: Vec<Phase>,
 }
 
-const PHASE_KEYS: &[&str] = &[
+/// The keys a play may have, besides `ROLLOUT_KEYS`.
+pub const PHASE_KEYS: &[&str] = &[
     "name",
     "hosts",
     "tags",
@@ -99,7 +100,8 @@ const PHASE_KEYS: &[&str] = &[
     "vars_prompt",
     "become_method",
 ];
-const IMPORT_KEYS: &[&str] = &["import", "import_playbook", "tags", "name"];
+/// The keys of an `import_playbook` entry.
+pub const IMPORT_KEYS: &[&str] = &["import", "import_playbook", "tags", "name"];
 
 impl Playbook {
     /// Reads a playbook file and every file it imports, with Ansible's default settings.

@@ -17,7 +17,7 @@ pub struct ModuleCall {
 }
 
 /// The collections whose modules numarun answers to by their short name.
-const COLLECTIONS: &[&str] =
+pub const COLLECTIONS: &[&str] =
     &["ansible.builtin.", "ansible.legacy.", "ansible.posix.", "community.general."];
 
 /// A module's short name: `ansible.builtin.copy` is `copy`.

@@ -132,7 +132,7 @@ pub trait Module: Send + Sync + std::fmt::Debug + 'static {
 }
 
 /// An argument that takes one value or a list of them.
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum OneOrMany<T> {
     /// A single value.

@@ -9,6 +9,7 @@
 pub mod ansible;
 pub mod cluster;
 pub mod contract;
+pub mod doc;
 pub mod erased;
 pub mod error;
 pub mod host_reader;

@@ -68,7 +68,7 @@ pub struct DirectBoot {
 }
 
 /// A VM's static address, written into its seed's network-config.
-#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StaticNetwork {
     /// The address with its prefix length: `192.168.1.51/24`.
@@ -120,7 +120,7 @@ pub struct NumaMemory {
 }
 
 /// A user a VM's seed creates.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserConfig {
     /// The login name.

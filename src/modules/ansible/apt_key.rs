@@ -12,13 +12,14 @@ use serde::Deserialize;
 use crate::connection::Command;
 use crate::diag::Diag;
 use crate::modules::contract::{Change, Check, Module, Outcome};
+use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::host_writer::HostWriter;
 use crate::modules::support::lines::Presence;
 use crate::yaml::Node;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AptKey {
     id: Option<String>,
@@ -279,3 +280,19 @@ impl Module for AptKey {
         Ok(())
     }
 }
+
+/// What `numarun doc` says of it.
+pub const DOC: ModuleDoc = ModuleDoc {
+    summary: "Adds or removes an OpenPGP key in apt's keyring (from a file, inline data or a URL).",
+    check_mode: CheckMode::Predicts,
+    diff: false,
+    returns: &[
+        ("fp", "the key's fingerprint"),
+        ("id", "its id"),
+        ("key_id", "its long id"),
+        ("short_id", "its short id"),
+        ("before", "the keyring's keys before"),
+        ("after", "and after"),
+    ],
+    example: "- apt_key: { file: /usr/share/keyrings/example.asc, state: present }",
+};

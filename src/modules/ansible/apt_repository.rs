@@ -11,6 +11,7 @@ use crate::connection::{Attrs, Command};
 use crate::diag::Diag;
 use crate::events::TextDiff;
 use crate::modules::contract::{Change, Check, Module, Outcome};
+use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::host_writer::HostWriter;
@@ -24,7 +25,7 @@ use crate::yaml::Node;
 const MAIN_LIST: &str = "/etc/apt/sources.list";
 const PARTS: &str = "/etc/apt/sources.list.d";
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AptRepository {
     repo: String,
@@ -35,6 +36,7 @@ pub struct AptRepository {
     /// A new file's mode (0644 without it).
     mode: Option<Mode>,
     #[serde(default = "yes", alias = "update-cache")]
+    #[schemars(extend("x-aliases" = ["update-cache"]))]
     update_cache: bool,
     /// Accepted for ansible-core's playbooks; a failed refresh is not retried.
     #[serde(default, rename = "update_cache_retries")]
@@ -244,3 +246,17 @@ async fn write_or_remove(
     }
     Ok(())
 }
+
+/// What `numarun doc` says of it.
+pub const DOC: ModuleDoc = ModuleDoc {
+    summary: "Adds, enables or removes an APT source line in a file of its own.",
+    check_mode: CheckMode::Predicts,
+    diff: true,
+    returns: &[
+        ("repo", "the source line"),
+        ("state", "present or absent"),
+        ("sources_added", "files written"),
+        ("sources_removed", "files removed"),
+    ],
+    example: "- apt_repository: { repo: 'deb http://deb.example.net/debian bookworm main', filename: example, update_cache: false }",
+};

@@ -4,16 +4,18 @@ use async_trait::async_trait;
 use serde::Deserialize;
 
 use crate::modules::contract::{Check, Module, OneOrMany, Outcome};
+use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::yaml::{Node, NodeKind};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Assert {
     /// Bare expressions, evaluated here rather than rendered beforehand.
     that: OneOrMany<String>,
     #[serde(alias = "msg")]
+    #[schemars(extend("x-aliases" = ["msg"]))]
     fail_msg: Option<String>,
     success_msg: Option<String>,
     #[serde(default)]
@@ -44,3 +46,12 @@ impl Module for Assert {
         Ok(Check::Ok(Outcome { msg, ..Outcome::default() }))
     }
 }
+
+/// What `numarun doc` says of it.
+pub const DOC: ModuleDoc = ModuleDoc {
+    summary: "Fails the host unless every expression in `that` is true.",
+    check_mode: CheckMode::Runs,
+    diff: false,
+    returns: &[],
+    example: "- assert: { that: [\"ansible_memtotal_mb > 1024\"], fail_msg: too little memory }",
+};

@@ -2,6 +2,7 @@
 
 use serde::Deserialize;
 
+use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::support::attrs::{FileAttrs, Mode};
 use crate::modules::support::content::EditedInPlace;
@@ -9,12 +10,14 @@ use crate::modules::support::lines;
 use crate::modules::support::lines::Presence;
 use crate::modules::support::safe_write::Safety;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BlockInFile {
     #[serde(alias = "dest", alias = "destfile", alias = "name")]
+    #[schemars(extend("x-aliases" = ["dest", "destfile", "name"]))]
     path: String,
     #[serde(default, alias = "content")]
+    #[schemars(extend("x-aliases" = ["content"]))]
     block: String,
     #[serde(default = "default_marker")]
     marker: String,
@@ -126,3 +129,12 @@ impl EditedInPlace for BlockInFile {
         self.edited(text)
     }
 }
+
+/// What `numarun doc` says of it.
+pub const DOC: ModuleDoc = ModuleDoc {
+    summary: "Keeps a block of lines between two marker lines in a file.",
+    check_mode: CheckMode::Predicts,
+    diff: true,
+    returns: &[],
+    example: "- blockinfile: { path: /etc/hosts, block: \"10.0.0.5 db\\n10.0.0.6 cache\" }",
+};

@@ -11,12 +11,13 @@ use serde::Deserialize;
 use crate::connection::{Command, PlannedRead, Program, shell_words};
 use crate::diag::Diag;
 use crate::modules::contract::{Change, Check, Module, Outcome};
+use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::host_writer::HostWriter;
 use crate::yaml::Node;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CommandArgs {
     cmd: Option<String>,
@@ -46,11 +47,11 @@ fn yes() -> bool {
     true
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(transparent)]
 pub struct CommandModule(CommandArgs);
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(transparent)]
 pub struct ShellModule(CommandArgs);
 
@@ -253,3 +254,35 @@ async fn expand_words(command: &mut Command, host: &HostWriter<'_>) -> Result<()
     }
     Ok(())
 }
+
+/// What `numarun doc` says of it.
+pub const COMMAND_DOC: ModuleDoc = ModuleDoc {
+    summary: "Runs a program with its arguments, no shell involved.",
+    check_mode: CheckMode::Unknown,
+    diff: false,
+    returns: &[
+        ("cmd", "the command as run"),
+        ("rc", "its exit status"),
+        ("stdout", "its output"),
+        ("stderr", "its errors"),
+        ("stdout_lines", "stdout, a line each"),
+        ("stderr_lines", "stderr, a line each"),
+    ],
+    example: "- command: { cmd: /usr/bin/make install, chdir: /opt/app, creates: /usr/local/bin/app }",
+};
+
+/// What `numarun doc` says of it.
+pub const SHELL_DOC: ModuleDoc = ModuleDoc {
+    summary: "Runs a script through /bin/sh (or `executable`).",
+    check_mode: CheckMode::Unknown,
+    diff: false,
+    returns: &[
+        ("cmd", "the script as run"),
+        ("rc", "its exit status"),
+        ("stdout", "its output"),
+        ("stderr", "its errors"),
+        ("stdout_lines", "stdout, a line each"),
+        ("stderr_lines", "stderr, a line each"),
+    ],
+    example: "- shell: { cmd: \"ls /etc | wc -l > /tmp/count\", creates: /tmp/count }",
+};

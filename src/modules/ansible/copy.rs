@@ -11,6 +11,7 @@ use crate::connection::{Command, FileKind, PlannedRead};
 use crate::diag::Diag;
 use crate::file_error::FileError;
 use crate::modules::contract::{Check, Module, Outcome};
+use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::host_writer::HostWriter;
@@ -21,7 +22,7 @@ use crate::modules::support::folder_copy::{self, Entry, FolderCopy, FolderPlan};
 use crate::modules::support::safe_write::Safety;
 use crate::yaml::Node;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CopyModule {
     dest: String,
@@ -265,3 +266,12 @@ impl Module for CopyModule {
         content::planned_reads(&self.attrs(), single.then_some(self.dest.as_str()))
     }
 }
+
+/// What `numarun doc` says of it.
+pub const DOC: ModuleDoc = ModuleDoc {
+    summary: "Writes a file from `content` or a controller file or folder (`src`), or copies one on the host (`remote_src`).",
+    check_mode: CheckMode::Predicts,
+    diff: true,
+    returns: &[],
+    example: "- copy: { dest: /etc/motd, content: \"managed by numarun\\n\", mode: '0644', backup: true }",
+};

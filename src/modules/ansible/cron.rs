@@ -11,6 +11,7 @@ use crate::connection::Command;
 use crate::diag::Diag;
 use crate::events::TextDiff;
 use crate::modules::contract::{Change, Check, Module, Outcome};
+use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::host_writer::HostWriter;
@@ -20,7 +21,7 @@ use crate::modules::support::lines;
 use crate::modules::support::lines::Presence;
 use crate::yaml::Node;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Cron {
     name: String,
@@ -262,3 +263,12 @@ impl Module for Cron {
         Ok(())
     }
 }
+
+/// What `numarun doc` says of it.
+pub const DOC: ModuleDoc = ModuleDoc {
+    summary: "Keeps a named job (or variable) in a crontab or a cron.d file.",
+    check_mode: CheckMode::Predicts,
+    diff: true,
+    returns: &[],
+    example: "- cron: { name: backup, minute: '0', hour: '3', job: /usr/local/bin/backup }",
+};

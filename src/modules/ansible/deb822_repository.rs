@@ -10,6 +10,7 @@ use serde::Deserialize;
 use crate::connection::PlannedRead;
 use crate::diag::Diag;
 use crate::modules::contract::{Change, Check, Module, OneOrMany, Outcome};
+use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::host_writer::HostWriter;
@@ -21,7 +22,7 @@ use crate::yaml::Node;
 const KEYRINGS: &str = "/etc/apt/keyrings";
 
 /// An argument ansible-core takes as a list: a list, or one string split at its commas.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(transparent)]
 struct Words(OneOrMany<String>);
 
@@ -35,7 +36,7 @@ impl Words {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Deb822Repository {
     name: String,
@@ -226,3 +227,16 @@ impl Module for Deb822Repository {
         vec![PlannedRead { path: self.sources_file(), content: true }]
     }
 }
+
+/// What `numarun doc` says of it.
+pub const DOC: ModuleDoc = ModuleDoc {
+    summary: "Writes an APT source in deb822 form (a .sources file), with its key inline or as a file.",
+    check_mode: CheckMode::Predicts,
+    diff: true,
+    returns: &[
+        ("dest", "the .sources file"),
+        ("repo", "what it says"),
+        ("key_filename", "the key file written"),
+    ],
+    example: "- deb822_repository: { name: example, uris: 'http://deb.example.net/debian', suites: bookworm, components: main, signed_by: /usr/share/keyrings/example.asc }",
+};

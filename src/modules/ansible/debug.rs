@@ -5,13 +5,15 @@ use serde::Deserialize;
 
 use crate::diag::Diag;
 use crate::modules::contract::{Check, Module, Outcome};
+use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::yaml::Node;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Debug {
+    #[schemars(with = "Option<serde_json::Value>")]
     msg: Option<minijinja::Value>,
     /// A variable name or expression, evaluated here rather than rendered beforehand.
     var: Option<String>,
@@ -46,3 +48,12 @@ impl Module for Debug {
         }
     }
 }
+
+/// What `numarun doc` says of it.
+pub const DOC: ModuleDoc = ModuleDoc {
+    summary: "Prints a message or a variable.",
+    check_mode: CheckMode::Runs,
+    diff: false,
+    returns: &[],
+    example: "- debug: { msg: \"{{ inventory_hostname }} runs {{ ansible_distribution | default('?') }}\" }",
+};

@@ -4,10 +4,11 @@ use async_trait::async_trait;
 use serde::Deserialize;
 
 use crate::modules::contract::{Check, Module, Outcome};
+use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Fail {
     #[serde(default = "default_msg")]
@@ -27,3 +28,12 @@ impl Module for Fail {
         Ok(Check::Ok(Outcome { failed: true, msg: Some(self.msg.clone()), ..Outcome::default() }))
     }
 }
+
+/// What `numarun doc` says of it.
+pub const DOC: ModuleDoc = ModuleDoc {
+    summary: "Fails the host with a message.",
+    check_mode: CheckMode::Runs,
+    diff: false,
+    returns: &[],
+    example: "- fail: { msg: this host is not supported }",
+};

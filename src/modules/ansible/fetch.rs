@@ -7,11 +7,12 @@ use serde::Deserialize;
 
 use crate::connection::{Attrs, FileKind, PlannedRead};
 use crate::modules::contract::{Change, Check, Module, Outcome};
+use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::host_writer::HostWriter;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Fetch {
     src: String,
@@ -143,3 +144,17 @@ impl Module for Fetch {
         vec![PlannedRead { path: self.src.clone(), content: true }]
     }
 }
+
+/// What `numarun doc` says of it.
+pub const DOC: ModuleDoc = ModuleDoc {
+    summary: "Copies a file from the host to the controller.",
+    check_mode: CheckMode::Predicts,
+    diff: false,
+    returns: &[
+        ("dest", "where it was written"),
+        ("checksum", "its SHA-1"),
+        ("remote_checksum", "the host copy's SHA-1"),
+        ("file", "the host path"),
+    ],
+    example: "- fetch: { src: /etc/hostname, dest: fetched/ }",
+};

@@ -7,6 +7,7 @@ use serde::Deserialize;
 use crate::connection::{Attrs, Command, FileKind, PlannedRead, Stat};
 use crate::diag::Diag;
 use crate::modules::contract::{Change, Check, Module, Outcome};
+use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::host_writer::HostWriter;
@@ -16,7 +17,7 @@ use crate::modules::support::recurse;
 use crate::modules::support::timestamps::{self, DEFAULT_FORMAT, TimesPlan, Timestamps, When};
 use crate::yaml::Node;
 
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 enum State {
     /// Only attributes, of a file that must exist.
@@ -31,10 +32,11 @@ enum State {
     Hard,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FileModule {
     #[serde(alias = "dest", alias = "name")]
+    #[schemars(extend("x-aliases" = ["dest", "name"]))]
     path: String,
     /// Unset: what is at the path now (as ansible-core reads it), else a file.
     state: Option<State>,
@@ -372,3 +374,12 @@ impl FileModule {
         Ok(Outcome::default())
     }
 }
+
+/// What `numarun doc` says of it.
+pub const DOC: ModuleDoc = ModuleDoc {
+    summary: "Sets a path's kind (file, directory, link, hard link, absent, touch), mode, owner and times.",
+    check_mode: CheckMode::Predicts,
+    diff: false,
+    returns: &[],
+    example: "- file: { path: /srv/app, state: directory, mode: '0755', owner: root }",
+};

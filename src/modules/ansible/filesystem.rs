@@ -8,17 +8,20 @@ use serde::Deserialize;
 use crate::connection::Command;
 use crate::diag::Diag;
 use crate::modules::contract::{Check, Module, Outcome};
+use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::host_writer::HostWriter;
 use crate::yaml::Node;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Filesystem {
     #[serde(alias = "device")]
+    #[schemars(extend("x-aliases" = ["device"]))]
     dev: String,
     #[serde(alias = "fs", alias = "type")]
+    #[schemars(extend("x-aliases" = ["fs", "type"]))]
     fstype: String,
     /// The label it is made with, and checked against (numarun's; Ansible puts it in `opts`).
     label: Option<String>,
@@ -181,3 +184,12 @@ impl Module for Filesystem {
         Ok(())
     }
 }
+
+/// What `numarun doc` says of it.
+pub const DOC: ModuleDoc = ModuleDoc {
+    summary: "Makes a filesystem on a device that has none; refuses one that has another unless forced.",
+    check_mode: CheckMode::Predicts,
+    diff: false,
+    returns: &[],
+    example: "- filesystem: { dev: /dev/vdb, fstype: ext4, opts: -L hot }",
+};

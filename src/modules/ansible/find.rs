@@ -11,20 +11,24 @@ use serde::Deserialize;
 use crate::connection::Command;
 use crate::diag::Diag;
 use crate::modules::contract::{Check, Module, OneOrMany, Outcome};
+use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::support::digest::Digest;
 use crate::modules::support::stat_fields::{NUMBERS, mode_fields, number_fields};
 use crate::yaml::Node;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Find {
     #[serde(alias = "name", alias = "path")]
+    #[schemars(extend("x-aliases" = ["name", "path"]))]
     paths: OneOrMany<String>,
     #[serde(default, alias = "pattern")]
+    #[schemars(extend("x-aliases" = ["pattern"]))]
     patterns: Option<OneOrMany<String>>,
     #[serde(default, alias = "exclude")]
+    #[schemars(extend("x-aliases" = ["exclude"]))]
     excludes: Option<OneOrMany<String>>,
     contains: Option<String>,
     #[serde(default)]
@@ -44,6 +48,7 @@ pub struct Find {
     #[serde(default)]
     get_checksum: bool,
     #[serde(default, alias = "checksum", alias = "checksum_algo")]
+    #[schemars(extend("x-aliases" = ["checksum", "checksum_algo"]))]
     checksum_algorithm: Digest,
     #[serde(default)]
     use_regex: bool,
@@ -58,7 +63,7 @@ fn yes() -> bool {
     true
 }
 
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 enum FileType {
     Any,
@@ -68,7 +73,7 @@ enum FileType {
     Link,
 }
 
-#[derive(Debug, Default, Clone, Copy, Deserialize)]
+#[derive(Debug, Default, Clone, Copy, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 enum AgeStamp {
     Atime,
@@ -381,3 +386,12 @@ async fn with_checksum(
     pairs.push((Value::from("checksum"), Value::from(sum)));
     Ok(Value::from_pairs(pairs))
 }
+
+/// What `numarun doc` says of it.
+pub const DOC: ModuleDoc = ModuleDoc {
+    summary: "Finds files under folders by name, age, size or content.",
+    check_mode: CheckMode::Runs,
+    diff: false,
+    returns: &[("files", "the matches, each with stat's fields"), ("matched", "how many")],
+    example: "- find: { paths: /var/log, patterns: '*.gz', age: 4w, recurse: true }",
+};

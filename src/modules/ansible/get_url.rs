@@ -10,13 +10,14 @@ use serde::Deserialize;
 
 use crate::connection::{Attrs, Command, PlannedRead};
 use crate::modules::contract::{Change, Check, Module, Outcome};
+use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::host_writer::HostWriter;
 use crate::modules::support::attrs::{FileAttrs, Mode, differences, keep_existing};
 use crate::modules::support::curl::Request;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GetUrl {
     url: String,
@@ -31,8 +32,10 @@ pub struct GetUrl {
     #[serde(default)]
     headers: BTreeMap<String, String>,
     #[serde(alias = "username")]
+    #[schemars(extend("x-aliases" = ["username"]))]
     url_username: Option<String>,
     #[serde(alias = "password")]
+    #[schemars(extend("x-aliases" = ["password"]))]
     url_password: Option<String>,
     #[serde(default = "yes")]
     validate_certs: bool,
@@ -195,3 +198,12 @@ impl Module for GetUrl {
         vec![PlannedRead { path: self.dest.clone(), content: false }]
     }
 }
+
+/// What `numarun doc` says of it.
+pub const DOC: ModuleDoc = ModuleDoc {
+    summary: "Downloads a file to the host, checked against `checksum` when given.",
+    check_mode: CheckMode::Predicts,
+    diff: false,
+    returns: &[("dest", "where it was written"), ("url", "what was fetched")],
+    example: "- get_url: { url: 'http://mirror.lan/app.tar.gz', dest: /opt/app.tar.gz, checksum: 'sha256:0000000000000000000000000000000000000000000000000000000000000000' }",
+};

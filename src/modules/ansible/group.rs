@@ -7,13 +7,14 @@ use serde::Deserialize;
 
 use crate::connection::{Command, PlannedRead};
 use crate::modules::contract::{Check, Module, Outcome};
+use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::host_writer::HostWriter;
 use crate::modules::support::accounts;
 use crate::modules::support::lines::Presence;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GroupModule {
     name: String,
@@ -97,3 +98,12 @@ impl Module for GroupModule {
         vec![PlannedRead { path: "/etc/group".into(), content: true }]
     }
 }
+
+/// What `numarun doc` says of it.
+pub const DOC: ModuleDoc = ModuleDoc {
+    summary: "Creates, changes or removes a group.",
+    check_mode: CheckMode::Predicts,
+    diff: false,
+    returns: &[("name", "the group"), ("gid", "its id"), ("system", "a system group")],
+    example: "- group: { name: deploy, gid: 2001 }",
+};

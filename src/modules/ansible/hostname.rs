@@ -12,6 +12,7 @@ use crate::connection::{Command, PlannedRead};
 use crate::diag::Diag;
 use crate::events::TextDiff;
 use crate::modules::contract::{Change, Check, Module, Outcome};
+use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::host_writer::HostWriter;
@@ -22,18 +23,19 @@ const KERNEL_NAME: &str = "/proc/sys/kernel/hostname";
 const SYSTEMD_RUNNING: &str = "/run/systemd/system";
 
 /// How the name is kept (`use`); ansible-core's other platforms' strategies are refused.
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 enum Strategy {
     /// hostnamectl (ansible-core's `debian` means this too).
     #[serde(alias = "debian")]
+    #[schemars(extend("x-aliases" = ["debian"]))]
     Systemd,
     /// `/etc/hostname` only.
     #[serde(rename = "generic")]
     File,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Hostname {
     name: String,
@@ -160,3 +162,15 @@ impl Module for Hostname {
             .collect()
     }
 }
+
+/// What `numarun doc` says of it.
+pub const DOC: ModuleDoc = ModuleDoc {
+    summary: "Sets the host's name: its file and the running kernel's (systemd or Debian).",
+    check_mode: CheckMode::Predicts,
+    diff: true,
+    returns: &[
+        ("name", "the name set"),
+        ("ansible_facts", "ansible_hostname and ansible_nodename, updated"),
+    ],
+    example: "- hostname: { name: web1.example.net }",
+};

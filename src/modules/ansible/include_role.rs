@@ -6,11 +6,12 @@ use serde::Deserialize;
 
 use crate::diag::Diag;
 use crate::modules::contract::{Check, Module};
+use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::yaml::Node;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct IncludeRole {}
 
 #[async_trait]
@@ -29,3 +30,12 @@ impl Module for IncludeRole {
         Err(ModuleError::failed("`include_role` is run by the engine, not as a module"))
     }
 }
+
+/// What `numarun doc` says of it.
+pub const DOC: ModuleDoc = ModuleDoc {
+    summary: "Runs a role here, decided when the run reaches it.",
+    check_mode: CheckMode::Runs,
+    diff: false,
+    returns: &[],
+    example: "- include_role: { name: webserver, tasks_from: install }",
+};

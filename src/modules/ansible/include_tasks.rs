@@ -6,11 +6,12 @@ use serde::Deserialize;
 
 use crate::diag::Diag;
 use crate::modules::contract::{Check, Module};
+use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::yaml::Node;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IncludeTasks {
     /// The task file, relative to the folder of the file the include is written in.
@@ -18,6 +19,7 @@ pub struct IncludeTasks {
     file: String,
     /// Keywords for every included step (`tags`, `become`, `vars` …).
     #[allow(dead_code)]
+    #[schemars(with = "Option<serde_json::Value>")]
     apply: Option<serde::de::IgnoredAny>,
 }
 
@@ -36,3 +38,12 @@ impl Module for IncludeTasks {
         Err(ModuleError::failed("`include_tasks` is run by the engine, not as a module"))
     }
 }
+
+/// What `numarun doc` says of it.
+pub const DOC: ModuleDoc = ModuleDoc {
+    summary: "Runs the steps of another file here, decided when the run reaches it (loops and `when` apply to the include).",
+    check_mode: CheckMode::Runs,
+    diff: false,
+    returns: &[],
+    example: "- include_tasks: { file: setup.yaml }",
+};

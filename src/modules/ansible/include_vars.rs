@@ -10,12 +10,13 @@ use serde::Deserialize;
 
 use crate::diag::Diag;
 use crate::modules::contract::{Check, Module, Outcome};
+use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::vars::{VarMap, VarValue};
 use crate::yaml::{self, Node, NodeKind};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IncludeVars {
     file: Option<String>,
@@ -141,3 +142,12 @@ impl IncludeVars {
         Ok(found)
     }
 }
+
+/// What `numarun doc` says of it.
+pub const DOC: ModuleDoc = ModuleDoc {
+    summary: "Reads variables from a YAML file or a folder of them, optionally under one `name`.",
+    check_mode: CheckMode::Runs,
+    diff: false,
+    returns: &[("ansible_included_var_files", "the files read")],
+    example: "- include_vars: { file: vars/main.yaml, name: settings }",
+};

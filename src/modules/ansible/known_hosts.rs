@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use crate::connection::Command;
 use crate::diag::Diag;
+use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::support::attrs::FileAttrs;
@@ -18,10 +19,11 @@ use crate::modules::support::content::{self, ManagedFile, Wanted};
 use crate::modules::support::lines::{Presence, rejoin};
 use crate::yaml::Node;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KnownHosts {
     #[serde(alias = "host")]
+    #[schemars(extend("x-aliases" = ["host"]))]
     name: String,
     /// A whole line: `HOST TYPE BASE64`.
     key: Option<String>,
@@ -172,3 +174,12 @@ impl ManagedFile for KnownHosts {
         }
     }
 }
+
+/// What `numarun doc` says of it.
+pub const DOC: ModuleDoc = ModuleDoc {
+    summary: "Adds or removes a host's key in a known_hosts file.",
+    check_mode: CheckMode::Predicts,
+    diff: true,
+    returns: &[],
+    example: "- known_hosts: { path: /etc/ssh/ssh_known_hosts, name: git.lan, key: 'git.lan ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl' }",
+};

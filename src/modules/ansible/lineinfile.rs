@@ -4,6 +4,7 @@
 use serde::Deserialize;
 
 use crate::diag::Diag;
+use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::support::attrs::{FileAttrs, Mode};
 use crate::modules::support::content::EditedInPlace;
@@ -12,13 +13,15 @@ use crate::modules::support::lines::Presence;
 use crate::modules::support::safe_write::Safety;
 use crate::yaml::Node;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LineInFile {
     #[serde(alias = "dest", alias = "destfile", alias = "name")]
+    #[schemars(extend("x-aliases" = ["dest", "destfile", "name"]))]
     path: String,
     line: Option<String>,
     #[serde(alias = "regex")]
+    #[schemars(extend("x-aliases" = ["regex"]))]
     regexp: Option<String>,
     /// A literal text a line contains, in place of `regexp`.
     search_string: Option<String>,
@@ -151,3 +154,12 @@ impl EditedInPlace for LineInFile {
         }
     }
 }
+
+/// What `numarun doc` says of it.
+pub const DOC: ModuleDoc = ModuleDoc {
+    summary: "Makes sure one line is in a file (or is not), replacing the line a `regexp` or `search_string` finds.",
+    check_mode: CheckMode::Predicts,
+    diff: true,
+    returns: &[],
+    example: "- lineinfile: { path: /etc/ssh/sshd_config, regexp: '^#?PasswordAuthentication', line: PasswordAuthentication no }",
+};

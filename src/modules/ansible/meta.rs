@@ -5,10 +5,11 @@ use async_trait::async_trait;
 use serde::Deserialize;
 
 use crate::modules::contract::{Check, Module};
+use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Meta {
     /// `meta: flush_handlers`.
@@ -16,7 +17,7 @@ pub struct Meta {
 }
 
 /// The `meta` actions numarun runs.
-#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MetaAction {
     /// Runs the handlers notified so far on this host, now.
@@ -43,3 +44,12 @@ impl Module for Meta {
         Err(ModuleError::failed("`meta` is run by the engine, not as a module"))
     }
 }
+
+/// What `numarun doc` says of it.
+pub const DOC: ModuleDoc = ModuleDoc {
+    summary: "Controls the run: `flush_handlers`, `end_play`, `end_host`, `clear_facts`, `noop`.",
+    check_mode: CheckMode::Runs,
+    diff: false,
+    returns: &[],
+    example: "- meta: flush_handlers",
+};

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use crate::connection::{Attrs, Command};
 use crate::diag::Diag;
 use crate::modules::contract::{Change, Check, Module, Outcome};
+use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::host_writer::HostWriter;
@@ -16,7 +17,7 @@ use crate::modules::support::content::{self, FileWrite, Wanted};
 use crate::modules::support::lines;
 use crate::yaml::Node;
 
-#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 enum State {
     /// In fstab and mounted now.
@@ -46,10 +47,11 @@ impl LiveAction {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Mount {
     #[serde(alias = "name")]
+    #[schemars(extend("x-aliases" = ["name"]))]
     path: String,
     /// A device, `LABEL=…` or `UUID=…`.
     src: Option<String>,
@@ -232,3 +234,12 @@ impl Module for Mount {
         Ok(())
     }
 }
+
+/// What `numarun doc` says of it.
+pub const DOC: ModuleDoc = ModuleDoc {
+    summary: "Keeps a mount in fstab and mounted (or unmounted, or gone).",
+    check_mode: CheckMode::Predicts,
+    diff: true,
+    returns: &[],
+    example: "- mount: { path: /data, src: LABEL=hot, fstype: ext4, opts: noatime, state: mounted }",
+};

@@ -11,12 +11,13 @@ use serde::Deserialize;
 use crate::connection::Command;
 use crate::diag::Diag;
 use crate::modules::contract::{Change, Check, Module, OneOrMany, Outcome};
+use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::host_writer::HostWriter;
 use crate::yaml::Node;
 
-#[derive(Debug, Deserialize, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Deserialize, Default, Clone, Copy, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 enum State {
     #[default]
@@ -25,10 +26,11 @@ enum State {
     Latest,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Package {
     #[serde(alias = "pkg", alias = "package")]
+    #[schemars(extend("x-aliases" = ["pkg", "package"]))]
     name: Option<OneOrMany<String>>,
     /// A `.deb` file on the host, installed unless that version is.
     deb: Option<String>,
@@ -288,3 +290,21 @@ impl Package {
         host.run_ok(self.apt_get("install", pending), "apt-get install").await
     }
 }
+
+/// What `numarun doc` says of it.
+pub const APT_DOC: ModuleDoc = ModuleDoc {
+    summary: "Installs, upgrades or removes Debian packages with apt.",
+    check_mode: CheckMode::Predicts,
+    diff: false,
+    returns: &[],
+    example: "- apt: { name: [nginx, curl], state: present, update_cache: true }",
+};
+
+/// What `numarun doc` says of it.
+pub const PACKAGE_DOC: ModuleDoc = ModuleDoc {
+    summary: "Installs or removes packages with the host's package manager (apt).",
+    check_mode: CheckMode::Predicts,
+    diff: false,
+    returns: &[],
+    example: "- package: { name: htop, state: present }",
+};

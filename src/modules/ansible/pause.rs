@@ -10,10 +10,11 @@ use minijinja::Value;
 use serde::Deserialize;
 
 use crate::modules::contract::{Check, Module, Outcome};
+use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Pause {
     seconds: Option<f64>,
@@ -67,3 +68,16 @@ fn python_float(value: f64) -> String {
         false => format!("{value}"),
     }
 }
+
+/// What `numarun doc` says of it.
+pub const DOC: ModuleDoc = ModuleDoc {
+    summary: "Waits for a number of seconds or minutes (never at a prompt: numarun has no terminal input).",
+    check_mode: CheckMode::Runs,
+    diff: false,
+    returns: &[
+        ("delta", "seconds waited"),
+        ("stdout", "what it said"),
+        ("user_input", "always empty"),
+    ],
+    example: "- pause: { seconds: 5 }",
+};

@@ -12,11 +12,12 @@ use serde::Deserialize;
 
 use crate::connection::{Command, FileKind, shell_words};
 use crate::modules::contract::{Change, Check, Module, Outcome};
+use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::host_writer::HostWriter;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Reboot {
     /// Seconds before the reboot; `shutdown` takes whole minutes, so less than 60 is now.
@@ -213,3 +214,15 @@ impl Module for Reboot {
         })
     }
 }
+
+/// What `numarun doc` says of it.
+pub const DOC: ModuleDoc = ModuleDoc {
+    summary: "Reboots the host and waits for its new boot and its test command; never the controller.",
+    check_mode: CheckMode::AlwaysChanges,
+    diff: false,
+    returns: &[
+        ("rebooted", "true once it came back"),
+        ("elapsed", "seconds from the reboot command to the test command's success"),
+    ],
+    example: "- reboot: { msg: kernel update, reboot_timeout: 900 }",
+};

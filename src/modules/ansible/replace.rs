@@ -4,15 +4,17 @@
 
 use serde::Deserialize;
 
+use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::support::attrs::{FileAttrs, Mode};
 use crate::modules::support::content::EditedInPlace;
 use crate::modules::support::safe_write::Safety;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Replace {
     #[serde(alias = "dest", alias = "destfile", alias = "name")]
+    #[schemars(extend("x-aliases" = ["dest", "destfile", "name"]))]
     path: String,
     regexp: String,
     #[serde(default)]
@@ -80,3 +82,12 @@ impl EditedInPlace for Replace {
         Ok(format!("{}{replaced}{}", &text[..range.start], &text[range.end..]))
     }
 }
+
+/// What `numarun doc` says of it.
+pub const DOC: ModuleDoc = ModuleDoc {
+    summary: "Replaces every match of a regular expression in a file.",
+    check_mode: CheckMode::Predicts,
+    diff: true,
+    returns: &[],
+    example: "- replace: { path: /etc/default/grub, regexp: 'quiet splash', replace: quiet }",
+};

@@ -9,12 +9,13 @@ use serde::Deserialize;
 use crate::connection::Command;
 use crate::diag::Diag;
 use crate::modules::contract::{Change, Check, Module, Outcome};
+use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::host_writer::HostWriter;
 use crate::yaml::Node;
 
-#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 enum State {
     Started,
@@ -23,15 +24,17 @@ enum State {
     Reloaded,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Service {
     #[serde(alias = "unit")]
+    #[schemars(extend("x-aliases" = ["unit"]))]
     name: String,
     state: Option<State>,
     enabled: Option<bool>,
     /// Reload systemd's view of unit files when one changed on disk.
     #[serde(default, alias = "daemon-reload")]
+    #[schemars(extend("x-aliases" = ["daemon-reload"]))]
     daemon_reload: bool,
     /// For init scripts without a status (a `ps` line to look for) and ones that stop late (a
     /// pause inside a restart): systemd knows its units' state and waits for a stop, so
@@ -171,3 +174,12 @@ impl Module for Service {
         Ok(())
     }
 }
+
+/// What `numarun doc` says of it.
+pub const DOC: ModuleDoc = ModuleDoc {
+    summary: "Starts, stops, restarts or reloads a service and enables it at boot (systemd).",
+    check_mode: CheckMode::Predicts,
+    diff: false,
+    returns: &[],
+    example: "- service: { name: nginx, state: started, enabled: true }",
+};

@@ -7,11 +7,14 @@ use minijinja::Value;
 use serde::Deserialize;
 
 use crate::modules::contract::{Check, Module, Outcome};
+use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 
-#[derive(Debug, Deserialize)]
-pub struct SetFact(BTreeMap<String, Value>);
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+pub struct SetFact(
+    #[schemars(with = "BTreeMap<String, serde_json::Value>")] BTreeMap<String, Value>,
+);
 
 #[async_trait]
 impl Module for SetFact {
@@ -28,3 +31,12 @@ impl Module for SetFact {
         Ok(Check::Ok(Outcome { facts, ..Outcome::default() }))
     }
 }
+
+/// What `numarun doc` says of it.
+pub const DOC: ModuleDoc = ModuleDoc {
+    summary: "Sets variables for the host, for the steps after it.",
+    check_mode: CheckMode::Runs,
+    diff: false,
+    returns: &[],
+    example: "- set_fact: { app_port: 8080, app_url: \"http://{{ inventory_hostname }}:8080\" }",
+};

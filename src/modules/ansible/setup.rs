@@ -9,10 +9,11 @@ use serde::Deserialize;
 use super::setup_facts;
 use crate::connection::Command;
 use crate::modules::contract::{Check, Module, Outcome};
+use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Setup {
     /// `all` (the default), `min`, `hardware`, `network`, `virtual`; `!name` leaves one out.
@@ -32,7 +33,7 @@ pub struct Setup {
 }
 
 /// One name or a list of them (Ansible also takes `a,b`).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
 enum Subsets {
     #[default]
@@ -118,3 +119,12 @@ impl Module for Setup {
         }))
     }
 }
+
+/// What `numarun doc` says of it.
+pub const DOC: ModuleDoc = ModuleDoc {
+    summary: "Gathers the host's facts (`ansible_*`) in one round trip.",
+    check_mode: CheckMode::Runs,
+    diff: false,
+    returns: &[("ansible_facts", "the facts gathered")],
+    example: "- setup: { gather_subset: [network, hardware], filter: ['ansible_default_ipv4'] }",
+};

@@ -8,13 +8,15 @@ use serde::Deserialize;
 
 use crate::connection::{FileKind, PlannedRead};
 use crate::modules::contract::{Check, Module, Outcome};
+use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Slurp {
     #[serde(alias = "path")]
+    #[schemars(extend("x-aliases" = ["path"]))]
     src: String,
 }
 
@@ -51,3 +53,12 @@ impl Module for Slurp {
         vec![PlannedRead { path: self.src.clone(), content: true }]
     }
 }
+
+/// What `numarun doc` says of it.
+pub const DOC: ModuleDoc = ModuleDoc {
+    summary: "Reads a file from the host, base64-encoded.",
+    check_mode: CheckMode::Runs,
+    diff: false,
+    returns: &[("content", "the bytes, base64"), ("encoding", "base64"), ("source", "the path")],
+    example: "- slurp: { src: /etc/hostname }",
+};

@@ -8,25 +8,30 @@ use serde::Deserialize;
 
 use crate::connection::Command;
 use crate::modules::contract::{Check, Module, Outcome};
+use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::support::digest::Digest;
 use crate::modules::support::stat_fields::{NUMBERS, mode_fields, number_fields};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Stat {
     #[serde(alias = "dest", alias = "name")]
+    #[schemars(extend("x-aliases" = ["dest", "name"]))]
     path: String,
     #[serde(default)]
     follow: bool,
     #[serde(default = "yes")]
     get_checksum: bool,
     #[serde(default = "yes", alias = "mime", alias = "mime_type", alias = "mime-type")]
+    #[schemars(extend("x-aliases" = ["mime", "mime_type", "mime-type"]))]
     get_mime: bool,
     #[serde(default = "yes", alias = "attr", alias = "attributes")]
+    #[schemars(extend("x-aliases" = ["attr", "attributes"]))]
     get_attributes: bool,
     #[serde(default, alias = "checksum", alias = "checksum_algo")]
+    #[schemars(extend("x-aliases" = ["checksum", "checksum_algo"]))]
     checksum_algorithm: Digest,
 }
 
@@ -168,3 +173,12 @@ fn attribute_name(flag: char) -> Option<&'static str> {
         _ => return None,
     })
 }
+
+/// What `numarun doc` says of it.
+pub const DOC: ModuleDoc = ModuleDoc {
+    summary: "Reports what is at a path: kind, mode, owner, size, times, checksum.",
+    check_mode: CheckMode::Runs,
+    diff: false,
+    returns: &[("stat", "what is there (`exists` false when nothing)")],
+    example: "- stat: { path: /etc/nginx/nginx.conf, get_checksum: true }",
+};

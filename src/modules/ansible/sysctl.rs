@@ -7,6 +7,7 @@ use serde::Deserialize;
 use crate::connection::Command;
 use crate::diag::Diag;
 use crate::modules::contract::{Change, Check, Module, Outcome};
+use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::host_writer::HostWriter;
@@ -16,12 +17,14 @@ use crate::modules::support::lines;
 use crate::modules::support::lines::Presence;
 use crate::yaml::Node;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Sysctl {
     #[serde(alias = "key")]
+    #[schemars(extend("x-aliases" = ["key"]))]
     name: String,
     #[serde(alias = "val")]
+    #[schemars(extend("x-aliases" = ["val"]))]
     value: Option<String>,
     #[serde(default)]
     state: Presence,
@@ -177,3 +180,12 @@ impl Module for Sysctl {
         Ok(())
     }
 }
+
+/// What `numarun doc` says of it.
+pub const DOC: ModuleDoc = ModuleDoc {
+    summary: "Sets a kernel parameter in a sysctl.d drop-in and, with `reload`, live.",
+    check_mode: CheckMode::Predicts,
+    diff: true,
+    returns: &[],
+    example: "- sysctl: { name: vm.swappiness, value: '10', sysctl_file: /etc/sysctl.d/90-app.conf }",
+};

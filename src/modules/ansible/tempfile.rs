@@ -8,12 +8,13 @@ use serde::Deserialize;
 use crate::connection::Command;
 use crate::diag::Diag;
 use crate::modules::contract::{Change, Check, Module, Outcome};
+use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::host_writer::HostWriter;
 use crate::yaml::Node;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TempFile {
     #[serde(default)]
@@ -26,7 +27,7 @@ pub struct TempFile {
     suffix: String,
 }
 
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 enum Kind {
     #[default]
@@ -82,3 +83,12 @@ impl Module for TempFile {
         Ok(())
     }
 }
+
+/// What `numarun doc` says of it.
+pub const DOC: ModuleDoc = ModuleDoc {
+    summary: "Makes a new temporary file or folder on the host (predicted under --check, not made).",
+    check_mode: CheckMode::AlwaysChanges,
+    diff: false,
+    returns: &[("path", "what was made")],
+    example: "- tempfile: { state: directory, suffix: build }",
+};

@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use serde::Deserialize;
 
 use crate::diag::Diag;
+use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::support::attrs::{FileAttrs, Mode};
@@ -12,7 +13,7 @@ use crate::modules::support::safe_write::Safety;
 use crate::template::Whitespace;
 use crate::yaml::Node;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TemplateModule {
     src: String,
@@ -44,14 +45,17 @@ fn yes() -> bool {
 
 /// The line end the rendered file is written with: the characters, or as playbooks usually
 /// write them, escaped (`'\r\n'`).
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 enum NewlineSequence {
     #[default]
     #[serde(rename = "\n", alias = "\\n")]
+    #[schemars(extend("x-aliases" = ["\\n"]))]
     Lf,
     #[serde(rename = "\r\n", alias = "\\r\\n")]
+    #[schemars(extend("x-aliases" = ["\\r\\n"]))]
     CrLf,
     #[serde(rename = "\r", alias = "\\r")]
+    #[schemars(extend("x-aliases" = ["\\r"]))]
     Cr,
 }
 
@@ -112,3 +116,12 @@ impl ManagedFile for TemplateModule {
         })
     }
 }
+
+/// What `numarun doc` says of it.
+pub const DOC: ModuleDoc = ModuleDoc {
+    summary: "Renders a Jinja template from the controller into a file on the host.",
+    check_mode: CheckMode::Predicts,
+    diff: true,
+    returns: &[],
+    example: "- template: { src: nginx.conf.j2, dest: /etc/nginx/nginx.conf, mode: '0644', validate: 'nginx -t -c %s' }",
+};

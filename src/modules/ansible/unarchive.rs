@@ -10,11 +10,12 @@ use serde::Deserialize;
 use crate::connection::{Command, FileKind};
 use crate::file_error::FileError;
 use crate::modules::contract::{Change, Check, Module, Outcome};
+use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::host_writer::HostWriter;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Unarchive {
     src: String,
@@ -197,3 +198,17 @@ impl Module for Unarchive {
         self.outcome(host, &archive).await
     }
 }
+
+/// What `numarun doc` says of it.
+pub const DOC: ModuleDoc = ModuleDoc {
+    summary: "Unpacks a tar archive (from the controller, or the host with `remote_src`) into a folder.",
+    check_mode: CheckMode::Predicts,
+    diff: false,
+    returns: &[
+        ("dest", "the folder"),
+        ("src", "the archive"),
+        ("files", "its members, with list_files"),
+        ("handler", "how it was unpacked"),
+    ],
+    example: "- unarchive: { src: app.tar.gz, dest: /opt/app, creates: /opt/app/bin }",
+};

@@ -12,17 +12,19 @@ use serde::Deserialize;
 
 use crate::connection::Output;
 use crate::modules::contract::{Check, Module, OneOrMany, Outcome};
+use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::host_writer::HostWriter;
 use crate::modules::support::curl::{Request, WRITE_OUT, written_out};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Uri {
     url: String,
     #[serde(default = "get")]
     method: String,
+    #[schemars(with = "Option<serde_json::Value>")]
     body: Option<minijinja::Value>,
     #[serde(default)]
     body_format: BodyFormat,
@@ -33,8 +35,10 @@ pub struct Uri {
     #[serde(default)]
     return_content: bool,
     #[serde(alias = "user")]
+    #[schemars(extend("x-aliases" = ["user"]))]
     url_username: Option<String>,
     #[serde(alias = "password")]
+    #[schemars(extend("x-aliases" = ["password"]))]
     url_password: Option<String>,
     /// Accepted: curl sends the credentials with the first request, as this asks.
     #[serde(default, rename = "force_basic_auth")]
@@ -60,7 +64,7 @@ fn yes() -> bool {
     true
 }
 
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 enum BodyFormat {
     #[default]
@@ -70,14 +74,16 @@ enum BodyFormat {
 }
 
 /// Which redirects are followed: `safe` (GET and HEAD only, Ansible's default), all, none.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 enum Redirects {
     #[default]
     Safe,
     #[serde(alias = "yes")]
+    #[schemars(extend("x-aliases" = ["yes"]))]
     All,
     #[serde(alias = "no")]
+    #[schemars(extend("x-aliases" = ["no"]))]
     None,
 }
 
@@ -252,3 +258,18 @@ impl Module for Uri {
         self.outcome(&output)
     }
 }
+
+/// What `numarun doc` says of it.
+pub const DOC: ModuleDoc = ModuleDoc {
+    summary: "Sends an HTTP request from the host and checks its status (a method other than GET or HEAD is unknown under --check).",
+    check_mode: CheckMode::Runs,
+    diff: false,
+    returns: &[
+        ("status", "the HTTP status"),
+        ("url", "the final address"),
+        ("redirected", "whether it was redirected"),
+        ("content", "the body, with return_content"),
+        ("json", "the body parsed, when JSON"),
+    ],
+    example: "- uri: { url: 'http://127.0.0.1:8080/health', status_code: 200, return_content: true }",
+};

@@ -9,13 +9,14 @@ use serde::Deserialize;
 
 use crate::connection::{Command, PlannedRead};
 use crate::modules::contract::{Change, Check, Module, OneOrMany, Outcome};
+use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::host_writer::HostWriter;
 use crate::modules::support::accounts::{self, Account, Group};
 use crate::modules::support::lines::Presence;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct User {
     name: String,
@@ -30,6 +31,7 @@ pub struct User {
     home: Option<String>,
     shell: Option<String>,
     #[serde(default = "yes", alias = "createhome")]
+    #[schemars(extend("x-aliases" = ["createhome"]))]
     create_home: bool,
     #[serde(default)]
     move_home: bool,
@@ -53,7 +55,7 @@ fn yes() -> bool {
     true
 }
 
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 enum UpdatePassword {
     #[default]
@@ -252,3 +254,22 @@ impl Module for User {
         accounts::FILES.iter().map(|p| PlannedRead { path: p.to_string(), content: true }).collect()
     }
 }
+
+/// What `numarun doc` says of it.
+pub const DOC: ModuleDoc = ModuleDoc {
+    summary: "Creates, changes or removes a user account (password hashes through stdin).",
+    check_mode: CheckMode::Predicts,
+    diff: false,
+    returns: &[
+        ("name", "the account"),
+        ("uid", "its id"),
+        ("group", "its primary group"),
+        ("groups", "its other groups"),
+        ("home", "its home"),
+        ("shell", "its shell"),
+        ("comment", "its GECOS field"),
+        ("system", "a system account"),
+        ("state", "present or absent"),
+    ],
+    example: "- user: { name: deploy, shell: /bin/bash, groups: [sudo], append: true }",
+};

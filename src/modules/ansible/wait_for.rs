@@ -9,16 +9,18 @@ use serde::Deserialize;
 use crate::connection::Command;
 use crate::diag::Diag;
 use crate::modules::contract::{Check, Module, Outcome};
+use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::yaml::Node;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WaitFor {
     path: Option<String>,
     port: Option<u16>,
     #[serde(default = "localhost", alias = "host")]
+    #[schemars(extend("x-aliases" = ["host"]))]
     host: String,
     #[serde(default)]
     state: State,
@@ -42,7 +44,7 @@ fn one() -> u64 {
     1
 }
 
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 enum State {
     #[default]
@@ -143,3 +145,17 @@ impl Module for WaitFor {
         Ok(())
     }
 }
+
+/// What `numarun doc` says of it.
+pub const DOC: ModuleDoc = ModuleDoc {
+    summary: "Waits for a port to open or close, a file to appear or go, or text in a file.",
+    check_mode: CheckMode::Runs,
+    diff: false,
+    returns: &[
+        ("elapsed", "seconds waited"),
+        ("state", "what was waited for"),
+        ("port", "the port"),
+        ("path", "the file"),
+    ],
+    example: "- wait_for: { port: 22, host: 127.0.0.1, timeout: 60 }",
+};

@@ -13,10 +13,11 @@ use serde::Deserialize;
 
 use crate::connection::Command;
 use crate::modules::contract::{Check, Module, Outcome};
+use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WaitForConnection {
     #[serde(default)]
@@ -72,3 +73,12 @@ impl Module for WaitForConnection {
         }))
     }
 }
+
+/// What `numarun doc` says of it.
+pub const DOC: ModuleDoc = ModuleDoc {
+    summary: "Waits until the host runs a command again (a VM still booting, a host after a reboot).",
+    check_mode: CheckMode::Runs,
+    diff: false,
+    returns: &[("elapsed", "seconds waited")],
+    example: "- wait_for_connection: { timeout: 300 }",
+};

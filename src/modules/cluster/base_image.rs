@@ -7,11 +7,12 @@ use serde::Deserialize;
 
 use crate::connection::Command;
 use crate::modules::contract::{Check, Module, Outcome};
+use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::host_writer::HostWriter;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BaseImage {
     /// `http(s)://…` (fetched with curl on the host) or a path on the host.
@@ -111,3 +112,12 @@ impl Module for BaseImage {
         Ok(Outcome::default())
     }
 }
+
+/// What `numarun doc` says of it.
+pub const DOC: ModuleDoc = ModuleDoc {
+    summary: "Puts a base image in place from a path or URL, only when its SHA-256 matches.",
+    check_mode: CheckMode::Predicts,
+    diff: false,
+    returns: &[],
+    example: "- base_image: { src: /srv/images/debian-12.qcow2, dest: /var/lib/libvirt/images/base.qcow2, sha256: '0000000000000000000000000000000000000000000000000000000000000000' }",
+};

@@ -14,6 +14,7 @@ use crate::connection::{Attrs, Command};
 use crate::diag::Diag;
 use crate::events::TextDiff;
 use crate::modules::contract::{Change, Check, Module, Outcome};
+use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::host_writer::HostWriter;
@@ -21,7 +22,7 @@ use crate::numa::plan::{StaticNetwork, UserConfig};
 use crate::template::to_yaml;
 use crate::yaml::Node;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CloudInitIso {
     path: String,
@@ -30,6 +31,7 @@ pub struct CloudInitIso {
     #[serde(default)]
     users: Vec<UserConfig>,
     /// `{ed25519: {private: ..., public: ...}}`: the VM's SSH host keys.
+    #[schemars(with = "Option<serde_json::Value>")]
     host_keys: Option<Value>,
     /// `{ed25519: PATH}`: the VM's SSH host keys as files on the hypervisor (`PATH` and
     /// `PATH.pub`, as ssh-keygen writes them), read by the check: the private key never passes
@@ -38,6 +40,7 @@ pub struct CloudInitIso {
     host_key_files: std::collections::BTreeMap<String, String>,
     /// A network-config document (netplan version 2). Without one, cloud-init's fallback
     /// applies: DHCP on the first NIC, whatever the guest names it.
+    #[schemars(with = "Option<serde_json::Value>")]
     network_config: Option<Value>,
     /// The plan's static address (`network:` of a VM): written as the network-config, on the
     /// guest's first ethernet NIC, for a LAN whose DHCP server libvirt never sees.
@@ -268,3 +271,12 @@ impl CloudInitIso {
         Ok(())
     }
 }
+
+/// What `numarun doc` says of it.
+pub const DOC: ModuleDoc = ModuleDoc {
+    summary: "Writes a VM's cloud-init seed (NoCloud ISO): hostname, users, packages, network.",
+    check_mode: CheckMode::Predicts,
+    diff: true,
+    returns: &[],
+    example: "- cloud_init_iso: { path: /var/lib/libvirt/images/vm1-seed.iso, hostname: vm1, users: [{ username: admin, ssh_authorized_keys: [] }] }",
+};

@@ -10,10 +10,11 @@ use serde::Deserialize;
 use super::topology_source::TopologySource;
 use crate::connection::Command;
 use crate::modules::contract::{Check, Module, Outcome};
+use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HostFacts {
     #[serde(default)]
@@ -96,3 +97,16 @@ async fn free_space(host: &HostReader<'_>, paths: &[String]) -> Result<Value, Mo
         .collect();
     Ok(Value::from(minijinja::value::Serde(free)))
 }
+
+/// What `numarun doc` says of it.
+pub const DOC: ModuleDoc = ModuleDoc {
+    summary: "Reads the hypervisor's NUMA topology, free space and block devices into facts.",
+    check_mode: CheckMode::Runs,
+    diff: false,
+    returns: &[
+        ("numa", "nodes, CPUs, threads per core, memory per node"),
+        ("disk_free_gb", "free space by folder"),
+        ("block_devices", "disks and their sizes"),
+    ],
+    example: "- host_facts: { free_space: [/var/lib/libvirt/images] }",
+};

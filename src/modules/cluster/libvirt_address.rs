@@ -15,10 +15,11 @@ use serde::Deserialize;
 use super::hypervisor::{self, default_uri};
 use crate::libvirt::{Hypervisor, find_domain, leases};
 use crate::modules::contract::{Check, Module, Outcome};
+use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LibvirtAddress {
     domain: String,
@@ -37,7 +38,7 @@ pub struct LibvirtAddress {
     timeout: u64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 enum AddressSource {
     Static,
@@ -179,3 +180,12 @@ impl Module for LibvirtAddress {
 fn in_check_mode(host: &HostReader<'_>) -> Result<bool, ModuleError> {
     Ok(host.scope.get("ansible_check_mode")?.is_some_and(|v| v.is_true()))
 }
+
+/// What `numarun doc` says of it.
+pub const DOC: ModuleDoc = ModuleDoc {
+    summary: "Finds a VM's address: its static one, the guest agent, the ARP table or DHCP leases.",
+    check_mode: CheckMode::Runs,
+    diff: false,
+    returns: &[("address", "the address found"), ("vm_addresses", "every VM's address so far")],
+    example: "- libvirt_address: { domain: vm1, uri: 'qemu:///system', sources: [static, agent, arp, lease] }",
+};

@@ -9,11 +9,12 @@ use super::hypervisor::{self, default_uri};
 use super::qemu_img::qcow2;
 use crate::libvirt::{Hypervisor, domain_xml, view};
 use crate::modules::contract::{Change, Check, Module, Outcome};
+use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::host_writer::HostWriter;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LibvirtDisk {
     domain: String,
@@ -124,3 +125,12 @@ impl Module for LibvirtDisk {
         Ok(Outcome::default())
     }
 }
+
+/// What `numarun doc` says of it.
+pub const DOC: ModuleDoc = ModuleDoc {
+    summary: "Attaches a disk image or a device to a domain, live and in its definition.",
+    check_mode: CheckMode::Predicts,
+    diff: false,
+    returns: &[],
+    example: "- libvirt_disk: { domain: vm1, target: vdb, source: /var/lib/libvirt/images/hot.qcow2, uri: 'qemu:///system' }",
+};

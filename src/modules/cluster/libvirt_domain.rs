@@ -11,12 +11,13 @@ use crate::events::TextDiff;
 use crate::libvirt::domain_xml::{self, Field};
 use crate::libvirt::{DomainView, Hypervisor, find_domain, view};
 use crate::modules::contract::{Change, Check, Module, Outcome};
+use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::host_writer::HostWriter;
 use crate::yaml::Node;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LibvirtDomain {
     name: String,
@@ -39,7 +40,7 @@ pub struct LibvirtDomain {
     remove_images: Vec<String>,
 }
 
-#[derive(Debug, Default, Clone, Copy, PartialEq, Deserialize)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 enum DomainState {
     #[default]
@@ -277,3 +278,12 @@ impl Module for LibvirtDomain {
         }
     }
 }
+
+/// What `numarun doc` says of it.
+pub const DOC: ModuleDoc = ModuleDoc {
+    summary: "Defines a libvirt domain from a template and keeps it running, stopped or gone.",
+    check_mode: CheckMode::Predicts,
+    diff: true,
+    returns: &[],
+    example: "- libvirt_domain: { name: vm1, template: libvirt/domain.xml.j2, uri: 'qemu:///system', state: running }",
+};

@@ -9,16 +9,18 @@ use serde::Deserialize;
 use super::hypervisor::{self, default_uri};
 use crate::libvirt::{find_domain, pins};
 use crate::modules::contract::{Check, Module, Outcome};
+use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::numa::{CpuSet, VmSpec};
 use crate::template::value_to_node;
 use crate::yaml;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LibvirtVerify {
     /// The VM's entry in the plan (`vm_plan.virtual_machines[i]`).
+    #[schemars(with = "serde_json::Value")]
     vm: Value,
     #[serde(default = "default_uri")]
     uri: String,
@@ -101,3 +103,12 @@ fn differences(vm: &VmSpec, live: &pins::LivePlacement) -> Vec<String> {
     }
     found
 }
+
+/// What `numarun doc` says of it.
+pub const DOC: ModuleDoc = ModuleDoc {
+    summary: "Reads a running domain's live vCPU and emulator pins and memory binding back against its plan.",
+    check_mode: CheckMode::Runs,
+    diff: false,
+    returns: &[],
+    example: "- libvirt_verify: { vm: \"{{ vm_plan.virtual_machines[0] }}\", uri: 'qemu:///system' }",
+};

@@ -9,16 +9,18 @@ use minijinja::Value;
 use serde::Deserialize;
 
 use crate::modules::contract::{Check, Module, Outcome};
+use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::numa::VmSpec;
 use crate::template::value_to_node;
 use crate::yaml;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NumaLocality {
     /// The VM's entry in the plan (`vm_plan.virtual_machines[i]`).
+    #[schemars(with = "serde_json::Value")]
     vm: Value,
     /// Where libvirt keeps the QEMU process id of a running domain.
     #[serde(default = "default_run_dir")]
@@ -87,6 +89,15 @@ impl Module for NumaLocality {
         }))
     }
 }
+
+/// What `numarun doc` says of it.
+pub const DOC: ModuleDoc = ModuleDoc {
+    summary: "Measures where a running VM's memory lives, node by node, against its plan.",
+    check_mode: CheckMode::Runs,
+    diff: false,
+    returns: &[("vm", "the VM"), ("locality", "its memory per node")],
+    example: "- numa_locality: { vm: \"{{ vm_plan.virtual_machines[0] }}\" }",
+};
 
 #[cfg(test)]
 mod tests {

@@ -9,11 +9,12 @@ use minijinja::Value;
 use serde::{Deserialize, Serialize};
 
 use crate::modules::contract::{Check, Module, Outcome};
+use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::support::controller_file;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PerfReport {
     /// Controller-side path without extension: `<dest>.json` and `<dest>.md` are written.
@@ -27,12 +28,13 @@ fn default_title() -> String {
     "Performance".into()
 }
 
-#[derive(Debug, Deserialize, Serialize, Clone)]
+#[derive(Debug, Deserialize, Serialize, Clone, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct Measurement {
     name: String,
     /// A number, a numeric string, or empty/null when it could not be measured.
     #[serde(default, deserialize_with = "number_or_nothing")]
+    #[schemars(with = "Option<serde_json::Value>")]
     value: Option<f64>,
     #[serde(default)]
     unit: String,
@@ -166,3 +168,12 @@ impl Module for PerfReport {
         }))
     }
 }
+
+/// What `numarun doc` says of it.
+pub const DOC: ModuleDoc = ModuleDoc {
+    summary: "Writes a performance report (Markdown and JSON): each measurement against its thresholds.",
+    check_mode: CheckMode::Predicts,
+    diff: false,
+    returns: &[("report", "the verdicts")],
+    example: "- perf_report: { dest: /tmp/report/perf, measurements: [{ name: read IOPS, value: 12000, unit: IOPS, min: 10000 }] }",
+};

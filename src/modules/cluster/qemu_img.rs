@@ -6,11 +6,12 @@ use serde::Deserialize;
 
 use crate::connection::Command;
 use crate::modules::contract::{Check, Module, Outcome};
+use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::host_writer::HostWriter;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QemuImg {
     path: String,
@@ -75,3 +76,12 @@ impl Module for QemuImg {
         Ok(Outcome::default())
     }
 }
+
+/// What `numarun doc` says of it.
+pub const DOC: ModuleDoc = ModuleDoc {
+    summary: "Creates a disk image (qcow2, optionally over a backing file) unless one is there.",
+    check_mode: CheckMode::Predicts,
+    diff: false,
+    returns: &[],
+    example: "- qemu_img: { path: /var/lib/libvirt/images/hot.qcow2, size: 20G }",
+};

@@ -12,11 +12,12 @@ use serde::Deserialize;
 
 use crate::connection::Command;
 use crate::modules::contract::{Change, Check, Module, Outcome};
+use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::host_writer::HostWriter;
 
-#[derive(Debug, Deserialize, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Deserialize, Default, Clone, Copy, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 enum Missing {
     /// No file at the path is an error.
@@ -26,7 +27,7 @@ enum Missing {
     Skip,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Sysfs {
     /// The file, or a pattern with `*` naming several.
@@ -121,6 +122,15 @@ impl Module for Sysfs {
         Ok(Outcome { data, ..Outcome::default() })
     }
 }
+
+/// What `numarun doc` says of it.
+pub const DOC: ModuleDoc = ModuleDoc {
+    summary: "Writes a value to sysfs files (a glob), live.",
+    check_mode: CheckMode::Predicts,
+    diff: false,
+    returns: &[("files", "the files and what they held"), ("present", "whether any matched")],
+    example: "- sysfs: { path: /sys/kernel/mm/transparent_hugepage/enabled, value: always }",
+};
 
 #[cfg(test)]
 mod tests {

@@ -11,7 +11,7 @@ use crate::modules::host_reader::HostReader;
 use crate::numa::Topology;
 use crate::numa::topology::SYSFS_DUMP;
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TopologySource {
     /// sysfs root on the target; `/sys` unless given.

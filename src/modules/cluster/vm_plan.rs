@@ -10,6 +10,7 @@ use super::ipv4::Ipv4Net;
 use super::topology_source::TopologySource;
 use crate::connection::Command;
 use crate::modules::contract::{Check, Module, Outcome};
+use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::support::controller_file;
@@ -20,10 +21,11 @@ use crate::numa::{
 use crate::template::{node_to_value, value_to_node};
 use crate::yaml;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VmPlanModule {
     /// The plan itself, in the homonculus shape (`virtual_machines: [...]`).
+    #[schemars(with = "Option<serde_json::Value>")]
     plan: Option<Value>,
     /// Or a homonculus JSON (or YAML) file on the controller.
     plan_file: Option<String>,
@@ -177,3 +179,12 @@ fn guest_topology(plan: &VmPlan, topology: &Topology) -> Value {
         .collect();
     Value::from(minijinja::value::Serde(per_vm))
 }
+
+/// What `numarun doc` says of it.
+pub const DOC: ModuleDoc = ModuleDoc {
+    summary: "Loads a VM plan, validates it against the host's topology and sets `vm_plan` for the steps after.",
+    check_mode: CheckMode::Runs,
+    diff: false,
+    returns: &[("vm_plan", "the plan, each VM completed"), ("findings", "what validation found")],
+    example: "- vm_plan: { plan_file: examples/vm.cluster-numa.json, show_map: false }",
+};

@@ -68,6 +68,21 @@ impl<'de> Deserialize<'de> for Mode {
     }
 }
 
+impl schemars::JsonSchema for Mode {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Mode".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        // A string only: an unquoted YAML number is refused (see `visit_i64`).
+        schemars::json_schema!({
+            "type": "string",
+            "description": "permission bits: a quoted octal mode ('0644') or a symbolic one (u=rw,g=r, u+x)",
+            "examples": ["0644", "u=rwx,g=rx,o="]
+        })
+    }
+}
+
 /// `mode`, `owner`, `group` of a file module; absent ones are left alone.
 #[derive(Debug, Clone, Default)]
 pub struct FileAttrs {

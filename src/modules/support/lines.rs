@@ -48,7 +48,7 @@ pub fn rejoin(text: &str, kept: &[&str]) -> String {
 }
 
 /// Whether a line, block or entry should be in the file (`state:` of the line modules).
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Presence {
     #[default]

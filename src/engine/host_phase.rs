@@ -40,7 +40,10 @@ pub async fn run(
     control: &PlayControl,
 ) {
     let hostvars = minijinja::Value::from_dyn_object(Arc::clone(&engine.hostvars));
-    let magic = Arc::new(engine.layers.magic(&state.name, play_hosts, &engine.options, &hostvars));
+    let mut magic = engine.layers.magic(&state.name, play_hosts, &engine.options, &hostvars);
+    let recap = engine.recap_so_far.lock().expect("recap lock").clone();
+    magic.insert_value("numarun_recap", recap);
+    let magic = Arc::new(magic);
     let cx = HostPhase {
         engine,
         phase: plan.phase,

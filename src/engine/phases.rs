@@ -62,6 +62,9 @@ impl Engine {
             }
             let active: Vec<String> =
                 plan.hosts.iter().filter(|h| hosts[*h].is_active()).cloned().collect();
+            let so_far: Vec<HostRecap> = order.iter().map(|h| hosts[h].recap.clone()).collect();
+            *self.recap_so_far.lock().expect("recap lock") =
+                minijinja::Value::from(minijinja::value::Serde(&so_far));
             self.bus
                 .emit(Event::PhaseStart { phase: plan.phase.name.clone(), hosts: active.clone() });
             if plan.steps.is_empty() {

@@ -23,6 +23,9 @@ pub struct Engine {
     pub(super) hostvars: Arc<HostVars>,
     /// Connections to the hosts steps are delegated to, by name, kept for the run.
     pub(super) delegates: tokio::sync::Mutex<HashMap<String, Arc<dyn Connection>>>,
+    /// Every host's counts when the phase running now began: `numarun_recap` (a report
+    /// written in the last phase shows the run up to it).
+    pub(super) recap_so_far: std::sync::Mutex<minijinja::Value>,
     interrupted: AtomicBool,
 }
 
@@ -38,6 +41,7 @@ impl Engine {
             layers,
             hostvars,
             delegates: tokio::sync::Mutex::default(),
+            recap_so_far: std::sync::Mutex::new(minijinja::Value::from(Vec::<bool>::new())),
             interrupted: AtomicBool::new(false),
         }
     }

@@ -129,7 +129,12 @@ pub fn svg(plan: &VmPlan, topology: &Topology) -> String {
     let widest =
         topology.nodes.iter().map(|n| topology.cores(n.id).len()).max().unwrap_or(0) as u32;
     let threads = topology.threads_per_core() as u32;
-    let width = LEFT + widest * (threads * CELL + GAP) + 20;
+    // Wide enough for the cells and for the legend's longest label (12 px monospace: about 8 px
+    // a character), so a small host's map does not cut its legend.
+    let longest_label =
+        plan.virtual_machines.iter().map(|vm| vm.name.len() + 12).max().unwrap_or(0);
+    let width =
+        (LEFT + widest * (threads * CELL + GAP) + 20).max(40 + 8 * longest_label.max(16) as u32);
     let height =
         40 + topology.nodes.len() as u32 * ROW + 24 * (plan.virtual_machines.len() as u32 + 2);
     let mut out = format!(

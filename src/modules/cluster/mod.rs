@@ -11,6 +11,7 @@ pub(crate) mod libvirt_disk;
 pub(crate) mod libvirt_domain;
 pub(crate) mod libvirt_verify;
 pub(crate) mod numa_locality;
+pub(crate) mod perf_page;
 pub(crate) mod perf_report;
 pub(crate) mod qemu_img;
 pub(crate) mod sysfs;

@@ -1,5 +1,7 @@
-//! `perf_report`: measurements held against their thresholds, written on the controller as JSON
-//! and as a Markdown table, failing when a threshold is missed. The report is the run's output,
+//! `perf_report`: measurements held against their thresholds, written on the controller as JSON,
+//! as a Markdown table and as one HTML page to look at (`perf_page`: bars against thresholds,
+//! the placement map, pins and locality per VM, the run so far), failing when a threshold is
+//! missed. The report is the run's output,
 //! like its recap, not a change to any host: it is written on every run and reports `ok`.
 
 use std::path::Path;
@@ -14,14 +16,25 @@ use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::support::controller_file;
 
+use super::perf_page::{self, Bar, Page, RecapRow, VmPlacement, number};
+
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PerfReport {
-    /// Controller-side path without extension: `<dest>.json` and `<dest>.md` are written.
+    /// Controller-side path without extension: `<dest>.json`, `<dest>.md` and `<dest>.html`
+    /// are written.
     dest: String,
     #[serde(default = "default_title")]
     title: String,
     measurements: Vec<Measurement>,
+    /// A controller-side SVG placement map (`vm_plan`'s `map_svg`), drawn in the HTML page.
+    placement_svg: Option<String>,
+    /// Each VM's pins and memory locality, for the HTML page.
+    #[serde(default)]
+    vms: Vec<VmPlacement>,
+    /// The run so far, for the HTML page: `numarun_recap`.
+    #[serde(default)]
+    recap: Vec<RecapRow>,
 }
 
 fn default_title() -> String {
@@ -96,12 +109,6 @@ impl Measurement {
     }
 }
 
-/// Up to three decimals, no trailing zeros.
-fn number(n: f64) -> String {
-    let text = format!("{n:.3}");
-    text.trim_end_matches('0').trim_end_matches('.').to_string()
-}
-
 fn markdown(title: &str, rows: &[(Measurement, Verdict)]) -> String {
     let mut md =
         format!("# {title}\n\n| Measurement | Value | Threshold | Verdict |\n|---|---:|---|---|\n");
@@ -119,6 +126,41 @@ fn markdown(title: &str, rows: &[(Measurement, Verdict)]) -> String {
         md.push_str(&format!("| {}{note} | {value} | {} | {verdict} |\n", m.name, m.threshold()));
     }
     md
+}
+
+impl PerfReport {
+    /// The HTML page of these rows, with the map read from its file.
+    fn page(&self, rows: &[(Measurement, Verdict)]) -> String {
+        // A map not drawn yet (phase 1 not run on this controller) is said on the page, not fatal.
+        let map = self.placement_svg.as_ref().map(|path| {
+            std::fs::read_to_string(path).map_err(|e| format!("no placement map: {path}: {e}"))
+        });
+        let bars = rows
+            .iter()
+            .map(|(m, verdict)| Bar {
+                name: &m.name,
+                note: &m.note,
+                value: m.value,
+                unit: &m.unit,
+                min: m.min,
+                max: m.max,
+                threshold: m.threshold(),
+                verdict: match verdict {
+                    Verdict::Pass => "pass",
+                    Verdict::Miss => "miss",
+                    Verdict::None => "none",
+                },
+            })
+            .collect();
+        let page = Page {
+            title: &self.title,
+            bars,
+            map: map.as_ref().map(|m| m.as_deref().map_err(String::as_str)),
+            vms: &self.vms,
+            recap: &self.recap,
+        };
+        perf_page::render(&page)
+    }
 }
 
 #[async_trait]
@@ -148,14 +190,15 @@ impl Module for PerfReport {
             Path::new(&format!("{}.md", self.dest)),
             &markdown(&self.title, &rows),
         )?;
+        controller_file::write(Path::new(&format!("{}.html", self.dest)), &self.page(&rows))?;
         let msg = match missed.as_slice() {
             [] => format!(
-                "{} measurement(s) within their thresholds; report in {}.md and .json",
+                "{} measurement(s) within their thresholds; report in {}.html, .md and .json",
                 rows.len(),
                 self.dest
             ),
             missed => format!(
-                "threshold missed: {}; report in {}.md and .json",
+                "threshold missed: {}; report in {}.html, .md and .json",
                 missed.join(", "),
                 self.dest
             ),
@@ -171,8 +214,8 @@ impl Module for PerfReport {
 
 /// What `numarun doc` says of it.
 pub const DOC: ModuleDoc = ModuleDoc {
-    summary: "Writes a performance report (Markdown and JSON): each measurement against its thresholds.",
-    check_mode: CheckMode::Predicts,
+    summary: "Writes a performance report (HTML, Markdown and JSON): each measurement against its thresholds.",
+    check_mode: CheckMode::Runs,
     diff: false,
     returns: &[("report", "the verdicts")],
     example: "- perf_report: { dest: /tmp/report/perf, measurements: [{ name: read IOPS, value: 12000, unit: IOPS, min: 10000 }] }",

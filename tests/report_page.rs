@@ -72,13 +72,7 @@ fn the_page_stands_alone_and_escapes_what_it_shows() {
 }
 
 fn chromium() -> Option<&'static str> {
-    let found = Command::new("sh").args(["-c", "command -v chromium"]).output();
-    if found.is_ok_and(|o| o.status.success()) {
-        return Some("chromium");
-    }
-    assert!(std::env::var_os("CI").is_none(), "chromium is missing on CI");
-    eprintln!("skipped: no chromium");
-    None
+    common::have("chromium").then_some("chromium")
 }
 
 /// Headless Chromium on a file, with no network to reach and nothing of the user's profile.

@@ -2,6 +2,8 @@
 //! the completion scripts load in bash, zsh and fish and complete numarun's own words, and the
 //! manual pages render without a warning and list every option `--help` lists.
 
+mod common;
+
 use std::process::{Command, Output};
 
 fn numarun(args: &[&str]) -> Output {
@@ -11,17 +13,6 @@ fn numarun(args: &[&str]) -> Output {
 fn stdout(output: &Output) -> String {
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     String::from_utf8(output.stdout.clone()).expect("UTF-8")
-}
-
-/// Whether a program is on this machine; CI installs all three shells and groff.
-fn have(program: &str) -> bool {
-    let found = Command::new("sh").args(["-c", &format!("command -v {program}")]).output();
-    let here = found.is_ok_and(|o| o.status.success());
-    if !here {
-        assert!(std::env::var_os("CI").is_none(), "{program} is missing on CI");
-        eprintln!("skipped: no {program}");
-    }
-    here
 }
 
 #[test]
@@ -44,7 +35,7 @@ fn version_names_the_commit_it_was_built_from() {
 /// `play` and `--check`.
 #[test]
 fn bash_completes_subcommands_and_flags() {
-    if !have("bash") {
+    if !common::have("bash") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -70,7 +61,7 @@ fn bash_completes_subcommands_and_flags() {
 #[test]
 fn zsh_and_fish_read_their_scripts() {
     for (shell, check) in [("zsh", &["-n"][..]), ("fish", &["--no-execute"][..])] {
-        if !have(shell) {
+        if !common::have(shell) {
             continue;
         }
         let dir = tempfile::tempdir().unwrap();
@@ -87,7 +78,7 @@ fn zsh_and_fish_read_their_scripts() {
 /// long option its `--help` shows.
 #[test]
 fn manual_pages_render_and_list_every_option() {
-    if !have("groff") {
+    if !common::have("groff") {
         return;
     }
     let subcommands = ["play", "validate", "doc", "schema", "completions", "man"];

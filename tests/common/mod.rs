@@ -264,3 +264,15 @@ pub fn gpg_key(dir: &Path) -> (String, String) {
     let id = listing.lines().find(|l| l.starts_with("pub")).unwrap().split(':').nth(4).unwrap();
     (armored, id.to_string())
 }
+
+/// Whether a program is on this machine; on CI, which installs every program a test uses, a
+/// missing one fails the test instead of skipping it.
+pub fn have(program: &str) -> bool {
+    let found = Command::new("sh").args(["-c", &format!("command -v {program}")]).output();
+    let here = found.is_ok_and(|o| o.status.success());
+    if !here {
+        assert!(std::env::var_os("CI").is_none(), "{program} is missing on CI");
+        eprintln!("skipped: no {program}");
+    }
+    here
+}

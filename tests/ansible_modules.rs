@@ -213,8 +213,7 @@ fn remove_accounts() {
 #[test]
 fn user_and_group_make_the_accounts_ansible_makes() {
     let Some(ansible) = ansible_playbook() else { return };
-    if !common::is_root() {
-        eprintln!("not root: skipped");
+    if !common::runs_as_root("making accounts and installing packages") {
         return;
     }
     let t = Test::local();
@@ -703,8 +702,7 @@ fn cron_writes_the_file_ansible_writes() {
 #[test]
 fn apt_installs_upgrades_and_purges_as_ansible_does() {
     let Some(ansible) = ansible_playbook() else { return };
-    if !common::is_root() {
-        eprintln!("not root: skipped");
+    if !common::runs_as_root("making accounts and installing packages") {
         return;
     }
     let t = Test::local();

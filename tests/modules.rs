@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Test, is_root, runs_as_root};
+use common::{Test, runs_as_root};
 
 /// Each case runs twice: on the local target and on the SSH target.
 macro_rules! on_both_targets {
@@ -373,14 +373,12 @@ fn sysctl_module_drop_in(t: Test) {
 /// The live value, in a network namespace of its own so the machine's kernel is untouched.
 #[test]
 fn sysctl_module_live_value_in_private_netns() {
-    if !is_root()
-        || std::process::Command::new("unshare")
-            .args(["-n", "true"])
-            .status()
-            .map(|s| !s.success())
-            .unwrap_or(true)
-    {
-        eprintln!("skipped: needs root and unshare -n");
+    if !common::runs_as_root("a private network namespace") {
+        return;
+    }
+    let unshare = std::process::Command::new("unshare").args(["-n", "true"]).status();
+    if !unshare.is_ok_and(|s| s.success()) {
+        common::skip("`unshare -n` cannot make a network namespace here");
         return;
     }
     let t = Test::new();
@@ -1113,7 +1111,7 @@ fn tempfile_makes_a_new_one_each_run_and_none_in_check_mode(t: Test) {
 /// Accounts of a name of this test's own (the two targets run side by side), made with
 /// `become`, converged; then removed, which converges too.
 fn user_and_group_converge(t: Test) {
-    if !is_root() {
+    if !common::runs_as_root("making accounts") {
         return;
     }
     common::sudo_user(common::USER, None);
@@ -1279,7 +1277,7 @@ fn unarchive_converges(t: Test) {
 /// A `.deb` of a name of this test's own (the targets run side by side) installed, upgraded
 /// and purged with `become`; each step changes once.
 fn apt_deb_converges(t: Test) {
-    if !is_root() {
+    if !common::runs_as_root("installing packages") {
         return;
     }
     common::sudo_user(common::USER, None);

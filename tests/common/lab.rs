@@ -30,8 +30,7 @@ pub fn lab_with(args: &[&str]) -> Output {
 
 /// Brings the lab up unless it is; false (the test skips) when not root.
 pub fn lab_up() -> bool {
-    if !super::is_root() {
-        eprintln!("skipped: the lab needs root");
+    if !super::runs_as_root("the lab") {
         return false;
     }
     let up = lab("up");

@@ -120,6 +120,70 @@ fn list_path_and_digest_filters_render_as_in_ansible() {
     );
 }
 
+/// The filters over text and data (`to_json`, `to_yaml`, their `to_nice_` forms, `from_*`,
+/// regular expressions, base64, mappings, `bool`, `ternary`, `quote`, `human_to_bytes`) on
+/// values chosen for where writers differ: key order, nesting, empty collections, strings YAML
+/// would read as something else, quotes, breaks, non-ASCII, long lines.
+#[test]
+fn data_filters_render_as_in_ansible() {
+    let Some(ansible) = ansible_playbook() else { return };
+    let t = Test::local();
+    let vars = "    base: { b: 1, a: { z: [1, { q: null }], y: \"\\u00e9\" }, e: [], f: {} }\n\
+                \x20   plain: { k: v, n: 2, t: true, x: 1.5 }\n\
+                \x20   awkward: ['1', 'yes', '', 'a: b', '-x', '#c', 'a #b', '2001-12-14', '0x1F', '12:30', '=', '~', \"it's\", ' lead', 'trail ', \"two\\nlines\", \"tab\\there\", 'x: ']\n\
+                \x20   nested: { list: [[1, 2], [3]], maps: [{ a: 1 }, { b: [] }] }\n\
+                \x20   long: \"{{ 'word ' * 30 }}\"\n\
+                \x20   many: \"{{ range(40) | list }}\"\n\
+                \x20   conf: memory 15GB\n";
+    same_renderings(
+        &t,
+        &ansible,
+        vars,
+        &[
+            ("to_json", "{{ base | to_json }} {{ plain | to_json }} {{ awkward | to_json }}"),
+            ("to_nice_json", "{{ base | to_nice_json }}|{{ nested | to_nice_json(indent=2) }}"),
+            ("to_yaml_base", "{{ base | to_yaml }}"),
+            ("to_yaml_plain", "{{ plain | to_yaml }}"),
+            ("to_yaml_awkward", "{{ awkward | to_yaml }}"),
+            ("to_yaml_nested", "{{ nested | to_yaml }}"),
+            ("to_yaml_long", "{{ long | to_yaml }}{{ many | to_yaml }}{{ {'k': long} | to_yaml }}"),
+            ("to_nice_yaml", "{{ base | to_nice_yaml }}{{ nested | to_nice_yaml }}"),
+            ("to_nice_yaml_awkward", "{{ awkward | to_nice_yaml(indent=2) }}"),
+            ("scalars_yaml", "{{ 'x' | to_yaml }}{{ 3 | to_yaml }}{{ none | to_yaml }}"),
+            (
+                "round_trip",
+                "{{ (base | to_json | from_json) == base }} {{ (nested | to_yaml | from_yaml) == nested }}",
+            ),
+            (
+                "bool",
+                "{{ 'yes' | bool }} {{ 'off' | bool }} {{ '1' | bool }} {{ 0 | bool }} {{ 'TRUE' | bool }}",
+            ),
+            (
+                "combine",
+                "{{ base | combine({'a': {'w': 2}}, recursive=true) | to_json }} {{ base | combine({'a': 0}) | to_json }}",
+            ),
+            (
+                "items",
+                "{{ plain | dict2items | to_json }} {{ plain | dict2items | items2dict | to_json }}",
+            ),
+            ("regex_replace", "{{ conf | regex_replace('(\\\\d+)GB', '\\\\1 GiB') }}"),
+            (
+                "regex_search",
+                "{{ conf | regex_search('[0-9]+') }} {{ conf | regex_search('(\\\\d+)(GB)', '\\\\2', '\\\\1') }}",
+            ),
+            ("regex_findall", "{{ 'a1b22c333' | regex_findall('[0-9]+') | join(',') }}"),
+            ("b64", "{{ 'héllo' | b64encode }} {{ 'aMOpbGxv' | b64decode }}"),
+            ("ternary", "{{ true | ternary('a', 'b') }} {{ none | ternary('a', 'b', 'n') }}"),
+            ("quote", "{{ \\\"it's\\\" | quote }} {{ '' | quote }} {{ 'plain' | quote }}"),
+            (
+                "human_to_bytes",
+                "{{ '2G' | human_to_bytes }} {{ '1.5 KB' | human_to_bytes }} {{ '10Mb' | human_to_bytes(isbits=true) }} {{ '3' | human_to_bytes('K') }} {{ '2.5' | human_to_bytes }} {{ '1 kilobyte' | human_to_bytes }}",
+            ),
+            ("paths", "{{ '/data/hot/pg.conf' | basename }} {{ '/data/hot/pg.conf' | dirname }}"),
+        ],
+    );
+}
+
 #[test]
 fn tests_render_as_in_ansible() {
     let Some(ansible) = ansible_playbook() else { return };

@@ -440,41 +440,6 @@ fn unreachable_host_exits_4_and_others_finish() {
 }
 
 #[test]
-fn filters_behave_like_ansible() {
-    let t = lab();
-    t.write(
-        "play.yaml",
-        r#"
-- hosts: db1
-  vars:
-    base: { a: 1, nested: { x: 1 } }
-    conf: "memory 15GB"
-  tasks:
-    - assert:
-        that:
-          - "'no' | bool == false and 'yes' | bool"
-          - "(base | combine({'nested': {'y': 2}}, recursive=true)).nested == {'x': 1, 'y': 2}"
-          - "base | dict2items | items2dict == base"
-          - "conf | regex_replace('(\\\\d+)GB', '\\\\1 GiB') == 'memory 15 GiB'"
-          - "conf | regex_search('(\\\\d+)', '\\\\1') == ['15']"
-          - "'hello' | b64encode | b64decode == 'hello'"
-          - "'/data/hot/pg.conf' | basename == 'pg.conf' and '/data/hot/pg.conf' | dirname == '/data/hot'"
-          - "'2G' | human_to_bytes == 2147483648"
-          - "(true | ternary('a', 'b')) == 'a'"
-          - "\"it's\" | quote == \"'it'\\\"'\\\"'s'\""
-          - "{'k': [1, 2]} | to_json == '{\"k\":[1,2]}'"
-          - "({'k': 'v'} | to_yaml) == 'k: v\\n'"
-          - "lookup('env', 'HOME') | length > 0"
-          - "lookup('file', 'inventory.yaml') is search('children')"
-          - "missing is not defined"
-          - "(missing | default('d')) == 'd'"
-"#,
-    );
-    let run = t.run(&["play", "play.yaml", "-i", "inventory.yaml"]);
-    run.ok();
-}
-
-#[test]
 fn omit_drops_an_argument() {
     let t = lab();
     t.write(

@@ -9,17 +9,18 @@ use minijinja::{Environment, Error, ErrorKind};
 use regex::Regex;
 
 use super::filter_error::invalid;
+use super::python_json;
 use super::python_regex::python_replacement;
-use super::to_yaml::to_yaml;
+use super::python_yaml::{self, Layout};
 
 pub fn register(env: &mut Environment<'static>) {
     env.add_filter("bool", to_bool);
     env.add_filter("mandatory", mandatory);
-    env.add_filter("to_json", |v: Value| json(&v, false));
-    env.add_filter("to_nice_json", |v: Value| json(&v, true));
+    env.add_filter("to_json", |v: Value, kwargs: Kwargs| json(&v, kwargs, None, false));
+    env.add_filter("to_nice_json", |v: Value, kwargs: Kwargs| json(&v, kwargs, Some(4), true));
     env.add_filter("from_json", from_json);
-    env.add_filter("to_yaml", |v: Value| yaml(&v));
-    env.add_filter("to_nice_yaml", |v: Value| yaml(&v));
+    env.add_filter("to_yaml", |v: Value, kwargs: Kwargs| yaml(&v, kwargs, Layout::TERSE));
+    env.add_filter("to_nice_yaml", |v: Value, kwargs: Kwargs| yaml(&v, kwargs, Layout::NICE));
     env.add_filter("from_yaml", from_yaml);
     env.add_filter("regex_replace", regex_replace);
     env.add_filter("regex_search", regex_search);
@@ -59,20 +60,21 @@ fn mandatory(value: Value, msg: Option<String>) -> Result<Value, Error> {
     Ok(value)
 }
 
-fn json(value: &Value, pretty: bool) -> Result<String, Error> {
-    let json: serde_json::Value =
-        serde_json::to_value(value).map_err(|e| invalid(e.to_string()))?;
-    let text = if pretty { pretty_json(&json) } else { serde_json::to_string(&json) };
-    text.map_err(|e| invalid(e.to_string()))
+/// `to_json` and `to_nice_json`: Python's `json.dumps` with `indent` and `sort_keys` as given.
+fn json(
+    value: &Value,
+    kwargs: Kwargs,
+    indent: Option<usize>,
+    sort_keys: bool,
+) -> Result<String, Error> {
+    let indent = kwargs.get::<Option<usize>>("indent")?.or(indent);
+    let sort_keys = kwargs.get::<Option<bool>>("sort_keys")?.unwrap_or(sort_keys);
+    kwargs.assert_all_used()?;
+    Ok(python_json::dumps(&to_json_value(value)?, indent, sort_keys))
 }
 
-/// Four-space indentation, keys sorted, as Ansible's `to_nice_json`.
-fn pretty_json(json: &serde_json::Value) -> serde_json::Result<String> {
-    let mut out = Vec::new();
-    let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
-    let mut serializer = serde_json::Serializer::with_formatter(&mut out, formatter);
-    serde::Serialize::serialize(json, &mut serializer)?;
-    Ok(String::from_utf8(out).expect("json is utf-8"))
+fn to_json_value(value: &Value) -> Result<serde_json::Value, Error> {
+    serde_json::to_value(value).map_err(|e| invalid(e.to_string()))
 }
 
 fn from_json(text: String) -> Result<Value, Error> {
@@ -81,10 +83,24 @@ fn from_json(text: String) -> Result<Value, Error> {
     Ok(Value::from(minijinja::value::Serde(json)))
 }
 
-fn yaml(value: &Value) -> Result<String, Error> {
-    let json: serde_json::Value =
-        serde_json::to_value(value).map_err(|e| invalid(e.to_string()))?;
-    Ok(to_yaml(&json))
+/// `to_yaml` and `to_nice_yaml`: PyYAML's `yaml.dump` with `indent`, `width`,
+/// `default_flow_style` and `sort_keys` as given.
+fn yaml(value: &Value, kwargs: Kwargs, layout: Layout) -> Result<String, Error> {
+    let mut layout = layout;
+    layout.indent = kwargs.get::<Option<usize>>("indent")?.unwrap_or(layout.indent);
+    layout.width = kwargs.get::<Option<usize>>("width")?.unwrap_or(layout.width);
+    layout.sort_keys = kwargs.get::<Option<bool>>("sort_keys")?.unwrap_or(layout.sort_keys);
+    if let Some(flow) = kwargs.get::<Option<Value>>("default_flow_style")? {
+        // `None` writes leaf collections in flow style, `False` none; `True` (every one in
+        // flow) is not written by PyYAML's own filters and is refused here.
+        layout.flow_leaves = match flow.kind() {
+            ValueKind::None | ValueKind::Undefined => true,
+            _ if !flow.is_true() => false,
+            _ => return Err(invalid("to_yaml: default_flow_style=True is not supported")),
+        };
+    }
+    kwargs.assert_all_used()?;
+    Ok(python_yaml::dump(&to_json_value(value)?, layout))
 }
 
 fn from_yaml(text: String) -> Result<Value, Error> {
@@ -241,30 +257,41 @@ fn shlex_quote(text: &str) -> String {
     }
 }
 
-fn human_to_bytes(value: Value, default_unit: Option<String>) -> Result<i64, Error> {
-    static SIZE: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"^\s*([0-9]*\.?[0-9]+)\s*([KMGTPEZY]?)(i?[Bb]?)\s*$").unwrap()
-    });
-    if value.is_integer() {
-        return Ok(value.as_i64().unwrap_or_default());
-    }
+/// Ansible's `human_to_bytes`: a number with an optional unit (`2G`, `1.5 KB`, `10Mb` with
+/// `isbits`), rounded half to even as Python rounds; a unit of two letters or more must be the
+/// unit's abbreviation or its name (`KB` or `kilobyte`; `Kb` or `kilobit` with `isbits`).
+fn human_to_bytes(
+    value: Value,
+    default_unit: Option<String>,
+    kwargs: Kwargs,
+) -> Result<i64, Error> {
+    static SIZE: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"^([0-9]*\.?[0-9]+)(?:\s*([A-Za-z]+))?\s*$").unwrap());
+    let default_unit = default_unit.or(kwargs.get::<Option<String>>("default_unit")?);
+    let isbits = kwargs.get::<Option<bool>>("isbits")?.unwrap_or(false);
+    kwargs.assert_all_used()?;
     let text = value.to_string();
-    let caps = SIZE
-        .captures(&text)
-        .ok_or_else(|| invalid(format!("human_to_bytes: cannot read `{text}` as a size")))?;
-    let number: f64 =
-        caps[1].parse().map_err(|_| invalid(format!("human_to_bytes: bad number in `{text}`")))?;
-    let unit = match &caps[2] {
-        "" => default_unit
-            .unwrap_or_default()
-            .chars()
-            .next()
-            .map(|c| c.to_string())
-            .unwrap_or_default(),
-        u => u.to_string(),
+    let fail = || invalid(format!("human_to_bytes() can't interpret the input: {text}"));
+    let caps = SIZE.captures(&text).ok_or_else(fail)?;
+    let number: f64 = caps[1].parse().map_err(|_| fail())?;
+    let Some(unit) = caps.get(2).map(|m| m.as_str().to_string()).or(default_unit) else {
+        return Ok(number.round_ties_even() as i64);
     };
-    let power = "KMGTPEZY".find(unit.as_str()).map_or(0, |i| i as i32 + 1);
-    Ok((number * 1024f64.powi(power)) as i64)
+    let range = unit.chars().next().unwrap_or_default().to_ascii_uppercase();
+    let power = "BKMGTPEZY".find(range).ok_or_else(fail)?;
+    if unit.chars().count() > 1 {
+        let names = ["byte", "kilo", "mega", "giga", "tera", "peta", "exa", "zeta", "yotta"];
+        let (class, word) = if isbits { ('b', "bit") } else { ('B', "byte") };
+        let name = match power {
+            0 => word.to_string(),
+            _ => format!("{}{word}", names[power]),
+        };
+        let abbreviation = format!("{range}{class}");
+        if unit.to_lowercase() != name && unit != abbreviation {
+            return Err(fail());
+        }
+    }
+    Ok((number * 1024f64.powi(power as i32)).round_ties_even() as i64)
 }
 
 fn split(value: String, separator: Option<String>) -> Vec<String> {

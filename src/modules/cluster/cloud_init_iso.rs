@@ -19,7 +19,11 @@ use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::host_writer::HostWriter;
 use crate::numa::plan::{StaticNetwork, UserConfig};
-use crate::template::to_yaml;
+use crate::template::{YamlLayout, to_yaml};
+
+/// cloud-init's files in block style, keys sorted, no line folded.
+const CLOUD_CONFIG: YamlLayout =
+    YamlLayout { indent: 2, width: usize::MAX / 2, flow_leaves: false, sort_keys: true };
 use crate::yaml::Node;
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -143,7 +147,7 @@ impl CloudInitIso {
                     serde_json::json!([["systemctl", "enable", "--now", "qemu-guest-agent"]]);
             }
         }
-        let yaml = |json: serde_json::Value| to_yaml(&json);
+        let yaml = |json: serde_json::Value| to_yaml(&json, CLOUD_CONFIG);
         let mut documents = vec![
             ("user-data", format!("#cloud-config\n{}", yaml(config))),
             ("meta-data", format!("instance-id: {0}\nlocal-hostname: {0}\n", self.hostname)),

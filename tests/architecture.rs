@@ -411,3 +411,29 @@ fn the_reader_finds_what_it_should() {
     assert!(uses(&["engine", "step"], &["events"]));
     assert!(uses(&["engine", "step"], &["engine", "attempt"]));
 }
+
+/// A check sees the hypervisor only through `modules/cluster/hypervisor.rs`, which hands a
+/// `HostReader` a read-only view and only a `HostWriter` the connection that changes it: no
+/// other module opens libvirt itself.
+#[test]
+fn only_the_hypervisor_file_opens_libvirt_for_a_module() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/modules");
+    let mut opened = Vec::new();
+    let mut folders = vec![root.clone()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                folders.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs")
+                && !path.ends_with("cluster/hypervisor.rs")
+            {
+                let text = std::fs::read_to_string(&path).unwrap();
+                if text.contains("Hypervisor::connect") || text.contains("Connect::open") {
+                    opened.push(path.display().to_string());
+                }
+            }
+        }
+    }
+    assert!(opened.is_empty(), "modules that open libvirt themselves: {opened:?}");
+}

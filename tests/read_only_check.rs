@@ -1,9 +1,11 @@
-//! A check cannot change a host. The types say so (`HostReader` has no way to write); this test
-//! holds what the types cannot: every command a check runs is a probe the connection sees as
-//! look-only, and its program is one that only reads. Each module that has a check with reads is
-//! checked here against this machine, through a connection that records every call and refuses
-//! every change.
+//! A check cannot change a host. The types say so: `HostReader` has no way to write, a probe is
+//! built only from read-only programs and the repository's probe scripts, and the hypervisor a
+//! check sees is a read-only view. This test holds what the types cannot show by themselves:
+//! every module in the registry runs its check here, against this machine, through a connection
+//! that records every call and refuses every change; each command it starts is one of the
+//! probes, and every probe is reached by some case.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -12,7 +14,8 @@ use numarun::connection::{
     Attrs, Command, Connection, ConnectionError, Local, Output, Privilege, Program, ReadPlan, Stat,
 };
 use numarun::diag::Source;
-use numarun::modules::{Check, HostReader, StepAccess, lookup};
+use numarun::modules::probe::{Probe, ReadOnlyProgram, scripts};
+use numarun::modules::{Check, HostReader, StepAccess, lookup, names};
 use numarun::redact::Redactor;
 use numarun::template::{Scope, Templater};
 
@@ -82,29 +85,9 @@ impl Connection for Recording {
         self.refuse(format!("link {path} to {target}"))
     }
     fn prefetch(&self, _: ReadPlan) {}
-}
-
-/// The programs a check may start: each only reads. A new probe is added here with the reason it
-/// only reads, or it is not a probe.
-const READ_ONLY_PROGRAMS: &[&str] = &[
-    "dpkg-query", // the package database, read
-    "systemctl",  // `show` only (asserted below)
-    "crontab",    // `-l` only (asserted below)
-    "findmnt",    // the mount table, read
-    "blkid",      // `-p` reads the device's signature
-    "sha256sum",  // reads a file
-    "df",         // reads filesystem sizes
-    "/bin/sh",    // the scripts below, each of which only reads
-];
-
-/// A check's shell scripts that only read: a user's `check:` guard (`true` here), the sysfs
-/// dumps of host facts, `setup`'s survey (files under /etc, /proc and /sys, and `uname`,
-/// `hostname`, `getent`, `ip` show and route show, `stat -f`, `id`, `date`, `env`).
-fn script_only_reads(script: &str) -> bool {
-    script == "true"
-        || script.starts_with("for d in /sys/block/*")
-        || script.starts_with("cd \"$1/devices/system\"")
-        || script == numarun::modules::setup_script()
+    fn is_local(&self) -> bool {
+        true
+    }
 }
 
 struct Case {
@@ -112,18 +95,50 @@ struct Case {
     args: String,
 }
 
+/// What runs for each module's check here, one or more cases a module: every module in the
+/// registry has one (a new module without a case fails `every_registered_module_has_a_case`).
 fn cases(dir: &Path) -> Vec<Case> {
     let d = dir.display();
+    let fs = |name: &str, text: &str| std::fs::write(dir.join(name), text).unwrap();
     std::fs::write(dir.join("disk.img"), vec![0u8; 4096]).unwrap();
-    std::fs::write(dir.join("image.qcow2"), b"not really an image\n").unwrap();
-    std::fs::write(dir.join("page.j2"), "hello {{ 1 + 1 }}\n").unwrap();
+    fs("image.qcow2", "not really an image\n");
+    fs("page.j2", "hello {{ 1 + 1 }}\n");
+    fs("vars.yaml", "colour: blue\n");
+    fs("tasks.yaml", "- debug: { msg: hi }\n");
+    fs("empty.gpg", "");
+    std::fs::create_dir_all(dir.join("tree/inner")).unwrap();
+    fs("tree/inner/leaf", "leaf\n");
+    std::fs::create_dir_all(dir.join("unpacked")).unwrap();
+    let tar = std::process::Command::new("tar")
+        .args(["-cf", "a.tar", "-C", "tree", "inner"])
+        .current_dir(dir)
+        .status()
+        .unwrap();
+    assert!(tar.success());
+    std::os::unix::fs::symlink(dir.join("disk.img"), dir.join("link")).unwrap();
+    let plan: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(plan_path()).unwrap()).unwrap();
+    let vm = plan["virtual_machines"][0].to_string();
+    // A plan whose first VM has a static address on its bridge: `vm_plan` reads the bridge's.
+    let mut addressed = plan.clone();
+    addressed["virtual_machines"][0]["network"] = serde_json::json!({"address": "192.0.2.10/24"});
+    fs("plan.json", &addressed.to_string());
+    let key =
+        "git.lan ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
     let case = |module: &'static str, args: String| Case { module, args };
     vec![
         case("command", "{cmd: 'touch /nonexistent/x', check: 'true'}".into()),
-        case("setup", "{}".into()),
         case("shell", format!("{{cmd: 'echo x > {d}/out', creates: '{d}/out'}}")),
         case("file", format!("{{path: '{d}/touched', state: touch, mode: '0600', owner: root}}")),
+        case("file", format!("{{path: '{d}/tree', state: directory, recurse: true, mode: '0700'}}")),
+        case("file", format!("{{path: '{d}/hard', src: '{d}/disk.img', state: hard}}")),
+        case("file", format!("{{path: '{d}/link', state: file, follow: true, mode: '0600'}}")),
+        case(
+            "file",
+            format!("{{path: '{d}/disk.img', state: file, modification_time: '202001010000.00'}}"),
+        ),
         case("copy", format!("{{dest: '{d}/copied', content: 'x'}}")),
+        case("copy", format!("{{src: '{d}/tree', dest: '{d}/tree-copy', remote_src: true}}")),
         case("template", format!("{{src: '{d}/page.j2', dest: '{d}/page'}}")),
         case("lineinfile", format!("{{path: '{d}/new/lines', line: 'a', create: true}}")),
         case("blockinfile", format!("{{path: '{d}/blocks', block: 'a', create: true}}")),
@@ -133,17 +148,28 @@ fn cases(dir: &Path) -> Vec<Case> {
                 "{{name: net.ipv4.ip_forward, value: '1', sysctl_file: '{d}/99.conf', sysctl_set: true}}"
             ),
         ),
-        case("apt", "{name: [numarun-no-such-package]}".into()),
-        case("service", "{name: numarun-no-such-unit, state: started, enabled: true}".into()),
-        case("cron", "{name: nightly, job: 'true', minute: '5'}".into()),
+        case("assert", "{that: ['1 == 1']}".into()),
+        case("set_fact", "{colour: blue}".into()),
+        case("include_vars", format!("{{file: '{d}/vars.yaml'}}")),
+        case("include_tasks", format!("{{file: '{d}/tasks.yaml'}}")),
+        case("include_role", "{name: nowhere}".into()),
+        case("meta", "{free_form: flush_handlers}".into()),
+        case("setup", "{}".into()),
+        case("debug", "{msg: hi}".into()),
+        case("host_facts", format!("{{free_space: ['{d}/not/yet/made']}}")),
+        case("vm_plan", format!("{{plan_file: '{d}/plan.json', show_map: false}}")),
+        case("libvirt_domain", "{name: numarun-none, uri: 'test:///default', state: absent}".into()),
+        case("libvirt_verify", format!("{{vm: {vm}, uri: 'test:///default'}}")),
         case(
-            "mount",
-            format!(
-                "{{path: '{d}/mnt', src: '{d}/disk.img', fstype: ext4, state: mounted, fstab: '{d}/fstab'}}"
-            ),
+            "libvirt_disk",
+            format!("{{domain: test, target: vdz, source: '{d}/disk.img', uri: 'test:///default'}}"),
         ),
-        case("filesystem", format!("{{dev: '{d}/disk.img', fstype: ext4}}")),
         case("qemu_img", format!("{{path: '{d}/new.qcow2', size: 1G}}")),
+        case("sysfs", "{path: '/sys/kernel/mm/transparent_hugepage/enable*', value: always}".into()),
+        case(
+            "cloud_init_iso",
+            format!("{{path: '{d}/seed.iso', hostname: vm1, users: [{{username: admin, ssh_authorized_keys: []}}]}}"),
+        ),
         case(
             "base_image",
             format!(
@@ -151,9 +177,85 @@ fn cases(dir: &Path) -> Vec<Case> {
                 "0".repeat(64)
             ),
         ),
-        case("host_facts", format!("{{free_space: ['{d}/not/yet/made']}}")),
+        case(
+            "libvirt_address",
+            "{domain: test, uri: 'test:///default', sources: [agent, lease], timeout: 1}".into(),
+        ),
+        case("filesystem", format!("{{dev: '{d}/disk.img', fstype: ext4}}")),
+        case(
+            "mount",
+            format!(
+                "{{path: '{d}/mnt', src: '{d}/disk.img', fstype: ext4, state: mounted, fstab: '{d}/fstab'}}"
+            ),
+        ),
+        case("apt", "{name: [numarun-no-such-package]}".into()),
+        case("apt", "{name: [numarun-no-such-package], state: latest}".into()),
+        case("apt", format!("{{deb: '{d}/disk.img'}}")),
+        case("package", "{name: [numarun-no-such-package]}".into()),
+        case("service", "{name: numarun-no-such-unit, state: started, enabled: true}".into()),
+        case("systemd", "{name: numarun-no-such-unit, state: started}".into()),
+        case("systemd_service", "{name: numarun-no-such-unit, enabled: true}".into()),
+        case("cron", "{name: nightly, job: 'true', minute: '5'}".into()),
+        case("stat", format!("{{path: '{d}/disk.img', get_checksum: true}}")),
+        case("find", format!("{{paths: '{d}', patterns: '*.img', get_checksum: true, checksum_algorithm: md5}}")),
+        case("find", format!("{{paths: '{d}', patterns: '*.img', get_checksum: true, checksum_algorithm: sha224}}")),
+        case("find", format!("{{paths: '{d}', patterns: '*.img', get_checksum: true, checksum_algorithm: sha384}}")),
+        case("find", format!("{{paths: '{d}', patterns: '*.img', get_checksum: true, checksum_algorithm: sha512}}")),
+        case("find", format!("{{paths: '{d}', patterns: '*.img', get_checksum: true}}")),
+        case("fetch", format!("{{src: '{d}/disk.img', dest: '{d}/fetched/'}}")),
+        case("pause", "{seconds: 0}".into()),
+        case("wait_for", format!("{{path: '{d}/disk.img', timeout: 1}}")),
+        case("wait_for_connection", "{timeout: 1}".into()),
+        case("user", "{name: root}".into()),
+        case("get_url", format!("{{url: 'http://127.0.0.1:9/x', dest: '{d}/disk.img'}}")),
+        case(
+            "get_url",
+            format!(
+                "{{url: 'http://127.0.0.1:9/x', dest: '{d}/disk.img', checksum: 'sha256:{}'}}",
+                "0".repeat(64)
+            ),
+        ),
+        case("uri", "{url: 'http://127.0.0.1:9/health'}".into()),
+        case("known_hosts", format!("{{path: '~/.ssh/numarun-read-only-check', name: git.lan, key: '{key}'}}")),
+        case(
+            "unarchive",
+            format!("{{src: '{d}/a.tar', dest: '{d}/unpacked', remote_src: true, list_files: true}}"),
+        ),
+        case("group", "{name: root}".into()),
+        case("fail", "{msg: no}".into()),
+        case("slurp", format!("{{src: '{d}/disk.img'}}")),
+        case("replace", format!("{{path: '{d}/page.j2', regexp: hello, replace: bye}}")),
+        case("tempfile", "{state: file}".into()),
+        case("hostname", "{name: numarun-read-only-check}".into()),
+        case("reboot", "{}".into()),
+        case(
+            "apt_repository",
+            "{repo: 'deb http://deb.example.net/debian bookworm main', filename: example, update_cache: false}".into(),
+        ),
+        case("apt_key", format!("{{id: 0123456789ABCDEF, keyring: '{d}/empty.gpg'}}")),
+        case("apt_key", "{url: 'http://127.0.0.1:9/key.asc'}".into()),
+        case("apt_key", format!("{{file: '{d}/page.j2'}}")),
+        case(
+            "deb822_repository",
+            "{name: example, uris: 'http://deb.example.net/debian', suites: bookworm, components: main}".into(),
+        ),
+        case("numa_locality", format!("{{vm: {vm}, run_dir: '{d}/run'}}")),
+        case(
+            "perf_report",
+            format!("{{dest: '{d}/report/perf', measurements: [{{name: iops, value: 1, unit: IOPS, min: 0}}]}}"),
+        ),
     ]
 }
+
+fn plan_path() -> String {
+    format!("{}/examples/vm.cluster-numa.json", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The probes no case here reaches, each with why.
+const NOT_REACHED: &[(&str, &str)] = &[(
+    "apt_cache_fresh",
+    "an apply's question (is apt's cache fresh before it updates), not a check's",
+)];
 
 /// Runs one module's check against this machine and returns what it did there.
 fn check(case: &Case) -> (Calls, String) {
@@ -187,6 +289,35 @@ fn check(case: &Case) -> (Calls, String) {
 }
 
 #[test]
+fn every_registered_module_has_a_case() {
+    let dir = tempfile::tempdir().unwrap();
+    let covered: BTreeSet<&str> = cases(dir.path()).iter().map(|c| c.module).collect();
+    let missing: Vec<&str> = names().filter(|name| !covered.contains(name)).collect();
+    assert!(missing.is_empty(), "modules with no read-only case here: {missing:?}");
+}
+
+/// What a check started: a program of `ReadOnlyProgram`'s, or one of the probe scripts (by its
+/// text), or the user's own `check:` (`true` in the `command` case).
+fn started(words: &[String]) -> Result<String, String> {
+    let program = words[0].as_str();
+    if program == "/bin/sh" && words.get(1).map(String::as_str) == Some("-c") {
+        let text = words[2].as_str();
+        if text == "true" {
+            return Ok("the user's check".into());
+        }
+        return scripts::ALL
+            .iter()
+            .find(|script| script.text() == text)
+            .map(|script| format!("script {}", script.name()))
+            .ok_or_else(|| format!("a script that is not a probe script:\n{text}"));
+    }
+    match ReadOnlyProgram::programs().contains(&program) {
+        true => Ok(program.to_string()),
+        false => Err(format!("`{program}`, not a read-only program")),
+    }
+}
+
+#[test]
 fn a_check_changes_nothing_and_runs_only_probes_that_read() {
     let dir = tempfile::tempdir().unwrap();
     let listing = |dir: &Path| {
@@ -199,52 +330,39 @@ fn a_check_changes_nothing_and_runs_only_probes_that_read() {
     };
     let cases = cases(dir.path());
     let before = listing(dir.path());
-    let mut probes = 0;
-    for case in cases {
-        let (calls, said) = check(&case);
+    let mut reached: BTreeSet<String> = BTreeSet::new();
+    for case in &cases {
+        let (calls, said) = check(case);
         assert!(
             calls.changes.is_empty(),
-            "{}: the check changed the host ({said}): {:?}",
+            "{} {}: the check changed the host ({said}): {:?}",
             case.module,
+            case.args,
             calls.changes
         );
         for (words, look_only) in &calls.commands {
-            let program = words[0].as_str();
-            assert!(
-                *look_only,
-                "{}: `{}` ran without being marked look-only",
-                case.module,
-                words.join(" ")
-            );
-            assert!(
-                READ_ONLY_PROGRAMS.contains(&program),
-                "{}: a check started `{program}`, not a read-only program",
-                case.module
-            );
-            match program {
-                "systemctl" => {
-                    assert_eq!(words[1], "show", "{}: systemctl {}", case.module, words[1])
-                }
-                "crontab" => assert!(
-                    words.contains(&"-l".to_string()),
-                    "{}: crontab {:?}",
-                    case.module,
-                    words
-                ),
-                "/bin/sh" => assert!(
-                    script_only_reads(&words[2]),
-                    "{}: a check ran a script:\n{}",
-                    case.module,
-                    words[2]
-                ),
-                _ => {}
-            }
-            probes += 1;
+            assert!(*look_only, "{}: `{}` ran without being a probe", case.module, words.join(" "));
+            match started(words) {
+                Ok(what) => reached.insert(what),
+                Err(why) => panic!("{} {}: a check started {why}", case.module, case.args),
+            };
         }
     }
-    // The cases reach the probes: a reader that recorded nothing would pass the loop above.
-    assert!(probes >= 10, "only {probes} probes ran");
-    assert_eq!(listing(dir.path()), before, "the checks left files behind");
+    // Every probe this test knows of is reached by a case: a reader that recorded nothing, or a
+    // case that fails before its probe, would otherwise pass the loop above.
+    let mut unreached: Vec<String> = ReadOnlyProgram::programs()
+        .into_iter()
+        .map(String::from)
+        .chain(scripts::ALL.iter().map(|s| format!("script {}", s.name())))
+        .filter(|what| !reached.contains(what))
+        .filter(|what| !NOT_REACHED.iter().any(|(name, _)| what == &format!("script {name}")))
+        .collect();
+    unreached.sort();
+    assert!(unreached.is_empty(), "no case reaches {unreached:?} (reached: {reached:?})");
+    // `perf_report` writes its report on the controller in a dry run too: output, not a change
+    // of the host, listed in docs/check-mode.md with what else acts during a check.
+    let after: Vec<String> = listing(dir.path()).into_iter().filter(|n| n != "report").collect();
+    assert_eq!(after, before, "the checks left files behind");
 }
 
 #[test]
@@ -263,13 +381,15 @@ fn a_check_asks_each_probe_once() {
     };
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let host = HostReader::for_check(access);
-    let date = || Command::argv(["date", "+%N"]);
-    let (first, second) = runtime
-        .block_on(async { (host.probe(date()).await.unwrap(), host.probe(date()).await.unwrap()) });
+    // The find script prints the host's clock first: a second run would print another time.
+    let clock = || Probe::script(&scripts::FIND, ["/nonexistent"]);
+    let (first, second) = runtime.block_on(async {
+        (host.probe(clock()).await.unwrap(), host.probe(clock()).await.unwrap())
+    });
     assert_eq!(first.stdout, second.stdout, "the second answer was not the first one kept");
     assert_eq!(recording.calls.lock().unwrap().commands.len(), 1, "the host was asked twice");
     // A new check asks again: what a change did since is seen.
     let again = HostReader::for_check(access);
-    runtime.block_on(again.probe(date())).unwrap();
+    runtime.block_on(again.probe(clock())).unwrap();
     assert_eq!(recording.calls.lock().unwrap().commands.len(), 2);
 }

@@ -54,7 +54,7 @@ pub(super) fn validate(args: ValidateArgs) -> Result<ExitCode, Diag> {
         }
         (None, None) => {
             let dump = std::process::Command::new("/bin/sh")
-                .args(["-c", crate::numa::topology::SYSFS_DUMP, "sh", "/sys"])
+                .args(["-c", crate::modules::probe::scripts::SYSFS_TOPOLOGY.text(), "sh", "/sys"])
                 .output()
                 .map_err(|e| invalid(format!("cannot read sysfs: {e}")))?;
             Topology::from_sysfs_dump(&String::from_utf8_lossy(&dump.stdout))

@@ -5,6 +5,7 @@
 pub mod domain_xml;
 pub mod leases;
 pub mod pins;
+pub mod view;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Once, OnceLock};

@@ -1,12 +1,14 @@
 //! What a check may do on a host: read files, stat them, and run probes: commands that only
-//! look (`dpkg-query`, `systemctl show`, `findmnt`). Nothing here changes the host, so a check,
-//! and `--check` with it, is read-only because the types say so.
+//! look (`dpkg-query`, `systemctl show`, `findmnt`), built only from the shapes `probe` offers.
+//! Nothing here changes the host, so a check, and `--check` with it, is read-only because the
+//! types say so.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use super::error::ModuleError;
+use super::probe::Probe;
 use crate::connection::{Command, Connection, ConnectionError, Output, Program, Stat};
 use crate::diag::{Diag, Span};
 use crate::redact::Redactor;
@@ -90,10 +92,10 @@ impl<'a> HostReader<'a> {
         self.access.connection.inspect(path).await
     }
 
-    /// Runs a command that only looks. The host may answer it from what it already fetched,
-    /// and a check that asks the same twice is answered once.
-    pub async fn probe(&self, mut command: Command) -> Result<Output, ModuleError> {
-        command.look_only = true;
+    /// Runs a probe. The host may answer it from what it already fetched, and a check that
+    /// asks the same twice is answered once.
+    pub async fn probe(&self, probe: Probe) -> Result<Output, ModuleError> {
+        let command = probe.into_command();
         let Some(probes) = &self.probes else { return send(&self.access, command).await };
         let key = format!(
             "{:?}|{:?}|{:?}|{:?}",
@@ -108,13 +110,13 @@ impl<'a> HostReader<'a> {
     }
 
     /// A probe that must succeed; its failure names `what` and carries its stderr.
-    pub async fn probe_ok(&self, command: Command, what: &str) -> Result<Output, ModuleError> {
-        succeeded(self.probe(command).await?, what)
+    pub async fn probe_ok(&self, probe: Probe, what: &str) -> Result<Output, ModuleError> {
+        succeeded(self.probe(probe).await?, what)
     }
 
     /// A probe's standard output as trimmed text, when it must succeed.
-    pub async fn probe_stdout(&self, command: Command, what: &str) -> Result<String, ModuleError> {
-        Ok(String::from_utf8_lossy(&self.probe_ok(command, what).await?.stdout).trim().to_string())
+    pub async fn probe_stdout(&self, probe: Probe, what: &str) -> Result<String, ModuleError> {
+        Ok(String::from_utf8_lossy(&self.probe_ok(probe, what).await?.stdout).trim().to_string())
     }
 
     /// A controller-side file named by `src:`, looked up as Ansible does.

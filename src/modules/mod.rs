@@ -14,6 +14,7 @@ pub mod erased;
 pub mod error;
 pub mod host_reader;
 pub mod host_writer;
+pub mod probe;
 pub mod registry;
 pub mod support;
 
@@ -23,8 +24,3 @@ pub use error::ModuleError;
 pub use host_reader::{HostReader, StepAccess};
 pub use host_writer::HostWriter;
 pub use registry::{ModuleSpec, lookup, names};
-
-/// The survey `setup` runs on a host, so that a test can hold it to reading only.
-pub fn setup_script() -> &'static str {
-    ansible::setup_facts::SCRIPT
-}

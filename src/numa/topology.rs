@@ -100,7 +100,7 @@ impl Topology {
         Ok(Topology { nodes, cpus })
     }
 
-    /// From the lines [`SYSFS_DUMP`] prints on the host.
+    /// From the lines the sysfs topology probe prints on the host (`probe/scripts/sysfs_topology.sh`).
     pub fn from_sysfs_dump(text: &str) -> Result<Topology, TopologyError> {
         let mut nodes = Vec::new();
         let mut cpus = BTreeMap::new();
@@ -203,22 +203,6 @@ fn number(text: Option<&str>, what: &str) -> Result<u32, TopologyError> {
     text.and_then(|t| t.parse().ok())
         .ok_or_else(|| TopologyError::Malformed(format!("missing or bad {what}")))
 }
-
-/// Prints one line per NUMA node (`node ID CPULIST MEMTOTAL_KIB`) and per CPU
-/// (`cpu ID SOCKET CORE SIBLINGS`) under `$1`, the sysfs root (`/sys` on a real host).
-pub const SYSFS_DUMP: &str = r#"cd "$1/devices/system" || exit 3
-if [ -d node/node0 ]; then
-  for n in node/node[0-9]*; do
-    echo "node ${n##*node} $(cat "$n/cpulist") $(awk '/MemTotal/ { print $4 }' "$n/meminfo")"
-  done
-else
-  echo "node 0 $(cat cpu/online) $(awk '/MemTotal/ { print $2 }' /proc/meminfo)"
-fi
-for c in cpu/cpu[0-9]*; do
-  [ -d "$c/topology" ] || continue
-  echo "cpu ${c##*cpu} $(cat "$c/topology/physical_package_id") $(cat "$c/topology/core_id") $(cat "$c/topology/thread_siblings_list")"
-done
-"#;
 
 #[cfg(test)]
 mod tests {

@@ -16,6 +16,7 @@ use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::host_writer::HostWriter;
+use crate::modules::probe::{Probe, ReadOnlyProgram};
 use crate::modules::support::lines::Presence;
 use crate::yaml::Node;
 
@@ -97,19 +98,20 @@ impl AptKey {
         Command::argv(argv)
     }
 
-    /// The command that lists the keyring's keys.
-    fn list(&self) -> Command {
-        self.apt_key(&["adv", "--list-public-keys", "--keyid-format=long"])
+    /// The probe that lists the keyring's keys.
+    fn list(&self) -> Probe {
+        let keyring = self.keyring.iter().flat_map(|k| ["--keyring".to_string(), k.clone()]);
+        Probe::program(ReadOnlyProgram::AptKeyList, keyring)
     }
 
     /// The key's bytes from `url`, fetched on the host.
     async fn download(&self, host: &HostReader<'_>, url: &str) -> Result<Vec<u8>, ModuleError> {
-        let mut argv = vec!["curl", "-fsSL", "--proto", "=https,http"];
+        let mut args = vec![];
         if !self.validate_certs {
-            argv.push("-k");
+            args.push("-k");
         }
-        argv.extend(["--", url]);
-        let output = host.probe(Command::argv(argv)).await?;
+        args.extend(["--", url]);
+        let output = host.probe(Probe::program(ReadOnlyProgram::CurlDownload, args)).await?;
         if output.rc != 0 {
             return Err(ModuleError::failed(format!(
                 "Failed to download key at {url}: {}",
@@ -128,12 +130,12 @@ impl AptKey {
         let id = match (&self.id, data, &self.file) {
             (Some(id), _, _) => id.clone(),
             (None, Some(bytes), _) => {
-                let mut read = Command::argv(["gpg", "--with-colons", "-"]);
-                read.stdin = Some(bytes.to_vec());
+                let read =
+                    Probe::program(ReadOnlyProgram::GpgShowKeys, ["-"]).stdin(bytes.to_vec());
                 gpg_first_key(host, read, "inline data").await?
             }
             (None, None, Some(file)) => {
-                let read = Command::argv(["gpg", "--with-colons", file.as_str()]);
+                let read = Probe::program(ReadOnlyProgram::GpgShowKeys, [file.as_str()]);
                 gpg_first_key(host, read, file).await?
             }
             (None, None, None) => return Err(ModuleError::failed("Invalid key_id")),
@@ -161,10 +163,10 @@ impl AptKey {
 
 async fn gpg_first_key(
     host: &HostReader<'_>,
-    command: Command,
+    probe: Probe,
     what: &str,
 ) -> Result<String, ModuleError> {
-    let output = host.probe(command).await?;
+    let output = host.probe(probe).await?;
     if output.rc != 0 {
         return Err(ModuleError::failed(format!(
             "Unable to extract key from '{what}': {}",
@@ -247,7 +249,7 @@ impl Module for AptKey {
             )));
         }
         let short = id.full.len() == 8;
-        let after = listed(host.run(self.list()).await?, short)?;
+        let after = listed(host.run(self.list().into_command()).await?, short)?;
         let present = after.contains(if short { &id.short } else { &id.long });
         if present != (self.state == Presence::Present) {
             return Err(ModuleError::failed(format!(

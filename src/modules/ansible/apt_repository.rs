@@ -15,6 +15,7 @@ use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::host_writer::HostWriter;
+use crate::modules::probe::{Probe, scripts};
 use crate::modules::support::apt_sources::{
     SourceLine, parse_file, render_file, suggested_file_name,
 };
@@ -77,9 +78,8 @@ impl AptRepository {
         &self,
         host: &HostReader<'_>,
     ) -> Result<Vec<(String, String)>, ModuleError> {
-        let list = r#"for f in "$1"/*.list; do [ -f "$f" ] && printf '%s\n' "$f"; done; :"#;
         let parts = host
-            .probe_stdout(Command::argv(["/bin/sh", "-c", list, "list", PARTS]), "listing sources")
+            .probe_stdout(Probe::script(&scripts::APT_LIST_FILES, [PARTS]), "listing sources")
             .await?;
         let mut files = Vec::new();
         for path in std::iter::once(MAIN_LIST).chain(parts.lines()) {

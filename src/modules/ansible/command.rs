@@ -15,6 +15,7 @@ use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::host_writer::HostWriter;
+use crate::modules::probe::Probe;
 use crate::yaml::Node;
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -130,10 +131,8 @@ impl CommandArgs {
             });
         }
         if let Some(probe) = &self.check {
-            let mut command = Command::argv(["/bin/sh", "-c", probe.as_str()]);
-            command.cwd = self.chdir.clone();
             // The user's word that this command only looks.
-            let output = host.probe(command).await?;
+            let output = host.probe(Probe::users_check(probe, self.chdir.clone())).await?;
             return Ok(if output.rc == 0 {
                 Check::Ok(Outcome::msg("check passed"))
             } else {

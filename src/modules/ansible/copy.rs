@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use async_trait::async_trait;
 use serde::Deserialize;
 
-use crate::connection::{Command, FileKind, PlannedRead};
+use crate::connection::{FileKind, PlannedRead};
 use crate::diag::Diag;
 use crate::file_error::FileError;
 use crate::modules::contract::{Check, Module, Outcome};
@@ -15,6 +15,7 @@ use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::host_writer::HostWriter;
+use crate::modules::probe::{Probe, scripts};
 use crate::modules::support::attrs::{FileAttrs, Mode};
 use crate::modules::support::content::{self, FileWrite, Wanted};
 use crate::modules::support::digest::sha1_hex;
@@ -198,10 +199,8 @@ async fn host_folder(
     host: &HostReader<'_>,
     src: &str,
 ) -> Result<(Option<u32>, Vec<Entry>, HashMap<PathBuf, Vec<u8>>), ModuleError> {
-    let list = r#"cd "$1" && stat -L -c '%a' . && find . -mindepth 1 -follow \( -type d -o -type f \) -printf '%y %m %P\0' | LC_ALL=C sort -z -k3"#;
-    let listing = host
-        .probe_ok(Command::argv(["/bin/sh", "-c", list, "list", src]), "listing the folder")
-        .await?;
+    let listing =
+        host.probe_ok(Probe::script(&scripts::FOLDER_LISTING, [src]), "listing the folder").await?;
     let text = String::from_utf8_lossy(&listing.stdout);
     let (root, records) = text.split_once('\n').unwrap_or(("", ""));
     let mut entries = Vec::new();

@@ -15,6 +15,7 @@ use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::host_writer::HostWriter;
+use crate::modules::probe::{Probe, ReadOnlyProgram};
 use crate::modules::support::attrs::{FileAttrs, Mode};
 use crate::modules::support::content::{self, FileWrite, Wanted};
 use crate::modules::support::lines;
@@ -168,7 +169,8 @@ impl Cron {
 
     /// The user's crontab now, and with this job.
     async fn crontab_edit(&self, host: &HostReader<'_>) -> Result<(String, String), ModuleError> {
-        let listed = host.probe(self.crontab(&["-l"])).await?;
+        let user = self.user.iter().flat_map(|u| ["-u".to_string(), u.clone()]);
+        let listed = host.probe(Probe::program(ReadOnlyProgram::CrontabList, user)).await?;
         let before = match listed.rc {
             0 => String::from_utf8_lossy(&listed.stdout).into_owned(),
             _ if listed.stderr_text().contains("no crontab for") => String::new(),

@@ -4,13 +4,14 @@
 use async_trait::async_trait;
 use serde::Deserialize;
 
-use crate::connection::{Attrs, Command, FileKind, PlannedRead, Stat};
+use crate::connection::{Attrs, FileKind, PlannedRead, Stat};
 use crate::diag::Diag;
 use crate::modules::contract::{Change, Check, Module, Outcome};
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::host_writer::HostWriter;
+use crate::modules::probe::{Probe, ReadOnlyProgram};
 use crate::modules::support::attrs::{FileAttrs, Mode, differences};
 use crate::modules::support::hard_link::{self, HardLink};
 use crate::modules::support::recurse;
@@ -132,7 +133,10 @@ impl FileModule {
         match &stat {
             Some(link) if link.kind == FileKind::Symlink && self.follow && follows => {
                 let real = host
-                    .probe_stdout(Command::argv(["readlink", "-m", "--", &self.path]), "readlink")
+                    .probe_stdout(
+                        Probe::program(ReadOnlyProgram::Readlink, ["-m", "--", &self.path]),
+                        "readlink",
+                    )
                     .await?;
                 let stat = host.stat(&real).await?;
                 Ok((real, stat))

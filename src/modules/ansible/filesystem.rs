@@ -12,6 +12,7 @@ use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::host_writer::HostWriter;
+use crate::modules::probe::{Probe, ReadOnlyProgram};
 use crate::yaml::Node;
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -64,7 +65,10 @@ impl Filesystem {
         }
         // -p reads the device itself, not a cache: a signature written a moment ago counts.
         let output = host
-            .probe(Command::argv(["blkid", "-p", "-o", "export", "--", self.dev.as_str()]))
+            .probe(Probe::program(
+                ReadOnlyProgram::Blkid,
+                ["-o", "export", "--", self.dev.as_str()],
+            ))
             .await?;
         match output.rc {
             0 => {}

@@ -8,13 +8,13 @@ use minijinja::Value;
 use regex::Regex;
 use serde::Deserialize;
 
-use crate::connection::Command;
 use crate::diag::Diag;
 use crate::modules::contract::{Check, Module, OneOrMany, Outcome};
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
-use crate::modules::support::digest::Digest;
+use crate::modules::probe::Digest;
+use crate::modules::probe::{Probe, scripts};
 use crate::modules::support::stat_fields::{NUMBERS, mode_fields, number_fields};
 use crate::yaml::Node;
 
@@ -81,16 +81,6 @@ enum AgeStamp {
     #[default]
     Mtime,
 }
-
-/// Prints the host's clock, then for each folder in `$@` one NUL-terminated record per entry
-/// (type, mode, ids, size, inode, device, links, times, names, depth, path), or a `skip` line.
-const PROBE: &str = r#"date +%s.%N
-for p in "$@"; do
-  if [ ! -d "$p" ]; then printf 'skip\t%s\0' "$p"; continue; fi
-  find $FOLLOW "$p" -mindepth 1 ${MAXDEPTH:+-maxdepth "$MAXDEPTH"} \
-    -printf '%y\t%m\t%U\t%G\t%s\t%i\t%D\t%n\t%A@\t%T@\t%C@\t%u\t%g\t%d\t%p\0' 2>/dev/null
-done
-"#;
 
 /// One entry the probe listed.
 struct Entry<'a> {
@@ -266,20 +256,16 @@ impl Module for Find {
         });
         let mode = mode.transpose()?;
 
-        let mut argv: Vec<String> =
-            vec!["/bin/sh".into(), "-c".into(), PROBE.into(), "find".into()];
-        argv.extend(self.paths.as_slice().iter().cloned());
-        let mut probe = Command::argv(argv);
+        let probe = Probe::script(&scripts::FIND, self.paths.as_slice().iter().cloned());
         let maxdepth = match (self.recurse, self.depth) {
             (false, _) => Some(1),
             (true, Some(depth)) => Some(depth + 1),
             (true, None) => None,
         };
-        probe.env = vec![
-            ("MAXDEPTH".into(), maxdepth.map(|d| d.to_string()).unwrap_or_default()),
-            ("FOLLOW".into(), if self.follow { "-L".into() } else { String::new() }),
-            ("LC_ALL".into(), "C".into()),
-        ];
+        let probe = probe
+            .env("MAXDEPTH", maxdepth.map(|d| d.to_string()).unwrap_or_default())
+            .env("FOLLOW", if self.follow { "-L" } else { "" })
+            .env("LC_ALL", "C");
         let output = host.probe_ok(probe, "find").await?;
         let text = String::from_utf8_lossy(&output.stdout);
         let (clock, listing) = text.split_once('\n').unwrap_or((&text, ""));
@@ -375,8 +361,8 @@ async fn with_checksum(
     path: &str,
     digest: Digest,
 ) -> Result<Value, ModuleError> {
-    let program = Command::argv([digest.program(), "--", path]);
-    let sum = host.probe_stdout(program, digest.program()).await?;
+    let sum =
+        host.probe_stdout(Probe::program(digest.reader(), ["--", path]), digest.program()).await?;
     let sum = sum.split_whitespace().next().unwrap_or_default().to_string();
     let mut pairs: Vec<(Value, Value)> = found
         .try_iter()

@@ -14,6 +14,7 @@ use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::host_writer::HostWriter;
+use crate::modules::probe::{Digest, Probe};
 use crate::modules::support::attrs::{FileAttrs, Mode, differences, keep_existing};
 use crate::modules::support::curl::Request;
 
@@ -74,28 +75,18 @@ impl GetUrl {
         }
     }
 
-    /// `(program, hex digest)` of `checksum`, when given.
-    fn expected(&self) -> Result<Option<(&'static str, String)>, ModuleError> {
+    /// `(digest, hex digest)` of `checksum`, when given.
+    fn expected(&self) -> Result<Option<(Digest, String)>, ModuleError> {
         if self.checksum.is_empty() {
             return Ok(None);
         }
         let (algorithm, hex) = self.checksum.split_once(':').ok_or_else(|| {
             ModuleError::failed("The checksum parameter has to be in format <algorithm>:<checksum>")
         })?;
-        let program = match algorithm {
-            "md5" => "md5sum",
-            "sha1" => "sha1sum",
-            "sha224" => "sha224sum",
-            "sha256" => "sha256sum",
-            "sha384" => "sha384sum",
-            "sha512" => "sha512sum",
-            other => {
-                return Err(ModuleError::failed(format!(
-                    "checksum algorithm `{other}` is not supported"
-                )));
-            }
-        };
-        Ok(Some((program, hex.trim().to_lowercase())))
+        let digest = Digest::by_program(&format!("{algorithm}sum")).ok_or_else(|| {
+            ModuleError::failed(format!("checksum algorithm `{algorithm}` is not supported"))
+        })?;
+        Ok(Some((digest, hex.trim().to_lowercase())))
     }
 
     fn attrs(&self) -> FileAttrs {
@@ -115,8 +106,9 @@ impl GetUrl {
 }
 
 /// A file's digest by a coreutils program on the host.
-async fn digest(host: &HostReader<'_>, program: &str, path: &str) -> Result<String, ModuleError> {
-    let sum = host.probe_stdout(Command::argv([program, "--", path]), program).await?;
+async fn digest(host: &HostReader<'_>, digest: Digest, path: &str) -> Result<String, ModuleError> {
+    let sum =
+        host.probe_stdout(Probe::program(digest.reader(), ["--", path]), digest.program()).await?;
     Ok(sum.split_whitespace().next().unwrap_or_default().to_string())
 }
 
@@ -136,18 +128,18 @@ impl Module for GetUrl {
         };
         let Some(stat) = &stat else { return download("not there") };
         let same = match (&expected, self.force) {
-            (Some((program, hex)), false) => digest(host, program, &self.dest).await? == *hex,
+            (Some((wanted, hex)), false) => digest(host, *wanted, &self.dest).await? == *hex,
             _ => {
                 // Only what the server has newer than the file, then only if its bytes differ.
                 let mut request = self.request();
                 request.newer_than = (!self.force).then(|| self.dest.clone());
-                let probe = request.piped("sha1sum", ["-f", "-o", "-"]);
+                let probe = request.probe_sha1(["-f", "-o", "-"]);
                 let remote = host.probe_stdout(probe, "curl").await?;
                 let remote = remote.split_whitespace().next().unwrap_or_default().to_string();
                 // An empty answer is the server's "not modified" (an empty file on the server
                 // reads the same: then the file is kept).
                 const EMPTY_SHA1: &str = "da39a3ee5e6b4b0d3255bfef95601890afd80709";
-                remote == EMPTY_SHA1 || remote == digest(host, "sha1sum", &self.dest).await?
+                remote == EMPTY_SHA1 || remote == digest(host, Digest::Sha1, &self.dest).await?
             }
         };
         if !same {
@@ -174,8 +166,8 @@ impl Module for GetUrl {
                     fetched.stderr_text().trim()
                 )));
             }
-            if let Some((program, hex)) = self.expected()? {
-                let got = digest(host, program, &partial).await?;
+            if let Some((wanted, hex)) = self.expected()? {
+                let got = digest(host, wanted, &partial).await?;
                 if got != hex {
                     host.remove(&partial).await?;
                     return Err(ModuleError::failed(format!(

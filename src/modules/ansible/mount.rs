@@ -12,6 +12,7 @@ use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::host_writer::HostWriter;
+use crate::modules::probe::{Probe, ReadOnlyProgram};
 use crate::modules::support::attrs::{FileAttrs, Mode};
 use crate::modules::support::content::{self, FileWrite, Wanted};
 use crate::modules::support::lines;
@@ -119,7 +120,10 @@ impl Mount {
 
     async fn is_mounted(&self, host: &HostReader<'_>) -> Result<bool, ModuleError> {
         let output = host
-            .probe(Command::argv(["findmnt", "-n", "--mountpoint", self.path.as_str()]))
+            .probe(Probe::program(
+                ReadOnlyProgram::Findmnt,
+                ["-n", "--mountpoint", self.path.as_str()],
+            ))
             .await?;
         Ok(output.rc == 0)
     }

@@ -15,6 +15,7 @@ use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::host_writer::HostWriter;
+use crate::modules::probe::{Probe, ReadOnlyProgram, scripts};
 use crate::yaml::Node;
 
 #[derive(Debug, Deserialize, Default, Clone, Copy, PartialEq, Eq, schemars::JsonSchema)]
@@ -59,9 +60,6 @@ fn an_hour() -> u64 {
 /// Stamped after every successful update (APT::Periodic writes the same file).
 const UPDATE_STAMP: &str = "/var/lib/apt/periodic/update-success-stamp";
 
-/// Package lists exist and were updated within `$2` seconds of now (stamp `$1`).
-const CACHE_IS_FRESH: &str = r#"ls /var/lib/apt/lists/*_Packages* >/dev/null 2>&1 && test -n "$(find "$1" -newermt "-$2 seconds" 2>/dev/null)""#;
-
 impl Package {
     fn names(&self) -> &[String] {
         self.name.as_ref().map_or(&[], OneOrMany::as_slice)
@@ -69,16 +67,11 @@ impl Package {
 
     /// The packages whose installed state is not the wanted one.
     async fn pending(&self, host: &HostReader<'_>) -> Result<Vec<String>, ModuleError> {
-        let mut argv = vec![
-            "dpkg-query".to_string(),
-            "-W".into(),
-            "-f".into(),
-            "${Package} ${db:Status-Status}\\n".into(),
-            "--".into(),
-        ];
+        let mut argv =
+            vec!["-f".to_string(), "${Package} ${db:Status-Status}\\n".into(), "--".into()];
         argv.extend(self.names().iter().cloned());
         // Unknown packages make dpkg-query exit 1; they are simply not installed.
-        let output = host.probe(Command::argv(argv)).await?;
+        let output = host.probe(Probe::program(ReadOnlyProgram::DpkgQuery, argv)).await?;
         if output.rc > 1 {
             return Err(ModuleError::failed(format!("dpkg-query: {}", output.stderr_text())));
         }
@@ -110,10 +103,8 @@ impl Package {
         args: &[&str],
         verbs: &[&str],
     ) -> Result<Vec<String>, ModuleError> {
-        let mut argv = vec!["apt-get", "-s", "-q"];
-        argv.extend_from_slice(args);
-        let mut simulate = Command::argv(argv);
-        simulate.env.push(("LC_ALL".into(), "C".into()));
+        let simulate = Probe::program(ReadOnlyProgram::AptGetSimulate, args.iter().copied())
+            .env("LC_ALL", "C");
         let output = host.probe_ok(simulate, "apt-get -s").await?;
         Ok(String::from_utf8_lossy(&output.stdout)
             .lines()
@@ -126,7 +117,8 @@ impl Package {
     /// The `.deb` when the version it holds is not the one installed.
     async fn deb_pending(&self, host: &HostReader<'_>) -> Result<Option<String>, ModuleError> {
         let Some(deb) = &self.deb else { return Ok(None) };
-        let fields = Command::argv(["dpkg-deb", "-f", deb.as_str(), "Package", "Version"]);
+        let fields =
+            Probe::program(ReadOnlyProgram::DpkgDebFields, [deb.as_str(), "Package", "Version"]);
         let fields = host.probe_stdout(fields, "dpkg-deb -f").await?;
         let field = |name: &str| {
             fields
@@ -137,14 +129,10 @@ impl Package {
         let (Some(name), Some(version)) = (field("Package"), field("Version")) else {
             return Err(ModuleError::failed(format!("{deb} is not a Debian package")));
         };
-        let query = Command::argv([
-            "dpkg-query",
-            "-W",
-            "-f",
-            "${db:Status-Status} ${Version}",
-            "--",
-            name.as_str(),
-        ]);
+        let query = Probe::program(
+            ReadOnlyProgram::DpkgQuery,
+            ["-f", "${db:Status-Status} ${Version}", "--", name.as_str()],
+        );
         let installed = String::from_utf8_lossy(&host.probe(query).await?.stdout).into_owned();
         let path = if deb.starts_with('/') { deb.clone() } else { format!("./{deb}") };
         Ok((installed.trim() != format!("installed {version}")).then_some(path))
@@ -261,14 +249,10 @@ impl Package {
         if self.update_cache {
             let age = self.cache_valid_time.to_string();
             if host
-                .run(Command::argv([
-                    "/bin/sh",
-                    "-c",
-                    CACHE_IS_FRESH,
-                    "sh",
-                    UPDATE_STAMP,
-                    age.as_str(),
-                ]))
+                .run(
+                    Probe::script(&scripts::APT_CACHE_FRESH, [UPDATE_STAMP, age.as_str()])
+                        .into_command(),
+                )
                 .await?
                 .rc
                 != 0

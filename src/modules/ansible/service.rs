@@ -13,6 +13,7 @@ use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::host_writer::HostWriter;
+use crate::modules::probe::{Probe, ReadOnlyProgram};
 use crate::yaml::Node;
 
 #[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq, schemars::JsonSchema)]
@@ -55,19 +56,22 @@ struct Unit {
 }
 
 impl Service {
-    async fn systemctl(&self, host: &HostReader<'_>, args: &[&str]) -> Result<String, ModuleError> {
-        let mut argv = vec!["systemctl"];
-        argv.extend_from_slice(args);
-        let output = host.probe(Command::argv(argv)).await?;
+    async fn systemctl_show(
+        &self,
+        host: &HostReader<'_>,
+        args: &[&str],
+    ) -> Result<String, ModuleError> {
+        let output = host
+            .probe(Probe::program(ReadOnlyProgram::SystemctlShow, args.iter().copied()))
+            .await?;
         Ok(String::from_utf8_lossy(&output.stdout).trim().to_string())
     }
 
     async fn unit(&self, host: &HostReader<'_>) -> Result<Unit, ModuleError> {
         let shown = self
-            .systemctl(
+            .systemctl_show(
                 host,
                 &[
-                    "show",
                     "--property=ActiveState,UnitFileState,NeedDaemonReload,LoadState",
                     "--",
                     &self.name,

@@ -6,12 +6,12 @@ use async_trait::async_trait;
 use minijinja::Value;
 use serde::Deserialize;
 
-use crate::connection::Command;
 use crate::modules::contract::{Check, Module, Outcome};
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
-use crate::modules::support::digest::Digest;
+use crate::modules::probe::Digest;
+use crate::modules::probe::{Probe, scripts};
 use crate::modules::support::stat_fields::{NUMBERS, mode_fields, number_fields};
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -39,53 +39,18 @@ fn yes() -> bool {
     true
 }
 
-/// Prints `key=value` lines for the path in `$1`: its stat fields, what the connection's user
-/// may do with it, where a link points, its checksum, its type by `file` and its ext2
-/// attributes by `lsattr`. Nothing at the path prints `exists=0` alone.
-const PROBE: &str = r#"p=$1
-if [ ! -e "$p" ] && [ ! -L "$p" ]; then echo exists=0; exit 0; fi
-stat $STAT_FOLLOW -c 'mode=%f
-uid=%u
-gid=%g
-size=%s
-inode=%i
-dev=%d
-nlink=%h
-atime=%.9X
-mtime=%.9Y
-ctime=%.9Z
-pw_name=%U
-gr_name=%G
-blocks=%b
-block_size=%o
-device_type=%r' -- "$p" || exit 1
-[ -r "$p" ] && echo readable=1
-[ -w "$p" ] && echo writeable=1
-[ -x "$p" ] && echo executable=1
-if [ -L "$p" ]; then echo "lnk_target=$(readlink -- "$p")"; echo "lnk_source=$(realpath -- "$p")"; fi
-if [ -n "$DIGEST" ] && [ -r "$p" ] && { [ -n "$STAT_FOLLOW" ] || [ ! -L "$p" ]; } && [ -f "$p" ]; then
-  echo "checksum=$($DIGEST < "$p" | cut -d' ' -f1)"
-fi
-if [ -n "$MIME" ]; then
-  if command -v file >/dev/null 2>&1; then echo "mime=$(file --mime-type --mime-encoding -- "$p")"; else echo mime=; fi
-fi
-if [ -n "$ATTRS" ] && command -v lsattr >/dev/null 2>&1; then echo "lsattr=$(lsattr -vd -- "$p" 2>/dev/null)"; fi
-"#;
-
 #[async_trait]
 impl Module for Stat {
     type Plan = ();
 
     async fn check(&self, host: &HostReader<'_>) -> Result<Check<()>, ModuleError> {
-        let mut probe = Command::argv(["/bin/sh", "-c", PROBE, "stat", &self.path]);
         let flag = |on: bool, value: &str| if on { value.to_string() } else { String::new() };
-        probe.env = vec![
-            ("STAT_FOLLOW".into(), flag(self.follow, "-L")),
-            ("DIGEST".into(), flag(self.get_checksum, self.checksum_algorithm.program())),
-            ("MIME".into(), flag(self.get_mime, "1")),
-            ("ATTRS".into(), flag(self.get_attributes, "1")),
-            ("LC_ALL".into(), "C".into()),
-        ];
+        let probe = Probe::script(&scripts::STAT, [self.path.as_str()])
+            .env("STAT_FOLLOW", flag(self.follow, "-L"))
+            .env("DIGEST", flag(self.get_checksum, self.checksum_algorithm.program()))
+            .env("MIME", flag(self.get_mime, "1"))
+            .env("ATTRS", flag(self.get_attributes, "1"))
+            .env("LC_ALL", "C");
         let text = host.probe_stdout(probe, &format!("stat {}", self.path)).await?;
         let stat = read_probe(&self.path, &text, self);
         Ok(Check::Ok(Outcome { data: vec![("stat".into(), stat)], ..Outcome::default() }))

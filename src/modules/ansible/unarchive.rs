@@ -14,6 +14,7 @@ use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::host_writer::HostWriter;
+use crate::modules::probe::{Probe, ReadOnlyProgram};
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -58,25 +59,32 @@ fn compression(head: &[u8]) -> Result<Option<&'static str>, ModuleError> {
 }
 
 impl Unarchive {
-    /// `tar ACTION -C DEST` with the archive's flags and the options given.
-    fn tar(&self, action: &str, archive: &Archive) -> Command {
-        let mut argv: Vec<String> =
-            vec!["tar".into(), action.into(), "-C".into(), self.dest.clone()];
+    /// What follows tar's action: `-C DEST`, the archive's flags and the options given.
+    fn tar_args(&self, listing: bool, archive: &Archive) -> Vec<String> {
+        let mut argv: Vec<String> = vec!["-C".into(), self.dest.clone()];
         argv.extend(archive.compression.map(String::from));
         if !self.extra_opts.is_empty() {
             argv.push("--show-transformed-names".into());
             argv.extend(self.extra_opts.iter().cloned());
         }
-        if self.keep_newer && action != "--list" {
+        if self.keep_newer && !listing {
             argv.push("--keep-newer-files".into());
         }
         argv.extend(self.exclude.iter().map(|e| format!("--exclude={e}")));
         let from = if archive.bytes.is_some() { "-" } else { archive.path.as_str() };
         argv.extend(["-f".into(), from.to_string()]);
-        let mut command = Command::argv(argv);
-        command.stdin = archive.bytes.clone();
-        command.env = vec![("LC_ALL".into(), "C".into())];
-        command
+        argv
+    }
+
+    /// A check's `tar --diff` or `tar --list` of the archive.
+    fn tar_probe(&self, reader: ReadOnlyProgram, archive: &Archive) -> Probe {
+        let probe =
+            Probe::program(reader, self.tar_args(reader == ReadOnlyProgram::TarList, archive));
+        let probe = probe.env("LC_ALL", "C");
+        match &archive.bytes {
+            Some(bytes) => probe.stdin(bytes.clone()),
+            None => probe,
+        }
     }
 
     async fn archive(&self, host: &HostReader<'_>) -> Result<Archive, ModuleError> {
@@ -110,8 +118,9 @@ impl Unarchive {
         host: &HostReader<'_>,
         archive: &Archive,
     ) -> Result<bool, ModuleError> {
-        let output = host.probe(self.tar("--diff", archive)).await?;
-        let root = host.probe_stdout(Command::argv(["id", "-u"]), "id -u").await? == "0";
+        let output = host.probe(self.tar_probe(ReadOnlyProgram::TarDiff, archive)).await?;
+        let root =
+            host.probe_stdout(Probe::program(ReadOnlyProgram::Id, ["-u"]), "id -u").await? == "0";
         let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), output.stderr_text());
         let counts = |line: &str| {
             (root && (line.ends_with(": Uid differs") || line.ends_with(": Gid differs")))
@@ -143,7 +152,9 @@ impl Unarchive {
             ("handler".into(), Value::from("TgzArchive")),
         ];
         if self.list_files {
-            let listing = host.probe_stdout(self.tar("--list", archive), "tar --list").await?;
+            let listing = host
+                .probe_stdout(self.tar_probe(ReadOnlyProgram::TarList, archive), "tar --list")
+                .await?;
             let files: Vec<Value> = listing.lines().map(Value::from).collect();
             data.push(("files".into(), Value::from(files)));
         }
@@ -186,7 +197,14 @@ impl Module for Unarchive {
     }
 
     async fn apply(&self, archive: Archive, host: &HostWriter<'_>) -> Result<Outcome, ModuleError> {
-        let output = host.run(self.tar("--extract", &archive)).await?;
+        let mut extract = Command::argv(
+            ["tar".to_string(), "--extract".into()]
+                .into_iter()
+                .chain(self.tar_args(false, &archive)),
+        );
+        extract.stdin = archive.bytes.clone();
+        extract.env = vec![("LC_ALL".into(), "C".into())];
+        let output = host.run(extract).await?;
         if output.rc != 0 {
             return Err(ModuleError::failed(format!(
                 "failed to unpack {} to {}: {}",

@@ -16,6 +16,7 @@ use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::host_writer::HostWriter;
+use crate::modules::probe::Probe;
 use crate::modules::support::curl::{Request, WRITE_OUT, written_out};
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -159,6 +160,16 @@ impl Uri {
         Ok(command)
     }
 
+    /// The request as a check sends it: a GET or HEAD (`looks_only`), which carries no body.
+    fn probe(&self) -> Result<Probe, ModuleError> {
+        let (request, _) = self.request()?;
+        let mut args = vec!["-i", "-o", "-", "-w", WRITE_OUT];
+        if self.method.eq_ignore_ascii_case("HEAD") {
+            args.push("-I");
+        }
+        Ok(request.probe(args))
+    }
+
     fn outcome(&self, output: &Output) -> Result<Outcome, ModuleError> {
         if output.rc != 0 {
             return Err(ModuleError::failed(format!(
@@ -249,7 +260,7 @@ impl Module for Uri {
             );
             return Ok(Check::Unknown(why, ()));
         }
-        let output = host.probe(self.command()?).await?;
+        let output = host.probe(self.probe()?).await?;
         Ok(Check::Ok(self.outcome(&output)?))
     }
 

@@ -6,12 +6,12 @@ use async_trait::async_trait;
 use minijinja::Value;
 use serde::Deserialize;
 
-use crate::connection::Command;
 use crate::diag::Diag;
 use crate::modules::contract::{Check, Module, Outcome};
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
+use crate::modules::probe::{Probe, scripts};
 use crate::yaml::Node;
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -54,35 +54,17 @@ enum State {
     Absent,
 }
 
-/// Polls `$CONDITION` every `$SLEEP` seconds after `$DELAY`, until it holds (exit 0) or
-/// `$TIMEOUT` seconds have passed (exit 3); prints the whole seconds it took, as ansible-core
-/// counts them (by the nanosecond clock: a whole-second clock would count a tick as a second).
-const WAIT: &str = r#"start=$(date +%s%N)
-took() { echo $(( ($(date +%s%N) - start) / 1000000000 )); }
-sleep "$DELAY"
-while :; do
-  if eval "$CONDITION"; then took; exit 0; fi
-  if [ "$(took)" -ge "$TIMEOUT" ]; then took; exit 3; fi
-  sleep "$SLEEP"
-done
-"#;
-
-/// Whether `$HOST:$PORT` accepts a TCP connection, by the first of Perl, bash's `/dev/tcp` and
-/// `nc` the host has (a host without Perl is served by numarun's shell, see `connection`).
-const PORT_OPEN: &str = r#"if command -v perl >/dev/null 2>&1; then perl -MIO::Socket::INET -e 'exit(IO::Socket::INET->new(PeerAddr => $ARGV[0], PeerPort => $ARGV[1], Proto => "tcp", Timeout => 1) ? 0 : 1)' "$HOST" "$PORT"; elif command -v bash >/dev/null 2>&1; then timeout 2 bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$HOST" "$PORT" 2>/dev/null; else nc -z -w 1 "$HOST" "$PORT"; fi"#;
-
 impl WaitFor {
     fn condition(&self) -> String {
-        match (&self.path, self.port, self.state) {
-            (Some(_), _, State::Absent | State::Stopped) => r#"[ ! -e "$WAIT_PATH" ]"#.into(),
-            (Some(_), _, _) if self.search_regex.is_some() => {
-                r#"[ -r "$WAIT_PATH" ] && grep -qE -- "$SEARCH" "$WAIT_PATH""#.into()
-            }
-            (Some(_), _, _) => r#"[ -e "$WAIT_PATH" ]"#.into(),
-            (None, Some(_), State::Stopped | State::Absent) => format!("! {{ {PORT_OPEN}; }}"),
-            (None, Some(_), _) => PORT_OPEN.into(),
-            (None, None, _) => "true".into(),
-        }
+        let condition = match (&self.path, self.port, self.state) {
+            (Some(_), _, State::Absent | State::Stopped) => "path_absent",
+            (Some(_), _, _) if self.search_regex.is_some() => "path_matches",
+            (Some(_), _, _) => "path_present",
+            (None, Some(_), State::Stopped | State::Absent) => "port_closed",
+            (None, Some(_), _) => "port_open",
+            (None, None, _) => "nothing",
+        };
+        condition.into()
     }
 
     fn what(&self) -> String {
@@ -99,17 +81,15 @@ impl Module for WaitFor {
     type Plan = ();
 
     async fn check(&self, host: &HostReader<'_>) -> Result<Check<()>, ModuleError> {
-        let mut wait = Command::argv(["/bin/sh", "-c", WAIT]);
-        wait.env = vec![
-            ("CONDITION".into(), self.condition()),
-            ("DELAY".into(), self.delay.to_string()),
-            ("TIMEOUT".into(), self.timeout.to_string()),
-            ("SLEEP".into(), self.sleep.max(1).to_string()),
-            ("WAIT_PATH".into(), self.path.clone().unwrap_or_default()),
-            ("SEARCH".into(), self.search_regex.clone().unwrap_or_default()),
-            ("HOST".into(), self.host.clone()),
-            ("PORT".into(), self.port.map(|p| p.to_string()).unwrap_or_default()),
-        ];
+        let wait = Probe::script(&scripts::WAIT_FOR, [""; 0])
+            .env("CONDITION", self.condition())
+            .env("DELAY", self.delay.to_string())
+            .env("TIMEOUT", self.timeout.to_string())
+            .env("SLEEP", self.sleep.max(1).to_string())
+            .env("WAIT_PATH", self.path.clone().unwrap_or_default())
+            .env("SEARCH", self.search_regex.clone().unwrap_or_default())
+            .env("HOST", self.host.clone())
+            .env("PORT", self.port.map(|p| p.to_string()).unwrap_or_default());
         let output = host.probe(wait).await?;
         let elapsed: u64 = String::from_utf8_lossy(&output.stdout).trim().parse().unwrap_or(0);
         let mut data = vec![

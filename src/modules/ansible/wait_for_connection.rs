@@ -11,11 +11,11 @@ use async_trait::async_trait;
 use minijinja::Value;
 use serde::Deserialize;
 
-use crate::connection::Command;
 use crate::modules::contract::{Check, Module, Outcome};
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
+use crate::modules::probe::{Probe, ReadOnlyProgram};
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -52,7 +52,11 @@ impl Module for WaitForConnection {
         let deadline = began + Duration::from_secs(self.delay + self.timeout);
         let attempt = Duration::from_secs(self.connect_timeout.max(1));
         loop {
-            let reply = tokio::time::timeout(attempt, host.probe(Command::argv(["true"]))).await;
+            let reply = tokio::time::timeout(
+                attempt,
+                host.probe(Probe::program(ReadOnlyProgram::True, [""; 0])),
+            )
+            .await;
             let why = match reply {
                 Ok(Ok(output)) if output.rc == 0 => break,
                 Ok(Ok(output)) => format!("`true` exited {}", output.rc),

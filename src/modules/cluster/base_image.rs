@@ -11,6 +11,7 @@ use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::host_writer::HostWriter;
+use crate::modules::probe::{Digest, Probe, ReadOnlyProgram};
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -36,7 +37,8 @@ impl BaseImage {
         if host.stat(path).await?.is_none() {
             return Ok(None);
         }
-        let out = host.probe(Command::argv(["sha256sum", "--", path])).await?;
+        let sha256 = ReadOnlyProgram::Checksum(Digest::Sha256);
+        let out = host.probe(Probe::program(sha256, ["--", path])).await?;
         if out.rc != 0 {
             return Err(ModuleError::failed(format!("sha256sum {path}: {}", out.stderr_text())));
         }

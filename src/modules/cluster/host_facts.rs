@@ -8,11 +8,11 @@ use minijinja::Value;
 use serde::Deserialize;
 
 use super::topology_source::TopologySource;
-use crate::connection::Command;
 use crate::modules::contract::{Check, Module, Outcome};
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
+use crate::modules::probe::{Probe, ReadOnlyProgram, scripts};
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -23,12 +23,6 @@ pub struct HostFacts {
     #[serde(default)]
     free_space: Vec<String>,
 }
-
-/// `NAME SIZE_BYTES ROTATIONAL` per block device, from sysfs (512-byte sectors).
-const BLOCK_DEVICES: &str = r#"for d in /sys/block/*; do
-  [ -e "$d/size" ] || continue
-  echo "${d##*/} $(( $(cat "$d/size") * 512 )) $(cat "$d/queue/rotational" 2>/dev/null || echo 0)"
-done"#;
 
 #[async_trait]
 impl Module for HostFacts {
@@ -53,7 +47,7 @@ impl Module for HostFacts {
 }
 
 async fn block_devices(host: &HostReader<'_>) -> Result<Value, ModuleError> {
-    let output = host.probe(Command::argv(["/bin/sh", "-c", BLOCK_DEVICES])).await?;
+    let output = host.probe(Probe::script(&scripts::BLOCK_DEVICES, [""; 0])).await?;
     let devices: Vec<serde_json::Value> = String::from_utf8_lossy(&output.stdout)
         .lines()
         .filter_map(|line| {
@@ -71,7 +65,7 @@ async fn block_devices(host: &HostReader<'_>) -> Result<Value, ModuleError> {
 }
 
 async fn free_space(host: &HostReader<'_>, paths: &[String]) -> Result<Value, ModuleError> {
-    let mut argv = vec!["df".to_string(), "-P".into(), "-k".into(), "--".into()];
+    let mut argv = vec!["-k".to_string(), "--".into()];
     for path in paths {
         // A folder not made yet will live on its nearest existing parent's filesystem.
         let mut existing = std::path::Path::new(path);
@@ -80,7 +74,7 @@ async fn free_space(host: &HostReader<'_>, paths: &[String]) -> Result<Value, Mo
         }
         argv.push(existing.display().to_string());
     }
-    let output = host.probe(Command::argv(argv)).await?;
+    let output = host.probe(Probe::program(ReadOnlyProgram::Df, argv)).await?;
     if output.rc != 0 {
         return Err(ModuleError::failed(format!("df: {}", output.stderr_text())));
     }

@@ -3,8 +3,10 @@
 //! machine's libvirt would point at files that are not there.
 
 use crate::libvirt::Hypervisor;
+use crate::libvirt::view::HypervisorView;
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
+use crate::modules::host_writer::HostWriter;
 
 /// The system libvirt of the machine numarun runs on.
 pub fn default_uri() -> String {
@@ -21,10 +23,23 @@ fn is_local(uri: &str) -> bool {
     transport_is_local && host.is_empty()
 }
 
+/// The libvirt at `uri` as a check sees it, read only (see `connect_to_change`).
+pub async fn connect(host: &HostReader<'_>, uri: &str) -> Result<HypervisorView, ModuleError> {
+    open(host, uri).await.map(HypervisorView::of)
+}
+
+/// The libvirt at `uri` for an apply, which may change it: only an apply has a `HostWriter`.
+pub async fn connect_to_change(
+    host: &HostWriter<'_>,
+    uri: &str,
+) -> Result<Hypervisor, ModuleError> {
+    open(host, uri).await
+}
+
 /// Connects to the libvirt at `uri` for a step on `host`. A local URI is accepted only when the
 /// step runs on this machine (`ansible_connection: local`); a remote one (`qemu+ssh://…`) is
 /// the user's statement of where the hypervisor is.
-pub async fn connect(host: &HostReader<'_>, uri: &str) -> Result<Hypervisor, ModuleError> {
+async fn open(host: &HostReader<'_>, uri: &str) -> Result<Hypervisor, ModuleError> {
     if is_local(uri) && !host.is_local() {
         return Err(ModuleError::failed(format!(
             "`{uri}` is the libvirt of the machine numarun runs on, but this step runs on another host: \

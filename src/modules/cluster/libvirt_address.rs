@@ -13,7 +13,7 @@ use minijinja::Value;
 use serde::Deserialize;
 
 use super::hypervisor::{self, default_uri};
-use crate::libvirt::{Hypervisor, find_domain, leases};
+use crate::libvirt::view::HypervisorView;
 use crate::modules::contract::{Check, Module, Outcome};
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
@@ -75,14 +75,12 @@ impl LibvirtAddress {
     }
 
     /// Asks each source in order, once.
-    async fn look(&self, hypervisor: &Hypervisor) -> Result<Found, ModuleError> {
+    async fn look(&self, hypervisor: &HypervisorView) -> Result<Found, ModuleError> {
         let (name, network) = (self.domain.clone(), self.network.clone());
         let (sources, static_address) = (self.sources.clone(), self.static_address());
         hypervisor
-            .call(move |conn| {
-                let Some(domain) =
-                    find_domain(conn, &name)?.filter(|d| d.is_active().unwrap_or(false))
-                else {
+            .read(move |libvirt| {
+                let Some(domain) = libvirt.running(&name).ok().flatten() else {
                     return Ok(Found::NotRunning);
                 };
                 let mut said = Vec::new();
@@ -97,10 +95,10 @@ impl LibvirtAddress {
                             }
                         },
                         // The agent answers only once the guest has started it.
-                        AddressSource::Agent => (leases::from_agent(&domain), "the guest agent"),
-                        AddressSource::Arp => (leases::from_arp(&domain), "the host's ARP table"),
+                        AddressSource::Agent => (domain.address_from_agent(), "the guest agent"),
+                        AddressSource::Arp => (domain.address_from_arp(), "the host's ARP table"),
                         AddressSource::Lease => (
-                            leases::from_leases(conn, &domain, &network),
+                            domain.address_from_leases(&network),
                             "the DHCP leases of libvirt's network",
                         ),
                     };

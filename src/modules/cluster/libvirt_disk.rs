@@ -7,7 +7,8 @@ use serde::Deserialize;
 
 use super::hypervisor::{self, default_uri};
 use super::qemu_img::qcow2;
-use crate::libvirt::{Hypervisor, domain_xml, view};
+use crate::libvirt::domain_xml;
+use crate::libvirt::view::HypervisorView;
 use crate::modules::contract::{Change, Check, Module, Outcome};
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
@@ -45,10 +46,12 @@ enum Attachment {
 }
 
 impl LibvirtDisk {
-    async fn attachment(&self, hypervisor: &Hypervisor) -> Result<Attachment, ModuleError> {
+    async fn attachment(&self, hypervisor: &HypervisorView) -> Result<Attachment, ModuleError> {
         let name = self.domain.clone();
-        let Some(current) =
-            hypervisor.call(move |conn| view(conn, &name)).await.map_err(ModuleError::failed)?
+        let Some(current) = hypervisor
+            .read(move |libvirt| libvirt.domain(&name))
+            .await
+            .map_err(ModuleError::failed)?
         else {
             return Ok(Attachment::NoDomain);
         };
@@ -107,7 +110,7 @@ impl Module for LibvirtDisk {
         domain_running: Option<bool>,
         host: &HostWriter<'_>,
     ) -> Result<Outcome, ModuleError> {
-        let hypervisor = hypervisor::connect(host, &self.uri).await?;
+        let hypervisor = hypervisor::connect_to_change(host, &self.uri).await?;
         let Some(active) = domain_running else {
             return Err(ModuleError::failed(format!(
                 "no domain {} on {}",

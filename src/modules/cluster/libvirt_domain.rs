@@ -9,7 +9,8 @@ use super::hypervisor::{self, default_uri};
 use crate::diag::Diag;
 use crate::events::TextDiff;
 use crate::libvirt::domain_xml::{self, Field};
-use crate::libvirt::{DomainView, Hypervisor, find_domain, view};
+use crate::libvirt::view::HypervisorView;
+use crate::libvirt::{DomainView, find_domain};
 use crate::modules::contract::{Change, Check, Module, Outcome};
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
@@ -99,11 +100,13 @@ impl LibvirtDomain {
     async fn wanted(
         &self,
         host: &HostReader<'_>,
-        hypervisor: &Hypervisor,
+        hypervisor: &HypervisorView,
     ) -> Result<Wanted, ModuleError> {
         let name = self.name.clone();
-        let current: Option<DomainView> =
-            hypervisor.call(move |conn| view(conn, &name)).await.map_err(ModuleError::failed)?;
+        let current: Option<DomainView> = hypervisor
+            .read(move |libvirt| libvirt.domain(&name))
+            .await
+            .map_err(ModuleError::failed)?;
         let mut wanted = Wanted {
             define: None,
             start: false,
@@ -218,7 +221,7 @@ impl Module for LibvirtDomain {
     }
 
     async fn apply(&self, wanted: Wanted, host: &HostWriter<'_>) -> Result<Outcome, ModuleError> {
-        let hypervisor = hypervisor::connect(host, &self.uri).await?;
+        let hypervisor = hypervisor::connect_to_change(host, &self.uri).await?;
         let name = self.name.clone();
         let autostart = self.autostart;
         let Wanted { define, start, autostart: set_autostart, remove, restart_for, .. } = wanted;

@@ -7,7 +7,7 @@ use minijinja::Value;
 use serde::Deserialize;
 
 use super::hypervisor::{self, default_uri};
-use crate::libvirt::{find_domain, pins};
+use crate::libvirt::pins;
 use crate::modules::contract::{Check, Module, Outcome};
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
@@ -35,9 +35,9 @@ impl Module for LibvirtVerify {
         let hypervisor = hypervisor::connect(host, &self.uri).await?;
         let name = vm.name.clone();
         let live = hypervisor
-            .call(move |conn| match find_domain(conn, &name)? {
-                Some(domain) if domain.is_active()? => pins::read(conn, &domain).map(Some),
-                _ => Ok(None),
+            .read(move |libvirt| match libvirt.running(&name)? {
+                Some(domain) => domain.live_placement().map(Some),
+                None => Ok(None),
             })
             .await
             .map_err(ModuleError::failed)?;

@@ -16,6 +16,7 @@ use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::host_writer::HostWriter;
+use crate::modules::probe::{Probe, scripts};
 
 #[derive(Debug, Deserialize, Default, Clone, Copy, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
@@ -37,9 +38,6 @@ pub struct Sysfs {
     missing: Missing,
 }
 
-/// The files a pattern names, one per line, as the host's shell expands it.
-const EXPAND: &str = r#"for f in $1; do [ -e "$f" ] && printf '%s\n' "$f"; done; exit 0"#;
-
 /// The setting a file shows: the bracketed choice if it offers several, else its text.
 fn current(text: &str) -> &str {
     let text = text.trim();
@@ -58,7 +56,7 @@ impl Sysfs {
                 None => Vec::new(),
             });
         }
-        let expand = Command::argv(["/bin/sh", "-c", EXPAND, "sh", self.path.as_str()]);
+        let expand = Probe::script(&scripts::SYSFS_EXPAND, [self.path.as_str()]);
         let listed = host.probe_stdout(expand, &format!("expanding {}", self.path)).await?;
         Ok(listed.lines().map(str::to_string).collect())
     }

@@ -4,12 +4,11 @@
 use serde::Deserialize;
 
 use super::hypervisor;
-use crate::connection::Command;
 use crate::file_error::FileError;
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
+use crate::modules::probe::{Probe, scripts};
 use crate::numa::Topology;
-use crate::numa::topology::SYSFS_DUMP;
 
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -32,12 +31,14 @@ impl TopologySource {
         }
         if let Some(uri) = &self.libvirt_uri {
             let hypervisor = hypervisor::connect(host, uri).await?;
-            let xml =
-                hypervisor.call(|conn| conn.capabilities()).await.map_err(ModuleError::failed)?;
+            let xml = hypervisor
+                .read(|libvirt| libvirt.capabilities())
+                .await
+                .map_err(ModuleError::failed)?;
             return Topology::from_capabilities(&xml).map_err(failed);
         }
         let root = self.sysfs.as_deref().unwrap_or("/sys");
-        let output = host.probe(Command::argv(["/bin/sh", "-c", SYSFS_DUMP, "sh", root])).await?;
+        let output = host.probe(Probe::script(&scripts::SYSFS_TOPOLOGY, [root])).await?;
         if output.rc != 0 {
             return Err(ModuleError::failed(format!(
                 "cannot read the topology under {root}: {}",

@@ -8,11 +8,11 @@ use serde::Deserialize;
 
 use super::ipv4::Ipv4Net;
 use super::topology_source::TopologySource;
-use crate::connection::Command;
 use crate::modules::contract::{Check, Module, Outcome};
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
+use crate::modules::probe::{Probe, ReadOnlyProgram};
 use crate::modules::support::controller_file;
 use crate::numa::plan::stable_mac;
 use crate::numa::{
@@ -127,8 +127,9 @@ async fn static_addresses_on_their_bridges(
         let wanted = Ipv4Net::parse(&network.address)
             .map_err(|e| ModuleError::failed(format!("{}: network.address {e}", vm.name)))?;
         let Some(bridge) = &vm.bridge_network_interface else { continue };
-        let shown =
-            host.probe(Command::argv(["ip", "-o", "-4", "addr", "show", "dev", bridge])).await?;
+        let shown = host
+            .probe(Probe::program(ReadOnlyProgram::IpAddrShow, ["dev", bridge.as_str()]))
+            .await?;
         if shown.rc != 0 {
             continue;
         }

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::connection::Command;
+use crate::modules::probe::{Probe, ReadOnlyProgram, scripts};
 
 /// One request.
 #[derive(Debug, Clone, Default)]
@@ -64,15 +65,17 @@ impl Request {
 }
 
 impl Request {
-    /// The transfer's body piped into a shell command on the host (`sha1sum`), so that a
-    /// check can compare without keeping the bytes.
-    pub fn piped<S: Into<String>>(&self, into: &str, args: impl IntoIterator<Item = S>) -> Command {
-        let mut command = self.command(args);
-        if let crate::connection::Program::Argv(argv) = &mut command.program {
-            let script = format!("curl \"$@\" | {into}");
-            argv.splice(0..1, ["/bin/sh".to_string(), "-c".into(), script, "curl".into()]);
-        }
-        command
+    /// A GET or HEAD for a check: `curl -K -` as a probe, the config on stdin.
+    pub fn probe<S: Into<String>>(&self, args: impl IntoIterator<Item = S>) -> Probe {
+        Probe::program(ReadOnlyProgram::CurlGet, args).stdin(self.config().into_bytes())
+    }
+
+    /// A GET for a check whose body is piped into `sha1sum` on the host, so that the check can
+    /// compare without keeping the bytes.
+    pub fn probe_sha1<S: Into<String>>(&self, args: impl IntoIterator<Item = S>) -> Probe {
+        let words = ["-sS", "-K", "-"].map(String::from).into_iter();
+        let args = words.chain(args.into_iter().map(Into::into));
+        Probe::script(&scripts::FETCH_SHA1, args).stdin(self.config().into_bytes())
     }
 }
 

@@ -1,32 +1,5 @@
-//! The digests `stat` and `find` offer a checksum in, each a coreutils program on the host.
-
-use serde::Deserialize;
-
-#[derive(Debug, Default, Clone, Copy, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Digest {
-    Md5,
-    #[default]
-    Sha1,
-    Sha224,
-    Sha256,
-    Sha384,
-    Sha512,
-}
-
-impl Digest {
-    /// The program that prints it.
-    pub fn program(self) -> &'static str {
-        match self {
-            Digest::Md5 => "md5sum",
-            Digest::Sha1 => "sha1sum",
-            Digest::Sha224 => "sha224sum",
-            Digest::Sha256 => "sha256sum",
-            Digest::Sha384 => "sha384sum",
-            Digest::Sha512 => "sha512sum",
-        }
-    }
-}
+//! Digests computed here on the controller. (On a host, a digest is a probe's program:
+//! `probe::Digest`.)
 
 /// The SHA-1 of bytes here on the controller, in hex: Ansible's checksum of a file.
 pub fn sha1_hex(bytes: &[u8]) -> String {

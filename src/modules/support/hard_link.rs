@@ -4,6 +4,7 @@ use crate::connection::{Command, FileKind, Stat};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::host_writer::HostWriter;
+use crate::modules::probe::{Probe, scripts};
 
 /// What stands at a hard link's path.
 pub enum HardLink {
@@ -21,9 +22,7 @@ pub async fn survey(
     src: &str,
     stat: Option<&Stat>,
 ) -> Result<HardLink, ModuleError> {
-    let script = r#"stat -L -c '%d:%i' -- "$2" || exit 3; [ -e "$1" ] || [ -L "$1" ] || exit 0
-stat -c '%d:%i %h' -- "$1""#;
-    let answer = host.probe(Command::argv(["/bin/sh", "-c", script, "hard", path, src])).await?;
+    let answer = host.probe(Probe::script(&scripts::HARD_LINK, [path, src])).await?;
     if answer.rc == 3 {
         return Err(ModuleError::failed(format!("src does not exist: {src}")));
     }

@@ -1,13 +1,11 @@
 //! `file`'s `recurse`: the files and folders inside a folder whose attributes differ from
 //! those asked for.
 
-use crate::connection::{Attrs, Command, FileKind, Stat};
+use crate::connection::{Attrs, FileKind, Stat};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
+use crate::modules::probe::{Probe, scripts};
 use crate::modules::support::attrs::{FileAttrs, differences};
-
-/// Lists what is inside a folder (not following links): kind, mode, owner, group, path.
-const LIST_INSIDE: &str = r#"find "$1" -mindepth 1 -printf '%y %m %U %G %p\0'"#;
 
 /// Each file and folder inside `path` whose attributes differ from what `attrs` resolves to
 /// for it, with those (links are left as they are).
@@ -16,8 +14,7 @@ pub async fn differing_inside(
     path: &str,
     attrs: &FileAttrs,
 ) -> Result<Vec<(String, Attrs)>, ModuleError> {
-    let listing =
-        host.probe_ok(Command::argv(["/bin/sh", "-c", LIST_INSIDE, "file", path]), "find").await?;
+    let listing = host.probe_ok(Probe::script(&scripts::LIST_INSIDE, [path]), "find").await?;
     let mut differing = Vec::new();
     for record in String::from_utf8_lossy(&listing.stdout).split('\0').filter(|r| !r.is_empty()) {
         let fields: Vec<&str> = record.splitn(5, ' ').collect();

@@ -8,6 +8,7 @@ use crate::connection::Command;
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::host_writer::HostWriter;
+use crate::modules::probe::{Probe, scripts};
 
 /// Ansible's default `_format`: touch's `-t` form.
 pub const DEFAULT_FORMAT: &str = "%Y%m%d%H%M.%S";
@@ -94,11 +95,9 @@ impl Timestamps {
                 _ => None,
             })
             .collect();
-        let script = r#"if [ -n "$1" ]; then stat -c '%.9X %.9Y' -- "$1" || exit; fi; shift
-for t; do date -d "$t" +%s || exit; done"#;
-        let mut argv = vec!["/bin/sh", "-c", script, "times", path.unwrap_or("")];
-        argv.extend(&wanted);
-        let answer = host.probe_stdout(Command::argv(argv), "reading the file's times").await?;
+        let args = std::iter::once(path.unwrap_or("")).chain(wanted.iter().copied());
+        let times = Probe::script(&scripts::FILE_TIMES, args);
+        let answer = host.probe_stdout(times, "reading the file's times").await?;
         let mut words = answer.split_whitespace();
         let current = match path {
             Some(_) => (words.next().unwrap_or(""), words.next().unwrap_or("")),

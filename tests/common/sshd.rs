@@ -20,13 +20,24 @@ pub struct Sshd {
     child: Child,
 }
 
-/// Account changes take /etc/passwd's lock: one at a time across the tests of a binary.
+/// Account changes take /etc/passwd's lock: one at a time across the tests of a binary, and
+/// across test binaries that run side by side (`.ci/run` runs two at once), by a file lock.
 static ACCOUNTS: Mutex<()> = Mutex::new(());
+
+/// Holds the accounts for one change: this binary's other tests wait on the mutex, other
+/// binaries on the file's lock, released when the file closes.
+fn accounts() -> (std::sync::MutexGuard<'static, ()>, std::fs::File) {
+    let here = ACCOUNTS.lock().unwrap_or_else(|e| e.into_inner());
+    let file = std::fs::File::create("/run/lock/numarun-test-accounts.lock")
+        .expect("the accounts' lock file");
+    file.lock().expect("the accounts' lock");
+    (here, file)
+}
 
 /// A user allowed to `sudo`: without a password, or with this one.
 pub fn sudo_user(name: &str, password: Option<&str>) {
     prepare_machine();
-    let _accounts = ACCOUNTS.lock().unwrap_or_else(|e| e.into_inner());
+    let _accounts = accounts();
     if !Command::new("id").arg(name).stdout(Stdio::null()).status().unwrap().success() {
         let _ = Command::new("useradd").args(["-m", "-s", "/bin/sh", name]).status();
     }
@@ -90,8 +101,8 @@ fn prepare_machine() {
 }
 
 fn prepare_machine_once() {
-    let _accounts = ACCOUNTS.lock().unwrap_or_else(|e| e.into_inner());
     assert!(super::is_root(), "the SSH tests run as root (they start sshd)");
+    let _accounts = accounts();
     assert!(
         Path::new("/usr/sbin/sshd").exists(),
         "the SSH tests need OpenSSH's sshd (apt-get install openssh-server)"

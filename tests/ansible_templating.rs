@@ -180,6 +180,18 @@ fn data_filters_render_as_in_ansible() {
                 "{{ '2G' | human_to_bytes }} {{ '1.5 KB' | human_to_bytes }} {{ '10Mb' | human_to_bytes(isbits=true) }} {{ '3' | human_to_bytes('K') }} {{ '2.5' | human_to_bytes }} {{ '1 kilobyte' | human_to_bytes }}",
             ),
             ("paths", "{{ '/data/hot/pg.conf' | basename }} {{ '/data/hot/pg.conf' | dirname }}"),
+            (
+                "more_paths",
+                "{{ '/a/./b/../c' | normpath }} {{ ['/a', 'b', 'c.txt'] | path_join }} {{ '/a/b/c' | relpath('/a') }} {{ '~' | expanduser is abs }}",
+            ),
+            ("split", "{{ 'a,b,,c' | split(',') | join('|') }} {{ 'a b  c' | split | join('|') }}"),
+            (
+                "digests",
+                "{{ 'x' | hash('sha256') }} {{ 'x' | hash('sha512') }} {{ 'x' | md5 }} {{ 'x' | sha1 }}",
+            ),
+            ("truthy", "{{ 'a' is truthy }} {{ '' is falsy }} {{ 0 is truthy }} {{ [] is falsy }}"),
+            ("regex_test", "{{ 'web01' is regex('^web[0-9]+$') }} {{ 'xweb' is regex('^web') }}"),
+            ("mandatory", "{{ conf | mandatory }}"),
         ],
     );
 }

@@ -13,7 +13,7 @@ use crate::diag::Diag;
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
-use crate::modules::probe::{Probe, scripts};
+use crate::modules::probe::{NO_ARGUMENTS, Probe, scripts};
 use crate::modules::support::attrs::FileAttrs;
 use crate::modules::support::content::{self, ManagedFile, Wanted};
 use crate::modules::support::lines::{Presence, rejoin};
@@ -145,7 +145,7 @@ impl ManagedFile for KnownHosts {
         // `~` is the connection user's home on the host.
         let path = match self.path.strip_prefix("~/") {
             Some(rest) => {
-                let home = Probe::script(&scripts::HOME, [""; 0]);
+                let home = Probe::script(&scripts::HOME, NO_ARGUMENTS);
                 format!("{}/{rest}", host.probe_stdout(home, "$HOME").await?)
             }
             None => self.path.clone(),

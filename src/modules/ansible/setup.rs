@@ -11,7 +11,7 @@ use crate::modules::contract::{Check, Module, Outcome};
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
-use crate::modules::probe::{Probe, scripts};
+use crate::modules::probe::{NO_ARGUMENTS, Probe, scripts};
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -101,7 +101,7 @@ impl Module for Setup {
     type Plan = ();
 
     async fn check(&self, host: &HostReader<'_>) -> Result<Check<Self::Plan>, ModuleError> {
-        let output = host.probe(Probe::script(&scripts::SETUP_FACTS, [""; 0])).await?;
+        let output = host.probe(Probe::script(&scripts::SETUP_FACTS, NO_ARGUMENTS)).await?;
         let mut facts = setup_facts::parse(&String::from_utf8_lossy(&output.stdout));
         facts.retain(|name, _| self.wanted(name));
         let all = Value::from(minijinja::value::Serde(&facts));

@@ -11,7 +11,7 @@ use crate::modules::contract::{Check, Module, Outcome};
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
-use crate::modules::probe::{Probe, scripts};
+use crate::modules::probe::{NO_ARGUMENTS, Probe, scripts};
 use crate::yaml::Node;
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -81,7 +81,7 @@ impl Module for WaitFor {
     type Plan = ();
 
     async fn check(&self, host: &HostReader<'_>) -> Result<Check<()>, ModuleError> {
-        let wait = Probe::script(&scripts::WAIT_FOR, [""; 0])
+        let wait = Probe::script(&scripts::WAIT_FOR, NO_ARGUMENTS)
             .env("CONDITION", self.condition())
             .env("DELAY", self.delay.to_string())
             .env("TIMEOUT", self.timeout.to_string())

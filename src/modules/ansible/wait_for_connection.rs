@@ -15,7 +15,7 @@ use crate::modules::contract::{Check, Module, Outcome};
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
-use crate::modules::probe::{Probe, ReadOnlyProgram};
+use crate::modules::probe::{NO_ARGUMENTS, Probe, ReadOnlyProgram};
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -54,7 +54,7 @@ impl Module for WaitForConnection {
         loop {
             let reply = tokio::time::timeout(
                 attempt,
-                host.probe(Probe::program(ReadOnlyProgram::True, [""; 0])),
+                host.probe(Probe::program(ReadOnlyProgram::True, NO_ARGUMENTS)),
             )
             .await;
             let why = match reply {

@@ -12,7 +12,7 @@ use crate::modules::contract::{Check, Module, Outcome};
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
-use crate::modules::probe::{Probe, ReadOnlyProgram, scripts};
+use crate::modules::probe::{NO_ARGUMENTS, Probe, ReadOnlyProgram, scripts};
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -47,7 +47,7 @@ impl Module for HostFacts {
 }
 
 async fn block_devices(host: &HostReader<'_>) -> Result<Value, ModuleError> {
-    let output = host.probe(Probe::script(&scripts::BLOCK_DEVICES, [""; 0])).await?;
+    let output = host.probe(Probe::script(&scripts::BLOCK_DEVICES, NO_ARGUMENTS)).await?;
     let devices: Vec<serde_json::Value> = String::from_utf8_lossy(&output.stdout)
         .lines()
         .filter_map(|line| {

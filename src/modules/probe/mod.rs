@@ -11,6 +11,9 @@ pub mod scripts;
 use crate::connection::Command;
 pub use scripts::ProbeScript;
 
+/// For a probe that takes no arguments.
+pub const NO_ARGUMENTS: [&str; 0] = [];
+
 /// A command a check runs, which only reads.
 #[derive(Debug, Clone)]
 pub struct Probe {
@@ -134,44 +137,44 @@ impl ReadOnlyProgram {
         }
     }
 
-    /// Every program a probe may start, by its name: what `tests/read_only_check.rs` holds a
-    /// check's commands to.
+    /// Every program a probe may start, by its name: what the read-only check test
+    /// (`tests/runner/read_only_check.rs`) holds a check's commands to.
     pub fn programs() -> Vec<&'static str> {
-        let mut names: Vec<&str> = [
-            ReadOnlyProgram::DpkgQuery,
-            ReadOnlyProgram::DpkgDebFields,
-            ReadOnlyProgram::AptGetSimulate,
-            ReadOnlyProgram::AptKeyList,
-            ReadOnlyProgram::GpgShowKeys,
-            ReadOnlyProgram::SystemctlShow,
-            ReadOnlyProgram::CrontabList,
-            ReadOnlyProgram::Findmnt,
-            ReadOnlyProgram::Blkid,
-            ReadOnlyProgram::Df,
-            ReadOnlyProgram::Readlink,
-            ReadOnlyProgram::Id,
-            ReadOnlyProgram::IpAddrShow,
-            ReadOnlyProgram::TarDiff,
-            ReadOnlyProgram::TarList,
-            ReadOnlyProgram::CurlGet,
-            ReadOnlyProgram::CurlDownload,
-            ReadOnlyProgram::True,
-        ]
-        .iter()
-        .map(|r| r.words().0[0])
-        .collect();
+        let mut names: Vec<&str> = ReadOnlyProgram::ALL.iter().map(|r| r.words().0[0]).collect();
         names.extend(Digest::PROGRAMS);
         names
     }
+
+    /// Every program but the checksum programs (`Digest` lists those).
+    const ALL: [ReadOnlyProgram; 18] = [
+        ReadOnlyProgram::DpkgQuery,
+        ReadOnlyProgram::DpkgDebFields,
+        ReadOnlyProgram::AptGetSimulate,
+        ReadOnlyProgram::AptKeyList,
+        ReadOnlyProgram::GpgShowKeys,
+        ReadOnlyProgram::SystemctlShow,
+        ReadOnlyProgram::CrontabList,
+        ReadOnlyProgram::Findmnt,
+        ReadOnlyProgram::Blkid,
+        ReadOnlyProgram::Df,
+        ReadOnlyProgram::Readlink,
+        ReadOnlyProgram::Id,
+        ReadOnlyProgram::IpAddrShow,
+        ReadOnlyProgram::TarDiff,
+        ReadOnlyProgram::TarList,
+        ReadOnlyProgram::CurlGet,
+        ReadOnlyProgram::CurlDownload,
+        ReadOnlyProgram::True,
+    ];
 }
 
 impl Probe {
-    /// `reader` with these arguments in their place.
+    /// The program with these arguments in their place.
     pub fn program<S: Into<String>>(
-        reader: ReadOnlyProgram,
+        program: ReadOnlyProgram,
         args: impl IntoIterator<Item = S>,
     ) -> Probe {
-        let (before, after) = reader.words();
+        let (before, after) = program.words();
         let mut argv: Vec<String> = before.iter().map(|w| w.to_string()).collect();
         argv.extend(args.into_iter().map(Into::into));
         argv.extend(after.iter().map(|w| w.to_string()));

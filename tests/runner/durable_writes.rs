@@ -4,7 +4,7 @@
 //! way numarun writes: on this machine itself, through the host agent over SSH, and through the
 //! shell snippets over SSH (a host without Perl).
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};

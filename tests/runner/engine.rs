@@ -1,7 +1,7 @@
 //! Engine semantics through the real binary: hosts, phases, handlers,
 //! loops, conditions, retries, registration, selection, secrets, exit codes.
 
-mod common;
+use crate::common;
 
 use common::Test;
 

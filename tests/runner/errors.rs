@@ -1,7 +1,7 @@
 //! Bad input gets one clear message that names the file, line and column,
 //! and nothing runs. Messages are kept under snapshot tests.
 
-mod common;
+use crate::common;
 
 use common::Test;
 

@@ -1,7 +1,7 @@
 //! The VM plan validator on the guide's own host and plan: the plan passes with the warnings it
 //! deserves, and a broken variant of it trips each rule, naming the VM and CPU.
 
-mod common;
+use crate::common;
 
 use common::Test;
 use numarun::numa::{

@@ -2,7 +2,7 @@
 //! without a terminal the default answers, `-e` skips the question, and a prompt with no default
 //! stops the run before anything runs.
 
-mod common;
+use crate::common;
 
 use common::Test;
 

@@ -3,7 +3,7 @@
 //! every way numarun builds a command, on this machine and over SSH. Generated from a seed;
 //! a canary file proves nothing was ever executed.
 
-mod common;
+use crate::common;
 
 use common::Test;
 

@@ -4,7 +4,7 @@
 //! missing argument, two modules in a step) the schema refuses too; and each module's schema
 //! names exactly the arguments (aliases too) the loader knows.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -3,7 +3,7 @@
 //! is checked through the browser — the DOM it built, and a screenshot whose pixels show the
 //! bars drawn in their verdicts' colours — not only as a file. The page fetches nothing.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 

@@ -4,7 +4,7 @@
 //! machine is read all the while. The secrets must appear in none of them; a step that would put
 //! one on a command line is refused.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;

@@ -2,7 +2,7 @@
 //! the completion scripts load in bash, zsh and fish and complete numarun's own words, and the
 //! manual pages render without a warning and list every option `--help` lists.
 
-mod common;
+use crate::common;
 
 use std::process::{Command, Output};
 

@@ -177,18 +177,7 @@ impl Emitter {
             if self.column > self.best_width {
                 self.write_indent();
             }
-            if is_simple_key(key) {
-                self.node(key, Emitter::in_mapping(true));
-                self.write_indicator(":", false, false, false);
-            } else {
-                self.write_indicator("?", true, false, false);
-                self.node(key, Emitter::in_mapping(false));
-                if self.column > self.best_width {
-                    self.write_indent();
-                }
-                self.write_indicator(":", true, false, false);
-            }
-            self.node(value, Emitter::in_mapping(false));
+            self.mapping_entry(key, value, true);
         }
         self.indent = self.indents.pop().flatten();
         self.flow_level -= 1;
@@ -211,18 +200,27 @@ impl Emitter {
         self.increase_indent(false, false);
         for (key, value) in pairs {
             self.write_indent();
-            if is_simple_key(key) {
-                self.node(key, Emitter::in_mapping(true));
-                self.write_indicator(":", false, false, false);
-            } else {
-                self.write_indicator("?", true, false, true);
-                self.node(key, Emitter::in_mapping(false));
-                self.write_indent();
-                self.write_indicator(":", true, false, true);
-            }
-            self.node(value, Emitter::in_mapping(false));
+            self.mapping_entry(key, value, false);
         }
         self.indent = self.indents.pop().flatten();
+    }
+
+    /// One key and its value: `key: value`, or `? key` then `: value` for a key that cannot be
+    /// simple. In block style the `:` goes on a line of its own; in flow style only past the
+    /// width.
+    fn mapping_entry(&mut self, key: &Node, value: &Node, flow: bool) {
+        if is_simple_key(key) {
+            self.node(key, Emitter::in_mapping(true));
+            self.write_indicator(":", false, false, false);
+        } else {
+            self.write_indicator("?", true, false, !flow);
+            self.node(key, Emitter::in_mapping(false));
+            if !flow || self.column > self.best_width {
+                self.write_indent();
+            }
+            self.write_indicator(":", true, false, !flow);
+        }
+        self.node(value, Emitter::in_mapping(false));
     }
 
     fn increase_indent(&mut self, flow: bool, indentless: bool) {

@@ -6,9 +6,7 @@ fn main() {
     let socket = match (args.next(), args.next(), args.next()) {
         (Some(flag), Some(socket), None) if flag == "--socket" => std::path::PathBuf::from(socket),
         _ => {
-            eprintln!(
-                "usage: numarun-keeper --socket PATH (a run starts it; see `ControlPersist` in the README)"
-            );
+            eprintln!("usage: numarun-keeper --socket PATH (a run starts it; see docs/ssh.md)");
             std::process::exit(2);
         }
     };

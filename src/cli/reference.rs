@@ -12,6 +12,9 @@ use crate::reference::schema::{Kind, document};
 pub struct DocArgs {
     /// A module (`copy`, `ansible.builtin.copy`); without one, every module in a line.
     module: Option<String>,
+    /// Every module's page as one Markdown document (the project's `docs/modules.md`).
+    #[arg(long, conflicts_with = "module")]
+    markdown: bool,
 }
 
 #[derive(Args, Debug)]
@@ -23,6 +26,10 @@ pub struct SchemaArgs {
 
 /// Prints the module list, or a module's page.
 pub fn doc(args: DocArgs) -> Result<ExitCode, Diag> {
+    if args.markdown {
+        print!("{}", module_page::markdown());
+        return Ok(ExitCode::Ok);
+    }
     let Some(name) = args.module else {
         print!("{}", module_page::list());
         return Ok(ExitCode::Ok);

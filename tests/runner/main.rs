@@ -9,6 +9,7 @@
 mod common;
 
 mod architecture;
+mod docs;
 mod durable_writes;
 mod engine;
 mod errors;

@@ -15,6 +15,7 @@ use super::host::{HostPhase, HostState};
 use super::step;
 use super::{include, meta, run_once};
 use crate::model::step::BlockPart;
+use crate::modules::EngineAction;
 use crate::schedule::Task;
 
 /// A step, or a block of them.
@@ -89,13 +90,11 @@ pub fn run<'a>(
                 Item::Step(task) if task.step.implicit_facts && state.facts_gathered => {
                     progress.done += 1;
                 }
-                Item::Step(task) if task.module.name == "meta" => {
+                Item::Step(task) if task.module.engine_action() == Some(EngineAction::Meta) => {
                     progress.done += 1;
                     meta::run(cx, state, task, notified).await;
                 }
-                Item::Step(task)
-                    if matches!(task.module.name, "include_tasks" | "include_role") =>
-                {
+                Item::Step(task) if task.module.engine_action().is_some() => {
                     progress.done += 1;
                     let place = (progress.done, progress.total);
                     let inclusions = include::include(cx, state, task, place, progress.includes);
@@ -120,7 +119,7 @@ pub fn run<'a>(
                         false => step::run(cx, state, task, false, place).instrument(span).await,
                     };
                     notified.extend(ran);
-                    state.facts_gathered |= task.module.name == "setup"
+                    state.facts_gathered |= task.module.module().is_some_and(|m| m.gathers_facts)
                         && !task.step.delegation.facts
                         && state.is_active();
                 }

@@ -19,7 +19,7 @@ fn render_args(task: &Task<'_>, scope: &Arc<Scope>) -> Result<Node, Diag> {
     let NodeKind::Map(entries) = &task.args.kind else { return scope.render(&task.args) };
     let mut rendered = Vec::with_capacity(entries.len());
     for (key, value) in entries {
-        if key.as_str().is_some_and(|k| task.module.raw.contains(&k)) {
+        if key.as_str().is_some_and(|k| task.module.templated_by_itself.contains(&k)) {
             rendered.push((key.clone(), value.clone()));
         } else {
             let value = scope.render(value)?;
@@ -52,7 +52,13 @@ struct Prepared {
 
 fn prepare(cx: &HostPhase<'_>, task: &Task<'_>, scope: &Arc<Scope>) -> Result<Prepared, Diag> {
     let step = task.step;
-    let module = (task.module.build)(&render_args(task, scope)?, false)?;
+    // The engine carries out its own actions where it meets them; where it cannot (a handler
+    // that is an include), the step fails saying so.
+    let Some(entry) = task.module.module() else {
+        let name = task.module.name;
+        return Err(Diag::invalid(&task.module_span, format!("`{name}` cannot run here")));
+    };
+    let module = (entry.build)(&render_args(task, scope)?, false)?;
     // `become` on the step, else the phase, else the host's `ansible_become`.
     let from_vars = |name: &str| scope.get(name).ok().flatten().filter(|v| !v.is_none());
     let escalate = step
@@ -78,7 +84,10 @@ pub fn announce(cx: &HostPhase<'_>, state: &HostState, tasks: &[Task]) {
     let Some(host) = state.target.as_deref() else { return };
     let mut reads = ReadPlan::default();
     // A delegated step reads on its delegate, not here.
-    let here = |t: &&Task| t.step.loop_items.is_none() && t.step.delegation.to.is_none();
+    // The engine's own actions (includes, `meta`) read nothing of the host.
+    let here = |t: &&Task| {
+        t.step.loop_items.is_none() && t.step.delegation.to.is_none() && t.module.module().is_some()
+    };
     for task in tasks.iter().filter(here) {
         let Ok(prepared) = prepare(cx, task, &cx.scope(state, Some(task.step))) else { continue };
         reads.add(prepared.privilege, prepared.module.planned_reads());

@@ -95,20 +95,18 @@ pub async fn run(
     state.ended = false;
 }
 
-/// Opens the host's connection. When the phase begins with `wait_for_connection` (a VM still
-/// booting), a host that cannot be reached yet is tried again every second for as long as that
-/// step would wait (its `delay` and `timeout` as written; 600 s when templated).
+/// Opens the host's connection. When the play begins with a step that waits for the host
+/// (`wait_for_connection`: a VM still booting), a host that cannot be reached yet is tried again
+/// every second for as long as that step would wait (`Module::connection_patience`).
 async fn connect(
     cx: &HostPhase<'_>,
     state: &HostState,
     plan: &ScheduledPhase<'_>,
 ) -> Result<Arc<dyn Connection>, ConnectionError> {
-    let patience = plan.steps.first().filter(|t| t.module.name == "wait_for_connection").map(|t| {
-        let seconds = |key: &str, default: u64| {
-            t.args.get(key).and_then(|n| n.scalar_text().parse().ok()).unwrap_or(default)
-        };
-        Duration::from_secs(seconds("delay", 0) + seconds("timeout", 600))
-    });
+    let patience = plan
+        .steps
+        .first()
+        .and_then(|t| t.module.module().and_then(|m| (m.connection_patience)(&t.args)));
     let began = Instant::now();
     loop {
         match cx.connect(state).await {

@@ -14,6 +14,7 @@ use super::step::item_layer;
 use crate::events::{Event, Status};
 use crate::model::Step;
 use crate::model::include::{read_included, read_included_role, take_on_include};
+use crate::modules::EngineAction;
 use crate::schedule::{Task, step_tags};
 use crate::vars::VarMap;
 
@@ -129,8 +130,8 @@ fn read(
         if !holds {
             continue;
         }
-        let (shown, mut steps) = match task.module.name {
-            "include_role" => role(cx, task, &scope, roles)?,
+        let (shown, mut steps) = match task.module.engine_action() {
+            Some(EngineAction::IncludeRole) => role(cx, task, &scope, roles)?,
             _ => {
                 let file = task.args.get("file").ok_or("`include_tasks` names no file")?;
                 let file = scope.render_value(file).map_err(|e| e.to_string())?;

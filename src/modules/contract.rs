@@ -129,6 +129,15 @@ pub trait Module: Send + Sync + std::fmt::Debug + 'static {
     fn planned_reads(&self) -> Vec<PlannedRead> {
         Vec::new()
     }
+
+    /// Once it ran, the host's facts are gathered: the play's own gathering is not repeated.
+    const GATHERS_FACTS: bool = false;
+
+    /// When a play begins with this step, how long a host that cannot be reached yet is
+    /// waited for (a VM still booting), from its arguments as written.
+    fn connection_patience(_args: &Node) -> Option<std::time::Duration> {
+        None
+    }
 }
 
 /// An argument that takes one value or a list of them.

@@ -6,6 +6,7 @@
 //! (libvirt, images, seeds, facts, reports); `support/` holds what several modules share (file
 //! content, attributes, line editing).
 
+pub mod action;
 pub mod ansible;
 pub mod cluster;
 pub mod contract;
@@ -18,9 +19,10 @@ pub mod probe;
 pub mod registry;
 pub mod support;
 
+pub use action::EngineAction;
 pub use contract::{Change, Check, Module, OneOrMany, Outcome};
 pub use erased::{AnyModule, AnyPlan};
 pub use error::ModuleError;
 pub use host_reader::{HostReader, StepAccess};
 pub use host_writer::HostWriter;
-pub use registry::{ModuleSpec, lookup, names};
+pub use registry::{ModuleSpec, StepKind, lookup, names};

@@ -1,9 +1,11 @@
-//! Every module by name: what the parser needs to know of each (its free-form argument, the
-//! arguments it evaluates itself) and how its arguments become a module.
+//! Every task action by name: the modules, and the actions the engine carries out itself. Each
+//! entry is read from its type (`Action`: name, free form, doc; `Module` or `EngineStep`: what
+//! the engine does with it), so adding a module is its file and one line here.
 
-use serde::de::DeserializeOwned;
+use std::time::Duration;
 
 use crate::diag::Diag;
+use crate::modules::action::{Action, EngineAction, EngineStep};
 use crate::modules::contract::Module;
 use crate::modules::doc::ModuleDoc;
 use crate::modules::erased::AnyModule;
@@ -13,20 +15,61 @@ use crate::yaml::{self, Node};
 /// Decodes a module's arguments; `lenient` lets Jinja strings stand for any type.
 pub type Build = fn(&Node, bool) -> Result<Box<dyn AnyModule>, Diag>;
 
-/// A module as the parser knows it.
+/// An action a task can name, as the loader and the engine know it.
 pub struct ModuleSpec {
     /// Its short name (`copy`).
     pub name: &'static str,
     /// The argument a bare string becomes: `command: ls` is `command: {cmd: ls}`.
     pub free_form: Option<&'static str>,
-    /// Arguments that hold Jinja expressions the module evaluates itself.
-    pub raw: &'static [&'static str],
-    /// Builds it from its arguments.
-    pub build: Build,
-    /// Its arguments as a JSON Schema, from the types `build` decodes them into.
+    /// Arguments that hold Jinja expressions the action evaluates itself.
+    pub templated_by_itself: &'static [&'static str],
+    /// Decodes and checks its arguments (`lenient`: Jinja strings may stand for any type).
+    pub decode_arguments: fn(&Node, bool) -> Result<(), Diag>,
+    /// Its arguments as a JSON Schema, from the types they are decoded into.
     pub arguments: fn(&mut schemars::SchemaGenerator) -> schemars::Schema,
     /// What it says of itself.
     pub doc: &'static ModuleDoc,
+    /// What the engine does with a step that names it.
+    pub kind: StepKind,
+}
+
+/// What a step is, for the engine.
+#[derive(Clone, Copy)]
+pub enum StepKind {
+    /// A module: checked, applied, checked again.
+    Module(ModuleEntry),
+    /// Something the engine carries out itself.
+    Engine(EngineAction),
+}
+
+/// What the engine needs of a module beyond running it.
+#[derive(Clone, Copy)]
+pub struct ModuleEntry {
+    /// Builds it from its arguments.
+    pub build: Build,
+    /// Once it ran, the host's facts are gathered (`Module::GATHERS_FACTS`).
+    pub gathers_facts: bool,
+    /// How long a play that begins with it waits for a host to answer
+    /// (`Module::connection_patience`).
+    pub connection_patience: fn(&Node) -> Option<Duration>,
+}
+
+impl ModuleSpec {
+    /// The module behind it, when it is one.
+    pub fn module(&self) -> Option<&ModuleEntry> {
+        match &self.kind {
+            StepKind::Module(entry) => Some(entry),
+            StepKind::Engine(_) => None,
+        }
+    }
+
+    /// The engine's own action, when it is one.
+    pub fn engine_action(&self) -> Option<EngineAction> {
+        match self.kind {
+            StepKind::Engine(action) => Some(action),
+            StepKind::Module(_) => None,
+        }
+    }
 }
 
 impl std::fmt::Debug for ModuleSpec {
@@ -35,155 +78,123 @@ impl std::fmt::Debug for ModuleSpec {
     }
 }
 
-fn build<M: Module + DeserializeOwned>(
-    args: &Node,
-    lenient: bool,
-) -> Result<Box<dyn AnyModule>, Diag> {
-    let module: M = if lenient { yaml::decode_lenient(args)? } else { yaml::decode(args)? };
+fn decode<A: Action>(args: &Node, lenient: bool) -> Result<A, Diag> {
+    if lenient { yaml::decode_lenient(args) } else { yaml::decode(args) }
+}
+
+fn build<M: Module + Action>(args: &Node, lenient: bool) -> Result<Box<dyn AnyModule>, Diag> {
+    let module: M = decode(args, lenient)?;
     if !lenient {
         module.validate(args)?;
     }
     Ok(Box::new(module))
 }
 
-fn arguments<M: schemars::JsonSchema>(
-    generator: &mut schemars::SchemaGenerator,
-) -> schemars::Schema {
-    generator.root_schema_for::<M>()
+fn decode_module<M: Module + Action>(args: &Node, lenient: bool) -> Result<(), Diag> {
+    build::<M>(args, lenient).map(drop)
 }
 
-const fn spec<M: Module + DeserializeOwned + schemars::JsonSchema>(
-    name: &'static str,
-    free_form: Option<&'static str>,
-    raw: &'static [&'static str],
-    doc: &'static ModuleDoc,
-) -> ModuleSpec {
-    ModuleSpec { name, free_form, raw, build: build::<M>, arguments: arguments::<M>, doc }
+fn decode_engine_step<E: EngineStep>(args: &Node, lenient: bool) -> Result<(), Diag> {
+    let step: E = decode(args, lenient)?;
+    if lenient { Ok(()) } else { step.validate(args) }
+}
+
+fn arguments<A: Action>(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    generator.root_schema_for::<A>()
+}
+
+/// A module's entry, read from its type.
+const fn module<M: Module + Action>() -> ModuleSpec {
+    ModuleSpec {
+        name: M::NAME,
+        free_form: M::FREE_FORM,
+        templated_by_itself: M::TEMPLATED_BY_ITSELF,
+        decode_arguments: decode_module::<M>,
+        arguments: arguments::<M>,
+        doc: M::DOC,
+        kind: StepKind::Module(ModuleEntry {
+            build: build::<M>,
+            gathers_facts: M::GATHERS_FACTS,
+            connection_patience: M::connection_patience,
+        }),
+    }
+}
+
+/// An engine step's entry, read from its type.
+const fn engine<E: EngineStep>() -> ModuleSpec {
+    ModuleSpec {
+        name: E::NAME,
+        free_form: E::FREE_FORM,
+        templated_by_itself: E::TEMPLATED_BY_ITSELF,
+        decode_arguments: decode_engine_step::<E>,
+        arguments: arguments::<E>,
+        doc: E::DOC,
+        kind: StepKind::Engine(E::STEP),
+    }
 }
 
 static MODULES: &[ModuleSpec] = &[
-    spec::<ansible::command::CommandModule>(
-        "command",
-        Some("cmd"),
-        &[],
-        &ansible::command::COMMAND_DOC,
-    ),
-    spec::<ansible::command::ShellModule>("shell", Some("cmd"), &[], &ansible::command::SHELL_DOC),
-    spec::<ansible::file::FileModule>("file", None, &[], &ansible::file::DOC),
-    spec::<ansible::copy::CopyModule>("copy", None, &[], &ansible::copy::DOC),
-    spec::<ansible::template::TemplateModule>("template", None, &[], &ansible::template::DOC),
-    spec::<ansible::lineinfile::LineInFile>("lineinfile", None, &[], &ansible::lineinfile::DOC),
-    spec::<ansible::blockinfile::BlockInFile>("blockinfile", None, &[], &ansible::blockinfile::DOC),
-    spec::<ansible::sysctl::Sysctl>("sysctl", None, &[], &ansible::sysctl::DOC),
-    spec::<ansible::assert::Assert>("assert", None, &["that"], &ansible::assert::DOC),
-    spec::<ansible::set_fact::SetFact>("set_fact", None, &[], &ansible::set_fact::DOC),
-    spec::<ansible::include_vars::IncludeVars>(
-        "include_vars",
-        Some("file"),
-        &[],
-        &ansible::include_vars::DOC,
-    ),
-    spec::<ansible::include_tasks::IncludeTasks>(
-        "include_tasks",
-        Some("file"),
-        &[],
-        &ansible::include_tasks::DOC,
-    ),
-    spec::<ansible::include_role::IncludeRole>(
-        "include_role",
-        None,
-        &[],
-        &ansible::include_role::DOC,
-    ),
-    spec::<ansible::meta::Meta>("meta", Some("free_form"), &[], &ansible::meta::DOC),
-    spec::<ansible::setup::Setup>("setup", None, &[], &ansible::setup::DOC),
-    spec::<ansible::debug::Debug>("debug", None, &["var"], &ansible::debug::DOC),
-    spec::<cluster::host_facts::HostFacts>("host_facts", None, &[], &cluster::host_facts::DOC),
-    spec::<cluster::vm_plan::VmPlanModule>("vm_plan", None, &[], &cluster::vm_plan::DOC),
-    spec::<cluster::libvirt_domain::LibvirtDomain>(
-        "libvirt_domain",
-        None,
-        &[],
-        &cluster::libvirt_domain::DOC,
-    ),
-    spec::<cluster::libvirt_verify::LibvirtVerify>(
-        "libvirt_verify",
-        None,
-        &[],
-        &cluster::libvirt_verify::DOC,
-    ),
-    spec::<cluster::libvirt_disk::LibvirtDisk>(
-        "libvirt_disk",
-        None,
-        &[],
-        &cluster::libvirt_disk::DOC,
-    ),
-    spec::<cluster::qemu_img::QemuImg>("qemu_img", None, &[], &cluster::qemu_img::DOC),
-    spec::<cluster::sysfs::Sysfs>("sysfs", None, &[], &cluster::sysfs::DOC),
-    spec::<cluster::cloud_init_iso::CloudInitIso>(
-        "cloud_init_iso",
-        None,
-        &[],
-        &cluster::cloud_init_iso::DOC,
-    ),
-    spec::<cluster::base_image::BaseImage>("base_image", None, &[], &cluster::base_image::DOC),
-    spec::<cluster::libvirt_address::LibvirtAddress>(
-        "libvirt_address",
-        None,
-        &[],
-        &cluster::libvirt_address::DOC,
-    ),
-    spec::<ansible::filesystem::Filesystem>("filesystem", None, &[], &ansible::filesystem::DOC),
-    spec::<ansible::mount::Mount>("mount", None, &[], &ansible::mount::DOC),
-    spec::<ansible::package::Package>("apt", None, &[], &ansible::package::APT_DOC),
-    spec::<ansible::package::Package>("package", None, &[], &ansible::package::PACKAGE_DOC),
-    spec::<ansible::service::Service>("service", None, &[], &ansible::service::DOC),
-    spec::<ansible::service::Service>("systemd", None, &[], &ansible::service::DOC),
-    spec::<ansible::service::Service>("systemd_service", None, &[], &ansible::service::DOC),
-    spec::<ansible::cron::Cron>("cron", None, &[], &ansible::cron::DOC),
-    spec::<ansible::stat::Stat>("stat", None, &[], &ansible::stat::DOC),
-    spec::<ansible::find::Find>("find", None, &[], &ansible::find::DOC),
-    spec::<ansible::fetch::Fetch>("fetch", None, &[], &ansible::fetch::DOC),
-    spec::<ansible::pause::Pause>("pause", None, &[], &ansible::pause::DOC),
-    spec::<ansible::wait_for::WaitFor>("wait_for", None, &[], &ansible::wait_for::DOC),
-    spec::<ansible::wait_for_connection::WaitForConnection>(
-        "wait_for_connection",
-        None,
-        &[],
-        &ansible::wait_for_connection::DOC,
-    ),
-    spec::<ansible::user::User>("user", None, &[], &ansible::user::DOC),
-    spec::<ansible::get_url::GetUrl>("get_url", None, &[], &ansible::get_url::DOC),
-    spec::<ansible::uri::Uri>("uri", None, &[], &ansible::uri::DOC),
-    spec::<ansible::known_hosts::KnownHosts>("known_hosts", None, &[], &ansible::known_hosts::DOC),
-    spec::<ansible::unarchive::Unarchive>("unarchive", None, &[], &ansible::unarchive::DOC),
-    spec::<ansible::group::GroupModule>("group", None, &[], &ansible::group::DOC),
-    spec::<ansible::fail::Fail>("fail", None, &[], &ansible::fail::DOC),
-    spec::<ansible::slurp::Slurp>("slurp", None, &[], &ansible::slurp::DOC),
-    spec::<ansible::replace::Replace>("replace", None, &[], &ansible::replace::DOC),
-    spec::<ansible::tempfile::TempFile>("tempfile", None, &[], &ansible::tempfile::DOC),
-    spec::<ansible::hostname::Hostname>("hostname", None, &[], &ansible::hostname::DOC),
-    spec::<ansible::reboot::Reboot>("reboot", None, &[], &ansible::reboot::DOC),
-    spec::<ansible::apt_repository::AptRepository>(
-        "apt_repository",
-        None,
-        &[],
-        &ansible::apt_repository::DOC,
-    ),
-    spec::<ansible::apt_key::AptKey>("apt_key", None, &[], &ansible::apt_key::DOC),
-    spec::<ansible::deb822_repository::Deb822Repository>(
-        "deb822_repository",
-        None,
-        &[],
-        &ansible::deb822_repository::DOC,
-    ),
-    spec::<cluster::numa_locality::NumaLocality>(
-        "numa_locality",
-        None,
-        &[],
-        &cluster::numa_locality::DOC,
-    ),
-    spec::<cluster::perf_report::PerfReport>("perf_report", None, &[], &cluster::perf_report::DOC),
+    module::<ansible::command::CommandModule>(),
+    module::<ansible::command::ShellModule>(),
+    module::<ansible::file::FileModule>(),
+    module::<ansible::copy::CopyModule>(),
+    module::<ansible::template::TemplateModule>(),
+    module::<ansible::lineinfile::LineInFile>(),
+    module::<ansible::blockinfile::BlockInFile>(),
+    module::<ansible::sysctl::Sysctl>(),
+    module::<ansible::assert::Assert>(),
+    module::<ansible::set_fact::SetFact>(),
+    module::<ansible::include_vars::IncludeVars>(),
+    engine::<ansible::include_tasks::IncludeTasks>(),
+    engine::<ansible::include_role::IncludeRole>(),
+    engine::<ansible::meta::Meta>(),
+    module::<ansible::setup::Setup>(),
+    module::<ansible::debug::Debug>(),
+    module::<cluster::host_facts::HostFacts>(),
+    module::<cluster::vm_plan::VmPlanModule>(),
+    module::<cluster::libvirt_domain::LibvirtDomain>(),
+    module::<cluster::libvirt_verify::LibvirtVerify>(),
+    module::<cluster::libvirt_disk::LibvirtDisk>(),
+    module::<cluster::qemu_img::QemuImg>(),
+    module::<cluster::sysfs::Sysfs>(),
+    module::<cluster::cloud_init_iso::CloudInitIso>(),
+    module::<cluster::base_image::BaseImage>(),
+    module::<cluster::libvirt_address::LibvirtAddress>(),
+    module::<ansible::filesystem::Filesystem>(),
+    module::<ansible::mount::Mount>(),
+    module::<ansible::package::Package>(),
+    ModuleSpec {
+        name: "package",
+        doc: &ansible::package::PACKAGE_DOC,
+        ..module::<ansible::package::Package>()
+    },
+    module::<ansible::service::Service>(),
+    ModuleSpec { name: "systemd", ..module::<ansible::service::Service>() },
+    ModuleSpec { name: "systemd_service", ..module::<ansible::service::Service>() },
+    module::<ansible::cron::Cron>(),
+    module::<ansible::stat::Stat>(),
+    module::<ansible::find::Find>(),
+    module::<ansible::fetch::Fetch>(),
+    module::<ansible::pause::Pause>(),
+    module::<ansible::wait_for::WaitFor>(),
+    module::<ansible::wait_for_connection::WaitForConnection>(),
+    module::<ansible::user::User>(),
+    module::<ansible::get_url::GetUrl>(),
+    module::<ansible::uri::Uri>(),
+    module::<ansible::known_hosts::KnownHosts>(),
+    module::<ansible::unarchive::Unarchive>(),
+    module::<ansible::group::GroupModule>(),
+    module::<ansible::fail::Fail>(),
+    module::<ansible::slurp::Slurp>(),
+    module::<ansible::replace::Replace>(),
+    module::<ansible::tempfile::TempFile>(),
+    module::<ansible::hostname::Hostname>(),
+    module::<ansible::reboot::Reboot>(),
+    module::<ansible::apt_repository::AptRepository>(),
+    module::<ansible::apt_key::AptKey>(),
+    module::<ansible::deb822_repository::Deb822Repository>(),
+    module::<cluster::numa_locality::NumaLocality>(),
+    module::<cluster::perf_report::PerfReport>(),
 ];
 
 /// Finds a module by its short or fully qualified Ansible name.

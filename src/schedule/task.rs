@@ -26,7 +26,7 @@ impl<'a> Task<'a> {
     pub fn resolve(step: &'a Step) -> Result<Task<'a>, Diag> {
         let (module, call) = module_call(step)?;
         let args = normalize_args(module, &call.value, step.extra_args.as_ref())?;
-        (module.build)(&args, true)?;
+        (module.decode_arguments)(&args, true)?;
         Ok(Task { step, module, module_span: call.span.clone(), args })
     }
 }

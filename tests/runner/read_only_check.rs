@@ -104,7 +104,6 @@ fn cases(dir: &Path) -> Vec<Case> {
     fs("image.qcow2", "not really an image\n");
     fs("page.j2", "hello {{ 1 + 1 }}\n");
     fs("vars.yaml", "colour: blue\n");
-    fs("tasks.yaml", "- debug: { msg: hi }\n");
     fs("empty.gpg", "");
     std::fs::create_dir_all(dir.join("tree/inner")).unwrap();
     fs("tree/inner/leaf", "leaf\n");
@@ -151,9 +150,6 @@ fn cases(dir: &Path) -> Vec<Case> {
         case("assert", "{that: ['1 == 1']}".into()),
         case("set_fact", "{colour: blue}".into()),
         case("include_vars", format!("{{file: '{d}/vars.yaml'}}")),
-        case("include_tasks", format!("{{file: '{d}/tasks.yaml'}}")),
-        case("include_role", "{name: nowhere}".into()),
-        case("meta", "{free_form: flush_handlers}".into()),
         case("setup", "{}".into()),
         case("debug", "{msg: hi}".into()),
         case("host_facts", format!("{{free_space: ['{d}/not/yet/made']}}")),
@@ -261,7 +257,8 @@ const NOT_REACHED: &[(&str, &str)] = &[(
 fn check(case: &Case) -> (Calls, String) {
     let spec = lookup(case.module).unwrap_or_else(|| panic!("no module {}", case.module));
     let node = numarun::yaml::load_str(Source::new(case.module, case.args.clone())).unwrap();
-    let module = (spec.build)(&node, false).unwrap_or_else(|e| panic!("{}: {e}", case.module));
+    let entry = spec.module().unwrap_or_else(|| panic!("{} is not a module", case.module));
+    let module = (entry.build)(&node, false).unwrap_or_else(|e| panic!("{}: {e}", case.module));
     let recording = Recording { local: Arc::new(Local::default()), calls: Arc::default() };
     let scope = Scope::new(Arc::new(Templater::new()), Vec::new());
     let secrets = Redactor::default();
@@ -292,7 +289,9 @@ fn check(case: &Case) -> (Calls, String) {
 fn every_registered_module_has_a_case() {
     let dir = tempfile::tempdir().unwrap();
     let covered: BTreeSet<&str> = cases(dir.path()).iter().map(|c| c.module).collect();
-    let missing: Vec<&str> = names().filter(|name| !covered.contains(name)).collect();
+    // The engine's own actions (`meta`, the includes) have no check to hold.
+    let modules = names().filter(|name| lookup(name).unwrap().module().is_some());
+    let missing: Vec<&str> = modules.filter(|name| !covered.contains(name)).collect();
     assert!(missing.is_empty(), "modules with no read-only case here: {missing:?}");
 }
 

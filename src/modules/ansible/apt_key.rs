@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use crate::connection::Command;
 use crate::diag::Diag;
+use crate::modules::action::Action;
 use crate::modules::contract::{Change, Check, Module, Outcome};
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
@@ -192,6 +193,11 @@ fn listed(output: crate::connection::Output, short: bool) -> Result<Vec<String>,
         .into_iter()
         .map(|id| if short { id[id.len().saturating_sub(8)..].to_string() } else { id })
         .collect())
+}
+
+impl Action for AptKey {
+    const NAME: &'static str = "apt_key";
+    const DOC: &'static ModuleDoc = &DOC;
 }
 
 #[async_trait]

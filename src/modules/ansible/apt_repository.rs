@@ -10,6 +10,7 @@ use serde::Deserialize;
 use crate::connection::{Attrs, Command};
 use crate::diag::Diag;
 use crate::events::TextDiff;
+use crate::modules::action::Action;
 use crate::modules::contract::{Change, Check, Module, Outcome};
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
@@ -101,6 +102,11 @@ impl AptRepository {
             false => format!("{PARTS}/{name}"),
         }
     }
+}
+
+impl Action for AptRepository {
+    const NAME: &'static str = "apt_repository";
+    const DOC: &'static ModuleDoc = &DOC;
 }
 
 #[async_trait]

@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 use serde::Deserialize;
 
+use crate::modules::action::Action;
 use crate::modules::contract::{Check, Module, OneOrMany, Outcome};
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
@@ -20,6 +21,12 @@ pub struct Assert {
     success_msg: Option<String>,
     #[serde(default)]
     quiet: bool,
+}
+
+impl Action for Assert {
+    const NAME: &'static str = "assert";
+    const TEMPLATED_BY_ITSELF: &'static [&'static str] = &["that"];
+    const DOC: &'static ModuleDoc = &DOC;
 }
 
 #[async_trait]

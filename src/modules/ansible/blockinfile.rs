@@ -2,6 +2,7 @@
 
 use serde::Deserialize;
 
+use crate::modules::action::Action;
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::support::attrs::{FileAttrs, Mode};
@@ -102,6 +103,11 @@ impl BlockInFile {
         }
         Ok(lines::rejoin(text, &lines))
     }
+}
+
+impl Action for BlockInFile {
+    const NAME: &'static str = "blockinfile";
+    const DOC: &'static ModuleDoc = &DOC;
 }
 
 impl EditedInPlace for BlockInFile {

@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use crate::connection::{Command, PlannedRead, Program, shell_words};
 use crate::diag::Diag;
+use crate::modules::action::Action;
 use crate::modules::contract::{Change, Check, Module, Outcome};
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
@@ -186,6 +187,12 @@ impl CommandArgs {
     }
 }
 
+impl Action for CommandModule {
+    const NAME: &'static str = "command";
+    const FREE_FORM: Option<&'static str> = Some("cmd");
+    const DOC: &'static ModuleDoc = &COMMAND_DOC;
+}
+
 #[async_trait]
 impl Module for CommandModule {
     /// The command to run, built once.
@@ -203,6 +210,12 @@ impl Module for CommandModule {
     fn planned_reads(&self) -> Vec<PlannedRead> {
         self.0.planned_reads()
     }
+}
+
+impl Action for ShellModule {
+    const NAME: &'static str = "shell";
+    const FREE_FORM: Option<&'static str> = Some("cmd");
+    const DOC: &'static ModuleDoc = &SHELL_DOC;
 }
 
 #[async_trait]

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use crate::connection::{FileKind, PlannedRead};
 use crate::diag::Diag;
 use crate::file_error::FileError;
+use crate::modules::action::Action;
 use crate::modules::contract::{Check, Module, Outcome};
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
@@ -221,6 +222,11 @@ async fn host_folder(
         entries.push(Entry { path, folder, mode: u32::from_str_radix(mode, 8).ok() });
     }
     Ok((u32::from_str_radix(root.trim(), 8).ok(), entries, contents))
+}
+
+impl Action for CopyModule {
+    const NAME: &'static str = "copy";
+    const DOC: &'static ModuleDoc = &DOC;
 }
 
 #[async_trait]

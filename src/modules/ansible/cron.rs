@@ -10,6 +10,7 @@ use serde::Deserialize;
 use crate::connection::Command;
 use crate::diag::Diag;
 use crate::events::TextDiff;
+use crate::modules::action::Action;
 use crate::modules::contract::{Change, Check, Module, Outcome};
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
@@ -195,6 +196,11 @@ impl Cron {
 pub enum CronWrite {
     File(FileWrite),
     Crontab(String),
+}
+
+impl Action for Cron {
+    const NAME: &'static str = "cron";
+    const DOC: &'static ModuleDoc = &DOC;
 }
 
 #[async_trait]

@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use crate::connection::PlannedRead;
 use crate::diag::Diag;
+use crate::modules::action::Action;
 use crate::modules::contract::{Change, Check, Module, OneOrMany, Outcome};
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
@@ -152,6 +153,11 @@ impl Deb822Repository {
             ..Outcome::default()
         }
     }
+}
+
+impl Action for Deb822Repository {
+    const NAME: &'static str = "deb822_repository";
+    const DOC: &'static ModuleDoc = &DOC;
 }
 
 #[async_trait]

@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use serde::Deserialize;
 
 use crate::diag::Diag;
+use crate::modules::action::Action;
 use crate::modules::contract::{Check, Module, Outcome};
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
@@ -19,6 +20,12 @@ pub struct Debug {
     var: Option<String>,
     #[serde(default)]
     verbosity: u8,
+}
+
+impl Action for Debug {
+    const NAME: &'static str = "debug";
+    const TEMPLATED_BY_ITSELF: &'static [&'static str] = &["var"];
+    const DOC: &'static ModuleDoc = &DOC;
 }
 
 #[async_trait]

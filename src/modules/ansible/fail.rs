@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 use serde::Deserialize;
 
+use crate::modules::action::Action;
 use crate::modules::contract::{Check, Module, Outcome};
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
@@ -18,6 +19,11 @@ pub struct Fail {
 /// Ansible's words when none are given.
 fn default_msg() -> String {
     "Failed as requested from task".into()
+}
+
+impl Action for Fail {
+    const NAME: &'static str = "fail";
+    const DOC: &'static ModuleDoc = &DOC;
 }
 
 #[async_trait]

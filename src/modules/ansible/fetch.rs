@@ -6,6 +6,7 @@ use minijinja::Value;
 use serde::Deserialize;
 
 use crate::connection::{Attrs, FileKind, PlannedRead};
+use crate::modules::action::Action;
 use crate::modules::contract::{Change, Check, Module, Outcome};
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
@@ -66,6 +67,11 @@ impl Fetch {
         }
         Ok(dest)
     }
+}
+
+impl Action for Fetch {
+    const NAME: &'static str = "fetch";
+    const DOC: &'static ModuleDoc = &DOC;
 }
 
 #[async_trait]

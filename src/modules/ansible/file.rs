@@ -6,6 +6,7 @@ use serde::Deserialize;
 
 use crate::connection::{Attrs, FileKind, PlannedRead, Stat};
 use crate::diag::Diag;
+use crate::modules::action::Action;
 use crate::modules::contract::{Change, Check, Module, Outcome};
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
@@ -253,6 +254,11 @@ pub struct FilePlan {
     times: TimesPlan,
     /// The step with its state settled by what check found.
     settled: Option<FileModule>,
+}
+
+impl Action for FileModule {
+    const NAME: &'static str = "file";
+    const DOC: &'static ModuleDoc = &DOC;
 }
 
 #[async_trait]

@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use crate::connection::Command;
 use crate::diag::Diag;
+use crate::modules::action::Action;
 use crate::modules::contract::{Check, Module, Outcome};
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
@@ -149,6 +150,11 @@ impl Filesystem {
             self.wanted()
         )))
     }
+}
+
+impl Action for Filesystem {
+    const NAME: &'static str = "filesystem";
+    const DOC: &'static ModuleDoc = &DOC;
 }
 
 #[async_trait]

@@ -9,6 +9,7 @@ use regex::Regex;
 use serde::Deserialize;
 
 use crate::diag::Diag;
+use crate::modules::action::Action;
 use crate::modules::contract::{Check, Module, OneOrMany, Outcome};
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
@@ -221,6 +222,11 @@ impl Find {
         out.push(("gr_name", Value::from(entry.name_of(12, 3))));
         Value::from_pairs(out)
     }
+}
+
+impl Action for Find {
+    const NAME: &'static str = "find";
+    const DOC: &'static ModuleDoc = &DOC;
 }
 
 #[async_trait]

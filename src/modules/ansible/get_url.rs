@@ -9,6 +9,7 @@ use minijinja::Value;
 use serde::Deserialize;
 
 use crate::connection::{Attrs, Command, PlannedRead};
+use crate::modules::action::Action;
 use crate::modules::contract::{Change, Check, Module, Outcome};
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
@@ -110,6 +111,11 @@ async fn digest(host: &HostReader<'_>, digest: Digest, path: &str) -> Result<Str
     let sum =
         host.probe_stdout(Probe::program(digest.reader(), ["--", path]), digest.program()).await?;
     Ok(sum.split_whitespace().next().unwrap_or_default().to_string())
+}
+
+impl Action for GetUrl {
+    const NAME: &'static str = "get_url";
+    const DOC: &'static ModuleDoc = &DOC;
 }
 
 #[async_trait]

@@ -6,6 +6,7 @@ use minijinja::Value;
 use serde::Deserialize;
 
 use crate::connection::{Command, PlannedRead};
+use crate::modules::action::Action;
 use crate::modules::contract::{Check, Module, Outcome};
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
@@ -40,6 +41,11 @@ impl GroupModule {
         data.extend(gid.map(|gid| ("gid".to_string(), Value::from(gid))));
         Outcome { data, ..Outcome::default() }
     }
+}
+
+impl Action for GroupModule {
+    const NAME: &'static str = "group";
+    const DOC: &'static ModuleDoc = &DOC;
 }
 
 #[async_trait]

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use crate::connection::{Command, PlannedRead};
 use crate::diag::Diag;
 use crate::events::TextDiff;
+use crate::modules::action::Action;
 use crate::modules::contract::{Change, Check, Module, Outcome};
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
@@ -74,6 +75,11 @@ impl Hostname {
             ..Outcome::default()
         }
     }
+}
+
+impl Action for Hostname {
+    const NAME: &'static str = "hostname";
+    const DOC: &'static ModuleDoc = &DOC;
 }
 
 #[async_trait]

@@ -1,22 +1,23 @@
 //! `include_role`: the arguments of a dynamic role include. The engine runs it (it reads the
-//! role and runs its steps in place, see `engine/include.rs`); as a module it only checks them.
+//! role and runs its steps in place, see `engine/include.rs`); its type only holds and checks its arguments.
 
-use async_trait::async_trait;
 use serde::Deserialize;
 
 use crate::diag::Diag;
-use crate::modules::contract::{Check, Module};
+use crate::modules::action::{Action, EngineAction, EngineStep};
 use crate::modules::doc::{CheckMode, ModuleDoc};
-use crate::modules::error::ModuleError;
-use crate::modules::host_reader::HostReader;
 use crate::yaml::Node;
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct IncludeRole {}
 
-#[async_trait]
-impl Module for IncludeRole {
-    type Plan = ();
+impl Action for IncludeRole {
+    const NAME: &'static str = "include_role";
+    const DOC: &'static ModuleDoc = &DOC;
+}
+
+impl EngineStep for IncludeRole {
+    const STEP: EngineAction = EngineAction::IncludeRole;
 
     fn validate(&self, args: &Node) -> Result<(), Diag> {
         crate::model::role::entry_of(args, true)?;
@@ -24,10 +25,6 @@ impl Module for IncludeRole {
             Some(apply) => crate::model::include::applied(apply).map(drop),
             None => Ok(()),
         }
-    }
-
-    async fn check(&self, _host: &HostReader<'_>) -> Result<Check<Self::Plan>, ModuleError> {
-        Err(ModuleError::failed("`include_role` is run by the engine, not as a module"))
     }
 }
 

@@ -1,14 +1,11 @@
 //! `include_tasks`: the arguments of a dynamic include. The engine runs it (it reads the file
-//! and runs its steps in place, see `engine/include.rs`); as a module it only checks them.
+//! and runs its steps in place, see `engine/include.rs`); its type only holds and checks its arguments.
 
-use async_trait::async_trait;
 use serde::Deserialize;
 
 use crate::diag::Diag;
-use crate::modules::contract::{Check, Module};
+use crate::modules::action::{Action, EngineAction, EngineStep};
 use crate::modules::doc::{CheckMode, ModuleDoc};
-use crate::modules::error::ModuleError;
-use crate::modules::host_reader::HostReader;
 use crate::yaml::Node;
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -23,19 +20,20 @@ pub struct IncludeTasks {
     apply: Option<serde::de::IgnoredAny>,
 }
 
-#[async_trait]
-impl Module for IncludeTasks {
-    type Plan = ();
+impl Action for IncludeTasks {
+    const NAME: &'static str = "include_tasks";
+    const FREE_FORM: Option<&'static str> = Some("file");
+    const DOC: &'static ModuleDoc = &DOC;
+}
+
+impl EngineStep for IncludeTasks {
+    const STEP: EngineAction = EngineAction::IncludeTasks;
 
     fn validate(&self, args: &Node) -> Result<(), Diag> {
         match args.get("apply") {
             Some(apply) => crate::model::include::applied(apply).map(drop),
             None => Ok(()),
         }
-    }
-
-    async fn check(&self, _host: &HostReader<'_>) -> Result<Check<Self::Plan>, ModuleError> {
-        Err(ModuleError::failed("`include_tasks` is run by the engine, not as a module"))
     }
 }
 

@@ -9,6 +9,7 @@ use minijinja::Value;
 use serde::Deserialize;
 
 use crate::diag::Diag;
+use crate::modules::action::Action;
 use crate::modules::contract::{Check, Module, Outcome};
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
@@ -42,6 +43,12 @@ pub struct IncludeVars {
 
 fn extensions() -> Vec<String> {
     ["yaml", "yml", "json"].map(String::from).to_vec()
+}
+
+impl Action for IncludeVars {
+    const NAME: &'static str = "include_vars";
+    const FREE_FORM: Option<&'static str> = Some("file");
+    const DOC: &'static ModuleDoc = &DOC;
 }
 
 #[async_trait]

@@ -10,6 +10,7 @@ use ring::rand::{SecureRandom, SystemRandom};
 use serde::Deserialize;
 
 use crate::diag::Diag;
+use crate::modules::action::Action;
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
@@ -133,6 +134,11 @@ impl KnownHosts {
         let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
         Ok(rejoin(text, &refs))
     }
+}
+
+impl Action for KnownHosts {
+    const NAME: &'static str = "known_hosts";
+    const DOC: &'static ModuleDoc = &DOC;
 }
 
 #[async_trait]

@@ -4,6 +4,7 @@
 use serde::Deserialize;
 
 use crate::diag::Diag;
+use crate::modules::action::Action;
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::support::attrs::{FileAttrs, Mode};
@@ -101,6 +102,11 @@ impl LineInFile {
             self.firstmatch,
         )
     }
+}
+
+impl Action for LineInFile {
+    const NAME: &'static str = "lineinfile";
+    const DOC: &'static ModuleDoc = &DOC;
 }
 
 impl EditedInPlace for LineInFile {

@@ -1,13 +1,10 @@
 //! `meta`: an action on the run itself, not on the host. The engine runs it (see
-//! `engine/meta.rs`); as a module it only names the actions numarun knows.
+//! `engine/meta.rs`); its type only names the actions numarun knows.
 
-use async_trait::async_trait;
 use serde::Deserialize;
 
-use crate::modules::contract::{Check, Module};
+use crate::modules::action::{Action, EngineAction, EngineStep};
 use crate::modules::doc::{CheckMode, ModuleDoc};
-use crate::modules::error::ModuleError;
-use crate::modules::host_reader::HostReader;
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -36,13 +33,14 @@ pub enum MetaAction {
     RefreshInventory,
 }
 
-#[async_trait]
-impl Module for Meta {
-    type Plan = ();
+impl Action for Meta {
+    const NAME: &'static str = "meta";
+    const FREE_FORM: Option<&'static str> = Some("free_form");
+    const DOC: &'static ModuleDoc = &DOC;
+}
 
-    async fn check(&self, _host: &HostReader<'_>) -> Result<Check<Self::Plan>, ModuleError> {
-        Err(ModuleError::failed("`meta` is run by the engine, not as a module"))
-    }
+impl EngineStep for Meta {
+    const STEP: EngineAction = EngineAction::Meta;
 }
 
 /// What `numarun doc` says of it.

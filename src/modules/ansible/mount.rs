@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use crate::connection::{Attrs, Command};
 use crate::diag::Diag;
+use crate::modules::action::Action;
 use crate::modules::contract::{Change, Check, Module, Outcome};
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
@@ -155,6 +156,11 @@ impl Mount {
 pub struct MountPlan {
     fstab: Option<FileWrite>,
     live: Option<LiveAction>,
+}
+
+impl Action for Mount {
+    const NAME: &'static str = "mount";
+    const DOC: &'static ModuleDoc = &DOC;
 }
 
 #[async_trait]

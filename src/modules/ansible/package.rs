@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use crate::connection::Command;
 use crate::diag::Diag;
+use crate::modules::action::Action;
 use crate::modules::contract::{Change, Check, Module, OneOrMany, Outcome};
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
@@ -168,6 +169,11 @@ pub struct AptPlan {
     /// Names to remove (or purge).
     remove: Vec<String>,
     autoremove: bool,
+}
+
+impl Action for Package {
+    const NAME: &'static str = "apt";
+    const DOC: &'static ModuleDoc = &APT_DOC;
 }
 
 #[async_trait]

@@ -9,6 +9,7 @@ use async_trait::async_trait;
 use minijinja::Value;
 use serde::Deserialize;
 
+use crate::modules::action::Action;
 use crate::modules::contract::{Check, Module, Outcome};
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
@@ -26,6 +27,11 @@ pub struct Pause {
 
 fn yes() -> bool {
     true
+}
+
+impl Action for Pause {
+    const NAME: &'static str = "pause";
+    const DOC: &'static ModuleDoc = &DOC;
 }
 
 #[async_trait]

@@ -11,6 +11,7 @@ use minijinja::Value;
 use serde::Deserialize;
 
 use crate::connection::{Command, FileKind, shell_words};
+use crate::modules::action::Action;
 use crate::modules::contract::{Change, Check, Module, Outcome};
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
@@ -158,6 +159,11 @@ impl Reboot {
             pause = (pause * 2).min(LONGEST_PAUSE);
         }
     }
+}
+
+impl Action for Reboot {
+    const NAME: &'static str = "reboot";
+    const DOC: &'static ModuleDoc = &DOC;
 }
 
 #[async_trait]

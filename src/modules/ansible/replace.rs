@@ -4,6 +4,7 @@
 
 use serde::Deserialize;
 
+use crate::modules::action::Action;
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::support::attrs::{FileAttrs, Mode};
@@ -51,6 +52,11 @@ impl Replace {
         };
         Ok(compile(&pattern)?.captures(text).and_then(|c| c.name("subsection")).map(|m| m.range()))
     }
+}
+
+impl Action for Replace {
+    const NAME: &'static str = "replace";
+    const DOC: &'static ModuleDoc = &DOC;
 }
 
 impl EditedInPlace for Replace {

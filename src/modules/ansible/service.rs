@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use crate::connection::Command;
 use crate::diag::Diag;
+use crate::modules::action::Action;
 use crate::modules::contract::{Change, Check, Module, Outcome};
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
@@ -126,6 +127,11 @@ impl Service {
 pub struct ServicePlan {
     unit_found: bool,
     actions: Vec<&'static str>,
+}
+
+impl Action for Service {
+    const NAME: &'static str = "service";
+    const DOC: &'static ModuleDoc = &DOC;
 }
 
 #[async_trait]

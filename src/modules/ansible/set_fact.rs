@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use minijinja::Value;
 use serde::Deserialize;
 
+use crate::modules::action::Action;
 use crate::modules::contract::{Check, Module, Outcome};
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
@@ -15,6 +16,11 @@ use crate::modules::host_reader::HostReader;
 pub struct SetFact(
     #[schemars(with = "BTreeMap<String, serde_json::Value>")] BTreeMap<String, Value>,
 );
+
+impl Action for SetFact {
+    const NAME: &'static str = "set_fact";
+    const DOC: &'static ModuleDoc = &DOC;
+}
 
 #[async_trait]
 impl Module for SetFact {

@@ -7,6 +7,7 @@ use minijinja::Value;
 use serde::Deserialize;
 
 use super::setup_facts;
+use crate::modules::action::Action;
 use crate::modules::contract::{Check, Module, Outcome};
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
@@ -96,9 +97,16 @@ fn glob(pattern: &str, name: &str) -> bool {
     regex::Regex::new(&regex).is_ok_and(|r| r.is_match(name))
 }
 
+impl Action for Setup {
+    const NAME: &'static str = "setup";
+    const DOC: &'static ModuleDoc = &DOC;
+}
+
 #[async_trait]
 impl Module for Setup {
     type Plan = ();
+
+    const GATHERS_FACTS: bool = true;
 
     async fn check(&self, host: &HostReader<'_>) -> Result<Check<Self::Plan>, ModuleError> {
         let output = host.probe(Probe::script(&scripts::SETUP_FACTS, NO_ARGUMENTS)).await?;

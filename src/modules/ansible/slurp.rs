@@ -7,6 +7,7 @@ use minijinja::Value;
 use serde::Deserialize;
 
 use crate::connection::{FileKind, PlannedRead};
+use crate::modules::action::Action;
 use crate::modules::contract::{Check, Module, Outcome};
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
@@ -18,6 +19,11 @@ pub struct Slurp {
     #[serde(alias = "path")]
     #[schemars(extend("x-aliases" = ["path"]))]
     src: String,
+}
+
+impl Action for Slurp {
+    const NAME: &'static str = "slurp";
+    const DOC: &'static ModuleDoc = &DOC;
 }
 
 #[async_trait]

@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use minijinja::Value;
 use serde::Deserialize;
 
+use crate::modules::action::Action;
 use crate::modules::contract::{Check, Module, Outcome};
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
@@ -37,6 +38,11 @@ pub struct Stat {
 
 fn yes() -> bool {
     true
+}
+
+impl Action for Stat {
+    const NAME: &'static str = "stat";
+    const DOC: &'static ModuleDoc = &DOC;
 }
 
 #[async_trait]

@@ -6,6 +6,7 @@ use serde::Deserialize;
 
 use crate::connection::Command;
 use crate::diag::Diag;
+use crate::modules::action::Action;
 use crate::modules::contract::{Change, Check, Module, Outcome};
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
@@ -114,6 +115,11 @@ impl Sysctl {
 pub struct SysctlPlan {
     file: Option<FileWrite>,
     set_live: bool,
+}
+
+impl Action for Sysctl {
+    const NAME: &'static str = "sysctl";
+    const DOC: &'static ModuleDoc = &DOC;
 }
 
 #[async_trait]

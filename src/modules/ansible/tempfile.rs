@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use crate::connection::Command;
 use crate::diag::Diag;
+use crate::modules::action::Action;
 use crate::modules::contract::{Change, Check, Module, Outcome};
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
@@ -37,6 +38,11 @@ enum Kind {
 
 fn default_prefix() -> String {
     "ansible.".into()
+}
+
+impl Action for TempFile {
+    const NAME: &'static str = "tempfile";
+    const DOC: &'static ModuleDoc = &DOC;
 }
 
 #[async_trait]

@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use serde::Deserialize;
 
 use crate::diag::Diag;
+use crate::modules::action::Action;
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
@@ -67,6 +68,11 @@ impl NewlineSequence {
             NewlineSequence::Cr => "\r",
         }
     }
+}
+
+impl Action for TemplateModule {
+    const NAME: &'static str = "template";
+    const DOC: &'static ModuleDoc = &DOC;
 }
 
 #[async_trait]

@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use crate::connection::{Command, FileKind};
 use crate::file_error::FileError;
+use crate::modules::action::Action;
 use crate::modules::contract::{Change, Check, Module, Outcome};
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
@@ -160,6 +161,11 @@ impl Unarchive {
         }
         Ok(Outcome { data, ..Outcome::default() })
     }
+}
+
+impl Action for Unarchive {
+    const NAME: &'static str = "unarchive";
+    const DOC: &'static ModuleDoc = &DOC;
 }
 
 #[async_trait]

@@ -11,6 +11,7 @@ use minijinja::Value;
 use serde::Deserialize;
 
 use crate::connection::Output;
+use crate::modules::action::Action;
 use crate::modules::contract::{Check, Module, OneOrMany, Outcome};
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
@@ -246,6 +247,11 @@ fn form_urlencoded(body: &Value) -> Result<String, ModuleError> {
         })
         .collect();
     Ok(pairs.join("&"))
+}
+
+impl Action for Uri {
+    const NAME: &'static str = "uri";
+    const DOC: &'static ModuleDoc = &DOC;
 }
 
 #[async_trait]

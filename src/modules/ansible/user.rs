@@ -8,6 +8,7 @@ use minijinja::Value;
 use serde::Deserialize;
 
 use crate::connection::{Command, PlannedRead};
+use crate::modules::action::Action;
 use crate::modules::contract::{Change, Check, Module, OneOrMany, Outcome};
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
@@ -193,6 +194,11 @@ impl User {
         }
         Outcome { data, ..Outcome::default() }
     }
+}
+
+impl Action for User {
+    const NAME: &'static str = "user";
+    const DOC: &'static ModuleDoc = &DOC;
 }
 
 #[async_trait]

@@ -7,6 +7,7 @@ use minijinja::Value;
 use serde::Deserialize;
 
 use crate::diag::Diag;
+use crate::modules::action::Action;
 use crate::modules::contract::{Check, Module, Outcome};
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
@@ -74,6 +75,11 @@ impl WaitFor {
             (None, None) => "nothing".into(),
         }
     }
+}
+
+impl Action for WaitFor {
+    const NAME: &'static str = "wait_for";
+    const DOC: &'static ModuleDoc = &DOC;
 }
 
 #[async_trait]

@@ -3,7 +3,7 @@
 //! by `connect_timeout`. A dropped SSH connection is opened anew at each try. It waits in check
 //! mode too, where ansible-core skips: a dry run past it then speaks of a host that answers.
 //! A host that cannot be reached when its play begins is waited for by the engine, when this
-//! is the play's first step (`engine::host_phase`).
+//! is the play's first step (`connection_patience`).
 
 use std::time::{Duration, Instant};
 
@@ -11,11 +11,13 @@ use async_trait::async_trait;
 use minijinja::Value;
 use serde::Deserialize;
 
+use crate::modules::action::Action;
 use crate::modules::contract::{Check, Module, Outcome};
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::probe::{NO_ARGUMENTS, Probe, ReadOnlyProgram};
+use crate::yaml::Node;
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -42,9 +44,23 @@ fn ten_minutes() -> u64 {
     600
 }
 
+impl Action for WaitForConnection {
+    const NAME: &'static str = "wait_for_connection";
+    const DOC: &'static ModuleDoc = &DOC;
+}
+
 #[async_trait]
 impl Module for WaitForConnection {
     type Plan = ();
+
+    /// As long as this step would wait: its `delay` and `timeout` as written (600 s when either
+    /// is a template, which is only known at the step).
+    fn connection_patience(args: &Node) -> Option<Duration> {
+        let seconds = |key: &str, default: u64| {
+            args.get(key).map_or(Some(default), |n| n.scalar_text().parse().ok()).unwrap_or(600)
+        };
+        Some(Duration::from_secs(seconds("delay", 0) + seconds("timeout", 600)))
+    }
 
     async fn check(&self, host: &HostReader<'_>) -> Result<Check<()>, ModuleError> {
         let began = Instant::now();

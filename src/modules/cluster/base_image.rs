@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use serde::Deserialize;
 
 use crate::connection::Command;
+use crate::modules::action::Action;
 use crate::modules::contract::{Check, Module, Outcome};
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
@@ -44,6 +45,11 @@ impl BaseImage {
         }
         Ok(String::from_utf8_lossy(&out.stdout).split_whitespace().next().map(str::to_string))
     }
+}
+
+impl Action for BaseImage {
+    const NAME: &'static str = "base_image";
+    const DOC: &'static ModuleDoc = &DOC;
 }
 
 #[async_trait]

@@ -13,6 +13,7 @@ use serde::Deserialize;
 use crate::connection::{Attrs, Command};
 use crate::diag::Diag;
 use crate::events::TextDiff;
+use crate::modules::action::Action;
 use crate::modules::contract::{Change, Check, Module, Outcome};
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
@@ -170,6 +171,11 @@ impl CloudInitIso {
     fn seed(documents: &[(&'static str, String)]) -> String {
         documents.iter().map(|(name, text)| format!("--- {name}\n{text}")).collect()
     }
+}
+
+impl Action for CloudInitIso {
+    const NAME: &'static str = "cloud_init_iso";
+    const DOC: &'static ModuleDoc = &DOC;
 }
 
 #[async_trait]

@@ -8,6 +8,7 @@ use minijinja::Value;
 use serde::Deserialize;
 
 use super::topology_source::TopologySource;
+use crate::modules::action::Action;
 use crate::modules::contract::{Check, Module, Outcome};
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
@@ -22,6 +23,11 @@ pub struct HostFacts {
     /// Paths whose filesystem's free space to report.
     #[serde(default)]
     free_space: Vec<String>,
+}
+
+impl Action for HostFacts {
+    const NAME: &'static str = "host_facts";
+    const DOC: &'static ModuleDoc = &DOC;
 }
 
 #[async_trait]

@@ -14,6 +14,7 @@ use serde::Deserialize;
 
 use super::hypervisor::{self, default_uri};
 use crate::libvirt::view::HypervisorView;
+use crate::modules::action::Action;
 use crate::modules::contract::{Check, Module, Outcome};
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
@@ -138,6 +139,11 @@ impl LibvirtAddress {
             }
         }
     }
+}
+
+impl Action for LibvirtAddress {
+    const NAME: &'static str = "libvirt_address";
+    const DOC: &'static ModuleDoc = &DOC;
 }
 
 #[async_trait]

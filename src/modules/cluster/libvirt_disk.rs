@@ -9,6 +9,7 @@ use super::hypervisor::{self, default_uri};
 use super::qemu_img::qcow2;
 use crate::libvirt::domain_xml;
 use crate::libvirt::view::HypervisorView;
+use crate::modules::action::Action;
 use crate::modules::contract::{Change, Check, Module, Outcome};
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
@@ -81,6 +82,11 @@ impl LibvirtDisk {
 
 fn xml_escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('\'', "&apos;")
+}
+
+impl Action for LibvirtDisk {
+    const NAME: &'static str = "libvirt_disk";
+    const DOC: &'static ModuleDoc = &DOC;
 }
 
 #[async_trait]

@@ -11,6 +11,7 @@ use crate::events::TextDiff;
 use crate::libvirt::domain_xml::{self, Field};
 use crate::libvirt::view::HypervisorView;
 use crate::libvirt::{DomainView, find_domain};
+use crate::modules::action::Action;
 use crate::modules::contract::{Change, Check, Module, Outcome};
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
@@ -197,6 +198,11 @@ fn fields_diff(name: &str, before: &[Field], after: &[Field]) -> TextDiff {
         before: lines(before),
         after: lines(after),
     }
+}
+
+impl Action for LibvirtDomain {
+    const NAME: &'static str = "libvirt_domain";
+    const DOC: &'static ModuleDoc = &DOC;
 }
 
 #[async_trait]

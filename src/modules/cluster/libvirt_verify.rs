@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use super::hypervisor::{self, default_uri};
 use crate::libvirt::pins;
+use crate::modules::action::Action;
 use crate::modules::contract::{Check, Module, Outcome};
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
@@ -24,6 +25,11 @@ pub struct LibvirtVerify {
     vm: Value,
     #[serde(default = "default_uri")]
     uri: String,
+}
+
+impl Action for LibvirtVerify {
+    const NAME: &'static str = "libvirt_verify";
+    const DOC: &'static ModuleDoc = &DOC;
 }
 
 #[async_trait]

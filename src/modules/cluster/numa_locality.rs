@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use minijinja::Value;
 use serde::Deserialize;
 
+use crate::modules::action::Action;
 use crate::modules::contract::{Check, Module, Outcome};
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
@@ -47,6 +48,11 @@ fn bytes_per_node(numa_maps: &str) -> BTreeMap<u32, u64> {
         }
     }
     per_node
+}
+
+impl Action for NumaLocality {
+    const NAME: &'static str = "numa_locality";
+    const DOC: &'static ModuleDoc = &DOC;
 }
 
 #[async_trait]

@@ -10,6 +10,7 @@ use async_trait::async_trait;
 use minijinja::Value;
 use serde::{Deserialize, Serialize};
 
+use crate::modules::action::Action;
 use crate::modules::contract::{Check, Module, Outcome};
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
@@ -161,6 +162,11 @@ impl PerfReport {
         };
         perf_page::render(&page)
     }
+}
+
+impl Action for PerfReport {
+    const NAME: &'static str = "perf_report";
+    const DOC: &'static ModuleDoc = &DOC;
 }
 
 #[async_trait]

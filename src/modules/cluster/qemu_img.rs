@@ -5,6 +5,7 @@ use async_trait::async_trait;
 use serde::Deserialize;
 
 use crate::connection::Command;
+use crate::modules::action::Action;
 use crate::modules::contract::{Check, Module, Outcome};
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
@@ -26,6 +27,11 @@ pub struct QemuImg {
 
 pub fn qcow2() -> String {
     "qcow2".into()
+}
+
+impl Action for QemuImg {
+    const NAME: &'static str = "qemu_img";
+    const DOC: &'static ModuleDoc = &DOC;
 }
 
 #[async_trait]

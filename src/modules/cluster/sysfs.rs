@@ -11,6 +11,7 @@ use minijinja::Value;
 use serde::Deserialize;
 
 use crate::connection::Command;
+use crate::modules::action::Action;
 use crate::modules::contract::{Change, Check, Module, Outcome};
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
@@ -60,6 +61,11 @@ impl Sysfs {
         let listed = host.probe_stdout(expand, &format!("expanding {}", self.path)).await?;
         Ok(listed.lines().map(str::to_string).collect())
     }
+}
+
+impl Action for Sysfs {
+    const NAME: &'static str = "sysfs";
+    const DOC: &'static ModuleDoc = &DOC;
 }
 
 #[async_trait]

@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use super::ipv4::Ipv4Net;
 use super::topology_source::TopologySource;
+use crate::modules::action::Action;
 use crate::modules::contract::{Check, Module, Outcome};
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
@@ -66,6 +67,11 @@ impl VmPlanModule {
             _ => Err(ModuleError::failed("`vm_plan` needs `plan` or `plan_file`, not both")),
         }
     }
+}
+
+impl Action for VmPlanModule {
+    const NAME: &'static str = "vm_plan";
+    const DOC: &'static ModuleDoc = &DOC;
 }
 
 #[async_trait]

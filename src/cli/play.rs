@@ -13,7 +13,7 @@ use crate::exit::ExitCode;
 use crate::file_error::FileError;
 use crate::model::{Inventory, Playbook};
 use crate::report::{Bus, JsonLog, Reporter, Terminal};
-use crate::schedule::{self, ScheduledPhase, Selection, step_tags};
+use crate::schedule::{self, ScheduledPlay, Selection, step_tags};
 use crate::vars::VarMap;
 use crate::yaml;
 
@@ -183,7 +183,7 @@ impl Stops {
         mut self,
         engine: &Engine,
         playbook: &str,
-        plans: &[ScheduledPhase<'_>],
+        plans: &[ScheduledPlay<'_>],
     ) -> crate::engine::Summary {
         let Some((interrupts, terminations)) = self.signals.as_mut() else {
             return engine.run(playbook, plans).await;
@@ -233,7 +233,7 @@ fn parse_extra_vars(spec: &str) -> Result<VarMap, Diag> {
     Ok(vars)
 }
 
-fn print_listing(args: &PlayArgs, plans: &[ScheduledPhase]) {
+fn print_listing(args: &PlayArgs, plans: &[ScheduledPlay]) {
     println!("playbook: {}", args.playbook.display());
     for plan in plans {
         println!(

@@ -39,15 +39,15 @@ sub stat_entry {
     return "$path\0" . stat_line(@s) . "\0";
 }
 
-# The stat section of the shell's survey: each path found with its stat line, then an empty field.
+# The stat section of the shell's batch stat: each path found with its stat line, then an empty field.
 sub stats {
     return join('', map { stat_entry($_) } @_) . "\0";
 }
 
-# Arguments: path and wants-content pairs. The reply is laid out as the shell's survey is: the
+# Arguments: path and wants-content pairs. The reply is laid out as the shell's batch stat is: the
 # stats, the links and their targets, the files read and their bytes. A file that cannot be read
 # whole, or changed size since its stat, is left out: a single look says why.
-sub survey {
+sub batch_stat {
     my (@all, %wanted);
     while (@_) {
         my ($path, $want) = splice @_, 0, 2;
@@ -198,7 +198,7 @@ sub change {
     return (0, stats('/', @look));
 }
 
-my %requests = (survey => \&survey, change => \&change, hello => sub { (0) });
+my %requests = (batch_stat => \&batch_stat, change => \&change, hello => sub { (0) });
 
 while (defined(my $count = <STDIN>)) {
     exit 1 unless $count =~ /^(\d+)\n\z/ && $1 > 0;

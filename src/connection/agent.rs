@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use super::contract::Attrs;
 use super::file_change::{Action, FileChange};
 use super::read_plan::PlannedRead;
-use super::shell::{self, Stats, Surveyed};
+use super::shell::{self, BatchStatEntry, Stats};
 use crate::connection::shell_words::quote as q;
 
 const PROGRAM: &str = include_str!("agent.pl");
@@ -84,8 +84,8 @@ fn line(bytes: &[u8], from: usize) -> Option<(&str, usize)> {
     Some((std::str::from_utf8(&bytes[from..end]).unwrap_or("?"), end + 1))
 }
 
-pub fn survey(upcoming: &[PlannedRead]) -> Vec<u8> {
-    let mut fields: Vec<&[u8]> = vec![b"survey"];
+pub fn batch_stat(upcoming: &[PlannedRead]) -> Vec<u8> {
+    let mut fields: Vec<&[u8]> = vec![b"batch_stat"];
     for wanted in upcoming {
         fields.push(wanted.path.as_bytes());
         fields.push(if wanted.content { b"1" } else { b"" });
@@ -93,10 +93,13 @@ pub fn survey(upcoming: &[PlannedRead]) -> Vec<u8> {
     request(&fields)
 }
 
-/// What a survey's reply says, read as the shell's survey is; `None` if it says nothing sure.
-pub fn surveyed(upcoming: &[PlannedRead], reply: &Reply) -> Option<HashMap<String, Surveyed>> {
+/// What a batch stat's reply says, read as the shell's batch stat is; `None` if it says nothing sure.
+pub fn batch_stat_answers(
+    upcoming: &[PlannedRead],
+    reply: &Reply,
+) -> Option<HashMap<String, BatchStatEntry>> {
     match (reply.rc, reply.fields.as_slice()) {
-        (0, [layout]) => shell::parse_survey(upcoming, layout),
+        (0, [layout]) => shell::parse_batch_stat(upcoming, layout),
         _ => None,
     }
 }
@@ -341,7 +344,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn the_agent_surveys_exactly_as_the_shell_does() {
+    async fn the_agents_batch_stat_answers_exactly_as_the_shells() {
         let dir = tempfile::tempdir().unwrap();
         let at = |name: &str| dir.path().join(name).display().to_string();
         fixture(dir.path());
@@ -366,9 +369,11 @@ mod tests {
             .enumerate()
             .map(|(i, n)| PlannedRead { path: at(n), content: i % 3 != 1 || n.contains("link") })
             .collect();
-        let by_shell = shell::survey(&Local::default(), &upcoming).await.unwrap();
-        let by_agent = surveyed(&upcoming, &LocalAgent::start().ask(&survey(&upcoming))).unwrap();
-        let sorted = |answers: HashMap<String, Surveyed>| {
+        let by_shell = shell::batch_stat(&Local::default(), &upcoming).await.unwrap();
+        let by_agent =
+            batch_stat_answers(&upcoming, &LocalAgent::start().ask(&batch_stat(&upcoming)))
+                .unwrap();
+        let sorted = |answers: HashMap<String, BatchStatEntry>| {
             let mut all: Vec<_> = answers
                 .into_iter()
                 .map(|(p, s)| format!("{p:?} {:?} {:?}", s.inspection, s.identity))

@@ -41,7 +41,7 @@ pub struct Command {
     /// The folder to run in.
     pub cwd: Option<String>,
     /// Only looks, changes nothing: a target may keep what it fetched before (see `expect`).
-    pub look_only: bool,
+    pub read_only: bool,
 }
 
 impl Command {
@@ -52,7 +52,7 @@ impl Command {
             stdin: None,
             env: Vec::new(),
             cwd: None,
-            look_only: false,
+            read_only: false,
         }
     }
 

@@ -26,7 +26,7 @@ pub enum Action {
 }
 
 /// What a change leaves at its path, known from the change itself.
-pub enum Leaves<'a> {
+pub enum ExpectedState<'a> {
     /// A file with these bytes.
     Written(&'a [u8]),
     /// A link to this target.
@@ -71,11 +71,11 @@ impl FileChange {
         }
     }
 
-    pub fn leaves(&self) -> Leaves<'_> {
+    pub fn expected_state(&self) -> ExpectedState<'_> {
         match &self.action {
-            Action::Write { content, .. } => Leaves::Written(content),
-            Action::Symlink { target } => Leaves::LinkTo(target),
-            _ => Leaves::Unknown,
+            Action::Write { content, .. } => ExpectedState::Written(content),
+            Action::Symlink { target } => ExpectedState::LinkTo(target),
+            _ => ExpectedState::Unknown,
         }
     }
 

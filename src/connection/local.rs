@@ -161,7 +161,7 @@ impl Connection for Local {
         // The program only: not its words (a `no_log` step's), stdin or environment.
         tracing::trace!(
             program = command.program_name(),
-            look_only = command.look_only,
+            read_only = command.read_only,
             "local command"
         );
         let argv = match &command.program {

@@ -8,8 +8,8 @@ use minijinja::Value;
 use crate::connection::ConnectionError;
 use crate::diag::Diag;
 use crate::events::{Status, TextDiff};
-use crate::model::Step;
-use crate::model::step::LoopControl;
+use crate::model::Task;
+use crate::model::task::LoopControl;
 use crate::modules::ModuleError;
 use crate::template::Scope;
 use crate::vars::VarMap;
@@ -125,7 +125,7 @@ pub(super) fn with_item(
 }
 
 /// The scope `changed_when`, `failed_when` and `until` see: the registered result under its name.
-pub(super) fn registered_scope(step: &Step, scope: &Arc<Scope>, attempt: &Attempt) -> Arc<Scope> {
+pub(super) fn registered_scope(step: &Task, scope: &Arc<Scope>, attempt: &Attempt) -> Arc<Scope> {
     let mut layer = VarMap::default();
     if let Some(name) = &step.register {
         layer.insert_value(name, attempt.registered());
@@ -134,7 +134,7 @@ pub(super) fn registered_scope(step: &Step, scope: &Arc<Scope>, attempt: &Attemp
 }
 
 /// Applies `changed_when` and `failed_when` to an attempt.
-pub(super) fn judge(step: &Step, scope: &Arc<Scope>, mut attempt: Attempt) -> Attempt {
+pub(super) fn judge(step: &Task, scope: &Arc<Scope>, mut attempt: Attempt) -> Attempt {
     if matches!(attempt.status, Status::Unknown | Status::Skipped | Status::Unreachable)
         || attempt.result.is_empty() && attempt.status == Status::Failed
     {

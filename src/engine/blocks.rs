@@ -11,30 +11,30 @@ use std::sync::Arc;
 
 use tracing::Instrument;
 
-use super::host::{HostPhase, HostState};
+use super::host::{HostPlay, HostState};
 use super::step;
 use super::{include, meta, run_once};
-use crate::model::step::BlockPart;
+use crate::model::task::BlockPart;
 use crate::modules::EngineAction;
-use crate::schedule::Task;
+use crate::schedule::ResolvedTask;
 
 /// A step, or a block of them.
 pub enum Item<'t, 'p> {
-    Step(&'t Task<'p>),
+    Task(&'t ResolvedTask<'p>),
     Block { body: Vec<Item<'t, 'p>>, rescue: Vec<Item<'t, 'p>>, always: Vec<Item<'t, 'p>> },
 }
 
 /// The tree of blocks the steps were flattened from (those `--tags` left, in order).
-pub fn tree<'t, 'p>(tasks: &'t [Task<'p>]) -> Vec<Item<'t, 'p>> {
+pub fn tree<'t, 'p>(tasks: &'t [ResolvedTask<'p>]) -> Vec<Item<'t, 'p>> {
     at_depth(tasks, 0)
 }
 
-fn at_depth<'t, 'p>(tasks: &'t [Task<'p>], depth: usize) -> Vec<Item<'t, 'p>> {
+fn at_depth<'t, 'p>(tasks: &'t [ResolvedTask<'p>], depth: usize) -> Vec<Item<'t, 'p>> {
     let mut items = Vec::new();
     let mut rest = tasks;
     while let Some(first) = rest.first() {
         let Some(place) = first.step.blocks.get(depth) else {
-            items.push(Item::Step(first));
+            items.push(Item::Task(first));
             rest = &rest[1..];
             continue;
         };
@@ -71,7 +71,7 @@ type Running<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
 
 /// Runs the items in order on one host while it is active, collecting the handlers notified.
 pub fn run<'a>(
-    cx: &'a HostPhase<'a>,
+    cx: &'a HostPlay<'a>,
     state: &'a mut HostState,
     items: &'a [Item<'a, 'a>],
     progress: &'a mut Progress,
@@ -87,14 +87,14 @@ pub fn run<'a>(
                 return;
             }
             match item {
-                Item::Step(task) if task.step.implicit_facts && state.facts_gathered => {
+                Item::Task(task) if task.step.implicit_facts && state.facts_gathered => {
                     progress.done += 1;
                 }
-                Item::Step(task) if task.module.engine_action() == Some(EngineAction::Meta) => {
+                Item::Task(task) if task.module.engine_action() == Some(EngineAction::Meta) => {
                     progress.done += 1;
                     meta::run(cx, state, task, notified).await;
                 }
-                Item::Step(task) if task.module.engine_action().is_some() => {
+                Item::Task(task) if task.module.engine_action().is_some() => {
                     progress.done += 1;
                     let place = (progress.done, progress.total);
                     let inclusions = include::include(cx, state, task, place, progress.includes);
@@ -109,7 +109,7 @@ pub fn run<'a>(
                     }
                     progress.includes -= 1;
                 }
-                Item::Step(task) => {
+                Item::Task(task) => {
                     progress.done += 1;
                     let place = (progress.done, progress.total);
                     let span =

@@ -5,17 +5,17 @@
 
 use std::sync::Arc;
 
-use super::host::{HostPhase, HostState};
+use super::host::{HostPlay, HostState};
 use crate::connection::{Connection, ConnectionError};
-use crate::model::Step;
+use crate::model::Task;
 use crate::template::Scope;
 
-impl HostPhase<'_> {
+impl HostPlay<'_> {
     /// The connection `step` runs over for this host, and the delegate's name if another's.
     pub(super) async fn connection_for(
         &self,
         state: &HostState,
-        step: &Step,
+        step: &Task,
         scope: &Arc<Scope>,
     ) -> Result<(Arc<dyn Connection>, Option<String>), ConnectionError> {
         let own = || {

@@ -4,18 +4,18 @@
 use std::sync::Arc;
 
 use super::attempt::Attempt;
-use super::host::{HostPhase, HostState};
+use super::host::{HostPlay, HostState};
 use crate::connection::{ConnectionError, Privilege, ReadPlan};
 use crate::diag::Diag;
 use crate::events::Status;
-use crate::model::Step;
+use crate::model::Task;
 use crate::modules::{AnyModule, Check, HostReader, HostWriter, ModuleError, Outcome, StepAccess};
-use crate::schedule::Task;
+use crate::schedule::ResolvedTask;
 use crate::template::Scope;
 use crate::yaml::{Node, NodeKind};
 
 /// Renders the arguments, except those the module evaluates itself.
-fn render_args(task: &Task<'_>, scope: &Arc<Scope>) -> Result<Node, Diag> {
+fn render_args(task: &ResolvedTask<'_>, scope: &Arc<Scope>) -> Result<Node, Diag> {
     let NodeKind::Map(entries) = &task.args.kind else { return scope.render(&task.args) };
     let mut rendered = Vec::with_capacity(entries.len());
     for (key, value) in entries {
@@ -31,7 +31,7 @@ fn render_args(task: &Task<'_>, scope: &Arc<Scope>) -> Result<Node, Diag> {
     Ok(Node::new(NodeKind::Map(rendered), task.args.span.clone()))
 }
 
-fn environment(step: &Step, scope: &Arc<Scope>) -> Result<Vec<(String, String)>, Diag> {
+fn environment(step: &Task, scope: &Arc<Scope>) -> Result<Vec<(String, String)>, Diag> {
     let mut env: Vec<(String, String)> = Vec::new();
     for node in &step.environment {
         for (key, value) in scope.render(node)?.expect_map("`environment` (a mapping)")? {
@@ -50,7 +50,11 @@ struct Prepared {
     privilege: Privilege,
 }
 
-fn prepare(cx: &HostPhase<'_>, task: &Task<'_>, scope: &Arc<Scope>) -> Result<Prepared, Diag> {
+fn prepare(
+    cx: &HostPlay<'_>,
+    task: &ResolvedTask<'_>,
+    scope: &Arc<Scope>,
+) -> Result<Prepared, Diag> {
     let step = task.step;
     // The engine carries out its own actions where it meets them; where it cannot (a handler
     // that is an include), the step fails saying so.
@@ -80,12 +84,12 @@ fn prepare(cx: &HostPhase<'_>, task: &Task<'_>, scope: &Arc<Scope>) -> Result<Pr
 /// Tells the host what the phase's steps will look at, so it can fetch their looks together.
 /// Only what can be known now: a step whose arguments need what an earlier step registers, or
 /// that loops, is left out, and it costs nothing but its own round trip.
-pub fn announce(cx: &HostPhase<'_>, state: &HostState, tasks: &[Task]) {
+pub fn announce(cx: &HostPlay<'_>, state: &HostState, tasks: &[ResolvedTask]) {
     let Some(host) = state.target.as_deref() else { return };
     let mut reads = ReadPlan::default();
     // A delegated step reads on its delegate, not here.
     // The engine's own actions (includes, `meta`) read nothing of the host.
-    let here = |t: &&Task| {
+    let here = |t: &&ResolvedTask| {
         t.step.loop_items.is_none() && t.step.delegation.to.is_none() && t.module.module().is_some()
     };
     for task in tasks.iter().filter(here) {
@@ -99,9 +103,9 @@ pub fn announce(cx: &HostPhase<'_>, state: &HostState, tasks: &[Task]) {
 /// `HostReader`, the apply carries out the check's plan through a `HostWriter`, and the re-check
 /// reads afresh: an apply that leaves something still to change is "not idempotent".
 pub(super) async fn execute(
-    cx: &HostPhase<'_>,
+    cx: &HostPlay<'_>,
     state: &HostState,
-    task: &Task<'_>,
+    task: &ResolvedTask<'_>,
     scope: &Arc<Scope>,
 ) -> Attempt {
     let step = task.step;

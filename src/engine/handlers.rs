@@ -4,12 +4,12 @@
 
 use tracing::Instrument;
 
-use super::host::{HostPhase, HostState};
+use super::host::{HostPlay, HostState};
 use super::step;
 use crate::events::Event;
 
 /// Runs the handlers `notified` names on this host and forgets the names.
-pub async fn run_notified(cx: &HostPhase<'_>, state: &mut HostState, notified: &mut Vec<String>) {
+pub async fn run_notified(cx: &HostPlay<'_>, state: &mut HostState, notified: &mut Vec<String>) {
     let names = std::mem::take(notified);
     let handlers: Vec<_> = cx
         .handlers

@@ -10,8 +10,8 @@ use super::shared::Engine;
 use crate::connection::ssh::{Policy, SshConnection, SshSession, SshSettings};
 use crate::connection::{Connection, ConnectionError, Local};
 use crate::events::{Event, HostRecap, Status, StepReport};
-use crate::model::{Phase, Step};
-use crate::schedule::Task;
+use crate::model::{Play, Task};
+use crate::schedule::ResolvedTask;
 use crate::template::Scope;
 use crate::vars::VarMap;
 
@@ -74,22 +74,22 @@ impl HostState {
 }
 
 /// Everything a step needs that is the same for the whole phase on this host.
-pub struct HostPhase<'a> {
+pub struct HostPlay<'a> {
     pub engine: &'a Engine,
-    pub phase: &'a Phase,
+    pub phase: &'a Play,
     pub phase_layer: Arc<VarMap>,
     pub magic: Arc<VarMap>,
     pub search_dirs: Vec<PathBuf>,
     /// The phase's handlers, for those the host's changes notify.
-    pub handlers: &'a [Task<'a>],
+    pub handlers: &'a [ResolvedTask<'a>],
     /// What the phase's hosts share.
     pub control: &'a PlayControl,
 }
 
-impl HostPhase<'_> {
+impl HostPlay<'_> {
     /// The host's variables for a step (or for none), lowest precedence first: a role's
     /// defaults below the inventory, its vars above the phase's, as in Ansible.
-    pub fn scope(&self, state: &HostState, step: Option<&Step>) -> Arc<Scope> {
+    pub fn scope(&self, state: &HostState, step: Option<&Task>) -> Arc<Scope> {
         let role = step.and_then(|s| s.role.as_deref());
         // A phase without roles has no layers for them: its steps look up no more than before.
         let of_roles = |vars: &Arc<VarMap>| (!vars.is_empty()).then(|| Arc::clone(vars));
@@ -115,7 +115,7 @@ impl HostPhase<'_> {
     pub fn report(
         &self,
         host: &str,
-        step: &Step,
+        step: &Task,
         status: Status,
         message: Option<String>,
         started: Instant,
@@ -136,7 +136,7 @@ impl HostPhase<'_> {
     }
 
     /// Folders a step's relative `src:` is looked for in: its role's first, then the phase's.
-    pub fn search_dirs(&self, step: &Step) -> Vec<PathBuf> {
+    pub fn search_dirs(&self, step: &Task) -> Vec<PathBuf> {
         let role = step.role.as_ref().map(|r| r.dir.clone());
         role.into_iter().chain(self.search_dirs.iter().cloned()).collect()
     }
@@ -184,7 +184,7 @@ impl HostPhase<'_> {
         let mut settings = settings?;
         settings.become_password =
             settings.become_password.or_else(|| self.engine.options.become_password.clone());
-        if settings.reach.policy == Policy::Insecure {
+        if settings.ssh_target.policy == Policy::Insecure {
             let message = "host key checking is OFF (ansible_host_key_checking: false): this connection's identity is not verified";
             self.engine
                 .bus

@@ -8,14 +8,14 @@ use std::time::Instant;
 
 use minijinja::Value;
 
-use super::host::{Failure, HostPhase, HostState, IncludedRoles};
+use super::host::{Failure, HostPlay, HostState, IncludedRoles};
 use super::loop_items;
 use super::step::item_layer;
 use crate::events::{Event, Status};
-use crate::model::Step;
+use crate::model::Task;
 use crate::model::include::{read_included, read_included_role, take_on_include};
 use crate::modules::EngineAction;
-use crate::schedule::{Task, step_tags};
+use crate::schedule::{ResolvedTask, step_tags};
 use crate::vars::VarMap;
 
 /// Includes nested deeper than this are a file including itself.
@@ -25,15 +25,15 @@ const MAX_DEPTH: usize = 32;
 pub struct Inclusion {
     /// What was included, as the output names it: a file's path, a role's name.
     shown: String,
-    steps: Vec<Step>,
+    steps: Vec<Task>,
 }
 
 /// Runs an `include_tasks` step on one host, `depth` includes deep, at `place` in the progress:
 /// the files it includes, for the caller to run in order (none when skipped or failed).
 pub fn include(
-    cx: &HostPhase<'_>,
+    cx: &HostPlay<'_>,
     state: &mut HostState,
-    task: &Task<'_>,
+    task: &ResolvedTask<'_>,
     (index, total): (usize, usize),
     depth: usize,
 ) -> Vec<Inclusion> {
@@ -93,10 +93,10 @@ pub fn include(
 
 impl Inclusion {
     /// Its steps resolved (they were checked when read), those `--tags` selects.
-    pub fn tasks(&self, cx: &HostPhase<'_>) -> Vec<Task<'_>> {
+    pub fn tasks(&self, cx: &HostPlay<'_>) -> Vec<ResolvedTask<'_>> {
         self.steps
             .iter()
-            .filter_map(|s| Task::resolve(s).ok())
+            .filter_map(|s| ResolvedTask::resolve(s).ok())
             .filter(|t| cx.engine.options.selection.selects(&step_tags(cx.phase, t.step)))
             .collect()
     }
@@ -105,9 +105,9 @@ impl Inclusion {
 /// The files the include names on this host, one per loop item whose `when` holds, read and
 /// resolved; or why not.
 fn read(
-    cx: &HostPhase<'_>,
+    cx: &HostPlay<'_>,
     state: &HostState,
-    task: &Task<'_>,
+    task: &ResolvedTask<'_>,
     roles: &mut IncludedRoles,
 ) -> Result<Vec<Inclusion>, String> {
     let step = task.step;
@@ -144,7 +144,7 @@ fn read(
         };
         for included in &mut steps {
             take_on_include(included, step, &layer);
-            Task::resolve(included).map_err(|e| e.to_string())?;
+            ResolvedTask::resolve(included).map_err(|e| e.to_string())?;
         }
         inclusions.push(Inclusion { shown, steps });
     }
@@ -155,11 +155,11 @@ fn read(
 /// phase's already when it is named without Jinja; a templated one bringing handlers is refused.
 /// With `public: true`, its defaults and vars join what this host's later steps see.
 fn role(
-    cx: &HostPhase<'_>,
-    task: &Task<'_>,
+    cx: &HostPlay<'_>,
+    task: &ResolvedTask<'_>,
     scope: &std::sync::Arc<crate::template::Scope>,
     included: &mut IncludedRoles,
-) -> Result<(String, Vec<Step>), String> {
+) -> Result<(String, Vec<Task>), String> {
     // `apply:` is taken as written: its keywords are rendered per included step.
     let mut arguments = task.args.clone();
     if let crate::yaml::NodeKind::Map(entries) = &mut arguments.kind {
@@ -170,7 +170,7 @@ fn role(
     let role = read_included_role(&arguments, &cx.phase.roles, &mut included.seen)
         .map_err(|e| e.to_string())?;
     let handlers = role.handlers;
-    let known = |h: &Step| {
+    let known = |h: &Task| {
         cx.handlers.iter().any(|k| {
             k.step.span.start == h.span.start && k.step.span.source.name == h.span.source.name
         })
@@ -191,7 +191,7 @@ fn role(
 
 /// The task file: beside the file the include is written in, then in its role's `tasks/`, then
 /// in the play's folder.
-fn locate(cx: &HostPhase<'_>, step: &Step, file: &str) -> Result<PathBuf, String> {
+fn locate(cx: &HostPlay<'_>, step: &Task, file: &str) -> Result<PathBuf, String> {
     let written_in = PathBuf::from(&step.span.source.name);
     let mut candidates: Vec<PathBuf> =
         written_in.parent().map(|d| d.join(file)).into_iter().collect();

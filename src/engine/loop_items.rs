@@ -7,7 +7,7 @@ use std::sync::Arc;
 use minijinja::Value;
 
 use crate::diag::Diag;
-use crate::model::step::LoopKind;
+use crate::model::task::LoopKind;
 use crate::template::Scope;
 use crate::yaml::Node;
 

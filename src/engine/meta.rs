@@ -6,16 +6,16 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use super::handlers;
-use super::host::{HostPhase, HostState};
+use super::host::{HostPlay, HostState};
 use crate::events::{Event, Status};
 use crate::modules::ansible::meta::{Meta, MetaAction};
-use crate::schedule::Task;
+use crate::schedule::ResolvedTask;
 
 /// Runs a `meta` step on one host.
 pub async fn run(
-    cx: &HostPhase<'_>,
+    cx: &HostPlay<'_>,
     state: &mut HostState,
-    task: &Task<'_>,
+    task: &ResolvedTask<'_>,
     notified: &mut Vec<String>,
 ) {
     let step = task.step;

@@ -21,7 +21,7 @@ use crate::vars::VarMap;
 
 /// What a step left for its host: under `run_once`, for every host of the batch.
 #[derive(Debug, Clone)]
-pub struct Leaves {
+pub struct SharedResult {
     pub status: Status,
     /// What `register` stores.
     pub registered: Value,
@@ -29,9 +29,9 @@ pub struct Leaves {
     pub vars: VarMap,
 }
 
-impl Default for Leaves {
-    fn default() -> Leaves {
-        Leaves {
+impl Default for SharedResult {
+    fn default() -> SharedResult {
+        SharedResult {
             status: Status::Ok,
             registered: Value::UNDEFINED,
             facts: Vec::new(),
@@ -45,7 +45,7 @@ pub enum OnceTurn {
     /// This host runs it (then `left` hands on what it left).
     Run,
     /// Another host ran it: this is what it left.
-    Take(Arc<Leaves>),
+    Take(Arc<SharedResult>),
 }
 
 /// The shared state of one batch of a phase's run.
@@ -63,7 +63,7 @@ struct Once {
     /// Hosts done with the phase.
     gone: HashSet<String>,
     /// `run_once` steps by where they are written: `None` while running.
-    steps: HashMap<String, Option<Arc<Leaves>>>,
+    steps: HashMap<String, Option<Arc<SharedResult>>>,
 }
 
 impl PlayControl {
@@ -107,7 +107,7 @@ impl PlayControl {
     }
 
     /// What the host whose turn it was left at the `run_once` step `key`.
-    pub fn left(&self, key: &str, left: Leaves) {
+    pub fn left(&self, key: &str, left: SharedResult) {
         let mut once = self.once.lock().expect("run_once lock");
         once.steps.insert(key.to_string(), Some(Arc::new(left)));
         drop(once);

@@ -1,16 +1,16 @@
 //! A `run_once` step: the batch's first host still in the phase runs it; every other host takes
 //! its registered result and facts without running it, and counts nothing, as in ansible-core.
 
-use super::host::{HostPhase, HostState};
+use super::host::{HostPlay, HostState};
 use super::play_control::OnceTurn;
 use super::step;
-use crate::schedule::Task;
+use crate::schedule::ResolvedTask;
 
 /// Runs, or takes, a `run_once` step on one host; the handlers it notifies.
 pub async fn run(
-    cx: &HostPhase<'_>,
+    cx: &HostPlay<'_>,
     state: &mut HostState,
-    task: &Task<'_>,
+    task: &ResolvedTask<'_>,
     place: (usize, usize),
 ) -> Vec<String> {
     // Where it is written: an included file's step is the same step on every host.
@@ -23,7 +23,7 @@ pub async fn run(
             notified
         }
         OnceTurn::Take(left) => {
-            step::take_leaves(cx, state, task.step, &left);
+            step::take_shared_result(cx, state, task.step, &left);
             Vec::new()
         }
     }

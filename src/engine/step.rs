@@ -8,21 +8,21 @@ use minijinja::Value;
 
 use super::attempt::{Attempt, judge, overall, registered_scope, with_item};
 use super::execute::execute;
-use super::host::{Failure, HostPhase, HostState};
+use super::host::{Failure, HostPlay, HostState};
 use super::loop_items;
-use super::play_control::Leaves;
+use super::play_control::SharedResult;
 use super::shared::Engine;
 use crate::events::{Event, Status, StepReport, TextDiff};
-use crate::model::Step;
-use crate::model::step::LoopControl;
+use crate::model::Task;
+use crate::model::task::LoopControl;
 use crate::redact::REDACTED;
-use crate::schedule::Task;
+use crate::schedule::ResolvedTask;
 use crate::template::Scope;
 use crate::vars::VarMap;
 
 /// Makes facts (and variables as written) a step set the host's, the facts redacted from then
 /// on when the step is `no_log`.
-fn keep_facts(engine: &Engine, state: &mut HostState, step: &Step, attempt: &mut Attempt) {
+fn keep_facts(engine: &Engine, state: &mut HostState, step: &Task, attempt: &mut Attempt) {
     let facts = std::mem::take(&mut attempt.facts);
     let mut vars = std::mem::take(&mut attempt.vars);
     match attempt.delegate.as_deref().filter(|_| step.delegation.facts) {
@@ -39,7 +39,7 @@ fn keep_facts(engine: &Engine, state: &mut HostState, step: &Step, attempt: &mut
 fn keep(
     engine: &Engine,
     state: &mut HostState,
-    step: &Step,
+    step: &Task,
     facts: Vec<(String, Value)>,
     vars: VarMap,
 ) {
@@ -59,9 +59,9 @@ fn keep(
 
 /// Runs a step (or handler) and returns the handlers it notifies.
 pub async fn run(
-    cx: &HostPhase<'_>,
+    cx: &HostPlay<'_>,
     state: &mut HostState,
-    task: &Task<'_>,
+    task: &ResolvedTask<'_>,
     handler: bool,
     place: (usize, usize),
 ) -> Vec<String> {
@@ -70,7 +70,12 @@ pub async fn run(
 
 /// Takes what a step run once on another host of the batch left: its registered result and
 /// its facts. A failure there ends the play here too (ansible-core stops the batch).
-pub(super) fn take_leaves(cx: &HostPhase<'_>, state: &mut HostState, step: &Step, left: &Leaves) {
+pub(super) fn take_shared_result(
+    cx: &HostPlay<'_>,
+    state: &mut HostState,
+    step: &Task,
+    left: &SharedResult,
+) {
     if left.status == Status::Failed {
         state.ended = true;
         return;
@@ -82,14 +87,14 @@ pub(super) fn take_leaves(cx: &HostPhase<'_>, state: &mut HostState, step: &Step
     }
 }
 
-/// Runs a step, and says what it left for the host (`take_leaves` gives it to others).
+/// Runs a step, and says what it left for the host (`take_shared_result` gives it to others).
 pub(super) async fn run_leaving(
-    cx: &HostPhase<'_>,
+    cx: &HostPlay<'_>,
     state: &mut HostState,
-    task: &Task<'_>,
+    task: &ResolvedTask<'_>,
     handler: bool,
     (index, total): (usize, usize),
-) -> (Vec<String>, Leaves) {
+) -> (Vec<String>, SharedResult) {
     let step = task.step;
     let engine = cx.engine;
     engine.bus.emit(Event::StepStart {
@@ -191,7 +196,8 @@ pub(super) async fn run_leaving(
     if step.no_log {
         engine.bus.redactor.add_result(&registered);
     }
-    let mut left = Leaves { status, registered: registered.clone(), ..Leaves::default() };
+    let mut left =
+        SharedResult { status, registered: registered.clone(), ..SharedResult::default() };
     for (_, attempt) in &mut attempts {
         left.facts.extend(attempt.facts.iter().cloned());
         left.vars.extend(attempt.vars.clone());
@@ -233,7 +239,7 @@ pub(super) async fn run_leaving(
 /// What may be shown of an attempt: nothing of a `no_log` step. A failure says where its step
 /// is written, as a load error does, unless it already points somewhere (a template's line, an
 /// argument's): in a site of many files, "failed" alone leaves the user searching.
-fn visible(step: &Step, attempt: &Attempt) -> (Option<String>, Option<TextDiff>) {
+fn visible(step: &Task, attempt: &Attempt) -> (Option<String>, Option<TextDiff>) {
     let message = match step.no_log {
         true => Some(format!("{REDACTED} (no_log)")),
         false => attempt.message.clone(),
@@ -257,7 +263,7 @@ fn located(message: &str) -> bool {
     number(parts.next()) && number(parts.next()) && parts.next().is_some_and(|f| !f.is_empty())
 }
 
-fn label(step: &Step, scope: &Arc<Scope>, item: &Value, all: &[Value], index: usize) -> String {
+fn label(step: &Task, scope: &Arc<Scope>, item: &Value, all: &[Value], index: usize) -> String {
     let Some(label) = &step.loop_control.label else {
         return item.as_str().map(str::to_string).unwrap_or_else(|| item.to_string());
     };
@@ -301,9 +307,9 @@ pub(super) fn item_layer(control: &LoopControl, all: &[Value], index: usize) -> 
 
 /// `when`, then the module with its retries, for one item.
 async fn run_item(
-    cx: &HostPhase<'_>,
+    cx: &HostPlay<'_>,
     state: &HostState,
-    task: &Task<'_>,
+    task: &ResolvedTask<'_>,
     scope: &Arc<Scope>,
 ) -> Attempt {
     let step = task.step;

@@ -5,8 +5,8 @@ use std::path::Path;
 
 use super::role;
 use super::role_search::RoleSearch;
-use super::step::Step;
-use super::task_list::{self, INHERITED_KEYS, Inherited, Reader};
+use super::task::Task;
+use super::task_list::{self, INHERITED_KEYS, Inherited, TaskListReader};
 use crate::diag::Diag;
 use crate::vars::VarMap;
 use crate::yaml::{self, Fields, Node};
@@ -17,9 +17,9 @@ pub fn read_included(
     path: &Path,
     apply: Option<&Node>,
     roles: &RoleSearch,
-) -> Result<Vec<Step>, Diag> {
+) -> Result<Vec<Task>, Diag> {
     let list = yaml::load_file(path)?;
-    let mut reader = Reader::new(roles.clone(), role::read_role);
+    let mut reader = TaskListReader::new(roles.clone(), role::read_role);
     let folder = path.parent().unwrap_or(Path::new("."));
     let mut steps = task_list::parse(&list, false, folder, &mut reader)?;
     if let Some(handler) = reader.handlers.first() {
@@ -39,9 +39,9 @@ pub fn read_included(
 /// A role an `include_role` read.
 pub struct IncludedRole {
     /// Its steps, its dependencies' first.
-    pub steps: Vec<Step>,
+    pub steps: Vec<Task>,
     /// Its handlers (the phase has those of a role named without Jinja already).
-    pub handlers: Vec<Step>,
+    pub handlers: Vec<Task>,
     /// With `public: true`, its (and its dependencies') defaults, for the rest of the play on
     /// this host; empty otherwise.
     pub defaults: VarMap,
@@ -58,7 +58,7 @@ pub fn read_included_role(
     seen: &mut Vec<String>,
 ) -> Result<IncludedRole, Diag> {
     let (name, entry) = role::entry_of(arguments, true)?;
-    let mut reader = Reader::new(roles.clone(), role::read_role);
+    let mut reader = TaskListReader::new(roles.clone(), role::read_role);
     reader.roles_seen = std::mem::take(seen);
     let loaded =
         role::load(&name.scalar_text(), &name.span, Inherited::default(), &entry, &mut reader);
@@ -89,7 +89,7 @@ pub fn applied(apply: &Node) -> Result<Inherited, Diag> {
 /// blocks, imports and roles around the include handed down (ansible-core refuses `become` and
 /// the like on an include itself, so those can have come only from around it). The include's
 /// own tags and `when` select the include, not its steps.
-pub fn take_on_include(step: &mut Step, include: &Step, item: &crate::vars::VarMap) {
+pub fn take_on_include(step: &mut Task, include: &Task, item: &crate::vars::VarMap) {
     let mut vars = include.vars.clone();
     vars.extend(item.clone());
     vars.extend(std::mem::take(&mut step.vars));

@@ -12,9 +12,9 @@ pub mod role;
 pub mod role_context;
 mod role_search;
 pub mod rollout;
-pub mod step;
+pub mod task;
 pub mod task_list;
 
 pub use inventory::Inventory;
-pub use playbook::{Gathering, LoadSettings, Phase, Playbook};
-pub use step::Step;
+pub use playbook::{Gathering, LoadSettings, Play, Playbook};
+pub use task::Task;

@@ -8,8 +8,8 @@ use super::prompt::Prompt;
 use super::role;
 use super::role_search::RoleSearch;
 use super::rollout::{ROLLOUT_KEYS, Rollout};
-use super::step::{Step, tags_of};
-use super::task_list::{self, Reader};
+use super::task::{Task, tags_of};
+use super::task_list::{self, TaskListReader};
 use crate::diag::{Diag, Span};
 use crate::file_error::FileError;
 use crate::vars::VarMap;
@@ -17,14 +17,14 @@ use crate::yaml::{self, Fields, Node, NodeKind};
 
 /// A phase (Ansible's play): hosts, variables, steps and handlers.
 #[derive(Debug)]
-pub struct Phase {
+pub struct Play {
     pub(crate) name: String,
     pub(crate) hosts: String,
     pub(crate) hosts_span: Span,
     pub(crate) tags: Vec<String>,
     pub(crate) vars: VarMap,
-    pub(crate) steps: Vec<Step>,
-    pub(crate) handlers: Vec<Step>,
+    pub(crate) steps: Vec<Task>,
+    pub(crate) handlers: Vec<Task>,
     pub(crate) escalate: Option<bool>,
     pub(crate) become_user: Option<String>,
     /// The folder of the file that defines the phase: relative `src:` paths start here.
@@ -71,7 +71,7 @@ pub enum Gathering {
 #[derive(Debug)]
 pub struct Playbook {
     pub(crate) path: PathBuf,
-    pub(crate) phases: Vec<Phase>,
+    pub(crate) phases: Vec<Play>,
 }
 
 /// The keys a play may have, besides `ROLLOUT_KEYS`.
@@ -143,7 +143,7 @@ fn load_into(
     path: &Path,
     inherited_tags: &[String],
     chain: &mut Vec<PathBuf>,
-    phases: &mut Vec<Phase>,
+    phases: &mut Vec<Play>,
     settings: &LoadSettings,
 ) -> Result<(), Diag> {
     let canonical = path.canonicalize().map_err(|e| FileError::read(path, e))?;
@@ -190,7 +190,7 @@ fn load_into(
             load_into(&file, &tags, chain, phases, settings)?;
         } else {
             let roles = RoleSearch::new(&dir, settings.roles_path.as_deref());
-            let reader = Reader::new(roles, role::read_role);
+            let reader = TaskListReader::new(roles, role::read_role);
             phases.push(parse_phase(entry, inherited_tags, &dir, reader, settings.gathering)?);
         }
     }
@@ -202,9 +202,9 @@ fn parse_phase(
     node: &Node,
     inherited_tags: &[String],
     dir: &Path,
-    mut reader: Reader,
+    mut reader: TaskListReader,
     gathering: Gathering,
-) -> Result<Phase, Diag> {
+) -> Result<Play, Diag> {
     let mut fields = Fields::new(node, "phase key")?;
     let hosts_node = fields.require("hosts")?;
     let hosts = hosts_node.expect_str("a host pattern")?.to_string();
@@ -286,7 +286,7 @@ fn parse_phase(
     let prompts = fields.take(&["vars_prompt"]).map(Prompt::list).transpose()?.unwrap_or_default();
     fields.finish(&[PHASE_KEYS, ROLLOUT_KEYS].concat())?;
     check_notifications(&steps, &handlers)?;
-    Ok(Phase {
+    Ok(Play {
         name,
         hosts,
         hosts_span: hosts_node.span.clone(),
@@ -309,13 +309,13 @@ fn parse_phase(
 
 /// The play's own "Gathering Facts" step: `setup`, tagged `always`, with the play's
 /// `gather_subset`.
-fn gathering_facts(subset: Option<&Node>) -> Result<Step, Diag> {
+fn gathering_facts(subset: Option<&Node>) -> Result<Task, Diag> {
     let source = crate::diag::Source::new(
         "(gather_facts)",
         "name: Gathering Facts\nsetup: {}\ntags: [always]\n",
     );
     let node = yaml::load_str(source)?;
-    let mut step = Step::parse(&node, false)?;
+    let mut step = Task::parse(&node, false)?;
     step.implicit_facts = true;
     if let (Some(subset), Some(call)) = (subset, step.calls.first_mut()) {
         let key = Node::new(NodeKind::Str("gather_subset".into()), subset.span.clone());
@@ -325,7 +325,7 @@ fn gathering_facts(subset: Option<&Node>) -> Result<Step, Diag> {
 }
 
 /// Every `notify` must reach a handler of the phase, by name or `listen`.
-fn check_notifications(steps: &[Step], handlers: &[Step]) -> Result<(), Diag> {
+fn check_notifications(steps: &[Task], handlers: &[Task]) -> Result<(), Diag> {
     let known: Vec<&str> =
         handlers.iter().flat_map(|h| h.name.iter().chain(&h.listen)).map(String::as_str).collect();
     for step in steps.iter().chain(handlers) {

@@ -8,8 +8,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::role_context::RoleContext;
-use super::step::Step;
-use super::task_list::{self, INHERITED_KEYS, Inherited, Reader};
+use super::task::Task;
+use super::task_list::{self, INHERITED_KEYS, Inherited, TaskListReader};
 use crate::diag::{Diag, Span};
 use crate::vars::VarMap;
 use crate::yaml::{self, Fields, Node, NodeKind};
@@ -19,7 +19,7 @@ const HANDLERS: &str = "handlers ";
 
 /// Which of a role's files to read: `main`, or another name (`tasks_from` and friends).
 #[derive(Default)]
-pub(crate) struct Entry {
+pub(crate) struct RoleEntry {
     pub(crate) tasks_from: Option<String>,
     pub(crate) vars_from: Option<String>,
     pub(crate) defaults_from: Option<String>,
@@ -31,18 +31,18 @@ pub(crate) struct Entry {
     pub(crate) public: bool,
 }
 
-impl Entry {
+impl RoleEntry {
     /// A role as `roles:` and dependencies name it: `main` files, shared with the play.
-    fn in_play() -> Entry {
-        Entry { public: true, ..Entry::default() }
+    fn in_play() -> RoleEntry {
+        RoleEntry { public: true, ..RoleEntry::default() }
     }
 }
 
 /// A role as a play's `roles:` names it: a name, or a mapping of `role:` (or `name:`), the
 /// keywords it hands down, and its parameters (every other key).
-pub(crate) fn from_play(node: &Node, reader: &mut Reader) -> Result<Vec<Step>, Diag> {
+pub(crate) fn from_play(node: &Node, reader: &mut TaskListReader) -> Result<Vec<Task>, Diag> {
     if let Some(name) = node.as_str() {
-        return load(name, &node.span, Inherited::default(), &Entry::in_play(), reader);
+        return load(name, &node.span, Inherited::default(), &RoleEntry::in_play(), reader);
     }
     let mut fields = Fields::new(node, "role key")?;
     let name_node = fields.take(&["role", "name"]).ok_or_else(|| {
@@ -58,7 +58,7 @@ pub(crate) fn from_play(node: &Node, reader: &mut Reader) -> Result<Vec<Step>, D
         }
         inherited.vars.0.insert(key.to_string(), crate::vars::VarValue::Written(value.clone()));
     }
-    load(name, &name_node.span, inherited, &Entry::in_play(), reader)
+    load(name, &name_node.span, inherited, &RoleEntry::in_play(), reader)
 }
 
 /// Reads a role's steps (its dependencies' first) and adds its handlers to the reader's. A role
@@ -68,9 +68,9 @@ pub(crate) fn load(
     name: &str,
     span: &Span,
     inherited: Inherited,
-    entry: &Entry,
-    reader: &mut Reader,
-) -> Result<Vec<Step>, Diag> {
+    entry: &RoleEntry,
+    reader: &mut TaskListReader,
+) -> Result<Vec<Task>, Diag> {
     let dir = reader.roles.find(name, span)?;
     let canonical = dir.canonicalize().unwrap_or_else(|_| dir.clone());
     if reader.role_chain.contains(&canonical) {
@@ -118,16 +118,18 @@ pub(crate) fn load(
         vars: Arc::new(vars),
         dir: dir.clone(),
     });
-    let own =
-        |list: Option<Node>, handlers: bool, reader: &mut Reader| -> Result<Vec<Step>, Diag> {
-            let Some(list) = list else { return Ok(Vec::new()) };
-            let folder = dir.join(if handlers { "handlers" } else { "tasks" });
-            let mut steps = task_list::parse(&list, handlers, &folder, reader)?;
-            for step in &mut steps {
-                step.role.get_or_insert_with(|| Arc::clone(&context));
-            }
-            Ok(steps)
-        };
+    let own = |list: Option<Node>,
+               handlers: bool,
+               reader: &mut TaskListReader|
+     -> Result<Vec<Task>, Diag> {
+        let Some(list) = list else { return Ok(Vec::new()) };
+        let folder = dir.join(if handlers { "handlers" } else { "tasks" });
+        let mut steps = task_list::parse(&list, handlers, &folder, reader)?;
+        for step in &mut steps {
+            step.role.get_or_insert_with(|| Arc::clone(&context));
+        }
+        Ok(steps)
+    };
     let tasks = read_list_or_map(&dir, "tasks", entry.tasks_from.as_deref())?;
     steps.extend(own(tasks, false, reader)?);
     // A role's handlers join the phase once, however often the role is read.
@@ -174,7 +176,7 @@ fn vars_of(dir: &Path, folder: &str, name: Option<&str>) -> Result<VarMap, Diag>
 /// engine runs, reading the role when a host reaches it); either way the role's handlers join
 /// the phase's now, so what its steps notify is known before the run. An `include_role` whose
 /// name or files are templated is read only when reached.
-pub(crate) fn read_role(node: &Node, reader: &mut Reader) -> Result<Vec<Step>, Diag> {
+pub(crate) fn read_role(node: &Node, reader: &mut TaskListReader) -> Result<Vec<Task>, Diag> {
     let Some(arguments) = node.get("include_role") else { return import_role(node, reader) };
     let step = task_list::include_step(node, false)?;
     let (name, entry) = entry_of(arguments, true)?;
@@ -198,7 +200,7 @@ pub(crate) fn read_role(node: &Node, reader: &mut Reader) -> Result<Vec<Step>, D
 }
 
 /// `import_role`: a role's steps read where the task stands, its handlers the phase's.
-fn import_role(node: &Node, reader: &mut Reader) -> Result<Vec<Step>, Diag> {
+fn import_role(node: &Node, reader: &mut TaskListReader) -> Result<Vec<Task>, Diag> {
     let mut fields = Fields::new(node, "import_role key")?;
     let target = fields.take(&["import_role"]).expect("an import");
     let (name, entry) = entry_of(target, false)?;
@@ -208,11 +210,11 @@ fn import_role(node: &Node, reader: &mut Reader) -> Result<Vec<Step>, Diag> {
 }
 
 /// The arguments of `import_role` or `include_role`: the role's name and which files to read.
-pub(crate) fn entry_of(arguments: &Node, include: bool) -> Result<(&Node, Entry), Diag> {
+pub(crate) fn entry_of(arguments: &Node, include: bool) -> Result<(&Node, RoleEntry), Diag> {
     let what = if include { "include_role argument" } else { "import_role argument" };
     let mut arguments = Fields::new(arguments, what)?;
     let name = arguments.require("name")?;
-    let mut entry = Entry {
+    let mut entry = RoleEntry {
         tasks_from: arguments.get("tasks_from")?,
         vars_from: arguments.get("vars_from")?,
         defaults_from: arguments.get("defaults_from")?,

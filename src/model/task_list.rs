@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::role_search::RoleSearch;
-use super::step::{BlockPart, BlockPlace, Step, tags_of};
+use super::task::{BlockPart, BlockPlace, Task, tags_of};
 use crate::diag::Diag;
 use crate::vars::VarMap;
 use crate::yaml::{self, Fields, Node, NodeKind};
@@ -46,7 +46,7 @@ pub struct Inherited {
 
 /// What reading a phase's task lists carries along: the files being imported (to refuse a file
 /// that imports itself), where roles are found, the roles read so far, and their handlers.
-pub(crate) struct Reader {
+pub(crate) struct TaskListReader {
     chain: Vec<PathBuf>,
     pub(crate) roles: RoleSearch,
     /// The roles being read, to refuse a dependency cycle.
@@ -54,7 +54,7 @@ pub(crate) struct Reader {
     /// Roles already read in this phase (folder and parameters): each runs once.
     pub(crate) roles_seen: Vec<String>,
     /// The handlers of the roles read, for the phase's handlers.
-    pub(crate) handlers: Vec<Step>,
+    pub(crate) handlers: Vec<Task>,
     /// The defaults and the vars of every role read, in order, for every step of the phase.
     pub(crate) exposed_defaults: VarMap,
     pub(crate) exposed_vars: VarMap,
@@ -64,11 +64,11 @@ pub(crate) struct Reader {
 }
 
 /// How a task list's `import_role` or `include_role` entry becomes steps.
-pub(crate) type ReadRole = fn(&Node, &mut Reader) -> Result<Vec<Step>, Diag>;
+pub(crate) type ReadRole = fn(&Node, &mut TaskListReader) -> Result<Vec<Task>, Diag>;
 
-impl Reader {
-    pub(crate) fn new(roles: RoleSearch, read_role: ReadRole) -> Reader {
-        Reader {
+impl TaskListReader {
+    pub(crate) fn new(roles: RoleSearch, read_role: ReadRole) -> TaskListReader {
+        TaskListReader {
             chain: Vec::new(),
             roles,
             role_chain: Vec::new(),
@@ -85,7 +85,7 @@ impl Inherited {
     pub(crate) fn take(fields: &mut Fields) -> Result<Inherited, Diag> {
         fields.get::<String>("name")?;
         Ok(Inherited {
-            when: fields.take(&["when"]).map(super::step::conditions).unwrap_or_default(),
+            when: fields.take(&["when"]).map(super::task::conditions).unwrap_or_default(),
             tags: fields.take(&["tags"]).map(tags_of).transpose()?.unwrap_or_default(),
             escalate: fields.get::<bool>("become")?,
             become_user: fields.get::<String>("become_user")?,
@@ -106,7 +106,7 @@ impl Inherited {
     /// Hands the keywords down to a step inside: the outer conditions are checked first, the
     /// step's own word wins where both speak. `no_log` and `ignore_errors` are on when either
     /// side turns them on (a step cannot turn off an outer `no_log`: a secret stays hidden).
-    pub(crate) fn apply(&self, step: &mut Step) {
+    pub(crate) fn apply(&self, step: &mut Task) {
         step.when.splice(0..0, self.when.iter().cloned());
         for tag in &self.tags {
             if !step.tags.contains(tag) {
@@ -135,8 +135,8 @@ pub(crate) fn parse(
     list: &Node,
     handlers: bool,
     dir: &Path,
-    reader: &mut Reader,
-) -> Result<Vec<Step>, Diag> {
+    reader: &mut TaskListReader,
+) -> Result<Vec<Task>, Diag> {
     if matches!(list.kind, NodeKind::Null) {
         return Ok(Vec::new());
     }
@@ -154,7 +154,7 @@ pub(crate) fn parse(
         } else if entry.get("include_tasks").is_some() {
             steps.push(include_step(entry, handlers)?);
         } else {
-            steps.push(Step::parse(entry, handlers)?);
+            steps.push(Task::parse(entry, handlers)?);
         }
     }
     Ok(steps)
@@ -180,7 +180,7 @@ const INCLUDE_KEYS: &[&str] = &[
 ];
 
 /// An `include_tasks` or `include_role`: a step the engine runs by reading what it names.
-pub(crate) fn include_step(entry: &Node, handlers: bool) -> Result<Step, Diag> {
+pub(crate) fn include_step(entry: &Node, handlers: bool) -> Result<Task, Diag> {
     let kind = if entry.get("include_role").is_some() { "include_role" } else { "include_tasks" };
     for (key, _) in entry.expect_map("an include")? {
         let word = key.scalar_text();
@@ -189,7 +189,7 @@ pub(crate) fn include_step(entry: &Node, handlers: bool) -> Result<Step, Diag> {
                 .with_help("keywords for the included steps go under its `apply:`"));
         }
     }
-    Step::parse(entry, handlers)
+    Task::parse(entry, handlers)
 }
 
 /// Gives every block of a run its own id.
@@ -197,7 +197,12 @@ static BLOCKS: AtomicUsize = AtomicUsize::new(0);
 
 /// A block's steps: its body, then its rescue, then its always part, each step marked with its
 /// place so that the engine can run the parts as Ansible does.
-fn block(node: &Node, handlers: bool, dir: &Path, reader: &mut Reader) -> Result<Vec<Step>, Diag> {
+fn block(
+    node: &Node,
+    handlers: bool,
+    dir: &Path,
+    reader: &mut TaskListReader,
+) -> Result<Vec<Task>, Diag> {
     let mut fields = Fields::new(node, "block key")?;
     let id = BLOCKS.fetch_add(1, Ordering::Relaxed);
     let mut steps = Vec::new();
@@ -221,7 +226,12 @@ fn block(node: &Node, handlers: bool, dir: &Path, reader: &mut Reader) -> Result
     Ok(steps)
 }
 
-fn import(node: &Node, handlers: bool, dir: &Path, reader: &mut Reader) -> Result<Vec<Step>, Diag> {
+fn import(
+    node: &Node,
+    handlers: bool,
+    dir: &Path,
+    reader: &mut TaskListReader,
+) -> Result<Vec<Task>, Diag> {
     let mut fields = Fields::new(node, "import_tasks key")?;
     let target = fields.take(&["import_tasks"]).expect("an import");
     let path = dir.join(target.expect_str("a task file's path")?);

@@ -35,7 +35,7 @@ pub enum EngineAction {
 }
 
 /// An action the engine carries out itself; its type only holds and checks the arguments.
-pub trait EngineStep: Action {
+pub trait EngineTask: Action {
     /// Which one.
     const STEP: EngineAction;
 

@@ -16,7 +16,7 @@ use crate::template::Scope;
 
 /// A host as a check sees it: reads and probes, with the step's environment and variables.
 pub struct HostReader<'a> {
-    /// Kept private: a module that holds a reader cannot reach the connection behind it.
+    /// KeeperClient private: a module that holds a reader cannot reach the connection behind it.
     access: StepAccess<'a>,
     /// The step's variables.
     pub scope: &'a Arc<Scope>,

@@ -1,11 +1,11 @@
 //! Every task action by name: the modules, and the actions the engine carries out itself. Each
-//! entry is read from its type (`Action`: name, free form, doc; `Module` or `EngineStep`: what
+//! entry is read from its type (`Action`: name, free form, doc; `Module` or `EngineTask`: what
 //! the engine does with it), so adding a module is its file and one line here.
 
 use std::time::Duration;
 
 use crate::diag::Diag;
-use crate::modules::action::{Action, EngineAction, EngineStep};
+use crate::modules::action::{Action, EngineAction, EngineTask};
 use crate::modules::contract::Module;
 use crate::modules::doc::ModuleDoc;
 use crate::modules::erased::AnyModule;
@@ -94,7 +94,7 @@ fn decode_module<M: Module + Action>(args: &Node, lenient: bool) -> Result<(), D
     build::<M>(args, lenient).map(drop)
 }
 
-fn decode_engine_step<E: EngineStep>(args: &Node, lenient: bool) -> Result<(), Diag> {
+fn decode_engine_task<E: EngineTask>(args: &Node, lenient: bool) -> Result<(), Diag> {
     let step: E = decode(args, lenient)?;
     if lenient { Ok(()) } else { step.validate(args) }
 }
@@ -121,12 +121,12 @@ const fn module<M: Module + Action>() -> ModuleSpec {
 }
 
 /// An engine step's entry, read from its type.
-const fn engine<E: EngineStep>() -> ModuleSpec {
+const fn engine<E: EngineTask>() -> ModuleSpec {
     ModuleSpec {
         name: E::NAME,
         free_form: E::FREE_FORM,
         templated_by_itself: E::TEMPLATED_BY_ITSELF,
-        decode_arguments: decode_engine_step::<E>,
+        decode_arguments: decode_engine_task::<E>,
         arguments: arguments::<E>,
         doc: E::DOC,
         kind: StepKind::Engine(E::STEP),
@@ -172,9 +172,9 @@ static MODULES: &[ModuleSpec] = &[
     ModuleSpec { name: "systemd", ..module::<ansible::service::Service>() },
     ModuleSpec { name: "systemd_service", ..module::<ansible::service::Service>() },
     module::<ansible::cron::Cron>(),
-    module::<ansible::stat::Stat>(),
+    module::<ansible::stat::StatModule>(),
     module::<ansible::find::Find>(),
-    module::<ansible::fetch::Fetch>(),
+    module::<ansible::fetch::FetchModule>(),
     module::<ansible::pause::Pause>(),
     module::<ansible::wait_for::WaitFor>(),
     module::<ansible::wait_for_connection::WaitForConnection>(),
@@ -199,7 +199,7 @@ static MODULES: &[ModuleSpec] = &[
 
 /// Finds a module by its short or fully qualified Ansible name.
 pub fn lookup(name: &str) -> Option<&'static ModuleSpec> {
-    let short = crate::model::step::short_module_name(name);
+    let short = crate::model::task::short_module_name(name);
     MODULES.iter().find(|m| m.name == short)
 }
 

@@ -9,7 +9,7 @@ use super::arguments;
 use crate::model::inventory::GROUP_KEYS;
 use crate::model::playbook::{IMPORT_KEYS, PHASE_KEYS};
 use crate::model::rollout::ROLLOUT_KEYS;
-use crate::model::step::{COLLECTIONS, STEP_KEYS};
+use crate::model::task::{COLLECTIONS, STEP_KEYS};
 use crate::model::task_list::INHERITED_KEYS;
 use crate::modules::registry;
 

@@ -2,11 +2,11 @@
 //! hosts each phase touches after `--limit`, and which steps survive `--tags`/`--skip-tags`.
 
 mod free_form;
-mod phases;
+mod plays;
+mod resolved_task;
 mod selection;
 mod start_at;
-mod task;
 
-pub use phases::{ScheduledPhase, schedule, step_tags};
+pub use plays::{ScheduledPlay, schedule, step_tags};
+pub use resolved_task::ResolvedTask;
 pub use selection::Selection;
-pub use task::Task;

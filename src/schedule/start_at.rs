@@ -5,13 +5,13 @@
 
 use regex::Regex;
 
-use super::task::Task;
+use super::resolved_task::ResolvedTask;
 use crate::diag::{Diag, DiagKind};
 use crate::model::pattern::glob_regex;
 
 /// Leaves out every step before the first one `name` names, in the phases' step lists.
 pub fn start_at<'s, 'a: 's>(
-    phases: impl Iterator<Item = &'s mut Vec<Task<'a>>>,
+    phases: impl Iterator<Item = &'s mut Vec<ResolvedTask<'a>>>,
     name: &str,
 ) -> Result<(), Diag> {
     let glob = Regex::new(&glob_regex(name)).ok();

@@ -222,7 +222,7 @@ impl Run {
         self
     }
 
-    /// Step results, in order.
+    /// Task results, in order.
     pub fn steps(&self) -> Vec<&serde_json::Value> {
         self.events.iter().filter(|e| e["event"] == "step_result").collect()
     }

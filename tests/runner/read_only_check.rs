@@ -54,7 +54,7 @@ impl Connection for Recording {
                 vec![executable.clone(), "-c".into(), script.clone()]
             }
         };
-        self.calls.lock().unwrap().commands.push((words, command.look_only));
+        self.calls.lock().unwrap().commands.push((words, command.read_only));
         self.local.run(command).await
     }
     async fn read(&self, path: &str) -> Result<Option<Vec<u8>>, ConnectionError> {
@@ -339,8 +339,8 @@ fn a_check_changes_nothing_and_runs_only_probes_that_read() {
             case.args,
             calls.changes
         );
-        for (words, look_only) in &calls.commands {
-            assert!(*look_only, "{}: `{}` ran without being a probe", case.module, words.join(" "));
+        for (words, read_only) in &calls.commands {
+            assert!(*read_only, "{}: `{}` ran without being a probe", case.module, words.join(" "));
             match started(words) {
                 Ok(what) => reached.insert(what),
                 Err(why) => panic!("{} {}: a check started {why}", case.module, case.args),

@@ -7,8 +7,8 @@
 mod read;
 mod write;
 
-pub use read::{Inspection, Stats, Surveyed, inspect, read, stat, survey};
-pub(super) use read::{parse_stat_section, parse_survey};
+pub use read::{BatchStatEntry, Inspection, Stats, batch_stat, inspect, read, stat};
+pub(super) use read::{parse_batch_stat, parse_stat_section};
 pub use write::{Delivery, apply, apply_and_stat, is_lines};
 
 #[cfg(test)]
@@ -133,7 +133,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_survey_answers_exactly_what_single_looks_answer() {
+    async fn a_batch_stat_answers_exactly_what_single_looks_answer() {
         let dir = tempfile::tempdir().unwrap();
         let at = |name: &str| dir.path().join(name).display().to_string();
         std::fs::write(at("plain"), "text\n").unwrap();
@@ -163,7 +163,7 @@ mod tests {
             })
             .collect();
         let local = Local::default();
-        let answers = survey(&local, &upcoming).await.unwrap();
+        let answers = batch_stat(&local, &upcoming).await.unwrap();
         for wanted in &upcoming {
             let single = match wanted.content {
                 true => inspect(&local, &wanted.path).await.unwrap(),
@@ -193,7 +193,7 @@ mod tests {
             PlannedRead { path: at("missing"), content: true },
             PlannedRead { path: at("folder"), content: false },
         ];
-        let answers = survey(&local, &nothing).await.unwrap();
+        let answers = batch_stat(&local, &nothing).await.unwrap();
         assert!(answers[&at("missing")].inspection.is_none());
         assert_eq!(
             answers[&at("folder")].inspection.as_ref().map(|(s, _)| s.kind),
@@ -228,7 +228,7 @@ mod tests {
             .unwrap();
         assert_ne!(first[&at("file")].1, second[&at("file")].1, "a replaced file is another file");
         assert_eq!(first[&at("link")].1, second[&at("link")].1, "the link itself is the same");
-        // A `stat` that says nothing of `/` cannot print what a survey needs: no answer at all.
+        // A `stat` that says nothing of `/` cannot print what a batch stat needs: no answer at all.
         assert!(parse_stats(&[b"/x".as_slice(), b"81a4 0 0 1 1:2:3".as_slice()]).is_none());
     }
 

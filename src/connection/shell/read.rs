@@ -1,4 +1,4 @@
-//! Reading a host through shell snippets: `read`, `stat`, `inspect`, and a survey of many
+//! Reading a host through shell snippets: `read`, `stat`, `inspect`, and a batch stat of many
 //! paths in one round trip. Each snippet only looks.
 
 use std::collections::HashMap;
@@ -17,7 +17,7 @@ pub(super) fn script(text: String) -> Command {
 /// A script that only looks. It neither exits nor execs nor reads stdin, so a shell may run it
 /// in itself rather than in a subshell of its own: `missing` sets the exit code without either.
 fn look(text: String) -> Command {
-    Command { look_only: true, ..script(format!("missing() {{ return {MISSING}; }}; {text}")) }
+    Command { read_only: true, ..script(format!("missing() {{ return {MISSING}; }}; {text}")) }
 }
 
 pub(super) fn failed(op: &'static str, path: &str, output: &Output) -> ConnectionError {
@@ -68,10 +68,10 @@ pub async fn stat(target: &dyn Connection, path: &str) -> Result<Option<Stat>, C
 /// What one path is, as `inspect` would say it; `None` in the stat means nothing is there.
 pub type Inspection = Option<(Stat, Option<Vec<u8>>)>;
 
-/// A path as a survey found it: what a look would answer, and the file's identity (device,
+/// A path as a batch stat found it: what a look would answer, and the file's identity (device,
 /// inode, change time), which tells whether bytes fetched before a change still belong to it.
 #[derive(Debug, Clone)]
-pub struct Surveyed {
+pub struct BatchStatEntry {
     pub inspection: Inspection,
     pub identity: Option<String>,
 }
@@ -88,10 +88,10 @@ pub(super) fn stat_section(paths: &str) -> String {
 /// path, one `readlink` for the links, one `cat` for the regular files whose bytes are wanted.
 /// Answers only what it knows exactly: a link's or an odd file's bytes, or anything that changed
 /// between the `stat` and the `cat`, are left for a single look.
-pub async fn survey(
+pub async fn batch_stat(
     target: &dyn Connection,
     upcoming: &[PlannedRead],
-) -> Result<HashMap<String, Surveyed>, ConnectionError> {
+) -> Result<HashMap<String, BatchStatEntry>, ConnectionError> {
     let all: String = upcoming.iter().map(|u| format!(" {}", q(&u.path))).collect();
     let wanted: String =
         upcoming.iter().filter(|u| u.content).map(|u| format!(" {}", q(&u.path))).collect();
@@ -104,7 +104,7 @@ pub async fn survey(
         stat_section(&all)
     );
     let output = target.run(&look(text)).await?;
-    Ok(parse_survey(upcoming, &output.stdout).unwrap_or_default())
+    Ok(parse_batch_stat(upcoming, &output.stdout).unwrap_or_default())
 }
 
 /// NUL-terminated fields up to an empty one, then what follows.
@@ -126,7 +126,7 @@ fn text(bytes: &[u8]) -> Option<String> {
     String::from_utf8(bytes.to_vec()).ok()
 }
 
-/// Paths as a stat found them: each with its identity (see `Surveyed`).
+/// Paths as a stat found them: each with its identity (see `BatchStatEntry`).
 pub type Stats = HashMap<String, (Stat, String)>;
 
 /// The stat section: each path found, with its identity. `None` if `/` is not among them.
@@ -144,10 +144,10 @@ pub(super) fn parse_stats(stats: &[&[u8]]) -> Option<Stats> {
     Some(found)
 }
 
-pub(crate) fn parse_survey(
+pub(crate) fn parse_batch_stat(
     upcoming: &[PlannedRead],
     stdout: &[u8],
-) -> Option<HashMap<String, Surveyed>> {
+) -> Option<HashMap<String, BatchStatEntry>> {
     let (stats, rest) = fields(stdout)?;
     let (link_names, rest) = fields(rest)?;
     let (link_targets, rest) = fields(rest)?;
@@ -178,7 +178,7 @@ pub(crate) fn parse_survey(
     let mut answers = HashMap::new();
     for wanted in upcoming {
         let answer = match found.get(&wanted.path) {
-            None => Surveyed { inspection: None, identity: None },
+            None => BatchStatEntry { inspection: None, identity: None },
             Some((stat, _)) if stat.kind == FileKind::Symlink && stat.link_target.is_none() => {
                 continue;
             }
@@ -191,7 +191,7 @@ pub(crate) fn parse_survey(
                         None => continue,
                     },
                 };
-                Surveyed {
+                BatchStatEntry {
                     inspection: Some((stat.clone(), content)),
                     identity: Some(identity.clone()),
                 }

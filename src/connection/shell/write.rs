@@ -91,7 +91,7 @@ pub async fn apply(
     run_ok(target, change.op(), &change.path, snippet.command(snippet.text.clone())).await.map(drop)
 }
 
-/// Makes the change, then stats `paths` in the same request, as a survey would: what it
+/// Makes the change, then stats `paths` in the same request, as a batch stat would: what it
 /// left, before anything else can act. `None` when this host's `stat` cannot say.
 pub async fn apply_and_stat(
     target: &dyn Connection,

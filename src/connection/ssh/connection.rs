@@ -28,11 +28,11 @@ impl SshConnection {
         SshConnection { connection, privilege: Privilege::default() }
     }
 
-    /// The answer a survey of the coming looks gives, fetching them if this is the first miss;
+    /// The answer a batch stat of the coming looks gives, fetching them if this is the first miss;
     /// `None` when the path is best looked at alone. The agent, once a change has started it,
     /// answers even a single look. Looks alone do not start it: a run that changes nothing
     /// (a rerun, a dry run) is cheaper without a second process on the host.
-    async fn surveyed(
+    async fn batch_stat_answers(
         &self,
         path: &str,
         need: Need,
@@ -43,7 +43,7 @@ impl SshConnection {
                 tracing::trace!(path, "read answered by the prefetch");
                 return Ok(Some(known));
             }
-            ahead.survey_for(&self.privilege, path, need)
+            ahead.batch_stat_for(&self.privilege, path, need)
         };
         let alone = batch.is_none();
         tracing::trace!(path, batch = batch.as_ref().map_or(1, Vec::len), "read fetched");
@@ -52,16 +52,16 @@ impl SshConnection {
         });
         let answers = match self
             .connection
-            .ask_agent(&self.privilege, &agent::survey(&wanted), Start::OnlyIfRunning)
+            .ask_agent(&self.privilege, &agent::batch_stat(&wanted), Start::OnlyIfRunning)
             .await?
         {
-            Some(reply) => agent::surveyed(&wanted, &reply).unwrap_or_default(),
+            Some(reply) => agent::batch_stat_answers(&wanted, &reply).unwrap_or_default(),
             None if alone => return Ok(None),
-            None => shell::survey(self, &wanted).await?,
+            None => shell::batch_stat(self, &wanted).await?,
         };
         let mut ahead = self.connection.prefetch();
         if answers.is_empty() {
-            // This host's tools cannot survey (no GNU `stat --printf`): look one at a time.
+            // This host's tools cannot batch stat (no GNU `stat --printf`): look one at a time.
             ahead.give_up(&self.privilege);
         }
         ahead.learn(&self.privilege, answers);
@@ -139,7 +139,7 @@ impl Connection for SshConnection {
     }
 
     async fn read(&self, path: &str) -> Result<Option<Vec<u8>>, ConnectionError> {
-        match self.surveyed(path, Need::Content).await? {
+        match self.batch_stat_answers(path, Need::Content).await? {
             Some(None) => Ok(None),
             Some(Some((stat, Some(content)))) if stat.kind != FileKind::Directory => {
                 Ok(Some(content))
@@ -153,14 +153,14 @@ impl Connection for SshConnection {
     }
 
     async fn stat(&self, path: &str) -> Result<Option<Stat>, ConnectionError> {
-        match self.surveyed(path, Need::Stat).await? {
+        match self.batch_stat_answers(path, Need::Stat).await? {
             Some(known) => Ok(known.map(|(stat, _)| stat)),
             None => shell::stat(self, path).await,
         }
     }
 
     async fn inspect(&self, path: &str) -> Result<Inspection, ConnectionError> {
-        match self.surveyed(path, Need::Content).await? {
+        match self.batch_stat_answers(path, Need::Content).await? {
             Some(known) => Ok(known),
             None => shell::inspect(self, path).await,
         }

@@ -4,18 +4,18 @@
 
 mod auth;
 mod connection;
+mod direct_ssh;
 mod host_keys;
 pub mod keeper;
-mod link;
-mod pipe;
 mod prefetch;
 mod process_event;
 mod remote_agent;
 mod remote_process;
 mod remote_shell;
+mod remote_streams;
 mod session;
 mod settings;
-mod via;
+mod transport;
 
 pub use connection::SshConnection;
 pub use host_keys::Policy;

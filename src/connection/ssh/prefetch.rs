@@ -1,5 +1,5 @@
 //! A host's coming looks, fetched together: the engine says which paths the next steps will
-//! inspect; the first look that misses fetches them all in one round trip (`shell::survey`).
+//! inspect; the first look that misses fetches them all in one round trip (`shell::batch_stat`).
 //!
 //! Answers stay exact. A change made by one of numarun's own file operations stats the changed
 //! path and the looks to come in the same request, after the change: bytes and link targets
@@ -11,20 +11,20 @@
 use std::collections::HashMap;
 
 use crate::connection::contract::FileKind;
-use crate::connection::file_change::{FileChange, Leaves};
+use crate::connection::file_change::{ExpectedState, FileChange};
 use crate::connection::privilege::Privilege;
 use crate::connection::read_plan::{PlannedRead, ReadPlan};
-use crate::connection::shell::{Inspection, Stats, Surveyed};
+use crate::connection::shell::{BatchStatEntry, Inspection, Stats};
 
-/// Paths one survey fetches at most: one `stat` and one `cat` command line.
+/// Paths one batch stat fetches at most: one `stat` and one `cat` command line.
 const SURVEY_SIZE: usize = 64;
 
 #[derive(Default)]
 pub struct Prefetch {
     /// Per privilege: the looks still to come, in step order.
     upcoming: HashMap<Privilege, Vec<PlannedRead>>,
-    /// Per privilege: what a survey found since the last change it did not follow.
-    known: HashMap<Privilege, HashMap<String, Surveyed>>,
+    /// Per privilege: what a batch stat found since the last change it did not follow.
+    known: HashMap<Privilege, HashMap<String, BatchStatEntry>>,
 }
 
 /// What a look needs from an answer.
@@ -37,7 +37,7 @@ pub enum Need {
 /// What to stat with a change (its path and the looks to come), and what was known before it.
 pub struct Refresh {
     pub paths: Vec<String>,
-    before: HashMap<String, Surveyed>,
+    before: HashMap<String, BatchStatEntry>,
 }
 
 impl Prefetch {
@@ -51,7 +51,7 @@ impl Prefetch {
         self.upcoming.remove(privilege);
     }
 
-    /// The answer, if a survey since the last change holds a complete one. Each look also
+    /// The answer, if a batch stat since the last change holds a complete one. Each look also
     /// moves the queue on: what came before it was not looked at after all.
     pub fn answer(&mut self, privilege: &Privilege, path: &str, need: Need) -> Option<Inspection> {
         if let Some(queue) = self.upcoming.get_mut(privilege)
@@ -69,7 +69,7 @@ impl Prefetch {
         complete.then(|| known.clone())
     }
 
-    /// `first`, then the looks to come, a survey's worth at most; `None` when this privilege
+    /// `first`, then the looks to come, a batch stat's worth at most; `None` when this privilege
     /// looks one at a time.
     fn batch(&self, privilege: &Privilege, first: PlannedRead) -> Option<Vec<PlannedRead>> {
         let queue = self.upcoming.get(privilege)?;
@@ -78,8 +78,8 @@ impl Prefetch {
         Some(std::iter::once(first).chain(rest).collect())
     }
 
-    /// What a survey should fetch with `path`: it and the looks to come, unless nothing is to come.
-    pub fn survey_for(
+    /// What a batch stat should fetch with `path`: it and the looks to come, unless nothing is to come.
+    pub fn batch_stat_for(
         &self,
         privilege: &Privilege,
         path: &str,
@@ -89,7 +89,7 @@ impl Prefetch {
         self.batch(privilege, first).filter(|batch| batch.len() > 1)
     }
 
-    pub fn learn(&mut self, privilege: &Privilege, answers: HashMap<String, Surveyed>) {
+    pub fn learn(&mut self, privilege: &Privilege, answers: HashMap<String, BatchStatEntry>) {
         self.known.insert(privilege.clone(), answers);
     }
 
@@ -113,19 +113,19 @@ impl Prefetch {
         let mut answers = HashMap::new();
         for path in refresh.paths {
             let Some((mut stat, identity)) = stats.get(&path).cloned() else {
-                answers.insert(path, Surveyed { inspection: None, identity: None });
+                answers.insert(path, BatchStatEntry { inspection: None, identity: None });
                 continue;
             };
             let mut content = None;
-            let left = match change.leaves() {
+            let left = match change.expected_state() {
                 _ if path != change.path => false,
-                Leaves::Written(bytes)
+                ExpectedState::Written(bytes)
                     if stat.kind == FileKind::File && stat.size == bytes.len() as u64 =>
                 {
                     content = Some(bytes.to_vec());
                     true
                 }
-                Leaves::LinkTo(target)
+                ExpectedState::LinkTo(target)
                     if stat.kind == FileKind::Symlink && stat.size == target.len() as u64 =>
                 {
                     stat.link_target = Some(target.to_string());
@@ -134,7 +134,7 @@ impl Prefetch {
                 _ => false,
             };
             if !left
-                && let Some(Surveyed {
+                && let Some(BatchStatEntry {
                     inspection: Some((old, old_content)),
                     identity: Some(old_identity),
                 }) = refresh.before.get(&path)
@@ -149,7 +149,7 @@ impl Prefetch {
             }
             answers.insert(
                 path,
-                Surveyed { inspection: Some((stat, content)), identity: Some(identity) },
+                BatchStatEntry { inspection: Some((stat, content)), identity: Some(identity) },
             );
         }
         self.known.insert(privilege.clone(), answers);

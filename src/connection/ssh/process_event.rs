@@ -5,7 +5,7 @@ use russh::{ChannelMsg, ChannelReadHalf};
 
 /// What a remote process did, in the order the host said it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Event {
+pub enum ProcessEvent {
     Stdout(Vec<u8>),
     Stderr(Vec<u8>),
     Exit(u32),
@@ -19,20 +19,22 @@ pub enum Event {
     Gone,
 }
 
-impl Event {
+impl ProcessEvent {
     /// The next event on a channel of a russh session, skipping what no one needs.
-    pub async fn next_on(reader: &mut ChannelReadHalf) -> Event {
+    pub async fn next_on(reader: &mut ChannelReadHalf) -> ProcessEvent {
         loop {
             let event = match reader.wait().await {
-                Some(ChannelMsg::Data { data }) => Event::Stdout(data.to_vec()),
-                Some(ChannelMsg::ExtendedData { data, ext: 1 }) => Event::Stderr(data.to_vec()),
-                Some(ChannelMsg::ExitStatus { exit_status }) => Event::Exit(exit_status),
-                Some(ChannelMsg::ExitSignal { signal_name, .. }) => {
-                    Event::Killed(format!("{signal_name:?}"))
+                Some(ChannelMsg::Data { data }) => ProcessEvent::Stdout(data.to_vec()),
+                Some(ChannelMsg::ExtendedData { data, ext: 1 }) => {
+                    ProcessEvent::Stderr(data.to_vec())
                 }
-                Some(ChannelMsg::Eof) => Event::Eof,
-                Some(ChannelMsg::Close) => Event::Closed,
-                None => Event::Gone,
+                Some(ChannelMsg::ExitStatus { exit_status }) => ProcessEvent::Exit(exit_status),
+                Some(ChannelMsg::ExitSignal { signal_name, .. }) => {
+                    ProcessEvent::Killed(format!("{signal_name:?}"))
+                }
+                Some(ChannelMsg::Eof) => ProcessEvent::Eof,
+                Some(ChannelMsg::Close) => ProcessEvent::Closed,
+                None => ProcessEvent::Gone,
                 Some(_) => continue,
             };
             return event;
@@ -41,7 +43,7 @@ impl Event {
 
     /// The last event a channel gives.
     pub fn is_end(&self) -> bool {
-        matches!(self, Event::Closed | Event::Gone)
+        matches!(self, ProcessEvent::Closed | ProcessEvent::Gone)
     }
 }
 

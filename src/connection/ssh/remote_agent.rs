@@ -1,8 +1,8 @@
 //! The host agent (`connection::agent`) on one channel (a `RemoteProcess`).
 
-use super::pipe::Pipe;
 use super::process_event::ProcessError;
 use super::remote_process::{Incoming, RemoteProcess};
+use super::remote_streams::RemoteStreams;
 use crate::connection::agent::{self, Reply};
 
 pub struct RemoteAgent {
@@ -12,7 +12,10 @@ pub struct RemoteAgent {
 impl RemoteAgent {
     /// Starts the agent with `launcher` (perl, under sudo when escalating); `preamble` is
     /// written first (a sudo password line).
-    pub async fn start(pipe: Pipe, preamble: Option<&[u8]>) -> Result<RemoteAgent, ProcessError> {
+    pub async fn start(
+        pipe: RemoteStreams,
+        preamble: Option<&[u8]>,
+    ) -> Result<RemoteAgent, ProcessError> {
         let mut agent = RemoteAgent { process: RemoteProcess::new(pipe) };
         let hello =
             agent.request(&[preamble.unwrap_or_default(), &agent::greeting()].concat()).await?;

@@ -2,12 +2,12 @@
 //! and the agent. sshd sets up a session and a login shell for every exec (about 8 ms here); a
 //! process that stays open answers each request for the cost of the request alone.
 
-use super::pipe::{Pipe, PipeReader, PipeWriter};
-use super::process_event::{Event, ProcessError};
+use super::process_event::{ProcessError, ProcessEvent};
+use super::remote_streams::{RemoteInput, RemoteOutput, RemoteStreams};
 
 pub struct RemoteProcess {
-    reader: PipeReader,
-    writer: PipeWriter,
+    reader: RemoteOutput,
+    writer: RemoteInput,
 }
 
 /// A reply as its output arrives, until it is whole.
@@ -23,7 +23,7 @@ pub trait Incoming {
 }
 
 impl RemoteProcess {
-    pub fn new(pipe: Pipe) -> RemoteProcess {
+    pub fn new(pipe: RemoteStreams) -> RemoteProcess {
         RemoteProcess { reader: pipe.reader, writer: pipe.writer }
     }
 
@@ -53,13 +53,13 @@ impl RemoteProcess {
                     sent = true;
                 }
                 event = self.reader.next() => match event {
-                    Event::Stdout(data) => reply.stdout(&data)?,
-                    Event::Stderr(data) => reply.stderr().extend_from_slice(&data),
-                    Event::Exit(status) => return Err(ended(&mut reply, format!("exit status {status}"))),
-                    Event::Killed(signal) => return Err(ended(&mut reply, format!("killed by SIG{signal}"))),
+                    ProcessEvent::Stdout(data) => reply.stdout(&data)?,
+                    ProcessEvent::Stderr(data) => reply.stderr().extend_from_slice(&data),
+                    ProcessEvent::Exit(status) => return Err(ended(&mut reply, format!("exit status {status}"))),
+                    ProcessEvent::Killed(signal) => return Err(ended(&mut reply, format!("killed by SIG{signal}"))),
                     // The end of its output comes before how the process ended: wait for that.
-                    Event::Eof => {}
-                    Event::Closed | Event::Gone => return Err(ended(&mut reply, String::new())),
+                    ProcessEvent::Eof => {}
+                    ProcessEvent::Closed | ProcessEvent::Gone => return Err(ended(&mut reply, String::new())),
                 },
             }
         }

@@ -5,9 +5,9 @@
 //! then the shell prints a random marker and the exit code on stdout and the
 //! marker on stderr. Nothing of a request reaches an argument vector.
 
-use super::pipe::Pipe;
 use super::process_event::ProcessError;
 use super::remote_process::{Incoming, RemoteProcess};
+use super::remote_streams::RemoteStreams;
 use crate::connection::contract::{Command, Output, Program, random_token};
 use crate::connection::shell;
 use crate::connection::shell_words::quote as q;
@@ -21,11 +21,14 @@ pub struct RemoteShell {
 impl RemoteShell {
     /// Starts `launcher` (a command line that ends in a shell reading stdin);
     /// `preamble` is written first (a sudo password line).
-    pub async fn start(pipe: Pipe, preamble: Option<&[u8]>) -> Result<RemoteShell, ProcessError> {
+    pub async fn start(
+        pipe: RemoteStreams,
+        preamble: Option<&[u8]>,
+    ) -> Result<RemoteShell, ProcessError> {
         let process = RemoteProcess::new(pipe);
         let mut shell = RemoteShell { process, marker: format!("numarun-{}", random_token()) };
         // A round trip proves the shell (and sudo, if any) is up before real work.
-        let probe = Command { look_only: true, ..Command::argv(["/bin/sh", "-c", ":"]) };
+        let probe = Command { read_only: true, ..Command::argv(["/bin/sh", "-c", ":"]) };
         let input =
             [preamble.unwrap_or_default(), script(&shell.marker, &probe).as_bytes()].concat();
         let probe = shell.process.exchange(&input, Reply::new(&shell.marker)).await?;
@@ -113,7 +116,7 @@ fn script(marker: &str, command: &Command) -> String {
         _ => None,
     };
     let inline =
-        sh_script.is_some() && command.look_only && command.env.is_empty() && command.cwd.is_none();
+        sh_script.is_some() && command.read_only && command.env.is_empty() && command.cwd.is_none();
     match (&command.program, sh_script) {
         (_, Some(script)) => body.push_str(script),
         (Program::Argv(argv), None) => body
@@ -229,7 +232,7 @@ mod tests {
     #[test]
     fn a_look_runs_in_the_shell_itself_and_leaves_it_usable() {
         let look = Command {
-            look_only: true,
+            read_only: true,
             ..Command::argv(["/bin/sh", "-c", "missing() { return 100; }; missing"])
         };
         assert!(script("m-0123", &look).starts_with("{ "), "no subshell for a look");

@@ -7,13 +7,13 @@ use std::time::Duration;
 
 use tokio::sync::{OnceCell, Semaphore};
 
-use super::pipe::Pipe;
 use super::prefetch::Prefetch;
-use super::process_event::{Event, ProcessError};
+use super::process_event::{ProcessError, ProcessEvent};
 use super::remote_agent::RemoteAgent;
 use super::remote_shell::RemoteShell;
+use super::remote_streams::RemoteStreams;
 use super::settings::SshSettings;
-use super::via::Via;
+use super::transport::Transport;
 use crate::connection::agent::{self};
 use crate::connection::contract::{Command, ConnectionError, Output};
 use crate::connection::privilege::{BecomeMethod, Privilege};
@@ -48,7 +48,7 @@ impl Failure {
 /// One host's connection; reopened on demand when it drops.
 pub struct SshSession {
     settings: SshSettings,
-    via: Via,
+    transport: Transport,
     /// Bounds the short-lived exec channels; OpenSSH refuses past `MaxSessions`.
     channels: Semaphore,
     /// One shell per privilege in use, each on its own channel.
@@ -66,7 +66,7 @@ impl SshSession {
     /// Connects and authenticates now, so an unreachable host is known before its first step.
     pub async fn open(settings: SshSettings) -> Result<Arc<SshSession>, ConnectionError> {
         let connection = Arc::new(SshSession {
-            via: Via::new(&settings)?,
+            transport: Transport::new(&settings)?,
             channels: Semaphore::new(settings.max_sessions),
             settings,
             shells: tokio::sync::Mutex::new(HashMap::new()),
@@ -75,7 +75,7 @@ impl SshSession {
             login_is_root: OnceCell::new(),
             prefetch: Mutex::new(Prefetch::default()),
         });
-        connection.via.check().await?;
+        connection.transport.ensure_connected().await?;
         Ok(connection)
     }
 
@@ -89,11 +89,11 @@ impl SshSession {
         what: &str,
         start: impl Future<Output = Result<T, ConnectionError>>,
     ) -> Result<T, ConnectionError> {
-        let limit = self.settings.reach.connect_timeout;
+        let limit = self.settings.ssh_target.connect_timeout;
         match tokio::time::timeout(limit, start).await {
             Ok(started) => started,
-            Err(_) => Err(super::link::unreachable(
-                &self.settings.reach,
+            Err(_) => Err(super::direct_ssh::unreachable(
+                &self.settings.ssh_target,
                 format!("{what} did not answer within {limit:?}"),
             )),
         }
@@ -102,24 +102,24 @@ impl SshSession {
     /// Runs one command line on a channel of its own (for probes before a shell exists), within
     /// the connect timeout: it is one of the first things asked of a host.
     async fn exec(&self, line: &str) -> Result<Output, ConnectionError> {
-        self.via.check().await?;
+        self.transport.ensure_connected().await?;
         self.starting("a probe", self.exec_unbounded(line)).await
     }
 
     async fn exec_unbounded(&self, line: &str) -> Result<Output, ConnectionError> {
         let _slot = self.channels.acquire().await.expect("channel semaphore");
-        let Pipe { mut reader, mut writer } = self.via.start(line).await?;
+        let RemoteStreams { mut reader, mut writer } = self.transport.start(line).await?;
         if let Err(e) = writer.eof().await {
             return Err(self.lost(e).await);
         }
         let mut output = Output { rc: -1, stdout: Vec::new(), stderr: Vec::new() };
         loop {
             match reader.next().await {
-                Event::Stdout(data) => output.stdout.extend_from_slice(&data),
-                Event::Stderr(data) => output.stderr.extend_from_slice(&data),
-                Event::Exit(status) => output.rc = status as i32,
-                Event::Killed(_) | Event::Eof => {}
-                Event::Closed | Event::Gone => break,
+                ProcessEvent::Stdout(data) => output.stdout.extend_from_slice(&data),
+                ProcessEvent::Stderr(data) => output.stderr.extend_from_slice(&data),
+                ProcessEvent::Exit(status) => output.rc = status as i32,
+                ProcessEvent::Killed(_) | ProcessEvent::Eof => {}
+                ProcessEvent::Closed | ProcessEvent::Gone => break,
             }
         }
         Ok(output)
@@ -175,9 +175,9 @@ impl SshSession {
         let (launcher, preamble) = self.launcher(privilege, "/bin/sh").await?;
         tracing::debug!(escalate = privilege.escalate, user = ?privilege.user, "starting the remote shell");
         // Connected first, with its own timeout and retries (a booting VM's sshd restarts).
-        self.via.check().await?;
+        self.transport.ensure_connected().await?;
         let started = self.starting("the remote shell", async {
-            let pipe = self.via.start(&launcher).await?;
+            let pipe = self.transport.start(&launcher).await?;
             Ok(RemoteShell::start(pipe, preamble.as_deref().map(str::as_bytes)).await)
         });
         match started.await? {
@@ -203,9 +203,9 @@ impl SshSession {
         let (launcher, preamble) = self.launcher(privilege, &agent::launcher(perl)).await?;
         tracing::debug!(escalate = privilege.escalate, user = ?privilege.user, "starting the host agent");
         // Connected first, with its own timeout and retries (a booting VM's sshd restarts).
-        self.via.check().await?;
+        self.transport.ensure_connected().await?;
         let started = self.starting("the host agent", async {
-            let pipe = self.via.start(&launcher).await?;
+            let pipe = self.transport.start(&launcher).await?;
             Ok(RemoteAgent::start(pipe, preamble.as_deref().map(str::as_bytes)).await)
         });
         match started.await? {
@@ -272,7 +272,7 @@ impl SshSession {
         privilege: &Privilege,
         command: &Command,
     ) -> Result<Output, ConnectionError> {
-        if !command.look_only {
+        if !command.read_only {
             self.prefetch().forget();
         }
         let mut shells = self.shells.lock().await;
@@ -284,7 +284,7 @@ impl SshSession {
         // The program only: not its words (a `no_log` step's), stdin or environment.
         tracing::trace!(
             program = command.program_name(),
-            look_only = command.look_only,
+            read_only = command.read_only,
             "shell request"
         );
         let outcome = self.bounded(shell.request(command)).await;
@@ -305,7 +305,7 @@ impl SshSession {
     }
 
     async fn lost(&self, error: impl std::fmt::Display) -> ConnectionError {
-        self.via.lost(&self.settings, error).await
+        self.transport.lost(&self.settings, error).await
     }
 
     pub(super) fn prefetch(&self) -> std::sync::MutexGuard<'_, Prefetch> {

@@ -16,7 +16,7 @@ pub struct Endpoint {
 
 #[derive(Debug, Clone)]
 pub struct SshSettings {
-    pub reach: Reach,
+    pub ssh_target: SshTarget,
     pub command_timeout: Option<Duration>,
     pub become_password: Option<String>,
     /// Concurrent channels; OpenSSH refuses beyond `MaxSessions` (10 by default).
@@ -31,7 +31,7 @@ pub struct SshSettings {
 /// What makes a connection: everything two runs must agree on to share one, and nothing
 /// secret (the keeper is sent it).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct Reach {
+pub struct SshTarget {
     pub endpoint: Endpoint,
     /// `ProxyJump`: reach the host through this one (same keys and known_hosts).
     pub jump: Option<Endpoint>,
@@ -126,7 +126,7 @@ impl SshSettings {
         let connect_timeout = seconds("ansible_ssh_timeout")?
             .or(seconds("ansible_timeout")?)
             .unwrap_or(Duration::from_secs(10));
-        let reach = Reach {
+        let ssh_target = SshTarget {
             endpoint,
             jump,
             agent: key_file
@@ -149,7 +149,7 @@ impl SshSettings {
             server_alive: server_alive(&ssh_args, connect_timeout)?,
         };
         Ok(SshSettings {
-            reach,
+            ssh_target,
             command_timeout: seconds("ansible_command_timeout")?,
             become_password: first(&["ansible_become_password", "ansible_become_pass"])
                 .or_else(|| std::env::var("NUMARUN_BECOME_PASSWORD").ok()),

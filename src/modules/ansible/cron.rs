@@ -18,7 +18,7 @@ use crate::modules::host_reader::HostReader;
 use crate::modules::host_writer::HostWriter;
 use crate::modules::probe::{Probe, ReadOnlyProgram};
 use crate::modules::support::attrs::{FileAttrs, Mode};
-use crate::modules::support::content::{self, FileWrite, Wanted};
+use crate::modules::support::content::{self, FileWrite, WantedFile};
 use crate::modules::support::lines;
 use crate::modules::support::lines::Presence;
 use crate::yaml::Node;
@@ -154,7 +154,11 @@ impl Cron {
         })
     }
 
-    async fn file_wanted(&self, host: &HostReader<'_>, path: &str) -> Result<Wanted, ModuleError> {
+    async fn file_wanted(
+        &self,
+        host: &HostReader<'_>,
+        path: &str,
+    ) -> Result<WantedFile, ModuleError> {
         content::edit(host, path, self.state == Presence::Present, true, |text| Ok(self.edit(text)))
             .await
     }

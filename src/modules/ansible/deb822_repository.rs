@@ -16,7 +16,7 @@ use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::host_writer::HostWriter;
 use crate::modules::support::attrs::{FileAttrs, Mode};
-use crate::modules::support::content::{self, FileWrite, Wanted};
+use crate::modules::support::content::{self, FileWrite, WantedFile};
 use crate::modules::support::lines::Presence;
 use crate::yaml::Node;
 
@@ -183,7 +183,7 @@ impl Module for Deb822Repository {
             return Ok(Check::Change(change, Deb822Plan::Remove(present)));
         }
         let (stat, before) = content::current(host, &path).await?;
-        let wanted = Wanted {
+        let wanted = WantedFile {
             path,
             stat,
             before,

@@ -15,7 +15,7 @@ use crate::modules::host_writer::HostWriter;
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Fetch {
+pub struct FetchModule {
     src: String,
     dest: String,
     #[serde(default)]
@@ -37,7 +37,7 @@ pub struct Fetched {
     content: Vec<u8>,
 }
 
-impl Fetch {
+impl FetchModule {
     /// Where the file goes on the controller, as Ansible's fetch works it out.
     fn destination(&self, host: &HostReader<'_>) -> Result<std::path::PathBuf, ModuleError> {
         let var = |name: &str| -> Result<String, ModuleError> {
@@ -69,13 +69,13 @@ impl Fetch {
     }
 }
 
-impl Action for Fetch {
+impl Action for FetchModule {
     const NAME: &'static str = "fetch";
     const DOC: &'static ModuleDoc = &DOC;
 }
 
 #[async_trait]
-impl Module for Fetch {
+impl Module for FetchModule {
     type Plan = Fetched;
 
     async fn check(&self, host: &HostReader<'_>) -> Result<Check<Fetched>, ModuleError> {

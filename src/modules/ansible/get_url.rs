@@ -17,7 +17,7 @@ use crate::modules::host_reader::HostReader;
 use crate::modules::host_writer::HostWriter;
 use crate::modules::probe::{Digest, Probe};
 use crate::modules::support::attrs::{FileAttrs, Mode, differences, keep_existing};
-use crate::modules::support::curl::Request;
+use crate::modules::support::curl::HttpRequest;
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -55,14 +55,14 @@ fn yes() -> bool {
 
 /// What apply does: download (and check), or only set the attributes.
 #[derive(Debug)]
-pub struct Fetch {
+pub struct GetUrlPlan {
     download: bool,
     attrs: Attrs,
 }
 
 impl GetUrl {
-    fn request(&self) -> Request {
-        Request {
+    fn request(&self) -> HttpRequest {
+        HttpRequest {
             url: self.url.clone(),
             headers: self.headers.clone(),
             credentials: self
@@ -72,7 +72,7 @@ impl GetUrl {
             timeout_secs: self.timeout,
             follow_redirects: true,
             validate_certs: self.validate_certs,
-            ..Request::default()
+            ..HttpRequest::default()
         }
     }
 
@@ -120,16 +120,16 @@ impl Action for GetUrl {
 
 #[async_trait]
 impl Module for GetUrl {
-    type Plan = Fetch;
+    type Plan = GetUrlPlan;
 
-    async fn check(&self, host: &HostReader<'_>) -> Result<Check<Fetch>, ModuleError> {
+    async fn check(&self, host: &HostReader<'_>) -> Result<Check<GetUrlPlan>, ModuleError> {
         let expected = self.expected()?;
         let stat = host.stat(&self.dest).await?;
         let attrs = self.attrs().resolve(host, stat.as_ref(), false).await?;
         let download = |why: &str| {
             Ok(Check::Change(
                 Change::new(format!("download {} to {} ({why})", self.url, self.dest)),
-                Fetch { download: true, attrs: keep_existing(attrs, stat.as_ref()) },
+                GetUrlPlan { download: true, attrs: keep_existing(attrs, stat.as_ref()) },
             ))
         };
         let Some(stat) = &stat else { return download("not there") };
@@ -157,18 +157,18 @@ impl Module for GetUrl {
         }
         Ok(Check::Change(
             Change::new(format!("{}: {}", self.dest, changes.join(", "))),
-            Fetch { download: false, attrs },
+            GetUrlPlan { download: false, attrs },
         ))
     }
 
-    async fn apply(&self, plan: Fetch, host: &HostWriter<'_>) -> Result<Outcome, ModuleError> {
+    async fn apply(&self, plan: GetUrlPlan, host: &HostWriter<'_>) -> Result<Outcome, ModuleError> {
         if plan.download {
             let partial = format!("{}.numarun-partial", self.dest);
             let fetched = host.run(self.request().command(["-f", "-o", partial.as_str()])).await?;
             if fetched.rc != 0 {
                 let _ = host.remove(&partial).await;
                 return Err(ModuleError::failed(format!(
-                    "Request failed: {}",
+                    "HttpRequest failed: {}",
                     fetched.stderr_text().trim()
                 )));
             }

@@ -4,7 +4,7 @@
 use serde::Deserialize;
 
 use crate::diag::Diag;
-use crate::modules::action::{Action, EngineAction, EngineStep};
+use crate::modules::action::{Action, EngineAction, EngineTask};
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::yaml::Node;
 
@@ -16,7 +16,7 @@ impl Action for IncludeRole {
     const DOC: &'static ModuleDoc = &DOC;
 }
 
-impl EngineStep for IncludeRole {
+impl EngineTask for IncludeRole {
     const STEP: EngineAction = EngineAction::IncludeRole;
 
     fn validate(&self, args: &Node) -> Result<(), Diag> {

@@ -4,7 +4,7 @@
 use serde::Deserialize;
 
 use crate::diag::Diag;
-use crate::modules::action::{Action, EngineAction, EngineStep};
+use crate::modules::action::{Action, EngineAction, EngineTask};
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::yaml::Node;
 
@@ -26,7 +26,7 @@ impl Action for IncludeTasks {
     const DOC: &'static ModuleDoc = &DOC;
 }
 
-impl EngineStep for IncludeTasks {
+impl EngineTask for IncludeTasks {
     const STEP: EngineAction = EngineAction::IncludeTasks;
 
     fn validate(&self, args: &Node) -> Result<(), Diag> {

@@ -36,7 +36,7 @@ pub struct IncludeVars {
     depth: usize,
     #[serde(default)]
     ignore_unknown_extensions: bool,
-    /// Kept for Ansible's playbooks; the variables are the host's either way.
+    /// KeeperClient for Ansible's playbooks; the variables are the host's either way.
     #[allow(dead_code)]
     hash_behaviour: Option<String>,
 }

@@ -16,7 +16,7 @@ use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::probe::{NO_ARGUMENTS, Probe, scripts};
 use crate::modules::support::attrs::FileAttrs;
-use crate::modules::support::content::{self, ManagedFile, Wanted};
+use crate::modules::support::content::{self, ManagedFile, WantedFile};
 use crate::modules::support::lines::{Presence, rejoin};
 use crate::yaml::Node;
 
@@ -147,7 +147,7 @@ impl ManagedFile for KnownHosts {
         FileAttrs::default()
     }
 
-    async fn wanted(&self, host: &HostReader<'_>) -> Result<Wanted, ModuleError> {
+    async fn wanted(&self, host: &HostReader<'_>) -> Result<WantedFile, ModuleError> {
         // `~` is the connection user's home on the host.
         let path = match self.path.strip_prefix("~/") {
             Some(rest) => {
@@ -162,7 +162,7 @@ impl ManagedFile for KnownHosts {
             (None, Presence::Absent) => None,
             _ => Some(self.edited(&text)?.into_bytes()),
         };
-        Ok(Wanted { path, stat, before, desired, make_parents: true })
+        Ok(WantedFile { path, stat, before, desired, make_parents: true })
     }
 
     fn validate(&self, args: &Node) -> Result<(), Diag> {

@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-use crate::modules::action::{Action, EngineAction, EngineStep};
+use crate::modules::action::{Action, EngineAction, EngineTask};
 use crate::modules::doc::{CheckMode, ModuleDoc};
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -39,7 +39,7 @@ impl Action for Meta {
     const DOC: &'static ModuleDoc = &DOC;
 }
 
-impl EngineStep for Meta {
+impl EngineTask for Meta {
     const STEP: EngineAction = EngineAction::Meta;
 }
 

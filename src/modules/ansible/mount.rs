@@ -15,7 +15,7 @@ use crate::modules::host_reader::HostReader;
 use crate::modules::host_writer::HostWriter;
 use crate::modules::probe::{Probe, ReadOnlyProgram};
 use crate::modules::support::attrs::{FileAttrs, Mode};
-use crate::modules::support::content::{self, FileWrite, Wanted};
+use crate::modules::support::content::{self, FileWrite, WantedFile};
 use crate::modules::support::lines;
 use crate::yaml::Node;
 
@@ -115,7 +115,7 @@ impl Mount {
         lines::rejoin(text, &kept)
     }
 
-    async fn fstab_wanted(&self, host: &HostReader<'_>) -> Result<Wanted, ModuleError> {
+    async fn fstab_wanted(&self, host: &HostReader<'_>) -> Result<WantedFile, ModuleError> {
         content::edit(host, &self.fstab, self.in_fstab(), true, |text| Ok(self.edit(text))).await
     }
 

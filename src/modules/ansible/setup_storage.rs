@@ -1,4 +1,4 @@
-//! `setup`'s storage facts: `ansible_mounts` and `ansible_devices`, from the survey's sections.
+//! `setup`'s storage facts: `ansible_mounts` and `ansible_devices`, from the facts script's sections.
 
 use serde_json::{Map, Value, json};
 

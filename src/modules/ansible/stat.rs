@@ -17,7 +17,7 @@ use crate::modules::support::stat_fields::{NUMBERS, mode_fields, number_fields};
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Stat {
+pub struct StatModule {
     #[serde(alias = "dest", alias = "name")]
     #[schemars(extend("x-aliases" = ["dest", "name"]))]
     path: String,
@@ -40,13 +40,13 @@ fn yes() -> bool {
     true
 }
 
-impl Action for Stat {
+impl Action for StatModule {
     const NAME: &'static str = "stat";
     const DOC: &'static ModuleDoc = &DOC;
 }
 
 #[async_trait]
-impl Module for Stat {
+impl Module for StatModule {
     type Plan = ();
 
     async fn check(&self, host: &HostReader<'_>) -> Result<Check<()>, ModuleError> {
@@ -64,7 +64,7 @@ impl Module for Stat {
 }
 
 /// The probe's lines as Ansible's `stat` result.
-fn read_probe(path: &str, text: &str, asked: &Stat) -> Value {
+fn read_probe(path: &str, text: &str, asked: &StatModule) -> Value {
     let fields: Vec<(&str, &str)> = text.lines().filter_map(|l| l.split_once('=')).collect();
     let field = |key: &str| fields.iter().find(|(k, _)| *k == key).map(|(_, v)| *v);
     if field("exists") == Some("0") {

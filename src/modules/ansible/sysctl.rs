@@ -13,7 +13,7 @@ use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::host_writer::HostWriter;
 use crate::modules::support::attrs::FileAttrs;
-use crate::modules::support::content::{self, FileWrite, Wanted};
+use crate::modules::support::content::{self, FileWrite, WantedFile};
 use crate::modules::support::lines;
 use crate::modules::support::lines::Presence;
 use crate::yaml::Node;
@@ -86,7 +86,7 @@ impl Sysctl {
         lines::rejoin(text, &lines)
     }
 
-    async fn file_wanted(&self, host: &HostReader<'_>) -> Result<Wanted, ModuleError> {
+    async fn file_wanted(&self, host: &HostReader<'_>) -> Result<WantedFile, ModuleError> {
         content::edit(host, &self.sysctl_file, self.state == Presence::Present, true, |text| {
             Ok(self.edit(text))
         })

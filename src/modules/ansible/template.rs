@@ -9,7 +9,7 @@ use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::support::attrs::{FileAttrs, Mode};
-use crate::modules::support::content::{self, ManagedFile, Wanted};
+use crate::modules::support::content::{self, ManagedFile, WantedFile};
 use crate::modules::support::safe_write::Safety;
 use crate::template::Whitespace;
 use crate::yaml::Node;
@@ -101,7 +101,7 @@ impl ManagedFile for TemplateModule {
         FileAttrs { mode: self.mode.clone(), owner: self.owner.clone(), group: self.group.clone() }
     }
 
-    async fn wanted(&self, host: &HostReader<'_>) -> Result<Wanted, ModuleError> {
+    async fn wanted(&self, host: &HostReader<'_>) -> Result<WantedFile, ModuleError> {
         let source = host.find_source(&self.src, "templates")?;
         let text = crate::text_file::read(&source)?;
         let whitespace =
@@ -113,7 +113,7 @@ impl ManagedFile for TemplateModule {
         }
         .into_bytes();
         let (stat, before) = content::current(host, &self.dest).await?;
-        Ok(Wanted {
+        Ok(WantedFile {
             path: self.dest.clone(),
             stat,
             before,

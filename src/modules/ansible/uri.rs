@@ -18,7 +18,7 @@ use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::host_writer::HostWriter;
 use crate::modules::probe::Probe;
-use crate::modules::support::curl::{Request, WRITE_OUT, written_out};
+use crate::modules::support::curl::{HttpRequest, WRITE_OUT, written_out};
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -94,7 +94,7 @@ impl Uri {
         matches!(self.method.to_ascii_uppercase().as_str(), "GET" | "HEAD")
     }
 
-    fn request(&self) -> Result<(Request, Option<String>), ModuleError> {
+    fn request(&self) -> Result<(HttpRequest, Option<String>), ModuleError> {
         let mut headers = self.headers.clone();
         let has = |h: &BTreeMap<String, String>, name: &str| {
             h.keys().any(|k| k.eq_ignore_ascii_case(name))
@@ -128,7 +128,7 @@ impl Uri {
             Redirects::Safe => self.looks_only(),
             Redirects::None => false,
         };
-        let request = Request {
+        let request = HttpRequest {
             url: self.url.clone(),
             method: Some(self.method.to_ascii_uppercase()),
             headers,
@@ -174,7 +174,7 @@ impl Uri {
     fn outcome(&self, output: &Output) -> Result<Outcome, ModuleError> {
         if output.rc != 0 {
             return Err(ModuleError::failed(format!(
-                "Status code was -1 and not {:?}: Request failed: {}",
+                "Status code was -1 and not {:?}: HttpRequest failed: {}",
                 self.status_code.as_slice(),
                 output.stderr_text().trim()
             )));

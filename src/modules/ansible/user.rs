@@ -14,7 +14,7 @@ use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::host_writer::HostWriter;
-use crate::modules::support::accounts::{self, Account, Group};
+use crate::modules::support::accounts::{self, Account, GroupLine};
 use crate::modules::support::lines::Presence;
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -81,18 +81,18 @@ impl User {
         Some(names.into_iter().filter(|g| !g.is_empty()).collect())
     }
 
-    fn check_groups_exist(&self, groups: &[Group]) -> Result<(), ModuleError> {
+    fn check_groups_exist(&self, groups: &[GroupLine]) -> Result<(), ModuleError> {
         let wanted = self.wanted_groups().unwrap_or_default();
         for name in self.group.iter().chain(&wanted) {
             if !groups.iter().any(|g| &g.name == name) {
                 // Often a step before makes it: a dry run cannot know, a real run fails.
-                return Err(ModuleError::NotYet(format!("Group {name} does not exist")));
+                return Err(ModuleError::NotYet(format!("GroupLine {name} does not exist")));
             }
         }
         Ok(())
     }
 
-    fn create(&self, groups: &[Group]) -> Vec<String> {
+    fn create(&self, groups: &[GroupLine]) -> Vec<String> {
         let mut argv = vec!["useradd".to_string()];
         let mut push = |flag: &str, value: &str| argv.extend([flag.to_string(), value.to_string()]);
         if let Some(uid) = self.uid {
@@ -125,7 +125,7 @@ impl User {
     }
 
     /// usermod's arguments for what differs; `None` when nothing does.
-    fn modify(&self, account: &Account, groups: &[Group]) -> Option<Vec<String>> {
+    fn modify(&self, account: &Account, groups: &[GroupLine]) -> Option<Vec<String>> {
         let mut argv = vec!["usermod".to_string()];
         if let Some(uid) = self.uid.filter(|uid| *uid != account.uid) {
             argv.extend(["-u".into(), uid.to_string()]);

@@ -56,7 +56,7 @@ fn yes() -> bool {
 }
 
 /// What a check found, and so what an apply does.
-pub struct Wanted {
+pub struct WantedDomain {
     define: Option<String>,
     start: bool,
     autostart: bool,
@@ -102,13 +102,13 @@ impl LibvirtDomain {
         &self,
         host: &HostReader<'_>,
         hypervisor: &HypervisorView,
-    ) -> Result<Wanted, ModuleError> {
+    ) -> Result<WantedDomain, ModuleError> {
         let name = self.name.clone();
         let current: Option<DomainView> = hypervisor
             .read(move |libvirt| libvirt.domain(&name))
             .await
             .map_err(ModuleError::failed)?;
-        let mut wanted = Wanted {
+        let mut wanted = WantedDomain {
             define: None,
             start: false,
             autostart: false,
@@ -208,7 +208,7 @@ impl Action for LibvirtDomain {
 #[async_trait]
 impl Module for LibvirtDomain {
     /// What the check found to do: define, start, set autostart, remove.
-    type Plan = Wanted;
+    type Plan = WantedDomain;
 
     async fn check(&self, host: &HostReader<'_>) -> Result<Check<Self::Plan>, ModuleError> {
         let hypervisor = hypervisor::connect(host, &self.uri).await?;
@@ -226,11 +226,16 @@ impl Module for LibvirtDomain {
         Ok(Check::Change(change, wanted))
     }
 
-    async fn apply(&self, wanted: Wanted, host: &HostWriter<'_>) -> Result<Outcome, ModuleError> {
+    async fn apply(
+        &self,
+        wanted: WantedDomain,
+        host: &HostWriter<'_>,
+    ) -> Result<Outcome, ModuleError> {
         let hypervisor = hypervisor::connect_to_change(host, &self.uri).await?;
         let name = self.name.clone();
         let autostart = self.autostart;
-        let Wanted { define, start, autostart: set_autostart, remove, restart_for, .. } = wanted;
+        let WantedDomain { define, start, autostart: set_autostart, remove, restart_for, .. } =
+            wanted;
         hypervisor
             .call(move |conn| {
                 if remove {

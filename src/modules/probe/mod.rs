@@ -201,7 +201,7 @@ impl Probe {
     }
 
     fn of(mut command: Command) -> Probe {
-        command.look_only = true;
+        command.read_only = true;
         Probe { command }
     }
 

@@ -17,7 +17,7 @@ pub struct Account {
 
 /// A line of `/etc/group`.
 #[derive(Debug, Clone)]
-pub struct Group {
+pub struct GroupLine {
     pub name: String,
     pub gid: u32,
     pub members: Vec<String>,
@@ -52,10 +52,10 @@ pub async fn accounts(host: &HostReader<'_>) -> Result<Vec<Account>, ModuleError
 }
 
 /// Every group of `/etc/group`.
-pub async fn groups(host: &HostReader<'_>) -> Result<Vec<Group>, ModuleError> {
+pub async fn groups(host: &HostReader<'_>) -> Result<Vec<GroupLine>, ModuleError> {
     Ok(records(&read_text(host, "/etc/group").await?)
         .filter(|f| f.len() >= 4)
-        .map(|f| Group {
+        .map(|f| GroupLine {
             name: f[0].into(),
             gid: f[2].parse().unwrap_or(u32::MAX),
             members: f[3].split(',').filter(|m| !m.is_empty()).map(str::to_string).collect(),

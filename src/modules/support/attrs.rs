@@ -166,7 +166,7 @@ pub fn differences(wanted: &Attrs, stat: &Stat) -> Vec<String> {
     changes
 }
 
-/// Wanted attributes, falling back to what an existing file has, so that
+/// WantedFile attributes, falling back to what an existing file has, so that
 /// replacing a file atomically keeps its mode and owner.
 pub fn keep_existing(wanted: Attrs, stat: Option<&Stat>) -> Attrs {
     match stat {

@@ -1,7 +1,7 @@
 //! The one home of "this path should hold these bytes with these attributes",
 //! shared by copy, template, lineinfile, blockinfile, sysctl, cron and mount.
 //!
-//! A check reads the file into a `Wanted` (what is there, what should be), decides, and hands
+//! A check reads the file into a `WantedFile` (what is there, what should be), decides, and hands
 //! apply a `FileWrite`: the bytes, the attributes already resolved, and whether a folder must be
 //! made first. Apply writes it without reading the file again.
 
@@ -19,7 +19,7 @@ use crate::modules::support::safe_write::Safety;
 use crate::yaml::Node;
 
 /// What a file module wants: the bytes `path` should hold, beside what it holds now.
-pub struct Wanted {
+pub struct WantedFile {
     pub path: String,
     /// What is there now, if anything.
     pub stat: Option<Stat>,
@@ -48,7 +48,7 @@ pub struct FileWrite {
 #[async_trait]
 pub trait ManagedFile: Send + Sync + std::fmt::Debug + 'static {
     fn attrs(&self) -> FileAttrs;
-    async fn wanted(&self, host: &HostReader<'_>) -> Result<Wanted, ModuleError>;
+    async fn wanted(&self, host: &HostReader<'_>) -> Result<WantedFile, ModuleError>;
     /// The file, when it is known before `wanted` reads.
     fn managed_path(&self) -> Option<&str> {
         None
@@ -95,7 +95,7 @@ impl<T: EditedInPlace> ManagedFile for T {
         self.file_attrs()
     }
 
-    async fn wanted(&self, host: &HostReader<'_>) -> Result<Wanted, ModuleError> {
+    async fn wanted(&self, host: &HostReader<'_>) -> Result<WantedFile, ModuleError> {
         edit(host, self.path(), self.present(), self.create(), |text| self.edit(text)).await
     }
 
@@ -180,7 +180,7 @@ pub async fn edit(
     present: bool,
     create: bool,
     edit: impl FnOnce(&str) -> Result<String, ModuleError>,
-) -> Result<Wanted, ModuleError> {
+) -> Result<WantedFile, ModuleError> {
     let (stat, before) = current(host, path).await?;
     let desired = match (&before, present) {
         (None, false) => None,
@@ -193,13 +193,13 @@ pub async fn edit(
         }
         (before, _) => Some(edit(&super::lines::as_text(path, before.as_deref())?)?.into_bytes()),
     };
-    Ok(Wanted { path: path.to_string(), stat, before, desired, make_parents: create })
+    Ok(WantedFile { path: path.to_string(), stat, before, desired, make_parents: create })
 }
 
 /// Would writing what is wanted change anything, and what; the write that would, as the plan.
 pub async fn check(
     host: &HostReader<'_>,
-    wanted: &Wanted,
+    wanted: &WantedFile,
     attrs: &FileAttrs,
 ) -> Result<Check<FileWrite>, ModuleError> {
     let Some(desired) = wanted.desired.as_deref() else { return Ok(Check::Ok(Outcome::default())) };

@@ -9,7 +9,7 @@ use crate::modules::probe::{Probe, ReadOnlyProgram, scripts};
 
 /// One request.
 #[derive(Debug, Clone, Default)]
-pub struct Request {
+pub struct HttpRequest {
     pub url: String,
     pub method: Option<String>,
     pub headers: BTreeMap<String, String>,
@@ -28,7 +28,7 @@ fn quoted(value: &str) -> String {
     format!("\"{escaped}\"")
 }
 
-impl Request {
+impl HttpRequest {
     /// curl's config for this request, for its standard input.
     pub fn config(&self) -> String {
         let mut lines = vec![format!("url = {}", quoted(&self.url))];
@@ -64,7 +64,7 @@ impl Request {
     }
 }
 
-impl Request {
+impl HttpRequest {
     /// A GET or HEAD for a check: `curl -K -` as a probe, the config on stdin.
     pub fn probe<S: Into<String>>(&self, args: impl IntoIterator<Item = S>) -> Probe {
         Probe::program(ReadOnlyProgram::CurlGet, args).stdin(self.config().into_bytes())

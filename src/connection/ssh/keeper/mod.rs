@@ -3,7 +3,7 @@
 //! `-o ControlPersist=60s` in the ssh arguments; off by default.
 //!
 //! A run reaches it over a Unix socket in a directory only the user can enter (and the keeper
-//! checks the peer's uid). One stream per remote process: the run sends a `Request`, the keeper
+//! checks the peer's uid). One stream per remote process: the run sends a `KeeperRequest`, the keeper
 //! starts the process on its connection to that host and relays stdin one way and the
 //! process's events the other. Secrets such as a sudo password travel on that stdin, as they do
 //! over a connection of the run's own. The keeper leaves once no run has used it for the
@@ -11,7 +11,7 @@
 //!
 //! Frames: a tag byte, the body's length (4 bytes, big endian), the body.
 
-pub mod kept;
+pub mod client;
 pub mod serve;
 
 use std::path::PathBuf;
@@ -20,14 +20,14 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
-use super::process_event::Event;
-use super::settings::Reach;
+use super::process_event::ProcessEvent;
+use super::settings::SshTarget;
 use crate::connection::contract::ConnectionError;
 
 /// What a stream is for: check that the host is reachable (`command: None`), or start a process.
 #[derive(Serialize, Deserialize)]
-pub struct Request {
-    pub reach: Reach,
+pub struct KeeperRequest {
+    pub ssh_target: SshTarget,
     pub persist: Duration,
     pub command: Option<String>,
 }
@@ -89,28 +89,28 @@ pub async fn read_frame(
     }
 }
 
-impl Event {
+impl ProcessEvent {
     fn into_frame(self) -> (u8, Vec<u8>) {
         match self {
-            Event::Stdout(data) => (tag::STDOUT, data),
-            Event::Stderr(data) => (tag::STDERR, data),
-            Event::Exit(status) => (tag::EXIT, status.to_be_bytes().to_vec()),
-            Event::Killed(signal) => (tag::KILLED, signal.into_bytes()),
-            Event::Eof => (tag::EOF, Vec::new()),
-            Event::Closed => (tag::CLOSED, Vec::new()),
-            Event::Gone => (tag::GONE, Vec::new()),
+            ProcessEvent::Stdout(data) => (tag::STDOUT, data),
+            ProcessEvent::Stderr(data) => (tag::STDERR, data),
+            ProcessEvent::Exit(status) => (tag::EXIT, status.to_be_bytes().to_vec()),
+            ProcessEvent::Killed(signal) => (tag::KILLED, signal.into_bytes()),
+            ProcessEvent::Eof => (tag::EOF, Vec::new()),
+            ProcessEvent::Closed => (tag::CLOSED, Vec::new()),
+            ProcessEvent::Gone => (tag::GONE, Vec::new()),
         }
     }
 
-    fn from_frame(tag: u8, body: Vec<u8>) -> Option<Event> {
+    fn from_frame(tag: u8, body: Vec<u8>) -> Option<ProcessEvent> {
         Some(match tag {
-            tag::STDOUT => Event::Stdout(body),
-            tag::STDERR => Event::Stderr(body),
-            tag::EXIT => Event::Exit(u32::from_be_bytes(body.try_into().ok()?)),
-            tag::KILLED => Event::Killed(String::from_utf8_lossy(&body).into_owned()),
-            tag::EOF => Event::Eof,
-            tag::CLOSED => Event::Closed,
-            tag::GONE => Event::Gone,
+            tag::STDOUT => ProcessEvent::Stdout(body),
+            tag::STDERR => ProcessEvent::Stderr(body),
+            tag::EXIT => ProcessEvent::Exit(u32::from_be_bytes(body.try_into().ok()?)),
+            tag::KILLED => ProcessEvent::Killed(String::from_utf8_lossy(&body).into_owned()),
+            tag::EOF => ProcessEvent::Eof,
+            tag::CLOSED => ProcessEvent::Closed,
+            tag::GONE => ProcessEvent::Gone,
             _ => return None,
         })
     }
@@ -204,17 +204,17 @@ mod tests {
     #[test]
     fn events_and_failures_survive_the_wire() {
         let events = [
-            Event::Stdout(b"out".to_vec()),
-            Event::Stderr(vec![]),
-            Event::Exit(3),
-            Event::Killed("KILL".into()),
-            Event::Eof,
-            Event::Closed,
-            Event::Gone,
+            ProcessEvent::Stdout(b"out".to_vec()),
+            ProcessEvent::Stderr(vec![]),
+            ProcessEvent::Exit(3),
+            ProcessEvent::Killed("KILL".into()),
+            ProcessEvent::Eof,
+            ProcessEvent::Closed,
+            ProcessEvent::Gone,
         ];
         for event in events {
             let (tag, body) = event.clone().into_frame();
-            assert_eq!(Event::from_frame(tag, body), Some(event));
+            assert_eq!(ProcessEvent::from_frame(tag, body), Some(event));
         }
         let lost = failure_of(&failure_body(&ConnectionError::Unreachable(
             "root@h:22: connection lost".into(),

@@ -12,10 +12,10 @@ use russh::{ChannelReadHalf, ChannelWriteHalf};
 use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{UnixListener, UnixStream};
 
-use super::{Request, failure_body, read_frame, tag, write_frame};
-use crate::connection::ssh::link::Link;
-use crate::connection::ssh::process_event::Event;
-use crate::connection::ssh::settings::Reach;
+use super::{KeeperRequest, failure_body, read_frame, tag, write_frame};
+use crate::connection::ssh::direct_ssh::DirectSsh;
+use crate::connection::ssh::process_event::ProcessEvent;
+use crate::connection::ssh::settings::SshTarget;
 
 /// What the keeper prints once it listens; the run that started it waits for this line.
 pub const LISTENING: &str = "listening";
@@ -75,7 +75,7 @@ fn allow_all_descriptors() {
 
 struct Keeper {
     /// Connections by everything that makes one.
-    links: Mutex<HashMap<Reach, Arc<Link>>>,
+    links: Mutex<HashMap<SshTarget, Arc<DirectSsh>>>,
     state: Mutex<Idle>,
 }
 
@@ -87,10 +87,12 @@ struct Idle {
 }
 
 impl Keeper {
-    fn link(&self, reach: Reach) -> Arc<Link> {
+    fn link(&self, ssh_target: SshTarget) -> Arc<DirectSsh> {
         let mut links = self.links.lock().expect("links lock");
         Arc::clone(
-            links.entry(reach).or_insert_with_key(|reach| Arc::new(Link::new(reach.clone()))),
+            links
+                .entry(ssh_target)
+                .or_insert_with_key(|ssh_target| Arc::new(DirectSsh::new(ssh_target.clone()))),
         )
     }
 
@@ -159,13 +161,13 @@ async fn answer(keeper: &Keeper, stream: UnixStream) -> std::io::Result<()> {
     let Some((tag::REQUEST, body)) = read_frame(&mut from, &mut buffer).await? else {
         return Ok(());
     };
-    let request: Request = serde_json::from_slice(&body).map_err(std::io::Error::other)?;
+    let request: KeeperRequest = serde_json::from_slice(&body).map_err(std::io::Error::other)?;
     keeper.update(|state| state.persist = state.persist.max(Some(request.persist)));
-    let endpoint = &request.reach.endpoint;
+    let endpoint = &request.ssh_target.endpoint;
     tracing::debug!(host = %endpoint.address, port = endpoint.port, user = %endpoint.user, starts = request.command.is_some(), "request");
-    let link = keeper.link(request.reach);
+    let link = keeper.link(request.ssh_target);
     let started = match &request.command {
-        None => link.check().await.map(|()| None),
+        None => link.ensure_connected().await.map(|()| None),
         Some(line) => link.start(line).await.map(Some),
     };
     match started {
@@ -204,7 +206,7 @@ async fn relay(
     };
     let relaying = async {
         loop {
-            let event = Event::next_on(&mut reader).await;
+            let event = ProcessEvent::next_on(&mut reader).await;
             let end = event.is_end();
             let (tag, body) = event.into_frame();
             if write_frame(&mut to, tag, &body).await.is_err() || end {

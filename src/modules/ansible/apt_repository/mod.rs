@@ -3,6 +3,8 @@
 //! then APT's lists refreshed; a refresh that fails puts the files back and fails the step.
 //! PPAs (`ppa:…`) are refused: their keys and addresses come from Launchpad over the network.
 
+mod sources;
+
 use async_trait::async_trait;
 use minijinja::Value;
 use serde::Deserialize;
@@ -17,12 +19,10 @@ use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::host_writer::HostWriter;
 use crate::modules::probe::{Probe, scripts};
-use crate::modules::support::apt_sources::{
-    SourceLine, parse_file, render_file, suggested_file_name,
-};
 use crate::modules::support::attrs::Mode;
 use crate::modules::support::lines::Presence;
 use crate::yaml::Node;
+use sources::{SourceLine, parse_file, render_file, suggested_file_name};
 
 const MAIN_LIST: &str = "/etc/apt/sources.list";
 const PARTS: &str = "/etc/apt/sources.list.d";

@@ -1,5 +1,7 @@
 //! `copy`: a file with given content, a copy of a controller-side file or of a host file, or a
-//! copy of a folder, the controller's or the host's (`support::folder_copy`).
+//! copy of a folder, the controller's or the host's (`folder.rs`).
+
+mod folder;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -18,11 +20,11 @@ use crate::modules::host_reader::HostReader;
 use crate::modules::host_writer::HostWriter;
 use crate::modules::probe::{Probe, scripts};
 use crate::modules::support::attrs::{FileAttrs, Mode};
-use crate::modules::support::content::{self, FileWrite, Wanted};
+use crate::modules::support::content::{self, FileWrite, WantedFile};
 use crate::modules::support::digest::sha1_hex;
-use crate::modules::support::folder_copy::{self, Entry, FolderCopy, FolderPlan};
 use crate::modules::support::safe_write::Safety;
 use crate::yaml::Node;
+use folder::{FolderCopy, FolderEntry, FolderPlan};
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -92,7 +94,7 @@ impl CopyModule {
         host.find_source_folder(src.trim_end_matches('/'), "files").ok().filter(|p| p.is_dir())
     }
 
-    async fn wanted(&self, host: &HostReader<'_>) -> Result<Wanted, ModuleError> {
+    async fn wanted(&self, host: &HostReader<'_>) -> Result<WantedFile, ModuleError> {
         let (desired, name) = match (&self.content, &self.src) {
             (Some(content), _) => (content.clone().into_bytes(), None),
             (None, Some(src)) if self.remote_src => {
@@ -127,7 +129,7 @@ impl CopyModule {
         };
         let (stat, before) = content::current(host, &path).await?;
         let desired = (before.is_none() || self.force).then_some(desired);
-        Ok(Wanted { path, stat, before, desired, make_parents: false })
+        Ok(WantedFile { path, stat, before, desired, make_parents: false })
     }
 
     /// A folder copy's check: into `dest` (`src/`), or into `dest/NAME` (`src`), from the
@@ -146,7 +148,7 @@ impl CopyModule {
             _ => self.dest.clone(),
         };
         let (root, entries, on_host) = match &folder {
-            Folder::Controller(path) => (None, folder_copy::walk(path)?, HashMap::new()),
+            Folder::Controller(path) => (None, folder::walk(path)?, HashMap::new()),
             Folder::Host => host_folder(host, src).await?,
         };
         let read = |inner: &Path| match &folder {
@@ -193,13 +195,13 @@ enum Folder {
     Host,
 }
 
-/// A folder on the host: its own mode, what is under it (as `folder_copy::walk` lists a
+/// A folder on the host: its own mode, what is under it (as `folder::walk` lists a
 /// controller folder, with modes), and the bytes of each file in it (read now: the check must
 /// know them).
 async fn host_folder(
     host: &HostReader<'_>,
     src: &str,
-) -> Result<(Option<u32>, Vec<Entry>, HashMap<PathBuf, Vec<u8>>), ModuleError> {
+) -> Result<(Option<u32>, Vec<FolderEntry>, HashMap<PathBuf, Vec<u8>>), ModuleError> {
     let listing =
         host.probe_ok(Probe::script(&scripts::FOLDER_LISTING, [src]), "listing the folder").await?;
     let text = String::from_utf8_lossy(&listing.stdout);
@@ -219,7 +221,7 @@ async fn host_folder(
             let bytes = host.read(&format!("{top}/{inner}")).await?.unwrap_or_default();
             contents.insert(path.clone(), bytes);
         }
-        entries.push(Entry { path, folder, mode: u32::from_str_radix(mode, 8).ok() });
+        entries.push(FolderEntry { path, folder, mode: u32::from_str_radix(mode, 8).ok() });
     }
     Ok((u32::from_str_radix(root.trim(), 8).ok(), entries, contents))
 }
@@ -248,7 +250,7 @@ impl Module for CopyModule {
                 Ok(Outcome { data: backup.into_iter().collect(), ..Outcome::default() })
             }
             CopyPlan::Folder(plan) => {
-                folder_copy::apply(plan, host).await?;
+                folder::apply(plan, host).await?;
                 Ok(Outcome::default())
             }
         }

@@ -5,18 +5,18 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::host::{HostPhase, HostState, IncludedRoles};
+use super::host::{HostPlay, HostState, IncludedRoles};
 use super::play_control::PlayControl;
 use super::shared::Engine;
 use super::{blocks, handlers};
 use crate::connection::{Connection, ConnectionError};
 use crate::events::Event;
-use crate::model::Phase;
-use crate::schedule::ScheduledPhase;
+use crate::model::Play;
+use crate::schedule::ScheduledPlay;
 use crate::vars::VarMap;
 
 /// Folders a relative `src:` is searched in: the phase file's, the playbook's, the project's.
-fn search_dirs(phase: &Phase, playbook_dir: &std::path::Path) -> Vec<PathBuf> {
+fn search_dirs(phase: &Play, playbook_dir: &std::path::Path) -> Vec<PathBuf> {
     let mut dirs: Vec<PathBuf> = Vec::new();
     let candidates = [Some(phase.dir.as_path()), Some(playbook_dir), playbook_dir.parent()];
     // Absolute, so that one folder named two ways (`` and the playbook's) is searched once.
@@ -34,7 +34,7 @@ fn search_dirs(phase: &Phase, playbook_dir: &std::path::Path) -> Vec<PathBuf> {
 pub async fn run(
     engine: &Engine,
     state: &mut HostState,
-    plan: &ScheduledPhase<'_>,
+    plan: &ScheduledPlay<'_>,
     phase_layer: Arc<VarMap>,
     play_hosts: &[String],
     control: &PlayControl,
@@ -44,7 +44,7 @@ pub async fn run(
     let recap = engine.recap_so_far.lock().expect("recap lock").clone();
     magic.insert_value("numarun_recap", recap);
     let magic = Arc::new(magic);
-    let cx = HostPhase {
+    let cx = HostPlay {
         engine,
         phase: plan.phase,
         phase_layer,
@@ -99,9 +99,9 @@ pub async fn run(
 /// (`wait_for_connection`: a VM still booting), a host that cannot be reached yet is tried again
 /// every second for as long as that step would wait (`Module::connection_patience`).
 async fn connect(
-    cx: &HostPhase<'_>,
+    cx: &HostPlay<'_>,
     state: &HostState,
-    plan: &ScheduledPhase<'_>,
+    plan: &ScheduledPlay<'_>,
 ) -> Result<Arc<dyn Connection>, ConnectionError> {
     let patience = plan
         .steps

@@ -27,7 +27,7 @@ pub fn short_module_name(name: &str) -> &str {
 
 /// A step as written.
 #[derive(Debug)]
-pub struct Step {
+pub struct Task {
     pub(crate) name: Option<String>,
     pub(crate) span: Span,
     /// Every key that is not a step key; a usable step has exactly one, naming a module.
@@ -166,7 +166,7 @@ pub const STEP_KEYS: &[&str] = &[
     "local_action",
 ];
 
-impl Step {
+impl Task {
     /// What the step is called in output: its name, else its module; in a role, after the
     /// role's name, as Ansible shows it (`web : install nginx`).
     pub fn title(&self) -> String {
@@ -184,7 +184,7 @@ impl Step {
     }
 
     /// A step from its mapping; `is_handler` allows `listen`.
-    pub fn parse(node: &Node, is_handler: bool) -> Result<Step, Diag> {
+    pub fn parse(node: &Node, is_handler: bool) -> Result<Task, Diag> {
         let mut fields = Fields::new(node, "step key")?;
         let name = fields.get::<String>("name")?;
         let when = fields.take(&["when"]).map(conditions).unwrap_or_default();
@@ -251,7 +251,7 @@ impl Step {
             })
             .chain(local_action)
             .collect();
-        let step = Step {
+        let step = Task {
             name,
             span: node.span.clone(),
             calls,

@@ -9,16 +9,16 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
 use tokio::net::UnixStream;
 use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
 
-use super::{Request, failure_of, read_frame, serve, socket_path, tag, write_frame};
+use super::{KeeperRequest, failure_of, read_frame, serve, socket_path, tag, write_frame};
 use crate::connection::contract::ConnectionError;
-use crate::connection::ssh::link::unreachable;
-use crate::connection::ssh::process_event::Event;
-use crate::connection::ssh::settings::Reach;
+use crate::connection::ssh::direct_ssh::unreachable;
+use crate::connection::ssh::process_event::ProcessEvent;
+use crate::connection::ssh::settings::SshTarget;
 
 /// One host's connection, held by the keeper.
-pub struct Kept {
+pub struct KeeperClient {
     socket: PathBuf,
-    reach: Reach,
+    ssh_target: SshTarget,
     persist: Duration,
     /// Set when the keeper said the connection is gone, or the keeper itself went.
     down: Arc<AtomicBool>,
@@ -27,23 +27,26 @@ pub struct Kept {
 /// A run starts one keeper at a time, so that its hosts do not start one each.
 static STARTING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-impl Kept {
-    pub fn new(reach: Reach, persist: Duration) -> Result<Kept, ConnectionError> {
-        let socket = socket_path().map_err(|e| unreachable(&reach, e))?;
-        Ok(Kept { socket, reach, persist, down: Arc::new(AtomicBool::new(false)) })
+impl KeeperClient {
+    pub fn new(ssh_target: SshTarget, persist: Duration) -> Result<KeeperClient, ConnectionError> {
+        let socket = socket_path().map_err(|e| unreachable(&ssh_target, e))?;
+        Ok(KeeperClient { socket, ssh_target, persist, down: Arc::new(AtomicBool::new(false)) })
     }
 
     /// Connects and authenticates now, if the keeper has not already.
-    pub async fn check(&self) -> Result<(), ConnectionError> {
+    pub async fn ensure_connected(&self) -> Result<(), ConnectionError> {
         self.ask(None).await.map(drop)
     }
 
     /// Starts a process on the kept connection: its events and its stdin.
-    pub async fn start(&self, command_line: &str) -> Result<(Reader, Writer), ConnectionError> {
+    pub async fn start(
+        &self,
+        command_line: &str,
+    ) -> Result<(RelayedOutput, RelayedInput), ConnectionError> {
         let (stream, buffer) = self.ask(Some(command_line.to_string())).await?;
         let (reader, writer) = stream.into_split();
-        let reader = Reader { half: reader, buffer, down: Arc::clone(&self.down) };
-        Ok((reader, Writer { half: writer }))
+        let reader = RelayedOutput { half: reader, buffer, down: Arc::clone(&self.down) };
+        Ok((reader, RelayedInput { half: writer }))
     }
 
     pub fn is_down(&self) -> bool {
@@ -55,11 +58,12 @@ impl Kept {
     async fn ask(&self, command: Option<String>) -> Result<(UnixStream, Vec<u8>), ConnectionError> {
         let failed = |e: std::io::Error| {
             unreachable(
-                &self.reach,
+                &self.ssh_target,
                 format!("the connection keeper ({}): {e}", self.socket.display()),
             )
         };
-        let request = Request { reach: self.reach.clone(), persist: self.persist, command };
+        let request =
+            KeeperRequest { ssh_target: self.ssh_target.clone(), persist: self.persist, command };
         let body = serde_json::to_vec(&request).expect("a request serializes");
         // A keeper leaving just as the request arrives ends the stream unanswered; by the next
         // attempt its socket is gone and another keeper starts.
@@ -135,20 +139,22 @@ impl Kept {
 }
 
 /// The events of a relayed process.
-pub struct Reader {
+pub struct RelayedOutput {
     half: OwnedReadHalf,
     buffer: Vec<u8>,
     down: Arc<AtomicBool>,
 }
 
-impl Reader {
-    pub async fn next(&mut self) -> Event {
+impl RelayedOutput {
+    pub async fn next(&mut self) -> ProcessEvent {
         let event = match read_frame(&mut self.half, &mut self.buffer).await {
-            Ok(Some((tag, body))) => Event::from_frame(tag, body).unwrap_or(Event::Gone),
+            Ok(Some((tag, body))) => {
+                ProcessEvent::from_frame(tag, body).unwrap_or(ProcessEvent::Gone)
+            }
             // The keeper went, and the connection with it.
-            Ok(None) | Err(_) => Event::Gone,
+            Ok(None) | Err(_) => ProcessEvent::Gone,
         };
-        if event == Event::Gone {
+        if event == ProcessEvent::Gone {
             self.down.store(true, Ordering::Relaxed);
         }
         event
@@ -156,11 +162,11 @@ impl Reader {
 }
 
 /// The stdin of a relayed process.
-pub struct Writer {
+pub struct RelayedInput {
     half: OwnedWriteHalf,
 }
 
-impl Writer {
+impl RelayedInput {
     /// The keeper ends the stream when the process ends, maybe before its stdin is all sent:
     /// that is no error of the sending, and the reader says how the process ended.
     pub async fn send(&mut self, data: &[u8]) -> std::io::Result<()> {

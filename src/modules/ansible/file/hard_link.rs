@@ -16,7 +16,7 @@ pub enum HardLink {
 }
 
 /// Whether `path` is `src`'s file: the same device and inode. `src` must exist.
-pub async fn survey(
+pub async fn inspect(
     host: &HostReader<'_>,
     path: &str,
     src: &str,

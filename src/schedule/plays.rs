@@ -1,20 +1,20 @@
 //! What a run will do, decided before anything runs: which hosts each phase
 //! touches after `--limit`, and which steps survive `--tags`/`--skip-tags`.
 
+use super::resolved_task::ResolvedTask;
 use super::selection::Selection;
-use super::task::Task;
 use crate::diag::{Diag, DiagKind};
-use crate::model::{Inventory, Phase, Playbook, Step, pattern};
+use crate::model::{Inventory, Play, Playbook, Task, pattern};
 
 /// One phase as it will run.
 #[derive(Debug)]
-pub struct ScheduledPhase<'a> {
-    pub phase: &'a Phase,
+pub struct ScheduledPlay<'a> {
+    pub phase: &'a Play,
     pub hosts: Vec<String>,
     /// The steps `--tags` and `--skip-tags` leave, in order.
-    pub steps: Vec<Task<'a>>,
+    pub steps: Vec<ResolvedTask<'a>>,
     /// Every handler of the phase; the run picks those its changes notify.
-    pub handlers: Vec<Task<'a>>,
+    pub handlers: Vec<ResolvedTask<'a>>,
 }
 
 /// Resolves every step and handler of the playbook (a bad one stops the run before anything
@@ -23,7 +23,7 @@ pub fn schedule<'a>(
     playbook: &'a Playbook,
     inventory: &Inventory,
     selection: &Selection,
-) -> Result<Vec<ScheduledPhase<'a>>, Diag> {
+) -> Result<Vec<ScheduledPlay<'a>>, Diag> {
     let limit = match &selection.limit {
         Some(limit) => Some(
             pattern::select(limit, inventory)
@@ -33,9 +33,10 @@ pub fn schedule<'a>(
     };
     let mut resolved = Vec::with_capacity(playbook.phases.len());
     for phase in &playbook.phases {
-        let steps = phase.steps.iter().map(Task::resolve).collect::<Result<Vec<_>, Diag>>()?;
+        let steps =
+            phase.steps.iter().map(ResolvedTask::resolve).collect::<Result<Vec<_>, Diag>>()?;
         let handlers =
-            phase.handlers.iter().map(Task::resolve).collect::<Result<Vec<_>, Diag>>()?;
+            phase.handlers.iter().map(ResolvedTask::resolve).collect::<Result<Vec<_>, Diag>>()?;
         resolved.push((phase, steps, handlers));
     }
     let mut phases = resolved
@@ -50,7 +51,7 @@ pub fn schedule<'a>(
                 .into_iter()
                 .filter(|t| selection.selects(&step_tags(phase, t.step)))
                 .collect();
-            Ok(ScheduledPhase { phase, hosts, steps, handlers })
+            Ok(ScheduledPlay { phase, hosts, steps, handlers })
         })
         .collect::<Result<Vec<_>, Diag>>()?;
     if let Some(name) = &selection.start_at_task {
@@ -60,7 +61,7 @@ pub fn schedule<'a>(
 }
 
 /// A step's tags: its own and its phase's.
-pub fn step_tags(phase: &Phase, step: &Step) -> Vec<String> {
+pub fn step_tags(phase: &Play, step: &Task) -> Vec<String> {
     let mut tags = phase.tags.clone();
     tags.extend(step.tags.iter().cloned());
     tags

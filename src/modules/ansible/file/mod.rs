@@ -1,6 +1,10 @@
 //! `file`: directories, empty files, links (symbolic and hard) and absence, with mode, owner
 //! and times.
 
+mod hard_link;
+mod recurse;
+mod timestamps;
+
 use async_trait::async_trait;
 use serde::Deserialize;
 
@@ -14,10 +18,9 @@ use crate::modules::host_reader::HostReader;
 use crate::modules::host_writer::HostWriter;
 use crate::modules::probe::{Probe, ReadOnlyProgram};
 use crate::modules::support::attrs::{FileAttrs, Mode, differences};
-use crate::modules::support::hard_link::{self, HardLink};
-use crate::modules::support::recurse;
-use crate::modules::support::timestamps::{self, DEFAULT_FORMAT, TimesPlan, Timestamps, When};
 use crate::yaml::Node;
+use hard_link::HardLink;
+use timestamps::{DEFAULT_FORMAT, TimesPlan, Timestamps, When};
 
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
@@ -211,7 +214,7 @@ impl FileModule {
             }
             (State::Hard, stat) => {
                 let src = self.src.as_deref().unwrap_or_default();
-                match hard_link::survey(host, path, src, stat).await? {
+                match hard_link::inspect(host, path, src, stat).await? {
                     HardLink::Made => attr_changes(stat.expect("a hard link exists")),
                     HardLink::Missing => change(format!("hard link {path} → {src}")),
                     HardLink::Other(_) if self.force => {

@@ -11,16 +11,16 @@ use tokio::sync::Semaphore;
 use tracing::Instrument;
 
 use super::host::HostState;
-use super::host_phase;
+use super::host_play;
 use super::play_control::PlayControl;
 use super::shared::Engine;
 use super::summary::Summary;
 use crate::events::{Event, HostRecap};
-use crate::schedule::ScheduledPhase;
+use crate::schedule::ScheduledPlay;
 
 impl Engine {
     /// Runs the scheduled phases and says how the run ended.
-    pub async fn run(&self, playbook: &str, plans: &[ScheduledPhase<'_>]) -> Summary {
+    pub async fn run(&self, playbook: &str, plans: &[ScheduledPlay<'_>]) -> Summary {
         let span = tracing::info_span!(
             "run",
             playbook,
@@ -30,7 +30,7 @@ impl Engine {
         self.run_phases(playbook, plans).instrument(span).await
     }
 
-    async fn run_phases(&self, playbook: &str, plans: &[ScheduledPhase<'_>]) -> Summary {
+    async fn run_phases(&self, playbook: &str, plans: &[ScheduledPlay<'_>]) -> Summary {
         let started = Instant::now();
         self.bus.emit(Event::RunStart {
             playbook: playbook.to_string(),
@@ -89,7 +89,7 @@ impl Engine {
                     let control = &control;
                     async move {
                         let _permit = forks.acquire().await.expect("semaphore open");
-                        host_phase::run(self, &mut state, plan, phase_layer, play_hosts, control)
+                        host_play::run(self, &mut state, plan, phase_layer, play_hosts, control)
                             .await;
                         control.leave(&state.name);
                         if done {

@@ -4,15 +4,15 @@
 
 use super::free_form;
 use crate::diag::{Diag, DiagKind, Span, did_you_mean};
-use crate::model::Step;
-use crate::model::step::{ModuleCall, STEP_KEYS};
+use crate::model::Task;
+use crate::model::task::{ModuleCall, STEP_KEYS};
 use crate::modules::{self, ModuleSpec};
 use crate::yaml::{Node, NodeKind};
 
 /// A step with its module resolved.
 #[derive(Debug)]
-pub struct Task<'a> {
-    pub step: &'a Step,
+pub struct ResolvedTask<'a> {
+    pub step: &'a Task,
     pub module: &'static ModuleSpec,
     /// Where the module is named, for errors of its arguments.
     pub module_span: Span,
@@ -20,19 +20,19 @@ pub struct Task<'a> {
     pub args: Node,
 }
 
-impl<'a> Task<'a> {
+impl<'a> ResolvedTask<'a> {
     /// Resolves a step's module and checks its arguments as far as they are known before a run
     /// (Jinja strings may stand for any type).
-    pub fn resolve(step: &'a Step) -> Result<Task<'a>, Diag> {
+    pub fn resolve(step: &'a Task) -> Result<ResolvedTask<'a>, Diag> {
         let (module, call) = module_call(step)?;
         let args = normalize_args(module, &call.value, step.extra_args.as_ref())?;
         (module.decode_arguments)(&args, true)?;
-        Ok(Task { step, module, module_span: call.span.clone(), args })
+        Ok(ResolvedTask { step, module, module_span: call.span.clone(), args })
     }
 }
 
 /// Finds the one key that names a module among those the step keys left.
-fn module_call(step: &Step) -> Result<(&'static ModuleSpec, &ModuleCall), Diag> {
+fn module_call(step: &Task) -> Result<(&'static ModuleSpec, &ModuleCall), Diag> {
     let mut found: Option<(&'static ModuleSpec, &ModuleCall)> = None;
     for call in &step.calls {
         let name = call.name.as_str();

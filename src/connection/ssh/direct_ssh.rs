@@ -11,7 +11,7 @@ use russh::{ChannelReadHalf, ChannelWriteHalf, Preferred};
 
 use super::auth;
 use super::host_keys::{HostKeyCheck, HostKeyError};
-use super::settings::{Endpoint, Reach};
+use super::settings::{Endpoint, SshTarget};
 use crate::connection::contract::ConnectionError;
 
 /// The russh client side: verifies the server's key and remembers why it refused one.
@@ -59,8 +59,8 @@ impl From<ConnectionError> for Failed {
 }
 
 /// A failure to reach the host, naming it as the user wrote it.
-pub fn unreachable(reach: &Reach, what: impl std::fmt::Display) -> ConnectionError {
-    let endpoint = &reach.endpoint;
+pub fn unreachable(ssh_target: &SshTarget, what: impl std::fmt::Display) -> ConnectionError {
+    let endpoint = &ssh_target.endpoint;
     ConnectionError::Unreachable(format!(
         "{}@{}:{}: {what}",
         endpoint.user, endpoint.address, endpoint.port
@@ -68,24 +68,28 @@ pub fn unreachable(reach: &Reach, what: impl std::fmt::Display) -> ConnectionErr
 }
 
 /// An SSH error in words: the host is unreachable once the connection is down.
-pub fn lost(reach: &Reach, down: bool, error: impl std::fmt::Display) -> ConnectionError {
+pub fn lost(ssh_target: &SshTarget, down: bool, error: impl std::fmt::Display) -> ConnectionError {
     if down {
-        unreachable(reach, format!("connection lost: {error}"))
+        unreachable(ssh_target, format!("connection lost: {error}"))
     } else {
         ConnectionError::Unsupported(format!("SSH: {error}"))
     }
 }
 
-pub struct Link {
-    reach: Reach,
+pub struct DirectSsh {
+    ssh_target: SshTarget,
     session: tokio::sync::Mutex<Option<Arc<Session>>>,
     /// The jump host's session, kept alive while the tunnel through it is used.
     jump: tokio::sync::Mutex<Option<Arc<Session>>>,
 }
 
-impl Link {
-    pub fn new(reach: Reach) -> Link {
-        Link { reach, session: tokio::sync::Mutex::new(None), jump: tokio::sync::Mutex::new(None) }
+impl DirectSsh {
+    pub fn new(ssh_target: SshTarget) -> DirectSsh {
+        DirectSsh {
+            ssh_target,
+            session: tokio::sync::Mutex::new(None),
+            jump: tokio::sync::Mutex::new(None),
+        }
     }
 
     /// Starts `command_line` on a channel of its own.
@@ -94,16 +98,16 @@ impl Link {
         command_line: &str,
     ) -> Result<(ChannelReadHalf, ChannelWriteHalf<Msg>), ConnectionError> {
         let session = self.session().await?;
-        tracing::trace!(host = %self.reach.endpoint.address, "opening a channel");
+        tracing::trace!(host = %self.ssh_target.endpoint.address, "opening a channel");
         let channel = session.channel_open_session().await.map_err(|e| self.lost(e, &session))?;
         let (reader, writer) = channel.split();
         writer.exec(true, command_line.as_bytes()).await.map_err(|e| self.lost(e, &session))?;
-        tracing::debug!(host = %self.reach.endpoint.address, "process started");
+        tracing::debug!(host = %self.ssh_target.endpoint.address, "process started");
         Ok((reader, writer))
     }
 
     /// Connects and authenticates, unless that is done already.
-    pub async fn check(&self) -> Result<(), ConnectionError> {
+    pub async fn ensure_connected(&self) -> Result<(), ConnectionError> {
         self.session().await.map(drop)
     }
 
@@ -113,26 +117,26 @@ impl Link {
     }
 
     fn lost(&self, error: impl std::fmt::Display, session: &Session) -> ConnectionError {
-        lost(&self.reach, session.is_closed(), error)
+        lost(&self.ssh_target, session.is_closed(), error)
     }
 
     fn check_for(&self, endpoint: &Endpoint) -> Result<HostKeyCheck, ConnectionError> {
         let pinned = self
-            .reach
+            .ssh_target
             .pinned
             .iter()
             .map(|line| {
                 let base64 = line.split_whitespace().nth(1).unwrap_or(line);
                 russh::keys::parse_public_key_base64(base64).map_err(|e| {
-                    unreachable(&self.reach, format!("ansible_ssh_host_key `{line}`: {e}"))
+                    unreachable(&self.ssh_target, format!("ansible_ssh_host_key `{line}`: {e}"))
                 })
             })
             .collect::<Result<Vec<PublicKey>, _>>()?;
         Ok(HostKeyCheck {
             address: endpoint.address.clone(),
             port: endpoint.port,
-            file: self.reach.known_hosts.clone(),
-            policy: self.reach.policy,
+            file: self.ssh_target.known_hosts.clone(),
+            policy: self.ssh_target.policy,
             pinned,
         })
     }
@@ -144,16 +148,16 @@ impl Link {
             return Ok(Arc::clone(session));
         }
         let mut attempt = 0;
-        let endpoint = &self.reach.endpoint;
+        let endpoint = &self.ssh_target.endpoint;
         let session = loop {
             tracing::debug!(host = %endpoint.address, port = endpoint.port, user = %endpoint.user, attempt, "connecting");
             let failure =
-                match tokio::time::timeout(self.reach.connect_timeout, self.connect()).await {
+                match tokio::time::timeout(self.ssh_target.connect_timeout, self.connect()).await {
                     Ok(Ok(session)) => break session,
                     Ok(Err(failure)) => failure,
                     Err(_) => Failed::Network(unreachable(
-                        &self.reach,
-                        format!("no answer within {:?}", self.reach.connect_timeout),
+                        &self.ssh_target,
+                        format!("no answer within {:?}", self.ssh_target.connect_timeout),
                     )),
                 };
             match &failure {
@@ -165,7 +169,7 @@ impl Link {
                 }
             }
             match failure {
-                Failed::Network(_) if attempt < self.reach.retries => {
+                Failed::Network(_) if attempt < self.ssh_target.retries => {
                     // Ansible's backoff between attempts: 0, 1, 3, 7, 15, then 30 s.
                     tokio::time::sleep(Duration::from_secs((1 << attempt.min(5)) - 1)).await;
                     attempt += 1;
@@ -179,15 +183,15 @@ impl Link {
     }
 
     async fn connect(&self) -> Result<Arc<Session>, Failed> {
-        let target = &self.reach.endpoint;
-        let session = match &self.reach.jump {
+        let target = &self.ssh_target.endpoint;
+        let session = match &self.ssh_target.jump {
             None => {
                 let stream = tokio::net::TcpStream::connect((target.address.as_str(), target.port))
                     .await
-                    .map_err(|e| Failed::Network(unreachable(&self.reach, e)))?;
+                    .map_err(|e| Failed::Network(unreachable(&self.ssh_target, e)))?;
                 stream
                     .set_nodelay(true)
-                    .map_err(|e| Failed::Network(unreachable(&self.reach, e)))?;
+                    .map_err(|e| Failed::Network(unreachable(&self.ssh_target, e)))?;
                 self.handshake(target, stream).await?
             }
             Some(jump) => {
@@ -200,7 +204,7 @@ impl Link {
                                 .await
                                 .map_err(|e| {
                                     Failed::Network(unreachable(
-                                        &self.reach,
+                                        &self.ssh_target,
                                         format!("jump host {}:{}: {e}", jump.address, jump.port),
                                     ))
                                 })?;
@@ -219,7 +223,7 @@ impl Link {
                     .await
                     .map_err(|e| {
                         Failed::Network(unreachable(
-                            &self.reach,
+                            &self.ssh_target,
                             format!("through jump host {}: {e}", jump.address),
                         ))
                     })?;
@@ -236,7 +240,7 @@ impl Link {
         let check = self.check_for(endpoint)?;
         let preferred =
             Preferred { key: check.preferred_algorithms().into(), ..Preferred::DEFAULT };
-        let (keepalive_interval, keepalive_max) = match self.reach.server_alive {
+        let (keepalive_interval, keepalive_max) = match self.ssh_target.server_alive {
             Some((interval, count)) => (Some(interval), count),
             None => (None, 0),
         };
@@ -256,9 +260,9 @@ impl Link {
             Err(e) => {
                 let refused = refusal.lock().expect("refusal lock").take();
                 return Err(match refused {
-                    Some(refusal) => Failed::Refused(unreachable(&self.reach, refusal)),
+                    Some(refusal) => Failed::Refused(unreachable(&self.ssh_target, refusal)),
                     None => Failed::Network(unreachable(
-                        &self.reach,
+                        &self.ssh_target,
                         format!("SSH handshake with {}:{}: {e}", endpoint.address, endpoint.port),
                     )),
                 });
@@ -268,11 +272,11 @@ impl Link {
         auth::authenticate(
             &mut session,
             &endpoint.user,
-            self.reach.key_file.as_deref(),
-            self.reach.agent.as_deref(),
+            self.ssh_target.key_file.as_deref(),
+            self.ssh_target.agent.as_deref(),
         )
         .await
-        .map_err(|e| Failed::Refused(unreachable(&self.reach, e)))?;
+        .map_err(|e| Failed::Refused(unreachable(&self.ssh_target, e)))?;
         Ok(session)
     }
 }

@@ -15,7 +15,7 @@ use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::host_writer::HostWriter;
 use crate::modules::support::attrs::{FileAttrs, Mode};
-use crate::modules::support::content::{self, FileWrite, Wanted};
+use crate::modules::support::content::{self, FileWrite, WantedFile};
 
 /// What a folder copy does: the folders to make (parents first), then the files to write.
 #[derive(Debug, Default)]
@@ -38,7 +38,7 @@ pub struct FolderCopy<'a> {
 
 /// A file or folder of the source, by its path below the source folder.
 #[derive(Debug, Clone)]
-pub struct Entry {
+pub struct FolderEntry {
     pub path: PathBuf,
     pub folder: bool,
     /// The source's own mode, kept in the copy (a copy on the host keeps modes, as
@@ -47,10 +47,10 @@ pub struct Entry {
 }
 
 /// Everything under a controller folder, folders before what is in them, by name.
-pub fn walk(root: &Path) -> Result<Vec<Entry>, ModuleError> {
+pub fn walk(root: &Path) -> Result<Vec<FolderEntry>, ModuleError> {
     Ok(walk_paths(root)?
         .into_iter()
-        .map(|(path, folder)| Entry { path, folder, mode: None })
+        .map(|(path, folder)| FolderEntry { path, folder, mode: None })
         .collect())
 }
 
@@ -84,7 +84,7 @@ impl FolderCopy<'_> {
         host: &HostReader<'_>,
         source: &str,
         root: Option<u32>,
-        entries: Vec<Entry>,
+        entries: Vec<FolderEntry>,
         base: &str,
     ) -> Result<Check<FolderPlan>, ModuleError> {
         let mut plan = FolderPlan::default();
@@ -104,8 +104,8 @@ impl FolderCopy<'_> {
             let attrs = self.folder_attrs.resolve(host, None, true).await?;
             plan.folders.push((folder, attrs));
         }
-        let top = Entry { path: PathBuf::new(), folder: true, mode: root };
-        for Entry { path: inner, folder, mode } in std::iter::once(top).chain(entries) {
+        let top = FolderEntry { path: PathBuf::new(), folder: true, mode: root };
+        for FolderEntry { path: inner, folder, mode } in std::iter::once(top).chain(entries) {
             let path = match inner.as_os_str().is_empty() {
                 true => base.to_string(),
                 false => format!("{base}/{}", inner.display()),
@@ -129,7 +129,7 @@ impl FolderCopy<'_> {
             let (stat, before) = content::current(host, &path).await?;
             let desired =
                 (before.is_none() || self.force).then(|| (self.read)(&inner)).transpose()?;
-            let wanted = Wanted { path, stat, before, desired, make_parents: false };
+            let wanted = WantedFile { path, stat, before, desired, make_parents: false };
             let kept = FileAttrs { mode: mode.map(Mode::Bits), ..self.file_attrs.clone() };
             let attrs = if self.file_attrs.mode.is_some() { &self.file_attrs } else { &kept };
             if let Check::Change(_, write) = content::check(host, &wanted, attrs).await? {

@@ -49,15 +49,16 @@ pub struct Reply {
     pub fields: Vec<Vec<u8>>,
 }
 
+/// A reply that cannot be one: its first bytes, for the message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the agent's reply is garbled: {0:?}")]
+pub struct GarbledReply(String);
+
 /// A reply as its bytes arrive: `None` until it is whole; an error if it cannot be one. Its
 /// fields are copied out only once all have arrived.
-pub fn parse_reply(bytes: &[u8]) -> Result<Option<Reply>, String> {
-    let garbled = || {
-        format!(
-            "the agent's reply is garbled: {:?}",
-            String::from_utf8_lossy(&bytes[..bytes.len().min(80)])
-        )
-    };
+pub fn parse_reply(bytes: &[u8]) -> Result<Option<Reply>, GarbledReply> {
+    let garbled =
+        || GarbledReply(String::from_utf8_lossy(&bytes[..bytes.len().min(80)]).into_owned());
     let Some((head, mut at)) = line(bytes, 0) else { return Ok(None) };
     let (rc, count) = head.split_once(' ').ok_or_else(garbled)?;
     let (rc, count): (i32, usize) =

@@ -10,9 +10,11 @@ use super::read_plan::ReadPlan;
 
 /// 128 random bits as hex, for names and markers no one can guess or collide with.
 pub fn random_token() -> String {
-    use std::hash::{BuildHasher, Hasher};
-    let half = || std::collections::hash_map::RandomState::new().build_hasher().finish();
-    format!("{:016x}{:016x}", half(), half())
+    let mut bytes = [0u8; 16];
+    // The OS's generator: a marker a remote command cannot guess. Without one the run cannot
+    // go on safely.
+    getrandom::fill(&mut bytes).expect("the operating system's random generator");
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// What to run: an argument vector (no shell involved) or a shell script.

@@ -50,7 +50,7 @@ pub fn include(
     });
     let report = |status, message| cx.report(&host, step, status, message, started);
     let included = match depth {
-        MAX_DEPTH.. => Err(format!("includes nested {MAX_DEPTH} deep: a file includes itself?")),
+        MAX_DEPTH.. => Err(IncludeError::TooDeep(MAX_DEPTH)),
         _ => {
             let mut roles = std::mem::take(&mut state.included_roles);
             let read = read(cx, state, task, &mut roles);
@@ -102,6 +102,27 @@ impl Inclusion {
     }
 }
 
+/// Why an include cannot be read on this host. Its message becomes the step's failure.
+#[derive(Debug, thiserror::Error)]
+enum IncludeError {
+    /// What the loader or the templater said, located.
+    #[error("{0}")]
+    Read(#[from] crate::diag::Diag),
+    #[error("includes nested {0} deep: a file includes itself?")]
+    TooDeep(usize),
+    #[error("`include_tasks` names no file")]
+    NoFile,
+    #[error("`file` is not a path")]
+    FileNotAPath,
+    #[error("no task file `{file}`: looked for {}", looked.join(", "))]
+    NotFound { file: String, looked: Vec<String> },
+    #[error(
+        "the role brings handlers ({0}), which numarun takes in only from a role named without \
+         Jinja"
+    )]
+    TemplatedRoleHandlers(String),
+}
+
 /// The files the include names on this host, one per loop item whose `when` holds, read and
 /// resolved; or why not.
 fn read(
@@ -109,14 +130,13 @@ fn read(
     state: &HostState,
     task: &ResolvedTask<'_>,
     roles: &mut IncludedRoles,
-) -> Result<Vec<Inclusion>, String> {
+) -> Result<Vec<Inclusion>, IncludeError> {
     let step = task.step;
     let scope = cx.scope(state, Some(step));
     let layers: Vec<VarMap> = match &step.loop_items {
         None => vec![VarMap::default()],
         Some(node) => {
-            let all = loop_items::items(&scope, step.loop_kind, node, &cx.search_dirs(step))
-                .map_err(|e| e.to_string())?;
+            let all = loop_items::items(&scope, step.loop_kind, node, &cx.search_dirs(step))?;
             (0..all.len()).map(|index| item_layer(&step.loop_control, &all, index)).collect()
         }
     };
@@ -125,7 +145,7 @@ fn read(
         let scope = scope.with(layer.clone());
         let mut holds = true;
         for condition in &step.when {
-            holds &= scope.condition(condition).map_err(|e| e.to_string())?;
+            holds &= scope.condition(condition)?;
         }
         if !holds {
             continue;
@@ -133,18 +153,17 @@ fn read(
         let (shown, mut steps) = match task.module.engine_action() {
             Some(EngineAction::IncludeRole) => role(cx, task, &scope, roles)?,
             _ => {
-                let file = task.args.get("file").ok_or("`include_tasks` names no file")?;
-                let file = scope.render_value(file).map_err(|e| e.to_string())?;
-                let file = file.as_str().ok_or("`file` is not a path")?.to_string();
+                let file = task.args.get("file").ok_or(IncludeError::NoFile)?;
+                let file = scope.render_value(file)?;
+                let file = file.as_str().ok_or(IncludeError::FileNotAPath)?.to_string();
                 let path = locate(cx, step, &file)?;
-                let steps = read_included(&path, task.args.get("apply"), &cx.phase.roles)
-                    .map_err(|e| e.to_string())?;
+                let steps = read_included(&path, task.args.get("apply"), &cx.phase.roles)?;
                 (path.display().to_string(), steps)
             }
         };
         for included in &mut steps {
             take_on_include(included, step, &layer);
-            ResolvedTask::resolve(included).map_err(|e| e.to_string())?;
+            ResolvedTask::resolve(included)?;
         }
         inclusions.push(Inclusion { shown, steps });
     }
@@ -159,16 +178,15 @@ fn role(
     task: &ResolvedTask<'_>,
     scope: &std::sync::Arc<crate::template::Scope>,
     included: &mut IncludedRoles,
-) -> Result<(String, Vec<Task>), String> {
+) -> Result<(String, Vec<Task>), IncludeError> {
     // `apply:` is taken as written: its keywords are rendered per included step.
     let mut arguments = task.args.clone();
     if let crate::yaml::NodeKind::Map(entries) = &mut arguments.kind {
         for (_, value) in entries.iter_mut().filter(|(k, _)| k.as_str() != Some("apply")) {
-            *value = scope.render(value).map_err(|e| e.to_string())?;
+            *value = scope.render(value)?;
         }
     }
-    let role = read_included_role(&arguments, &cx.phase.roles, &mut included.seen)
-        .map_err(|e| e.to_string())?;
+    let role = read_included_role(&arguments, &cx.phase.roles, &mut included.seen)?;
     let handlers = role.handlers;
     let known = |h: &Task| {
         cx.handlers.iter().any(|k| {
@@ -176,11 +194,7 @@ fn role(
         })
     };
     if let Some(unknown) = handlers.iter().find(|h| !known(h)) {
-        return Err(format!(
-            "the role brings handlers ({}), which numarun takes in only from a role named without \
-             Jinja",
-            unknown.title()
-        ));
+        return Err(IncludeError::TemplatedRoleHandlers(unknown.title()));
     }
     let name = arguments.get("name").map(|n| n.scalar_text()).unwrap_or_default();
     // Empty unless `public: true`.
@@ -191,15 +205,15 @@ fn role(
 
 /// The task file: beside the file the include is written in, then in its role's `tasks/`, then
 /// in the play's folder.
-fn locate(cx: &HostPlay<'_>, step: &Task, file: &str) -> Result<PathBuf, String> {
+fn locate(cx: &HostPlay<'_>, step: &Task, file: &str) -> Result<PathBuf, IncludeError> {
     let written_in = PathBuf::from(&step.span.source.name);
     let mut candidates: Vec<PathBuf> =
         written_in.parent().map(|d| d.join(file)).into_iter().collect();
     candidates.extend(step.role.as_ref().map(|r| r.dir.join("tasks").join(file)));
     candidates.push(cx.phase.dir.join(file));
     candidates.dedup();
-    candidates.iter().find(|p| p.is_file()).cloned().ok_or_else(|| {
-        let looked: Vec<String> = candidates.iter().map(|p| p.display().to_string()).collect();
-        format!("no task file `{file}`: looked for {}", looked.join(", "))
+    candidates.iter().find(|p| p.is_file()).cloned().ok_or_else(|| IncludeError::NotFound {
+        file: file.to_string(),
+        looked: candidates.iter().map(|p| p.display().to_string()).collect(),
     })
 }

@@ -70,10 +70,10 @@ pub(super) fn items(
         LoopKind::Sequence => {
             let spec =
                 value.as_str().ok_or_else(|| wrong("`with_sequence` arguments (start=1 end=5)"))?;
-            sequence(spec).map_err(|why| Diag::invalid(&node.span, why))?
+            sequence(spec).map_err(|why| Diag::invalid(&node.span, why.to_string()))?
         }
         LoopKind::Subelements => {
-            subelements(&value).map_err(|why| Diag::invalid(&node.span, why))?
+            subelements(&value).map_err(|why| Diag::invalid(&node.span, why.to_string()))?
         }
         LoopKind::Fileglob => {
             let mut found = Vec::new();
@@ -105,17 +105,43 @@ fn lists_of(value: &Value) -> Option<Vec<Vec<Value>>> {
     list(value)?.iter().map(|l| list(l).or_else(|| Some(vec![l.clone()]))).collect()
 }
 
+/// Why a `with_sequence` or `with_subelements` loop cannot be made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum LoopError {
+    #[error("`{0}` in `with_sequence`: key=value")]
+    NotKeyValue(String),
+    #[error("`{key}={value}` in `with_sequence`: a number")]
+    NotANumber { key: String, value: String },
+    #[error("`{0}` in `with_sequence`: start, end, count, stride, format")]
+    UnknownKey(String),
+    #[error("`with_sequence` takes `end` or `count`, not both")]
+    EndAndCount,
+    #[error("`with_sequence` needs `end` or `count`")]
+    NoEnd,
+    #[error("`with_sequence`: a stride of 0 never ends")]
+    ZeroStride,
+    #[error("`format={0}` in `with_sequence`: one of %d, %x, %o, %s")]
+    BadFormat(String),
+    #[error("`with_subelements` takes [list, 'key']")]
+    SubelementsShape,
+    #[error("`with_subelements`: its first term is a list")]
+    SubelementsNotAList,
+    #[error("`with_subelements`: an element has no list `{0}`")]
+    NoSublist(String),
+}
+
 /// `with_sequence`: `start=1 end=10 stride=2 format=web%02d`, or `count=` in place of `end`.
-fn sequence(spec: &str) -> Result<Vec<Value>, String> {
+fn sequence(spec: &str) -> Result<Vec<Value>, LoopError> {
     let (mut start, mut end, mut count, mut stride, mut format) =
         (1i64, None::<i64>, None::<i64>, 1i64, "%d".to_string());
     for word in spec.split_whitespace() {
-        let (key, value) = word
-            .split_once('=')
-            .ok_or_else(|| format!("`{word}` in `with_sequence`: key=value"))?;
+        let (key, value) =
+            word.split_once('=').ok_or_else(|| LoopError::NotKeyValue(word.to_string()))?;
         let number = || {
-            parse_number(value)
-                .ok_or_else(|| format!("`{key}={value}` in `with_sequence`: a number"))
+            parse_number(value).ok_or_else(|| LoopError::NotANumber {
+                key: key.to_string(),
+                value: value.to_string(),
+            })
         };
         match key {
             "start" => start = number()?,
@@ -123,21 +149,17 @@ fn sequence(spec: &str) -> Result<Vec<Value>, String> {
             "count" => count = Some(number()?),
             "stride" => stride = number()?,
             "format" => format = value.to_string(),
-            _ => {
-                return Err(format!(
-                    "`{key}` in `with_sequence`: start, end, count, stride, format"
-                ));
-            }
+            _ => return Err(LoopError::UnknownKey(key.to_string())),
         }
     }
     let end = match (end, count) {
-        (Some(_), Some(_)) => return Err("`with_sequence` takes `end` or `count`, not both".into()),
+        (Some(_), Some(_)) => return Err(LoopError::EndAndCount),
         (Some(end), None) => end,
         (None, Some(count)) => start + (count - 1) * stride,
-        (None, None) => return Err("`with_sequence` needs `end` or `count`".into()),
+        (None, None) => return Err(LoopError::NoEnd),
     };
     if stride == 0 {
-        return Err("`with_sequence`: a stride of 0 never ends".into());
+        return Err(LoopError::ZeroStride);
     }
     let format = Format::parse(&format)?;
     let mut items = Vec::new();
@@ -167,10 +189,10 @@ struct Format {
 }
 
 impl Format {
-    fn parse(format: &str) -> Result<Format, String> {
+    fn parse(format: &str) -> Result<Format, LoopError> {
         let re = regex::Regex::new(r"%(0?)(\d*)([dixXos])").expect("a valid pattern");
         let Some(found) = re.captures(format) else {
-            return Err(format!("`format={format}` in `with_sequence`: one of %d, %x, %o, %s"));
+            return Err(LoopError::BadFormat(format.to_string()));
         };
         let whole = found.get(0).expect("the match");
         Ok(Format {
@@ -196,17 +218,17 @@ impl Format {
 
 /// `with_subelements: [list, 'key']` (and `{skip_missing: true}`): `[element, item]` for each
 /// item of each element's `key` list (a dotted key reaches inside).
-fn subelements(value: &Value) -> Result<Vec<Value>, String> {
-    let terms = list(value).ok_or("`with_subelements` takes [list, 'key']")?;
+fn subelements(value: &Value) -> Result<Vec<Value>, LoopError> {
+    let terms = list(value).ok_or(LoopError::SubelementsShape)?;
     let (Some(outer), Some(key)) = (terms.first(), terms.get(1).and_then(|k| k.as_str())) else {
-        return Err("`with_subelements` takes [list, 'key']".into());
+        return Err(LoopError::SubelementsShape);
     };
     let skip_missing = terms
         .get(2)
         .and_then(|flags| flags.get_attr("skip_missing").ok())
         .is_some_and(|v| v.is_true());
     let mut items = Vec::new();
-    for element in list(outer).ok_or("`with_subelements`: its first term is a list")? {
+    for element in list(outer).ok_or(LoopError::SubelementsNotAList)? {
         let mut inner = Some(element.clone());
         for part in key.split('.') {
             inner = inner.and_then(|v| v.get_attr(part).ok()).filter(|v| !v.is_undefined());
@@ -216,7 +238,7 @@ fn subelements(value: &Value) -> Result<Vec<Value>, String> {
                 items.extend(inner.into_iter().map(|item| Value::from(vec![element.clone(), item])))
             }
             None if skip_missing => {}
-            None => return Err(format!("`with_subelements`: an element has no list `{key}`")),
+            None => return Err(LoopError::NoSublist(key.to_string())),
         }
     }
     Ok(items)

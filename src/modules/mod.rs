@@ -8,6 +8,7 @@
 
 pub mod action;
 pub mod ansible;
+pub mod change_scripts;
 pub mod cluster;
 pub mod contract;
 pub mod doc;

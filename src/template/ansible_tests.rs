@@ -85,7 +85,8 @@ fn version(
         ValueKind::String => v.as_str().unwrap_or_default().to_string(),
         _ => v.to_string(),
     };
-    let ordering = compare_versions(&text(&value), &text(&other), kind).map_err(invalid)?;
+    let ordering =
+        compare_versions(&text(&value), &text(&other), kind).map_err(|e| invalid(e.to_string()))?;
     use std::cmp::Ordering::*;
     Ok(match operator.as_deref().unwrap_or("eq") {
         "==" | "=" | "eq" => ordering == Equal,

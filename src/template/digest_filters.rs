@@ -2,7 +2,8 @@
 //! `password_hash`.
 
 use minijinja::{Environment, Error};
-use ring::digest;
+use sha1::Sha1;
+use sha2::{Digest, Sha256, Sha384, Sha512};
 
 use super::filter_error::invalid;
 
@@ -24,19 +25,20 @@ pub fn register(env: &mut Environment<'static>) {
 
 /// The hex digest of the text's UTF-8 bytes.
 fn hash(data: &str, kind: &str) -> Result<String, Error> {
-    let algorithm = match kind {
-        "md5" => return Ok(format!("{:x}", md5::compute(data.as_bytes()))),
-        "sha1" => &digest::SHA1_FOR_LEGACY_USE_ONLY,
-        "sha256" => &digest::SHA256,
-        "sha384" => &digest::SHA384,
-        "sha512" => &digest::SHA512,
+    let bytes = data.as_bytes();
+    let digest = match kind {
+        "md5" => return Ok(format!("{:x}", md5::compute(bytes))),
+        "sha1" => Sha1::digest(bytes).to_vec(),
+        "sha256" => Sha256::digest(bytes).to_vec(),
+        "sha384" => Sha384::digest(bytes).to_vec(),
+        "sha512" => Sha512::digest(bytes).to_vec(),
         other => {
             return Err(invalid(format!(
                 "hash: `{other}` is not supported (md5, sha1, sha256, sha384, sha512)"
             )));
         }
     };
-    Ok(hex(digest::digest(algorithm, data.as_bytes()).as_ref()))
+    Ok(hex(&digest))
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -60,8 +62,8 @@ fn to_uuid(name: String, namespace: Option<String>) -> Result<String, Error> {
     };
     let mut input = namespace;
     input.extend_from_slice(name.as_bytes());
-    let digest = digest::digest(&digest::SHA1_FOR_LEGACY_USE_ONLY, &input);
-    let mut bytes: [u8; 16] = digest.as_ref()[..16].try_into().expect("20 bytes");
+    let digest = Sha1::digest(&input);
+    let mut bytes: [u8; 16] = digest[..16].try_into().expect("20 bytes");
     bytes[6] = (bytes[6] & 0x0f) | 0x50;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
     let h = hex(&bytes);

@@ -6,28 +6,50 @@ use std::os::unix::fs::DirBuilderExt as _;
 use std::path::{Path, PathBuf};
 
 use minijinja::value::Kwargs;
-use ring::rand::{SecureRandom, SystemRandom};
 
 /// Ansible's default: letters, digits and `.,:-_`.
 const DEFAULT_CHARS: &[&str] = &["ascii_letters", "digits", ".,:-_"];
 const DEFAULT_LENGTH: usize = 20;
 
+/// Why the lookup cannot give a password.
+#[derive(Debug, thiserror::Error)]
+pub enum PasswordError {
+    #[error("no file named")]
+    NoFile,
+    #[error("{0}")]
+    Keyword(#[from] minijinja::Error),
+    #[error("length `{0}` is not a number")]
+    BadLength(String),
+    #[error("`{0}` is not supported")]
+    Unsupported(String),
+    #[error("unknown parameter `{0}` (length, chars)")]
+    UnknownParameter(String),
+    #[error("cannot read {0}: {1}")]
+    Read(PathBuf, std::io::Error),
+    #[error("cannot write {0}: {1}")]
+    Write(PathBuf, std::io::Error),
+    #[error("no characters to make a password of")]
+    NoCharacters,
+    #[error("the system's random generator failed")]
+    NoRandomness,
+}
+
 /// The password the term names, made and kept if it is not there yet.
-pub fn lookup(dirs: &[PathBuf], term: &str, kwargs: &Kwargs) -> Result<String, String> {
+pub fn lookup(dirs: &[PathBuf], term: &str, kwargs: &Kwargs) -> Result<String, PasswordError> {
     let mut words = term.split_whitespace();
-    let path = words.next().ok_or("no file named")?;
-    let mut length = kwargs.get::<Option<usize>>("length").map_err(|e| e.to_string())?;
-    let mut chars = kwargs.get::<Option<String>>("chars").map_err(|e| e.to_string())?;
+    let path = words.next().ok_or(PasswordError::NoFile)?;
+    let mut length = kwargs.get::<Option<usize>>("length")?;
+    let mut chars = kwargs.get::<Option<String>>("chars")?;
     for word in words {
         match word.split_once('=') {
             Some(("length", n)) => {
-                length = Some(n.parse().map_err(|_| format!("length `{n}` is not a number"))?)
+                length = Some(n.parse().map_err(|_| PasswordError::BadLength(n.to_string()))?)
             }
             Some(("chars", c)) => chars = Some(c.to_string()),
             Some((key @ ("encrypt" | "ident" | "seed"), _)) => {
-                return Err(format!("`{key}` is not supported"));
+                return Err(PasswordError::Unsupported(key.to_string()));
             }
-            _ => return Err(format!("unknown parameter `{word}` (length, chars)")),
+            _ => return Err(PasswordError::UnknownParameter(word.to_string())),
         }
     }
     let path = match Path::new(path).is_absolute() {
@@ -40,20 +62,20 @@ pub fn lookup(dirs: &[PathBuf], term: &str, kwargs: &Kwargs) -> Result<String, S
     }
     let password = random(&alphabet(chars.as_deref()), length.unwrap_or(DEFAULT_LENGTH))?;
     if keeps {
-        keep(&path, &password).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        keep(&path, &password).map_err(|e| PasswordError::Write(path.clone(), e))?;
     }
     Ok(password)
 }
 
 /// The kept password: the file's text before any ` salt=`.
-fn read_kept(path: &Path) -> Result<Option<String>, String> {
+fn read_kept(path: &Path) -> Result<Option<String>, PasswordError> {
     match std::fs::read_to_string(path) {
         Ok(text) => {
             let text = text.trim_end();
             Ok(Some(text.rsplit_once(" salt=").map_or(text, |(p, _)| p).to_string()))
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+        Err(e) => Err(PasswordError::Read(path.to_path_buf(), e)),
     }
 }
 
@@ -102,11 +124,10 @@ fn alphabet(chars: Option<&str>) -> Vec<char> {
 }
 
 /// `length` characters drawn evenly from `alphabet` by the system's secure generator.
-pub(super) fn random(alphabet: &[char], length: usize) -> Result<String, String> {
+pub(super) fn random(alphabet: &[char], length: usize) -> Result<String, PasswordError> {
     if alphabet.is_empty() {
-        return Err("no characters to make a password of".into());
+        return Err(PasswordError::NoCharacters);
     }
-    let rng = SystemRandom::new();
     // Draws at or past the largest multiple of the alphabet's size are drawn again, so that
     // no character is likelier than another.
     let size = alphabet.len() as u64;
@@ -114,7 +135,7 @@ pub(super) fn random(alphabet: &[char], length: usize) -> Result<String, String>
     let mut password = String::with_capacity(length);
     while password.chars().count() < length {
         let mut bytes = [0u8; 4];
-        rng.fill(&mut bytes).map_err(|_| "the system's random generator failed")?;
+        getrandom::fill(&mut bytes).map_err(|_| PasswordError::NoRandomness)?;
         let draw = u64::from(u32::from_le_bytes(bytes));
         if draw < limit {
             password.push(alphabet[(draw % size) as usize]);

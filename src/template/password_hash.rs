@@ -5,7 +5,6 @@
 
 use minijinja::Error;
 use minijinja::value::Kwargs;
-use ring::digest;
 
 use super::filter_error::invalid;
 
@@ -34,7 +33,7 @@ pub fn filter(
         None => {
             let alphabet: Vec<char> = CRYPT64.iter().map(|&b| b as char).collect();
             super::password::random(&alphabet, salt_size.unwrap_or(scheme.salt_size()))
-                .map_err(invalid)?
+                .map_err(|e| invalid(e.to_string()))?
         }
     };
     if let Some(bad) = salt.chars().find(|c| !c.is_ascii() || !CRYPT64.contains(&(*c as u8))) {
@@ -83,13 +82,6 @@ impl Scheme {
 }
 
 impl Sha {
-    fn algorithm(self) -> &'static digest::Algorithm {
-        match self {
-            Sha::Sha256 => &digest::SHA256,
-            Sha::Sha512 => &digest::SHA512,
-        }
-    }
-
     fn id(self) -> &'static str {
         match self {
             Sha::Sha256 => "5",
@@ -161,47 +153,16 @@ fn repeated_to(source: &[u8], length: usize) -> Vec<u8> {
     source.iter().copied().cycle().take(length).collect()
 }
 
-/// SHA-crypt as Ulrich Drepper specified it (glibc's `$5$` and `$6$`).
+/// SHA-crypt as Ulrich Drepper specified it (glibc's `$5$` and `$6$`): the digest from the
+/// `sha-crypt` crate, written out as crypt(3) writes it.
 fn sha_crypt(sha: Sha, password: &[u8], salt: &str, rounds: Option<u32>) -> String {
-    let algorithm = sha.algorithm();
-    let size = algorithm.output_len();
     let rounds = rounds.unwrap_or(sha.ansible_rounds()).clamp(1000, 999_999_999);
     let salt: Vec<u8> = salt.bytes().take(16).collect();
-    let hash = |parts: &[&[u8]]| {
-        let mut context = digest::Context::new(algorithm);
-        parts.iter().for_each(|part| context.update(part));
-        context.finish().as_ref().to_vec()
+    let params = sha_crypt::Params::new(rounds).expect("rounds clamped to the allowed range");
+    let digest: Vec<u8> = match sha {
+        Sha::Sha256 => sha_crypt::sha256_crypt(password, &salt, params).to_vec(),
+        Sha::Sha512 => sha_crypt::sha512_crypt(password, &salt, params).to_vec(),
     };
-    let alternate = hash(&[password, &salt, password]);
-    let mut context = digest::Context::new(algorithm);
-    context.update(password);
-    context.update(&salt);
-    context.update(&repeated_to(&alternate, password.len()));
-    let mut length = password.len();
-    while length > 0 {
-        context.update(if length & 1 == 1 { &alternate } else { password });
-        length >>= 1;
-    }
-    let mut digest_a = context.finish().as_ref().to_vec();
-    let password_run = repeated_to(
-        &hash(&vec![password; password.len()].iter().map(|p| &p[..]).collect::<Vec<_>>()),
-        password.len(),
-    );
-    let salt_block = hash(&vec![&salt[..]; 16 + usize::from(digest_a[0])]);
-    let salt_run = repeated_to(&salt_block, salt.len());
-    for round in 0..rounds {
-        let mut context = digest::Context::new(algorithm);
-        let odd = round % 2 == 1;
-        context.update(if odd { &password_run } else { &digest_a });
-        if round % 3 != 0 {
-            context.update(&salt_run);
-        }
-        if round % 7 != 0 {
-            context.update(&password_run);
-        }
-        context.update(if odd { &digest_a } else { &password_run });
-        digest_a = context.finish().as_ref().to_vec();
-    }
     let mut out = format!("${}$", sha.id());
     if rounds != IMPLICIT_ROUNDS {
         out.push_str(&format!("rounds={rounds}$"));
@@ -209,16 +170,17 @@ fn sha_crypt(sha: Sha, password: &[u8], salt: &str, rounds: Option<u32>) -> Stri
     out.push_str(&String::from_utf8_lossy(&salt));
     out.push('$');
     for [a, b, c] in sha.byte_order() {
-        encode24(&mut out, digest_a[*a], digest_a[*b], digest_a[*c], 4);
+        encode24(&mut out, digest[*a], digest[*b], digest[*c], 4);
     }
     match sha {
-        Sha::Sha256 => encode24(&mut out, 0, digest_a[31], digest_a[30], 3),
-        Sha::Sha512 => encode24(&mut out, 0, 0, digest_a[size - 1], 2),
+        Sha::Sha256 => encode24(&mut out, 0, digest[31], digest[30], 3),
+        Sha::Sha512 => encode24(&mut out, 0, 0, digest[63], 2),
     }
     out
 }
 
-/// Poul-Henning Kamp's MD5 crypt (`$1$`), 1000 rounds.
+/// Poul-Henning Kamp's MD5 crypt (`$1$`), 1000 rounds: no maintained crate offers it, and
+/// passlib (which ansible-core's `password_hash` calls) still does.
 fn md5_crypt(password: &[u8], salt: &str) -> String {
     let salt: Vec<u8> = salt.bytes().take(8).collect();
     let alternate = md5::compute([password, &salt, password].concat()).0;

@@ -4,15 +4,27 @@
 
 use std::cmp::Ordering;
 
+/// Why two versions cannot be compared.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VersionError {
+    #[error("cannot compare versions `{0}` and `{1}`: a number meets a word")]
+    NumberMeetsWord(String, String),
+    #[error("invalid version number `{0}`")]
+    NotStrict(String),
+    #[error("invalid semantic version `{0}`")]
+    NotSemantic(String),
+    #[error("version_type `{0}` is not supported (loose, strict, semver)")]
+    UnknownKind(String),
+}
+
 /// How `a` compares to `b` read as versions of `kind`.
-pub fn compare_versions(a: &str, b: &str, kind: &str) -> Result<Ordering, String> {
+pub fn compare_versions(a: &str, b: &str, kind: &str) -> Result<Ordering, VersionError> {
     match kind {
-        "loose" => compare_parts(&loose(a), &loose(b)).ok_or_else(|| {
-            format!("cannot compare versions `{a}` and `{b}`: a number meets a word")
-        }),
+        "loose" => compare_parts(&loose(a), &loose(b))
+            .ok_or_else(|| VersionError::NumberMeetsWord(a.to_string(), b.to_string())),
         "strict" => Ok(strict(a)?.cmp(&strict(b)?)),
         "semver" | "semantic" => Ok(semver(a)?.cmp(&semver(b)?)),
-        other => Err(format!("version_type `{other}` is not supported (loose, strict, semver)")),
+        other => Err(VersionError::UnknownKind(other.to_string())),
     }
 }
 
@@ -73,8 +85,8 @@ fn compare_parts(a: &[Part], b: &[Part]) -> Option<Ordering> {
 /// Major, minor, patch, then (0 for a pre-release, its letter, its number) or (1, ' ', 0).
 type Strict = (u64, u64, u64, (u8, char, u64));
 
-fn strict(version: &str) -> Result<Strict, String> {
-    let bad = || format!("invalid version number `{version}`");
+fn strict(version: &str) -> Result<Strict, VersionError> {
+    let bad = || VersionError::NotStrict(version.to_string());
     let re = regex::Regex::new(r"^(\d+)\.(\d+)(?:\.(\d+))?(?:([ab])(\d+))?$").expect("valid");
     let c = re.captures(version).ok_or_else(bad)?;
     let n = |i: usize| c.get(i).map_or(Ok(0), |m| m.as_str().parse::<u64>()).map_err(|_| bad());
@@ -89,8 +101,8 @@ fn strict(version: &str) -> Result<Strict, String> {
 /// Major, minor, patch, then (no pre-release?, its parts).
 type Semver = (u64, u64, u64, (bool, Vec<Part>));
 
-fn semver(version: &str) -> Result<Semver, String> {
-    let bad = || format!("invalid semantic version `{version}`");
+fn semver(version: &str) -> Result<Semver, VersionError> {
+    let bad = || VersionError::NotSemantic(version.to_string());
     let core = version.split('+').next().unwrap_or_default();
     let (numbers, pre) = match core.split_once('-') {
         Some((numbers, pre)) => (numbers, Some(pre)),

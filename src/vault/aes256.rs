@@ -2,14 +2,13 @@
 //! into an AES-256 key, an HMAC-SHA256 key and a CTR counter; the HMAC of the ciphertext is
 //! checked before anything is decrypted, then the PKCS#7 padding is removed.
 
-use std::num::NonZeroU32;
-
 use aes::cipher::{KeyIvInit, StreamCipher};
-use ring::{hmac, pbkdf2};
+use hmac::{KeyInit, Mac};
+use sha2::Sha256;
 
 use super::envelope::Envelope;
 
-const ROUNDS: NonZeroU32 = NonZeroU32::new(10_000).unwrap();
+const ROUNDS: u32 = 10_000;
 const KEY_LEN: usize = 32;
 const BLOCK: usize = 16;
 
@@ -19,11 +18,13 @@ type Aes256Ctr = ctr::Ctr128BE<aes::Aes256>;
 /// text was altered: the HMAC cannot tell the two apart).
 pub(super) fn decrypt(envelope: &Envelope, password: &[u8]) -> Option<Vec<u8>> {
     let mut derived = [0u8; 2 * KEY_LEN + BLOCK];
-    pbkdf2::derive(pbkdf2::PBKDF2_HMAC_SHA256, ROUNDS, &envelope.salt, password, &mut derived);
+    pbkdf2::pbkdf2_hmac::<Sha256>(password, &envelope.salt, ROUNDS, &mut derived);
     let (cipher_key, rest) = derived.split_at(KEY_LEN);
     let (hmac_key, counter) = rest.split_at(KEY_LEN);
-    let signer = hmac::Key::new(hmac::HMAC_SHA256, hmac_key);
-    hmac::verify(&signer, &envelope.ciphertext, &envelope.hmac).ok()?;
+    let mut signer = hmac::Hmac::<Sha256>::new_from_slice(hmac_key).ok()?;
+    signer.update(&envelope.ciphertext);
+    // Compared in constant time.
+    signer.verify_slice(&envelope.hmac).ok()?;
     let mut text = envelope.ciphertext.clone();
     Aes256Ctr::new_from_slices(cipher_key, counter).ok()?.apply_keystream(&mut text);
     let pad = usize::from(*text.last()?);

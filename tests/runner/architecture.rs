@@ -445,3 +445,24 @@ fn only_the_hypervisor_file_opens_libvirt_for_a_module() {
     }
     assert!(opened.is_empty(), "modules that open libvirt themselves: {opened:?}");
 }
+
+/// Errors inside are typed: a `String` for an error says nothing a caller can match on, and
+/// loses the source. (`Diag` at the edge carries the words.)
+#[test]
+fn no_error_is_a_bare_string() {
+    let krate = read_crate();
+    let pattern = regex::Regex::new(r"Result<[^;{]*,\s*(String|&'static str)>").unwrap();
+    let found: Vec<String> = krate
+        .files
+        .values()
+        .flat_map(|f| {
+            let text = std::fs::read_to_string(f).unwrap();
+            let code = text.lines().take(code_lines(&text)).collect::<Vec<_>>().join("\n");
+            pattern
+                .find_iter(&code)
+                .map(|m| format!("{}: {}", f.display(), m.as_str()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(found.is_empty(), "errors as bare strings:\n{}", found.join("\n"));
+}

@@ -47,7 +47,8 @@ impl Incoming for Arriving {
 
     fn stdout(&mut self, data: &[u8]) -> Result<(), ProcessError> {
         self.stdout.extend_from_slice(data);
-        self.reply = agent::parse_reply(&self.stdout).map_err(ProcessError::Garbled)?;
+        self.reply =
+            agent::parse_reply(&self.stdout).map_err(|e| ProcessError::Garbled(e.to_string()))?;
         Ok(())
     }
 

@@ -5,8 +5,7 @@
 
 use async_trait::async_trait;
 use base64::Engine as _;
-use ring::hmac;
-use ring::rand::{SecureRandom, SystemRandom};
+use hmac::{KeyInit, Mac};
 use serde::Deserialize;
 
 use crate::diag::Diag;
@@ -67,8 +66,9 @@ fn names(hosts: &str, host: &str) -> bool {
 fn hashed(host: &str, salt: &str) -> Option<String> {
     let engine = base64::engine::general_purpose::STANDARD;
     let salt = engine.decode(salt).ok()?;
-    let key = hmac::Key::new(hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY, &salt);
-    Some(engine.encode(hmac::sign(&key, host.as_bytes()).as_ref()))
+    let mut mac = hmac::Hmac::<sha1::Sha1>::new_from_slice(&salt).ok()?;
+    mac.update(host.as_bytes());
+    Some(engine.encode(mac.finalize().into_bytes()))
 }
 
 impl KnownHosts {
@@ -84,7 +84,7 @@ impl KnownHosts {
             return Ok(Some(key));
         }
         let mut salt = [0u8; 20];
-        SystemRandom::new().fill(&mut salt).map_err(|_| ModuleError::failed("no randomness"))?;
+        getrandom::fill(&mut salt).map_err(|_| ModuleError::failed("no randomness"))?;
         let engine = base64::engine::general_purpose::STANDARD;
         let salt = engine.encode(salt);
         let hash = hashed(&self.host(), &salt).expect("a salt just encoded");

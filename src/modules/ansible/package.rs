@@ -11,6 +11,7 @@ use serde::Deserialize;
 use crate::connection::Command;
 use crate::diag::Diag;
 use crate::modules::action::Action;
+use crate::modules::change_scripts;
 use crate::modules::contract::{Change, Check, Module, OneOrMany, Outcome};
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
@@ -264,17 +265,7 @@ impl Package {
                 != 0
             {
                 host.run_ok(self.apt_get("update", &[]), "apt-get update").await?;
-                host.run_ok(
-                    Command::argv([
-                        "sh",
-                        "-c",
-                        "mkdir -p \"${1%/*}\" && touch \"$1\"",
-                        "sh",
-                        UPDATE_STAMP,
-                    ]),
-                    "stamp",
-                )
-                .await?;
+                host.run_ok(change_scripts::TOUCH_STAMP.command([UPDATE_STAMP]), "stamp").await?;
             }
         }
         host.run_ok(self.apt_get("install", pending), "apt-get install").await

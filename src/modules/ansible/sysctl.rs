@@ -4,9 +4,9 @@
 use async_trait::async_trait;
 use serde::Deserialize;
 
-use crate::connection::Command;
 use crate::diag::Diag;
 use crate::modules::action::Action;
+use crate::modules::change_scripts;
 use crate::modules::contract::{Change, Check, Module, Outcome};
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
@@ -155,8 +155,7 @@ impl Module for Sysctl {
         }
         if plan.set_live {
             // The value goes on stdin: nothing but the path reaches the argument vector.
-            let mut command =
-                Command::argv(["/bin/sh", "-c", "cat > \"$1\"", "sh", &self.proc_path()]);
+            let mut command = change_scripts::WRITE_STDIN.command([self.proc_path()]);
             command.stdin = Some(format!("{}\n", self.value()).into_bytes());
             let output = host.run(command).await?;
             if output.rc != 0 {

@@ -5,9 +5,9 @@ use async_trait::async_trait;
 use minijinja::Value;
 use serde::Deserialize;
 
-use crate::connection::Command;
 use crate::diag::Diag;
 use crate::modules::action::Action;
+use crate::modules::change_scripts;
 use crate::modules::contract::{Change, Check, Module, Outcome};
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
@@ -59,11 +59,7 @@ impl Module for TempFile {
     }
 
     async fn apply(&self, _plan: (), host: &HostWriter<'_>) -> Result<Outcome, ModuleError> {
-        // Python's mkstemp draws eight characters; so do mktemp's eight X's.
-        let mut argv: Vec<String> =
-            ["/bin/sh", "-c", r#"exec mktemp -p "${IN:-${TMPDIR:-/tmp}}" "$@""#, "mktemp"]
-                .map(String::from)
-                .into();
+        let mut argv: Vec<String> = Vec::new();
         if self.state == Kind::Directory {
             argv.push("-d".into());
         }
@@ -71,7 +67,7 @@ impl Module for TempFile {
             argv.push(format!("--suffix={}", self.suffix));
         }
         argv.extend(["--".into(), format!("{}XXXXXXXX", self.prefix)]);
-        let mut mktemp = Command::argv(argv);
+        let mut mktemp = change_scripts::MKTEMP.command(argv);
         mktemp.env.push(("IN".into(), self.path.clone().unwrap_or_default()));
         let path = host.stdout_of(mktemp, "mktemp").await?;
         Ok(Outcome { data: vec![("path".into(), Value::from(path))], ..Outcome::default() })

@@ -14,6 +14,7 @@ use crate::connection::{Attrs, Command};
 use crate::diag::Diag;
 use crate::events::TextDiff;
 use crate::modules::action::Action;
+use crate::modules::change_scripts;
 use crate::modules::contract::{Change, Check, Module, Outcome};
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
@@ -262,14 +263,7 @@ impl CloudInitIso {
             return Err(ModuleError::failed(format!("xorriso: {}", built.stderr_text())));
         }
         let placed = host
-            .run(Command::argv([
-                "sh",
-                "-c",
-                "chmod 600 \"$1\" && mv -f \"$1\" \"$2\"",
-                "sh",
-                &partial,
-                &self.path,
-            ]))
+            .run(change_scripts::PRIVATE_RENAME.command([partial.as_str(), self.path.as_str()]))
             .await?;
         if placed.rc != 0 {
             return Err(ModuleError::failed(format!(

@@ -5,7 +5,6 @@ pub(crate) mod base_image;
 pub(crate) mod cloud_init_iso;
 pub(crate) mod host_facts;
 pub(crate) mod hypervisor;
-pub(crate) mod ipv4;
 pub(crate) mod libvirt_address;
 pub(crate) mod libvirt_disk;
 pub(crate) mod libvirt_domain;

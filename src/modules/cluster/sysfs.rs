@@ -10,8 +10,8 @@ use async_trait::async_trait;
 use minijinja::Value;
 use serde::Deserialize;
 
-use crate::connection::Command;
 use crate::modules::action::Action;
+use crate::modules::change_scripts;
 use crate::modules::contract::{Change, Check, Module, Outcome};
 use crate::modules::doc::{CheckMode, ModuleDoc};
 use crate::modules::error::ModuleError;
@@ -117,7 +117,7 @@ impl Module for Sysfs {
     ) -> Result<Outcome, ModuleError> {
         for file in &files {
             // The value goes on stdin, as sysctl's does.
-            let mut command = Command::argv(["/bin/sh", "-c", "cat > \"$1\"", "sh", file.as_str()]);
+            let mut command = change_scripts::WRITE_STDIN.command([file.as_str()]);
             command.stdin = Some(format!("{}\n", self.value).into_bytes());
             host.run_ok(command, &format!("setting {file}")).await?;
         }

@@ -6,7 +6,6 @@ use async_trait::async_trait;
 use minijinja::Value;
 use serde::Deserialize;
 
-use super::ipv4::Ipv4Net;
 use super::topology_source::TopologySource;
 use crate::modules::action::Action;
 use crate::modules::contract::{Check, Module, Outcome};
@@ -21,6 +20,7 @@ use crate::numa::{
 };
 use crate::template::{node_to_value, value_to_node};
 use crate::yaml;
+use ipnet::Ipv4Net;
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -130,8 +130,14 @@ async fn static_addresses_on_their_bridges(
 ) -> Result<(), ModuleError> {
     for vm in &plan.virtual_machines {
         let Some(network) = &vm.network else { continue };
-        let wanted = Ipv4Net::parse(&network.address)
-            .map_err(|e| ModuleError::failed(format!("{}: network.address {e}", vm.name)))?;
+        // An address with its prefix length: a bare address says nothing of its network.
+        let wanted: Ipv4Net = network.address.trim().parse().map_err(|_| {
+            ModuleError::failed(format!(
+                "{}: network.address `{}` is not an IPv4 address with its prefix length \
+                 (192.168.1.51/24)",
+                vm.name, network.address
+            ))
+        })?;
         let Some(bridge) = &vm.bridge_network_interface else { continue };
         let shown = host
             .probe(Probe::program(ReadOnlyProgram::IpAddrShow, ["dev", bridge.as_str()]))
@@ -143,10 +149,10 @@ async fn static_addresses_on_their_bridges(
         let networks: Vec<Ipv4Net> = text
             .lines()
             .filter_map(|line| line.split_whitespace().skip_while(|w| *w != "inet").nth(1))
-            .filter_map(|cidr| Ipv4Net::parse(cidr).ok())
+            .filter_map(|cidr| cidr.parse::<Ipv4Net>().ok())
             .collect();
-        if !networks.is_empty() && !networks.iter().any(|n| n.contains(wanted.address)) {
-            let on: Vec<String> = networks.iter().map(Ipv4Net::network).collect();
+        if !networks.is_empty() && !networks.iter().any(|n| n.contains(&wanted.addr())) {
+            let on: Vec<String> = networks.iter().map(|n| n.trunc().to_string()).collect();
             return Err(ModuleError::failed(format!(
                 "{}: the static address {} is outside its bridge {bridge}, which is on {}",
                 vm.name,

@@ -3,6 +3,6 @@
 
 /// The SHA-1 of bytes here on the controller, in hex: Ansible's checksum of a file.
 pub fn sha1_hex(bytes: &[u8]) -> String {
-    let digest = ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, bytes);
-    digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+    use sha1::Digest;
+    sha1::Sha1::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }

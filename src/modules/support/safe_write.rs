@@ -7,6 +7,7 @@ use minijinja::Value;
 
 use crate::connection::{Attrs, Command};
 use crate::diag::{Diag, Span};
+use crate::modules::change_scripts;
 use crate::modules::error::ModuleError;
 use crate::modules::host_writer::HostWriter;
 
@@ -82,10 +83,7 @@ impl Safety {
         if !self.backup || !existed {
             return Ok(None);
         }
-        let script =
-            r#"b="$1.$$.$(date +%Y-%m-%d@%H:%M:%S~)"; cp -p -- "$1" "$b" && printf %s "$b""#;
-        let copy = Command::argv(["/bin/sh", "-c", script, "backup", path]);
-        let backup = host.stdout_of(copy, "backup").await?;
+        let backup = host.stdout_of(change_scripts::BACKUP.command([path]), "backup").await?;
         Ok(Some((self.backup_key.into(), Value::from(backup))))
     }
 }

@@ -21,11 +21,15 @@ struct Clause {
     operations: Vec<(char, String)>,
 }
 
+/// A clause that is not `who`, an operator and permissions.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a symbolic mode clause such as u=rwx or g+x")]
+pub struct NotAModeClause(String);
+
 impl SymbolicMode {
-    /// Reads `text`, or says why it is not a mode.
-    pub fn parse(text: &str) -> Result<SymbolicMode, String> {
-        let bad =
-            |clause: &str| format!("`{clause}` is not a symbolic mode clause such as u=rwx or g+x");
+    /// Reads `text`, or says which clause is not a mode's.
+    pub fn parse(text: &str) -> Result<SymbolicMode, NotAModeClause> {
+        let bad = |clause: &str| NotAModeClause(clause.to_string());
         let mut clauses = Vec::new();
         for clause in text.split(',') {
             let at = clause.find(['+', '-', '=']).ok_or_else(|| bad(clause))?;

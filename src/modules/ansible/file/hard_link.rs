@@ -1,6 +1,7 @@
 //! `file`'s `state: hard`: whether a path is already a hard link to `src`, and making one.
 
-use crate::connection::{Command, FileKind, Stat};
+use crate::connection::{FileKind, Stat};
+use crate::modules::change_scripts;
 use crate::modules::error::ModuleError;
 use crate::modules::host_reader::HostReader;
 use crate::modules::host_writer::HostWriter;
@@ -53,8 +54,6 @@ pub async fn make(
     follow: bool,
 ) -> Result<(), ModuleError> {
     let follow = if follow { "-L" } else { "-P" };
-    let script = r#"tmp="$(dirname -- "$2")/.$(basename -- "$2").numarun-hard-$$"
-ln "$3" -- "$1" "$tmp" && mv -f -- "$tmp" "$2" || { rm -f -- "$tmp"; exit 1; }"#;
-    host.run_ok(Command::argv(["/bin/sh", "-c", script, "hard", src, path, follow]), "ln").await?;
+    host.run_ok(change_scripts::HARD_LINK.command([src, path, follow]), "ln").await?;
     Ok(())
 }

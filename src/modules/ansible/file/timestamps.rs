@@ -139,10 +139,22 @@ pub async fn apply(plan: &TimesPlan, host: &HostWriter<'_>, path: &str) -> Resul
     Ok(())
 }
 
+/// Why a time does not read with its format, in Python's words.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum TimeFormatError {
+    #[error("time data '{text}' does not match format '{format}'")]
+    Mismatch { text: String, format: String },
+    #[error("'%{0}' is not supported here")]
+    Unsupported(char),
+    #[error("unconverted data remains: {0}")]
+    Unconverted(String),
+}
+
 /// The fields of Python's `time.strptime` that a file's time needs (`%Y %y %m %d %H %M %S %%`;
 /// other characters must match as written), as `YYYY-MM-DD HH:MM:SS`.
-fn strptime(text: &str, format: &str) -> Result<String, String> {
-    let mismatch = || format!("time data '{text}' does not match format '{format}'");
+fn strptime(text: &str, format: &str) -> Result<String, TimeFormatError> {
+    let mismatch =
+        || TimeFormatError::Mismatch { text: text.to_string(), format: format.to_string() };
     let mut fields = [1900u32, 1, 1, 0, 0, 0];
     let mut rest = text;
     let mut directives = format.chars();
@@ -164,7 +176,7 @@ fn strptime(text: &str, format: &str) -> Result<String, String> {
             'H' => (3, 2, 0..=23),
             'M' => (4, 2, 0..=59),
             'S' => (5, 2, 0..=61),
-            other => return Err(format!("'%{other}' is not supported here")),
+            other => return Err(TimeFormatError::Unsupported(other)),
         };
         let digits = rest.bytes().take(width).take_while(u8::is_ascii_digit).count();
         let value: u32 = rest[..digits].parse().map_err(|_| mismatch())?;
@@ -180,7 +192,7 @@ fn strptime(text: &str, format: &str) -> Result<String, String> {
         rest = &rest[digits..];
     }
     if !rest.is_empty() {
-        return Err(format!("unconverted data remains: {rest}"));
+        return Err(TimeFormatError::Unconverted(rest.to_string()));
     }
     let [year, month, day, hour, minute, second] = fields;
     Ok(format!("{year:04}-{month:02}-{day:02} {hour:02}:{minute:02}:{second:02}"))
@@ -195,7 +207,12 @@ mod tests {
         assert_eq!(strptime("202312241830.05", DEFAULT_FORMAT).unwrap(), "2023-12-24 18:30:05");
         assert_eq!(strptime("24/12/23 7:05", "%d/%m/%y %H:%M").unwrap(), "2023-12-24 07:05:00");
         assert!(strptime("2023122418300", DEFAULT_FORMAT).is_err());
-        assert!(strptime("202312241830.05x", DEFAULT_FORMAT).unwrap_err().contains("unconverted"));
+        assert!(
+            strptime("202312241830.05x", DEFAULT_FORMAT)
+                .unwrap_err()
+                .to_string()
+                .contains("unconverted")
+        );
         assert!(is_whole_second("1700000000.000000000", "1700000000"));
         assert!(!is_whole_second("1700000000.500000000", "1700000000"));
     }

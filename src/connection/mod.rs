@@ -3,6 +3,8 @@
 
 mod agent;
 pub mod contract;
+#[cfg(test)]
+pub mod fake;
 mod file_change;
 mod local;
 mod privilege;

@@ -16,6 +16,8 @@ pub mod erased;
 pub mod error;
 pub mod host_reader;
 pub mod host_writer;
+#[cfg(test)]
+pub mod on_fake_host;
 pub mod probe;
 pub mod registry;
 pub mod support;

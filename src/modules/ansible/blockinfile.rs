@@ -144,3 +144,35 @@ pub const DOC: ModuleDoc = ModuleDoc {
     returns: &[],
     example: "- blockinfile: { path: /etc/hosts, block: \"10.0.0.5 db\\n10.0.0.6 cache\" }",
 };
+
+#[cfg(test)]
+mod tests {
+    use crate::connection::fake::{FakeEntry, FakeHost};
+    use crate::modules::on_fake_host::converges;
+
+    fn text(host: &FakeHost, path: &str) -> String {
+        match host.entry(path) {
+            Some(FakeEntry::File { bytes, .. }) => String::from_utf8(bytes).unwrap(),
+            other => panic!("{path}: {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_block_is_put_between_its_markers_then_replaced_then_removed() {
+        let host = FakeHost::new();
+        host.file("/etc/motd", b"welcome\n", 0o644);
+        converges(&host, "blockinfile", "{path: /etc/motd, block: \"a\\nb\"}").await;
+        assert_eq!(
+            text(&host, "/etc/motd"),
+            "welcome\n# BEGIN ANSIBLE MANAGED BLOCK\na\nb\n# END ANSIBLE MANAGED BLOCK\n"
+        );
+        converges(&host, "blockinfile", "{path: /etc/motd, block: c, insertbefore: BOF}").await;
+        assert_eq!(
+            text(&host, "/etc/motd"),
+            "welcome\n# BEGIN ANSIBLE MANAGED BLOCK\nc\n# END ANSIBLE MANAGED BLOCK\n",
+            "an existing block is replaced where it stands"
+        );
+        converges(&host, "blockinfile", "{path: /etc/motd, state: absent}").await;
+        assert_eq!(text(&host, "/etc/motd"), "welcome\n");
+    }
+}

@@ -169,3 +169,65 @@ pub const DOC: ModuleDoc = ModuleDoc {
     returns: &[],
     example: "- lineinfile: { path: /etc/ssh/sshd_config, regexp: '^#?PasswordAuthentication', line: PasswordAuthentication no }",
 };
+
+#[cfg(test)]
+mod tests {
+    use crate::connection::fake::{FakeEntry, FakeHost};
+    use crate::modules::on_fake_host::{converges, pass};
+
+    fn text(host: &FakeHost, path: &str) -> String {
+        match host.entry(path) {
+            Some(FakeEntry::File { bytes, .. }) => String::from_utf8(bytes).unwrap(),
+            other => panic!("{path}: {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_line_replaces_what_its_regexp_finds_once() {
+        let host = FakeHost::new();
+        host.file("/etc/app.conf", b"port=80\n# port=8080\nname=x\n", 0o640);
+        let first = converges(
+            &host,
+            "lineinfile",
+            "{path: /etc/app.conf, regexp: '^port=', line: port=443}",
+        )
+        .await;
+        assert!(first.starts_with("changed"), "{first}");
+        assert_eq!(text(&host, "/etc/app.conf"), "port=443\n# port=8080\nname=x\n");
+        // A line is edited by reading and writing the file: no program runs on the host.
+        assert_eq!(host.ran(), Vec::<String>::new());
+    }
+
+    #[tokio::test]
+    async fn a_missing_line_goes_after_its_anchor_or_at_the_end() {
+        let host = FakeHost::new();
+        host.file("/etc/hosts", b"127.0.0.1 localhost\n::1 localhost\n", 0o644);
+        converges(
+            &host,
+            "lineinfile",
+            "{path: /etc/hosts, line: 10.0.0.2 db, insertafter: '^127'}",
+        )
+        .await;
+        converges(&host, "lineinfile", "{path: /etc/hosts, line: 10.0.0.3 web}").await;
+        assert_eq!(
+            text(&host, "/etc/hosts"),
+            "127.0.0.1 localhost\n10.0.0.2 db\n::1 localhost\n10.0.0.3 web\n"
+        );
+        converges(&host, "lineinfile", "{path: /etc/hosts, regexp: 'db$', state: absent}").await;
+        assert!(!text(&host, "/etc/hosts").contains("db"));
+    }
+
+    #[tokio::test]
+    async fn a_file_that_is_not_there_is_made_only_when_asked() {
+        let host = FakeHost::new();
+        let refused = pass(&host, "lineinfile", "{path: /tmp/new, line: x}").await;
+        assert!(refused.starts_with("failed"), "{refused}");
+        assert_eq!(host.entry("/tmp/new"), None);
+        converges(&host, "lineinfile", "{path: /tmp/new, line: x, create: true, mode: '0600'}")
+            .await;
+        assert_eq!(
+            host.entry("/tmp/new"),
+            Some(FakeEntry::File { bytes: b"x\n".to_vec(), mode: 0o600 })
+        );
+    }
+}

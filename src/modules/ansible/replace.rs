@@ -97,3 +97,25 @@ pub const DOC: ModuleDoc = ModuleDoc {
     returns: &[],
     example: "- replace: { path: /etc/default/grub, regexp: 'quiet splash', replace: quiet }",
 };
+
+#[cfg(test)]
+mod tests {
+    use crate::connection::fake::{FakeEntry, FakeHost};
+    use crate::modules::on_fake_host::converges;
+
+    #[tokio::test]
+    async fn every_match_is_replaced_with_its_groups() {
+        let host = FakeHost::new();
+        host.file("/etc/app.ini", b"host=a.example\nbackup=b.example\n", 0o600);
+        let args = "{path: /etc/app.ini, regexp: '=(\\w+)\\.example', replace: '=\\1.internal'}";
+        converges(&host, "replace", args).await;
+        assert_eq!(
+            host.entry("/etc/app.ini"),
+            Some(FakeEntry::File {
+                bytes: b"host=a.internal\nbackup=b.internal\n".to_vec(),
+                mode: 0o600
+            }),
+            "the file keeps its mode"
+        );
+    }
+}

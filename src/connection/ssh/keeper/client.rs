@@ -9,7 +9,7 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
 use tokio::net::UnixStream;
 use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
 
-use super::{KeeperRequest, failure_of, read_frame, serve, socket_path, tag, write_frame};
+use super::{Frames, KeeperRequest, STDIN_PIECE, failure_of, serve, socket_path, tag, write_frame};
 use crate::connection::contract::ConnectionError;
 use crate::connection::ssh::direct_ssh::unreachable;
 use crate::connection::ssh::process_event::ProcessEvent;
@@ -43,9 +43,8 @@ impl KeeperClient {
         &self,
         command_line: &str,
     ) -> Result<(RelayedOutput, RelayedInput), ConnectionError> {
-        let (stream, buffer) = self.ask(Some(command_line.to_string())).await?;
-        let (reader, writer) = stream.into_split();
-        let reader = RelayedOutput { half: reader, buffer, down: Arc::clone(&self.down) };
+        let (frames, writer) = self.ask(Some(command_line.to_string())).await?;
+        let reader = RelayedOutput { frames, down: Arc::clone(&self.down) };
         Ok((reader, RelayedInput { half: writer }))
     }
 
@@ -53,9 +52,12 @@ impl KeeperClient {
         self.down.load(Ordering::Relaxed)
     }
 
-    /// A stream whose process (if any) has started, and what was read past the answer: the
-    /// process's first events may come in the same read.
-    async fn ask(&self, command: Option<String>) -> Result<(UnixStream, Vec<u8>), ConnectionError> {
+    /// A stream whose process (if any) has started: its frames (which keep what was read past
+    /// the answer: the process's first events may come in the same read) and its writing half.
+    async fn ask(
+        &self,
+        command: Option<String>,
+    ) -> Result<(Frames<OwnedReadHalf>, OwnedWriteHalf), ConnectionError> {
         let failed = |e: std::io::Error| {
             unreachable(
                 &self.ssh_target,
@@ -70,16 +72,16 @@ impl KeeperClient {
         let mut attempts = 0;
         loop {
             attempts += 1;
-            let mut stream = self.keeper().await.map_err(failed)?;
-            let mut buffer = Vec::new();
-            let answer = match write_frame(&mut stream, tag::REQUEST, &body).await {
-                Ok(()) => read_frame(&mut stream, &mut buffer).await,
+            let (reading, mut writing) = self.keeper().await.map_err(failed)?.into_split();
+            let mut frames = Frames::new(reading);
+            let answer = match write_frame(&mut writing, tag::REQUEST, &body).await {
+                Ok(()) => frames.next().await,
                 Err(e) => Err(e),
             };
             match answer {
                 Ok(Some((tag::STARTED, _))) => {
                     self.down.store(false, Ordering::Relaxed);
-                    return Ok((stream, buffer));
+                    return Ok((frames, writing));
                 }
                 Ok(Some((tag::FAILED, body))) => return Err(failure_of(&body)),
                 Ok(None) | Err(_) if attempts < 3 => {
@@ -140,14 +142,13 @@ impl KeeperClient {
 
 /// The events of a relayed process.
 pub struct RelayedOutput {
-    half: OwnedReadHalf,
-    buffer: Vec<u8>,
+    frames: Frames<OwnedReadHalf>,
     down: Arc<AtomicBool>,
 }
 
 impl RelayedOutput {
     pub async fn next(&mut self) -> ProcessEvent {
-        let event = match read_frame(&mut self.half, &mut self.buffer).await {
+        let event = match self.frames.next().await {
             Ok(Some((tag, body))) => {
                 ProcessEvent::from_frame(tag, body).unwrap_or(ProcessEvent::Gone)
             }
@@ -169,18 +170,22 @@ pub struct RelayedInput {
 impl RelayedInput {
     /// The keeper ends the stream when the process ends, maybe before its stdin is all sent:
     /// that is no error of the sending, and the reader says how the process ended.
+    /// Big input goes in pieces of `STDIN_PIECE`, each a frame.
     pub async fn send(&mut self, data: &[u8]) -> std::io::Result<()> {
-        match write_frame(&mut self.half, tag::STDIN, data).await {
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    std::io::ErrorKind::BrokenPipe | std::io::ErrorKind::ConnectionReset
-                ) =>
-            {
-                Ok(())
+        for piece in data.chunks(STDIN_PIECE) {
+            match write_frame(&mut self.half, tag::STDIN, piece).await {
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::BrokenPipe | std::io::ErrorKind::ConnectionReset
+                    ) =>
+                {
+                    return Ok(());
+                }
+                sent => sent?,
             }
-            sent => sent,
         }
+        Ok(())
     }
 
     pub async fn eof(&mut self) -> std::io::Result<()> {

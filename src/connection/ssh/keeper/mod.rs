@@ -9,7 +9,8 @@
 //! over a connection of the run's own. The keeper leaves once no run has used it for the
 //! longest `ControlPersist` it was given.
 //!
-//! Frames: a tag byte, the body's length (4 bytes, big endian), the body.
+//! Frames: a tag byte, the body's length (4 bytes, big endian), the body; read by tokio-util's
+//! length-delimited codec (`Frames`), each at most `MAX_FRAME` long.
 
 pub mod client;
 pub mod serve;
@@ -17,8 +18,10 @@ pub mod serve;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use tokio_util::codec::{FramedRead, LengthDelimitedCodec};
 
 use super::process_event::ProcessEvent;
 use super::settings::SshTarget;
@@ -63,28 +66,42 @@ pub async fn write_frame(
     to.write_all(&frame).await
 }
 
-/// The next frame, `None` at the end of the stream. Safe to cancel (in a `select!`): what was
-/// read stays in `buffer` for the next call.
-pub async fn read_frame(
-    from: &mut (impl AsyncRead + Unpin),
-    buffer: &mut Vec<u8>,
-) -> std::io::Result<Option<(u8, Vec<u8>)>> {
-    loop {
-        if buffer.len() >= 5 {
-            let length = u32::from_be_bytes(buffer[1..5].try_into().expect("four bytes")) as usize;
-            if buffer.len() >= 5 + length {
-                let body = buffer[5..5 + length].to_vec();
-                let tag = buffer[0];
-                buffer.drain(..5 + length);
-                return Ok(Some((tag, body)));
+/// The longest frame either side accepts: stdin goes in pieces of `STDIN_PIECE`, a process's
+/// output comes as the SSH channel delivers it, so a longer one is a broken or hostile peer.
+const MAX_FRAME: usize = 4 << 20;
+
+/// The most stdin one frame carries.
+pub const STDIN_PIECE: usize = 1 << 20;
+
+/// The frames a stream brings, cut by tokio-util's length-delimited codec (the length field
+/// after the tag byte, kept in the frame so the tag comes with it).
+pub struct Frames<R> {
+    inner: FramedRead<R, LengthDelimitedCodec>,
+}
+
+impl<R: AsyncRead + Unpin> Frames<R> {
+    pub fn new(from: R) -> Frames<R> {
+        let codec = LengthDelimitedCodec::builder()
+            .length_field_offset(1)
+            .length_field_length(4)
+            // The frame handed back is the whole of it: tag, length and body.
+            .num_skip(0)
+            .length_adjustment(5)
+            .max_frame_length(MAX_FRAME)
+            .new_codec();
+        Frames { inner: FramedRead::new(from, codec) }
+    }
+
+    /// The next frame, `None` at the end of the stream; an error for a stream that ends
+    /// mid-frame or a frame over `MAX_FRAME`. Safe to cancel (in a `select!`): what was read
+    /// stays for the next call.
+    pub async fn next(&mut self) -> std::io::Result<Option<(u8, Vec<u8>)>> {
+        match self.inner.next().await {
+            None => Ok(None),
+            Some(frame) => {
+                let frame = frame?;
+                Ok(Some((frame[0], frame[5..].to_vec())))
             }
-        }
-        if from.read_buf(buffer).await? == 0 {
-            return if buffer.is_empty() {
-                Ok(None)
-            } else {
-                Err(std::io::ErrorKind::UnexpectedEof.into())
-            };
         }
     }
 }
@@ -188,17 +205,22 @@ mod tests {
         // One byte at a time: every read stops mid-frame.
         let (mut near, mut far) = tokio::io::duplex(1);
         let writing = tokio::spawn(async move { far.write_all(&sent).await });
-        let mut buffer = Vec::new();
-        assert_eq!(
-            read_frame(&mut near, &mut buffer).await.unwrap(),
-            Some((tag::STDIN, b"hello".to_vec()))
-        );
-        assert_eq!(
-            read_frame(&mut near, &mut buffer).await.unwrap(),
-            Some((tag::STDIN_END, Vec::new()))
-        );
+        let mut frames = Frames::new(&mut near);
+        assert_eq!(frames.next().await.unwrap(), Some((tag::STDIN, b"hello".to_vec())));
+        assert_eq!(frames.next().await.unwrap(), Some((tag::STDIN_END, Vec::new())));
         writing.await.unwrap().unwrap();
-        assert_eq!(read_frame(&mut near, &mut buffer).await.unwrap(), None);
+        assert_eq!(frames.next().await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn a_frame_too_long_or_cut_short_is_an_error() {
+        let mut long = vec![tag::STDOUT];
+        long.extend_from_slice(&u32::try_from(MAX_FRAME + 1).unwrap().to_be_bytes());
+        assert!(Frames::new(&long[..]).next().await.is_err(), "a frame over the bound");
+        let mut cut = Vec::new();
+        write_frame(&mut cut, tag::STDOUT, b"whole").await.unwrap();
+        cut.truncate(cut.len() - 1);
+        assert!(Frames::new(&cut[..]).next().await.is_err(), "a stream that ends mid-frame");
     }
 
     #[test]

@@ -12,7 +12,7 @@ use russh::{ChannelReadHalf, ChannelWriteHalf};
 use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{UnixListener, UnixStream};
 
-use super::{KeeperRequest, failure_body, read_frame, tag, write_frame};
+use super::{Frames, KeeperRequest, failure_body, tag, write_frame};
 use crate::connection::ssh::direct_ssh::DirectSsh;
 use crate::connection::ssh::process_event::ProcessEvent;
 use crate::connection::ssh::settings::SshTarget;
@@ -156,9 +156,9 @@ async fn serve(socket: &Path) -> std::io::Result<()> {
 }
 
 async fn answer(keeper: &Keeper, stream: UnixStream) -> std::io::Result<()> {
-    let (mut from, mut to) = stream.into_split();
-    let mut buffer = Vec::new();
-    let Some((tag::REQUEST, body)) = read_frame(&mut from, &mut buffer).await? else {
+    let (from, mut to) = stream.into_split();
+    let mut from = Frames::new(from);
+    let Some((tag::REQUEST, body)) = from.next().await? else {
         return Ok(());
     };
     let request: KeeperRequest = serde_json::from_slice(&body).map_err(std::io::Error::other)?;
@@ -175,7 +175,7 @@ async fn answer(keeper: &Keeper, stream: UnixStream) -> std::io::Result<()> {
         Ok(channel) => {
             write_frame(&mut to, tag::STARTED, &[]).await?;
             if let Some((reader, writer)) = channel {
-                relay(from, buffer, to, reader, writer).await;
+                relay(from, to, reader, writer).await;
             }
             Ok(())
         }
@@ -185,14 +185,13 @@ async fn answer(keeper: &Keeper, stream: UnixStream) -> std::io::Result<()> {
 /// Passes the run's stdin to the process and the process's events to the run, both at once,
 /// until either side ends; then closes the channel.
 async fn relay(
-    mut from: OwnedReadHalf,
-    mut buffer: Vec<u8>,
+    mut from: Frames<OwnedReadHalf>,
     mut to: OwnedWriteHalf,
     mut reader: ChannelReadHalf,
     writer: ChannelWriteHalf<Msg>,
 ) {
     let feeding = async {
-        while let Ok(Some((tag, body))) = read_frame(&mut from, &mut buffer).await {
+        while let Ok(Some((tag, body))) = from.next().await {
             let passed = match tag {
                 tag::STDIN => writer.data(&body[..]).await,
                 tag::STDIN_END => writer.eof().await,

@@ -282,3 +282,38 @@ pub const DOC: ModuleDoc = ModuleDoc {
     returns: &[],
     example: "- copy: { dest: /etc/motd, content: \"managed by numarun\\n\", mode: '0644', backup: true }",
 };
+
+#[cfg(test)]
+mod tests {
+    use crate::connection::fake::{FakeEntry, FakeHost};
+    use crate::modules::on_fake_host::{converges, pass};
+
+    #[tokio::test]
+    async fn content_is_written_once_then_left_alone() {
+        let host = FakeHost::new();
+        host.folder("/etc", 0o755);
+        converges(&host, "copy", "{dest: /etc/motd, content: \"hello\\n\", mode: '0644'}").await;
+        assert_eq!(
+            host.entry("/etc/motd"),
+            Some(FakeEntry::File { bytes: b"hello\n".to_vec(), mode: 0o644 })
+        );
+        converges(&host, "copy", "{dest: /etc/motd, content: \"bye\\n\"}").await;
+        assert_eq!(
+            host.entry("/etc/motd"),
+            Some(FakeEntry::File { bytes: b"bye\n".to_vec(), mode: 0o644 }),
+            "the mode stays"
+        );
+    }
+
+    #[tokio::test]
+    async fn force_false_leaves_a_file_that_is_there() {
+        let host = FakeHost::new();
+        host.file("/etc/kept", b"mine\n", 0o600);
+        let said = pass(&host, "copy", "{dest: /etc/kept, content: theirs, force: false}").await;
+        assert_eq!(said, "ok");
+        assert_eq!(
+            host.entry("/etc/kept"),
+            Some(FakeEntry::File { bytes: b"mine\n".to_vec(), mode: 0o600 })
+        );
+    }
+}

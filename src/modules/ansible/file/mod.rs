@@ -396,3 +396,38 @@ pub const DOC: ModuleDoc = ModuleDoc {
     returns: &[],
     example: "- file: { path: /srv/app, state: directory, mode: '0755', owner: root }",
 };
+
+#[cfg(test)]
+mod tests {
+    use crate::connection::fake::{FakeEntry, FakeHost};
+    use crate::modules::on_fake_host::{converges, pass};
+
+    #[tokio::test]
+    async fn a_folder_a_link_and_their_removal() {
+        let host = FakeHost::new();
+        converges(&host, "file", "{path: /srv/data/a, state: directory, mode: '0750'}").await;
+        assert_eq!(host.entry("/srv/data/a"), Some(FakeEntry::Directory { mode: 0o750 }));
+        assert_eq!(host.entry("/srv/data"), Some(FakeEntry::Directory { mode: 0o755 }));
+        converges(&host, "file", "{path: /srv/current, src: /srv/data/a, state: link}").await;
+        assert_eq!(
+            host.entry("/srv/current"),
+            Some(FakeEntry::Symlink { target: "/srv/data/a".into() })
+        );
+        converges(&host, "file", "{path: /srv/data, state: absent}").await;
+        assert_eq!(host.entry("/srv/data/a"), None, "a folder goes with what is in it");
+    }
+
+    #[tokio::test]
+    async fn a_mode_is_set_on_what_is_there_and_a_file_is_not_made_unasked() {
+        let host = FakeHost::new();
+        host.file("/etc/secret", b"s\n", 0o644);
+        converges(&host, "file", "{path: /etc/secret, mode: 'u=rw,go='}").await;
+        assert_eq!(
+            host.entry("/etc/secret"),
+            Some(FakeEntry::File { bytes: b"s\n".to_vec(), mode: 0o600 })
+        );
+        let missing = pass(&host, "file", "{path: /etc/none, state: file}").await;
+        assert!(missing.starts_with("failed"), "{missing}");
+        assert_eq!(host.entry("/etc/none"), None);
+    }
+}

@@ -5,7 +5,8 @@
 #![deny(missing_docs)]
 
 pub mod cli;
-pub mod connection;
+/// Where steps act (the `numarun-connection` crate).
+pub use numarun_connection as connection;
 pub mod diag;
 pub(crate) mod engine;
 pub(crate) mod events;
@@ -22,5 +23,6 @@ pub(crate) mod schedule;
 pub mod template;
 pub(crate) mod text_file;
 pub(crate) mod vars;
-pub mod vault;
+/// Ansible Vault (the `numarun-vault` crate).
+pub use numarun_vault as vault;
 pub mod yaml;

@@ -1,5 +1,6 @@
-//! The connection keeper a run starts under `ControlPersist` (see `connection::ssh::keeper`): a
-//! program of its own, so that it loads none of what only the runner needs (libvirt).
+//! The connection keeper a run starts under `ControlPersist` (see the `numarun-connection`
+//! crate's `ssh::keeper`): a program of its own, built from that crate alone, so that it loads
+//! none of what only the runner needs (libvirt, the templates, the modules).
 
 fn main() {
     let mut args = std::env::args_os().skip(1);
@@ -10,5 +11,5 @@ fn main() {
             std::process::exit(2);
         }
     };
-    std::process::exit(numarun::connection::keeper_main(&socket));
+    std::process::exit(numarun_connection::keeper_main(&socket));
 }

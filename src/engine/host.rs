@@ -7,8 +7,9 @@ use std::time::Instant;
 
 use super::play_control::PlayControl;
 use super::shared::Engine;
-use crate::connection::ssh::{Policy, SshConnection, SshSession, SshSettings};
-use crate::connection::{Connection, ConnectionError, Local};
+use crate::connection::{
+    Connection, ConnectionError, Local, Policy, SshConnection, SshSession, SshSettings,
+};
 use crate::events::{Event, HostRecap, Status, StepReport};
 use crate::model::{Play, Task};
 use crate::schedule::ResolvedTask;

@@ -13,9 +13,9 @@ use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{UnixListener, UnixStream};
 
 use super::{Frames, KeeperRequest, failure_body, tag, write_frame};
-use crate::connection::ssh::direct_ssh::DirectSsh;
-use crate::connection::ssh::process_event::ProcessEvent;
-use crate::connection::ssh::settings::SshTarget;
+use crate::ssh::direct_ssh::DirectSsh;
+use crate::ssh::process_event::ProcessEvent;
+use crate::ssh::settings::SshTarget;
 
 /// What the keeper prints once it listens; the run that started it waits for this line.
 pub const LISTENING: &str = "listening";

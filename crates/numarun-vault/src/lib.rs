@@ -6,6 +6,7 @@
 //! (`--vault-password-file`, `--vault-id`, `--ask-vault-pass`): a file can be vaulted anywhere a
 //! file is read (inventories, vars files, templates), and every reader reaching for the same
 //! keyring is simpler than threading it through each of them.
+#![deny(missing_docs)]
 
 mod aes256;
 mod envelope;

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use russh::keys::{Algorithm, HashAlg, PublicKey, known_hosts};
 
+/// What to do with a host key known_hosts does not hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Policy {
     /// An unknown host is refused.

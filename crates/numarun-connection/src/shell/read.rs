@@ -3,9 +3,9 @@
 
 use std::collections::HashMap;
 
-use crate::connection::contract::{Command, Connection, ConnectionError, FileKind, Output, Stat};
-use crate::connection::read_plan::PlannedRead;
-use crate::connection::shell_words::quote as q;
+use crate::contract::{Command, Connection, ConnectionError, FileKind, Output, Stat};
+use crate::read_plan::PlannedRead;
+use crate::shell_words::quote as q;
 
 /// The exit code a snippet uses for "nothing at that path".
 pub(super) const MISSING: i32 = 100;

@@ -13,7 +13,7 @@ use super::contract::Attrs;
 use super::file_change::{Action, FileChange};
 use super::read_plan::PlannedRead;
 use super::shell::{self, BatchStatEntry, Stats};
-use crate::connection::shell_words::quote as q;
+use crate::shell_words::quote as q;
 
 const PROGRAM: &str = include_str!("agent.pl");
 
@@ -154,8 +154,8 @@ mod tests {
     use std::process::{Child, Stdio};
 
     use super::*;
-    use crate::connection::Local;
-    use crate::connection::shell::Delivery;
+    use crate::Local;
+    use crate::shell::Delivery;
 
     /// The agent on this machine, started as a connection starts it, fed through pipes.
     struct LocalAgent(Child);

@@ -14,10 +14,10 @@ use super::remote_shell::RemoteShell;
 use super::remote_streams::RemoteStreams;
 use super::settings::SshSettings;
 use super::transport::Transport;
-use crate::connection::agent::{self};
-use crate::connection::contract::{Command, ConnectionError, Output};
-use crate::connection::privilege::{BecomeMethod, Privilege};
-use crate::connection::shell_words::quote as q;
+use crate::agent::{self};
+use crate::contract::{Command, ConnectionError, Output};
+use crate::privilege::{BecomeMethod, Privilege};
+use crate::shell_words::quote as q;
 
 /// Whether a request to the host agent may start it.
 #[derive(Clone, Copy, PartialEq, Eq)]

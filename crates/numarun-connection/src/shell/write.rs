@@ -1,9 +1,9 @@
 //! Changing a host through shell snippets: one snippet per file change, its content on stdin,
 //! written beside the target and renamed over it.
 
-use crate::connection::contract::{Attrs, Command, Connection, ConnectionError};
-use crate::connection::file_change::{Action, FileChange};
-use crate::connection::shell_words::quote as q;
+use crate::contract::{Attrs, Command, Connection, ConnectionError};
+use crate::file_change::{Action, FileChange};
+use crate::shell_words::quote as q;
 
 use super::read::{Stats, parse_stat_section, run_ok, script, stat_section};
 

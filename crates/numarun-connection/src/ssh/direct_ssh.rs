@@ -12,7 +12,7 @@ use russh::{ChannelReadHalf, ChannelWriteHalf, Preferred};
 use super::auth;
 use super::host_keys::{HostKeyCheck, HostKeyError};
 use super::settings::{Endpoint, SshTarget};
-use crate::connection::contract::ConnectionError;
+use crate::contract::ConnectionError;
 
 /// The russh client side: verifies the server's key and remembers why it refused one.
 struct Client {

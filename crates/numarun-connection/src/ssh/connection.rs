@@ -6,14 +6,12 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use super::prefetch::{Need, Refresh};
-use crate::connection::agent::{self, Changed};
-use crate::connection::contract::{
-    Attrs, Command, Connection, ConnectionError, FileKind, Output, Stat,
-};
-use crate::connection::file_change::FileChange;
-use crate::connection::privilege::Privilege;
-use crate::connection::read_plan::{PlannedRead, ReadPlan};
-use crate::connection::shell::{self, Delivery, Inspection};
+use crate::agent::{self, Changed};
+use crate::contract::{Attrs, Command, Connection, ConnectionError, FileKind, Output, Stat};
+use crate::file_change::FileChange;
+use crate::privilege::Privilege;
+use crate::read_plan::{PlannedRead, ReadPlan};
+use crate::shell::{self, Delivery, Inspection};
 
 use super::session::{SshSession, Start};
 
@@ -24,6 +22,7 @@ pub struct SshConnection {
 }
 
 impl SshConnection {
+    /// The host's session, acting as the login user.
     pub fn new(connection: Arc<SshSession>) -> SshConnection {
         SshConnection { connection, privilege: Privilege::default() }
     }

@@ -15,16 +15,14 @@ pub use write::{Delivery, apply, apply_and_stat, is_lines};
 mod tests {
     use super::read::*;
     use super::write::*;
-    use crate::connection::contract::{
-        Attrs, Command, Connection, ConnectionError, FileKind, Output, Stat,
-    };
-    use crate::connection::file_change::FileChange;
-    use crate::connection::read_plan::PlannedRead;
+    use crate::contract::{Attrs, Command, Connection, ConnectionError, FileKind, Output, Stat};
+    use crate::file_change::FileChange;
+    use crate::read_plan::PlannedRead;
     use std::sync::Arc;
 
     use async_trait::async_trait;
 
-    use crate::connection::{Local, Privilege};
+    use crate::{Local, Privilege};
 
     /// The local machine, except that stdin arrives cut in half, as when a
     /// connection drops in the middle of a transfer.

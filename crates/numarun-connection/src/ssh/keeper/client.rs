@@ -10,10 +10,10 @@ use tokio::net::UnixStream;
 use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
 
 use super::{Frames, KeeperRequest, STDIN_PIECE, failure_of, serve, socket_path, tag, write_frame};
-use crate::connection::contract::ConnectionError;
-use crate::connection::ssh::direct_ssh::unreachable;
-use crate::connection::ssh::process_event::ProcessEvent;
-use crate::connection::ssh::settings::SshTarget;
+use crate::contract::ConnectionError;
+use crate::ssh::direct_ssh::unreachable;
+use crate::ssh::process_event::ProcessEvent;
+use crate::ssh::settings::SshTarget;
 
 /// One host's connection, held by the keeper.
 pub struct KeeperClient {

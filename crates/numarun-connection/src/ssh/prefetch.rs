@@ -10,11 +10,11 @@
 
 use std::collections::HashMap;
 
-use crate::connection::contract::FileKind;
-use crate::connection::file_change::{ExpectedState, FileChange};
-use crate::connection::privilege::Privilege;
-use crate::connection::read_plan::{PlannedRead, ReadPlan};
-use crate::connection::shell::{BatchStatEntry, Inspection, Stats};
+use crate::contract::FileKind;
+use crate::file_change::{ExpectedState, FileChange};
+use crate::privilege::Privilege;
+use crate::read_plan::{PlannedRead, ReadPlan};
+use crate::shell::{BatchStatEntry, Inspection, Stats};
 
 /// Paths one batch stat fetches at most: one `stat` and one `cat` command line.
 const SURVEY_SIZE: usize = 64;

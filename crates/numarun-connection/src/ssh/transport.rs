@@ -5,7 +5,7 @@ use super::direct_ssh::{DirectSsh, lost};
 use super::keeper::client::KeeperClient;
 use super::remote_streams::RemoteStreams;
 use super::settings::SshSettings;
-use crate::connection::contract::ConnectionError;
+use crate::contract::ConnectionError;
 
 pub enum Transport {
     Direct(DirectSsh),

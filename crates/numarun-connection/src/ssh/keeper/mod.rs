@@ -25,7 +25,7 @@ use tokio_util::codec::{FramedRead, LengthDelimitedCodec};
 
 use super::process_event::ProcessEvent;
 use super::settings::SshTarget;
-use crate::connection::contract::ConnectionError;
+use crate::contract::ConnectionError;
 
 /// What a stream is for: check that the host is reachable (`command: None`), or start a process.
 #[derive(Serialize, Deserialize)]

@@ -8,9 +8,9 @@
 use super::process_event::ProcessError;
 use super::remote_process::{Incoming, RemoteProcess};
 use super::remote_streams::RemoteStreams;
-use crate::connection::contract::{Command, Output, Program, random_token};
-use crate::connection::shell;
-use crate::connection::shell_words::quote as q;
+use crate::contract::{Command, Output, Program, random_token};
+use crate::shell;
+use crate::shell_words::quote as q;
 use base64::Engine as _;
 
 pub struct RemoteShell {

@@ -3,7 +3,7 @@
 use super::process_event::ProcessError;
 use super::remote_process::{Incoming, RemoteProcess};
 use super::remote_streams::RemoteStreams;
-use crate::connection::agent::{self, Reply};
+use crate::agent::{self, Reply};
 
 pub struct RemoteAgent {
     process: RemoteProcess,

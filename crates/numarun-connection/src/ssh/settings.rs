@@ -14,10 +14,14 @@ pub struct Endpoint {
     pub user: String,
 }
 
+/// A host's SSH settings, from Ansible's connection variables.
 #[derive(Debug, Clone)]
 pub struct SshSettings {
+    /// What makes the connection.
     pub ssh_target: SshTarget,
+    /// `ansible_command_timeout`: a command past it is killed.
     pub command_timeout: Option<Duration>,
+    /// `ansible_become_password`, for sudo or su when they ask.
     pub become_password: Option<String>,
     /// Concurrent channels; OpenSSH refuses beyond `MaxSessions` (10 by default).
     pub max_sessions: usize,

@@ -175,7 +175,7 @@ fn resolve(path: &str, base: Option<&Path>) -> PathBuf {
     }
 }
 
-struct Entry {
+struct CfgSetting {
     section: String,
     key: String,
     value: String,
@@ -184,7 +184,7 @@ struct Entry {
 
 /// The `key = value` lines of an INI file, with their sections (Python's configparser, as
 /// Ansible reads it: `=` or `:`, `#` and `;` comments, keys lowercased).
-fn parse(source: &std::sync::Arc<Source>) -> Result<Vec<Entry>, Diag> {
+fn parse(source: &std::sync::Arc<Source>) -> Result<Vec<CfgSetting>, Diag> {
     let mut entries = Vec::new();
     let mut section: Option<String> = None;
     let mut offset = 0;
@@ -208,7 +208,7 @@ fn parse(source: &std::sync::Arc<Source>) -> Result<Vec<Entry>, Diag> {
             return Err(Diag::invalid(&span, format!("`{line}` comes before any [section]"))
                 .with_help("settings go under [defaults], [ssh_connection], …"));
         };
-        entries.push(Entry {
+        entries.push(CfgSetting {
             section: section.clone(),
             key: line[..at].trim().to_ascii_lowercase(),
             value: line[at + 1..].trim().to_string(),

@@ -60,7 +60,7 @@ fn module_call(step: &Task) -> Result<(&'static ModuleSpec, &ModuleCall), Diag> 
     }
     found.ok_or_else(|| {
         Diag::invalid(&step.span, "this step names no module")
-            .with_help(format!("modules: {}", modules::names().collect::<Vec<_>>().join(", ")))
+            .with_help("a step names one module (`copy: {...}`); `numarun doc` lists them")
     })
 }
 

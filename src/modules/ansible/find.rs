@@ -84,11 +84,11 @@ enum AgeStamp {
 }
 
 /// One entry the probe listed.
-struct Entry<'a> {
+struct ListedEntry<'a> {
     fields: Vec<&'a str>,
 }
 
-impl<'a> Entry<'a> {
+impl<'a> ListedEntry<'a> {
     fn kind(&self) -> &str {
         self.fields[0]
     }
@@ -200,7 +200,7 @@ impl Find {
         }
     }
 
-    fn result(&self, entry: &Entry<'_>) -> Value {
+    fn result(&self, entry: &ListedEntry<'_>) -> Value {
         let field = |name: &str| {
             let i = match name {
                 "uid" => 2,
@@ -278,7 +278,7 @@ impl Module for Find {
         let now: f64 = clock.trim().parse().unwrap_or(0.0);
 
         let mut skipped: Vec<(String, Value)> = Vec::new();
-        let mut entries: Vec<Entry<'_>> = Vec::new();
+        let mut entries: Vec<ListedEntry<'_>> = Vec::new();
         for record in listing.split('\0').filter(|r| !r.is_empty()) {
             if let Some(path) = record.strip_prefix("skip\t") {
                 skipped
@@ -287,7 +287,7 @@ impl Module for Find {
             }
             let fields: Vec<&str> = record.splitn(15, '\t').collect();
             if fields.len() == 15 {
-                entries.push(Entry { fields });
+                entries.push(ListedEntry { fields });
             }
         }
         let examined = entries.len();

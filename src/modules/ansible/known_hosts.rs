@@ -40,18 +40,18 @@ fn default_path() -> String {
 }
 
 /// A known_hosts line's parts.
-struct Entry<'a> {
+struct KnownHostsLine<'a> {
     hosts: &'a str,
     kind: &'a str,
     key: &'a str,
 }
 
-fn entry(line: &str) -> Option<Entry<'_>> {
+fn entry(line: &str) -> Option<KnownHostsLine<'_>> {
     let mut words = line.split_whitespace();
     let first = words.next()?;
     // `@cert-authority` and `@revoked` lines carry a marker before the hosts.
     let hosts = if first.starts_with('@') { words.next()? } else { first };
-    Some(Entry { hosts, kind: words.next()?, key: words.next()? })
+    Some(KnownHostsLine { hosts, kind: words.next()?, key: words.next()? })
 }
 
 /// Whether an entry's hosts name `host`: in its list, or hashed with its salt.
@@ -98,7 +98,7 @@ impl KnownHosts {
         let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
         let new = self.line()?;
         let wanted = new.as_deref().and_then(entry);
-        fn ours<'l>(line: &'l str, host: &str) -> Option<Entry<'l>> {
+        fn ours<'l>(line: &'l str, host: &str) -> Option<KnownHostsLine<'l>> {
             entry(line).filter(|e| names(e.hosts, host))
         }
         match (self.state, &wanted) {

@@ -7,22 +7,17 @@
 pub mod cli;
 /// Where steps act (the `numarun-connection` crate).
 pub use numarun_connection as connection;
-pub mod diag;
+/// What every layer stands on (the `numarun-core` crate).
+pub use numarun_core::{diag, events, exit, file_error, redact, text_file, yaml};
 pub(crate) mod engine;
-pub(crate) mod events;
-pub(crate) mod exit;
-pub(crate) mod file_error;
 pub(crate) mod libvirt;
 pub mod model;
 pub mod modules;
 pub mod numa;
-pub mod redact;
 pub mod reference;
 pub(crate) mod report;
 pub(crate) mod schedule;
 pub mod template;
-pub(crate) mod text_file;
 pub(crate) mod vars;
 /// Ansible Vault (the `numarun-vault` crate).
 pub use numarun_vault as vault;
-pub mod yaml;

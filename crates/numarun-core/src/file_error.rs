@@ -7,8 +7,11 @@ use std::path::Path;
 /// What was being done to the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileOp {
+    /// Reading it.
     Read,
+    /// Writing it.
     Write,
+    /// Making it (or its folder).
     Create,
 }
 
@@ -26,8 +29,11 @@ impl fmt::Display for FileOp {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("cannot {op} {path}: {reason}")]
 pub struct FileError {
+    /// What was being done.
     pub op: FileOp,
+    /// The file, as the user named it.
     pub path: String,
+    /// Why it failed, in the system's words.
     pub reason: String,
 }
 

@@ -5,15 +5,15 @@
 #![deny(missing_docs)]
 
 pub mod cli;
+/// The hypervisor's domain: NUMA topology, the VM plan, libvirt (the `numarun-cluster` crate).
+pub use numarun_cluster::{libvirt, numa};
 /// Where steps act (the `numarun-connection` crate).
 pub use numarun_connection as connection;
 /// What every layer stands on (the `numarun-core` crate).
 pub use numarun_core::{diag, events, exit, file_error, redact, text_file, yaml};
 pub(crate) mod engine;
-pub(crate) mod libvirt;
 pub mod model;
 pub mod modules;
-pub mod numa;
 pub mod reference;
 pub(crate) mod report;
 pub(crate) mod schedule;

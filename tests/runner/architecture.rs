@@ -193,12 +193,14 @@ struct Crate {
 
 /// The layers that are crates of the workspace, each read as the modules the main crate
 /// re-exports it as: `numarun-connection` as `connection`, `numarun-vault` as `vault`, and the
-/// modules of `numarun-core` (`diag`, `yaml`, …) under their own names. Cargo holds them apart
+/// modules of `numarun-core` (`diag`, `yaml`, …) and `numarun-cluster` (`numa`, `libvirt`)
+/// under their own names. Cargo holds them apart
 /// from what is above them; this test places them among the rest.
 const WORKSPACE_LAYERS: &[(&str, Option<&str>)] = &[
     ("crates/numarun-connection/src", Some("connection")),
     ("crates/numarun-vault/src", Some("vault")),
     ("crates/numarun-core/src", None),
+    ("crates/numarun-cluster/src", None),
 ];
 
 fn read_crate() -> Crate {
@@ -448,6 +450,8 @@ fn the_reader_finds_what_it_should() {
     assert!(client_uses.contains(&frames), "{client_uses:?}");
     let yaml_load = ["yaml", "load"].map(String::from).to_vec();
     assert!(krate.files.contains_key(&yaml_load), "the core crate's files are read");
+    let pins = ["libvirt", "pins"].map(String::from).to_vec();
+    assert!(krate.uses[&pins].contains(&vec!["numa".to_string()]), "the cluster crate's uses");
     let graph = BTreeMap::from([
         ("a".to_string(), BTreeSet::from(["b".to_string()])),
         ("b".to_string(), BTreeSet::from(["a".to_string()])),

@@ -13,7 +13,9 @@ pub const METADATA_NS: &str = "https://numarun.dev/xmlns/domain/1";
 /// running domain to take effect.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Field {
+    /// The field as a line: `vcpupin 3 39`.
     pub line: String,
+    /// Changing it takes effect only when a running domain restarts.
     pub needs_restart: bool,
     /// For a disk, its target device: disks attached later (`libvirt_disk`) are not the
     /// template's to compare or drop.
@@ -23,12 +25,16 @@ pub struct Field {
 /// Why a domain's XML cannot be read as numarun needs it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DomainXmlError {
+    /// Not XML.
     #[error("the domain XML does not parse: {0}")]
     Parse(String),
+    /// A memory size that is not a number.
     #[error("memory `{0}` is not a number")]
     Memory(String),
+    /// A memory unit numarun does not write.
     #[error("memory unit `{0}` is not one numarun writes")]
     MemoryUnit(String),
+    /// A CPU set that does not read as one.
     #[error("{0}")]
     CpuSet(String),
 }
@@ -44,10 +50,12 @@ pub fn is_managed(xml: &str) -> bool {
         .is_ok_and(|doc| doc.descendants().any(|n| n.tag_name().namespace() == Some(METADATA_NS)))
 }
 
+/// The domain's name.
 pub fn name(doc: &Document) -> Option<String> {
     child(doc.root_element(), "name").and_then(|n| n.text()).map(str::to_string)
 }
 
+/// The domain's UUID, if the XML gives one.
 pub fn uuid(xml: &str) -> Option<String> {
     parse(xml).ok().and_then(|doc| {
         child(doc.root_element(), "uuid").and_then(|n| n.text()).map(str::to_string)

@@ -12,10 +12,17 @@ use std::sync::{Arc, Mutex, Once, OnceLock};
 
 use virt::connect::Connect;
 
+/// A libvirt call that failed.
 #[derive(Debug, thiserror::Error)]
 pub enum LibvirtError {
+    /// libvirt said no.
     #[error("libvirt ({uri}): {message}")]
-    Call { uri: String, message: String },
+    Call {
+        /// The hypervisor it was asked of.
+        uri: String,
+        /// What libvirt said.
+        message: String,
+    },
 }
 
 /// An open connection to one hypervisor URI.
@@ -49,6 +56,7 @@ impl Hypervisor {
         Ok(hypervisor)
     }
 
+    /// The hypervisor's URI.
     pub fn uri(&self) -> &str {
         &self.uri
     }
@@ -93,10 +101,13 @@ pub fn find_domain(
 pub struct DomainView {
     /// The definition (`--inactive`): what the next start uses.
     pub xml: String,
+    /// It is running.
     pub active: bool,
+    /// It starts with the host.
     pub autostart: bool,
 }
 
+/// A domain as the definition and state show it, `None` when there is none of that name.
 pub fn view(conn: &Connect, name: &str) -> Result<Option<DomainView>, virt::error::Error> {
     let Some(domain) = find_domain(conn, name)? else { return Ok(None) };
     Ok(Some(DomainView {

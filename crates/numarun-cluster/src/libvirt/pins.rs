@@ -9,13 +9,16 @@ use virt::sys;
 
 use crate::numa::CpuSet;
 
+/// Where a running domain's vCPUs, emulator threads and memory are pinned, read live.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LivePlacement {
     /// Per vCPU, the host CPUs it may run on.
     pub vcpus: Vec<CpuSet>,
+    /// The host CPUs its emulator threads may run on.
     pub emulator: CpuSet,
     /// `strict`, `preferred`, `interleave`, `restrictive`.
     pub numa_mode: Option<String>,
+    /// The NUMA nodes its memory is bound to.
     pub numa_nodeset: CpuSet,
 }
 

@@ -10,14 +10,14 @@ pub use numarun_cluster::{libvirt, numa};
 /// Where steps act (the `numarun-connection` crate).
 pub use numarun_connection as connection;
 /// What every layer stands on (the `numarun-core` crate).
-pub use numarun_core::{diag, events, exit, file_error, redact, text_file, yaml};
+pub use numarun_core::{diag, events, exit, file_error, redact, text_file, vars, yaml};
+/// Jinja as Ansible has it (the `numarun-template` crate).
+pub use numarun_template as template;
 pub(crate) mod engine;
 pub mod model;
 pub mod modules;
 pub mod reference;
 pub(crate) mod report;
 pub(crate) mod schedule;
-pub mod template;
-pub(crate) mod vars;
 /// Ansible Vault (the `numarun-vault` crate).
 pub use numarun_vault as vault;

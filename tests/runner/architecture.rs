@@ -192,13 +192,15 @@ struct Crate {
 }
 
 /// The layers that are crates of the workspace, each read as the modules the main crate
-/// re-exports it as: `numarun-connection` as `connection`, `numarun-vault` as `vault`, and the
+/// re-exports it as: `numarun-connection` as `connection`, `numarun-vault` as `vault`,
+/// `numarun-template` as `template`, and the
 /// modules of `numarun-core` (`diag`, `yaml`, …) and `numarun-cluster` (`numa`, `libvirt`)
 /// under their own names. Cargo holds them apart
 /// from what is above them; this test places them among the rest.
 const WORKSPACE_LAYERS: &[(&str, Option<&str>)] = &[
     ("crates/numarun-connection/src", Some("connection")),
     ("crates/numarun-vault/src", Some("vault")),
+    ("crates/numarun-template/src", Some("template")),
     ("crates/numarun-core/src", None),
     ("crates/numarun-cluster/src", None),
 ];
@@ -231,11 +233,27 @@ fn read_crate() -> Crate {
             files.insert(module, file);
         }
     }
+    let crate_path = regex::Regex::new(r"crate::(\w+)").unwrap();
     let mut uses = BTreeMap::new();
     for (own, file) in &files {
         let text = std::fs::read_to_string(file).unwrap();
+        // In a crate read under a name, `crate::child` is `crate::name::child`; a `crate::`
+        // path to anything else names what the crate imported at its root (`use
+        // numarun_core::diag`), which is the main crate's module of that name too.
         let text = match mounted.get(own) {
-            Some(name) => text.replace("crate::", &format!("crate::{name}::")),
+            Some(name) => {
+                let children: BTreeSet<&str> = files
+                    .keys()
+                    .filter(|k| k.len() == 2 && k[0] == *name)
+                    .map(|k| k[1].as_str())
+                    .collect();
+                crate_path
+                    .replace_all(&text, |c: &regex::Captures| match children.contains(&c[1]) {
+                        true => format!("crate::{name}::{}", &c[1]),
+                        false => c[0].to_string(),
+                    })
+                    .into_owned()
+            }
             None => text,
         };
         let code = code_of(&text);
@@ -450,6 +468,8 @@ fn the_reader_finds_what_it_should() {
     assert!(client_uses.contains(&frames), "{client_uses:?}");
     let yaml_load = ["yaml", "load"].map(String::from).to_vec();
     assert!(krate.files.contains_key(&yaml_load), "the core crate's files are read");
+    let scope = ["template", "scope"].map(String::from).to_vec();
+    assert!(krate.uses[&scope].contains(&vec!["vars".to_string()]), "{:?}", krate.uses[&scope]);
     let pins = ["libvirt", "pins"].map(String::from).to_vec();
     assert!(krate.uses[&pins].contains(&vec!["numa".to_string()]), "the cluster crate's uses");
     let graph = BTreeMap::from([

@@ -11,7 +11,9 @@ use crate::yaml::{Node, NodeKind};
 /// A variable as written (still to be templated on use) or as computed.
 #[derive(Debug, Clone)]
 pub enum VarValue {
+    /// As written: templated where it is read, in the scope that reads it.
     Written(Node),
+    /// Computed: a fact, a registered result, a value `-e` gave.
     Computed(Value),
 }
 
@@ -20,6 +22,7 @@ pub enum VarValue {
 pub struct VarMap(pub BTreeMap<String, VarValue>);
 
 impl VarMap {
+    /// The variables a mapping writes (`vars:`), each name checked.
     pub fn from_node(node: &Node) -> Result<VarMap, Diag> {
         let mut vars = VarMap::default();
         if matches!(node.kind, NodeKind::Null) {
@@ -40,6 +43,7 @@ impl VarMap {
         Ok(vars)
     }
 
+    /// Sets a computed value.
     pub fn insert_value(&mut self, name: &str, value: Value) {
         self.0.insert(name.to_string(), VarValue::Computed(value));
     }
@@ -49,15 +53,18 @@ impl VarMap {
         self.0.extend(other.0);
     }
 
+    /// A variable's value.
     pub fn get(&self, name: &str) -> Option<&VarValue> {
         self.0.get(name)
     }
 
+    /// No variable at all.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
 }
 
+/// A name Ansible takes for a variable: letters, digits and `_`, not starting with a digit.
 pub fn is_identifier(name: &str) -> bool {
     let mut chars = name.chars();
     chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')

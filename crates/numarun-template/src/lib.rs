@@ -1,5 +1,11 @@
 //! Jinja as Ansible users know it: minijinja with strict undefined variables,
 //! Ansible's everyday filters, and `when:` expressions on the same engine.
+#![deny(missing_docs)]
+
+/// `quote` and the lookups that run or read on the controller.
+use numarun_connection as connection;
+/// What the templates read, report and decrypt with.
+use numarun_core::{diag, redact, text_file, vars, yaml};
 
 mod ansible_tests;
 mod backslashes;

@@ -93,6 +93,14 @@ impl FakeHost {
         self.state.lock().unwrap().entries.get(path).cloned()
     }
 
+    /// The file at `path`, as text; a test's failure when there is none.
+    pub fn text(&self, path: &str) -> String {
+        match self.entry(path) {
+            Some(FakeEntry::File { bytes, .. }) => String::from_utf8(bytes).expect("UTF-8 text"),
+            other => panic!("{path} is not a file: {other:?}"),
+        }
+    }
+
     /// Every command run so far.
     pub fn ran(&self) -> Vec<String> {
         self.state.lock().unwrap().ran.clone()

@@ -147,15 +147,8 @@ pub const DOC: ModuleDoc = ModuleDoc {
 
 #[cfg(test)]
 mod tests {
-    use crate::connection::fake::{FakeEntry, FakeHost};
+    use crate::connection::fake::FakeHost;
     use crate::modules::on_fake_host::converges;
-
-    fn text(host: &FakeHost, path: &str) -> String {
-        match host.entry(path) {
-            Some(FakeEntry::File { bytes, .. }) => String::from_utf8(bytes).unwrap(),
-            other => panic!("{path}: {other:?}"),
-        }
-    }
 
     #[tokio::test]
     async fn a_block_is_put_between_its_markers_then_replaced_then_removed() {
@@ -163,16 +156,16 @@ mod tests {
         host.file("/etc/motd", b"welcome\n", 0o644);
         converges(&host, "blockinfile", "{path: /etc/motd, block: \"a\\nb\"}").await;
         assert_eq!(
-            text(&host, "/etc/motd"),
+            host.text("/etc/motd"),
             "welcome\n# BEGIN ANSIBLE MANAGED BLOCK\na\nb\n# END ANSIBLE MANAGED BLOCK\n"
         );
         converges(&host, "blockinfile", "{path: /etc/motd, block: c, insertbefore: BOF}").await;
         assert_eq!(
-            text(&host, "/etc/motd"),
+            host.text("/etc/motd"),
             "welcome\n# BEGIN ANSIBLE MANAGED BLOCK\nc\n# END ANSIBLE MANAGED BLOCK\n",
             "an existing block is replaced where it stands"
         );
         converges(&host, "blockinfile", "{path: /etc/motd, state: absent}").await;
-        assert_eq!(text(&host, "/etc/motd"), "welcome\n");
+        assert_eq!(host.text("/etc/motd"), "welcome\n");
     }
 }

@@ -175,13 +175,6 @@ mod tests {
     use crate::connection::fake::{FakeEntry, FakeHost};
     use crate::modules::on_fake_host::{converges, pass};
 
-    fn text(host: &FakeHost, path: &str) -> String {
-        match host.entry(path) {
-            Some(FakeEntry::File { bytes, .. }) => String::from_utf8(bytes).unwrap(),
-            other => panic!("{path}: {other:?}"),
-        }
-    }
-
     #[tokio::test]
     async fn a_line_replaces_what_its_regexp_finds_once() {
         let host = FakeHost::new();
@@ -193,7 +186,7 @@ mod tests {
         )
         .await;
         assert!(first.starts_with("changed"), "{first}");
-        assert_eq!(text(&host, "/etc/app.conf"), "port=443\n# port=8080\nname=x\n");
+        assert_eq!(host.text("/etc/app.conf"), "port=443\n# port=8080\nname=x\n");
         // A line is edited by reading and writing the file: no program runs on the host.
         assert_eq!(host.ran(), Vec::<String>::new());
     }
@@ -210,11 +203,11 @@ mod tests {
         .await;
         converges(&host, "lineinfile", "{path: /etc/hosts, line: 10.0.0.3 web}").await;
         assert_eq!(
-            text(&host, "/etc/hosts"),
+            host.text("/etc/hosts"),
             "127.0.0.1 localhost\n10.0.0.2 db\n::1 localhost\n10.0.0.3 web\n"
         );
         converges(&host, "lineinfile", "{path: /etc/hosts, regexp: 'db$', state: absent}").await;
-        assert!(!text(&host, "/etc/hosts").contains("db"));
+        assert!(!host.text("/etc/hosts").contains("db"));
     }
 
     #[tokio::test]

@@ -12,13 +12,14 @@ pub struct UnclosedQuote {
     pub line: String,
 }
 
-/// One word, single-quoted unless it needs no quoting at all.
+/// One word, single-quoted unless it needs no quoting at all, byte for byte as Python's
+/// `shlex.quote` (and so Ansible's `quote` filter) writes it: a `'` inside becomes `'"'"'`.
 pub fn quote(word: &str) -> String {
     let plain = |b: u8| b.is_ascii_alphanumeric() || b"@%+=:,./-_".contains(&b);
     if !word.is_empty() && word.bytes().all(plain) {
         return word.to_string();
     }
-    format!("'{}'", word.replace('\'', r"'\''"))
+    format!("'{}'", word.replace('\'', r#"'"'"'"#))
 }
 
 /// Splits a command line into words as a POSIX shell would: quotes and backslashes, no
@@ -73,6 +74,14 @@ mod tests {
         assert_eq!(split(r#"touch "a b" 'c d' e\ f"#).unwrap(), ["touch", "a b", "c d", "e f"]);
         assert_eq!(split(r#"echo "\$HOME" ''"#).unwrap(), ["echo", "$HOME", ""]);
         assert_eq!(split("echo 'open").unwrap_err().to_string(), "unclosed ' in `echo 'open`");
+    }
+
+    #[test]
+    fn quoting_is_pythons() {
+        assert_eq!(quote("it's"), r#"'it'"'"'s'"#);
+        assert_eq!(quote(""), "''");
+        assert_eq!(quote("a-b_c@d%e+f=g:h,i./j"), "a-b_c@d%e+f=g:h,i./j");
+        assert_eq!(quote("é"), "'é'");
     }
 
     #[test]

@@ -31,7 +31,7 @@ pub fn register(env: &mut Environment<'static>) {
     env.add_filter("dict2items", dict2items);
     env.add_filter("items2dict", items2dict);
     env.add_filter("ternary", ternary);
-    env.add_filter("quote", |s: String| shlex_quote(&s));
+    env.add_filter("quote", |s: String| crate::connection::shell_words::quote(&s));
     env.add_filter("human_to_bytes", human_to_bytes);
     env.add_filter("split", split);
 }
@@ -243,17 +243,6 @@ fn ternary(condition: Value, if_true: Value, if_false: Value, if_none: Option<Va
         (true, Some(none)) => none,
         _ if condition.is_true() => if_true,
         _ => if_false,
-    }
-}
-
-/// Python's `shlex.quote`, which Ansible's `quote` is: safe words as they are, anything else in
-/// single quotes with each `'` written `'"'"'`.
-fn shlex_quote(text: &str) -> String {
-    let safe = |c: char| c.is_ascii_alphanumeric() || "_@%+=:,./-".contains(c);
-    match text {
-        "" => "''".into(),
-        t if t.chars().all(safe) => t.into(),
-        t => format!("'{}'", t.replace('\'', "'\"'\"'")),
     }
 }
 

@@ -778,7 +778,7 @@ fn control_persist_keeps_the_connection_for_the_next_run_and_the_keeper_leaves_w
     let first = t.run_with_env(&["play", "play.yaml"], &keeper_env(&t));
     first.ok();
     assert_eq!(first.changed("h0"), 3);
-    let socket = t.path().join("numarun/keeper.sock");
+    let socket = t.path().join("numarun/keeper-2.sock");
     assert!(socket.exists(), "the keeper listens at {}", socket.display());
     let bytes = common::tree(&sshd.scratch());
     // No new connection gets in now: only the kept one can serve the second run.
@@ -815,7 +815,7 @@ fn a_keeper_directory_others_can_enter_is_refused() {
         "{}",
         message(&run)
     );
-    assert!(!dir.join("keeper.sock").exists());
+    assert!(!dir.join("keeper-2.sock").exists());
 }
 
 #[test]

@@ -27,11 +27,21 @@ use super::process_event::ProcessEvent;
 use super::settings::SshTarget;
 use crate::contract::ConnectionError;
 
+/// The keeper's protocol: what a request and the frames look like. It is in the socket's name,
+/// so that a run never talks to a keeper of another shape: one started by an older numarun
+/// lingers for its `ControlPersist` after an upgrade, and would end every request unanswered
+/// (every host unreachable). Bump it whenever a request or a frame changes shape; the test
+/// `a_request_keeps_its_shape` says when.
+pub const PROTOCOL: u32 = 2;
+
 /// What a stream is for: check that the host is reachable (`command: None`), or start a process.
 #[derive(Serialize, Deserialize)]
 pub struct KeeperRequest {
+    /// The connection the process runs on.
     pub ssh_target: SshTarget,
+    /// How long to keep the connection once idle.
     pub persist: Duration,
+    /// The command line to start, or none to only connect.
     pub command: Option<String>,
 }
 
@@ -190,7 +200,7 @@ fn find_socket_path() -> Result<PathBuf, KeeperDirError> {
     if !meta.is_dir() || meta.uid() != uid || meta.mode() & 0o077 != 0 {
         return Err(KeeperDirError::NotPrivate { dir, uid });
     }
-    Ok(dir.join("keeper.sock"))
+    Ok(dir.join(format!("keeper-{PROTOCOL}.sock")))
 }
 
 #[cfg(test)]
@@ -221,6 +231,39 @@ mod tests {
         write_frame(&mut cut, tag::STDOUT, b"whole").await.unwrap();
         cut.truncate(cut.len() - 1);
         assert!(Frames::new(&cut[..]).next().await.is_err(), "a stream that ends mid-frame");
+    }
+
+    /// A request as it goes on the wire. When this changes, a keeper of the old shape cannot
+    /// read it: bump `PROTOCOL`, then write the new text here.
+    #[test]
+    fn a_request_keeps_its_shape() {
+        use crate::ssh::Policy;
+        use crate::ssh::settings::Endpoint;
+        let ssh_target = SshTarget {
+            endpoint: Endpoint { address: "h".into(), port: 22, user: "u".into() },
+            jump: None,
+            key_file: None,
+            agent: None,
+            known_hosts: "/k".into(),
+            policy: Policy::Strict,
+            pinned: Vec::new(),
+            connect_timeout: Duration::from_secs(10),
+            retries: 0,
+            server_alive: None,
+        };
+        let request = KeeperRequest {
+            ssh_target,
+            persist: Duration::from_secs(60),
+            command: Some("true".into()),
+        };
+        assert_eq!(PROTOCOL, 2);
+        let wire = concat!(
+            r#"{"ssh_target":{"endpoint":{"address":"h","port":22,"user":"u"},"jump":null,"#,
+            r#""key_file":null,"agent":null,"known_hosts":"/k","policy":"Strict","pinned":[],"#,
+            r#""connect_timeout":{"secs":10,"nanos":0},"retries":0,"server_alive":null},"#,
+            r#""persist":{"secs":60,"nanos":0},"command":"true"}"#
+        );
+        assert_eq!(serde_json::to_string(&request).unwrap(), wire, "bump PROTOCOL");
     }
 
     #[test]

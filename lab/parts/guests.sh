@@ -85,12 +85,14 @@ guests_up() {
 
 # Waits for the guest's boot to finish; a unit that failed to start (nspawn on a cgroup v1 host
 # now and then fails one with 219/CGROUP) is started once more before the guest counts as up.
+# Started, not restarted: a failed unit is not running, and some (systemd-tmpfiles-setup)
+# refuse a manual stop, which a restart is.
 settle() {
     local guest=$1 state failed
     state=$(guest_ssh "$guest" systemctl is-system-running --wait || true)
     [ "$state" = running ] && return 0
     failed=$(guest_ssh "$guest" systemctl list-units --state=failed --plain --no-legend | awk '{ print $1 }' | tr '\n' ' ')
-    guest_ssh "$guest" "sudo systemctl reset-failed && sudo systemctl restart $failed" ||
+    guest_ssh "$guest" "sudo systemctl reset-failed && sudo systemctl start $failed" ||
         die "$guest: $failed failed and would not start again"
     state=$(guest_ssh "$guest" systemctl is-system-running --wait || true)
     [ "$state" = running ] || die "$guest is $state after restarting $failed"

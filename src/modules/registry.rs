@@ -103,34 +103,36 @@ fn arguments<A: Action>(generator: &mut schemars::SchemaGenerator) -> schemars::
     generator.root_schema_for::<A>()
 }
 
-/// A module's entry, read from its type.
-const fn module<M: Module + Action>() -> ModuleSpec {
+/// What every entry reads from its action's type; `kind` and how its arguments are decoded are
+/// what a module and an engine action do differently.
+const fn entry<A: Action>(
+    decode_arguments: fn(&Node, bool) -> Result<(), Diag>,
+    kind: StepKind,
+) -> ModuleSpec {
     ModuleSpec {
-        name: M::NAME,
-        free_form: M::FREE_FORM,
-        templated_by_itself: M::TEMPLATED_BY_ITSELF,
-        decode_arguments: decode_module::<M>,
-        arguments: arguments::<M>,
-        doc: M::DOC,
-        kind: StepKind::Module(ModuleEntry {
-            build: build::<M>,
-            gathers_facts: M::GATHERS_FACTS,
-            connection_patience: M::connection_patience,
-        }),
+        name: A::NAME,
+        free_form: A::FREE_FORM,
+        templated_by_itself: A::TEMPLATED_BY_ITSELF,
+        decode_arguments,
+        arguments: arguments::<A>,
+        doc: A::DOC,
+        kind,
     }
 }
 
-/// An engine step's entry, read from its type.
+/// A module's entry, read from its type.
+const fn module<M: Module + Action>() -> ModuleSpec {
+    let kind = StepKind::Module(ModuleEntry {
+        build: build::<M>,
+        gathers_facts: M::GATHERS_FACTS,
+        connection_patience: M::connection_patience,
+    });
+    entry::<M>(decode_module::<M>, kind)
+}
+
+/// An engine action's entry, read from its type.
 const fn engine<E: EngineTask>() -> ModuleSpec {
-    ModuleSpec {
-        name: E::NAME,
-        free_form: E::FREE_FORM,
-        templated_by_itself: E::TEMPLATED_BY_ITSELF,
-        decode_arguments: decode_engine_task::<E>,
-        arguments: arguments::<E>,
-        doc: E::DOC,
-        kind: StepKind::Engine(E::STEP),
-    }
+    entry::<E>(decode_engine_task::<E>, StepKind::Engine(E::STEP))
 }
 
 static MODULES: &[ModuleSpec] = &[
